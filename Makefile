@@ -1,0 +1,109 @@
+# nettrail - eBPF network flow sensor.
+#
+#   make            build build/nettrail (BPF objects, skeletons, userspace)
+#   make run        run the sensor with its embedded defaults (needs root)
+#   make test       install what is missing, build, run every test
+#   make bench      run the benchmarks (figures go to docs/BENCHMARKS.md)
+#   make deps       install the Debian packages the build needs (idempotent)
+#   make clean
+
+VERSION   := 0.1.0
+ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+BUILD     := build
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+CC        ?= gcc
+
+CFLAGS    ?= -O2 -g
+CFLAGS    += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
+             -Iinclude -Iuser -I$(BUILD) -DNT_VERSION='"$(VERSION)"'
+LDLIBS    := -lbpf -lelf -lz -lpcap -lcrypto -lxxhash
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
+              -Ivmlinux -Iinclude -Wall -Werror
+
+BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
+              libpcap-dev libssl-dev libxxhash-dev uthash-dev pkg-config \
+              make gcc iproute2
+TEST_PKGS  := libcriterion-dev tcpdump tshark ethtool python3 \
+              python3-jsonschema iputils-ping netcat-openbsd socat \
+              libjson-c-dev
+
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
+SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
+LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+
+.PHONY: all run test deps test-deps unit datapath live bench clean fmt
+
+all: $(BUILD)/nettrail
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c include/nettrail.h vmlinux/vmlinux.h | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+$(BUILD)/user/%.o: user/%.c $(SKELS) $(wildcard user/*.h) include/nettrail.h | $(BUILD)/user
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/nettrail: $(USER_OBJS)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD) $(BUILD)/user:
+	mkdir -p $@
+
+# Installs missing Debian packages (a bare machine works); idempotent.
+define install_missing
+	@missing=$$(for p in $(1); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing$$(echo ' '$$missing)"; \
+		{ [ -n "$$(find /var/lib/apt/lists -name '*Packages*' -newermt '-1 day' 2>/dev/null | head -1)" ] || \
+		  apt-get update -qq; } && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+endef
+
+deps:
+	$(call install_missing,$(BUILD_PKGS))
+
+test-deps: deps
+	$(call install_missing,$(TEST_PKGS))
+
+run: deps
+	$(MAKE) all
+	$(BUILD)/nettrail
+
+# ---- tests --------------------------------------------------------------
+
+$(BUILD)/unit_tests: $(UNIT_SRCS) $(LIB_OBJS)
+	$(CC) $(CFLAGS) -Itests $^ -o $@ $(LDLIBS) -lcriterion -ljson-c
+
+$(BUILD)/datapath_tests: tests/datapath/test_datapath.c tests/datapath/pkt.c $(LIB_OBJS)
+	$(CC) $(CFLAGS) -Itests $^ -o $@ $(LDLIBS) -lcriterion
+
+unit: $(BUILD)/unit_tests
+	$(BUILD)/unit_tests --jobs 1
+
+datapath: $(BUILD)/datapath_tests
+	$(BUILD)/datapath_tests --jobs 1
+
+live: all
+	tests/live/run.sh
+
+test: test-deps
+	$(MAKE) all $(BUILD)/unit_tests $(BUILD)/datapath_tests
+	tests/run_all.sh
+
+# ---- benchmarks ---------------------------------------------------------
+
+bench: test-deps
+	$(MAKE) all
+	bench/run.sh
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,663 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * flow.bpf.c - TC (clsact) programs that aggregate every IP packet into one
+ * bidirectional flow entry per connection.
+ *
+ * Per packet: parse L2/L3/L4 headers, build a canonical key (lower endpoint
+ * first), one hash lookup, two atomic adds. Everything that can be done once
+ * per flow (initiator, handshake timestamps, close detection) happens only on
+ * packets that carry SYN/FIN/RST, or on the first packet of the flow.
+ *
+ * A packet is counted once per node: the interface that created the entry
+ * (owner_ifindex) counts it; any other attached interface the same packet
+ * crosses only notes that it saw the flow.
+ *
+ * Nothing is dropped silently: a full flow table sends the packet's counts up
+ * a ring buffer (rate limited per CPU); every failure bumps a per-CPU counter.
+ * The programs never drop or modify traffic: they return TC_ACT_UNSPEC so the
+ * next filter (a CNI's own program, say) runs as if nettrail were not there.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "nettrail.h"
+
+#define TC_ACT_UNSPEC (-1)
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
+#define ETH_P_8021Q 0x8100
+#define ETH_P_8021AD 0x88A8
+#define ETH_HLEN 14
+#define IPPROTO_HOPOPTS 0
+#define IPPROTO_ROUTING 43
+#define IPPROTO_FRAGMENT 44
+#define IPPROTO_AH 51
+#define IPPROTO_DSTOPTS 60
+#define IPPROTO_MH 135
+#define IPPROTO_ICMPV6 58
+#define NT_MAX_EXTHDRS 8
+#define EEXIST 17
+
+/* Load-time configuration, set by the loader before load (CO-RE style). */
+const volatile __u8 cfg_pcap_mode = 0;           /* time from skb->tstamp */
+const volatile __u32 cfg_overflow_per_sec = 2000; /* overflow events/s/CPU */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536); /* --max-flows, set by the loader */
+	__type(key, struct nt_flow_key);
+	__type(value, struct nt_flow_val);
+} flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nt_stats);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nt_ratelimit);
+} ratelimit SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps");
+
+/* First fragments leave their ports here for the later fragments. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct nt_frag_key);
+	__type(value, struct nt_frag_val);
+} frags SEC(".maps");
+
+/* What the parser learned about one packet. */
+struct pkt {
+	__u32 src[4], dst[4];  /* IPv4 mapped into IPv6 */
+	__u16 sport, dport;
+	__u32 ip_bytes;        /* IP-layer bytes of this skb, before GSO math */
+	__u32 hdr_len;         /* IP + L4 header bytes (for GSO segments) */
+	__u8 proto;
+	__u8 ip_version;
+	__u8 tcp_flags;
+	__u8 icmp_type, icmp_code;
+	__u8 icmp_echo;
+	__u8 frag;             /* NT_ATTR_FRAG / NT_ATTR_FRAG_NOL4 */
+	__u8 frag_first;       /* first fragment of a fragmented datagram */
+	__u32 frag_id;
+};
+
+static __always_inline void stat_inc(struct nt_stats *st, int idx)
+{
+	if (st)
+		st->v[idx]++;
+}
+
+static __always_inline void stat_add(struct nt_stats *st, int idx, __u64 n)
+{
+	if (st)
+		st->v[idx] += n;
+}
+
+static __always_inline __u64 pkt_time(struct __sk_buff *skb)
+{
+	return cfg_pcap_mode ? skb->tstamp : bpf_ktime_get_ns();
+}
+
+/* Remembers a first fragment's ports, keyed by datagram. */
+static __always_inline void frag_remember(struct pkt *p)
+{
+	struct nt_frag_key fk = {};
+	struct nt_frag_val fv = { .sport = p->sport, .dport = p->dport };
+
+	__builtin_memcpy(fk.saddr, p->src, 16);
+	__builtin_memcpy(fk.daddr, p->dst, 16);
+	fk.id = p->frag_id;
+	fk.proto = p->proto;
+	bpf_map_update_elem(&frags, &fk, &fv, BPF_ANY);
+}
+
+/* A later fragment: take the ports of its first fragment, if seen. */
+static __always_inline void frag_lookup(struct pkt *p, struct nt_stats *st)
+{
+	struct nt_frag_key fk = {};
+	struct nt_frag_val *fv;
+
+	__builtin_memcpy(fk.saddr, p->src, 16);
+	__builtin_memcpy(fk.daddr, p->dst, 16);
+	fk.id = p->frag_id;
+	fk.proto = p->proto;
+	fv = bpf_map_lookup_elem(&frags, &fk);
+	if (fv) {
+		p->sport = fv->sport;
+		p->dport = fv->dport;
+		p->frag = NT_ATTR_FRAG;
+	} else {
+		p->frag = NT_ATTR_FRAG | NT_ATTR_FRAG_NOL4;
+		stat_inc(st, NT_STAT_FRAG_UNMATCHED);
+	}
+}
+
+/*
+ * Parses the L4 header at l4off. Returns 0, or -1 when it is truncated.
+ * Protocols without ports leave them 0 and count by protocol number.
+ */
+static __always_inline int parse_l4(struct __sk_buff *skb, struct pkt *p,
+				    __u32 l4off, __u32 l3off)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+
+	if (l4off > 512)
+		return -1;
+	if (p->proto == IPPROTO_TCP) {
+		struct tcphdr *th = data + l4off;
+
+		if ((void *)(th + 1) > data_end)
+			return -1;
+		p->sport = bpf_ntohs(th->source);
+		p->dport = bpf_ntohs(th->dest);
+		p->tcp_flags = ((__u8 *)th)[13];
+		p->hdr_len = l4off - l3off + th->doff * 4;
+	} else if (p->proto == IPPROTO_UDP) {
+		struct udphdr *uh = data + l4off;
+
+		if ((void *)(uh + 1) > data_end)
+			return -1;
+		p->sport = bpf_ntohs(uh->source);
+		p->dport = bpf_ntohs(uh->dest);
+		p->hdr_len = l4off - l3off + 8;
+	} else if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6) {
+		__u8 *ih = data + l4off;
+		__u8 req = p->proto == IPPROTO_ICMP ? 8 : 128;
+		__u8 rep = p->proto == IPPROTO_ICMP ? 0 : 129;
+
+		if ((void *)(ih + 8) > data_end)
+			return -1;
+		p->icmp_type = ih[0];
+		p->icmp_code = ih[1];
+		if (ih[0] == req || ih[0] == rep) {
+			/* request and reply share a flow: key by identifier */
+			p->icmp_echo = 1;
+			p->sport = p->dport = ((__u16)ih[4] << 8) | ih[5];
+		} else {
+			p->sport = ih[0];
+			p->dport = ih[1];
+		}
+		p->hdr_len = l4off - l3off + 8;
+	} else {
+		p->hdr_len = l4off - l3off;
+	}
+	return 0;
+}
+
+static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p,
+				      __u32 off, struct nt_stats *st)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct iphdr *iph = data + off;
+	__u32 ihl, tot, avail, frag_off;
+
+	if ((void *)(iph + 1) > data_end) {
+		stat_inc(st, NT_STAT_ERR_L3);
+		return -1;
+	}
+	ihl = iph->ihl * 4;
+	if (iph->version != 4 || ihl < 20) {
+		stat_inc(st, NT_STAT_ERR_L3);
+		return -1;
+	}
+	p->ip_version = 4;
+	p->proto = iph->protocol;
+	p->src[2] = p->dst[2] = bpf_htonl(0xffff);
+	p->src[3] = iph->saddr;
+	p->dst[3] = iph->daddr;
+
+	tot = bpf_ntohs(iph->tot_len);
+	avail = skb->len - off;
+	/* tot_len is 0 on IPv4 BIG TCP super-packets; live, never trust a
+	 * length beyond what the skb holds (padding is trimmed by taking
+	 * the smaller). Offline, the capture may be cut short by its
+	 * snaplen, so the header's word is the wire truth. */
+	if (tot == 0 || (!cfg_pcap_mode && tot > avail))
+		tot = avail;
+	if (tot < ihl) {
+		stat_inc(st, NT_STAT_ERR_L3);
+		return -1;
+	}
+	p->ip_bytes = tot;
+
+	frag_off = bpf_ntohs(iph->frag_off);
+	if (frag_off & 0x3fff) {
+		p->frag_id = iph->id;
+		if (frag_off & 0x1fff) {
+			p->hdr_len = ihl;
+			frag_lookup(p, st);
+			return 0;
+		}
+		p->frag = NT_ATTR_FRAG;
+		p->frag_first = 1;
+	}
+	if (parse_l4(skb, p, off + ihl, off) < 0) {
+		stat_inc(st, NT_STAT_ERR_L4);
+		return -1;
+	}
+	if (p->frag_first)
+		frag_remember(p);
+	return 0;
+}
+
+/* Walks the IPv6 extension header chain (bounded). Rare: uses
+ * bpf_skb_load_bytes rather than direct access for verifier simplicity. */
+static __always_inline int ipv6_skip_exthdrs(struct __sk_buff *skb,
+					     struct pkt *p, __u32 *off,
+					     struct nt_stats *st)
+{
+	__u8 nexthdr = p->proto;
+	__u32 o = *off;
+
+#pragma unroll
+	for (int i = 0; i < NT_MAX_EXTHDRS; i++) {
+		__u8 h[8];
+
+		if (nexthdr != IPPROTO_HOPOPTS && nexthdr != IPPROTO_ROUTING &&
+		    nexthdr != IPPROTO_FRAGMENT && nexthdr != IPPROTO_DSTOPTS &&
+		    nexthdr != IPPROTO_AH && nexthdr != IPPROTO_MH) {
+			p->proto = nexthdr;
+			*off = o;
+			return 0;
+		}
+		if (bpf_skb_load_bytes(skb, o, h, 8) < 0)
+			goto err;
+		if (nexthdr == IPPROTO_FRAGMENT) {
+			__u16 fo = ((__u16)h[2] << 8) | h[3];
+
+			p->frag_id = ((__u32)h[4] << 24) | ((__u32)h[5] << 16) |
+				     ((__u32)h[6] << 8) | h[7];
+			if (fo & 0xfff8) {
+				/* a later fragment: no L4 header here */
+				p->proto = h[0];
+				*off = o + 8;
+				return 1;
+			}
+			if (fo & 1) {
+				p->frag = NT_ATTR_FRAG;
+				p->frag_first = 1;
+			}
+			o += 8;
+		} else if (nexthdr == IPPROTO_AH) {
+			o += ((__u32)h[1] + 2) * 4;
+		} else {
+			o += ((__u32)h[1] + 1) * 8;
+		}
+		nexthdr = h[0];
+	}
+err:
+	stat_inc(st, NT_STAT_ERR_EXTHDR);
+	return -1;
+}
+
+static __always_inline int parse_ipv6(struct __sk_buff *skb, struct pkt *p,
+				      __u32 off, struct nt_stats *st)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct ipv6hdr *ip6 = data + off;
+	__u32 plen, avail, l4off = off + 40;
+	int r;
+
+	if ((void *)(ip6 + 1) > data_end) {
+		stat_inc(st, NT_STAT_ERR_L3);
+		return -1;
+	}
+	if (ip6->version != 6) {
+		stat_inc(st, NT_STAT_ERR_L3);
+		return -1;
+	}
+	p->ip_version = 6;
+	p->proto = ip6->nexthdr;
+	__builtin_memcpy(p->src, &ip6->saddr, 16);
+	__builtin_memcpy(p->dst, &ip6->daddr, 16);
+
+	plen = bpf_ntohs(ip6->payload_len) + 40;
+	avail = skb->len - off;
+	if (plen == 40 && avail > 40) /* jumbogram / BIG TCP */
+		plen = avail;
+	if (!cfg_pcap_mode && plen > avail)
+		plen = avail;
+	p->ip_bytes = plen;
+
+	r = ipv6_skip_exthdrs(skb, p, &l4off, st);
+	if (r < 0)
+		return -1;
+	if (r == 1) {
+		p->hdr_len = l4off - off;
+		frag_lookup(p, st);
+		return 0;
+	}
+	if (parse_l4(skb, p, l4off, off) < 0) {
+		stat_inc(st, NT_STAT_ERR_L4);
+		return -1;
+	}
+	if (p->frag_first)
+		frag_remember(p);
+	return 0;
+}
+
+/* Lower endpoint first; returns the key side (0/1) of the packet's sender. */
+static __always_inline __u8 make_key(struct nt_flow_key *k, struct pkt *p)
+{
+	__u8 swap = 0;
+
+#pragma unroll
+	for (int i = 0; i < 4; i++) {
+		if (p->src[i] != p->dst[i]) {
+			swap = p->src[i] > p->dst[i];
+			goto decided;
+		}
+	}
+	swap = p->sport > p->dport;
+decided:
+	if (!swap) {
+		__builtin_memcpy(k->addr[0], p->src, 16);
+		__builtin_memcpy(k->addr[1], p->dst, 16);
+		k->port[0] = p->sport;
+		k->port[1] = p->dport;
+	} else {
+		__builtin_memcpy(k->addr[0], p->dst, 16);
+		__builtin_memcpy(k->addr[1], p->src, 16);
+		k->port[0] = p->dport;
+		k->port[1] = p->sport;
+	}
+	k->proto = p->proto;
+	k->ip_version = p->ip_version;
+	k->icmp_echo = p->icmp_echo;
+	return swap;
+}
+
+static __always_inline void send_close(struct nt_flow_key *k, __u64 now,
+				       __u32 ifindex, struct nt_stats *st)
+{
+	struct nt_event *ev;
+
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		stat_inc(st, NT_STAT_RINGBUF_FULL);
+		stat_inc(st, NT_STAT_CLOSE_EV_LOST);
+		return;
+	}
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->type = NT_EV_CLOSE;
+	ev->ifindex = ifindex;
+	ev->ts_ns = now;
+	ev->key = *k;
+	bpf_ringbuf_submit(ev, 0);
+}
+
+/* The table is full: hand this packet's counts to userspace, rate limited. */
+static __always_inline void send_overflow(struct nt_flow_key *k,
+					  struct pkt *p, __u8 side, __u32 segs,
+					  __u32 bytes, __u64 now, __u32 ifindex,
+					  __u8 hook, struct nt_stats *st)
+{
+	__u32 zero = 0;
+	struct nt_ratelimit *rl = bpf_map_lookup_elem(&ratelimit, &zero);
+	struct nt_event *ev;
+
+	stat_inc(st, NT_STAT_TABLE_FULL);
+	if (!rl)
+		goto lost;
+	if (now - rl->window_ns >= 1000000000ULL) {
+		rl->window_ns = now;
+		rl->count = 0;
+	}
+	if (rl->count >= cfg_overflow_per_sec)
+		goto lost;
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		stat_inc(st, NT_STAT_RINGBUF_FULL);
+		goto lost;
+	}
+	rl->count++;
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->type = NT_EV_OVERFLOW;
+	ev->ifindex = ifindex;
+	ev->ts_ns = now;
+	ev->key = *k;
+	ev->pkts = segs;
+	ev->bytes = bytes;
+	ev->side = side;
+	ev->tcp_flags = p->tcp_flags;
+	ev->hook = hook;
+	ev->icmp_type = p->icmp_type;
+	ev->icmp_code = p->icmp_code;
+	bpf_ringbuf_submit(ev, 0);
+	stat_inc(st, NT_STAT_OVERFLOW_SENT);
+	return;
+lost:
+	stat_add(st, NT_STAT_OVERFLOW_LOST_PKTS, segs);
+	stat_add(st, NT_STAT_OVERFLOW_LOST_BYTES, bytes);
+}
+
+/* Notes a second interface on a flow another interface counts. */
+static __always_inline void note_seen(struct nt_flow_val *v, __u32 ifindex)
+{
+#pragma unroll
+	for (int i = 0; i < NT_MAX_SEEN_IFACES; i++) {
+		__u32 cur = v->seen_ifindex[i];
+
+		if (cur == ifindex)
+			return;
+		if (cur == 0) {
+			v->seen_ifindex[i] = ifindex;
+			return;
+		}
+	}
+}
+
+/* Once-per-flow TCP bookkeeping: only for SYN/FIN/RST-bearing packets. */
+static __always_inline void tcp_events(struct nt_flow_key *k,
+				       struct nt_flow_val *v, __u8 side,
+				       __u8 fl, __u64 now, __u32 ifindex,
+				       struct nt_stats *st)
+{
+	__u32 all;
+
+	if ((fl & (NT_TCP_SYN | NT_TCP_ACK)) == NT_TCP_SYN) {
+		if (side == v->initiator && !v->syn_ns)
+			v->syn_ns = now;
+	} else if (fl & NT_TCP_SYN) {
+		if (side != v->initiator && !v->synack_ns)
+			v->synack_ns = now;
+	}
+	if (v->close_ns)
+		return;
+	all = v->tcp_flags;
+	if (fl & NT_TCP_RST) {
+		if (!v->rst_first)
+			v->rst_first = side + 1;
+	} else if (!((all & NT_TCP_FIN) && (all & (NT_TCP_FIN << 8)))) {
+		return;
+	}
+	v->close_ns = now;
+	send_close(k, now, ifindex, st);
+}
+
+static __always_inline int handle(struct __sk_buff *skb, __u8 hook, int l2)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	__u32 zero = 0, off = 0, segs, bytes, ifindex = skb->ifindex;
+	struct nt_stats *st = bpf_map_lookup_elem(&stats, &zero);
+	struct nt_flow_key key = {};
+	struct nt_flow_val *v;
+	struct pkt p = {};
+	__u16 proto;
+	__u8 side;
+	__u64 now;
+	int r;
+
+	stat_inc(st, NT_STAT_PACKETS);
+	if (l2) {
+		struct ethhdr *eth = data;
+
+		if ((void *)(eth + 1) > data_end)
+			goto err_l2;
+		proto = eth->h_proto;
+		off = ETH_HLEN;
+#pragma unroll
+		for (int i = 0; i < 2; i++) {
+			if (proto != bpf_htons(ETH_P_8021Q) &&
+			    proto != bpf_htons(ETH_P_8021AD))
+				break;
+			if (data + off + 4 > data_end)
+				goto err_l2;
+			proto = *(__u16 *)(data + off + 2);
+			off += 4;
+		}
+	} else {
+		proto = skb->protocol;
+	}
+
+	if (proto == bpf_htons(ETH_P_IP))
+		r = parse_ipv4(skb, &p, off, st);
+	else if (proto == bpf_htons(ETH_P_IPV6))
+		r = parse_ipv6(skb, &p, off, st);
+	else {
+		stat_inc(st, NT_STAT_NON_IP);
+		return TC_ACT_UNSPEC;
+	}
+	if (r < 0)
+		return TC_ACT_UNSPEC;
+
+	/* Wire accounting: a GSO packet is gso_segs packets on the wire,
+	 * each with its own copy of the headers. */
+	segs = skb->gso_segs;
+	bytes = p.ip_bytes;
+	if (segs > 1)
+		bytes += (segs - 1) * p.hdr_len;
+	else
+		segs = 1;
+
+	side = make_key(&key, &p);
+	now = pkt_time(skb);
+
+	v = bpf_map_lookup_elem(&flows, &key);
+	if (!v) {
+		struct nt_flow_val nv = {};
+		__u8 fl = p.tcp_flags;
+
+		nv.first_ns = nv.last_ns = now;
+		nv.pkts[side & 1] = segs;
+		nv.bytes[side & 1] = bytes;
+		nv.owner_ifindex = ifindex;
+		nv.owner_hook = hook;
+		nv.attrs = p.frag;
+		nv.initiator = side;
+		nv.icmp_type = p.icmp_type;
+		nv.icmp_code = p.icmp_code;
+		if (p.proto == IPPROTO_TCP) {
+			nv.tcp_flags = (__u32)fl << (side * 8);
+			if ((fl & (NT_TCP_SYN | NT_TCP_ACK)) == NT_TCP_SYN) {
+				nv.syn_ns = now;
+			} else if (fl & NT_TCP_SYN) {
+				/* SYN+ACK first: its receiver opened it */
+				nv.initiator = !side;
+				nv.synack_ns = now;
+			} else {
+				nv.attrs |= NT_ATTR_MIDSTREAM;
+			}
+			if (fl & NT_TCP_RST) {
+				nv.rst_first = side + 1;
+				nv.close_ns = now;
+			}
+		} else if (p.icmp_echo && (p.icmp_type == 0 ||
+					   p.icmp_type == 129)) {
+			nv.initiator = !side; /* a reply: the peer asked */
+		}
+		r = bpf_map_update_elem(&flows, &key, &nv, BPF_NOEXIST);
+		if (r == 0) {
+			if (nv.close_ns)
+				send_close(&key, now, ifindex, st);
+			return TC_ACT_UNSPEC;
+		}
+		/* another CPU inserted it first: count into that entry */
+		v = r == -EEXIST ? bpf_map_lookup_elem(&flows, &key) : NULL;
+		if (!v) {
+			send_overflow(&key, &p, side, segs, bytes, now, ifindex,
+				      hook, st);
+			return TC_ACT_UNSPEC;
+		}
+	}
+
+	if (v->owner_ifindex != ifindex) {
+		note_seen(v, ifindex);
+		stat_inc(st, NT_STAT_NOT_OWNER);
+		return TC_ACT_UNSPEC;
+	}
+
+	__sync_fetch_and_add(&v->pkts[side & 1], segs);
+	__sync_fetch_and_add(&v->bytes[side & 1], bytes);
+	if (now > v->last_ns)
+		v->last_ns = now;
+	if (p.frag && !(v->attrs & p.frag))
+		v->attrs |= p.frag;
+
+	if (p.proto == IPPROTO_TCP) {
+		__u8 fl = p.tcp_flags;
+		__u32 f = (__u32)fl << ((side & 1) * 8);
+
+		if ((v->tcp_flags | f) != v->tcp_flags)
+			__sync_fetch_and_or(&v->tcp_flags, f);
+		if (fl & (NT_TCP_SYN | NT_TCP_FIN | NT_TCP_RST))
+			tcp_events(&key, v, side, fl, now, ifindex, st);
+		if (!v->ack_ns && v->synack_ns && side == v->initiator &&
+		    (fl & (NT_TCP_ACK | NT_TCP_SYN)) == NT_TCP_ACK)
+			v->ack_ns = now;
+	}
+	return TC_ACT_UNSPEC;
+
+err_l2:
+	stat_inc(st, NT_STAT_ERR_L2);
+	return TC_ACT_UNSPEC;
+}
+
+SEC("tc")
+int tc_ingress(struct __sk_buff *skb)
+{
+	return handle(skb, NT_HOOK_TC_INGRESS, 1);
+}
+
+SEC("tc")
+int tc_egress(struct __sk_buff *skb)
+{
+	return handle(skb, NT_HOOK_TC_EGRESS, 1);
+}
+
+/* For interfaces without a link-layer header (tun, wireguard, ipip). */
+SEC("tc")
+int tc_ingress_l3(struct __sk_buff *skb)
+{
+	return handle(skb, NT_HOOK_TC_INGRESS, 0);
+}
+
+SEC("tc")
+int tc_egress_l3(struct __sk_buff *skb)
+{
+	return handle(skb, NT_HOOK_TC_EGRESS, 0);
+}
+
+/* An empty program: the baseline for the per-packet cost benchmark. */
+SEC("tc")
+int tc_empty(struct __sk_buff *skb)
+{
+	return TC_ACT_UNSPEC;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

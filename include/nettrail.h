@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * nettrail.h - the structs and constants that the BPF programs and the
+ * userspace collector share. This file is the single definition of the
+ * kernel/userspace ABI: change it and both sides rebuild.
+ *
+ * It is included from BPF C (after vmlinux.h) and from userspace C (after
+ * <linux/types.h>), so it uses only __u8/__u16/__u32/__u64.
+ */
+#ifndef NETTRAIL_H
+#define NETTRAIL_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/*
+ * A bidirectional flow key. The two endpoints are stored in canonical order
+ * (the lower (address, port) pair is side 0), so both directions of one
+ * connection find the same entry with a single lookup. IPv4 addresses are
+ * stored IPv4-mapped (::ffff:a.b.c.d) so one code path serves both families.
+ *
+ * For ICMP echo request/reply (v4 8/0, v6 128/129) both ports hold the echo
+ * identifier, so a request and its reply share a flow; for other ICMP types
+ * port[0]/port[1] hold type/code of that message as seen, in key order.
+ */
+struct nt_flow_key {
+	__u8 addr[2][16];  /* side 0, side 1 (network byte order) */
+	__u16 port[2];     /* host byte order; 0 when the protocol has none */
+	__u8 proto;        /* IANA protocol number */
+	__u8 ip_version;   /* 4 or 6 */
+	__u8 icmp_echo;    /* 1: ICMP echo flow keyed by identifier */
+	__u8 _pad;
+};
+
+/* TCP flag bits as on the wire (byte 13 of the TCP header). */
+#define NT_TCP_FIN 0x01
+#define NT_TCP_SYN 0x02
+#define NT_TCP_RST 0x04
+#define NT_TCP_PSH 0x08
+#define NT_TCP_ACK 0x10
+#define NT_TCP_URG 0x20
+#define NT_TCP_ECE 0x40
+#define NT_TCP_CWR 0x80
+
+/* How many interfaces besides the owner a flow remembers having crossed. */
+#define NT_MAX_SEEN_IFACES 3
+
+/* nt_flow_val.attrs bits */
+#define NT_ATTR_FRAG       0x01 /* at least one IP fragment was counted */
+#define NT_ATTR_FRAG_NOL4  0x02 /* a later fragment could not be matched */
+#define NT_ATTR_MIDSTREAM  0x04 /* TCP flow first seen without a SYN */
+
+/*
+ * The per-flow value. Counters are indexed by key side (0/1), not by
+ * initiator: userspace maps sides to source/destination with `initiator`.
+ * pkts/bytes/tcp_flags are updated with atomics (one shared entry per flow,
+ * updated from every CPU); the timestamps are written once each.
+ *
+ * bytes are IP-layer bytes (IP header + payload) as on the wire: a GSO
+ * super-packet of N segments counts N packets and N sets of headers.
+ */
+struct nt_flow_val {
+	__u64 first_ns;        /* first packet (hook clock, see nt_config) */
+	__u64 last_ns;         /* last packet */
+	__u64 pkts[2];         /* packets sent by side 0 / side 1 */
+	__u64 bytes[2];        /* IP bytes sent by side 0 / side 1 */
+	__u64 syn_ns;          /* initiator's first SYN */
+	__u64 synack_ns;       /* responder's first SYN+ACK */
+	__u64 ack_ns;          /* initiator's first ACK after the SYN+ACK */
+	__u64 close_ns;        /* FIN seen both ways, or first RST */
+	__u32 tcp_flags;       /* bits 0-7: side 0 flags, bits 8-15: side 1 */
+	__u32 owner_ifindex;   /* the interface that counts this flow */
+	__u32 seen_ifindex[NT_MAX_SEEN_IFACES]; /* others that saw it */
+	__u8 initiator;        /* key side (0/1) that opened the flow */
+	__u8 rst_first;        /* 0: no RST, 1: side 0 sent the first, 2: side 1 */
+	__u8 owner_hook;       /* NT_HOOK_* of the first packet */
+	__u8 attrs;            /* NT_ATTR_* */
+	__u8 icmp_type;        /* initiator's first ICMP type/code */
+	__u8 icmp_code;
+	__u8 _pad[6];
+};
+
+enum nt_hook {
+	NT_HOOK_TC_INGRESS = 1,
+	NT_HOOK_TC_EGRESS = 2,
+	NT_HOOK_PCAP = 3,
+};
+
+/* Ring buffer events (struct nt_event.type). */
+enum nt_event_type {
+	/* The flow table was full: this packet's counts travel here instead.
+	 * Rate-limited per CPU; what exceeds the rate is counted as lost. */
+	NT_EV_OVERFLOW = 1,
+	/* A TCP flow closed (FIN both ways or RST): report it promptly. */
+	NT_EV_CLOSE = 2,
+};
+
+struct nt_event {
+	__u32 type;            /* enum nt_event_type */
+	__u32 ifindex;
+	__u64 ts_ns;
+	struct nt_flow_key key;
+	/* NT_EV_OVERFLOW only: */
+	__u32 pkts;            /* GSO segments */
+	__u32 bytes;           /* IP bytes as on the wire */
+	__u8 side;             /* key side that sent the packet */
+	__u8 tcp_flags;
+	__u8 hook;
+	__u8 icmp_type;
+	__u8 icmp_code;
+	__u8 _pad[3];
+};
+
+/*
+ * Per-CPU counters (one per-CPU array element holding all of them).
+ * Anything that is lost or not understood is counted here; userspace sums
+ * the CPUs and reports them in metrics and in the heartbeat record.
+ */
+enum nt_stat {
+	NT_STAT_PACKETS = 0,      /* packets seen by any hook */
+	NT_STAT_NON_IP,           /* not IPv4/IPv6 (ARP, LLDP...): not a loss */
+	NT_STAT_ERR_L2,           /* truncated Ethernet/VLAN header */
+	NT_STAT_ERR_L3,           /* truncated or invalid IP header (IHL<5...) */
+	NT_STAT_ERR_EXTHDR,       /* IPv6 extension chain too long/truncated */
+	NT_STAT_ERR_L4,           /* truncated TCP/UDP/ICMP header */
+	NT_STAT_FRAG_UNMATCHED,   /* later fragment counted as portless */
+	NT_STAT_TABLE_FULL,       /* flow insert failed: table full */
+	NT_STAT_OVERFLOW_SENT,    /* ...and the packet went to the ring buffer */
+	NT_STAT_OVERFLOW_LOST_PKTS,  /* ...rate limit or ring full: lost */
+	NT_STAT_OVERFLOW_LOST_BYTES,
+	NT_STAT_RINGBUF_FULL,     /* any ring buffer reserve failure */
+	NT_STAT_CLOSE_EV_LOST,    /* close event lost (flow still expires) */
+	NT_STAT_NOT_OWNER,        /* seen on a second interface: not counted */
+	NT_STAT_MAX,
+};
+
+struct nt_stats {
+	__u64 v[NT_STAT_MAX];
+};
+
+/* Per-CPU rate limiter state for overflow events. */
+struct nt_ratelimit {
+	__u64 window_ns;
+	__u64 count;
+};
+
+/* IPv4 fragment reassembly hint: maps a datagram to its ports. */
+struct nt_frag_key {
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u32 id;
+	__u8 proto;
+	__u8 _pad[3];
+};
+
+struct nt_frag_val {
+	__u16 sport;
+	__u16 dport;
+};
+
+#endif /* NETTRAIL_H */

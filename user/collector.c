@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * collector.c - flow lifetime: scan, expire, report deltas, merge overflow.
+ *
+ * Userspace keeps state only for flows that need it: flows already reported
+ * once (to compute deltas for the next report) and flows that received
+ * overflow counts. A short-lived flow costs no userspace memory at all.
+ */
+#include "collector.h"
+
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uthash.h>
+
+#define SCAN_CHUNK 4096
+
+struct flow_state {
+	struct nt_flow_key key;      /* uthash key */
+	/* what earlier reports already carried */
+	uint64_t rep_pkts[2], rep_bytes[2];
+	uint64_t rep_end_ns;         /* end of the last report's interval */
+	uint64_t rep_at_ns;          /* when it was made */
+	uint32_t report_seq;
+	/* overflow counts not yet reported */
+	bool has_ov;
+	uint64_t ov_pkts[2], ov_bytes[2];
+	uint64_t ov_first_ns, ov_last_ns;
+	uint8_t ov_flags[2];
+	uint8_t ov_initiator;
+	uint8_t ov_hook;
+	uint8_t ov_icmp_type, ov_icmp_code;
+	uint32_t ov_ifindex;
+	UT_hash_handle hh;
+};
+
+struct closing {
+	struct nt_flow_key key;
+	uint64_t due_ns;
+};
+
+struct nt_collector {
+	struct nt_collector_opts o;
+	struct nt_collector_stats st;
+	struct flow_state *flows;    /* uthash head */
+	uint32_t n_ov;               /* states with has_ov */
+	struct closing *closing;     /* FIFO of close events */
+	size_t n_closing, cap_closing;
+	struct nt_flow_key *keys;    /* scan buffers */
+	struct nt_flow_val *vals;
+	struct nt_flow_key *expire;  /* keys to remove after a scan */
+	uint8_t *expire_why;
+	size_t n_expire, cap_expire;
+};
+
+const char *nt_end_reason_name(enum nt_end_reason r)
+{
+	static const char *const names[] = {
+		[NT_END_IDLE] = "idle",
+		[NT_END_ACTIVE] = "active",
+		[NT_END_TCP_CLOSE] = "tcp_close",
+		[NT_END_SHUTDOWN] = "shutdown",
+		[NT_END_EVICTED] = "evicted",
+	};
+	return r <= NT_END_EVICTED ? names[r] : "unknown";
+}
+
+struct nt_collector *nt_collector_new(const struct nt_collector_opts *o)
+{
+	struct nt_collector *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->o = *o;
+	c->keys = calloc(SCAN_CHUNK, sizeof(*c->keys));
+	c->vals = calloc(SCAN_CHUNK, sizeof(*c->vals));
+	if (!c->keys || !c->vals) {
+		nt_collector_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void nt_collector_free(struct nt_collector *c)
+{
+	struct flow_state *s, *tmp;
+
+	if (!c)
+		return;
+	HASH_ITER(hh, c->flows, s, tmp) {
+		HASH_DEL(c->flows, s);
+		free(s);
+	}
+	free(c->closing);
+	free(c->keys);
+	free(c->vals);
+	free(c->expire);
+	free(c->expire_why);
+	free(c);
+}
+
+const struct nt_collector_stats *nt_collector_stats(
+	const struct nt_collector *c)
+{
+	return &c->st;
+}
+
+static struct flow_state *state_find(struct nt_collector *c,
+				     const struct nt_flow_key *k)
+{
+	struct flow_state *s = NULL;
+
+	if (c->flows)
+		HASH_FIND(hh, c->flows, k, sizeof(*k), s);
+	return s;
+}
+
+static struct flow_state *state_get(struct nt_collector *c,
+				    const struct nt_flow_key *k)
+{
+	struct flow_state *s = state_find(c, k);
+
+	if (s)
+		return s;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->key = *k;
+	HASH_ADD(hh, c->flows, key, sizeof(s->key), s);
+	return s;
+}
+
+static void state_drop(struct nt_collector *c, struct flow_state *s)
+{
+	if (!s)
+		return;
+	if (s->has_ov)
+		c->n_ov--;
+	HASH_DEL(c->flows, s);
+	free(s);
+}
+
+/*
+ * The initiator is the SYN sender (the datapath decided it). A TCP flow
+ * first seen midstream has no SYN to go by: when exactly one end uses a
+ * well-known port (< 1024), that end is the server, as Zeek would guess.
+ */
+static uint8_t pick_source(const struct nt_flow_key *k, uint8_t initiator,
+			   uint8_t attrs)
+{
+	if (attrs & NT_ATTR_MIDSTREAM) {
+		int lo0 = k->port[0] < 1024, lo1 = k->port[1] < 1024;
+
+		if (lo0 && !lo1)
+			return 1;
+		if (lo1 && !lo0)
+			return 0;
+	}
+	return initiator & 1;
+}
+
+/* Builds and emits a report from a kernel value (may be NULL) and state. */
+static void emit(struct nt_collector *c, const struct nt_flow_key *k,
+		 const struct nt_flow_val *v, struct flow_state *s,
+		 enum nt_end_reason why, uint64_t now)
+{
+	struct nt_flow_report r;
+	uint64_t tot = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.key = *k;
+	r.reason = why;
+	if (v) {
+		for (int i = 0; i < 2; i++) {
+			r.pkts[i] = v->pkts[i];
+			r.bytes[i] = v->bytes[i];
+			r.tcp_flags[i] = (uint8_t)(v->tcp_flags >> (8 * i));
+		}
+		r.flow_start_ns = r.start_ns = v->first_ns;
+		r.end_ns = v->last_ns;
+		r.rst_first = v->rst_first;
+		r.attrs = v->attrs;
+		r.icmp_type = v->icmp_type;
+		r.icmp_code = v->icmp_code;
+		r.hook = v->owner_hook;
+		r.ifindex[0] = v->owner_ifindex;
+		memcpy(&r.ifindex[1], v->seen_ifindex,
+		       sizeof(v->seen_ifindex));
+		r.src = pick_source(k, v->initiator, v->attrs);
+		if (v->syn_ns && v->ack_ns > v->syn_ns)
+			r.handshake_rtt_ns = v->ack_ns - v->syn_ns;
+	}
+	if (s) {
+		for (int i = 0; i < 2; i++) {
+			r.pkts[i] -= s->rep_pkts[i];
+			r.bytes[i] -= s->rep_bytes[i];
+		}
+		if (s->report_seq && s->rep_end_ns > r.start_ns)
+			r.start_ns = s->rep_end_ns;
+		r.report_seq = s->report_seq;
+	}
+	if (s && s->has_ov) {
+		/* fold in what the ring buffer carried while the table was full */
+		r.overflow = true;
+		for (int i = 0; i < 2; i++) {
+			r.pkts[i] += s->ov_pkts[i];
+			r.bytes[i] += s->ov_bytes[i];
+			r.tcp_flags[i] |= s->ov_flags[i];
+		}
+		if (!v) {
+			r.flow_start_ns = r.start_ns = s->ov_first_ns;
+			r.end_ns = s->ov_last_ns;
+			r.src = s->ov_initiator;
+			r.hook = s->ov_hook;
+			r.ifindex[0] = s->ov_ifindex;
+			r.icmp_type = s->ov_icmp_type;
+			r.icmp_code = s->ov_icmp_code;
+		} else {
+			if (s->ov_first_ns < r.start_ns)
+				r.start_ns = s->ov_first_ns;
+			if (s->ov_last_ns > r.end_ns)
+				r.end_ns = s->ov_last_ns;
+		}
+		memset(s->ov_pkts, 0, sizeof(s->ov_pkts));
+		memset(s->ov_bytes, 0, sizeof(s->ov_bytes));
+		s->has_ov = false;
+		c->n_ov--;
+	}
+	r.report_seq++;
+	tot = r.pkts[0] + r.pkts[1];
+	if (why == NT_END_ACTIVE && tot == 0)
+		goto remember; /* nothing new since the last report */
+	c->o.report(c->o.report_ctx, &r);
+	c->st.flows_reported++;
+remember:
+	if (why != NT_END_ACTIVE || !v)
+		return;
+	if (!s && !(s = state_get(c, k)))
+		return;
+	for (int i = 0; i < 2; i++) {
+		s->rep_pkts[i] = v->pkts[i];
+		s->rep_bytes[i] = v->bytes[i];
+	}
+	if (tot) {
+		s->rep_end_ns = v->last_ns;
+		s->report_seq = r.report_seq;
+	}
+	s->rep_at_ns = now;
+}
+
+/* Removes a flow from the kernel and reports its final counters. */
+static void finish(struct nt_collector *c, const struct nt_flow_key *k,
+		   enum nt_end_reason why, uint64_t now)
+{
+	struct nt_flow_val v;
+	struct flow_state *s = state_find(c, k);
+
+	if (bpf_map_lookup_and_delete_elem(c->o.flows_fd, k, &v)) {
+		if (errno != ENOENT)
+			c->st.scan_errors++;
+		return; /* already gone: reported by an earlier path */
+	}
+	if (why == NT_END_SHUTDOWN || why == NT_END_IDLE) {
+		/* a flow that closed reports as closed, whatever the trigger */
+		if (v.close_ns)
+			why = NT_END_TCP_CLOSE;
+	}
+	emit(c, k, &v, s, why, now);
+	state_drop(c, s);
+}
+
+int nt_collector_on_event(void *ctx, void *data, size_t size)
+{
+	struct nt_collector *c = ctx;
+	const struct nt_event *ev = data;
+	struct flow_state *s;
+	int side;
+
+	if (size < sizeof(*ev))
+		return 0;
+	if (ev->type == NT_EV_CLOSE) {
+		if (c->n_closing == c->cap_closing) {
+			size_t cap = c->cap_closing ? c->cap_closing * 2 : 256;
+			struct closing *n = realloc(c->closing,
+						    cap * sizeof(*n));
+			if (!n)
+				return 0; /* the scan still finds it */
+			c->closing = n;
+			c->cap_closing = cap;
+		}
+		c->closing[c->n_closing].key = ev->key;
+		c->closing[c->n_closing].due_ns = ev->ts_ns +
+						  c->o.close_linger_ns;
+		c->n_closing++;
+		return 0;
+	}
+	if (ev->type != NT_EV_OVERFLOW)
+		return 0;
+	s = state_get(c, &ev->key);
+	if (!s)
+		return 0;
+	side = ev->side & 1;
+	if (!s->has_ov) {
+		s->has_ov = true;
+		c->n_ov++;
+		s->ov_first_ns = ev->ts_ns;
+		s->ov_initiator = side;
+		if ((ev->tcp_flags & (NT_TCP_SYN | NT_TCP_ACK)) ==
+		    (NT_TCP_SYN | NT_TCP_ACK))
+			s->ov_initiator = !side;
+		s->ov_hook = ev->hook;
+		s->ov_ifindex = ev->ifindex;
+		s->ov_icmp_type = ev->icmp_type;
+		s->ov_icmp_code = ev->icmp_code;
+	}
+	s->ov_pkts[side] += ev->pkts;
+	s->ov_bytes[side] += ev->bytes;
+	s->ov_flags[side] |= ev->tcp_flags;
+	if (ev->ts_ns > s->ov_last_ns)
+		s->ov_last_ns = ev->ts_ns;
+	c->st.overflow_merged++;
+	return 0;
+}
+
+void nt_collector_closing(struct nt_collector *c, uint64_t now)
+{
+	size_t i = 0, n = c->n_closing;
+
+	/* due times are in event order, so the list is a FIFO */
+	while (i < n && c->closing[i].due_ns <= now) {
+		finish(c, &c->closing[i].key, NT_END_TCP_CLOSE, now);
+		i++;
+	}
+	if (i) {
+		memmove(c->closing, c->closing + i,
+			(n - i) * sizeof(*c->closing));
+		c->n_closing = n - i;
+	}
+}
+
+static void expire_push(struct nt_collector *c, const struct nt_flow_key *k,
+			enum nt_end_reason why)
+{
+	if (c->n_expire == c->cap_expire) {
+		size_t cap = c->cap_expire ? c->cap_expire * 2 : 1024;
+		struct nt_flow_key *nk = realloc(c->expire, cap * sizeof(*nk));
+		uint8_t *nw;
+
+		if (!nk)
+			return;
+		c->expire = nk;
+		nw = realloc(c->expire_why, cap);
+		if (!nw)
+			return;
+		c->expire_why = nw;
+		c->cap_expire = cap;
+	}
+	c->expire[c->n_expire] = *k;
+	c->expire_why[c->n_expire] = (uint8_t)why;
+	c->n_expire++;
+}
+
+/* Decides one kernel entry's fate during a scan. */
+static void judge(struct nt_collector *c, const struct nt_flow_key *k,
+		  const struct nt_flow_val *v, uint64_t now, int flush,
+		  enum nt_end_reason flush_reason)
+{
+	struct flow_state *s;
+	uint64_t since;
+
+	if (v->close_ns && now >= v->close_ns + c->o.close_linger_ns) {
+		expire_push(c, k, NT_END_TCP_CLOSE);
+		return;
+	}
+	if (now >= v->last_ns + c->o.idle_ns) {
+		expire_push(c, k, NT_END_IDLE);
+		return;
+	}
+	if (flush) {
+		expire_push(c, k, v->close_ns ? NT_END_TCP_CLOSE :
+				  flush_reason);
+		return;
+	}
+	if (!c->o.active_ns || now < v->first_ns + c->o.active_ns)
+		return; /* too young for a periodic report: no state exists */
+	s = state_find(c, k);
+	since = s && s->rep_at_ns ? s->rep_at_ns : v->first_ns;
+	if (now >= since + c->o.active_ns)
+		emit(c, k, v, s, NT_END_ACTIVE, now);
+}
+
+/* Reports overflow-only flows (no kernel entry) once they are idle. */
+static void scan_overflow(struct nt_collector *c, uint64_t now, int flush,
+			  enum nt_end_reason flush_reason)
+{
+	struct flow_state *s, *tmp;
+	struct nt_flow_val v;
+
+	if (!c->n_ov)
+		return;
+	HASH_ITER(hh, c->flows, s, tmp) {
+		if (!s->has_ov)
+			continue;
+		if (!flush && now < s->ov_last_ns + c->o.idle_ns)
+			continue;
+		if (bpf_map_lookup_elem(c->o.flows_fd, &s->key, &v) == 0)
+			continue; /* merged when the kernel flow reports */
+		emit(c, &s->key, NULL, s,
+		     flush ? flush_reason : NT_END_IDLE, now);
+		state_drop(c, s);
+	}
+}
+
+static void scan(struct nt_collector *c, uint64_t now, int flush,
+		 enum nt_end_reason flush_reason)
+{
+	struct nt_flow_key out_batch;
+	void *in = NULL;
+	uint64_t tracked = 0;
+	int err;
+
+	c->n_expire = 0;
+	for (;;) {
+		__u32 count = SCAN_CHUNK;
+
+		err = bpf_map_lookup_batch(c->o.flows_fd, in, &out_batch,
+					   c->keys, c->vals, &count, NULL);
+		if (err && errno != ENOENT) {
+			c->st.scan_errors++;
+			break;
+		}
+		for (__u32 i = 0; i < count; i++)
+			judge(c, &c->keys[i], &c->vals[i], now, flush,
+			      flush_reason);
+		tracked += count;
+		if (err)
+			break; /* ENOENT: the whole table was read */
+		in = &out_batch;
+	}
+	c->st.flows_tracked = tracked;
+	for (size_t i = 0; i < c->n_expire; i++)
+		finish(c, &c->expire[i], (enum nt_end_reason)c->expire_why[i],
+		       now);
+	scan_overflow(c, now, flush, flush_reason);
+}
+
+void nt_collector_scan(struct nt_collector *c, uint64_t now)
+{
+	nt_collector_closing(c, now);
+	scan(c, now, 0, NT_END_IDLE);
+}
+
+void nt_collector_flush(struct nt_collector *c, uint64_t now,
+			enum nt_end_reason reason)
+{
+	/* closes whose linger has not passed still report as closed */
+	for (size_t i = 0; i < c->n_closing; i++)
+		finish(c, &c->closing[i].key, NT_END_TCP_CLOSE, now);
+	c->n_closing = 0;
+	scan(c, now, 1, reason);
+}

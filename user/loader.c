@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* loader.c - skeleton load, TC attach/detach, link discovery via netlink. */
+#include "loader.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <linux/if_arp.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "flow.skel.h"
+
+static char names_buf[64][IF_NAMESIZE];
+static const char *names_ptr[65];
+
+int nt_dp_open(struct nt_datapath *dp, const struct nt_config *cfg,
+	       bool pcap_mode, char *err, size_t errlen)
+{
+	int e;
+
+	memset(dp, 0, sizeof(*dp));
+	dp->nl_fd = -1;
+	dp->patterns = cfg->interfaces;
+	dp->skel = flow_bpf__open();
+	if (!dp->skel) {
+		snprintf(err, errlen, "cannot open the BPF object: %s",
+			 strerror(errno));
+		return -1;
+	}
+	dp->skel->rodata->cfg_pcap_mode = pcap_mode;
+	dp->skel->rodata->cfg_overflow_per_sec = cfg->overflow_rate;
+	bpf_map__set_max_entries(dp->skel->maps.flows, cfg->max_flows);
+	e = flow_bpf__load(dp->skel);
+	if (e) {
+		e = -e;
+		if (e == EPERM || e == EACCES)
+			snprintf(err, errlen,
+				 "not enough privilege to load BPF programs "
+				 "(%s): run as root or with CAP_BPF, "
+				 "CAP_NET_ADMIN and CAP_PERFMON",
+				 strerror(e));
+		else
+			snprintf(err, errlen,
+				 "cannot load the BPF programs: %s "
+				 "(a kernel with BTF, 5.15 or newer, is needed)",
+				 strerror(e));
+		flow_bpf__destroy(dp->skel);
+		dp->skel = NULL;
+		return -1;
+	}
+	if (pcap_mode) {
+		const char *base = cfg->pcap ? strrchr(cfg->pcap, '/') : NULL;
+
+		snprintf(dp->pcap_name, sizeof(dp->pcap_name), "%s",
+			 base ? base + 1 : (cfg->pcap ? cfg->pcap : "pcap"));
+	}
+	return 0;
+}
+
+int nt_dp_flows_fd(const struct nt_datapath *dp)
+{
+	return bpf_map__fd(dp->skel->maps.flows);
+}
+
+int nt_dp_stats_fd(const struct nt_datapath *dp)
+{
+	return bpf_map__fd(dp->skel->maps.stats);
+}
+
+int nt_dp_events_fd(const struct nt_datapath *dp)
+{
+	return bpf_map__fd(dp->skel->maps.events);
+}
+
+int nt_dp_prog_fd(const struct nt_datapath *dp, const char *name)
+{
+	struct bpf_program *p =
+		bpf_object__find_program_by_name(dp->skel->obj, name);
+
+	return p ? bpf_program__fd(p) : -1;
+}
+
+static struct nt_iface *iface_find(struct nt_datapath *dp, uint32_t ifindex)
+{
+	for (size_t i = 0; i < dp->n_ifaces; i++)
+		if (dp->ifaces[i].ifindex == ifindex)
+			return &dp->ifaces[i];
+	return NULL;
+}
+
+static struct nt_iface *iface_add(struct nt_datapath *dp, uint32_t ifindex,
+				  const char *name)
+{
+	struct nt_iface *f = iface_find(dp, ifindex);
+
+	if (!f) {
+		if (dp->n_ifaces == dp->cap_ifaces) {
+			size_t cap = dp->cap_ifaces ? dp->cap_ifaces * 2 : 16;
+			struct nt_iface *n = realloc(dp->ifaces,
+						     cap * sizeof(*n));
+			if (!n)
+				return NULL;
+			dp->ifaces = n;
+			dp->cap_ifaces = cap;
+		}
+		f = &dp->ifaces[dp->n_ifaces++];
+		memset(f, 0, sizeof(*f));
+		f->ifindex = ifindex;
+	}
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	f->gone = false;
+	return f;
+}
+
+const char *nt_dp_ifname(void *ctx, uint32_t ifindex)
+{
+	static char buf[16];
+	struct nt_datapath *dp = ctx;
+	struct nt_iface *f;
+
+	if (dp->pcap_name[0])
+		return dp->pcap_name;
+	f = iface_find(dp, ifindex);
+	if (f)
+		return f->name;
+	snprintf(buf, sizeof(buf), "if%u", ifindex);
+	return buf;
+}
+
+const char *const *nt_dp_attached_names(struct nt_datapath *dp)
+{
+	size_t n = 0;
+
+	if (dp->pcap_name[0])
+		names_ptr[n++] = dp->pcap_name;
+	for (size_t i = 0; i < dp->n_ifaces && n < 64; i++) {
+		if (!dp->ifaces[i].attached)
+			continue;
+		memcpy(names_buf[n], dp->ifaces[i].name, IF_NAMESIZE);
+		names_ptr[n] = names_buf[n];
+		n++;
+	}
+	names_ptr[n] = NULL;
+	return names_ptr;
+}
+
+/* Does the name match --interface? Default: everything but loopback. */
+static bool wanted(const struct nt_datapath *dp, const char *name,
+		   unsigned int flags, bool *explicit_name)
+{
+	const char *p = dp->patterns;
+
+	*explicit_name = false;
+	if (!p)
+		return (flags & IFF_UP) && !(flags & IFF_LOOPBACK);
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		char pat[IF_NAMESIZE * 2];
+
+		if (n && n < sizeof(pat)) {
+			memcpy(pat, p, n);
+			pat[n] = 0;
+			if (!strpbrk(pat, "*?[")) {
+				if (!strcmp(pat, name)) {
+					*explicit_name = true;
+					return true;
+				}
+			} else if (!fnmatch(pat, name, 0) && (flags & IFF_UP)) {
+				return true;
+			}
+		}
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return false;
+}
+
+static int tc_attach_one(struct nt_datapath *dp, struct nt_iface *f,
+			 char *err, size_t errlen)
+{
+	const char *progs[2] = { f->l3 ? "tc_ingress_l3" : "tc_ingress",
+				 f->l3 ? "tc_egress_l3" : "tc_egress" };
+	enum bpf_tc_attach_point pts[2] = { BPF_TC_INGRESS, BPF_TC_EGRESS };
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)f->ifindex,
+		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+	int e;
+
+	e = bpf_tc_hook_create(&hook);
+	if (e && e != -EEXIST)
+		goto fail;
+	f->created_qdisc = (e == 0);
+	for (int i = 0; i < 2; i++) {
+		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = NT_TC_HANDLE,
+			    .priority = NT_TC_PRIO,
+			    .prog_fd = nt_dp_prog_fd(dp, progs[i]),
+			    .flags = BPF_TC_F_REPLACE);
+
+		hook.attach_point = pts[i];
+		e = bpf_tc_attach(&hook, &opts);
+		if (e)
+			goto fail;
+	}
+	f->attached = true;
+	return 0;
+fail:
+	dp->attach_errors++;
+	snprintf(err, errlen, "cannot attach to interface %s: %s%s", f->name,
+		 strerror(-e),
+		 e == -EPERM ? " (needs CAP_NET_ADMIN: run as root)" : "");
+	return -1;
+}
+
+static void tc_detach_one(struct nt_iface *f)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)f->ifindex);
+	enum bpf_tc_attach_point pts[2] = { BPF_TC_INGRESS, BPF_TC_EGRESS };
+
+	if (!f->attached || f->gone)
+		return;
+	for (int i = 0; i < 2; i++) {
+		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = NT_TC_HANDLE,
+			    .priority = NT_TC_PRIO);
+
+		hook.attach_point = pts[i];
+		bpf_tc_detach(&hook, &opts);
+	}
+	if (f->created_qdisc) {
+		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		bpf_tc_hook_destroy(&hook);
+	}
+	f->attached = false;
+}
+
+/*
+ * Handles one RTM_NEWLINK/RTM_DELLINK. at_start: the initial dump, where an
+ * explicitly named interface that fails to attach is an error.
+ */
+static int on_link(struct nt_datapath *dp, struct nlmsghdr *nh, bool at_start,
+		   char *err, size_t errlen)
+{
+	struct ifinfomsg *ifi = NLMSG_DATA(nh);
+	int len = (int)nh->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi));
+	const char *name = NULL;
+	struct nt_iface *f;
+	bool explicit_name;
+
+	if (len < 0)
+		return 0;
+	for (struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len);
+	     a = RTA_NEXT(a, len))
+		if (a->rta_type == IFLA_IFNAME)
+			name = RTA_DATA(a);
+	if (!name)
+		return 0;
+	if (nh->nlmsg_type == RTM_DELLINK) {
+		f = iface_find(dp, (uint32_t)ifi->ifi_index);
+		if (f) {
+			f->gone = true; /* its filters went with it */
+			f->attached = false;
+		}
+		return 0;
+	}
+	if (!wanted(dp, name, ifi->ifi_flags, &explicit_name))
+		return 0;
+	f = iface_find(dp, (uint32_t)ifi->ifi_index);
+	if (f && f->attached && !strcmp(f->name, name))
+		return 0;
+	f = iface_add(dp, (uint32_t)ifi->ifi_index, name);
+	if (!f)
+		return 0;
+	f->l3 = ifi->ifi_type != ARPHRD_ETHER &&
+		ifi->ifi_type != ARPHRD_LOOPBACK;
+	if (tc_attach_one(dp, f, err, errlen)) {
+		if (at_start && explicit_name)
+			return -1;
+		fprintf(stderr, "nettrail: warning: %s\n", err);
+	}
+	return 0;
+}
+
+/* Reads and dispatches netlink messages until the socket would block (or
+ * until NLMSG_DONE when dumping). */
+static int nl_read(struct nt_datapath *dp, int fd, bool dump, char *err,
+		   size_t errlen)
+{
+	char buf[32768];
+
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), dump ? 0 : MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ENOBUFS) /* overrun: rescan on next event */
+				continue;
+			return dump ? -1 : 0;
+		}
+		for (struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+		     NLMSG_OK(nh, (size_t)n); nh = NLMSG_NEXT(nh, n)) {
+			if (nh->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (nh->nlmsg_type == NLMSG_ERROR)
+				return dump ? -1 : 0;
+			if (nh->nlmsg_type == RTM_NEWLINK ||
+			    nh->nlmsg_type == RTM_DELLINK)
+				if (on_link(dp, nh, dump, err, errlen))
+					return -2;
+		}
+		if (!dump)
+			continue;
+	}
+}
+
+int nt_dp_attach_all(struct nt_datapath *dp, char *err, size_t errlen)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+	} req = {
+		.nh = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
+			.nlmsg_type = RTM_GETLINK,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+			.nlmsg_seq = 1 },
+		.ifi = { .ifi_family = AF_UNSPEC },
+	};
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
+				  .nl_groups = RTMGRP_LINK };
+	int dfd, r;
+
+	/* subscribe first, so no link appears unseen between dump and watch */
+	dp->nl_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			   NETLINK_ROUTE);
+	if (dp->nl_fd < 0 || bind(dp->nl_fd, (struct sockaddr *)&sa,
+				  sizeof(sa))) {
+		snprintf(err, errlen, "netlink: %s", strerror(errno));
+		return -1;
+	}
+	dfd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (dfd < 0 || send(dfd, &req, req.nh.nlmsg_len, 0) < 0) {
+		snprintf(err, errlen, "netlink dump: %s", strerror(errno));
+		if (dfd >= 0)
+			close(dfd);
+		return -1;
+	}
+	r = nl_read(dp, dfd, true, err, errlen);
+	close(dfd);
+	if (r == -1)
+		snprintf(err, errlen, "netlink dump failed: %s",
+			 strerror(errno));
+	if (r)
+		return -1;
+	/* every explicitly named interface must exist */
+	for (const char *p = dp->patterns; p && *p;) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		bool found = false;
+		char pat[IF_NAMESIZE * 2];
+
+		if (n < sizeof(pat) && n) {
+			memcpy(pat, p, n);
+			pat[n] = 0;
+			for (size_t i = 0; i < dp->n_ifaces; i++)
+				found |= !strcmp(dp->ifaces[i].name, pat);
+			if (!found && !strpbrk(pat, "*?[")) {
+				snprintf(err, errlen,
+					 "unknown interface '%s'", pat);
+				return -1;
+			}
+		}
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return 0;
+}
+
+void nt_dp_netlink_handle(struct nt_datapath *dp)
+{
+	char err[256];
+
+	if (dp->nl_fd >= 0)
+		nl_read(dp, dp->nl_fd, false, err, sizeof(err));
+}
+
+void nt_dp_detach_all(struct nt_datapath *dp)
+{
+	for (size_t i = 0; i < dp->n_ifaces; i++)
+		tc_detach_one(&dp->ifaces[i]);
+}
+
+void nt_dp_close(struct nt_datapath *dp)
+{
+	nt_dp_detach_all(dp);
+	if (dp->nl_fd >= 0)
+		close(dp->nl_fd);
+	flow_bpf__destroy(dp->skel);
+	free(dp->ifaces);
+	memset(dp, 0, sizeof(*dp));
+	dp->nl_fd = -1;
+}

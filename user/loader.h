@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * loader.h - loads the BPF datapath and attaches it to interfaces.
+ *
+ * Owns the skeleton, the set of known interfaces (index -> name, kept after
+ * an interface vanishes so late reports still name it), the TC filters this
+ * process added, and a netlink socket that tells it about new and vanished
+ * links while it runs.
+ */
+#ifndef NT_LOADER_H
+#define NT_LOADER_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "config.h"
+
+/* Our TC filter identity: handle 0x4e54 ("NT") at priority 1 on clsact. */
+#define NT_TC_HANDLE 0x4e54
+#define NT_TC_PRIO 1
+
+struct nt_iface {
+	uint32_t ifindex;
+	char name[IF_NAMESIZE];
+	bool attached;
+	bool created_qdisc;          /* we made clsact: we remove it */
+	bool l3;                     /* no link-layer header (tun, wg) */
+	bool gone;
+};
+
+struct flow_bpf;
+
+struct nt_datapath {
+	struct flow_bpf *skel;
+	const char *patterns;        /* --interface, NULL: all up non-lo */
+	struct nt_iface *ifaces;
+	size_t n_ifaces, cap_ifaces;
+	int nl_fd;                   /* link notifications, -1 if none */
+	uint64_t attach_errors;
+	char pcap_name[64];          /* offline: the capture's base name */
+};
+
+/* Opens and loads the programs with the configuration in .rodata.
+ * Returns 0, or -1 with a message in err. */
+int nt_dp_open(struct nt_datapath *dp, const struct nt_config *cfg,
+	       bool pcap_mode, char *err, size_t errlen);
+
+/* Attaches to every matching interface and subscribes to link changes.
+ * Fails (-1, message) for an explicitly named interface that does not
+ * exist or cannot be attached. */
+int nt_dp_attach_all(struct nt_datapath *dp, char *err, size_t errlen);
+
+/* Handles pending link notifications (attach new, forget vanished). */
+void nt_dp_netlink_handle(struct nt_datapath *dp);
+
+/* Removes every filter (and qdisc) this process added. */
+void nt_dp_detach_all(struct nt_datapath *dp);
+
+void nt_dp_close(struct nt_datapath *dp);
+
+/* nt_ifname_fn: the interface's name, or its index as text. */
+const char *nt_dp_ifname(void *dp, uint32_t ifindex);
+
+/* NULL-terminated list of attached interface names (static storage,
+ * valid until the next call). */
+const char *const *nt_dp_attached_names(struct nt_datapath *dp);
+
+int nt_dp_flows_fd(const struct nt_datapath *dp);
+int nt_dp_stats_fd(const struct nt_datapath *dp);
+int nt_dp_events_fd(const struct nt_datapath *dp);
+int nt_dp_prog_fd(const struct nt_datapath *dp, const char *name);
+
+#endif

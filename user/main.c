@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * main.c - nettrail entry point: configuration, then either the live loop
+ * (TC on interfaces) or an offline replay (--pcap), feeding the same
+ * collector -> recorder -> sink pipeline.
+ */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collector.h"
+#include "config.h"
+#include "loader.h"
+#include "nettrail.h"
+#include "record.h"
+#include "replay.h"
+#include "sink.h"
+
+#define NS 1000000000ULL
+#define TICK_NS 100000000ULL        /* 100 ms: close checks, events */
+#define CLOSE_LINGER_NS 500000000ULL /* wait for the last ACK after a close */
+
+extern char **environ;
+
+struct app {
+	struct nt_config cfg;
+	struct nt_datapath dp;
+	struct nt_collector *col;
+	struct nt_recorder rec;
+	struct nt_sink sink;
+	struct ring_buffer *rb;
+	uint64_t start_mono;
+	uint64_t rb_errors;
+	char node[256];
+};
+
+static volatile int g_stop;
+
+static void die_usage(const char *msg)
+{
+	fprintf(stderr, "nettrail: %s\nTry 'nettrail --help'.\n", msg);
+	exit(2);
+}
+
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("nettrail: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * NS + (uint64_t)ts.tv_nsec;
+}
+
+static int libbpf_quiet(enum libbpf_print_level lvl, const char *fmt,
+			va_list ap)
+{
+	if (lvl == LIBBPF_DEBUG || !getenv("NETTRAIL_DEBUG_LIBBPF"))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* Sums the per-CPU kernel counters. */
+static void read_kernel_stats(struct app *a, uint64_t out[NT_STAT_MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct nt_stats *per = calloc((size_t)(ncpu > 0 ? ncpu : 1),
+				      sizeof(*per));
+	__u32 zero = 0;
+
+	memset(out, 0, sizeof(uint64_t) * NT_STAT_MAX);
+	if (!per)
+		return;
+	if (ncpu > 0 && !bpf_map_lookup_elem(nt_dp_stats_fd(&a->dp), &zero,
+					     per))
+		for (int c = 0; c < ncpu; c++)
+			for (int i = 0; i < NT_STAT_MAX; i++)
+				out[i] += per[c].v[i];
+	free(per);
+}
+
+static void heartbeat(struct app *a, uint64_t now_unix, uint64_t uptime_s)
+{
+	static const char *const names[] = {
+		"packets", "non_ip", "parse_errors_l2", "parse_errors_l3",
+		"parse_errors_exthdr", "parse_errors_l4",
+		"fragments_unmatched", "table_full", "overflow_events",
+		"overflow_lost_packets", "overflow_lost_bytes",
+		"ringbuf_full", "close_events_lost", "not_owner_packets",
+		/* userspace */
+		"flows_reported", "records_written", "records_write_errors",
+		"attach_errors",
+	};
+	uint64_t v[sizeof(names) / sizeof(names[0])];
+	const struct nt_collector_stats *cs = nt_collector_stats(a->col);
+	struct nt_heartbeat hb = {
+		.now_unix_ns = now_unix,
+		.uptime_s = uptime_s,
+		.interval_s = a->cfg.heartbeat,
+		.flows_tracked = cs->flows_tracked,
+		.flow_table_size = a->cfg.max_flows,
+		.interfaces = nt_dp_attached_names(&a->dp),
+		.counter_names = names,
+		.counter_values = v,
+		.n_counters = sizeof(names) / sizeof(names[0]),
+	};
+
+	_Static_assert(NT_STAT_MAX == 14, "heartbeat names follow nt_stat");
+	read_kernel_stats(a, v);
+	v[NT_STAT_MAX + 0] = cs->flows_reported;
+	/* the records already written, plus the ones waiting in the buffer */
+	v[NT_STAT_MAX + 1] = a->sink.records_written + a->rec.pending;
+	v[NT_STAT_MAX + 2] = a->sink.write_errors;
+	v[NT_STAT_MAX + 3] = a->dp.attach_errors;
+	nt_record_heartbeat(&a->rec, &hb);
+}
+
+static int setup(struct app *a, int argc, char **argv)
+{
+	char err[512];
+	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+
+	nt_config_defaults(&a->cfg);
+	if (nt_config_parse(&a->cfg, argc, argv, environ, err, sizeof(err)))
+		die_usage(err);
+	if (a->cfg.show_help) {
+		nt_config_usage(stdout);
+		exit(0);
+	}
+	if (a->cfg.show_version) {
+		printf("nettrail %s (schema %s, libbpf %s)\n", NT_VERSION,
+		       NT_SCHEMA_VERSION, libbpf_version_string());
+		exit(0);
+	}
+	if (a->cfg.node_name)
+		snprintf(a->node, sizeof(a->node), "%s", a->cfg.node_name);
+	else if (gethostname(a->node, sizeof(a->node) - 1))
+		snprintf(a->node, sizeof(a->node), "unknown");
+	if (nt_sink_open(&a->sink, &a->cfg, err, sizeof(err))) {
+		fail("%s", err);
+		return 1;
+	}
+	libbpf_set_print(libbpf_quiet);
+	setrlimit(RLIMIT_MEMLOCK, &rl); /* kernels before 5.11 need it */
+	if (nt_dp_open(&a->dp, &a->cfg, a->cfg.pcap != NULL, err,
+		       sizeof(err))) {
+		fail("%s", err);
+		return 1;
+	}
+	nt_recorder_init(&a->rec, &a->sink, a->node, a->cfg.cluster_name);
+	a->rec.ifname = nt_dp_ifname;
+	a->rec.ifname_ctx = &a->dp;
+	struct nt_collector_opts co = {
+		.flows_fd = nt_dp_flows_fd(&a->dp),
+		.max_flows = a->cfg.max_flows,
+		.idle_ns = (uint64_t)a->cfg.idle_timeout * NS,
+		.active_ns = (uint64_t)a->cfg.active_timeout * NS,
+		.close_linger_ns = CLOSE_LINGER_NS,
+		.report = nt_record_flow,
+		.report_ctx = &a->rec,
+	};
+	a->col = nt_collector_new(&co);
+	a->rb = a->col ? ring_buffer__new(nt_dp_events_fd(&a->dp),
+					  nt_collector_on_event, a->col, NULL)
+		       : NULL;
+	if (!a->rb) {
+		fail("out of memory setting up the collector");
+		return 1;
+	}
+	a->start_mono = clock_ns(CLOCK_MONOTONIC);
+	return 0;
+}
+
+/* Scan period: a fifth of the shortest timeout, 1 to 10 seconds. */
+static uint64_t scan_interval(const struct nt_config *c)
+{
+	uint64_t t = c->idle_timeout;
+
+	if (c->active_timeout && c->active_timeout < t)
+		t = c->active_timeout;
+	t = t * NS / 5;
+	if (t < NS)
+		t = NS;
+	if (t > 10 * NS)
+		t = 10 * NS;
+	return t;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	g_stop = 1;
+}
+
+static int run_pcap(struct app *a)
+{
+	struct nt_replay_stats st;
+	char err[512];
+	int r;
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	a->rec.hook_name = "pcap";
+	a->rec.clock_offset_ns = 0; /* capture time is Unix time */
+	r = nt_replay(a->cfg.pcap, &a->dp, a->col, &a->rec, a->rb,
+		      scan_interval(&a->cfg), &g_stop, &st, err, sizeof(err));
+	if (r < 0 && st.packets == 0) {
+		fail("%s", err);
+		return 1;
+	}
+	nt_collector_flush(a->col, st.last_ns, NT_END_SHUTDOWN);
+	heartbeat(a, st.last_ns ? st.last_ns : clock_ns(CLOCK_REALTIME),
+		  (st.last_ns - st.first_ns) / NS);
+	nt_recorder_flush(&a->rec);
+	if (st.run_errors)
+		fail("warning: %llu packets could not be run through the "
+		     "datapath", (unsigned long long)st.run_errors);
+	if (r < 0) {
+		/* what was read is reported; the damage is still an error */
+		fail("%s", err);
+		return 1;
+	}
+	return 0;
+}
+
+static int run_live(struct app *a)
+{
+	struct epoll_event evs[8], ev = { .events = EPOLLIN };
+	struct itimerspec its = { { 0, TICK_NS }, { 0, TICK_NS } };
+	uint64_t scan_ns = scan_interval(&a->cfg), next_scan, next_hb;
+	uint64_t deadline = 0;
+	char err[512];
+	sigset_t mask;
+	int ep, sfd, tfd;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (sfd < 0 || tfd < 0 || ep < 0 || timerfd_settime(tfd, 0, &its, 0)) {
+		fail("cannot set up the event loop: %s", strerror(errno));
+		return 1;
+	}
+	if (nt_dp_attach_all(&a->dp, err, sizeof(err))) {
+		fail("%s", err);
+		nt_dp_detach_all(&a->dp);
+		return 1;
+	}
+	ev.data.fd = sfd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
+	ev.data.fd = tfd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
+	ev.data.fd = a->dp.nl_fd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, a->dp.nl_fd, &ev);
+	ev.data.fd = ring_buffer__epoll_fd(a->rb);
+	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+
+	next_scan = a->start_mono + scan_ns;
+	next_hb = a->start_mono + (uint64_t)a->cfg.heartbeat * NS;
+	if (a->cfg.duration)
+		deadline = a->start_mono + (uint64_t)a->cfg.duration * NS;
+	while (!g_stop) {
+		int n = epoll_wait(ep, evs, 8, 1000);
+		uint64_t now;
+
+		if (n < 0 && errno != EINTR) {
+			fail("epoll: %s", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == sfd) {
+				g_stop = 1;
+			} else if (fd == tfd) {
+				uint64_t x;
+
+				if (read(tfd, &x, sizeof(x)) < 0)
+					(void)0;
+			} else if (fd == a->dp.nl_fd) {
+				nt_dp_netlink_handle(&a->dp);
+			}
+		}
+		if (ring_buffer__consume(a->rb) < 0)
+			a->rb_errors++;
+		now = clock_ns(CLOCK_MONOTONIC);
+		a->rec.clock_offset_ns =
+			(int64_t)(clock_ns(CLOCK_REALTIME) - now);
+		nt_collector_closing(a->col, now);
+		if (now >= next_scan) {
+			nt_collector_scan(a->col, now);
+			next_scan = now + scan_ns;
+		}
+		if (a->cfg.heartbeat && now >= next_hb) {
+			heartbeat(a, now + (uint64_t)a->rec.clock_offset_ns,
+				  (now - a->start_mono) / NS);
+			next_hb += (uint64_t)a->cfg.heartbeat * NS;
+		}
+		nt_recorder_flush(&a->rec);
+		if (deadline && now >= deadline)
+			break;
+	}
+	/* shutdown: every flow reported, then our filters removed */
+	ring_buffer__consume(a->rb);
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	nt_collector_flush(a->col, now, NT_END_SHUTDOWN);
+	heartbeat(a, now + (uint64_t)a->rec.clock_offset_ns,
+		  (now - a->start_mono) / NS);
+	nt_recorder_flush(&a->rec);
+	nt_dp_detach_all(&a->dp);
+	close(ep);
+	close(tfd);
+	close(sfd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct app a;
+	int rc;
+
+	rc = setup(&a, argc, argv);
+	if (rc == 0)
+		rc = a.cfg.pcap ? run_pcap(&a) : run_live(&a);
+	if (a.rb)
+		ring_buffer__free(a.rb);
+	nt_collector_free(a.col);
+	if (a.dp.skel)
+		nt_dp_close(&a.dp);
+	nt_recorder_free(&a.rec);
+	nt_sink_close(&a.sink);
+	if (rc == 0 && a.sink.write_errors) {
+		fail("could not write %llu records: %s",
+		     (unsigned long long)a.sink.write_errors,
+		     strerror(a.sink.last_errno));
+		rc = 1;
+	}
+	nt_config_free(&a.cfg);
+	return rc;
+}

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include "netutil.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+size_t nt_addr_fmt(char out[NT_ADDRSTRLEN], int ip_version,
+		   const uint8_t addr[16])
+{
+	if (ip_version == 4)
+		inet_ntop(AF_INET, addr + 12, out, NT_ADDRSTRLEN);
+	else
+		inet_ntop(AF_INET6, addr, out, NT_ADDRSTRLEN);
+	return strlen(out);
+}
+
+int nt_addr_is_private(int ip_version, const uint8_t a[16])
+{
+	if (ip_version == 4) {
+		const uint8_t *b = a + 12;
+
+		return b[0] == 10 || b[0] == 127 ||
+		       (b[0] == 172 && (b[1] & 0xf0) == 16) ||
+		       (b[0] == 192 && b[1] == 168) ||
+		       (b[0] == 169 && b[1] == 254) ||
+		       (b[0] == 100 && (b[1] & 0xc0) == 64);
+	}
+	if ((a[0] & 0xfe) == 0xfc)              /* fc00::/7 */
+		return 1;
+	if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) /* fe80::/10 */
+		return 1;
+	static const uint8_t lo[16] = { [15] = 1 };
+	return !memcmp(a, lo, 16);
+}
+
+const char *nt_direction(int ip_version, const uint8_t src[16],
+			 const uint8_t dst[16])
+{
+	int s = nt_addr_is_private(ip_version, src);
+	int d = nt_addr_is_private(ip_version, dst);
+
+	if (s && d)
+		return "internal";
+	if (s)
+		return "outbound";
+	if (d)
+		return "inbound";
+	return "external";
+}
+
+const char *nt_transport_name(uint8_t proto)
+{
+	switch (proto) {
+	case 1: return "icmp";
+	case 2: return "igmp";
+	case 4: return "ipip";
+	case 6: return "tcp";
+	case 17: return "udp";
+	case 41: return "ipv6";
+	case 47: return "gre";
+	case 50: return "esp";
+	case 51: return "ah";
+	case 58: return "ipv6-icmp";
+	case 89: return "ospf";
+	case 103: return "pim";
+	case 112: return "vrrp";
+	case 132: return "sctp";
+	}
+	return NULL;
+}

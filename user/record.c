@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* record.c - ECS JSON encoding of flow and heartbeat records. */
+#include "record.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <xxhash.h>
+
+#include "community_id.h"
+#include "conn_state.h"
+#include "netutil.h"
+
+#define FLUSH_BYTES (256 * 1024)
+
+static const char hexd[] = "0123456789abcdef";
+
+static void hex(char *out, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hexd[b[i] >> 4];
+		out[2 * i + 1] = hexd[b[i] & 15];
+	}
+	out[2 * n] = 0;
+}
+
+int nt_recorder_init(struct nt_recorder *r, struct nt_sink *sink,
+		     const char *node, const char *cluster)
+{
+	uint8_t rnd[24];
+
+	memset(r, 0, sizeof(*r));
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
+		/* no entropy source: time and address still make it unique */
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		uint64_t a = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30);
+		uint64_t b = (uint64_t)(uintptr_t)r;
+		memcpy(rnd, &a, 8);
+		memcpy(rnd + 8, &b, 8);
+		memcpy(rnd + 16, &a, 8);
+	}
+	hex(r->run_id, rnd, 16);
+	memcpy(&r->flow_seed, rnd + 16, 8);
+	jw_init(&r->w, FLUSH_BYTES + 8192);
+	r->sink = sink;
+	r->node = node;
+	r->cluster = cluster;
+	r->hook_name = "tc";
+	return 0;
+}
+
+void nt_recorder_free(struct nt_recorder *r)
+{
+	jw_free(&r->w);
+}
+
+int nt_recorder_flush(struct nt_recorder *r)
+{
+	int ret = 0;
+
+	if (r->w.len)
+		ret = nt_sink_write(r->sink, r->w.buf, r->w.len, r->pending);
+	jw_reset(&r->w);
+	r->pending = 0;
+	return ret;
+}
+
+static void done(struct nt_recorder *r)
+{
+	jw_newline(&r->w);
+	r->pending++;
+	if (r->w.len >= FLUSH_BYTES)
+		nt_recorder_flush(r);
+}
+
+/* Opens the record and writes the fields every record type shares. */
+static void common_head(struct nt_recorder *r, uint64_t ts_unix_ns,
+			const char *dataset, const char *kind)
+{
+	struct jw *w = &r->w;
+
+	jw_obj_open(w, NULL);
+	jw_time(w, "@timestamp", ts_unix_ns);
+	jw_obj_open(w, "event");
+	jw_str(w, "kind", kind);
+	jw_str(w, "dataset", dataset);
+	jw_str(w, "module", "nettrail");
+	if (!strcmp(dataset, "nettrail.flow")) {
+		jw_arr_open(w, "category");
+		jw_str(w, NULL, "network");
+		jw_arr_close(w);
+		jw_arr_open(w, "type");
+		jw_str(w, NULL, "connection");
+		jw_arr_close(w);
+	}
+	/* the caller adds start/end/duration and closes "event" */
+}
+
+static void observer(struct nt_recorder *r)
+{
+	struct jw *w = &r->w;
+
+	jw_obj_open(w, "observer");
+	jw_str(w, "hostname", r->node);
+	jw_str(w, "type", "sensor");
+	jw_str(w, "vendor", "nettrail");
+	jw_str(w, "product", "nettrail");
+	jw_str(w, "version", NT_VERSION);
+	jw_obj_close(w);
+	if (r->cluster) {
+		jw_obj_open(w, "orchestrator");
+		jw_obj_open(w, "cluster");
+		jw_str(w, "name", r->cluster);
+		jw_obj_close(w);
+		jw_obj_close(w);
+	}
+}
+
+/* Opens "nettrail" and writes schema_version and record_id. */
+static void nettrail_head(struct nt_recorder *r)
+{
+	char id[33 + 1 + 21];
+	size_t n;
+
+	jw_obj_open(&r->w, "nettrail");
+	jw_str(&r->w, "schema_version", NT_SCHEMA_VERSION);
+	memcpy(id, r->run_id, 32);
+	id[32] = '-';
+	n = jw_fmt_u64(id + 33, ++r->seq);
+	jw_strn(&r->w, "record_id", id, 33 + n);
+}
+
+static void endpoint(struct jw *w, const char *name,
+		     const struct nt_flow_report *rep, int side)
+{
+	char ip[NT_ADDRSTRLEN];
+	size_t n = nt_addr_fmt(ip, rep->key.ip_version, rep->key.addr[side]);
+	uint8_t proto = rep->key.proto;
+
+	jw_obj_open(w, name);
+	jw_strn(w, "ip", ip, n);
+	if (proto == 6 || proto == 17 || proto == 132)
+		jw_u64(w, "port", rep->key.port[side]);
+	jw_u64(w, "bytes", rep->bytes[side]);
+	jw_u64(w, "packets", rep->pkts[side]);
+	jw_obj_close(w);
+}
+
+static void tcp_flag_list(struct jw *w, const char *key, uint8_t f)
+{
+	static const char *const names[8] = {
+		"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR",
+	};
+
+	jw_arr_open(w, key);
+	for (int i = 0; i < 8; i++)
+		if (f & (1u << i))
+			jw_str(w, NULL, names[i]);
+	jw_arr_close(w);
+}
+
+static void network(struct jw *w, const struct nt_flow_report *rep, int s,
+		    int d)
+{
+	const struct nt_flow_key *k = &rep->key;
+	const char *tname = nt_transport_name(k->proto);
+	char num[4], cid[COMMUNITY_ID_LEN];
+	size_t n = jw_fmt_u64(num, k->proto);
+	uint16_t sport = k->port[s], dport = k->port[d];
+
+	jw_obj_open(w, "network");
+	if (tname)
+		jw_str(w, "transport", tname);
+	else
+		jw_strn(w, "transport", num, n);
+	jw_strn(w, "iana_number", num, n);
+	jw_str(w, "type", k->ip_version == 4 ? "ipv4" : "ipv6");
+	jw_u64(w, "bytes", rep->bytes[0] + rep->bytes[1]);
+	jw_u64(w, "packets", rep->pkts[0] + rep->pkts[1]);
+	if (k->proto == 1 || k->proto == 58) {
+		sport = rep->icmp_type;
+		dport = rep->icmp_code;
+	}
+	if (community_id_v1(cid, 0, k->ip_version, k->addr[s], k->addr[d],
+			    k->proto, sport, dport) == 0)
+		jw_str(w, "community_id", cid);
+	jw_str(w, "direction",
+	       nt_direction(k->ip_version, k->addr[s], k->addr[d]));
+	jw_obj_close(w);
+}
+
+void nt_record_flow(void *ctx, const struct nt_flow_report *rep)
+{
+	struct nt_recorder *r = ctx;
+	struct jw *w = &r->w;
+	int s = rep->src, d = !rep->src;
+	uint64_t start = rep->start_ns + r->clock_offset_ns;
+	uint64_t end = rep->end_ns + r->clock_offset_ns;
+	uint64_t fid;
+	uint8_t idbuf[sizeof(rep->key) + 8];
+	char fidhex[17];
+
+	common_head(r, end, "nettrail.flow", "event");
+	jw_time(w, "start", start);
+	jw_time(w, "end", end);
+	jw_u64(w, "duration", end - start);
+	jw_obj_close(w);
+	observer(r);
+	endpoint(w, "source", rep, s);
+	endpoint(w, "destination", rep, d);
+	network(w, rep, s, d);
+
+	nettrail_head(r);
+	memcpy(idbuf, &rep->key, sizeof(rep->key));
+	memcpy(idbuf + sizeof(rep->key), &rep->flow_start_ns, 8);
+	fid = XXH64(idbuf, sizeof(idbuf), r->flow_seed);
+	for (int i = 0; i < 16; i++)
+		fidhex[i] = hexd[(fid >> (60 - 4 * i)) & 15];
+	jw_obj_open(w, "flow");
+	jw_strn(w, "id", fidhex, 16);
+	jw_u64(w, "report_seq", rep->report_seq);
+	jw_str(w, "end_reason", nt_end_reason_name(rep->reason));
+	jw_time(w, "start", rep->flow_start_ns + r->clock_offset_ns);
+	if (rep->overflow)
+		jw_bool(w, "overflow", 1);
+	if (rep->attrs & NT_ATTR_FRAG)
+		jw_bool(w, "fragments", 1);
+	if (rep->attrs & NT_ATTR_FRAG_NOL4)
+		jw_bool(w, "unmatched_fragments", 1);
+	jw_obj_close(w);
+	if (rep->key.proto == 6) {
+		int rst = rep->rst_first ? ((rep->rst_first - 1) == s ? 1 : 2)
+					 : 0;
+
+		jw_obj_open(w, "tcp");
+		jw_str(w, "conn_state",
+		       nt_conn_state(rep->tcp_flags[s], rep->tcp_flags[d], rst));
+		jw_obj_open(w, "flags");
+		tcp_flag_list(w, "source", rep->tcp_flags[s]);
+		tcp_flag_list(w, "destination", rep->tcp_flags[d]);
+		jw_obj_close(w);
+		if (rep->handshake_rtt_ns)
+			jw_u64(w, "handshake_rtt_us",
+			       rep->handshake_rtt_ns / 1000);
+		jw_obj_close(w);
+	} else if (rep->key.proto == 1 || rep->key.proto == 58) {
+		jw_obj_open(w, "icmp");
+		jw_u64(w, "type", rep->icmp_type);
+		jw_u64(w, "code", rep->icmp_code);
+		jw_obj_close(w);
+	}
+	jw_obj_open(w, "observer");
+	jw_str(w, "interface", r->ifname(r->ifname_ctx, rep->ifindex[0]));
+	jw_str(w, "hook", r->hook_name);
+	jw_arr_open(w, "interfaces");
+	for (int i = 0; i < 1 + NT_MAX_SEEN_IFACES && rep->ifindex[i]; i++)
+		jw_str(w, NULL, r->ifname(r->ifname_ctx, rep->ifindex[i]));
+	jw_arr_close(w);
+	jw_obj_close(w);
+	jw_obj_close(w); /* nettrail */
+	jw_obj_close(w);
+	done(r);
+}
+
+void nt_record_heartbeat(struct nt_recorder *r, const struct nt_heartbeat *hb)
+{
+	struct jw *w = &r->w;
+
+	common_head(r, hb->now_unix_ns, "nettrail.heartbeat", "metric");
+	jw_obj_close(w);
+	observer(r);
+	nettrail_head(r);
+	jw_obj_open(w, "heartbeat");
+	jw_u64(w, "uptime_s", hb->uptime_s);
+	jw_u64(w, "interval_s", hb->interval_s);
+	jw_u64(w, "flows_tracked", hb->flows_tracked);
+	jw_u64(w, "flow_table_size", hb->flow_table_size);
+	jw_arr_open(w, "interfaces");
+	for (const char *const *p = hb->interfaces; p && *p; p++)
+		jw_str(w, NULL, *p);
+	jw_arr_close(w);
+	jw_obj_open(w, "counters");
+	for (size_t i = 0; i < hb->n_counters; i++)
+		jw_u64(w, hb->counter_names[i], hb->counter_values[i]);
+	jw_obj_close(w);
+	jw_obj_close(w);
+	jw_obj_close(w); /* nettrail */
+	jw_obj_close(w);
+	done(r);
+}

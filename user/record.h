@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * record.h - encodes flow and heartbeat records as ECS JSON lines.
+ *
+ * The recorder batches encoded lines in one buffer and hands them to the
+ * sink when the buffer is large or on nt_recorder_flush(): one write()
+ * per batch, not per record.
+ */
+#ifndef NT_RECORD_H
+#define NT_RECORD_H
+
+#include <stdint.h>
+#include "collector.h"
+#include "json.h"
+#include "sink.h"
+
+#define NT_SCHEMA_VERSION "1.0.0"
+#ifndef NT_VERSION
+#define NT_VERSION "0.1.0"
+#endif
+
+/* Returns the name of an interface index (never NULL). */
+typedef const char *(*nt_ifname_fn)(void *ctx, uint32_t ifindex);
+
+struct nt_recorder {
+	struct jw w;
+	struct nt_sink *sink;
+	uint64_t pending;            /* records in w not yet written */
+	uint64_t seq;                /* record_id sequence */
+	char run_id[33];             /* 32 hex digits, random per process */
+	uint64_t flow_seed;          /* flow.id hash seed */
+	const char *node;
+	const char *cluster;         /* NULL: omitted */
+	int64_t clock_offset_ns;     /* hook clock + offset = Unix time */
+	nt_ifname_fn ifname;
+	void *ifname_ctx;
+	const char *hook_name;       /* "tc" or "pcap" */
+};
+
+struct nt_heartbeat {
+	uint64_t now_unix_ns;
+	uint64_t uptime_s;
+	uint32_t interval_s;
+	uint64_t flows_tracked;
+	uint32_t flow_table_size;
+	const char *const *interfaces; /* NULL-terminated */
+	/* name/value pairs, in order */
+	const char *const *counter_names;
+	const uint64_t *counter_values;
+	size_t n_counters;
+};
+
+/* Initializes the recorder; reads a random run id from getrandom(). */
+int nt_recorder_init(struct nt_recorder *r, struct nt_sink *sink,
+		     const char *node, const char *cluster);
+void nt_recorder_free(struct nt_recorder *r);
+
+/* nt_report_fn-compatible: ctx is the recorder. */
+void nt_record_flow(void *ctx, const struct nt_flow_report *rep);
+
+void nt_record_heartbeat(struct nt_recorder *r, const struct nt_heartbeat *hb);
+
+/* Writes every pending line to the sink. */
+int nt_recorder_flush(struct nt_recorder *r);
+
+#endif

@@ -26,7 +26,7 @@ BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
               make gcc iproute2
 TEST_PKGS  := libcriterion-dev tcpdump tshark ethtool python3 \
               python3-jsonschema iputils-ping netcat-openbsd socat \
-              libjson-c-dev
+              libjson-c-dev python3-pytest
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
@@ -36,6 +36,7 @@ USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
 LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 
+.SECONDARY: $(SKELS) $(BPF_OBJS)
 .PHONY: all run test deps test-deps unit datapath live bench clean fmt
 
 all: $(BUILD)/nettrail

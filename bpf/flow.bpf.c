@@ -104,9 +104,22 @@ static __always_inline void stat_add(struct nt_stats *st, int idx, __u64 n)
 		st->v[idx] += n;
 }
 
-static __always_inline __u64 pkt_time(struct __sk_buff *skb)
+/*
+ * Two clocks. The precise one (bpf_ktime_get_ns, ~33 ns on a VM's clock
+ * source) stamps what must be exact: a flow's first packet, SYN/FIN/RST,
+ * the ACK that completes the handshake. Plain data and ACK packets only move
+ * last_ns forward, and take the coarse clock (CLOCK_MONOTONIC_COARSE: one
+ * read, no clock-source access; one kernel tick, 1-4 ms, of resolution).
+ * Offline, both are the capture timestamp.
+ */
+static __always_inline __u64 time_fine(struct __sk_buff *skb)
 {
 	return cfg_pcap_mode ? skb->tstamp : bpf_ktime_get_ns();
+}
+
+static __always_inline __u64 time_coarse(struct __sk_buff *skb)
+{
+	return cfg_pcap_mode ? skb->tstamp : bpf_ktime_get_coarse_ns();
 }
 
 /* Remembers a first fragment's ports, keyed by datagram. */
@@ -546,10 +559,10 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 hook, int l2)
 		segs = 1;
 
 	side = make_key(&key, &p);
-	now = pkt_time(skb);
 
 	v = bpf_map_lookup_elem(&flows, &key);
 	if (!v) {
+		now = time_fine(skb);
 		struct nt_flow_val nv = {};
 		__u8 fl = p.tcp_flags;
 
@@ -604,6 +617,10 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 hook, int l2)
 
 	__sync_fetch_and_add(&v->pkts[side & 1], segs);
 	__sync_fetch_and_add(&v->bytes[side & 1], bytes);
+	if (p.tcp_flags & (NT_TCP_SYN | NT_TCP_FIN | NT_TCP_RST))
+		now = time_fine(skb);
+	else
+		now = time_coarse(skb);
 	if (now > v->last_ns)
 		v->last_ns = now;
 	if (p.frag && !(v->attrs & p.frag))
@@ -618,8 +635,12 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 hook, int l2)
 		if (fl & (NT_TCP_SYN | NT_TCP_FIN | NT_TCP_RST))
 			tcp_events(&key, v, side, fl, now, ifindex, st);
 		if (!v->ack_ns && v->synack_ns && side == v->initiator &&
-		    (fl & (NT_TCP_ACK | NT_TCP_SYN)) == NT_TCP_ACK)
+		    (fl & (NT_TCP_ACK | NT_TCP_SYN)) == NT_TCP_ACK) {
+			now = time_fine(skb);
 			v->ack_ns = now;
+			if (now > v->last_ns)
+				v->last_ns = now;
+		}
 	}
 	return TC_ACT_UNSPEC;
 

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * bench_datapath - per-packet cost of the TC ingress program, measured with
+ * BPF_PROG_TEST_RUN, next to an empty TC program on the same packets.
+ *
+ *   bench_datapath [--repeat N]
+ *
+ * Cases (each in a freshly loaded datapath):
+ *   established/1       one flow in the table, its packet run N times
+ *   established/1000    the packet's flow among 1,000
+ *   established/50000   the packet's flow among 50,000
+ *   cycle/50000         50,000 different established flows in turn, one
+ *                       run each (cold-ish cache; includes syscall cost,
+ *                       so compared with the empty program in the same loop)
+ *   syn-insert          100,000 SYNs of new flows, one run each (insert)
+ *   kernel memory       bytes per flow entry, from the map's memlock figure
+ *
+ * Prints one JSON object per case: ns per packet for nettrail and for the
+ * empty program, and the difference.
+ */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <linux/bpf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "flow.skel.h"
+#include "nettrail.h"
+
+static unsigned char frame_tmpl[74] = {
+	/* Ethernet */
+	0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00,
+	/* IPv4: 20 bytes, tot_len 60 */
+	0x45, 0, 0, 60, 0, 1, 0x40, 0, 64, 6, 0, 0,
+	10, 0, 0, 1, 10, 0, 0, 2,
+	/* TCP: 20 bytes, ACK */
+	0x9c, 0x40, 0x01, 0xbb, 0, 0, 0, 1, 0, 0, 0, 1, 0x50, 0x10, 0xff, 0xff,
+	0, 0, 0, 0,
+	/* 20 bytes payload */
+};
+
+static void set_flow(unsigned char *f, unsigned i, unsigned char flags)
+{
+	/* vary the source address and port: 10.0.x.y:port -> 10.0.0.2:443 */
+	f[26] = 10;
+	f[27] = (unsigned char)(1 + (i >> 16));
+	f[28] = (unsigned char)(i >> 8);
+	f[29] = (unsigned char)i;
+	f[34] = (unsigned char)(0x9c + (i & 1));
+	f[47] = flags;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static struct flow_bpf *load(unsigned max_flows)
+{
+	struct flow_bpf *s = flow_bpf__open();
+
+	if (!s)
+		return NULL;
+	s->rodata->cfg_pcap_mode = 0;
+	bpf_map__set_max_entries(s->maps.flows, max_flows);
+	if (flow_bpf__load(s)) {
+		flow_bpf__destroy(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* Runs one packet `repeat` times; returns the kernel's ns per run. */
+static double run_repeat(int fd, unsigned char *f, unsigned repeat)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f,
+		    .data_size_in = sizeof(frame_tmpl), .repeat = repeat);
+
+	if (bpf_prog_test_run_opts(fd, &o)) {
+		perror("test_run");
+		exit(1);
+	}
+	return o.duration;
+}
+
+/* One run per packet over n distinct flows; wall ns per packet. */
+static double run_cycle(int fd, unsigned n, unsigned char flags)
+{
+	unsigned char f[sizeof(frame_tmpl)];
+	double t0;
+
+	memcpy(f, frame_tmpl, sizeof(f));
+	t0 = now_s();
+	for (unsigned i = 0; i < n; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f,
+			    .data_size_in = sizeof(f), .repeat = 1);
+
+		set_flow(f, i, flags);
+		bpf_prog_test_run_opts(fd, &o);
+	}
+	return (now_s() - t0) * 1e9 / n;
+}
+
+static void populate(struct flow_bpf *s, unsigned n)
+{
+	run_cycle(bpf_program__fd(s->progs.tc_ingress), n, 0x10);
+}
+
+static void report(const char *name, double nt, double empty)
+{
+	printf("{\"case\":\"%s\",\"nettrail_ns\":%.1f,\"empty_ns\":%.1f,"
+	       "\"added_ns\":%.1f}\n", name, nt, empty, nt - empty);
+	fflush(stdout);
+}
+
+static long long memlock_of(int map_fd)
+{
+	char path[64], line[256];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", map_fd);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %lld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned repeat = 2000000, sizes[] = { 1, 1000, 50000 };
+	unsigned char f[sizeof(frame_tmpl)];
+	char name[64];
+
+	if (argc == 3 && !strcmp(argv[1], "--repeat"))
+		repeat = (unsigned)atoi(argv[2]);
+	libbpf_set_print(NULL);
+
+	for (size_t k = 0; k < 3; k++) {
+		struct flow_bpf *s = load(65536);
+		double nt, em;
+
+		if (!s) {
+			fprintf(stderr, "cannot load the datapath (root?)\n");
+			return 1;
+		}
+		populate(s, sizes[k]);
+		memcpy(f, frame_tmpl, sizeof(f));
+		set_flow(f, sizes[k] / 2, 0x10);
+		nt = run_repeat(bpf_program__fd(s->progs.tc_ingress), f, repeat);
+		em = run_repeat(bpf_program__fd(s->progs.tc_empty), f, repeat);
+		snprintf(name, sizeof(name), "established/%u", sizes[k]);
+		report(name, nt, em);
+		flow_bpf__destroy(s);
+	}
+	{
+		struct flow_bpf *s = load(65536);
+		double nt, em;
+
+		populate(s, 50000);
+		nt = run_cycle(bpf_program__fd(s->progs.tc_ingress), 50000,
+			       0x10);
+		em = run_cycle(bpf_program__fd(s->progs.tc_empty), 50000, 0x10);
+		report("cycle/50000", nt, em);
+		flow_bpf__destroy(s);
+	}
+	{
+		struct flow_bpf *s = load(131072);
+		double nt, em;
+
+		nt = run_cycle(bpf_program__fd(s->progs.tc_ingress), 100000,
+			       0x02);
+		em = run_cycle(bpf_program__fd(s->progs.tc_empty), 100000,
+			       0x02);
+		report("syn-insert", nt, em);
+		flow_bpf__destroy(s);
+	}
+	{
+		unsigned n[2] = { 1024, 262144 };
+		long long m[2];
+
+		for (int i = 0; i < 2; i++) {
+			struct flow_bpf *s = load(n[i]);
+
+			m[i] = memlock_of(bpf_map__fd(s->maps.flows));
+			flow_bpf__destroy(s);
+		}
+		printf("{\"case\":\"kernel-memory\",\"key_bytes\":%zu,"
+		       "\"value_bytes\":%zu,\"memlock_1024\":%lld,"
+		       "\"memlock_262144\":%lld,\"bytes_per_flow\":%.1f}\n",
+		       sizeof(struct nt_flow_key), sizeof(struct nt_flow_val),
+		       m[0], m[1], (double)(m[1] - m[0]) / (n[1] - n[0]));
+	}
+	return 0;
+}

@@ -1,0 +1,178 @@
+"""Shared fixtures for the live tests: network namespaces joined by veth
+pairs, nettrail running inside one of them, tcpdump as the independent
+capture, and the tshark-based flow oracle (tests/lib/flow_oracle.py).
+
+Every test needs root and a kernel that runs BPF: they never skip. A test
+that cannot set up its namespaces fails with the reason.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+NETTRAIL = ROOT / "build" / "nettrail"
+ORACLE = ROOT / "tests" / "lib" / "flow_oracle.py"
+VALIDATE = ROOT / "tests" / "lib" / "validate_records.py"
+PY = "/usr/bin/python3"
+
+
+def sh(*args, check=True, **kw):
+    """Runs a command; raises with its stderr when it fails."""
+    r = subprocess.run(list(args), capture_output=True, text=True, **kw)
+    if check and r.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)}: rc={r.returncode} {r.stderr.strip()}")
+    return r
+
+
+class Topo:
+    """Namespaces and veth pairs made for one test, removed afterwards."""
+
+    def __init__(self, tag):
+        self.prefix = f"nt{os.getpid() % 10000}{tag}"
+        self.namespaces = []
+        self.procs = []
+
+    def ns(self, name):
+        full = f"{self.prefix}{name}"
+        sh("ip", "netns", "add", full)
+        self.namespaces.append(full)
+        sh("ip", "-n", full, "link", "set", "lo", "up")
+        return full
+
+    def veth(self, ns1, if1, a1, ns2, if2, a2, v6=None):
+        """veth pair if1@ns1 <-> if2@ns2 with IPv4 (and IPv6 /64) addresses."""
+        sh("ip", "link", "add", if1, "netns", ns1, "type", "veth", "peer", "name", if2, "netns", ns2)
+        for ns, ifn, a, a6 in ((ns1, if1, a1, v6 and v6[0]), (ns2, if2, a2, v6 and v6[1])):
+            if a:
+                sh("ip", "-n", ns, "addr", "add", a, "dev", ifn)
+            if a6:
+                sh("ip", "-n", ns, "addr", "add", a6, "dev", ifn, "nodad")
+            sh("ip", "-n", ns, "link", "set", ifn, "up")
+
+    def offloads(self, ns, ifn, on):
+        state = "on" if on else "off"
+        sh("ip", "netns", "exec", ns, "ethtool", "-K", ifn, "tso", state, "gso", state,
+           "gro", state, "tx", state, "rx", state, check=False)
+
+    def run(self, ns, *cmd, check=True, **kw):
+        return sh("ip", "netns", "exec", ns, *cmd, check=check, **kw)
+
+    def spawn(self, ns, *cmd, **kw):
+        p = subprocess.Popen(["ip", "netns", "exec", ns, *cmd], **kw)
+        self.procs.append(p)
+        return p
+
+    def close(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        for ns in self.namespaces:
+            sh("ip", "netns", "del", ns, check=False)
+
+
+@pytest.fixture
+def topo(request):
+    t = Topo(request.node.name[-6:].replace("[", "").replace("]", "")[:4])
+    yield t
+    t.close()
+
+
+class Capture:
+    """tcpdump on one interface, started before traffic, stopped after."""
+
+    def __init__(self, topo, ns, ifn, path):
+        self.path = path
+        self.p = topo.spawn(ns, "tcpdump", "-i", ifn, "-s", "256", "-U", "-n", "-w", str(path),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # tcpdump says "listening on" once its socket is live
+        line = self.p.stderr.readline().decode()
+        assert "listening" in line, f"tcpdump did not start: {line}"
+
+    def stop(self):
+        time.sleep(0.3)
+        self.p.send_signal(signal.SIGINT)
+        self.p.wait(timeout=10)
+
+
+class Sensor:
+    """nettrail running in a namespace, writing JSON lines to a file."""
+
+    def __init__(self, topo, ns, out, *args):
+        self.out = out
+        self.p = topo.spawn(ns, str(NETTRAIL), *args, "-o", f"file:{out}",
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.ns = ns
+        self.topo = topo
+        # ready when its filters are in place
+        ifn = args[args.index("-i") + 1].split(",")[0] if "-i" in args else None
+        deadline = time.time() + 10
+        while ifn and time.time() < deadline:
+            r = topo.run(ns, "tc", "filter", "show", "dev", ifn, "ingress", check=False)
+            if "tc_ingress" in r.stdout:
+                break
+            assert self.p.poll() is None, f"nettrail exited: {self.p.stderr.read().decode()}"
+            time.sleep(0.05)
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.p.poll() is None:
+            self.p.send_signal(sig)
+        rc = self.p.wait(timeout=20)
+        self.stderr = self.p.stderr.read().decode()
+        return rc
+
+    def records(self):
+        return read_records(self.out)
+
+
+def read_records(path):
+    with open(path) as f:
+        return [json.loads(l) for l in f if l.strip()]
+
+
+def flows(records):
+    return [r for r in records if r["event"]["dataset"] == "nettrail.flow"]
+
+
+def validate(path):
+    r = sh(PY, str(VALIDATE), str(path), check=False)
+    assert r.returncode == 0, f"schema validation failed:\n{r.stdout}\n{r.stderr}"
+
+
+def oracle(pcap, gso_mss=None):
+    cmd = [PY, str(ORACLE), str(pcap)]
+    if gso_mss:
+        cmd += ["--gso-mss", str(gso_mss)]
+    r = sh(*cmd)
+    return [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
+
+
+def find_flow(recs, proto, src, dst, dport=None):
+    """All reports of the flow from src to dst (source = initiator)."""
+    out = [r for r in flows(recs)
+           if r["network"]["iana_number"] == str(proto)
+           and r["source"]["ip"] == src and r["destination"]["ip"] == dst
+           and (dport is None or r["destination"].get("port") == dport)]
+    return out
+
+
+def totals(reports):
+    """Sums the counters of every report of one flow (deltas add up)."""
+    keys = ("source", "destination")
+    return {k: (sum(r[k]["packets"] for r in reports), sum(r[k]["bytes"] for r in reports))
+            for k in keys}
+
+
+def oracle_flow(orc, proto, src, dst, dport=None):
+    m = [o for o in orc if o["proto"] == proto and o["src"] == src and o["dst"] == dst
+         and (dport is None or o.get("dport") == dport)]
+    assert len(m) == 1, f"oracle has {len(m)} flows {src}->{dst}:{dport}: {orc}"
+    o = m[0]
+    return {"source": (o["src_packets"], o["src_bytes"]),
+            "destination": (o["dst_packets"], o["dst_bytes"])}

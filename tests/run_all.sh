@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Runs every test suite and prints one closing line: "N passed, M failed".
+# Root, BPF, network namespaces: all required. Nothing is skipped; a suite
+# that cannot run is a failed suite.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+LOG=build/test-logs
+mkdir -p "$LOG"
+passed=0 failed=0 bad_suites=()
+
+count_criterion() { # Synthesis: Tested: 7 | Passing: 7 | Failing: 0 | Crashing: 0
+	local l; l=$(grep -a 'Synthesis:' "$1" | tail -1)
+	p=$(sed -n 's/.*Passing: \([0-9]*\).*/\1/p' <<<"$l"); p=${p:-0}
+	f=$(sed -n 's/.*Failing: \([0-9]*\).*/\1/p' <<<"$l"); f=${f:-0}
+	c=$(sed -n 's/.*Crashing: \([0-9]*\).*/\1/p' <<<"$l"); c=${c:-0}
+	f=$((f + c))
+}
+count_pytest() { # "== 12 passed, 1 failed in 3.2s =="
+	local l; l=$(grep -aE '[0-9]+ (passed|failed|error)' "$1" | tail -1)
+	p=$(grep -oE '[0-9]+ passed' <<<"$l" | grep -oE '[0-9]+'); p=${p:-0}
+	f=0
+	for n in $(grep -oE '[0-9]+ (failed|errors?)' <<<"$l" | grep -oE '[0-9]+'); do f=$((f + n)); done
+}
+count_plain() { # "N passed, M failed"
+	local l; l=$(grep -aE '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -1)
+	p=$(sed -n 's/^\([0-9]*\) passed.*/\1/p' <<<"$l"); p=${p:-0}
+	f=$(sed -n 's/.* \([0-9]*\) failed.*/\1/p' <<<"$l"); f=${f:-0}
+}
+
+suite() { # name counter command...
+	local name=$1 counter=$2; shift 2
+	echo "=== $name: $*"
+	"$@" >"$LOG/$name.log" 2>&1
+	local rc=$?
+	$counter "$LOG/$name.log"
+	tail -n 25 "$LOG/$name.log"
+	if [ $rc -ne 0 ] || [ "$f" -ne 0 ] || [ "$p" -eq 0 ]; then
+		bad_suites+=("$name(rc=$rc)")
+		[ "$f" -eq 0 ] && f=1
+	fi
+	passed=$((passed + p)); failed=$((failed + f))
+	echo "--- $name: $p passed, $f failed"
+}
+
+suite unit count_criterion build/unit_tests --jobs 1 --verbose=0
+suite schema count_plain tests/lib/test_validate_records.sh
+suite datapath count_criterion build/datapath_tests --jobs 1
+suite live count_pytest /usr/bin/python3 -m pytest -p no:cacheprovider -q tests/live
+for extra in tests/suites/*.sh; do
+	[ -e "$extra" ] || continue
+	suite "$(basename "$extra" .sh)" count_plain "$extra"
+done
+
+[ ${#bad_suites[@]} -eq 0 ] || echo "failed suites: ${bad_suites[*]} (logs in $LOG)"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -26,7 +26,7 @@ BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
               make gcc iproute2
 TEST_PKGS  := libcriterion-dev tcpdump tshark ethtool python3 \
               python3-jsonschema iputils-ping netcat-openbsd socat \
-              libjson-c-dev python3-pytest
+              python3-pytest
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
@@ -82,7 +82,7 @@ run: deps
 # ---- tests --------------------------------------------------------------
 
 $(BUILD)/unit_tests: $(UNIT_SRCS) $(LIB_OBJS)
-	$(CC) $(CFLAGS) -Itests $^ -o $@ $(LDLIBS) -lcriterion -ljson-c
+	$(CC) $(CFLAGS) -Itests $^ -o $@ $(LDLIBS) -lcriterion
 
 $(BUILD)/datapath_tests: tests/datapath/test_datapath.c tests/datapath/pkt.c $(LIB_OBJS)
 	$(CC) $(CFLAGS) -Itests $^ -o $@ $(LDLIBS) -lcriterion

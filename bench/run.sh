@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# make bench: every benchmark, one JSON line per figure, also saved to
+# build/bench/results.jsonl. docs/BENCHMARKS.md records the figures with
+# the machine they came from. Needs root (BPF).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=build/bench
+mkdir -p "$B"
+CFLAGS="-std=c11 -D_GNU_SOURCE -O2 -Iinclude -Iuser -Ibuild"
+LIBS="-lbpf -lelf -lz -lcrypto -lxxhash"
+OBJS="build/user/collector.o build/user/record.o build/user/json.o build/user/community_id.o build/user/conn_state.o build/user/netutil.o build/user/sink.o"
+
+gcc $CFLAGS bench/bench_datapath.c -o $B/bench_datapath $LIBS
+gcc $CFLAGS bench/bench_collector.c $OBJS -o $B/bench_collector $LIBS
+gcc -O2 bench/gen_pcap.c -o $B/gen_pcap -lpcap
+
+{
+	echo "# $(date -u +%FT%TZ) $(uname -r) $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+	$B/bench_datapath --repeat "${REPEAT:-2000000}"
+	$B/bench_collector --flows 10000 --rounds 10
+
+	# offline replay of a generated capture of a million packets
+	PKTS=${PKTS:-1000000}
+	summary=$($B/gen_pcap $B/replay.pcap --packets "$PKTS" --flows 5000 --seed 1)
+	t0=$(date +%s.%N)
+	build/nettrail --pcap $B/replay.pcap -o file:$B/replay.jsonl --heartbeat 0
+	t1=$(date +%s.%N)
+	flows=$(grep -c '"nettrail.flow"' $B/replay.jsonl)
+	pk=$(python3 -c "import json,sys
+t=0
+for l in open('$B/replay.jsonl'):
+    r=json.loads(l)
+    if r['event']['dataset']=='nettrail.flow': t+=r['network']['packets']
+print(t)")
+	python3 -c "import json; s=json.loads('$summary'); dt=$t1-$t0; print(json.dumps({'case':'pcap-replay','packets':s['packets'],'packets_in_records':$pk,'flow_records':$flows,'seconds':round(dt,3),'packets_per_s':round(s['packets']/dt)}))"
+	rm -f $B/replay.jsonl
+} | tee $B/results.jsonl

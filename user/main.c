@@ -29,7 +29,7 @@
 
 #define NS 1000000000ULL
 #define TICK_NS 100000000ULL        /* 100 ms: close checks, events */
-#define CLOSE_LINGER_NS 500000000ULL /* wait for the last ACK after a close */
+#define CLOSE_LINGER_NS 1200000000ULL /* wait for the last ACK after a close */
 
 extern char **environ;
 

@@ -79,7 +79,8 @@ class Topo:
 
 @pytest.fixture
 def topo(request):
-    t = Topo(request.node.name[-6:].replace("[", "").replace("]", "")[:4])
+    import re
+    t = Topo(re.sub(r"[^a-z0-9]", "", request.node.name.lower())[-4:])
     yield t
     t.close()
 
@@ -89,16 +90,26 @@ class Capture:
 
     def __init__(self, topo, ns, ifn, path):
         self.path = path
-        self.p = topo.spawn(ns, "tcpdump", "-i", ifn, "-s", "256", "-U", "-n", "-w", str(path),
+        self.p = topo.spawn(ns, "tcpdump", "-i", ifn, "-s", "256", "-U", "--immediate-mode",
+                            "-n", "-w", str(path),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         # tcpdump says "listening on" once its socket is live
         line = self.p.stderr.readline().decode()
         assert "listening" in line, f"tcpdump did not start: {line}"
 
     def stop(self):
+        """Stops the capture; fails unless it holds every packet it saw."""
         time.sleep(0.3)
         self.p.send_signal(signal.SIGINT)
         self.p.wait(timeout=10)
+        err = self.p.stderr.read().decode()
+        stats = {}
+        for line in err.splitlines():
+            parts = line.split(" packets ")
+            if len(parts) == 2 and parts[0].strip().isdigit():
+                stats[parts[1].strip()] = int(parts[0])
+        assert stats.get("dropped by kernel") == 0, err
+        assert stats.get("captured") == stats.get("received by filter"), err
 
 
 class Sensor:

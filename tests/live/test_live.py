@@ -52,12 +52,26 @@ def tcp_transfer(topo, a, b, dst, port, up, down):
     srv.wait(timeout=10)
 
 
+def udp_exchange(topo, a, b, dst, port):
+    """One datagram ("hello\\n") to a responder that answers "goodbye\\n"."""
+    srv = topo.spawn(b, "socat", "-T", "3", f"UDP-RECVFROM:{port}", "SYSTEM:echo goodbye",
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        if f":{port}" in topo.run(b, "ss", "-lun", check=False).stdout:
+            break
+        time.sleep(0.05)
+    r = topo.run(a, "sh", "-c", f"echo hello | socat -t 1 - UDP:{dst}:{port}")
+    assert r.stdout == "goodbye\n", r.stdout
+    srv.wait(timeout=10)
+
+
 def test_tcp_udp_icmp_exact_counts_offloads_off(topo, tmp_path):
     a, b = pair(topo)
     cap = Capture(topo, a, "va", tmp_path / "cap.pcap")
     nt = Sensor(topo, a, tmp_path / "out.jsonl", "-i", "va", "--heartbeat", "0")
     tcp_transfer(topo, a, b, B4, 5000, 200000, 70000)
-    topo.run(a, "sh", "-c", f"echo hello | socat -t 1 - UDP:{B4}:5353")
+    udp_exchange(topo, a, b, B4, 5353)
     topo.run(a, "ping", "-c", "3", "-i", "0.2", B4)
     topo.run(a, "ping", "-6", "-c", "2", "-i", "0.2", B6)
     cap.stop()
@@ -86,7 +100,7 @@ def test_tcp_udp_icmp_exact_counts_offloads_off(topo, tmp_path):
     assert s_b >= 200000 + 40 * s_pk and d_b >= 70000 + 40 * d_pk
 
     udp = find_flow(recs, 17, A4, B4, 5353)
-    assert totals(udp) == {"source": (1, 20 + 8 + 6), "destination": (0, 0)}
+    assert totals(udp) == {"source": (1, 20 + 8 + 6), "destination": (1, 20 + 8 + 8)}
 
     icmp = find_flow(recs, 1, A4, B4)
     echo = [r for r in icmp if r["nettrail"]["icmp"]["type"] == 8]
@@ -326,3 +340,46 @@ def test_corrupt_capture(tmp_path):
     junk.write_bytes(b"this is not a capture at all" * 10)
     r = sh(str(NETTRAIL), "--pcap", str(junk), check=False, timeout=20)
     assert r.returncode == 1 and "not a pcap" in r.stderr, r.stderr
+
+
+def test_new_interface_attached_and_vanished_forgotten(topo, tmp_path):
+    a = topo.ns("a")
+    b = topo.ns("b")
+    out = tmp_path / "o.jsonl"
+    # nettrail starts before any matching interface exists
+    p = topo.spawn(a, str(NETTRAIL), "-i", "vx*", "--heartbeat", "1", "-o", f"file:{out}",
+                   stderr=subprocess.PIPE)
+    time.sleep(0.5)
+    topo.veth(a, "vx1", "10.203.0.1/24", b, "vy1", "10.203.0.2/24")
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        if "tc_ingress" in topo.run(a, "tc", "filter", "show", "dev", "vx1", "ingress").stdout:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("vx1 was not attached after it appeared")
+    topo.run(a, "ping", "-c", "2", "-i", "0.2", "10.203.0.2")
+    time.sleep(1.2)  # at least one heartbeat while attached
+    topo.run(a, "ip", "link", "del", "vx1")
+    time.sleep(1.5)
+    p.send_signal(2)
+    assert p.wait(timeout=10) == 0, p.stderr.read().decode()
+    recs = read_records(out)
+    validate(out)
+    echo = [r for r in find_flow(recs, 1, "10.203.0.1", "10.203.0.2")
+            if r["nettrail"]["icmp"]["type"] == 8]
+    assert totals(echo) == {"source": (2, 168), "destination": (2, 168)}
+    assert echo[0]["nettrail"]["observer"]["interface"] == "vx1"
+    hbs = [r["nettrail"]["heartbeat"]["interfaces"] for r in recs
+           if r["event"]["dataset"] == "nettrail.heartbeat"]
+    assert ["vx1"] in hbs, hbs          # attached while it existed
+    assert hbs[-1] == [], hbs           # forgotten once deleted
+
+
+def test_not_enough_privilege(topo, tmp_path):
+    a = topo.ns("a")
+    r = topo.run(a, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                 "--inh-caps=-all", "--bounding-set=-all", str(NETTRAIL), "--duration", "1",
+                 check=False, timeout=20)
+    assert r.returncode == 1, r.stderr
+    assert r.stderr.startswith("nettrail: not enough privilege"), r.stderr

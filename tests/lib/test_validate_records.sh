@@ -6,8 +6,10 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 py=${PYTHON:-/usr/bin/python3}        # Debian's, with python3-jsonschema
 validator=$here/validate_records.py
-flows=$here/samples/flow.jsonl           # 1 tcp/v4 SF, 2 udp/v6, 3 icmp, 4 tcp active,
-hbs=$here/samples/heartbeat.jsonl        # 5 portless udp fragments, 6 proto 253, 7 tcp REJ
+# flow.jsonl lines: 1 tcp/v4 SF, 2 udp/v6, 3 icmp, 4 tcp active report 2, 5 portless
+# udp fragments, 6 protocol 253 over v6, 7 tcp REJ, 8 report 1 of line 4's flow
+flows=$here/samples/flow.jsonl
+hbs=$here/samples/heartbeat.jsonl
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 passed=0 failed=0
@@ -32,21 +34,25 @@ reject() {
 	else fail "$name: rc=$rc, wanted '$want' in: $(head -3 "$tmp/err")"; fi
 }
 
-# mutate NAME EXPECTED FILE LINE PYTHON: run PYTHON on r (that line's record), expect rejection
-mutate() {
-	local name=$1 want=$2 file=$3 line=$4 code=$5
-	sed -n "${line}p" "$file" | "$py" -c '
+# edit FILE LINE PYTHON: print that line's record r after running PYTHON on it
+edit() {
+	sed -n "${2}p" "$1" | "$py" -c '
 import json, sys
 r = json.loads(sys.stdin.read())
 f, n, s, d, nt = r.get("event"), r.get("network"), r.get("source"), r.get("destination"), r["nettrail"]
 exec(sys.argv[1])
-print(json.dumps(r))' "$code" >"$tmp/case.jsonl"
-	reject "$name" "$want" "$tmp/case.jsonl"
+print(json.dumps(r))' "$3"
+}
+
+# mutate NAME EXPECTED FILE LINE PYTHON: that line, edited, must be rejected
+mutate() {
+	edit "$3" "$4" "$5" >"$tmp/case.jsonl"
+	reject "$1" "$2" "$tmp/case.jsonl"
 }
 
 # --- valid input -------------------------------------------------------------
-accept "samples" "validated 9 records (flow=7 heartbeat=2)" "$flows" "$hbs"
-accept "stdin" "validated 7 records (flow=7 heartbeat=0)" - <"$flows"
+accept "samples" "validated 10 records (flow=8 heartbeat=2)" "$flows" "$hbs"
+accept "stdin" "validated 8 records (flow=8 heartbeat=0)" - <"$flows"
 
 # --- required fields ---------------------------------------------------------
 mutate "missing @timestamp" "'@timestamp' is a required property" "$flows" 1 'del r["@timestamp"]'
@@ -55,6 +61,7 @@ mutate "missing destination.bytes" "'bytes' is a required property" "$flows" 1 '
 mutate "missing network.community_id" "'community_id' is a required property" "$flows" 1 'del n["community_id"]'
 mutate "missing event.duration" "'duration' is a required property" "$flows" 1 'del f["duration"]'
 mutate "missing observer.hostname" "'hostname' is a required property" "$flows" 1 'del r["observer"]["hostname"]'
+mutate "missing nettrail.flow.start" "'start' is a required property" "$flows" 1 'del nt["flow"]["start"]'
 mutate "missing end_reason" "'end_reason' is a required property" "$flows" 1 'del nt["flow"]["end_reason"]'
 mutate "missing observer.hook" "'hook' is a required property" "$flows" 1 'del nt["observer"]["hook"]'
 mutate "missing tcp on a tcp flow" "'tcp' is a required property" "$flows" 1 'del nt["tcp"]'
@@ -131,13 +138,20 @@ mutate "interfaces order" '$.nettrail.observer.interfaces' "$flows" 1 'nt["obser
 mutate "S0 with a reply" "S0 means" "$flows" 1 'nt["tcp"]["conn_state"] = "S0"'
 mutate "REJ without RST" "REJ needs" "$flows" 7 'nt["tcp"]["flags"]["destination"] = ["SYN", "ACK"]'
 mutate "flows_tracked > size" '$.nettrail.heartbeat.flows_tracked' "$hbs" 1 'nt["heartbeat"]["flows_tracked"] = 65537'
-mutate "heartbeat interval 0" '$.nettrail.heartbeat.interval_s' "$hbs" 1 'nt["heartbeat"]["interval_s"] = 0'
+mutate "negative heartbeat interval" '$.nettrail.heartbeat.interval_s' "$hbs" 1 'nt["heartbeat"]["interval_s"] = -1'
+mutate "first report after the flow start" "the first report starts with the flow" "$flows" 1 \
+	'nt["flow"]["start"] = "2026-11-23T09:40:00.999999Z"'
+mutate "flow start after the interval" "the flow starts after" "$flows" 4 'nt["flow"]["start"] = "2026-11-23T09:40:10.000001Z"'
+{ edit "$flows" 4 'f["start"] = "2026-11-23T09:40:10.000001Z"; f["duration"] -= 1000'; sed -n 8p "$flows"; } >"$tmp/gap.jsonl"
+reject "gap between reports" "must end where report 2 starts" "$tmp/gap.jsonl"
+{ edit "$flows" 4 'nt["flow"]["start"] = "2026-11-23T09:40:09.400000Z"'; sed -n 8p "$flows"; } >"$tmp/moved.jsonl"
+reject "flow start moves" "changed its start" "$tmp/moved.jsonl"
 
 # duplicates across lines and files
 sed -n 1p "$flows" >"$tmp/dup.jsonl"
 sed -n 1p "$flows" >>"$tmp/dup.jsonl"
 reject "duplicate record_id" "duplicate record_id" "$tmp/dup.jsonl"
-sed -n 1p "$hbs" | sed 's/-8"/-1"/' >"$tmp/hb-dup.jsonl"
+sed -n 1p "$hbs" | sed -E 's/("record_id":"[0-9a-f]{32}-)[0-9]+"/\11"/' >"$tmp/hb-dup.jsonl"
 reject "duplicate record_id across files" "$tmp/hb-dup.jsonl:1: \$.nettrail.record_id: duplicate" "$flows" "$tmp/hb-dup.jsonl"
 sed -n 1p "$flows" | sed 's/-1"/-100"/' >>"$tmp/dup.jsonl.2"
 reject "report_seq twice" "report 1 seen twice" "$flows" "$tmp/dup.jsonl.2"
@@ -159,7 +173,7 @@ echo '[1, 2]' >"$tmp/array.jsonl"
 reject "not an object" "must be a JSON object" "$tmp/array.jsonl"
 for i in $(seq 12); do sed -n 1p "$flows" | sed "s/-1\"/-$i\"/; s/\"port\":41234/\"port\":-$i/"; done >"$tmp/many.jsonl"
 reject "more than 10 invalid" "... and 2 more invalid records" "$tmp/many.jsonl"
-reject "valid lines do not hide an invalid one" "FAILED: 1 of 10 records invalid" "$flows" "$hbs" "$tmp/array.jsonl"
+reject "valid lines do not hide an invalid one" "FAILED: 1 of 11 records invalid" "$flows" "$hbs" "$tmp/array.jsonl"
 
 echo "$passed passed, $failed failed"
 [[ $failed == 0 ]]

@@ -94,8 +94,13 @@ class Capture:
                             "-n", "-w", str(path),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         # tcpdump says "listening on" once its socket is live
-        line = self.p.stderr.readline().decode()
-        assert "listening" in line, f"tcpdump did not start: {line}"
+        seen = ""
+        for _ in range(4):
+            line = self.p.stderr.readline().decode()
+            seen += line
+            if "listening" in line or not line:
+                break
+        assert "listening" in seen, f"tcpdump did not start: {seen}"
 
     def stop(self):
         """Stops the capture; fails unless it holds every packet it saw."""

@@ -248,12 +248,14 @@ def test_routed_node_counts_once(topo, tmp_path):
 def test_pcap_replay_matches_live(topo, tmp_path):
     a, b = pair(topo)
     cap = Capture(topo, a, "va", tmp_path / "cap.pcap")
+    cooked = Capture(topo, a, "any", tmp_path / "any.pcap")  # Linux cooked v2
     nt = Sensor(topo, a, tmp_path / "live.jsonl", "-i", "va", "--heartbeat", "0")
     tcp_transfer(topo, a, b, B4, 5006, 120000, 30000)
     tcp_transfer(topo, a, b, B6, 5007, 40000, 4000)
     topo.run(a, "ping", "-c", "2", "-i", "0.2", B4)
     topo.run(a, "nc", "-z", "-w", "1", B4, "5998", check=False)
     cap.stop()
+    cooked.stop()
     assert nt.stop() == 0, nt.stderr
     live = flows(nt.records())
     r = sh(str(NETTRAIL), "--pcap", str(cap.path), "-o", f"file:{tmp_path}/off.jsonl")
@@ -278,6 +280,11 @@ def test_pcap_replay_matches_live(topo, tmp_path):
 
     lv, ov = summary(live), summary(off)
     assert ov == lv
+    linktype = sh("capinfos", "-E", str(tmp_path / "any.pcap")).stdout
+    assert "Linux cooked" in linktype, linktype
+    sh(str(NETTRAIL), "--pcap", str(tmp_path / "any.pcap"), "-o", f"file:{tmp_path}/any.jsonl")
+    validate(tmp_path / "any.jsonl")
+    assert summary(flows(read_records(tmp_path / "any.jsonl"))) == lv
     assert all(r["nettrail"]["observer"]["hook"] == "pcap" for r in off)
     assert all(r["nettrail"]["observer"]["interface"] == "cap.pcap" for r in off)
 

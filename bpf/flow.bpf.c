@@ -222,7 +222,7 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p,
 		return -1;
 	}
 	ihl = iph->ihl * 4;
-	if (iph->version != 4 || ihl < 20) {
+	if (iph->version != 4 || ihl < 20 || data + off + ihl > data_end) {
 		stat_inc(st, NT_STAT_ERR_L3);
 		return -1;
 	}
@@ -309,7 +309,16 @@ static __always_inline int ipv6_skip_exthdrs(struct __sk_buff *skb,
 		} else {
 			o += ((__u32)h[1] + 1) * 8;
 		}
+		if (o > skb->len)
+			goto err; /* the header's body is cut short */
 		nexthdr = h[0];
+	}
+	if (nexthdr != IPPROTO_HOPOPTS && nexthdr != IPPROTO_ROUTING &&
+	    nexthdr != IPPROTO_FRAGMENT && nexthdr != IPPROTO_DSTOPTS &&
+	    nexthdr != IPPROTO_AH && nexthdr != IPPROTO_MH) {
+		p->proto = nexthdr;
+		*off = o;
+		return 0;
 	}
 err:
 	stat_inc(st, NT_STAT_ERR_EXTHDR);
@@ -371,7 +380,8 @@ static __always_inline __u8 make_key(struct nt_flow_key *k, struct pkt *p)
 #pragma unroll
 	for (int i = 0; i < 4; i++) {
 		if (p->src[i] != p->dst[i]) {
-			swap = p->src[i] > p->dst[i];
+			/* numeric order: side 0 is the lower address */
+			swap = bpf_ntohl(p->src[i]) > bpf_ntohl(p->dst[i]);
 			goto decided;
 		}
 	}
@@ -592,7 +602,9 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 hook, int l2)
 			}
 		} else if (p.icmp_echo && (p.icmp_type == 0 ||
 					   p.icmp_type == 129)) {
-			nv.initiator = !side; /* a reply: the peer asked */
+			/* a reply: the peer asked, with a request */
+			nv.initiator = !side;
+			nv.icmp_type = p.icmp_type == 0 ? 8 : 128;
 		}
 		r = bpf_map_update_elem(&flows, &key, &nv, BPF_NOEXIST);
 		if (r == 0) {
@@ -623,7 +635,7 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 hook, int l2)
 		now = time_coarse(skb);
 	if (now > v->last_ns)
 		v->last_ns = now;
-	if (p.frag && !(v->attrs & p.frag))
+	if ((p.frag & v->attrs) != p.frag)
 		v->attrs |= p.frag;
 
 	if (p.proto == IPPROTO_TCP) {

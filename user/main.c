@@ -191,6 +191,21 @@ static int setup(struct app *a, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Hook time (CLOCK_MONOTONIC) + offset = Unix time. Two clock reads a few
+ * hundred ns apart jitter, and a flow's times must render the same in every
+ * report, so the offset changes only when the wall clock really stepped
+ * (more than 1 ms: NTP step, manual set).
+ */
+static void update_clock_offset(struct nt_recorder *rec, uint64_t mono)
+{
+	int64_t off = (int64_t)(clock_ns(CLOCK_REALTIME) - mono);
+	int64_t d = off - rec->clock_offset_ns;
+
+	if (!rec->clock_offset_ns || d > 1000000 || d < -1000000)
+		rec->clock_offset_ns = off;
+}
+
 /* Scan period: a fifth of the shortest timeout, 1 to 10 seconds. */
 static uint64_t scan_interval(const struct nt_config *c)
 {
@@ -308,8 +323,7 @@ static int run_live(struct app *a)
 		if (ring_buffer__consume(a->rb) < 0)
 			a->rb_errors++;
 		now = clock_ns(CLOCK_MONOTONIC);
-		a->rec.clock_offset_ns =
-			(int64_t)(clock_ns(CLOCK_REALTIME) - now);
+		update_clock_offset(&a->rec, now);
 		nt_collector_closing(a->col, now);
 		if (now >= next_scan) {
 			nt_collector_scan(a->col, now);

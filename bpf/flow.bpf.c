@@ -41,6 +41,8 @@
 /* Load-time configuration, set by the loader before load (CO-RE style). */
 const volatile __u8 cfg_pcap_mode = 0;           /* time from skb->tstamp */
 const volatile __u32 cfg_overflow_per_sec = 2000; /* overflow events/s/CPU */
+const volatile __u8 cfg_sample_pkts = 4;          /* payload samples per direction */
+const volatile __u16 cfg_dns_ports[4] = { 53 };   /* 0 ends the list */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -68,6 +70,12 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } events SEC(".maps");
 
+/* Payload samples (TLS hellos, protocol openings, DNS messages). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1024 * 1024);
+} samples SEC(".maps");
+
 /* First fragments leave their ports here for the later fragments. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -90,6 +98,8 @@ struct pkt {
 	__u8 frag;             /* NT_ATTR_FRAG / NT_ATTR_FRAG_NOL4 */
 	__u8 frag_first;       /* first fragment of a fragmented datagram */
 	__u32 frag_id;
+	__u32 l3off;           /* where the IP header starts */
+	__u32 tcp_seq;
 };
 
 static __always_inline void stat_inc(struct nt_stats *st, int idx)
@@ -176,6 +186,7 @@ static __always_inline int parse_l4(struct __sk_buff *skb, struct pkt *p,
 		p->sport = bpf_ntohs(th->source);
 		p->dport = bpf_ntohs(th->dest);
 		p->tcp_flags = ((__u8 *)th)[13];
+		p->tcp_seq = bpf_ntohl(th->seq);
 		p->hdr_len = l4off - l3off + th->doff * 4;
 	} else if (p->proto == IPPROTO_UDP) {
 		struct udphdr *uh = data + l4off;
@@ -512,18 +523,244 @@ static __always_inline void tcp_events(struct nt_flow_key *k,
 	send_close(k, now, ifindex, st);
 }
 
+static __always_inline int is_dns(struct pkt *p)
+{
+	if (p->proto != IPPROTO_UDP && p->proto != IPPROTO_TCP)
+		return 0;
+#pragma unroll
+	for (int i = 0; i < 4; i++) {
+		__u16 port = cfg_dns_ports[i];
+
+		if (!port)
+			break;
+		if (p->sport == port || p->dport == port)
+			return 1;
+	}
+	return 0;
+}
+
+/* What send_sample needs, gathered in one place on the stack. */
+struct sample_args {
+	struct nt_flow_key key;
+	__u64 now;
+	__u32 off;             /* payload offset in the skb */
+	__u32 plen;            /* payload bytes */
+	__u32 tcp_seq;
+	__u8 side, initiator, kind, tcp_flags;
+};
+
+/*
+ * Copies a packet's payload (up to NT_SAMPLE_MAX bytes) to the sample ring.
+ * Runs for a flow direction's first cfg_sample_pkts payload packets and for
+ * DNS: a handful of times per flow, never per packet of a bulk transfer.
+ * A global (non-inlined) function: the verifier checks it once, on its own,
+ * instead of once per parse path of the caller.
+ */
+__noinline int send_sample(struct __sk_buff *skb, struct sample_args *a)
+{
+	__u32 zero = 0, avail, n;
+	struct nt_stats *st;
+	struct nt_sample *s;
+
+	if (!skb || !a)
+		return 0;
+	st = bpf_map_lookup_elem(&stats, &zero);
+	if (a->off >= skb->len)
+		return 0;
+	avail = skb->len - a->off;
+	n = a->plen < avail ? a->plen : avail;
+	if (n > NT_SAMPLE_MAX)
+		n = NT_SAMPLE_MAX;
+	if (n == 0)
+		return 0;
+	s = bpf_ringbuf_reserve(&samples, sizeof(*s), 0);
+	if (!s) {
+		stat_inc(st, NT_STAT_RINGBUF_FULL);
+		stat_inc(st, NT_STAT_SAMPLES_LOST);
+		return 0;
+	}
+	s->ts_ns = a->now;
+	s->key = a->key;
+	s->ifindex = skb->ifindex;
+	s->tcp_seq = a->tcp_seq;
+	s->payload_len = a->plen > 0xffff ? 0xffff : a->plen;
+	s->side = a->side;
+	s->tcp_flags = a->tcp_flags;
+	s->kind = a->kind;
+	s->initiator = a->initiator;
+	if (bpf_skb_load_bytes(skb, a->off, s->data, n))
+		n = 0;
+	s->cap_len = n;
+	bpf_ringbuf_submit(s, 0);
+	stat_inc(st, NT_STAT_SAMPLES);
+	return 1;
+}
+
+/*
+ * Counts one parsed packet into its flow. A global function: the verifier
+ * checks it once with the packet's fields unknown, rather than once for
+ * every way through the parser (which multiplied its work sixfold).
+ */
+__noinline int account(struct __sk_buff *skb, struct pkt *p, __u32 hook)
+{
+	__u32 zero = 0, segs, bytes, ifindex;
+	struct nt_stats *st = bpf_map_lookup_elem(&stats, &zero);
+	struct nt_flow_key key = {};
+	struct nt_flow_val *v;
+	__u8 side;
+	__u64 now;
+	int r;
+
+	if (!skb || !p)
+		return 0;
+	ifindex = skb->ifindex;
+
+	/* Wire accounting: a GSO packet is gso_segs packets on the wire,
+	 * each with its own copy of the headers. */
+	segs = skb->gso_segs;
+	bytes = p->ip_bytes;
+	if (segs > 1)
+		bytes += (segs - 1) * p->hdr_len;
+	else
+		segs = 1;
+
+	side = make_key(&key, p);
+
+	v = bpf_map_lookup_elem(&flows, &key);
+	if (!v) {
+		now = time_fine(skb);
+		struct nt_flow_val nv = {};
+		__u8 fl = p->tcp_flags;
+
+		nv.first_ns = nv.last_ns = now;
+		nv.pkts[side & 1] = segs;
+		nv.bytes[side & 1] = bytes;
+		nv.owner_ifindex = ifindex;
+		nv.owner_hook = hook;
+		nv.attrs = p->frag;
+		nv.initiator = side;
+		nv.icmp_type = p->icmp_type;
+		nv.icmp_code = p->icmp_code;
+		if (p->proto == IPPROTO_TCP) {
+			nv.tcp_flags = (__u32)fl << (side * 8);
+			if ((fl & (NT_TCP_SYN | NT_TCP_ACK)) == NT_TCP_SYN) {
+				nv.syn_ns = now;
+			} else if (fl & NT_TCP_SYN) {
+				/* SYN+ACK first: its receiver opened it */
+				nv.initiator = !side;
+				nv.synack_ns = now;
+			} else {
+				nv.attrs |= NT_ATTR_MIDSTREAM;
+			}
+			if (fl & NT_TCP_RST) {
+				nv.rst_first = side + 1;
+				nv.close_ns = now;
+			}
+		} else if (p->icmp_echo && (p->icmp_type == 0 ||
+					   p->icmp_type == 129)) {
+			/* a reply: the peer asked, with a request */
+			nv.initiator = !side;
+			nv.icmp_type = p->icmp_type == 0 ? 8 : 128;
+		}
+		r = bpf_map_update_elem(&flows, &key, &nv, BPF_NOEXIST);
+		if (r == 0) {
+			if (nv.close_ns)
+				send_close(&key, now, ifindex, st);
+			if (p->ip_bytes <= p->hdr_len)
+				return TC_ACT_UNSPEC;
+			v = bpf_map_lookup_elem(&flows, &key);
+			if (!v)
+				return TC_ACT_UNSPEC;
+			goto sample;
+		}
+		/* another CPU inserted it first: count into that entry */
+		v = r == -EEXIST ? bpf_map_lookup_elem(&flows, &key) : NULL;
+		if (!v) {
+			send_overflow(&key, p, side, segs, bytes, now, ifindex,
+				      hook, st);
+			return TC_ACT_UNSPEC;
+		}
+	}
+
+	if (v->owner_ifindex != ifindex) {
+		note_seen(v, ifindex);
+		stat_inc(st, NT_STAT_NOT_OWNER);
+		return TC_ACT_UNSPEC;
+	}
+
+	__sync_fetch_and_add(&v->pkts[side & 1], segs);
+	__sync_fetch_and_add(&v->bytes[side & 1], bytes);
+	if (p->tcp_flags & (NT_TCP_SYN | NT_TCP_FIN | NT_TCP_RST))
+		now = time_fine(skb);
+	else
+		now = time_coarse(skb);
+	if (now > v->last_ns)
+		v->last_ns = now;
+	if ((p->frag & v->attrs) != p->frag)
+		v->attrs |= p->frag;
+
+	if (p->proto == IPPROTO_TCP) {
+		__u8 fl = p->tcp_flags;
+		__u32 f = (__u32)fl << ((side & 1) * 8);
+
+		if ((v->tcp_flags | f) != v->tcp_flags)
+			__sync_fetch_and_or(&v->tcp_flags, f);
+		if (fl & (NT_TCP_SYN | NT_TCP_FIN | NT_TCP_RST))
+			tcp_events(&key, v, side, fl, now, ifindex, st);
+		if (!v->ack_ns && v->synack_ns && side == v->initiator &&
+		    (fl & (NT_TCP_ACK | NT_TCP_SYN)) == NT_TCP_ACK) {
+			now = time_fine(skb);
+			v->ack_ns = now;
+			if (now > v->last_ns)
+				v->last_ns = now;
+		}
+	}
+	if (p->ip_bytes <= p->hdr_len)
+		return TC_ACT_UNSPEC;
+sample:
+	if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
+		return TC_ACT_UNSPEC; /* payloads worth a look: TCP, UDP */
+	/* one compare per packet once a direction's samples are spent */
+	{
+		int dns = 0;
+
+		if (p->frag & NT_ATTR_FRAG_NOL4)
+			return TC_ACT_UNSPEC;
+		/* the budget test first: one compare on the hot path */
+		if (v->samples[side & 1] >= cfg_sample_pkts) {
+			if (!is_dns(p))
+				return TC_ACT_UNSPEC;
+			dns = 1;
+		} else {
+			dns = is_dns(p);
+		}
+		struct sample_args sa = {
+			.key = key,
+			.now = time_fine(skb),
+			.off = p->l3off + p->hdr_len,
+			.plen = p->ip_bytes - p->hdr_len,
+			.tcp_seq = p->tcp_seq,
+			.side = side,
+			.initiator = v->initiator,
+			.kind = dns ? NT_SAMPLE_DNS : NT_SAMPLE_FIRST,
+			.tcp_flags = p->tcp_flags,
+		};
+
+		if (v->samples[side & 1] < 255)
+			v->samples[side & 1]++;
+		send_sample(skb, &sa);
+	}
+	return TC_ACT_UNSPEC;
+}
+
 static __always_inline int handle(struct __sk_buff *skb, __u8 hook, int l2)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
-	__u32 zero = 0, off = 0, segs, bytes, ifindex = skb->ifindex;
+	__u32 zero = 0, off = 0;
 	struct nt_stats *st = bpf_map_lookup_elem(&stats, &zero);
-	struct nt_flow_key key = {};
-	struct nt_flow_val *v;
 	struct pkt p = {};
 	__u16 proto;
-	__u8 side;
-	__u64 now;
 	int r;
 
 	stat_inc(st, NT_STAT_PACKETS);
@@ -548,6 +785,7 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 hook, int l2)
 		proto = skb->protocol;
 	}
 
+	p.l3off = off;
 	if (proto == bpf_htons(ETH_P_IP))
 		r = parse_ipv4(skb, &p, off, st);
 	else if (proto == bpf_htons(ETH_P_IPV6))
@@ -558,103 +796,7 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 hook, int l2)
 	}
 	if (r < 0)
 		return TC_ACT_UNSPEC;
-
-	/* Wire accounting: a GSO packet is gso_segs packets on the wire,
-	 * each with its own copy of the headers. */
-	segs = skb->gso_segs;
-	bytes = p.ip_bytes;
-	if (segs > 1)
-		bytes += (segs - 1) * p.hdr_len;
-	else
-		segs = 1;
-
-	side = make_key(&key, &p);
-
-	v = bpf_map_lookup_elem(&flows, &key);
-	if (!v) {
-		now = time_fine(skb);
-		struct nt_flow_val nv = {};
-		__u8 fl = p.tcp_flags;
-
-		nv.first_ns = nv.last_ns = now;
-		nv.pkts[side & 1] = segs;
-		nv.bytes[side & 1] = bytes;
-		nv.owner_ifindex = ifindex;
-		nv.owner_hook = hook;
-		nv.attrs = p.frag;
-		nv.initiator = side;
-		nv.icmp_type = p.icmp_type;
-		nv.icmp_code = p.icmp_code;
-		if (p.proto == IPPROTO_TCP) {
-			nv.tcp_flags = (__u32)fl << (side * 8);
-			if ((fl & (NT_TCP_SYN | NT_TCP_ACK)) == NT_TCP_SYN) {
-				nv.syn_ns = now;
-			} else if (fl & NT_TCP_SYN) {
-				/* SYN+ACK first: its receiver opened it */
-				nv.initiator = !side;
-				nv.synack_ns = now;
-			} else {
-				nv.attrs |= NT_ATTR_MIDSTREAM;
-			}
-			if (fl & NT_TCP_RST) {
-				nv.rst_first = side + 1;
-				nv.close_ns = now;
-			}
-		} else if (p.icmp_echo && (p.icmp_type == 0 ||
-					   p.icmp_type == 129)) {
-			/* a reply: the peer asked, with a request */
-			nv.initiator = !side;
-			nv.icmp_type = p.icmp_type == 0 ? 8 : 128;
-		}
-		r = bpf_map_update_elem(&flows, &key, &nv, BPF_NOEXIST);
-		if (r == 0) {
-			if (nv.close_ns)
-				send_close(&key, now, ifindex, st);
-			return TC_ACT_UNSPEC;
-		}
-		/* another CPU inserted it first: count into that entry */
-		v = r == -EEXIST ? bpf_map_lookup_elem(&flows, &key) : NULL;
-		if (!v) {
-			send_overflow(&key, &p, side, segs, bytes, now, ifindex,
-				      hook, st);
-			return TC_ACT_UNSPEC;
-		}
-	}
-
-	if (v->owner_ifindex != ifindex) {
-		note_seen(v, ifindex);
-		stat_inc(st, NT_STAT_NOT_OWNER);
-		return TC_ACT_UNSPEC;
-	}
-
-	__sync_fetch_and_add(&v->pkts[side & 1], segs);
-	__sync_fetch_and_add(&v->bytes[side & 1], bytes);
-	if (p.tcp_flags & (NT_TCP_SYN | NT_TCP_FIN | NT_TCP_RST))
-		now = time_fine(skb);
-	else
-		now = time_coarse(skb);
-	if (now > v->last_ns)
-		v->last_ns = now;
-	if ((p.frag & v->attrs) != p.frag)
-		v->attrs |= p.frag;
-
-	if (p.proto == IPPROTO_TCP) {
-		__u8 fl = p.tcp_flags;
-		__u32 f = (__u32)fl << ((side & 1) * 8);
-
-		if ((v->tcp_flags | f) != v->tcp_flags)
-			__sync_fetch_and_or(&v->tcp_flags, f);
-		if (fl & (NT_TCP_SYN | NT_TCP_FIN | NT_TCP_RST))
-			tcp_events(&key, v, side, fl, now, ifindex, st);
-		if (!v->ack_ns && v->synack_ns && side == v->initiator &&
-		    (fl & (NT_TCP_ACK | NT_TCP_SYN)) == NT_TCP_ACK) {
-			now = time_fine(skb);
-			v->ack_ns = now;
-			if (now > v->last_ns)
-				v->last_ns = now;
-		}
-	}
-	return TC_ACT_UNSPEC;
+	return account(skb, &p, hook);
 
 err_l2:
 	stat_inc(st, NT_STAT_ERR_L2);

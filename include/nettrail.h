@@ -78,7 +78,8 @@ struct nt_flow_val {
 	__u8 attrs;            /* NT_ATTR_* */
 	__u8 icmp_type;        /* initiator's first ICMP type/code */
 	__u8 icmp_code;
-	__u8 _pad[6];
+	__u8 samples[2];       /* payload samples sent up, per key side */
+	__u8 _pad[4];
 };
 
 enum nt_hook {
@@ -117,6 +118,32 @@ struct nt_event {
  * Anything that is lost or not understood is counted here; userspace sums
  * the CPUs and reports them in metrics and in the heartbeat record.
  */
+/*
+ * A payload sample: the first payload-bearing packets of each flow direction
+ * (at most cfg_sample_pkts, for TLS ClientHello/ServerHello and application
+ * protocol detection) and every DNS message, on their own ring buffer.
+ */
+#define NT_SAMPLE_MAX 2048
+
+enum nt_sample_kind {
+	NT_SAMPLE_FIRST = 1,   /* one of a flow direction's first payloads */
+	NT_SAMPLE_DNS = 2,     /* a packet to or from a DNS port */
+};
+
+struct nt_sample {
+	__u64 ts_ns;
+	struct nt_flow_key key;
+	__u32 ifindex;
+	__u32 tcp_seq;         /* host order; 0 for other protocols */
+	__u16 payload_len;     /* L4 payload bytes in the packet */
+	__u16 cap_len;         /* bytes in data[] */
+	__u8 side;             /* key side that sent it */
+	__u8 tcp_flags;
+	__u8 kind;             /* enum nt_sample_kind */
+	__u8 initiator;        /* the flow's initiator side, as known now */
+	__u8 data[NT_SAMPLE_MAX];
+};
+
 enum nt_stat {
 	NT_STAT_PACKETS = 0,      /* packets seen by any hook */
 	NT_STAT_NON_IP,           /* not IPv4/IPv6 (ARP, LLDP...): not a loss */
@@ -132,6 +159,8 @@ enum nt_stat {
 	NT_STAT_RINGBUF_FULL,     /* any ring buffer reserve failure */
 	NT_STAT_CLOSE_EV_LOST,    /* close event lost (flow still expires) */
 	NT_STAT_NOT_OWNER,        /* seen on a second interface: not counted */
+	NT_STAT_SAMPLES,          /* payload samples sent up */
+	NT_STAT_SAMPLES_LOST,     /* payload samples lost: sample ring full */
 	NT_STAT_MAX,
 };
 

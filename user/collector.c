@@ -228,12 +228,16 @@ static void emit(struct nt_collector *c, const struct nt_flow_key *k,
 		c->n_ov--;
 	}
 	r.report_seq++;
+	if (c->o.meta_get)
+		r.meta = c->o.meta_get(c->o.meta_ctx, k);
 	tot = r.pkts[0] + r.pkts[1];
 	if (why == NT_END_ACTIVE && tot == 0)
 		goto remember; /* nothing new since the last report */
 	c->o.report(c->o.report_ctx, &r);
 	c->st.flows_reported++;
 remember:
+	if (why != NT_END_ACTIVE && c->o.meta_forget)
+		c->o.meta_forget(c->o.meta_ctx, k);
 	if (why != NT_END_ACTIVE || !v)
 		return;
 	if (!s && !(s = state_get(c, k)))

@@ -46,7 +46,10 @@ struct nt_flow_report {
 	bool overflow;               /* counts came (partly) via the ring */
 	enum nt_end_reason reason;
 	uint32_t ifindex[1 + NT_MAX_SEEN_IFACES]; /* owner first; 0 ends */
+	const struct nt_flow_meta *meta; /* what the payload said, or NULL */
 };
+
+struct nt_flow_meta;
 
 typedef void (*nt_report_fn)(void *ctx, const struct nt_flow_report *r);
 
@@ -58,6 +61,12 @@ struct nt_collector_opts {
 	uint64_t close_linger_ns;    /* wait after a close for the last ACK */
 	nt_report_fn report;
 	void *report_ctx;
+	/* per-flow payload metadata (may be NULL): looked up for every
+	 * report, forgotten after a flow's final one */
+	const struct nt_flow_meta *(*meta_get)(void *ctx,
+					       const struct nt_flow_key *k);
+	void (*meta_forget)(void *ctx, const struct nt_flow_key *k);
+	void *meta_ctx;
 };
 
 struct nt_collector_stats {

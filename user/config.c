@@ -11,7 +11,8 @@
 
 enum {
 	OPT_IDLE = 1000, OPT_ACTIVE, OPT_HEARTBEAT, OPT_DURATION, OPT_MAXFLOWS,
-	OPT_CLUSTER, OPT_NODE, OPT_VERSION, OPT_OVERFLOW,
+	OPT_CLUSTER, OPT_NODE, OPT_VERSION, OPT_OVERFLOW, OPT_SAMPLES,
+	OPT_DNSPORTS,
 };
 
 static const struct option long_opts[] = {
@@ -24,6 +25,8 @@ static const struct option long_opts[] = {
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "max-flows", required_argument, NULL, OPT_MAXFLOWS },
 	{ "overflow-rate", required_argument, NULL, OPT_OVERFLOW },
+	{ "sample-packets", required_argument, NULL, OPT_SAMPLES },
+	{ "dns-ports", required_argument, NULL, OPT_DNSPORTS },
 	{ "cluster-name", required_argument, NULL, OPT_CLUSTER },
 	{ "node-name", required_argument, NULL, OPT_NODE },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -40,6 +43,8 @@ void nt_config_defaults(struct nt_config *cfg)
 	cfg->heartbeat = 30;
 	cfg->max_flows = 65536;
 	cfg->overflow_rate = 2000;
+	cfg->sample_pkts = 4;
+	cfg->dns_ports[0] = 53;
 }
 
 void nt_config_free(struct nt_config *cfg)
@@ -72,6 +77,10 @@ void nt_config_usage(void *stream)
 "      --duration SEC       run SEC seconds, report every flow, exit 0\n"
 "      --max-flows N        kernel flow table size (default 65536)\n"
 "      --overflow-rate N    table-full events per second per CPU (default 2000)\n"
+"      --sample-packets N   first payload packets of each flow direction handed\n"
+"                           to userspace for TLS and protocol detection\n"
+"                           (default 4, 0 to 32)\n"
+"      --dns-ports LIST     DNS ports, up to 4, comma-separated (default 53)\n"
 "      --cluster-name NAME  orchestrator.cluster.name in every record\n"
 "      --node-name NAME     observer.hostname (default: the host name)\n"
 "      --version            print the version and exit\n"
@@ -130,6 +139,37 @@ static int parse_output(struct nt_config *cfg, const char *val, char *err,
 	return -1;
 }
 
+/* "53,5353": up to four ports, 1 to 65535. */
+static int parse_ports(struct nt_config *cfg, const char *val, char *err,
+		       size_t errlen)
+{
+	uint16_t ports[4] = { 0 };
+	const char *p = val;
+	int n = 0;
+
+	while (*p) {
+		char *end;
+		unsigned long v;
+
+		errno = 0;
+		v = isdigit((unsigned char)*p) ? strtoul(p, &end, 10) : 0;
+		if (!v || v > 65535 || errno || (*end && *end != ',') ||
+		    n == 4) {
+			snprintf(err, errlen, "--dns-ports: '%s' is not a list "
+				 "of up to 4 ports (1-65535)", val);
+			return -1;
+		}
+		ports[n++] = (uint16_t)v;
+		p = *end ? end + 1 : end;
+	}
+	if (!n) {
+		snprintf(err, errlen, "--dns-ports: empty list");
+		return -1;
+	}
+	memcpy(cfg->dns_ports, ports, sizeof(ports));
+	return 0;
+}
+
 static int check_name(const char *opt, const char *val, char *err,
 		      size_t errlen)
 {
@@ -183,6 +223,11 @@ static int apply(struct nt_config *cfg, int opt, const char *val, char *err,
 	case OPT_OVERFLOW:
 		return parse_u32("overflow-rate", val, 0, 10000000,
 				 &cfg->overflow_rate, err, errlen);
+	case OPT_SAMPLES:
+		return parse_u32("sample-packets", val, 0, 32,
+				 &cfg->sample_pkts, err, errlen);
+	case OPT_DNSPORTS:
+		return parse_ports(cfg, val, err, errlen);
 	case OPT_CLUSTER:
 		if (check_name("cluster-name", val, err, errlen))
 			return -1;

@@ -25,6 +25,8 @@ struct nt_config {
 	uint32_t duration;       /* s, 0: run until a signal */
 	uint32_t max_flows;      /* kernel flow table entries */
 	uint32_t overflow_rate;  /* overflow events per second per CPU */
+	uint32_t sample_pkts;    /* payload packets per flow direction sent up */
+	uint16_t dns_ports[4];   /* DNS ports (0 ends the list) */
 	char *cluster_name;
 	char *node_name;         /* default: gethostname() */
 	int show_version;

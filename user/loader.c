@@ -36,6 +36,9 @@ int nt_dp_open(struct nt_datapath *dp, const struct nt_config *cfg,
 	}
 	dp->skel->rodata->cfg_pcap_mode = pcap_mode;
 	dp->skel->rodata->cfg_overflow_per_sec = cfg->overflow_rate;
+	dp->skel->rodata->cfg_sample_pkts = (__u8)cfg->sample_pkts;
+	for (int i = 0; i < 4; i++)
+		dp->skel->rodata->cfg_dns_ports[i] = cfg->dns_ports[i];
 	bpf_map__set_max_entries(dp->skel->maps.flows, cfg->max_flows);
 	e = flow_bpf__load(dp->skel);
 	if (e) {
@@ -77,6 +80,11 @@ int nt_dp_stats_fd(const struct nt_datapath *dp)
 int nt_dp_events_fd(const struct nt_datapath *dp)
 {
 	return bpf_map__fd(dp->skel->maps.events);
+}
+
+int nt_dp_samples_fd(const struct nt_datapath *dp)
+{
+	return bpf_map__fd(dp->skel->maps.samples);
 }
 
 int nt_dp_prog_fd(const struct nt_datapath *dp, const char *name)

@@ -23,6 +23,7 @@
 #include "config.h"
 #include "loader.h"
 #include "nettrail.h"
+#include "payload.h"
 #include "record.h"
 #include "replay.h"
 #include "sink.h"
@@ -37,6 +38,7 @@ struct app {
 	struct nt_config cfg;
 	struct nt_datapath dp;
 	struct nt_collector *col;
+	struct nt_payload *payload;
 	struct nt_recorder rec;
 	struct nt_sink sink;
 	struct ring_buffer *rb;
@@ -107,9 +109,11 @@ static void heartbeat(struct app *a, uint64_t now_unix, uint64_t uptime_s)
 		"fragments_unmatched", "table_full", "overflow_events",
 		"overflow_lost_packets", "overflow_lost_bytes",
 		"ringbuf_full", "close_events_lost", "not_owner_packets",
+		"payload_samples", "payload_samples_lost",
 		/* userspace */
 		"flows_reported", "records_written", "records_write_errors",
-		"attach_errors",
+		"attach_errors", "tls_client_hellos", "tls_parse_errors",
+		"dns_messages", "dns_parse_errors",
 	};
 	uint64_t v[sizeof(names) / sizeof(names[0])];
 	const struct nt_collector_stats *cs = nt_collector_stats(a->col);
@@ -125,13 +129,17 @@ static void heartbeat(struct app *a, uint64_t now_unix, uint64_t uptime_s)
 		.n_counters = sizeof(names) / sizeof(names[0]),
 	};
 
-	_Static_assert(NT_STAT_MAX == 14, "heartbeat names follow nt_stat");
+	_Static_assert(NT_STAT_MAX == 16, "heartbeat names follow nt_stat");
 	read_kernel_stats(a, v);
 	v[NT_STAT_MAX + 0] = cs->flows_reported;
 	/* the records already written, plus the ones waiting in the buffer */
 	v[NT_STAT_MAX + 1] = a->sink.records_written + a->rec.pending;
 	v[NT_STAT_MAX + 2] = a->sink.write_errors;
 	v[NT_STAT_MAX + 3] = a->dp.attach_errors;
+	v[NT_STAT_MAX + 4] = nt_payload_stats(a->payload)->tls_client_hellos;
+	v[NT_STAT_MAX + 5] = nt_payload_stats(a->payload)->tls_parse_errors;
+	v[NT_STAT_MAX + 6] = nt_payload_stats(a->payload)->dns_messages;
+	v[NT_STAT_MAX + 7] = nt_payload_stats(a->payload)->dns_parse_errors;
 	nt_record_heartbeat(&a->rec, &hb);
 }
 
@@ -178,11 +186,22 @@ static int setup(struct app *a, int argc, char **argv)
 		.close_linger_ns = CLOSE_LINGER_NS,
 		.report = nt_record_flow,
 		.report_ctx = &a->rec,
+		.meta_get = nt_payload_get,
+		.meta_forget = nt_payload_forget,
 	};
+	a->payload = nt_payload_new();
+	co.meta_ctx = a->payload;
 	a->col = nt_collector_new(&co);
-	a->rb = a->col ? ring_buffer__new(nt_dp_events_fd(&a->dp),
-					  nt_collector_on_event, a->col, NULL)
-		       : NULL;
+	/* one poller for both rings: flow events and payload samples */
+	a->rb = a->col && a->payload
+			? ring_buffer__new(nt_dp_events_fd(&a->dp),
+					   nt_collector_on_event, a->col, NULL)
+			: NULL;
+	if (a->rb && ring_buffer__add(a->rb, nt_dp_samples_fd(&a->dp),
+				      nt_payload_on_sample, a->payload)) {
+		ring_buffer__free(a->rb);
+		a->rb = NULL;
+	}
 	if (!a->rb) {
 		fail("out of memory setting up the collector");
 		return 1;
@@ -363,6 +382,7 @@ int main(int argc, char **argv)
 	if (a.rb)
 		ring_buffer__free(a.rb);
 	nt_collector_free(a.col);
+	nt_payload_free(a.payload);
 	if (a.dp.skel)
 		nt_dp_close(&a.dp);
 	nt_recorder_free(&a.rec);

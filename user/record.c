@@ -11,6 +11,8 @@
 #include "community_id.h"
 #include "conn_state.h"
 #include "netutil.h"
+#include "payload.h"
+#include "tls_hello.h"
 
 #define FLUSH_BYTES (256 * 1024)
 
@@ -189,7 +191,69 @@ static void network(struct jw *w, const struct nt_flow_report *rep, int s,
 		jw_str(w, "community_id", cid);
 	jw_str(w, "direction",
 	       nt_direction(k->ip_version, k->addr[s], k->addr[d]));
+	if (rep->meta && nt_app_name(rep->meta->app))
+		jw_str(w, "protocol", nt_app_name(rep->meta->app));
 	jw_obj_close(w);
+}
+
+/* ECS tls.* from the hellos seen on this flow. */
+static void tls_ecs(struct jw *w, const struct nt_tls_meta *t)
+{
+	const char *v = t->server_hello ? tls_version_name(t->version) : NULL;
+
+	jw_obj_open(w, "tls");
+	if (v) {
+		jw_str(w, "version", v);
+		jw_str(w, "version_protocol", "tls");
+	}
+	if (t->n_alpn)
+		jw_str(w, "next_protocol", t->alpn[0]);
+	if (t->client_hello) {
+		jw_obj_open(w, "client");
+		if (t->sni[0])
+			jw_str(w, "server_name", t->sni);
+		jw_str(w, "ja3", t->ja3_md5);
+		jw_str(w, "ja4", t->ja4);
+		jw_obj_close(w);
+	}
+	jw_obj_close(w);
+}
+
+/* nettrail.tls / nettrail.ssh: what ECS has no field for. */
+static void payload_extras(struct jw *w, const struct nt_flow_meta *m, int s,
+			   int d)
+{
+	const struct nt_tls_meta *t = m->tls;
+
+	if (t) {
+		jw_obj_open(w, "tls");
+		if (t->n_alpn) {
+			jw_arr_open(w, "alpn");
+			for (int i = 0; i < t->n_alpn; i++)
+				jw_str(w, NULL, t->alpn[i]);
+			jw_arr_close(w);
+		}
+		if (t->client_hello) {
+			const char *cv = tls_version_name(t->client_version);
+
+			jw_str(w, "ja4_r", t->ja4_r);
+			jw_str(w, "ja3_string", t->ja3);
+			if (cv)
+				jw_str(w, "client_version", cv);
+		}
+		if (t->server_hello)
+			jw_u64(w, "cipher_id", t->cipher);
+		jw_obj_close(w);
+	}
+	if (m->app == NT_APP_SSH &&
+	    (m->app_from_side[s] || m->app_from_side[d])) {
+		jw_obj_open(w, "ssh");
+		if (m->app_from_side[s])
+			jw_str(w, "client", m->app_info[s].software);
+		if (m->app_from_side[d])
+			jw_str(w, "server", m->app_info[d].software);
+		jw_obj_close(w);
+	}
 }
 
 void nt_record_flow(void *ctx, const struct nt_flow_report *rep)
@@ -212,6 +276,8 @@ void nt_record_flow(void *ctx, const struct nt_flow_report *rep)
 	endpoint(w, "source", rep, s);
 	endpoint(w, "destination", rep, d);
 	network(w, rep, s, d);
+	if (rep->meta && rep->meta->tls)
+		tls_ecs(w, rep->meta->tls);
 
 	nettrail_head(r);
 	memcpy(idbuf, &rep->key, sizeof(rep->key));
@@ -252,6 +318,8 @@ void nt_record_flow(void *ctx, const struct nt_flow_report *rep)
 		jw_u64(w, "code", rep->icmp_code);
 		jw_obj_close(w);
 	}
+	if (rep->meta)
+		payload_extras(w, rep->meta, s, d);
 	jw_obj_open(w, "observer");
 	jw_str(w, "interface", r->ifname(r->ifname_ctx, rep->ifindex[0]));
 	jw_str(w, "hook", r->hook_name);

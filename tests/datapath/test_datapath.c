@@ -65,6 +65,9 @@ struct dp_cfg {
 	int live;			/* cfg_pcap_mode = 0 */
 	unsigned max_flows;		/* 0: the object's default */
 	unsigned overflow_per_sec;	/* 0: the object's default */
+	unsigned sample_pkts;		/* payload samples per direction;
+					 * 0: none (flow-accounting tests) */
+	unsigned dns_port;		/* 0: no DNS sampling */
 };
 
 static int on_event(void *ctx, void *data, size_t sz)
@@ -96,6 +99,8 @@ static void dp_open_cfg(struct dp_cfg c)
 	skel = flow_bpf__open();
 	cr_assert_not_null(skel, "flow_bpf__open: %s", strerror(errno));
 	skel->rodata->cfg_pcap_mode = c.live ? 0 : 1;
+	skel->rodata->cfg_sample_pkts = (__u8)c.sample_pkts;
+	skel->rodata->cfg_dns_ports[0] = (__u16)c.dns_port;
 	if (c.overflow_per_sec)
 		skel->rodata->cfg_overflow_per_sec = c.overflow_per_sec;
 	if (c.max_flows)
@@ -324,7 +329,7 @@ static const char *stat_name[NT_STAT_MAX] = {
 	"PACKETS", "NON_IP", "ERR_L2", "ERR_L3", "ERR_EXTHDR", "ERR_L4",
 	"FRAG_UNMATCHED", "TABLE_FULL", "OVERFLOW_SENT",
 	"OVERFLOW_LOST_PKTS", "OVERFLOW_LOST_BYTES", "RINGBUF_FULL",
-	"CLOSE_EV_LOST", "NOT_OWNER",
+	"CLOSE_EV_LOST", "NOT_OWNER", "SAMPLES", "SAMPLES_LOST",
 };
 
 static void stats_read(uint64_t out[NT_STAT_MAX])
@@ -2194,4 +2199,101 @@ Test(datapath, canonical_order_v4_lower_address_first)
 Test(datapath, canonical_order_v6_lower_address_first)
 {
 	lower_first("2001:db8::1", "fe80::1");
+}
+
+/* ---- payload samples ---------------------------------------------------- */
+
+static struct nt_sample samples_got[16];
+static int n_samples;
+
+static int on_sample(void *ctx, void *data, size_t sz)
+{
+	(void)ctx;
+	cr_assert_eq(sz, sizeof(struct nt_sample));
+	if (n_samples < 16)
+		memcpy(&samples_got[n_samples], data, sizeof(samples_got[0]));
+	n_samples++;
+	return 0;
+}
+
+/* Runs a spec and checks the sample it should produce (or not). */
+static void send_and_sample(const struct pkt_spec *s, uint64_t ts,
+			    struct ring_buffer *srb, int want, uint8_t kind,
+			    uint8_t side, uint8_t initiator)
+{
+	struct pkt_layout lay;
+	size_t n = build(s, &lay);
+	int before = n_samples;
+
+	run_ok(frame, n, (struct run_ctx){ .ts = ts });
+	ring_buffer__consume(srb);
+	cr_assert_eq(n_samples - before, want, "samples: %d, want %d",
+		     n_samples - before, want);
+	if (!want)
+		return;
+	struct nt_sample *g = &samples_got[n_samples - 1];
+	size_t plen = lay.len - lay.payload_off;
+	size_t cap = plen < NT_SAMPLE_MAX ? plen : NT_SAMPLE_MAX;
+
+	cr_expect_eq(g->kind, kind, "kind %u, want %u (ts %llu)", g->kind, kind, (unsigned long long)ts);
+	cr_expect_eq(g->side, side);
+	cr_expect_eq(g->initiator, initiator);
+	cr_expect_eq(g->ts_ns, ts);
+	cr_expect_eq(g->payload_len, plen);
+	cr_expect_eq(g->cap_len, cap);
+	cr_expect_eq(g->tcp_seq, s->proto == 6 ? s->seq : 0u);
+	cr_expect_eq(memcmp(g->data, frame + lay.payload_off, cap), 0,
+		     "sample bytes differ from the packet's payload");
+}
+
+Test(datapath, payload_samples_first_packets_and_dns)
+{
+	struct ring_buffer *srb;
+	struct pkt_spec syn, c1, c2, c3, s1, dns, ping, big;
+	int side;
+
+	dp_open(.sample_pkts = 2, .dns_port = 53);
+	srb = ring_buffer__new(bpf_map__fd(skel->maps.samples), on_sample,
+			       NULL, NULL);
+	cr_assert_not_null(srb);
+	n_samples = 0;
+
+	/* TCP 10.0.0.1:40000 -> 10.0.0.2:443: the client is key side 0 */
+	syn = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 443, NT_TCP_SYN, 0);
+	syn.seq = 1000;
+	key_x(&syn, &side, 0);
+	cr_assert_eq(side, 0);
+	send_and_sample(&syn, 1000, srb, 0, 0, 0, 0);   /* no payload */
+	c1 = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 443,
+		     NT_TCP_ACK | NT_TCP_PSH, 100);
+	c1.seq = 1001;
+	c2 = c1;
+	c2.payload_len = 200;
+	c2.seq = 1101;
+	c3 = c1;
+	c3.payload_len = 300;
+	c3.seq = 1301;
+	send_and_sample(&c1, 2000, srb, 1, NT_SAMPLE_FIRST, 0, 0);
+	send_and_sample(&c2, 3000, srb, 1, NT_SAMPLE_FIRST, 0, 0);
+	send_and_sample(&c3, 4000, srb, 0, 0, 0, 0);    /* budget spent */
+	s1 = pkt_tcp("10.0.0.2", 443, "10.0.0.1", 40000, NT_TCP_ACK, 50);
+	s1.seq = 9001;
+	send_and_sample(&s1, 5000, srb, 1, NT_SAMPLE_FIRST, 1, 0);
+
+	/* DNS: every message, beyond the per-direction budget */
+	dns = pkt_udp("10.0.0.1", 5353, "10.0.0.9", 53, 40);
+	for (int i = 0; i < 4; i++)
+		send_and_sample(&dns, 6000 + i, srb, 1, NT_SAMPLE_DNS, 0, 0);
+
+	/* ICMP payloads are not sampled */
+	ping = pkt_icmp("10.0.0.1", "10.0.0.2", 8, 0, 7, 56);
+	send_and_sample(&ping, 7000, srb, 0, 0, 0, 0);
+
+	/* a payload larger than a sample is cut, its length kept */
+	big = pkt_udp("10.0.0.1", 7000, "10.0.0.3", 7001, 3000);
+	send_and_sample(&big, 8000, srb, 1, NT_SAMPLE_FIRST, 0, 0);
+
+	EXPECT_STATS([NT_STAT_SAMPLES] = 8);
+	ring_buffer__free(srb);
+	dp_close();
 }

@@ -88,9 +88,9 @@ def topo(request):
 class Capture:
     """tcpdump on one interface, started before traffic, stopped after."""
 
-    def __init__(self, topo, ns, ifn, path):
+    def __init__(self, topo, ns, ifn, path, snaplen=256):
         self.path = path
-        self.p = topo.spawn(ns, "tcpdump", "-i", ifn, "-s", "256", "-U", "--immediate-mode",
+        self.p = topo.spawn(ns, "tcpdump", "-i", ifn, "-s", str(snaplen), "-U", "--immediate-mode",
                             "-n", "-w", str(path),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         # tcpdump says "listening on" once its socket is live

@@ -1,0 +1,734 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * dns_msg.c - DNS message parser for untrusted bytes.
+ *
+ * Only libc. libresolv (ns_initparse, ns_parserr, dn_expand) is not used on
+ * purpose: this runs on every DNS packet the sensor sees, the bytes come
+ * from anyone, and every access must be bounded here, by code whose limits
+ * are written down in dns_msg.h, not by a library's idea of a well-formed
+ * message. Each loop below consumes at least one byte of the message per
+ * turn or stops, and name decoding follows at most DNS_MAX_JUMPS strictly
+ * backwards pointers, so the work is bounded by the message length.
+ */
+#include "dns_msg.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+#define NAME_TEXT_MAX	(DNS_MAX_NAME - 2)	/* 253 */
+#define NAME_WIRE_MAX	255
+
+struct msg {
+	const uint8_t *buf;
+	size_t len;
+};
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/* "\DDD", decimal (RFC 1035 5.1). */
+static size_t esc_ddd(uint8_t c, char *e)
+{
+	e[0] = '\\';
+	e[1] = (char)('0' + c / 100);
+	e[2] = (char)('0' + c / 10 % 10);
+	e[3] = (char)('0' + c % 10);
+	return 4;
+}
+
+/* A byte of a label: printable but for space, '.' and '\'. */
+static size_t esc_label(uint8_t c, char *e)
+{
+	if (c > 0x20 && c < 0x7f && c != '.' && c != '\\') {
+		e[0] = (char)c;
+		return 1;
+	}
+	return esc_ddd(c, e);
+}
+
+/* A byte of a quoted character-string (TXT, CAA value). */
+static size_t esc_quoted(uint8_t c, char *e)
+{
+	if (c == '"' || c == '\\') {
+		e[0] = '\\';
+		e[1] = (char)c;
+		return 2;
+	}
+	if (c >= 0x20 && c < 0x7f) {
+		e[0] = (char)c;
+		return 1;
+	}
+	return esc_ddd(c, e);
+}
+
+/* Dotted quad into s (at least 16 bytes); returns its length. */
+static size_t fmt_ip4(const uint8_t *a, char *s)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < 4; i++) {
+		uint8_t v = a[i];
+
+		if (i)
+			s[n++] = '.';
+		if (v >= 100)
+			s[n++] = (char)('0' + v / 100);
+		if (v >= 10)
+			s[n++] = (char)('0' + v / 10 % 10);
+		s[n++] = (char)('0' + v % 10);
+	}
+	s[n] = '\0';
+	return n;
+}
+
+/*
+ * IPv6 text as glibc's inet_ntop writes it (RFC 5952: lowercase, no
+ * leading zeros, the first longest run of two or more zero groups as
+ * "::"), with the same dotted-quad tail for IPv4-mapped and -compatible
+ * addresses; into s, at least 46 bytes. inet_ntop formats through
+ * sprintf, which was half of the time of a whole parse.
+ */
+static void fmt_ip6(const uint8_t *a, char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned int w[8];
+	int best = -1, best_len = 0, cur = -1, cur_len = 0;
+	size_t n = 0;
+
+	for (int i = 0; i < 8; i++)
+		w[i] = (unsigned int)a[2 * i] << 8 | a[2 * i + 1];
+	for (int i = 0; i < 8; i++) {
+		if (w[i]) {
+			cur = -1;
+			continue;
+		}
+		if (cur < 0) {
+			cur = i;
+			cur_len = 0;
+		}
+		if (++cur_len > best_len) {
+			best = cur;
+			best_len = cur_len;
+		}
+	}
+	if (best_len < 2)
+		best = -1;
+	for (int i = 0; i < 8; i++) {
+		if (i == best) {
+			s[n++] = ':';
+			if (best + best_len == 8)
+				s[n++] = ':';
+			i += best_len - 1;
+			continue;
+		}
+		if (i)
+			s[n++] = ':';
+		if (i == 6 && best == 0 &&
+		    (best_len == 6 || (best_len == 7 && w[7] != 1) ||
+		     (best_len == 5 && w[5] == 0xffff))) {
+			fmt_ip4(a + 12, s + n);
+			return;
+		}
+		for (int sh = 12, lead = 1; sh >= 0; sh -= 4) {
+			unsigned int d = (w[i] >> sh) & 15;
+
+			if (d)
+				lead = 0;
+			if (!lead || !sh)
+				s[n++] = hex[d];
+		}
+	}
+	s[n] = '\0';
+}
+
+/*
+ * Bounded text: pieces are added whole or not at all; once one does not
+ * fit, nothing more is added and the text ends with "...".
+ */
+struct txt {
+	char *p;
+	size_t cap;	/* room for text, "..." and the NUL kept apart */
+	size_t n;
+	bool cut;
+};
+
+static void txt_init(struct txt *t, char *p, size_t size)
+{
+	t->p = p;
+	t->cap = size - 4;
+	t->n = 0;
+	t->cut = false;
+}
+
+static void txt_put(struct txt *t, const char *s, size_t n)
+{
+	if (t->cut)
+		return;
+	if (n > t->cap - t->n) {
+		t->cut = true;
+		return;
+	}
+	memcpy(t->p + t->n, s, n);
+	t->n += n;
+}
+
+static void txt_str(struct txt *t, const char *s)
+{
+	txt_put(t, s, strlen(s));
+}
+
+static void txt_u32(struct txt *t, uint32_t v)
+{
+	char b[10];
+	size_t i = sizeof(b);
+
+	do
+		b[--i] = (char)('0' + v % 10);
+	while (v /= 10);
+	txt_put(t, b + i, sizeof(b) - i);
+}
+
+static void txt_end(struct txt *t)
+{
+	if (t->cut) {
+		memcpy(t->p + t->n, "...", 3);
+		t->n += 3;
+	}
+	t->p[t->n] = '\0';
+}
+
+/*
+ * Decodes the name at *off into out[DNS_MAX_NAME] and moves *off past it
+ * (past its first pointer, when it has one). Every pointer must land
+ * before the start of the label sequence it sits in: targets strictly
+ * decrease, so no name can loop, and DNS_MAX_JUMPS bounds the work.
+ */
+static enum dns_err name_get(const struct msg *m, size_t *off, char *out)
+{
+	size_t pos = *off, seq = *off, end = 0, n = 0;
+	unsigned int jumps = 0;
+	enum dns_err err;
+
+	for (;;) {
+		uint8_t c;
+
+		if (pos >= m->len) {
+			err = DNS_E_NAME_OOB;
+			goto fail;
+		}
+		c = m->buf[pos];
+		if ((c & 0xc0) == 0xc0) {
+			size_t to;
+
+			if (m->len - pos < 2) {
+				err = DNS_E_NAME_OOB;
+				goto fail;
+			}
+			to = (size_t)(c & 0x3f) << 8 | m->buf[pos + 1];
+			if (to >= m->len) {
+				err = DNS_E_NAME_OOB;
+				goto fail;
+			}
+			if (to >= seq) {
+				err = DNS_E_NAME_FORWARD_PTR;
+				goto fail;
+			}
+			if (++jumps > DNS_MAX_JUMPS) {
+				err = DNS_E_NAME_LOOP;
+				goto fail;
+			}
+			if (!end)
+				end = pos + 2;
+			pos = seq = to;
+			continue;
+		}
+		if (c & 0xc0) {
+			err = DNS_E_LABEL;
+			goto fail;
+		}
+		if (!c)
+			break;
+		if (c >= m->len - pos) {	/* pos + 1 + c > len */
+			err = DNS_E_NAME_OOB;
+			goto fail;
+		}
+		if (n) {
+			/* a '.' and at least one more character */
+			if (n + 2 > NAME_TEXT_MAX) {
+				err = DNS_E_NAME_TOO_LONG;
+				goto fail;
+			}
+			out[n++] = '.';
+		}
+		for (size_t i = pos + 1; i <= pos + c; i++) {
+			uint8_t b = m->buf[i];
+
+			if (n >= NAME_TEXT_MAX) {
+				err = DNS_E_NAME_TOO_LONG;
+				goto fail;
+			}
+			if (b > 0x20 && b < 0x7f && b != '.' && b != '\\') {
+				out[n++] = (char)b;
+				continue;
+			}
+			if (NAME_TEXT_MAX - n < 4) {
+				err = DNS_E_NAME_TOO_LONG;
+				goto fail;
+			}
+			n += esc_ddd(b, out + n);
+		}
+		pos += 1 + (size_t)c;
+	}
+	if (!end)
+		end = pos + 1;
+	if (!n)
+		out[n++] = '.';
+	out[n] = '\0';
+	*off = end;
+	return DNS_OK;
+fail:
+	out[0] = '\0';
+	return err;
+}
+
+/*
+ * Moves *off past the name there without following its pointer (the
+ * records that are walked, not stored); the pointer is still checked.
+ */
+static enum dns_err name_skip(const struct msg *m, size_t *off)
+{
+	size_t pos = *off;
+
+	for (;;) {
+		uint8_t c;
+
+		if (pos >= m->len)
+			return DNS_E_NAME_OOB;
+		c = m->buf[pos];
+		if ((c & 0xc0) == 0xc0) {
+			size_t to;
+
+			if (m->len - pos < 2)
+				return DNS_E_NAME_OOB;
+			to = (size_t)(c & 0x3f) << 8 | m->buf[pos + 1];
+			if (to >= m->len)
+				return DNS_E_NAME_OOB;
+			if (to >= *off)
+				return DNS_E_NAME_FORWARD_PTR;
+			*off = pos + 2;
+			return DNS_OK;
+		}
+		if (c & 0xc0)
+			return DNS_E_LABEL;
+		if (!c) {
+			*off = pos + 1;
+			return DNS_OK;
+		}
+		if (c >= m->len - pos)
+			return DNS_E_NAME_OOB;
+		pos += 1 + (size_t)c;
+		if (pos - *off + 1 > NAME_WIRE_MAX)
+			return DNS_E_NAME_TOO_LONG;
+	}
+}
+
+/* A name inside RDATA [*o, re): decoded, and its in-place part within. */
+static enum dns_err rd_name(const struct msg *m, size_t *o, size_t re,
+			    char *out)
+{
+	enum dns_err err = name_get(m, o, out);
+
+	if (err)
+		return err;
+	return *o <= re ? DNS_OK : DNS_E_RR_OOB;
+}
+
+static void rd_generic(const struct msg *m, size_t o, size_t re,
+		       struct txt *t)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	txt_str(t, "\\# ");
+	txt_u32(t, (uint32_t)(re - o));
+	if (o < re)
+		txt_put(t, " ", 1);
+	for (; o < re; o++) {
+		char h[2] = { hex[m->buf[o] >> 4], hex[m->buf[o] & 15] };
+
+		txt_put(t, h, 2);
+	}
+}
+
+static void rd_quoted(const struct msg *m, size_t o, size_t n, struct txt *t)
+{
+	txt_put(t, "\"", 1);
+	for (size_t i = o; i < o + n; i++) {
+		char e[4];
+
+		txt_put(t, e, esc_quoted(m->buf[i], e));
+	}
+	txt_put(t, "\"", 1);
+}
+
+static enum dns_err rdata_text(const struct msg *m, struct dns_rr *rr,
+			       size_t o, size_t re)
+{
+	char n1[DNS_MAX_NAME], n2[DNS_MAX_NAME];
+	size_t rdlen = re - o;
+	enum dns_err err;
+	struct txt t;
+
+	rr->ip_len = 0;
+	switch (rr->type) {
+	case DNS_T_A:
+	case DNS_T_AAAA:
+		if (rdlen != (rr->type == DNS_T_A ? 4u : 16u))
+			return DNS_E_RR_OOB;
+		memcpy(rr->ip, m->buf + o, rdlen);
+		rr->ip_len = (uint8_t)rdlen;
+		if (rdlen == 4)
+			fmt_ip4(rr->ip, rr->data);
+		else
+			fmt_ip6(rr->ip, rr->data);
+		return DNS_OK;
+	case DNS_T_CNAME:
+	case DNS_T_NS:
+	case DNS_T_PTR:
+	case DNS_T_DNAME:
+		err = rd_name(m, &o, re, rr->data);
+		if (err)
+			return err;
+		return o == re ? DNS_OK : DNS_E_RR_OOB;
+	}
+
+	txt_init(&t, rr->data, sizeof(rr->data));
+	switch (rr->type) {
+	case DNS_T_MX:
+	case DNS_T_SRV: {
+		size_t fixed = rr->type == DNS_T_MX ? 2 : 6;
+
+		if (rdlen < fixed + 1)
+			return DNS_E_RR_OOB;
+		for (size_t i = 0; i < fixed; i += 2) {
+			txt_u32(&t, get16(m->buf + o + i));
+			txt_put(&t, " ", 1);
+		}
+		o += fixed;
+		err = rd_name(m, &o, re, n1);
+		if (err)
+			return err;
+		if (o != re)
+			return DNS_E_RR_OOB;
+		txt_str(&t, n1);
+		break;
+	}
+	case DNS_T_SOA:
+		err = rd_name(m, &o, re, n1);
+		if (err)
+			return err;
+		err = rd_name(m, &o, re, n2);
+		if (err)
+			return err;
+		if (re - o != 20)
+			return DNS_E_RR_OOB;
+		txt_str(&t, n1);
+		txt_put(&t, " ", 1);
+		txt_str(&t, n2);
+		for (size_t i = 0; i < 20; i += 4) {
+			txt_put(&t, " ", 1);
+			txt_u32(&t, get32(m->buf + o + i));
+		}
+		break;
+	case DNS_T_TXT:
+		while (o < re) {
+			size_t n = m->buf[o];
+
+			if (n > re - o - 1)
+				return DNS_E_RR_OOB;
+			if (t.n)
+				txt_put(&t, " ", 1);
+			rd_quoted(m, o + 1, n, &t);
+			o += 1 + n;
+		}
+		break;
+	case DNS_T_CAA: {
+		size_t tag;
+
+		if (rdlen < 2 || m->buf[o + 1] > rdlen - 2)
+			return DNS_E_RR_OOB;
+		tag = m->buf[o + 1];
+		txt_u32(&t, m->buf[o]);
+		txt_put(&t, " ", 1);
+		for (size_t i = o + 2; i < o + 2 + tag; i++) {
+			char e[4];
+
+			txt_put(&t, e, esc_label(m->buf[i], e));
+		}
+		txt_put(&t, " ", 1);
+		rd_quoted(m, o + 2 + tag, rdlen - 2 - tag, &t);
+		break;
+	}
+	default:
+		rd_generic(m, o, re, &t);
+		break;
+	}
+	txt_end(&t);
+	return DNS_OK;
+}
+
+/* One answer, stored whole; *off moves past it only on success. */
+static enum dns_err answer_get(const struct msg *m, size_t *off,
+			       struct dns_rr *rr)
+{
+	size_t o = *off, rdlen;
+	enum dns_err err;
+
+	err = name_get(m, &o, rr->name);
+	if (err)
+		return err;
+	if (m->len - o < 10)
+		return DNS_E_RR_OOB;
+	rr->type = get16(m->buf + o);
+	rr->class = get16(m->buf + o + 2);
+	rr->ttl = get32(m->buf + o + 4);
+	rdlen = get16(m->buf + o + 8);
+	o += 10;
+	if (rdlen > m->len - o)
+		return DNS_E_RR_OOB;
+	err = rdata_text(m, rr, o, o + rdlen);
+	if (err)
+		return err;
+	*off = o + rdlen;
+	return DNS_OK;
+}
+
+static void edns_opt(struct dns_msg *out, uint16_t class, uint32_t ttl)
+{
+	unsigned int rcode = (ttl >> 24) << 4 | (out->flags & 0xf);
+
+	out->has_edns = 1;
+	out->edns_udp_size = class;
+	out->edns_version = (uint8_t)(ttl >> 16);
+	out->edns_do = (ttl >> 15) & 1;
+	if (rcode <= 0xff)
+		out->rcode = (uint8_t)rcode;
+}
+
+enum dns_err dns_parse(const uint8_t *buf, size_t len, struct dns_msg *out)
+{
+	const struct msg m = { buf, len };
+	size_t off = DNS_HDR_LEN, total;
+	enum dns_err err;
+
+	/* answers[] is large: only answers[0 .. n_answers) are ever valid */
+	memset(out, 0, offsetof(struct dns_msg, answers));
+	out->n_answers = 0;
+	out->answers_truncated = 0;
+	out->edns_do = 0;
+	out->has_edns = 0;
+	out->edns_udp_size = 0;
+	out->edns_version = 0;
+
+	if (len < DNS_HDR_LEN)
+		return DNS_E_SHORT;
+	out->id = get16(buf);
+	out->flags = get16(buf + 2);
+	out->qr = out->flags >> 15;
+	out->opcode = (out->flags >> 11) & 0xf;
+	out->rcode = out->flags & 0xf;
+	out->qdcount = get16(buf + 4);
+	out->ancount = get16(buf + 6);
+	out->nscount = get16(buf + 8);
+	out->arcount = get16(buf + 10);
+
+	/* each question takes at least 5 bytes or stops the loop */
+	for (unsigned int i = 0; i < out->qdcount; i++) {
+		if (off == len)
+			return DNS_E_COUNTS;
+		err = i ? name_skip(&m, &off) : name_get(&m, &off, out->qname);
+		if (err)
+			return err;
+		if (len - off < 4)
+			return DNS_E_SHORT;
+		if (!i) {
+			out->qtype = get16(buf + off);
+			out->qclass = get16(buf + off + 2);
+			out->has_question = 1;
+		}
+		off += 4;
+	}
+
+	/* each record takes at least 11 bytes or stops the loop */
+	total = (size_t)out->ancount + out->nscount + out->arcount;
+	for (size_t i = 0; i < total; i++) {
+		uint16_t type, class;
+		uint32_t ttl;
+		size_t rdlen;
+
+		if (off == len)
+			return DNS_E_COUNTS;
+		if (i < out->ancount && out->n_answers < DNS_MAX_ANSWERS) {
+			err = answer_get(&m, &off,
+					 &out->answers[out->n_answers]);
+			if (err)
+				return err;
+			out->n_answers++;
+			continue;
+		}
+		err = name_skip(&m, &off);
+		if (err)
+			return err;
+		if (len - off < 10)
+			return DNS_E_RR_OOB;
+		type = get16(buf + off);
+		class = get16(buf + off + 2);
+		ttl = get32(buf + off + 4);
+		rdlen = get16(buf + off + 8);
+		off += 10;
+		if (rdlen > len - off)
+			return DNS_E_RR_OOB;
+		off += rdlen;
+		if (i < out->ancount)
+			out->answers_truncated = 1;
+		else if (i >= (size_t)out->ancount + out->nscount &&
+			 type == DNS_T_OPT && !out->has_edns)
+			edns_opt(out, class, ttl);
+	}
+	return DNS_OK;
+}
+
+const char *dns_err_name(enum dns_err e)
+{
+	static const char *const names[] = {
+		[DNS_OK] = "ok",
+		[DNS_E_SHORT] = "short",
+		[DNS_E_NAME_LOOP] = "name_loop",
+		[DNS_E_NAME_FORWARD_PTR] = "name_forward_ptr",
+		[DNS_E_NAME_OOB] = "name_oob",
+		[DNS_E_NAME_TOO_LONG] = "name_too_long",
+		[DNS_E_LABEL] = "label",
+		[DNS_E_RR_OOB] = "rr_oob",
+		[DNS_E_COUNTS] = "counts",
+	};
+
+	return (unsigned int)e <= DNS_E_COUNTS ? names[e] : "unknown";
+}
+
+const char *dns_type_name(uint16_t type)
+{
+	switch (type) {
+	case 1: return "A";
+	case 2: return "NS";
+	case 5: return "CNAME";
+	case 6: return "SOA";
+	case 10: return "NULL";
+	case 11: return "WKS";
+	case 12: return "PTR";
+	case 13: return "HINFO";
+	case 15: return "MX";
+	case 16: return "TXT";
+	case 17: return "RP";
+	case 18: return "AFSDB";
+	case 24: return "SIG";
+	case 25: return "KEY";
+	case 28: return "AAAA";
+	case 29: return "LOC";
+	case 33: return "SRV";
+	case 35: return "NAPTR";
+	case 36: return "KX";
+	case 37: return "CERT";
+	case 39: return "DNAME";
+	case 41: return "OPT";
+	case 42: return "APL";
+	case 43: return "DS";
+	case 44: return "SSHFP";
+	case 45: return "IPSECKEY";
+	case 46: return "RRSIG";
+	case 47: return "NSEC";
+	case 48: return "DNSKEY";
+	case 49: return "DHCID";
+	case 50: return "NSEC3";
+	case 51: return "NSEC3PARAM";
+	case 52: return "TLSA";
+	case 53: return "SMIMEA";
+	case 55: return "HIP";
+	case 59: return "CDS";
+	case 60: return "CDNSKEY";
+	case 61: return "OPENPGPKEY";
+	case 62: return "CSYNC";
+	case 63: return "ZONEMD";
+	case 64: return "SVCB";
+	case 65: return "HTTPS";
+	case 99: return "SPF";
+	case 108: return "EUI48";
+	case 109: return "EUI64";
+	case 249: return "TKEY";
+	case 250: return "TSIG";
+	case 251: return "IXFR";
+	case 252: return "AXFR";
+	case 255: return "ANY";
+	case 256: return "URI";
+	case 257: return "CAA";
+	default: return NULL;
+	}
+}
+
+const char *dns_rcode_name(uint8_t rcode)
+{
+	static const char *const names[] = {
+		"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",
+		"REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH",
+		"NOTZONE", "DSOTYPENI", NULL, NULL, NULL, NULL,
+		/* 16 is BADSIG too, in TSIG; here it came from OPT */
+		"BADVERS", "BADKEY", "BADTIME", "BADMODE", "BADNAME",
+		"BADALG", "BADTRUNC", "BADCOOKIE",
+	};
+
+	return rcode < sizeof(names) / sizeof(names[0]) ? names[rcode] : NULL;
+}
+
+size_t dns_header_flags(const struct dns_msg *m, const char *out[7])
+{
+	static const struct {
+		uint16_t bit;
+		const char *name;
+	} hdr[] = {
+		{ DNS_F_AA, "AA" }, { DNS_F_TC, "TC" }, { DNS_F_RD, "RD" },
+		{ DNS_F_RA, "RA" }, { DNS_F_AD, "AD" }, { DNS_F_CD, "CD" },
+	};
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(hdr) / sizeof(hdr[0]); i++)
+		if (m->flags & hdr[i].bit)
+			out[n++] = hdr[i].name;
+	if (m->edns_do)
+		out[n++] = "DO";
+	return n;
+}
+
+size_t dns_tcp_next(const uint8_t *stream, size_t len, const uint8_t **payload)
+{
+	size_t n;
+
+	*payload = NULL;
+	if (len < 2)
+		return 0;
+	n = get16(stream);
+	if (!n) {
+		*payload = stream + 2;
+		return 0;
+	}
+	if (n > len - 2)
+		return 0;
+	*payload = stream + 2;
+	return n;
+}

@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* payload.c - stream prefixes, protocol naming, TLS hellos, per flow. */
+#include "payload.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <uthash.h>
+
+#include "dns_msg.h"
+#include "tls_hello.h"
+
+struct entry {
+	struct nt_flow_key key;
+	struct nt_flow_meta m;
+	UT_hash_handle hh;
+};
+
+struct nt_payload {
+	struct entry *flows;
+	struct nt_payload_stats st;
+};
+
+static void entry_free(struct entry *e)
+{
+	free(e->m.dir[0]);
+	free(e->m.dir[1]);
+	free(e->m.tls);
+	free(e);
+}
+
+/* A direction is settled: its prefix buffer is no longer needed. */
+static void settle(struct nt_flow_meta *m, int side)
+{
+	m->done[side] = true;
+	free(m->dir[side]);
+	m->dir[side] = NULL;
+}
+
+struct nt_payload *nt_payload_new(void)
+{
+	return calloc(1, sizeof(struct nt_payload));
+}
+
+void nt_payload_free(struct nt_payload *pl)
+{
+	struct entry *e, *tmp;
+
+	if (!pl)
+		return;
+	HASH_ITER(hh, pl->flows, e, tmp) {
+		HASH_DEL(pl->flows, e);
+		entry_free(e);
+	}
+	free(pl);
+}
+
+const struct nt_payload_stats *nt_payload_stats(const struct nt_payload *pl)
+{
+	return &pl->st;
+}
+
+static struct entry *find(struct nt_payload *pl, const struct nt_flow_key *k)
+{
+	struct entry *e = NULL;
+
+	if (pl->flows)
+		HASH_FIND(hh, pl->flows, k, sizeof(*k), e);
+	return e;
+}
+
+const struct nt_flow_meta *nt_payload_get(void *pl,
+					  const struct nt_flow_key *k)
+{
+	struct entry *e = find(pl, k);
+
+	return e ? &e->m : NULL;
+}
+
+void nt_payload_forget(void *ctx, const struct nt_flow_key *k)
+{
+	struct nt_payload *pl = ctx;
+	struct entry *e = find(pl, k);
+
+	if (!e)
+		return;
+	HASH_DEL(pl->flows, e);
+	entry_free(e);
+	pl->st.flows_tracked--;
+}
+
+/* Signed distance between TCP sequence numbers (wraps). */
+static int32_t seq_diff(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b);
+}
+
+/*
+ * Adds a segment to a direction's prefix and rebuilds the contiguous
+ * stream from the lowest sequence number: duplicates and overlaps keep the
+ * bytes seen first, a gap ends the prefix until the missing segment comes.
+ * Returns the number of contiguous bytes now in `out`.
+ */
+static size_t reassemble(struct nt_payload *pl, struct nt_flow_meta *m,
+			 int side, uint32_t seq, const uint8_t *data,
+			 uint16_t len, const uint8_t **out)
+{
+	struct nt_stream_prefix *d = m->dir[side];
+	static uint8_t flat[NT_STREAM_MAX];
+	uint32_t base;
+	size_t have = 0;
+	int order[NT_SEGS_MAX];
+
+	if (!d && !(d = m->dir[side] = calloc(1, sizeof(*d))))
+		return 0;
+	if (d->n == NT_SEGS_MAX || d->used + len > NT_STREAM_MAX) {
+		pl->st.streams_overflow++;
+		settle(m, side);
+		return 0;
+	}
+	for (int i = 0; i < d->n; i++)
+		if (d->seq[i] == seq && d->len[i] >= len)
+			goto build; /* a retransmission */
+	memcpy(d->buf + d->used, data, len);
+	d->seq[d->n] = seq;
+	d->len[d->n] = len;
+	d->off[d->n] = d->used;
+	d->used += len;
+	d->n++;
+build:
+	/* order segments by sequence (n <= 8: insertion sort) */
+	for (int i = 0; i < d->n; i++) {
+		int j = i;
+
+		order[i] = i;
+		while (j > 0 &&
+		       seq_diff(d->seq[order[j - 1]], d->seq[i]) > 0) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = i;
+	}
+	base = d->seq[order[0]];
+	for (int i = 0; i < d->n; i++) {
+		int s = order[i];
+		int32_t start = seq_diff(d->seq[s], base);
+		size_t skip;
+
+		if (start < 0 || (size_t)start > have)
+			break; /* a hole: wait for the missing bytes */
+		skip = have - (size_t)start;
+		if (skip >= d->len[s])
+			continue; /* wholly overlapped */
+		memcpy(flat + have, d->buf + d->off[s] + skip,
+		       d->len[s] - skip);
+		have += d->len[s] - skip;
+	}
+	*out = flat;
+	return have;
+}
+
+static void tls_client(struct nt_payload *pl, struct nt_flow_meta *m,
+		       const uint8_t *p, size_t n, int side)
+{
+	struct tls_client_hello ch;
+	enum tls_parse_result r = tls_parse_client_hello(p, n, &ch);
+
+	if (r == TLS_NEED_MORE)
+		return;
+	settle(m, side);
+	if (r != TLS_OK) {
+		pl->st.tls_parse_errors++;
+		return;
+	}
+	if (!m->tls && !(m->tls = calloc(1, sizeof(*m->tls))))
+		return;
+	pl->st.tls_client_hellos++;
+	m->tls->client_hello = true;
+	if (!ch.sni_invalid)
+		memcpy(m->tls->sni, ch.sni, sizeof(m->tls->sni));
+	tls_ja4(&ch, 't', m->tls->ja4, m->tls->ja4_r, sizeof(m->tls->ja4_r));
+	tls_ja3(&ch, m->tls->ja3, sizeof(m->tls->ja3), m->tls->ja3_md5);
+	m->tls->client_version = ch.legacy_version;
+	for (int i = 0; i < ch.n_versions; i++)
+		if (ch.versions[i] > m->tls->client_version)
+			m->tls->client_version = ch.versions[i];
+	m->tls->n_alpn = ch.n_alpn < 8 ? ch.n_alpn : 8;
+	memcpy(m->tls->alpn, ch.alpn, sizeof(m->tls->alpn));
+}
+
+static void tls_server(struct nt_payload *pl, struct nt_flow_meta *m,
+		       const uint8_t *p, size_t n, int side)
+{
+	struct tls_server_hello sh;
+	enum tls_parse_result r = tls_parse_server_hello(p, n, &sh);
+
+	if (r == TLS_NEED_MORE)
+		return;
+	settle(m, side);
+	if (r != TLS_OK) {
+		pl->st.tls_parse_errors++;
+		return;
+	}
+	if (!m->tls && !(m->tls = calloc(1, sizeof(*m->tls))))
+		return;
+	pl->st.tls_server_hellos++;
+	m->tls->server_hello = true;
+	m->tls->version = sh.selected_version ? sh.selected_version
+					     : sh.legacy_version;
+	m->tls->cipher = sh.cipher;
+}
+
+static struct entry *get(struct nt_payload *pl, const struct nt_flow_key *k)
+{
+	struct entry *e = find(pl, k);
+
+	if (e)
+		return e;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->key = *k;
+	HASH_ADD(hh, pl->flows, key, sizeof(e->key), e);
+	pl->st.flows_tracked++;
+	return e;
+}
+
+/*
+ * A packet to or from a DNS port. A UDP datagram that parses as a DNS
+ * message names the flow's protocol (DNS records themselves come from
+ * the DNS stage). TCP DNS is reassembled there too.
+ */
+static int on_dns(struct nt_payload *pl, const struct nt_sample *s)
+{
+	static struct dns_msg msg; /* large; one at a time */
+	struct entry *e;
+
+	if (s->key.proto != 17)
+		return 0;
+	if (dns_parse(s->data, s->cap_len, &msg) != DNS_OK) {
+		pl->st.dns_parse_errors++;
+		return 0;
+	}
+	pl->st.dns_messages++;
+	e = get(pl, &s->key);
+	if (e)
+		e->m.app = NT_APP_DNS;
+	return 0;
+}
+
+int nt_payload_on_sample(void *ctx, void *data, size_t size)
+{
+	struct nt_payload *pl = ctx;
+	const struct nt_sample *s = data;
+	struct entry *e;
+	const uint8_t *stream;
+	size_t n;
+	int side, from_client;
+	enum nt_app app;
+
+	if (size < offsetof(struct nt_sample, data) ||
+	    s->cap_len > NT_SAMPLE_MAX)
+		return 0;
+	pl->st.samples++;
+	if (s->kind == NT_SAMPLE_DNS)
+		return on_dns(pl, s);
+	if (s->kind != NT_SAMPLE_FIRST)
+		return 0;
+	side = s->side & 1;
+	e = get(pl, &s->key);
+	if (!e)
+		return 0;
+	if (e->m.done[side])
+		return 0;
+	if (s->key.proto == 6) {
+		n = reassemble(pl, &e->m, side, s->tcp_seq, s->data,
+			       s->cap_len, &stream);
+	} else {
+		stream = s->data; /* a datagram stands alone */
+		n = s->cap_len;
+	}
+	if (!n)
+		return 0;
+	from_client = side == (s->initiator & 1);
+	app = nt_app_detect(stream, n, from_client, &e->m.app_info[side]);
+	if (app == NT_APP_SSH)
+		e->m.app_from_side[side] = true;
+	if (app != NT_APP_NONE && e->m.app == NT_APP_NONE)
+		e->m.app = app;
+	if (app == NT_APP_TLS && from_client)
+		tls_client(pl, &e->m, stream, n, side);
+	else if (app == NT_APP_TLS)
+		tls_server(pl, &e->m, stream, n, side);
+	else if (app != NT_APP_NONE || s->key.proto != 6 ||
+		 (e->m.dir[side] && e->m.dir[side]->n >= NT_SEGS_MAX / 2))
+		settle(&e->m, side); /* named, or it never will be: the
+				      * kernel sends 4 samples at most */
+	return 0;
+}

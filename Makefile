@@ -26,7 +26,8 @@ BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
               make gcc iproute2
 TEST_PKGS  := libcriterion-dev tcpdump tshark ethtool python3 \
               python3-jsonschema iputils-ping netcat-openbsd socat \
-              python3-pytest openssl curl dnsmasq-base dnsutils
+              python3-pytest openssl curl dnsmasq-base dnsutils \
+              libclang-rt-14-dev
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
@@ -37,7 +38,7 @@ LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 
 .SECONDARY: $(SKELS) $(BPF_OBJS)
-.PHONY: all run test deps test-deps unit datapath live bench clean fmt
+.PHONY: all run test deps test-deps unit datapath live bench clean fmt fuzz
 
 all: $(BUILD)/nettrail
 
@@ -99,6 +100,12 @@ live: all
 test: test-deps
 	$(MAKE) all $(BUILD)/unit_tests $(BUILD)/datapath_tests
 	tests/run_all.sh
+
+# Every libFuzzer target under ASan+UBSan for FUZZ_SECONDS each (CI runs a
+# 15-second burst of each as part of make test).
+FUZZ_SECONDS ?= 300
+fuzz: test-deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/suites/fuzz.sh
 
 # ---- benchmarks ---------------------------------------------------------
 

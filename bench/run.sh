@@ -13,11 +13,13 @@ OBJS="build/user/collector.o build/user/record.o build/user/json.o build/user/co
 gcc $CFLAGS bench/bench_datapath.c -o $B/bench_datapath $LIBS
 gcc $CFLAGS bench/bench_collector.c $OBJS -o $B/bench_collector $LIBS
 gcc -O2 bench/gen_pcap.c -o $B/gen_pcap -lpcap
+gcc $CFLAGS bench/bench_parsers.c user/dns.c user/dns_msg.c user/tls_hello.c -o $B/bench_parsers -lcrypto
 
 {
 	echo "# $(date -u +%FT%TZ) $(uname -r) $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 	$B/bench_datapath --repeat "${REPEAT:-2000000}"
 	$B/bench_collector --flows 10000 --rounds 10
+	$B/bench_parsers tests/fuzz/corpus
 
 	# offline replay of a generated capture of a million packets
 	PKTS=${PKTS:-1000000}

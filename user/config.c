@@ -12,7 +12,7 @@
 enum {
 	OPT_IDLE = 1000, OPT_ACTIVE, OPT_HEARTBEAT, OPT_DURATION, OPT_MAXFLOWS,
 	OPT_CLUSTER, OPT_NODE, OPT_VERSION, OPT_OVERFLOW, OPT_SAMPLES,
-	OPT_DNSPORTS,
+	OPT_DNSPORTS, OPT_DNSCACHE,
 };
 
 static const struct option long_opts[] = {
@@ -27,6 +27,7 @@ static const struct option long_opts[] = {
 	{ "overflow-rate", required_argument, NULL, OPT_OVERFLOW },
 	{ "sample-packets", required_argument, NULL, OPT_SAMPLES },
 	{ "dns-ports", required_argument, NULL, OPT_DNSPORTS },
+	{ "dns-cache-entries", required_argument, NULL, OPT_DNSCACHE },
 	{ "cluster-name", required_argument, NULL, OPT_CLUSTER },
 	{ "node-name", required_argument, NULL, OPT_NODE },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -45,6 +46,7 @@ void nt_config_defaults(struct nt_config *cfg)
 	cfg->overflow_rate = 2000;
 	cfg->sample_pkts = 4;
 	cfg->dns_ports[0] = 53;
+	cfg->dns_cache_entries = 100000;
 }
 
 void nt_config_free(struct nt_config *cfg)
@@ -81,6 +83,8 @@ void nt_config_usage(void *stream)
 "                           to userspace for TLS and protocol detection\n"
 "                           (default 4, 0 to 32)\n"
 "      --dns-ports LIST     DNS ports, up to 4, comma-separated (default 53)\n"
+"      --dns-cache-entries N  address-to-name cache size (default 100000,\n"
+"                           about 150 bytes each)\n"
 "      --cluster-name NAME  orchestrator.cluster.name in every record\n"
 "      --node-name NAME     observer.hostname (default: the host name)\n"
 "      --version            print the version and exit\n"
@@ -228,6 +232,9 @@ static int apply(struct nt_config *cfg, int opt, const char *val, char *err,
 				 &cfg->sample_pkts, err, errlen);
 	case OPT_DNSPORTS:
 		return parse_ports(cfg, val, err, errlen);
+	case OPT_DNSCACHE:
+		return parse_u32("dns-cache-entries", val, 16, 10000000,
+				 &cfg->dns_cache_entries, err, errlen);
 	case OPT_CLUSTER:
 		if (check_name("cluster-name", val, err, errlen))
 			return -1;

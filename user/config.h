@@ -27,6 +27,7 @@ struct nt_config {
 	uint32_t overflow_rate;  /* overflow events per second per CPU */
 	uint32_t sample_pkts;    /* payload packets per flow direction sent up */
 	uint16_t dns_ports[4];   /* DNS ports (0 ends the list) */
+	uint32_t dns_cache_entries; /* address -> name cache cap */
 	char *cluster_name;
 	char *node_name;         /* default: gethostname() */
 	int show_version;

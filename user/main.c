@@ -21,6 +21,7 @@
 
 #include "collector.h"
 #include "config.h"
+#include "dns.h"
 #include "loader.h"
 #include "nettrail.h"
 #include "payload.h"
@@ -39,6 +40,7 @@ struct app {
 	struct nt_datapath dp;
 	struct nt_collector *col;
 	struct nt_payload *payload;
+	struct nt_dns *dns;
 	struct nt_recorder rec;
 	struct nt_sink sink;
 	struct ring_buffer *rb;
@@ -138,8 +140,8 @@ static void heartbeat(struct app *a, uint64_t now_unix, uint64_t uptime_s)
 	v[NT_STAT_MAX + 3] = a->dp.attach_errors;
 	v[NT_STAT_MAX + 4] = nt_payload_stats(a->payload)->tls_client_hellos;
 	v[NT_STAT_MAX + 5] = nt_payload_stats(a->payload)->tls_parse_errors;
-	v[NT_STAT_MAX + 6] = nt_payload_stats(a->payload)->dns_messages;
-	v[NT_STAT_MAX + 7] = nt_payload_stats(a->payload)->dns_parse_errors;
+	v[NT_STAT_MAX + 6] = nt_dns_stats(a->dns)->messages;
+	v[NT_STAT_MAX + 7] = nt_dns_stats(a->dns)->parse_errors;
 	nt_record_heartbeat(&a->rec, &hb);
 }
 
@@ -189,7 +191,21 @@ static int setup(struct app *a, int argc, char **argv)
 		.meta_get = nt_payload_get,
 		.meta_forget = nt_payload_forget,
 	};
+	struct nt_dns_opts dopts = {
+		.answer_timeout_ns = 5 * NS,
+		.cache_max = a->cfg.dns_cache_entries,
+		.grace_ns = 300 * NS,
+		.emit = nt_record_dns,
+		.emit_ctx = &a->rec,
+	};
 	a->payload = nt_payload_new();
+	a->dns = nt_dns_new(&dopts);
+	if (!a->payload || !a->dns) {
+		fail("out of memory setting up the collector");
+		return 1;
+	}
+	nt_payload_set_dns(a->payload, a->dns);
+	a->rec.dns = a->dns;
 	co.meta_ctx = a->payload;
 	a->col = nt_collector_new(&co);
 	/* one poller for both rings: flow events and payload samples */
@@ -256,12 +272,13 @@ static int run_pcap(struct app *a)
 	signal(SIGTERM, on_signal);
 	a->rec.hook_name = "pcap";
 	a->rec.clock_offset_ns = 0; /* capture time is Unix time */
-	r = nt_replay(a->cfg.pcap, &a->dp, a->col, &a->rec, a->rb,
+	r = nt_replay(a->cfg.pcap, &a->dp, a->col, &a->rec, a->rb, a->dns,
 		      scan_interval(&a->cfg), &g_stop, &st, err, sizeof(err));
 	if (r < 0 && st.packets == 0) {
 		fail("%s", err);
 		return 1;
 	}
+	nt_dns_flush(a->dns);
 	nt_collector_flush(a->col, st.last_ns, NT_END_SHUTDOWN);
 	heartbeat(a, st.last_ns ? st.last_ns : clock_ns(CLOCK_REALTIME),
 		  (st.last_ns - st.first_ns) / NS);
@@ -344,6 +361,7 @@ static int run_live(struct app *a)
 		now = clock_ns(CLOCK_MONOTONIC);
 		update_clock_offset(&a->rec, now);
 		nt_collector_closing(a->col, now);
+		nt_dns_expire(a->dns, now);
 		if (now >= next_scan) {
 			nt_collector_scan(a->col, now);
 			next_scan = now + scan_ns;
@@ -360,6 +378,7 @@ static int run_live(struct app *a)
 	/* shutdown: every flow reported, then our filters removed */
 	ring_buffer__consume(a->rb);
 	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	nt_dns_flush(a->dns);
 	nt_collector_flush(a->col, now, NT_END_SHUTDOWN);
 	heartbeat(a, now + (uint64_t)a->rec.clock_offset_ns,
 		  (now - a->start_mono) / NS);
@@ -383,6 +402,7 @@ int main(int argc, char **argv)
 		ring_buffer__free(a.rb);
 	nt_collector_free(a.col);
 	nt_payload_free(a.payload);
+	nt_dns_free(a.dns);
 	if (a.dp.skel)
 		nt_dp_close(&a.dp);
 	nt_recorder_free(&a.rec);

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <uthash.h>
 
-#include "dns_msg.h"
+#include "dns.h"
 #include "tls_hello.h"
 
 struct entry {
@@ -18,7 +18,13 @@ struct entry {
 struct nt_payload {
 	struct entry *flows;
 	struct nt_payload_stats st;
+	struct nt_dns *dns;          /* where DNS samples go; may be NULL */
 };
+
+void nt_payload_set_dns(struct nt_payload *pl, struct nt_dns *dns)
+{
+	pl->dns = dns;
+}
 
 static void entry_free(struct entry *e)
 {
@@ -225,22 +231,16 @@ static struct entry *get(struct nt_payload *pl, const struct nt_flow_key *k)
 }
 
 /*
- * A packet to or from a DNS port. A UDP datagram that parses as a DNS
- * message names the flow's protocol (DNS records themselves come from
- * the DNS stage). TCP DNS is reassembled there too.
+ * A packet to or from a DNS port goes to the DNS stage; when it held a
+ * DNS message, the flow's protocol is dns (by content: the port only
+ * chose which packets to look at).
  */
 static int on_dns(struct nt_payload *pl, const struct nt_sample *s)
 {
-	static struct dns_msg msg; /* large; one at a time */
 	struct entry *e;
 
-	if (s->key.proto != 17)
+	if (!pl->dns || nt_dns_on_sample(pl->dns, s) <= 0)
 		return 0;
-	if (dns_parse(s->data, s->cap_len, &msg) != DNS_OK) {
-		pl->st.dns_parse_errors++;
-		return 0;
-	}
-	pl->st.dns_messages++;
 	e = get(pl, &s->key);
 	if (e)
 		e->m.app = NT_APP_DNS;

@@ -63,15 +63,18 @@ struct nt_payload_stats {
 	uint64_t tls_client_hellos;
 	uint64_t tls_server_hellos;
 	uint64_t tls_parse_errors;     /* malformed hello: counted, no crash */
-	uint64_t dns_messages;
-	uint64_t dns_parse_errors;     /* not DNS after all, or hostile */
 	uint64_t streams_overflow;     /* prefix longer than NT_STREAM_MAX */
 	uint64_t flows_tracked;        /* metadata entries alive */
 };
 
 struct nt_payload;
 
+struct nt_dns;
+
 struct nt_payload *nt_payload_new(void);
+
+/* DNS samples are handed to this DNS stage. */
+void nt_payload_set_dns(struct nt_payload *pl, struct nt_dns *dns);
 void nt_payload_free(struct nt_payload *pl);
 
 /* Ring buffer callback for NT_SAMPLE_FIRST samples (libbpf signature). */

@@ -135,15 +135,24 @@ static void nettrail_head(struct nt_recorder *r)
 	jw_strn(&r->w, "record_id", id, 33 + n);
 }
 
-static void endpoint(struct jw *w, const char *name,
+static void endpoint(struct nt_recorder *r, const char *name,
 		     const struct nt_flow_report *rep, int side)
 {
+	struct jw *w = &r->w;
 	char ip[NT_ADDRSTRLEN];
 	size_t n = nt_addr_fmt(ip, rep->key.ip_version, rep->key.addr[side]);
 	uint8_t proto = rep->key.proto;
+	const char *domain = NULL;
 
+	/* the name the other end resolved this address from, as of the
+	 * flow's start (a long flow keeps the name it was opened by) */
+	if (r->dns)
+		domain = nt_dns_name(r->dns, rep->key.addr[!side],
+				     rep->key.addr[side], rep->flow_start_ns);
 	jw_obj_open(w, name);
 	jw_strn(w, "ip", ip, n);
+	if (domain)
+		jw_str(w, "domain", domain);
 	if (proto == 6 || proto == 17 || proto == 132)
 		jw_u64(w, "port", rep->key.port[side]);
 	jw_u64(w, "bytes", rep->bytes[side]);
@@ -273,8 +282,8 @@ void nt_record_flow(void *ctx, const struct nt_flow_report *rep)
 	jw_u64(w, "duration", end - start);
 	jw_obj_close(w);
 	observer(r);
-	endpoint(w, "source", rep, s);
-	endpoint(w, "destination", rep, d);
+	endpoint(r, "source", rep, s);
+	endpoint(r, "destination", rep, d);
 	network(w, rep, s, d);
 	if (rep->meta && rep->meta->tls)
 		tls_ecs(w, rep->meta->tls);
@@ -354,6 +363,182 @@ void nt_record_heartbeat(struct nt_recorder *r, const struct nt_heartbeat *hb)
 	for (size_t i = 0; i < hb->n_counters; i++)
 		jw_u64(w, hb->counter_names[i], hb->counter_values[i]);
 	jw_obj_close(w);
+	jw_obj_close(w);
+	jw_obj_close(w); /* nettrail */
+	jw_obj_close(w);
+	done(r);
+}
+
+static const char *opcode_name(uint8_t op, char buf[8])
+{
+	static const char *const names[] = {
+		[0] = "QUERY", [1] = "IQUERY", [2] = "STATUS", [4] = "NOTIFY",
+		[5] = "UPDATE",
+	};
+
+	if (op < sizeof(names) / sizeof(names[0]) && names[op])
+		return names[op];
+	snprintf(buf, 8, "%u", op);
+	return buf;
+}
+
+static const char *class_name(uint16_t c, char buf[16])
+{
+	switch (c) {
+	case 1: return "IN";
+	case 3: return "CH";
+	case 4: return "HS";
+	case 255: return "ANY";
+	}
+	snprintf(buf, 16, "CLASS%u", c);
+	return buf;
+}
+
+static const char *type_name(uint16_t t, char buf[16])
+{
+	const char *n = dns_type_name(t);
+
+	if (n)
+		return n;
+	snprintf(buf, 16, "TYPE%u", t);
+	return buf;
+}
+
+/* dns.resolved_ip: every A/AAAA address, in answer order (omitted if none) */
+static void resolved_ips(struct jw *w, const struct dns_msg *a)
+{
+	int n = 0;
+
+	for (int i = 0; i < a->n_answers; i++) {
+		const struct dns_rr *rr = &a->answers[i];
+
+		if (rr->ip_len != 4 && rr->ip_len != 16)
+			continue;
+		if (!n++)
+			jw_arr_open(w, "resolved_ip");
+		jw_str(w, NULL, rr->data);
+	}
+	if (n)
+		jw_arr_close(w);
+}
+
+static void dns_endpoint(struct jw *w, const char *name,
+			 const struct nt_flow_key *k, int side)
+{
+	char ip[NT_ADDRSTRLEN];
+	size_t n = nt_addr_fmt(ip, k->ip_version, k->addr[side]);
+
+	jw_obj_open(w, name);
+	jw_strn(w, "ip", ip, n);
+	jw_u64(w, "port", k->port[side]);
+	jw_obj_close(w);
+}
+
+void nt_record_dns(void *ctx, const struct nt_dns_txn *t)
+{
+	struct nt_recorder *r = ctx;
+	struct jw *w = &r->w;
+	const struct nt_flow_key *k = &t->key;
+	const struct dns_msg *a = t->has_answer ? t->answer : NULL;
+	int c = t->client & 1, s = !c;
+	uint64_t start = t->query_ns + r->clock_offset_ns;
+	uint64_t end = t->answer_ns + r->clock_offset_ns;
+	char b1[16], b2[16], num[4], cid[COMMUNITY_ID_LEN];
+	const char *flags[7];
+	size_t nf;
+
+	common_head(r, t->has_answer ? end : start, "nettrail.dns", "event");
+	jw_arr_open(w, "category");
+	jw_str(w, NULL, "network");
+	jw_arr_close(w);
+	jw_arr_open(w, "type");
+	jw_str(w, NULL, "protocol");
+	jw_arr_close(w);
+	if (t->has_query)
+		jw_time(w, "start", start);
+	if (t->has_answer)
+		jw_time(w, "end", end);
+	if (t->has_query && t->has_answer)
+		jw_u64(w, "duration", end - start);
+	jw_obj_close(w);
+	observer(r);
+	dns_endpoint(w, "source", k, c);
+	dns_endpoint(w, "destination", k, s);
+
+	jw_obj_open(w, "network");
+	jw_str(w, "transport", k->proto == 6 ? "tcp" : "udp");
+	jw_strn(w, "iana_number", num, jw_fmt_u64(num, k->proto));
+	jw_str(w, "type", k->ip_version == 4 ? "ipv4" : "ipv6");
+	if (community_id_v1(cid, 0, k->ip_version, k->addr[c], k->addr[s],
+			    k->proto, k->port[c], k->port[s]) == 0)
+		jw_str(w, "community_id", cid);
+	jw_str(w, "direction",
+	       nt_direction(k->ip_version, k->addr[c], k->addr[s]));
+	jw_str(w, "protocol", "dns");
+	jw_obj_close(w);
+
+	jw_obj_open(w, "dns");
+	jw_u64(w, "id", t->id);
+	jw_str(w, "type", a ? "answer" : "query");
+	jw_str(w, "op_code", opcode_name(a ? a->opcode : t->q_opcode, b1));
+	if (a) {
+		nf = dns_header_flags(a, flags);
+	} else {
+		struct dns_msg q;
+
+		memset(&q, 0, sizeof(q));
+		q.flags = t->q_flags;
+		nf = dns_header_flags(&q, flags);
+	}
+	jw_arr_open(w, "header_flags");
+	for (size_t i = 0; i < nf; i++)
+		jw_str(w, NULL, flags[i]);
+	jw_arr_close(w);
+	if (a) {
+		const char *rc = dns_rcode_name(a->rcode);
+
+		if (rc) {
+			jw_str(w, "response_code", rc);
+		} else {
+			snprintf(b2, sizeof(b2), "RCODE%u", a->rcode);
+			jw_str(w, "response_code", b2);
+		}
+	}
+	jw_obj_open(w, "question");
+	jw_str(w, "name", t->qname[0] ? t->qname : ".");
+	jw_str(w, "type", type_name(t->qtype, b1));
+	jw_str(w, "class", class_name(t->qclass, b2));
+	jw_obj_close(w);
+	if (a && a->n_answers) {
+		jw_arr_open(w, "answers");
+		for (int i = 0; i < a->n_answers; i++) {
+			const struct dns_rr *rr = &a->answers[i];
+
+			jw_obj_open(w, NULL);
+			jw_str(w, "name", rr->name[0] ? rr->name : ".");
+			jw_str(w, "type", type_name(rr->type, b1));
+			jw_str(w, "class", class_name(rr->class, b2));
+			jw_u64(w, "ttl", rr->ttl);
+			jw_str(w, "data", rr->data);
+			jw_obj_close(w);
+		}
+		jw_arr_close(w);
+		resolved_ips(w, a);
+	}
+	jw_obj_close(w); /* dns */
+
+	nettrail_head(r);
+	if (!a || a->answers_truncated) {
+		jw_obj_open(w, "dns");
+		if (!a)
+			jw_bool(w, "unanswered", 1);
+		else
+			jw_bool(w, "answers_truncated", 1);
+		jw_obj_close(w);
+	}
+	jw_obj_open(w, "observer");
+	jw_str(w, "interface", r->ifname(r->ifname_ctx, t->ifindex));
+	jw_str(w, "hook", r->hook_name);
 	jw_obj_close(w);
 	jw_obj_close(w); /* nettrail */
 	jw_obj_close(w);

@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 #include "collector.h"
+#include "dns.h"
 #include "json.h"
 #include "sink.h"
 
@@ -34,6 +35,7 @@ struct nt_recorder {
 	int64_t clock_offset_ns;     /* hook clock + offset = Unix time */
 	nt_ifname_fn ifname;
 	void *ifname_ctx;
+	struct nt_dns *dns;          /* names for flow endpoints; may be NULL */
 	const char *hook_name;       /* "tc" or "pcap" */
 };
 
@@ -59,6 +61,9 @@ void nt_recorder_free(struct nt_recorder *r);
 void nt_record_flow(void *ctx, const struct nt_flow_report *rep);
 
 void nt_record_heartbeat(struct nt_recorder *r, const struct nt_heartbeat *hb);
+
+/* nt_dns_emit_fn-compatible: ctx is the recorder. */
+void nt_record_dns(void *ctx, const struct nt_dns_txn *t);
 
 /* Writes every pending line to the sink. */
 int nt_recorder_flush(struct nt_recorder *r);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "collector.h"
+#include "dns.h"
 #include "loader.h"
 #include "pcap_source.h"
 #include "record.h"
@@ -23,7 +24,8 @@
 
 int nt_replay(const char *path, struct nt_datapath *dp,
 	      struct nt_collector *col, struct nt_recorder *rec,
-	      struct ring_buffer *rb, uint64_t scan_interval_ns,
+	      struct ring_buffer *rb, struct nt_dns *dns,
+	      uint64_t scan_interval_ns,
 	      volatile int *stop, struct nt_replay_stats *st, char *err,
 	      size_t errlen)
 {
@@ -60,6 +62,7 @@ int nt_replay(const char *path, struct nt_datapath *dp,
 		ring_buffer__consume(rb);
 		if (st->last_ns >= next_close) {
 			nt_collector_closing(col, st->last_ns);
+			nt_dns_expire(dns, st->last_ns);
 			next_close = st->last_ns + CLOSE_CHECK_NS;
 		}
 		if (st->last_ns >= next_scan) {

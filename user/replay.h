@@ -15,6 +15,7 @@ struct nt_datapath;
 struct nt_collector;
 struct nt_recorder;
 struct ring_buffer;
+struct nt_dns;
 
 struct nt_replay_stats {
 	uint64_t packets;            /* read from the capture */
@@ -28,7 +29,8 @@ struct nt_replay_stats {
  * as they expire; the caller flushes what remains. */
 int nt_replay(const char *path, struct nt_datapath *dp,
 	      struct nt_collector *col, struct nt_recorder *rec,
-	      struct ring_buffer *rb, uint64_t scan_interval_ns,
+	      struct ring_buffer *rb, struct nt_dns *dns,
+	      uint64_t scan_interval_ns,
 	      volatile int *stop, struct nt_replay_stats *st, char *err,
 	      size_t errlen);
 

@@ -10,6 +10,9 @@ validator=$here/validate_records.py
 # udp fragments, 6 protocol 253 over v6, 7 tcp REJ, 8 report 1 of line 4's flow
 flows=$here/samples/flow.jsonl
 hbs=$here/samples/heartbeat.jsonl
+# dns.jsonl lines: 1 udp/v4 A through a CNAME chain, 2 NXDOMAIN answer without its
+# query, 3 unanswered query, 4 tcp/v6 AAAA answers
+dnss=$here/samples/dns.jsonl
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 passed=0 failed=0
@@ -40,6 +43,7 @@ edit() {
 import json, sys
 r = json.loads(sys.stdin.read())
 f, n, s, d, nt = r.get("event"), r.get("network"), r.get("source"), r.get("destination"), r["nettrail"]
+q = r.get("dns")
 exec(sys.argv[1])
 print(json.dumps(r))' "$3"
 }
@@ -51,8 +55,12 @@ mutate() {
 }
 
 # --- valid input -------------------------------------------------------------
-accept "samples" "validated 10 records (flow=8 heartbeat=2)" "$flows" "$hbs"
-accept "stdin" "validated 8 records (flow=8 heartbeat=0)" - <"$flows"
+accept "samples" "validated 14 records (flow=8 heartbeat=2 dns=4)" "$flows" "$hbs" "$dnss"
+accept "stdin" "validated 8 records (flow=8 heartbeat=0 dns=0)" - <"$flows"
+edit "$dnss" 3 'q["question"]["name"] = "."; q["question"]["type"] = "NS"; q["question"]["class"] = "CLASS254"' >"$tmp/root.jsonl"
+accept "dns root name and numbered class" "validated 1 records (flow=0 heartbeat=0 dns=1)" "$tmp/root.jsonl"
+edit "$dnss" 1 'q["answers"][1]["data"] = q["resolved_ip"][0] = "::ffff:93.184.215.14"; q["answers"][1]["type"] = "AAAA"' >"$tmp/mapped.jsonl"
+accept "dns IPv4-mapped AAAA" "validated 1 records (flow=0 heartbeat=0 dns=1)" "$tmp/mapped.jsonl"
 
 # --- required fields ---------------------------------------------------------
 mutate "missing @timestamp" "'@timestamp' is a required property" "$flows" 1 'del r["@timestamp"]'
@@ -147,12 +155,78 @@ reject "gap between reports" "must end where report 2 starts" "$tmp/gap.jsonl"
 { edit "$flows" 4 'nt["flow"]["start"] = "2026-11-23T09:40:09.400000Z"'; sed -n 8p "$flows"; } >"$tmp/moved.jsonl"
 reject "flow start moves" "changed its start" "$tmp/moved.jsonl"
 
+# --- DNS records ---------------------------------------------------------------
+# the rules, one case each
+mutate "dns: bad dns.type" '$.dns.type' "$dnss" 1 'q["type"] = "response"'
+mutate "dns: unanswered query with answers" "an unanswered query has no dns.answers" "$dnss" 3 \
+	'q["answers"] = [{"name": "x.example", "type": "TXT", "class": "IN", "ttl": 1, "data": "\"a\""}]'
+mutate "dns: resolved_ip not the answers" '$.dns.resolved_ip' "$dnss" 1 'q["resolved_ip"].pop()'
+mutate "dns: duration mismatch" '$.event.duration' "$dnss" 1 'f["duration"] += 1000'
+mutate "dns: unknown nettrail.dns key" '$.nettrail.dns' "$dnss" 3 'nt["dns"]["unanswerd"] = True'
+mutate "dns: bad header flag" '$.dns.header_flags' "$dnss" 1 'q["header_flags"].append("QR")'
+mutate "dns: missing question" "'question' is a required property" "$dnss" 1 'del q["question"]'
+# schema details
+mutate "dns: duplicate header flag" '$.dns.header_flags' "$dnss" 1 'q["header_flags"].append("RD")'
+mutate "dns: id 65536" '$.dns.id' "$dnss" 1 'q["id"] = 65536'
+mutate "dns: missing dns.id" "'id' is a required property" "$dnss" 1 'del q["id"]'
+mutate "dns: missing question.class" "'class' is a required property" "$dnss" 1 'del q["question"]["class"]'
+mutate "dns: empty question name" '$.dns.question.name' "$dnss" 1 'q["question"]["name"] = ""'
+mutate "dns: trailing dot" '$.dns.question.name' "$dnss" 1 'q["question"]["name"] += "."'
+mutate "dns: name of 254" '$.dns.question.name' "$dnss" 1 'q["question"]["name"] = ".".join(["a" * 63] * 3 + ["b" * 62])'
+mutate "dns: lower-case type" '$.dns.question.type' "$dnss" 1 'q["question"]["type"] = "a"'
+mutate "dns: TYPE65536" '$.dns.question.type' "$dnss" 3 'q["question"]["type"] = "TYPE65536"'
+mutate "dns: class name" '$.dns.question.class' "$dnss" 1 'q["question"]["class"] = "in"'
+mutate "dns: unknown rcode name" '$.dns.response_code' "$dnss" 1 'q["response_code"] = "NXDOMAINX"'
+mutate "dns: op_code" '$.dns.op_code' "$dnss" 1 'q["op_code"] = "DSO"'
+mutate "dns: negative ttl" '$.dns.answers[0].ttl' "$dnss" 1 'q["answers"][0]["ttl"] = -1'
+mutate "dns: answer without data" "'data' is a required property" "$dnss" 1 'del q["answers"][0]["data"]'
+mutate "dns: more than 32 answers" '$.dns.answers' "$dnss" 1 'q["answers"] = q["answers"][:1] * 33'
+mutate "dns: resolved_ip not an address" '$.dns.resolved_ip[0]' "$dnss" 1 \
+	'q["answers"][1]["data"] = q["resolved_ip"][0] = "93.184.215"'
+mutate "dns: missing source.port" "'port' is a required property" "$dnss" 1 'del s["port"]'
+mutate "dns: IPv4 in an ipv6 record" '$.source.ip' "$dnss" 4 's["ip"] = "10.200.1.2"'
+mutate "dns: icmp" '$.network.transport' "$dnss" 1 'n["transport"], n["iana_number"] = "icmp", "1"'
+mutate "dns: network.protocol" '$.network.protocol' "$dnss" 1 'n["protocol"] = "tls"'
+mutate "dns: missing network.protocol" "'protocol' is a required property" "$dnss" 1 'del n["protocol"]'
+mutate "dns: event.type" '$.event.type' "$dnss" 1 'f["type"] = ["connection"]'
+mutate "dns: unanswered not a boolean" '$.nettrail.dns.unanswered' "$dnss" 3 'nt["dns"]["unanswered"] = 1'
+mutate "dns: observer.interfaces" '$.nettrail.observer' "$dnss" 1 'nt["observer"]["interfaces"] = ["veth1"]'
+mutate "dns: flow block" '$.nettrail' "$dnss" 1 'nt["flow"] = {}'
+# invariants
+mutate "dns: query not unanswered" "must be true" "$dnss" 3 'del nt["dns"]'
+mutate "dns: answer marked unanswered" "is not unanswered" "$dnss" 1 'nt["dns"] = {"unanswered": True}'
+mutate "dns: query with rcode" "an unanswered query has no dns.response_code" "$dnss" 3 'q["response_code"] = "NOERROR"'
+mutate "dns: query with duration" "an unanswered query has no event.duration" "$dnss" 3 'f["duration"] = 0'
+mutate "dns: query with an answer time" "an unanswered query has no event.end" "$dnss" 3 'f["end"] = f["start"]'
+mutate "dns: query without its time" "an unanswered query needs event.start" "$dnss" 3 'del f["start"]'
+mutate "dns: answer without its time" "an answer needs event.end" "$dnss" 1 'del f["end"]; del f["duration"]; r["@timestamp"] = f["start"]'
+mutate "dns: duration without start" "event.duration needs event.start" "$dnss" 2 'f["duration"] = 0'
+mutate "dns: pair without duration" "need event.duration" "$dnss" 1 'del f["duration"]'
+mutate "dns: end before start" "event.end is before event.start" "$dnss" 4 \
+	'f["start"], f["end"] = f["end"], f["start"]; r["@timestamp"] = f["end"]; f["duration"] = 0'
+mutate "dns: @timestamp is not end" "must equal event.end" "$dnss" 1 'r["@timestamp"] = f["start"]'
+mutate "dns: @timestamp is not start" "must equal event.start" "$dnss" 3 'r["@timestamp"] = "2026-11-23T09:40:13.000100Z"'
+mutate "dns: resolved_ip order" '$.dns.resolved_ip' "$dnss" 4 'q["resolved_ip"].reverse()'
+mutate "dns: resolved_ip without answers" '$.dns.resolved_ip' "$dnss" 2 'q["resolved_ip"] = ["10.0.0.1"]'
+mutate "dns: resolved_ip not RFC 5952" "not in RFC 5952 form" "$dnss" 4 \
+	'q["answers"][0]["data"] = q["resolved_ip"][0] = "2001:db8:0:0:0:0:0:1"'
+mutate "dns: truncated without answers" '$.nettrail.dns.answers_truncated' "$dnss" 2 'nt["dns"] = {"answers_truncated": True}'
+mutate "dns: number for a named opcode" "opcode 0 has a name" "$dnss" 1 'q["op_code"] = "0"'
+mutate "dns: number for a named rcode" "RCODE3 has a name" "$dnss" 2 'q["response_code"] = "RCODE3"'
+mutate "dns: transport vs iana_number" '$.network.iana_number' "$dnss" 4 'n["iana_number"] = "17"'
+mutate "dns: wrong direction" "the addresses make it outbound" "$dnss" 3 'n["direction"] = "internal"'
+mutate "dns: client IPv6 not RFC 5952" "not in RFC 5952 form" "$dnss" 4 's["ip"] = "fd00:200:1:0:0:0:0:2"'
+sed 's/"nettrail.flow"/"nettrail.dns"/' "$flows" >"$tmp/flow-as-dns.jsonl"
+reject "flow record as dns" "'dns' is a required property" "$tmp/flow-as-dns.jsonl"
+
 # duplicates across lines and files
 sed -n 1p "$flows" >"$tmp/dup.jsonl"
 sed -n 1p "$flows" >>"$tmp/dup.jsonl"
 reject "duplicate record_id" "duplicate record_id" "$tmp/dup.jsonl"
 sed -n 1p "$hbs" | sed -E 's/("record_id":"[0-9a-f]{32}-)[0-9]+"/\11"/' >"$tmp/hb-dup.jsonl"
 reject "duplicate record_id across files" "$tmp/hb-dup.jsonl:1: \$.nettrail.record_id: duplicate" "$flows" "$tmp/hb-dup.jsonl"
+sed -n 1p "$dnss" | sed -E 's/("record_id":"[0-9a-f]{32}-)[0-9]+"/\11"/' >"$tmp/dns-dup.jsonl"
+reject "duplicate record_id flow and dns" "dns-dup.jsonl:1: \$.nettrail.record_id: duplicate" "$flows" "$tmp/dns-dup.jsonl"
 sed -n 1p "$flows" | sed 's/-1"/-100"/' >>"$tmp/dup.jsonl.2"
 reject "report_seq twice" "report 1 seen twice" "$flows" "$tmp/dup.jsonl.2"
 sed -n 1p "$flows" | sed 's/-1"/-100"/; s/"report_seq":1/"report_seq":2/; s/41234/41235/' >"$tmp/tuple.jsonl"
@@ -161,8 +235,8 @@ reject "flow changes 5-tuple" "changed its 5-tuple" "$flows" "$tmp/tuple.jsonl"
 # --- input shape ---------------------------------------------------------------
 : >"$tmp/empty.jsonl"
 reject "no records" "no records" "$tmp/empty.jsonl"
-sed 's/"nettrail.flow"/"nettrail.dns"/' "$flows" >"$tmp/dns.jsonl"
-reject "unknown dataset" "unknown dataset 'nettrail.dns'" "$tmp/dns.jsonl"
+sed 's/"nettrail.flow"/"nettrail.tls"/' "$flows" >"$tmp/tls.jsonl"
+reject "unknown dataset" "unknown dataset 'nettrail.tls'" "$tmp/tls.jsonl"
 { sed -n 1p "$flows"; echo; } >"$tmp/blank.jsonl"
 reject "blank line" "blank.jsonl:2: \$: not a JSON object line" "$tmp/blank.jsonl"
 sed -n 1p "$flows" | sed 's/}$/,"source":{}}/' >"$tmp/dupkey.jsonl"

@@ -7,7 +7,7 @@ Each line must be one JSON object; its schema is chosen by event.dataset. On
 top of the JSON Schema it checks what a schema cannot express: totals are the
 sums of both directions, event.duration matches the timestamps, record_id is
 unique across every input line, a flow keeps its 5-tuple across reports, and a
-few more (see check_flow / check_heartbeat). Exit 0 when every record is
+few more (see check_flow / check_dns / check_heartbeat). Exit 0 when every record is
 valid, 1 when one is not or there is no record at all, 2 on usage errors.
 Needs Debian's python3-jsonschema (4.10): run it with /usr/bin/python3.
 """
@@ -15,6 +15,7 @@ import datetime
 import ipaddress
 import json
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 SCHEMA_DIR = Path(os.environ.get("NT_SCHEMA_DIR")
                   or Path(__file__).resolve().parents[2] / "docs" / "schema")
-DATASETS = {"nettrail.flow": "flow", "nettrail.heartbeat": "heartbeat"}
+DATASETS = {"nettrail.flow": "flow", "nettrail.heartbeat": "heartbeat", "nettrail.dns": "dns"}
 MAX_REPORTED = 10      # invalid records printed in full
 MAX_ERRORS = 3         # errors printed per invalid record
 
@@ -39,6 +40,11 @@ PRIVATE = [ipaddress.ip_network(n) for n in (
     "fc00::/7")]                                       # RFC 4193
 MIN_IP_HEADER = {"ipv4": 20, "ipv6": 40}
 EPOCH = datetime.datetime(1970, 1, 1)
+DNS_OPCODES = {"QUERY": 0, "IQUERY": 1, "STATUS": 2, "NOTIFY": 4, "UPDATE": 5}
+DNS_RCODES = {"NOERROR": 0, "FORMERR": 1, "SERVFAIL": 2, "NXDOMAIN": 3, "NOTIMP": 4,
+              "REFUSED": 5, "YXDOMAIN": 6, "YXRRSET": 7, "NXRRSET": 8, "NOTAUTH": 9,
+              "NOTZONE": 10, "DSOTYPENI": 11, "BADVERS": 16, "BADKEY": 17, "BADTIME": 18,
+              "BADMODE": 19, "BADNAME": 20, "BADALG": 21, "BADTRUNC": 22, "BADCOOKIE": 23}
 
 
 def _strict_integer(_checker, value):
@@ -80,6 +86,43 @@ def is_private(ip):
     return any(addr.version == net.version and addr in net for net in PRIVATE)
 
 
+def ipv6_form_errors(path, ip):
+    """An IPv6 address must be written as inet_ntop writes it (RFC 5952, with the
+    dotted tail for IPv4-mapped addresses); IPv4 and invalid text are left to the schema."""
+    if ":" not in ip:
+        return []
+    try:
+        want = socket.inet_ntop(socket.AF_INET6, ipaddress.IPv6Address(ip).packed)
+    except ValueError:
+        return []
+    return [] if ip == want else [(path, f"{ip} is not in RFC 5952 form ({want})")]
+
+
+def transport_errors(net):
+    """network.transport against network.iana_number, and ICMP against the IP version."""
+    errors = []
+    transport, number = net["transport"], int(net["iana_number"])
+    if transport.isdigit():
+        if int(transport) != number:
+            errors.append(("$.network.transport", f"{transport} but iana_number {number}"))
+        elif number in IANA.values():
+            errors.append(("$.network.transport", f"protocol {number} has a name; use it"))
+    elif IANA[transport] != number:
+        errors.append(("$.network.iana_number", f"{number} but transport {transport}"))
+    if (transport, net["type"]) in (("icmp", "ipv6"), ("ipv6-icmp", "ipv4")):
+        errors.append(("$.network.transport", f"{transport} over {net['type']}"))
+    return errors
+
+
+def direction_errors(rec):
+    """network.direction from the two addresses."""
+    want = {(True, True): "internal", (True, False): "outbound",
+            (False, True): "inbound", (False, False): "external"}[
+                (is_private(rec["source"]["ip"]), is_private(rec["destination"]["ip"]))]
+    have = rec["network"]["direction"]
+    return [] if have == want else [("$.network.direction", f"{have} but the addresses make it {want}")]
+
+
 class Checker:
     def __init__(self):
         self.validators = load_validators()
@@ -100,7 +143,8 @@ class Checker:
         errors += [(e.json_path, e.message) for e in schema_errors]
         if not errors:   # invariants assume the schema holds
             errors += self.check_common(record)
-            errors += (self.check_flow if dataset == "nettrail.flow" else self.check_heartbeat)(record, where)
+            errors += {"nettrail.flow": self.check_flow, "nettrail.dns": self.check_dns,
+                       "nettrail.heartbeat": self.check_heartbeat}[dataset](record, where)
         return errors
 
     def check_record_id(self, record, where):
@@ -137,10 +181,7 @@ class Checker:
             elif end["bytes"] < end["packets"] * MIN_IP_HEADER[net["type"]]:
                 errors.append((f"$.{side}.bytes", f"{end['bytes']} bytes is less than an IP header"
                                f" per packet ({end['packets']} packets)"))
-            ip = end["ip"]
-            if ":" in ip and "." not in ip and ipaddress.IPv6Address(ip).compressed != ip:
-                errors.append((f"$.{side}.ip", f"{ip} is not in RFC 5952 form"
-                               f" ({ipaddress.IPv6Address(ip).compressed})"))
+            errors += ipv6_form_errors(f"$.{side}.ip", end["ip"])
         if ("port" in src) != ("port" in dst):
             errors.append(("$.destination.port", "source.port and destination.port go together"))
 
@@ -164,24 +205,10 @@ class Checker:
         if flow_start > start:
             errors.append(("$.nettrail.flow.start", "the flow starts after this report's interval"))
 
-        # protocol
-        transport, number = net["transport"], int(net["iana_number"])
-        if transport.isdigit():
-            if int(transport) != number:
-                errors.append(("$.network.transport", f"{transport} but iana_number {number}"))
-            elif number in IANA.values():
-                errors.append(("$.network.transport", f"protocol {number} has a name; use it"))
-        elif IANA[transport] != number:
-            errors.append(("$.network.iana_number", f"{number} but transport {transport}"))
-        if (transport, net["type"]) in (("icmp", "ipv6"), ("ipv6-icmp", "ipv4")):
-            errors.append(("$.network.transport", f"{transport} over {net['type']}"))
-
-        # direction from the two addresses
-        want = {(True, True): "internal", (True, False): "outbound",
-                (False, True): "inbound", (False, False): "external"}[
-                    (is_private(src["ip"]), is_private(dst["ip"]))]
-        if net["direction"] != want:
-            errors.append(("$.network.direction", f"{net['direction']} but the addresses make it {want}"))
+        # protocol, and direction from the two addresses
+        transport = net["transport"]
+        errors += transport_errors(net)
+        errors += direction_errors(rec)
 
         # nettrail.*
         iface = nt["observer"]
@@ -212,6 +239,79 @@ class Checker:
             errors.append(("$.event.start", f"report {seq} of flow {fid} must start at the end of report {seq - 1}"))
         if after and after[0] != end:
             errors.append(("$.event.end", f"report {seq} of flow {fid} must end where report {seq + 1} starts"))
+        return errors
+
+    @staticmethod
+    def check_dns(rec, _where):
+        errors = []
+        event, dns = rec["event"], rec["dns"]
+        ntdns = rec["nettrail"].get("dns", {})
+        answers = dns.get("answers", [])
+
+        # what was seen: dns.type, nettrail.dns.unanswered and the times agree
+        if dns["type"] == "query":
+            if ntdns.get("unanswered") is not True:
+                errors.append(("$.nettrail.dns.unanswered", "a query record (dns.type query) is unanswered: must be true"))
+            for path in ("dns.response_code", "dns.answers", "dns.resolved_ip", "event.end", "event.duration"):
+                if get(rec, path) is not None:
+                    errors.append((f"$.{path}", f"an unanswered query has no {path}"))
+            if "start" not in event:
+                errors.append(("$.event.start", "an unanswered query needs event.start (the query's time)"))
+        else:
+            if ntdns.get("unanswered"):
+                errors.append(("$.nettrail.dns.unanswered", "an answer (dns.type answer) is not unanswered"))
+            if "end" not in event:
+                errors.append(("$.event.end", "an answer needs event.end (the answer's time)"))
+        if ntdns.get("answers_truncated") and not answers:
+            errors.append(("$.nettrail.dns.answers_truncated", "answers were truncated but there are none"))
+
+        # times (parse errors were reported by check_common)
+        try:
+            times = {k: micros(event[k]) for k in ("start", "end") if k in event}
+            stamp = micros(rec["@timestamp"])
+        except ValueError:
+            times, stamp = None, None
+        if times is not None:
+            if "duration" in event and len(times) < 2:
+                errors.append(("$.event.duration", "event.duration needs event.start and event.end"))
+            elif len(times) == 2:
+                start, end = times["start"], times["end"]
+                if end < start:
+                    errors.append(("$.event.end", "event.end is before event.start"))
+                if "duration" not in event:
+                    errors.append(("$.event.duration", "a query and its answer need event.duration"))
+                elif abs(event["duration"] - (end - start) * 1000) >= 1000:
+                    errors.append(("$.event.duration", f"{event['duration']} ns but end - start is"
+                                   f" {(end - start) * 1000} ns"))
+            if "end" in times:
+                if stamp != times["end"]:
+                    errors.append(("$.@timestamp", "a DNS record's @timestamp must equal event.end (the answer's time)"))
+            elif "start" in times:
+                if stamp != times["start"]:
+                    errors.append(("$.@timestamp", "an unanswered query's @timestamp must equal event.start"))
+            else:
+                errors.append(("$.event", "a DNS record needs event.start (query seen) or event.end (answer seen)"))
+
+        # dns.resolved_ip is exactly the A/AAAA data, in order
+        want = [a["data"] for a in answers if a["type"] in ("A", "AAAA")]
+        have = dns.get("resolved_ip", [])
+        if have != want:
+            errors.append(("$.dns.resolved_ip", f"{have} but the A/AAAA answers hold {want}"))
+        for i, ip in enumerate(have):
+            errors += ipv6_form_errors(f"$.dns.resolved_ip[{i}]", ip)
+
+        # numbers only for codes without a name
+        opcode, rcode = dns.get("op_code", ""), dns.get("response_code", "")
+        if opcode.isdigit() and int(opcode) in DNS_OPCODES.values():
+            errors.append(("$.dns.op_code", f"opcode {opcode} has a name; use it"))
+        if rcode.startswith("RCODE") and int(rcode[5:]) in DNS_RCODES.values():
+            errors.append(("$.dns.response_code", f"{rcode} has a name; use it"))
+
+        # network
+        for side in ("source", "destination"):
+            errors += ipv6_form_errors(f"$.{side}.ip", rec[side]["ip"])
+        errors += transport_errors(rec["network"])
+        errors += direction_errors(rec)
         return errors
 
     @staticmethod

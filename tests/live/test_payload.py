@@ -135,3 +135,63 @@ def test_http_dns_named_and_unknown_unlabelled(topo, tmp_path):
     c = hb["nettrail"]["heartbeat"]["counters"]
     assert c["dns_messages"] == 2 and c["dns_parse_errors"] == 0
     assert c["payload_samples"] >= 4 and c["payload_samples_lost"] == 0
+
+
+def dnsmasq(topo, ns):
+    topo.spawn(ns, "dnsmasq", "--no-daemon", "--port=53", f"--listen-address={B4}",
+               "--bind-interfaces", "--no-resolv", "--no-hosts", "--local=/example.test/",
+               f"--host-record=svc.example.test,{B4},{B6}",
+               "--cname=alias.example.test,svc.example.test",
+               "--mx-host=example.test,mail.example.test,10",
+               "--txt-record=example.test,v=spf1 -all",
+               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_listen(topo, ns, 53, udp=True)
+
+
+def test_dns_records_and_names_on_flows(topo, tmp_path):
+    a, b = pair(topo)
+    dnsmasq(topo, b)
+    topo.spawn(b, "socat", "-u", "TCP-LISTEN:7000,reuseaddr,fork", "OPEN:/dev/null",
+               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_listen(topo, b, 7000)
+    nt = Sensor(topo, a, tmp_path / "out.jsonl", "-i", "va", "--heartbeat", "0")
+
+    def dig(*args):
+        return topo.run(a, "dig", "+tries=1", "+time=2", f"@{B4}", *args).stdout
+
+    assert "svc.example.test." in dig("alias.example.test", "A")
+    assert "fd00:201::2" in dig("+tcp", "svc.example.test", "AAAA")
+    assert "mail.example.test." in dig("example.test", "MX")
+    assert "v=spf1" in dig("example.test", "TXT")
+    assert "NXDOMAIN" in dig("nope.example.test", "A")
+    # a connection to the address just resolved
+    topo.run(a, "sh", "-c", f"echo hi | socat -u - TCP:{B4}:7000")
+    assert nt.stop() == 0, nt.stderr
+    validate(nt.out)
+    recs = nt.records()
+    dns = {(r["dns"]["question"]["name"], r["dns"]["question"]["type"]): r
+           for r in recs if r["event"]["dataset"] == "nettrail.dns"}
+    assert set(dns) == {("alias.example.test", "A"), ("svc.example.test", "AAAA"),
+                        ("example.test", "MX"), ("example.test", "TXT"),
+                        ("nope.example.test", "A")}, set(dns)
+    r = dns[("alias.example.test", "A")]
+    assert r["dns"]["type"] == "answer" and r["dns"]["response_code"] == "NOERROR"
+    assert [(x["name"], x["type"], x["data"]) for x in r["dns"]["answers"]] == [
+        ("alias.example.test", "CNAME", "svc.example.test"),
+        ("svc.example.test", "A", B4)]
+    assert r["dns"]["resolved_ip"] == [B4]
+    assert set(r["dns"]["header_flags"]) >= {"RD", "RA"} or set(r["dns"]["header_flags"]) >= {"RD"}
+    assert 0 < r["event"]["duration"] < 1_000_000_000
+    assert r["source"]["ip"] == A4 and r["destination"] == {"ip": B4, "port": 53}
+    assert r["network"]["transport"] == "udp"
+    r = dns[("svc.example.test", "AAAA")]
+    assert r["network"]["transport"] == "tcp" and r["dns"]["resolved_ip"] == [B6]
+    assert dns[("example.test", "MX")]["dns"]["answers"][0]["data"] == "10 mail.example.test"
+    assert dns[("example.test", "TXT")]["dns"]["answers"][0]["data"] == '"v=spf1 -all"'
+    nx = dns[("nope.example.test", "A")]
+    assert nx["dns"]["response_code"] == "NXDOMAIN" and "answers" not in nx["dns"]
+    # the later flow to the resolved address is named by the question asked
+    fl = find_flow(recs, 6, A4, B4, 7000)
+    assert fl and fl[-1]["destination"]["domain"] == "alias.example.test"
+    hb = [x for x in recs if x["event"]["dataset"] == "nettrail.heartbeat"][-1]
+    assert hb["nettrail"]["heartbeat"]["counters"]["dns_messages"] == 10

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* dns.c - DNS transactions from samples, and the name cache for flows. */
+#include "dns.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <uthash.h>
+
+#define NS 1000000000ULL
+
+struct pend_key {
+	struct nt_flow_key flow;
+	uint16_t id;
+	uint16_t _pad;
+};
+
+struct pending {
+	struct pend_key k;           /* uthash key */
+	struct nt_dns_txn t;
+	UT_hash_handle hh;
+};
+
+struct cache_key {
+	uint8_t client[16];          /* all zero: the node-wide entry */
+	uint8_t addr[16];
+};
+
+struct cache_ent {
+	struct cache_key k;
+	uint64_t expires_ns;
+	char *name;
+	UT_hash_handle hh;
+};
+
+struct nt_dns {
+	struct nt_dns_opts o;
+	struct nt_dns_stats st;
+	struct pending *pend;        /* insertion order = query time order */
+	struct cache_ent *cache;     /* insertion order = LRU order */
+};
+
+struct nt_dns *nt_dns_new(const struct nt_dns_opts *o)
+{
+	struct nt_dns *d = calloc(1, sizeof(*d));
+
+	if (d)
+		d->o = *o;
+	return d;
+}
+
+static void cache_drop(struct nt_dns *d, struct cache_ent *e)
+{
+	HASH_DEL(d->cache, e);
+	free(e->name);
+	free(e);
+	d->st.cache_entries--;
+}
+
+void nt_dns_free(struct nt_dns *d)
+{
+	struct pending *p, *pt;
+	struct cache_ent *c, *ct;
+
+	if (!d)
+		return;
+	HASH_ITER(hh, d->pend, p, pt) {
+		HASH_DEL(d->pend, p);
+		free(p);
+	}
+	HASH_ITER(hh, d->cache, c, ct)
+		cache_drop(d, c);
+	free(d);
+}
+
+const struct nt_dns_stats *nt_dns_stats(const struct nt_dns *d)
+{
+	return &d->st;
+}
+
+/* Inserts or refreshes (client, addr) -> name; evicts the least recently
+ * used entries past the cap. */
+static void cache_put(struct nt_dns *d, const uint8_t client[16],
+		      const uint8_t addr[16], const char *name,
+		      uint64_t expires)
+{
+	struct cache_key k;
+	struct cache_ent *e = NULL;
+
+	memset(&k, 0, sizeof(k));
+	if (client)
+		memcpy(k.client, client, 16);
+	memcpy(k.addr, addr, 16);
+	HASH_FIND(hh, d->cache, &k, sizeof(k), e);
+	if (e) {
+		HASH_DEL(d->cache, e); /* re-added below: most recent */
+		if (strcmp(e->name, name)) {
+			char *n = strdup(name);
+
+			if (!n) {
+				free(e->name);
+				free(e);
+				d->st.cache_entries--;
+				return;
+			}
+			free(e->name);
+			e->name = n;
+		}
+	} else {
+		e = calloc(1, sizeof(*e));
+		if (!e || !(e->name = strdup(name))) {
+			free(e);
+			return;
+		}
+		e->k = k;
+		d->st.cache_entries++;
+	}
+	e->expires_ns = expires;
+	HASH_ADD(hh, d->cache, k, sizeof(e->k), e);
+	while (d->st.cache_entries > d->o.cache_max && d->cache) {
+		cache_drop(d, d->cache); /* the head is the oldest */
+		d->st.cache_evictions++;
+	}
+}
+
+static const char *cache_get(struct nt_dns *d, const uint8_t client[16],
+			     const uint8_t addr[16], uint64_t now)
+{
+	struct cache_key k;
+	struct cache_ent *e = NULL;
+
+	memset(&k, 0, sizeof(k));
+	if (client)
+		memcpy(k.client, client, 16);
+	memcpy(k.addr, addr, 16);
+	HASH_FIND(hh, d->cache, &k, sizeof(k), e);
+	if (!e)
+		return NULL;
+	if (now > e->expires_ns) {
+		cache_drop(d, e);
+		return NULL;
+	}
+	HASH_DEL(d->cache, e); /* most recently used goes last */
+	HASH_ADD(hh, d->cache, k, sizeof(e->k), e);
+	return e->name;
+}
+
+const char *nt_dns_name(struct nt_dns *d, const uint8_t client[16],
+			const uint8_t addr[16], uint64_t now)
+{
+	const char *n = cache_get(d, client, addr, now);
+
+	if (!n)
+		n = cache_get(d, NULL, addr, now);
+	if (n)
+		d->st.cache_hits++;
+	else
+		d->st.cache_misses++;
+	return n;
+}
+
+/* Every A/AAAA in an answer names its address for the client, by the name
+ * the client asked (a CNAME chain resolves to the question's name). */
+static void learn(struct nt_dns *d, const struct dns_msg *m,
+		  const uint8_t client[16], int ipver, uint64_t now)
+{
+	(void)ipver;
+	for (int i = 0; i < m->n_answers; i++) {
+		const struct dns_rr *rr = &m->answers[i];
+		uint8_t addr[16] = { 0 };
+		uint64_t exp;
+
+		if (rr->ip_len == 4) {
+			addr[10] = addr[11] = 0xff;
+			memcpy(addr + 12, rr->ip, 4);
+		} else if (rr->ip_len == 16) {
+			memcpy(addr, rr->ip, 16);
+		} else {
+			continue;
+		}
+		exp = now + (uint64_t)rr->ttl * NS + d->o.grace_ns;
+		cache_put(d, client, addr, m->qname, exp);
+		cache_put(d, NULL, addr, m->qname, exp);
+	}
+}
+
+static void emit_pending(struct nt_dns *d, struct pending *p)
+{
+	HASH_DEL(d->pend, p);
+	d->st.pending--;
+	d->st.unanswered++;
+	d->o.emit(d->o.emit_ctx, &p->t);
+	free(p);
+}
+
+static void on_message(struct nt_dns *d, const struct nt_sample *s,
+		       const struct dns_msg *m)
+{
+	struct pend_key pk;
+	struct pending *p = NULL;
+	int side = s->side & 1;
+
+	memset(&pk, 0, sizeof(pk));
+	pk.flow = s->key;
+	pk.id = m->id;
+	if (!m->qr) {
+		/* a query: wait for its answer (a repeat replaces the first) */
+		HASH_FIND(hh, d->pend, &pk, sizeof(pk), p);
+		if (p)
+			return; /* a retransmission: keep the first time */
+		p = calloc(1, sizeof(*p));
+		if (!p)
+			return;
+		p->k = pk;
+		p->t.key = s->key;
+		p->t.client = (uint8_t)side;
+		p->t.ifindex = s->ifindex;
+		p->t.has_query = true;
+		p->t.query_ns = s->ts_ns;
+		p->t.id = m->id;
+		p->t.q_flags = m->flags;
+		p->t.q_opcode = m->opcode;
+		p->t.qtype = m->qtype;
+		p->t.qclass = m->qclass;
+		memcpy(p->t.qname, m->qname, sizeof(p->t.qname));
+		HASH_ADD(hh, d->pend, k, sizeof(p->k), p);
+		d->st.pending++;
+		return;
+	}
+	/* an answer: the client is the other side */
+	learn(d, m, s->key.addr[!side], s->key.ip_version, s->ts_ns);
+	HASH_FIND(hh, d->pend, &pk, sizeof(pk), p);
+	if (p && !strcasecmp(p->t.qname, m->qname)) {
+		p->t.has_answer = true;
+		p->t.answer_ns = s->ts_ns;
+		p->t.answer = m;
+		HASH_DEL(d->pend, p);
+		d->st.pending--;
+		d->st.answered++;
+		d->o.emit(d->o.emit_ctx, &p->t);
+		free(p);
+		return;
+	}
+	struct nt_dns_txn t;
+
+	memset(&t, 0, sizeof(t));
+	t.key = s->key;
+	t.client = (uint8_t)!side;
+	t.ifindex = s->ifindex;
+	t.has_answer = true;
+	t.answer_ns = s->ts_ns;
+	t.id = m->id;
+	t.qtype = m->qtype;
+	t.qclass = m->qclass;
+	memcpy(t.qname, m->qname, sizeof(t.qname));
+	t.answer = m;
+	d->st.unmatched_answers++;
+	d->o.emit(d->o.emit_ctx, &t);
+}
+
+int nt_dns_on_sample(struct nt_dns *d, const struct nt_sample *s)
+{
+	static struct dns_msg m; /* ~25 KiB: one at a time, not on the stack */
+	const uint8_t *p = s->data;
+	size_t n = s->cap_len;
+	int parsed = 0;
+
+	if (s->key.proto == 17) {
+		d->st.messages++;
+		if (dns_parse(p, n, &m) != DNS_OK) {
+			d->st.parse_errors++;
+			return 0;
+		}
+		on_message(d, s, &m);
+		return 1;
+	}
+	/* TCP: messages with a 2-byte length prefix. A segment is taken to
+	 * start at a message boundary (what resolvers send); a message split
+	 * over segments is counted as a parse error, not guessed at. */
+	while (n > 0) {
+		const uint8_t *msg;
+		size_t len = dns_tcp_next(p, n, &msg);
+
+		if (!len || !msg)
+			break;
+		d->st.messages++;
+		if (dns_parse(msg, len, &m) == DNS_OK) {
+			on_message(d, s, &m);
+			parsed++;
+		} else {
+			d->st.parse_errors++;
+		}
+		len += (size_t)(msg - p);
+		p += len;
+		n -= len;
+	}
+	return parsed;
+}
+
+void nt_dns_expire(struct nt_dns *d, uint64_t now)
+{
+	struct pending *p, *tmp;
+
+	HASH_ITER(hh, d->pend, p, tmp) {
+		if (now < p->t.query_ns + d->o.answer_timeout_ns)
+			break; /* insertion order: the rest are younger */
+		emit_pending(d, p);
+	}
+}
+
+void nt_dns_flush(struct nt_dns *d)
+{
+	struct pending *p, *tmp;
+
+	HASH_ITER(hh, d->pend, p, tmp)
+		emit_pending(d, p);
+}

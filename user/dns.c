@@ -33,11 +33,30 @@ struct cache_ent {
 	UT_hash_handle hh;
 };
 
+/* One direction of a DNS-over-TCP connection, being reassembled. */
+#define TCP_BUF 4096
+
+struct tcp_key {
+	struct nt_flow_key flow;
+	uint8_t side;
+	uint8_t _pad[3];
+};
+
+struct tcp_stream {
+	struct tcp_key k;
+	uint32_t next_seq;           /* the byte expected next */
+	uint64_t last_ns;
+	uint16_t len;
+	uint8_t buf[TCP_BUF];        /* bytes not yet making a message */
+	UT_hash_handle hh;
+};
+
 struct nt_dns {
 	struct nt_dns_opts o;
 	struct nt_dns_stats st;
 	struct pending *pend;        /* insertion order = query time order */
 	struct cache_ent *cache;     /* insertion order = LRU order */
+	struct tcp_stream *tcp;      /* insertion order = creation order */
 };
 
 struct nt_dns *nt_dns_new(const struct nt_dns_opts *o)
@@ -70,6 +89,11 @@ void nt_dns_free(struct nt_dns *d)
 	}
 	HASH_ITER(hh, d->cache, c, ct)
 		cache_drop(d, c);
+	struct tcp_stream *t, *tt;
+	HASH_ITER(hh, d->tcp, t, tt) {
+		HASH_DEL(d->tcp, t);
+		free(t);
+	}
 	free(d);
 }
 
@@ -258,6 +282,53 @@ static void on_message(struct nt_dns *d, const struct nt_sample *s,
 	d->o.emit(d->o.emit_ctx, &t);
 }
 
+/*
+ * Adds a TCP segment to its direction's stream. Returns the stream with
+ * p and n set to every byte not yet consumed (earlier leftovers + this
+ * segment's new bytes), or NULL. A repeated segment adds nothing; a gap
+ * (a lost or not-yet-seen segment) drops what was pending and restarts at
+ * this segment, assumed to begin a message (what resolvers send).
+ */
+static struct tcp_stream *tcp_feed(struct nt_dns *d,
+				   const struct nt_sample *s,
+				   const uint8_t **p, size_t *n)
+{
+	static uint8_t flat[TCP_BUF + NT_SAMPLE_MAX];
+	struct tcp_key k;
+	struct tcp_stream *ts = NULL;
+	uint32_t seq = s->tcp_seq;
+	size_t skip = 0, add;
+
+	memset(&k, 0, sizeof(k));
+	k.flow = s->key;
+	k.side = s->side & 1;
+	HASH_FIND(hh, d->tcp, &k, sizeof(k), ts);
+	if (!ts) {
+		ts = calloc(1, sizeof(*ts));
+		if (!ts)
+			return NULL;
+		ts->k = k;
+		ts->next_seq = seq;
+		HASH_ADD(hh, d->tcp, k, sizeof(ts->k), ts);
+		d->st.tcp_streams++;
+	}
+	ts->last_ns = s->ts_ns;
+	if ((int32_t)(seq - ts->next_seq) > 0) {
+		d->st.tcp_gaps++;
+		ts->len = 0;
+		ts->next_seq = seq;
+	} else if ((int32_t)(ts->next_seq - seq) > 0) {
+		skip = ts->next_seq - seq; /* already have these bytes */
+	}
+	add = skip < s->cap_len ? s->cap_len - skip : 0;
+	memcpy(flat, ts->buf, ts->len);
+	memcpy(flat + ts->len, s->data + skip, add);
+	ts->next_seq += (uint32_t)add;
+	*p = flat;
+	*n = ts->len + add;
+	return ts;
+}
+
 int nt_dns_on_sample(struct nt_dns *d, const struct nt_sample *s)
 {
 	static struct dns_msg m; /* ~25 KiB: one at a time, not on the stack */
@@ -274,10 +345,11 @@ int nt_dns_on_sample(struct nt_dns *d, const struct nt_sample *s)
 		on_message(d, s, &m);
 		return 1;
 	}
-	/* TCP: messages with a 2-byte length prefix. A segment is taken to
-	 * start at a message boundary (what resolvers send); a message split
-	 * over segments is counted as a parse error, not guessed at. */
-	while (n > 0) {
+	/* TCP: a byte stream of messages with 2-byte length prefixes,
+	 * rebuilt in sequence order per direction */
+	struct tcp_stream *ts = tcp_feed(d, s, &p, &n);
+
+	while (ts && n > 0) {
 		const uint8_t *msg;
 		size_t len = dns_tcp_next(p, n, &msg);
 
@@ -294,12 +366,31 @@ int nt_dns_on_sample(struct nt_dns *d, const struct nt_sample *s)
 		p += len;
 		n -= len;
 	}
+	if (ts) {
+		/* keep an incomplete message's bytes for the next segment */
+		if (n > TCP_BUF) {
+			d->st.tcp_gaps++; /* a message longer than we keep */
+			n = 0;
+		}
+		memmove(ts->buf, p, n);
+		ts->len = (uint16_t)n;
+	}
 	return parsed;
 }
 
 void nt_dns_expire(struct nt_dns *d, uint64_t now)
 {
 	struct pending *p, *tmp;
+	struct tcp_stream *t, *tt;
+
+	/* TCP DNS directions quiet for a minute are forgotten */
+	HASH_ITER(hh, d->tcp, t, tt) {
+		if (now < t->last_ns + 60 * NS)
+			continue;
+		HASH_DEL(d->tcp, t);
+		free(t);
+		d->st.tcp_streams--;
+	}
 
 	HASH_ITER(hh, d->pend, p, tmp) {
 		if (now < p->t.query_ns + d->o.answer_timeout_ns)

@@ -50,6 +50,8 @@ struct nt_dns_stats {
 	uint64_t answered, unanswered, unmatched_answers;
 	uint64_t pending;            /* queries waiting now */
 	uint64_t cache_entries, cache_evictions, cache_hits, cache_misses;
+	uint64_t tcp_gaps;           /* TCP DNS bytes missed: stream resynced */
+	uint64_t tcp_streams;        /* TCP DNS directions being reassembled */
 };
 
 struct nt_dns;

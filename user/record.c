@@ -217,6 +217,8 @@ static void tls_ecs(struct jw *w, const struct nt_tls_meta *t)
 	}
 	if (t->n_alpn)
 		jw_str(w, "next_protocol", t->alpn[0]);
+	if (t->server_hello && tls_cipher_name(t->cipher))
+		jw_str(w, "cipher", tls_cipher_name(t->cipher));
 	if (t->client_hello) {
 		jw_obj_open(w, "client");
 		if (t->sni[0])

@@ -750,3 +750,48 @@ const char *tls_version_name(uint16_t v)
 	default:     return NULL;
 	}
 }
+
+const char *tls_cipher_name(uint16_t id)
+{
+	/* IANA TLS Cipher Suites registry: the suites servers choose today */
+	static const struct {
+		uint16_t id;
+		const char *name;
+	} suites[] = {
+		{ 0x1301, "TLS_AES_128_GCM_SHA256" },
+		{ 0x1302, "TLS_AES_256_GCM_SHA384" },
+		{ 0x1303, "TLS_CHACHA20_POLY1305_SHA256" },
+		{ 0x1304, "TLS_AES_128_CCM_SHA256" },
+		{ 0x1305, "TLS_AES_128_CCM_8_SHA256" },
+		{ 0xc02b, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" },
+		{ 0xc02c, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384" },
+		{ 0xc02f, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" },
+		{ 0xc030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384" },
+		{ 0xcca8, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256" },
+		{ 0xcca9, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256" },
+		{ 0xccaa, "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256" },
+		{ 0xc009, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA" },
+		{ 0xc00a, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA" },
+		{ 0xc013, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA" },
+		{ 0xc014, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA" },
+		{ 0xc023, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256" },
+		{ 0xc024, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384" },
+		{ 0xc027, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256" },
+		{ 0xc028, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384" },
+		{ 0x009e, "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256" },
+		{ 0x009f, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384" },
+		{ 0x009c, "TLS_RSA_WITH_AES_128_GCM_SHA256" },
+		{ 0x009d, "TLS_RSA_WITH_AES_256_GCM_SHA384" },
+		{ 0x002f, "TLS_RSA_WITH_AES_128_CBC_SHA" },
+		{ 0x0035, "TLS_RSA_WITH_AES_256_CBC_SHA" },
+		{ 0x003c, "TLS_RSA_WITH_AES_128_CBC_SHA256" },
+		{ 0x003d, "TLS_RSA_WITH_AES_256_CBC_SHA256" },
+		{ 0x000a, "TLS_RSA_WITH_3DES_EDE_CBC_SHA" },
+		{ 0x0005, "TLS_RSA_WITH_RC4_128_SHA" },
+	};
+
+	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
+		if (suites[i].id == id)
+			return suites[i].name;
+	return NULL;
+}

@@ -160,4 +160,8 @@ void tls_ja3(const struct tls_client_hello *ch, char *out, size_t out_len,
  * "2.0") for a protocol version number; NULL if unknown. */
 const char *tls_version_name(uint16_t v);
 
+/* IANA name of a cipher suite ("TLS_AES_128_GCM_SHA256"); NULL if the
+ * suite is not in the table of those servers choose today. */
+const char *tls_cipher_name(uint16_t id);
+
 #endif /* NETTRAIL_TLS_HELLO_H */

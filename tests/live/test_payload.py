@@ -35,7 +35,7 @@ def tls_server(topo, ns, tmp_path, port):
     sh("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
        "-nodes", "-keyout", str(key), "-out", str(crt), "-days", "1", "-subj", "/CN=test")
     topo.spawn(ns, "openssl", "s_server", "-quiet", "-accept", str(port), "-cert", str(crt),
-               "-key", str(key), "-alpn", "h2,http/1.1", stdin=subprocess.DEVNULL,
+               "-key", str(key), "-alpn", "h2,http/1.1", "-www", stdin=subprocess.DEVNULL,
                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_listen(topo, ns, port)
 
@@ -64,6 +64,13 @@ def check_tls(recs, hellos, src, dst, sni, alpn, ver):
     assert r["tls"]["next_protocol"] == alpn[0]
     assert r["nettrail"]["tls"]["alpn"] == alpn == hellos[sni][2].split(",")
     assert r["tls"]["version"] == ver
+    # the suite the server chose, by name, and by number beside it
+    names = {0x1301: "TLS_AES_128_GCM_SHA256", 0x1302: "TLS_AES_256_GCM_SHA384",
+             0x1303: "TLS_CHACHA20_POLY1305_SHA256",
+             0xc02b: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+             0xc02c: "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+             0xcca9: "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"}
+    assert r["tls"]["cipher"] == names[r["nettrail"]["tls"]["cipher_id"]]
     ja4 = r["tls"]["client"]["ja4"]
     # JA4_a: t, the highest offered version, d (an SNI), counts, ALPN ends
     assert ja4[:4] == ("t13d" if ver == "1.3" else "t12d") and ja4[8:10] == alpn[0][0] + alpn[0][-1], ja4
@@ -101,6 +108,21 @@ def test_tls12_over_ipv6(topo, tmp_path):
     validate(nt.out)
     hellos = {h[0]: h for h in tshark_hellos(cap.path)}
     check_tls(nt.records(), hellos, A6, B6, "v6.example.test", ["http/1.1"], "1.2")
+
+
+def test_curl_tls(topo, tmp_path):
+    a, b = pair(topo)
+    tls_server(topo, b, tmp_path, 8443)
+    cap = Capture(topo, a, "va", tmp_path / "cap.pcap", snaplen=4096)
+    nt = Sensor(topo, a, tmp_path / "out.jsonl", "-i", "va", "--heartbeat", "0")
+    r = topo.run(a, "curl", "-sk", "--http1.1", "-o", "/dev/null", "-w", "%{http_code}",
+                 "--resolve", f"web.example.test:8443:{B4}", "https://web.example.test:8443/")
+    cap.stop()
+    assert nt.stop() == 0, nt.stderr
+    assert r.stdout == "200", r.stdout
+    validate(nt.out)
+    hellos = {h[0]: h for h in tshark_hellos(cap.path)}
+    check_tls(nt.records(), hellos, A4, B4, "web.example.test", ["http/1.1"], "1.3")
 
 
 def test_http_dns_named_and_unknown_unlabelled(topo, tmp_path):

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* The DNS stage: transactions, TCP reassembly, expiry, the name cache. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dns.h"
+
+#define NS 1000000000ULL
+
+static struct nt_dns_txn got[8];
+static char got_qname[8][DNS_MAX_NAME];
+static int n_got, got_answered[8], got_answers[8];
+
+static void on_txn(void *ctx, const struct nt_dns_txn *t)
+{
+	(void)ctx;
+	if (n_got < 8) {
+		got[n_got] = *t;
+		memcpy(got_qname[n_got], t->qname, DNS_MAX_NAME);
+		got_answered[n_got] = t->has_answer;
+		got_answers[n_got] = t->answer ? t->answer->n_answers : -1;
+	}
+	n_got++;
+}
+
+static struct nt_dns *stage(size_t cache_max)
+{
+	struct nt_dns_opts o = { .answer_timeout_ns = 5 * NS,
+				 .cache_max = cache_max,
+				 .grace_ns = 10 * NS, .emit = on_txn };
+
+	n_got = 0;
+	return nt_dns_new(&o);
+}
+
+/* A query for NAME (A) with id, or its answer with one A record ip/ttl. */
+static size_t msg(uint8_t *b, uint16_t id, const char *name, int answer,
+		  const uint8_t ip[4], uint32_t ttl)
+{
+	size_t n = 0;
+
+	b[n++] = id >> 8;
+	b[n++] = id & 0xff;
+	b[n++] = answer ? 0x81 : 0x01;
+	b[n++] = answer ? 0x80 : 0x00;
+	memcpy(b + n, answer ? "\0\1\0\1\0\0\0\0" : "\0\1\0\0\0\0\0\0", 8);
+	n += 8;
+	for (const char *p = name; *p;) {
+		const char *dot = strchr(p, '.');
+		size_t l = dot ? (size_t)(dot - p) : strlen(p);
+
+		b[n++] = (uint8_t)l;
+		memcpy(b + n, p, l);
+		n += l;
+		p += l + (dot ? 1 : 0);
+	}
+	b[n++] = 0;
+	memcpy(b + n, "\0\1\0\1", 4);
+	n += 4;
+	if (answer) {
+		memcpy(b + n, "\xc0\x0c\0\1\0\1", 6);
+		n += 6;
+		b[n++] = ttl >> 24;
+		b[n++] = ttl >> 16;
+		b[n++] = ttl >> 8;
+		b[n++] = ttl;
+		b[n++] = 0;
+		b[n++] = 4;
+		memcpy(b + n, ip, 4);
+		n += 4;
+	}
+	return n;
+}
+
+static void sample(struct nt_sample *s, int proto, int side, uint64_t ts,
+		   uint32_t seq, const uint8_t *data, size_t n)
+{
+	memset(s, 0, offsetof(struct nt_sample, data));
+	s->key.proto = (uint8_t)proto;
+	s->key.ip_version = 4;
+	for (int i = 0; i < 2; i++) {
+		s->key.addr[i][10] = s->key.addr[i][11] = 0xff;
+		s->key.addr[i][12] = 10;
+	}
+	s->key.addr[0][15] = 1;   /* client 10.0.0.1, side 0 */
+	s->key.addr[1][15] = 53;  /* server 10.0.0.53, side 1 */
+	s->key.port[0] = 40000;
+	s->key.port[1] = 53;
+	s->side = (uint8_t)side;
+	s->ts_ns = ts;
+	s->tcp_seq = seq;
+	s->kind = NT_SAMPLE_DNS;
+	memcpy(s->data, data, n);
+	s->cap_len = (uint16_t)n;
+}
+
+static const uint8_t IP1[4] = { 93, 184, 216, 34 };
+
+static void mapped(uint8_t out[16], const uint8_t ip[4])
+{
+	memset(out, 0, 16);
+	out[10] = out[11] = 0xff;
+	memcpy(out + 12, ip, 4);
+}
+
+Test(dns_stage, udp_pair_and_names)
+{
+	static struct nt_sample s;
+	uint8_t b[512], addr[16], client[16], other[16] = { 0 };
+	struct nt_dns *d = stage(100);
+	size_t n;
+
+	n = msg(b, 0x1234, "www.example.com", 0, NULL, 0);
+	sample(&s, 17, 0, 1 * NS, 0, b, n);
+	cr_assert_eq(nt_dns_on_sample(d, &s), 1);
+	cr_expect_eq(n_got, 0);
+	n = msg(b, 0x1234, "www.example.com", 1, IP1, 60);
+	sample(&s, 17, 1, 1 * NS + 2500000, 0, b, n);
+	cr_assert_eq(nt_dns_on_sample(d, &s), 1);
+	cr_assert_eq(n_got, 1);
+	cr_expect(got_answered[0]);
+	cr_expect_eq(got[0].client, 0);
+	cr_expect_eq(got[0].answer_ns - got[0].query_ns, 2500000);
+	cr_expect_str_eq(got_qname[0], "www.example.com");
+	cr_expect_eq(got_answers[0], 1);
+	mapped(addr, IP1);
+	memcpy(client, s.key.addr[0], 16);
+	cr_expect_str_eq(nt_dns_name(d, client, addr, 2 * NS), "www.example.com");
+	/* another client behind the same resolver: the node-wide entry */
+	other[10] = other[11] = 0xff;
+	other[15] = 99;
+	cr_expect_str_eq(nt_dns_name(d, other, addr, 2 * NS), "www.example.com");
+	/* past TTL + grace: gone */
+	cr_expect_null(nt_dns_name(d, client, addr, 72 * NS));
+	cr_expect_eq(nt_dns_stats(d)->answered, 1);
+	nt_dns_free(d);
+}
+
+Test(dns_stage, unanswered_and_unmatched)
+{
+	static struct nt_sample s;
+	uint8_t b[512];
+	struct nt_dns *d = stage(100);
+	size_t n;
+
+	n = msg(b, 7, "lost.example.com", 0, NULL, 0);
+	sample(&s, 17, 0, 10 * NS, 0, b, n);
+	nt_dns_on_sample(d, &s);
+	sample(&s, 17, 0, 11 * NS, 0, b, n); /* a retry keeps the first time */
+	nt_dns_on_sample(d, &s);
+	nt_dns_expire(d, 14 * NS);
+	cr_expect_eq(n_got, 0);
+	nt_dns_expire(d, 15 * NS);
+	cr_assert_eq(n_got, 1);
+	cr_expect(!got_answered[0]);
+	cr_expect_eq(got[0].query_ns, 10 * NS);
+	/* an answer whose query was not seen */
+	n = msg(b, 9, "late.example.com", 1, IP1, 30);
+	sample(&s, 17, 1, 20 * NS, 0, b, n);
+	nt_dns_on_sample(d, &s);
+	cr_assert_eq(n_got, 2);
+	cr_expect(got_answered[1] && !got[1].has_query);
+	cr_expect_eq(got[1].client, 0);
+	cr_expect_eq(nt_dns_stats(d)->unanswered, 1);
+	cr_expect_eq(nt_dns_stats(d)->unmatched_answers, 1);
+	nt_dns_free(d);
+}
+
+Test(dns_stage, tcp_message_split_repeated_and_two_in_one)
+{
+	static struct nt_sample s;
+	uint8_t m1[512], m2[512], st[1200];
+	struct nt_dns *d = stage(100);
+	size_t n1, n2, n = 0;
+
+	n1 = msg(m1, 1, "a.example.com", 0, NULL, 0);
+	n2 = msg(m2, 2, "b.example.com", 0, NULL, 0);
+	st[n++] = 0;
+	st[n++] = (uint8_t)n1;
+	memcpy(st + n, m1, n1);
+	n += n1;
+	st[n++] = 0;
+	st[n++] = (uint8_t)n2;
+	memcpy(st + n, m2, n2);
+	n += n2;
+	/* segment 1: the first 10 bytes; then again (a retransmission);
+	 * segment 2: the rest (the end of message 1 and all of message 2) */
+	sample(&s, 6, 0, 1 * NS, 1000, st, 10);
+	cr_expect_eq(nt_dns_on_sample(d, &s), 0);
+	sample(&s, 6, 0, 1 * NS, 1000, st, 10);
+	cr_expect_eq(nt_dns_on_sample(d, &s), 0);
+	sample(&s, 6, 0, 2 * NS, 1010, st + 10, n - 10);
+	cr_expect_eq(nt_dns_on_sample(d, &s), 2);
+	cr_expect_eq(nt_dns_stats(d)->pending, 2);
+	cr_expect_eq(nt_dns_stats(d)->parse_errors, 0);
+	cr_expect_eq(nt_dns_stats(d)->tcp_gaps, 0);
+	/* a gap: the stream restarts at the next segment */
+	sample(&s, 6, 0, 3 * NS, 5000, st, n);
+	cr_expect_eq(nt_dns_on_sample(d, &s), 2);
+	cr_expect_eq(nt_dns_stats(d)->tcp_gaps, 1);
+	nt_dns_free(d);
+}
+
+Test(dns_stage, cache_is_bounded_lru)
+{
+	static struct nt_sample s;
+	uint8_t b[512], ip[4] = { 10, 9, 0, 0 }, addr[16];
+	struct nt_dns *d = stage(6); /* 3 addresses: 2 entries each */
+	char name[32];
+	size_t n;
+
+	for (int i = 0; i < 5; i++) {
+		ip[3] = (uint8_t)i;
+		snprintf(name, sizeof(name), "h%d.example.com", i);
+		n = msg(b, (uint16_t)i, name, 1, ip, 300);
+		sample(&s, 17, 1, NS, 0, b, n);
+		nt_dns_on_sample(d, &s);
+	}
+	cr_expect_eq(nt_dns_stats(d)->cache_entries, 6);
+	cr_expect_eq(nt_dns_stats(d)->cache_evictions, 4);
+	ip[3] = 0;
+	mapped(addr, ip);
+	cr_expect_null(nt_dns_name(d, s.key.addr[0], addr, 2 * NS));
+	ip[3] = 4;
+	mapped(addr, ip);
+	cr_expect_str_eq(nt_dns_name(d, s.key.addr[0], addr, 2 * NS),
+			 "h4.example.com");
+	nt_dns_free(d);
+}

@@ -16,6 +16,7 @@ CC        ?= gcc
 
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
+             -Werror=implicit-function-declaration -Werror=int-conversion \
              -Iinclude -Iuser -I$(BUILD) -DNT_VERSION='"$(VERSION)"'
 LDLIBS    := -lbpf -lelf -lz -lpcap -lcrypto -lxxhash
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
@@ -27,7 +28,7 @@ BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 TEST_PKGS  := libcriterion-dev tcpdump tshark ethtool python3 \
               python3-jsonschema iputils-ping netcat-openbsd socat \
               python3-pytest openssl curl dnsmasq-base dnsutils \
-              libclang-rt-14-dev
+              libclang-rt-14-dev openssh-server openssh-client
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))

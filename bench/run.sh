@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 B=build/bench
 mkdir -p "$B"
 CFLAGS="-std=c11 -D_GNU_SOURCE -O2 -Iinclude -Iuser -Ibuild"
-LIBS="-lbpf -lelf -lz -lcrypto -lxxhash"
-OBJS="build/user/collector.o build/user/record.o build/user/json.o build/user/community_id.o build/user/conn_state.o build/user/netutil.o build/user/sink.o"
+LIBS="-lbpf -lelf -lz -lpcap -lcrypto -lxxhash"
+OBJS=$(ls build/user/*.o | grep -v '/main\.o$')  # everything but main()
 
 gcc $CFLAGS bench/bench_datapath.c -o $B/bench_datapath $LIBS
 gcc $CFLAGS bench/bench_collector.c $OBJS -o $B/bench_collector $LIBS

@@ -122,6 +122,13 @@ static __always_inline void stat_add(struct nt_stats *st, int idx, __u64 n)
  * read, no clock-source access; one kernel tick, 1-4 ms, of resolution).
  * Offline, both are the capture timestamp.
  */
+static __always_inline struct nt_stats *stats_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&stats, &zero);
+}
+
 static __always_inline __u64 time_fine(struct __sk_buff *skb)
 {
 	return cfg_pcap_mode ? skb->tstamp : bpf_ktime_get_ns();
@@ -603,8 +610,9 @@ __noinline int send_sample(struct __sk_buff *skb, struct sample_args *a)
  */
 __noinline int account(struct __sk_buff *skb, struct pkt *p, __u32 hook)
 {
-	__u32 zero = 0, segs, bytes, ifindex;
-	struct nt_stats *st = bpf_map_lookup_elem(&stats, &zero);
+	/* the per-CPU counters are looked up (stats_get) only on the rare
+	 * paths that count something: an established packet never does */
+	__u32 segs, bytes, ifindex;
 	struct nt_flow_key key = {};
 	struct nt_flow_val *v;
 	__u8 side;
@@ -637,7 +645,7 @@ __noinline int account(struct __sk_buff *skb, struct pkt *p, __u32 hook)
 		nv.bytes[side & 1] = bytes;
 		nv.owner_ifindex = ifindex;
 		nv.owner_hook = hook;
-		nv.attrs = p->frag;
+		nv.attrs = p->frag | (is_dns(p) ? NT_ATTR_DNS : 0);
 		nv.initiator = side;
 		nv.icmp_type = p->icmp_type;
 		nv.icmp_code = p->icmp_code;
@@ -665,7 +673,7 @@ __noinline int account(struct __sk_buff *skb, struct pkt *p, __u32 hook)
 		r = bpf_map_update_elem(&flows, &key, &nv, BPF_NOEXIST);
 		if (r == 0) {
 			if (nv.close_ns)
-				send_close(&key, now, ifindex, st);
+				send_close(&key, now, ifindex, stats_get());
 			if (p->ip_bytes <= p->hdr_len)
 				return TC_ACT_UNSPEC;
 			v = bpf_map_lookup_elem(&flows, &key);
@@ -677,14 +685,14 @@ __noinline int account(struct __sk_buff *skb, struct pkt *p, __u32 hook)
 		v = r == -EEXIST ? bpf_map_lookup_elem(&flows, &key) : NULL;
 		if (!v) {
 			send_overflow(&key, p, side, segs, bytes, now, ifindex,
-				      hook, st);
+				      hook, stats_get());
 			return TC_ACT_UNSPEC;
 		}
 	}
 
 	if (v->owner_ifindex != ifindex) {
 		note_seen(v, ifindex);
-		stat_inc(st, NT_STAT_NOT_OWNER);
+		stat_inc(stats_get(), NT_STAT_NOT_OWNER);
 		return TC_ACT_UNSPEC;
 	}
 
@@ -706,7 +714,7 @@ __noinline int account(struct __sk_buff *skb, struct pkt *p, __u32 hook)
 		if ((v->tcp_flags | f) != v->tcp_flags)
 			__sync_fetch_and_or(&v->tcp_flags, f);
 		if (fl & (NT_TCP_SYN | NT_TCP_FIN | NT_TCP_RST))
-			tcp_events(&key, v, side, fl, now, ifindex, st);
+			tcp_events(&key, v, side, fl, now, ifindex, stats_get());
 		if (!v->ack_ns && v->synack_ns && side == v->initiator &&
 		    (fl & (NT_TCP_ACK | NT_TCP_SYN)) == NT_TCP_ACK) {
 			now = time_fine(skb);
@@ -726,14 +734,11 @@ sample:
 
 		if (p->frag & NT_ATTR_FRAG_NOL4)
 			return TC_ACT_UNSPEC;
-		/* the budget test first: one compare on the hot path */
-		if (v->samples[side & 1] >= cfg_sample_pkts) {
-			if (!is_dns(p))
-				return TC_ACT_UNSPEC;
-			dns = 1;
-		} else {
-			dns = is_dns(p);
-		}
+		/* one compare on the hot path; DNS-ness was decided once,
+		 * when the flow was created */
+		dns = v->attrs & NT_ATTR_DNS;
+		if (v->samples[side & 1] >= cfg_sample_pkts && !dns)
+			return TC_ACT_UNSPEC;
 		struct sample_args sa = {
 			.key = key,
 			.now = time_fine(skb),

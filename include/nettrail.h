@@ -50,6 +50,7 @@ struct nt_flow_key {
 #define NT_ATTR_FRAG       0x01 /* at least one IP fragment was counted */
 #define NT_ATTR_FRAG_NOL4  0x02 /* a later fragment could not be matched */
 #define NT_ATTR_MIDSTREAM  0x04 /* TCP flow first seen without a SYN */
+#define NT_ATTR_DNS        0x08 /* a DNS port: every payload is sampled */
 
 /*
  * The per-flow value. Counters are indexed by key side (0/1), not by

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* appproto.c - application protocol detection by content. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memmem */
+#endif
 #include "appproto.h"
 
 #include <string.h>

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* config.c - flags and NETTRAIL_* environment variables. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* strdup, memmem, getrandom... whatever the flags */
+#endif
 #include "config.h"
 
 #include <ctype.h>

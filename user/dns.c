@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* dns.c - DNS transactions from samples, and the name cache for flows. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* strdup, memmem, getrandom... whatever the flags */
+#endif
 #include "dns.h"
 
 #include <stdlib.h>
@@ -322,7 +325,8 @@ static struct tcp_stream *tcp_feed(struct nt_dns *d,
 	}
 	add = skip < s->cap_len ? s->cap_len - skip : 0;
 	memcpy(flat, ts->buf, ts->len);
-	memcpy(flat + ts->len, s->data + skip, add);
+	if (add) /* skip may lie past the segment: no pointer formed then */
+		memcpy(flat + ts->len, s->data + skip, add);
 	ts->next_seq += (uint32_t)add;
 	*p = flat;
 	*n = ts->len + add;

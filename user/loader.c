@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* loader.c - skeleton load, TC attach/detach, link discovery via netlink. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* strdup, memmem, getrandom... whatever the flags */
+#endif
 #include "loader.h"
 
 #include <bpf/bpf.h>

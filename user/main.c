@@ -4,6 +4,9 @@
  * (TC on interfaces) or an offline replay (--pcap), feeding the same
  * collector -> recorder -> sink pipeline.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* strdup, memmem, getrandom... whatever the flags */
+#endif
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>

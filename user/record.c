@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* record.c - ECS JSON encoding of flow and heartbeat records. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* strdup, memmem, getrandom... whatever the flags */
+#endif
 #include "record.h"
 
 #include <stdio.h>

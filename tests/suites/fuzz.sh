@@ -16,7 +16,7 @@ for src in tests/fuzz/fuzz_*.c; do
 	*) lib=user/${name#fuzz_}.c ;;
 	esac
 	bin=$OUT/$name
-	if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	if ! clang -std=c11 -D_GNU_SOURCE -Wall -Werror -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-Iinclude -Iuser "$src" $lib -lcrypto -o "$bin"; then
 		echo "FAIL $name: does not build"; fail=$((fail + 1)); continue
 	fi

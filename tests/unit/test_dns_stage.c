@@ -202,6 +202,27 @@ Test(dns_stage, tcp_message_split_repeated_and_two_in_one)
 	nt_dns_free(d);
 }
 
+/* Found by fuzz_payload: a segment far behind the stream (a very old
+ * retransmission) must add nothing and form no out-of-bounds pointer. */
+Test(dns_stage, tcp_old_segment_far_behind)
+{
+	static struct nt_sample s;
+	uint8_t m1[512], st[600];
+	struct nt_dns *d = stage(100);
+	size_t n1 = msg(m1, 1, "a.example.com", 0, NULL, 0);
+
+	st[0] = 0;
+	st[1] = (uint8_t)n1;
+	memcpy(st + 2, m1, n1);
+	sample(&s, 6, 0, NS, 100000, st, n1 + 2);
+	cr_expect_eq(nt_dns_on_sample(d, &s), 1);
+	sample(&s, 6, 0, 2 * NS, 100000 - 20771, st, 10);
+	cr_expect_eq(nt_dns_on_sample(d, &s), 0);
+	cr_expect_eq(nt_dns_stats(d)->tcp_gaps, 0);
+	cr_expect_eq(nt_dns_stats(d)->parse_errors, 0);
+	nt_dns_free(d);
+}
+
 Test(dns_stage, cache_is_bounded_lru)
 {
 	static struct nt_sample s;

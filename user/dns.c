@@ -235,6 +235,11 @@ static void on_message(struct nt_dns *d, const struct nt_sample *s,
 		HASH_FIND(hh, d->pend, &pk, sizeof(pk), p);
 		if (p)
 			return; /* a retransmission: keep the first time */
+		if (d->st.pending >= NT_DNS_MAX_PENDING) {
+			/* the oldest waits no longer: reported, not lost */
+			d->st.pending_early++;
+			emit_pending(d, d->pend);
+		}
 		p = calloc(1, sizeof(*p));
 		if (!p)
 			return;
@@ -307,6 +312,14 @@ static struct tcp_stream *tcp_feed(struct nt_dns *d,
 	k.side = s->side & 1;
 	HASH_FIND(hh, d->tcp, &k, sizeof(k), ts);
 	if (!ts) {
+		if (d->st.tcp_streams >= NT_DNS_MAX_TCP_STREAMS) {
+			struct tcp_stream *old = d->tcp; /* oldest first */
+
+			HASH_DEL(d->tcp, old);
+			free(old);
+			d->st.tcp_streams--;
+			d->st.tcp_streams_dropped++;
+		}
 		ts = calloc(1, sizeof(*ts));
 		if (!ts)
 			return NULL;

@@ -52,7 +52,14 @@ struct nt_dns_stats {
 	uint64_t cache_entries, cache_evictions, cache_hits, cache_misses;
 	uint64_t tcp_gaps;           /* TCP DNS bytes missed: stream resynced */
 	uint64_t tcp_streams;        /* TCP DNS directions being reassembled */
+	uint64_t pending_early;      /* reported unanswered early: too many waiting */
+	uint64_t tcp_streams_dropped;/* oldest TCP stream dropped: too many */
 };
+
+/* Bounds: a query flood or thousands of TCP DNS connections cost at most
+ * this much memory; the oldest give way, and are counted. */
+#define NT_DNS_MAX_PENDING 65536     /* ~330 bytes each */
+#define NT_DNS_MAX_TCP_STREAMS 1024  /* ~4.2 KiB each */
 
 struct nt_dns;
 

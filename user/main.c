@@ -118,7 +118,9 @@ static void heartbeat(struct app *a, uint64_t now_unix, uint64_t uptime_s)
 		/* userspace */
 		"flows_reported", "records_written", "records_write_errors",
 		"attach_errors", "tls_client_hellos", "tls_parse_errors",
-		"dns_messages", "dns_parse_errors",
+		"dns_messages", "dns_parse_errors", "dns_pending_early",
+		"dns_tcp_gaps", "dns_tcp_streams_dropped",
+		"payload_buffers_refused", "payload_streams_overflow",
 	};
 	uint64_t v[sizeof(names) / sizeof(names[0])];
 	const struct nt_collector_stats *cs = nt_collector_stats(a->col);
@@ -145,6 +147,11 @@ static void heartbeat(struct app *a, uint64_t now_unix, uint64_t uptime_s)
 	v[NT_STAT_MAX + 5] = nt_payload_stats(a->payload)->tls_parse_errors;
 	v[NT_STAT_MAX + 6] = nt_dns_stats(a->dns)->messages;
 	v[NT_STAT_MAX + 7] = nt_dns_stats(a->dns)->parse_errors;
+	v[NT_STAT_MAX + 8] = nt_dns_stats(a->dns)->pending_early;
+	v[NT_STAT_MAX + 9] = nt_dns_stats(a->dns)->tcp_gaps;
+	v[NT_STAT_MAX + 10] = nt_dns_stats(a->dns)->tcp_streams_dropped;
+	v[NT_STAT_MAX + 11] = nt_payload_stats(a->payload)->buffers_refused;
+	v[NT_STAT_MAX + 12] = nt_payload_stats(a->payload)->streams_overflow;
 	nt_record_heartbeat(&a->rec, &hb);
 }
 

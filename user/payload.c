@@ -26,8 +26,11 @@ void nt_payload_set_dns(struct nt_payload *pl, struct nt_dns *dns)
 	pl->dns = dns;
 }
 
-static void entry_free(struct entry *e)
+static void entry_free(struct nt_payload *pl, struct entry *e)
 {
+	for (int i = 0; i < 2; i++)
+		if (e->m.dir[i])
+			pl->st.buffers_alive--;
 	free(e->m.dir[0]);
 	free(e->m.dir[1]);
 	free(e->m.tls);
@@ -35,9 +38,11 @@ static void entry_free(struct entry *e)
 }
 
 /* A direction is settled: its prefix buffer is no longer needed. */
-static void settle(struct nt_flow_meta *m, int side)
+static void settle(struct nt_payload *pl, struct nt_flow_meta *m, int side)
 {
 	m->done[side] = true;
+	if (m->dir[side])
+		pl->st.buffers_alive--;
 	free(m->dir[side]);
 	m->dir[side] = NULL;
 }
@@ -55,7 +60,7 @@ void nt_payload_free(struct nt_payload *pl)
 		return;
 	HASH_ITER(hh, pl->flows, e, tmp) {
 		HASH_DEL(pl->flows, e);
-		entry_free(e);
+		entry_free(pl, e);
 	}
 	free(pl);
 }
@@ -90,7 +95,7 @@ void nt_payload_forget(void *ctx, const struct nt_flow_key *k)
 	if (!e)
 		return;
 	HASH_DEL(pl->flows, e);
-	entry_free(e);
+	entry_free(pl, e);
 	pl->st.flows_tracked--;
 }
 
@@ -116,11 +121,22 @@ static size_t reassemble(struct nt_payload *pl, struct nt_flow_meta *m,
 	size_t have = 0;
 	int order[NT_SEGS_MAX];
 
-	if (!d && !(d = m->dir[side] = calloc(1, sizeof(*d))))
-		return 0;
+	if (!d) {
+		if (pl->st.buffers_alive >= NT_PREFIX_BUFFERS_MAX) {
+			/* too many directions mid-handshake at once: this
+			 * one is judged on this segment alone */
+			pl->st.buffers_refused++;
+			*out = data;
+			return len;
+		}
+		d = m->dir[side] = calloc(1, sizeof(*d));
+		if (!d)
+			return 0;
+		pl->st.buffers_alive++;
+	}
 	if (d->n == NT_SEGS_MAX || d->used + len > NT_STREAM_MAX) {
 		pl->st.streams_overflow++;
-		settle(m, side);
+		settle(pl, m, side);
 		return 0;
 	}
 	for (int i = 0; i < d->n; i++)
@@ -172,7 +188,7 @@ static void tls_client(struct nt_payload *pl, struct nt_flow_meta *m,
 
 	if (r == TLS_NEED_MORE)
 		return;
-	settle(m, side);
+	settle(pl, m, side);
 	if (r != TLS_OK) {
 		pl->st.tls_parse_errors++;
 		return;
@@ -201,7 +217,7 @@ static void tls_server(struct nt_payload *pl, struct nt_flow_meta *m,
 
 	if (r == TLS_NEED_MORE)
 		return;
-	settle(m, side);
+	settle(pl, m, side);
 	if (r != TLS_OK) {
 		pl->st.tls_parse_errors++;
 		return;
@@ -292,7 +308,7 @@ int nt_payload_on_sample(void *ctx, void *data, size_t size)
 		tls_server(pl, &e->m, stream, n, side);
 	else if (app != NT_APP_NONE || s->key.proto != 6 ||
 		 (e->m.dir[side] && e->m.dir[side]->n >= NT_SEGS_MAX / 2))
-		settle(&e->m, side); /* named, or it never will be: the
+		settle(pl, &e->m, side); /* named, or it never will be: the
 				      * kernel sends 4 samples at most */
 	return 0;
 }

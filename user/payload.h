@@ -22,6 +22,9 @@
 
 #define NT_STREAM_MAX 4096 /* first bytes kept per direction */
 #define NT_SEGS_MAX 8
+/* Prefix buffers alive at once (~4.1 KiB each: 64 MiB at most). Past it,
+ * a new direction is looked at segment by segment only, and counted. */
+#define NT_PREFIX_BUFFERS_MAX 16384
 
 struct nt_tls_meta {
 	bool client_hello, server_hello;
@@ -64,6 +67,8 @@ struct nt_payload_stats {
 	uint64_t tls_server_hellos;
 	uint64_t tls_parse_errors;     /* malformed hello: counted, no crash */
 	uint64_t streams_overflow;     /* prefix longer than NT_STREAM_MAX */
+	uint64_t buffers_alive;        /* prefix buffers held now */
+	uint64_t buffers_refused;      /* NT_PREFIX_BUFFERS_MAX reached */
 	uint64_t flows_tracked;        /* metadata entries alive */
 };
 

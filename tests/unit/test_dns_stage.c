@@ -249,3 +249,25 @@ Test(dns_stage, cache_is_bounded_lru)
 			 "h4.example.com");
 	nt_dns_free(d);
 }
+
+/* A query flood: the oldest waiting query is reported early, not lost. */
+Test(dns_stage, pending_queries_are_capped)
+{
+	static struct nt_sample s;
+	uint8_t b[512];
+	struct nt_dns *d = stage(100);
+
+	for (int i = 0; i <= NT_DNS_MAX_PENDING; i++) {
+		size_t n = msg(b, (uint16_t)i, "flood.example.com", 0, NULL, 0);
+
+		sample(&s, 17, 0, NS + (uint64_t)i, 0, b, n);
+		s.key.port[0] = (uint16_t)(1000 + i / 65536);
+		nt_dns_on_sample(d, &s);
+	}
+	cr_expect_eq(nt_dns_stats(d)->pending, NT_DNS_MAX_PENDING);
+	cr_expect_eq(nt_dns_stats(d)->pending_early, 1);
+	cr_expect_eq(n_got, 1);
+	cr_expect(!got_answered[0]);
+	cr_expect_eq(got[0].query_ns, NS); /* the oldest went */
+	nt_dns_free(d);
+}

@@ -153,3 +153,41 @@ Test(payload, banners_and_unknown)
 	cr_expect_null(m->dir[0]);
 	nt_payload_free(pl);
 }
+
+/* Memory is bounded: past NT_PREFIX_BUFFERS_MAX unsettled directions, a
+ * new one is judged on its segment alone, and counted. */
+Test(payload, prefix_buffers_are_capped_and_accounted)
+{
+	struct nt_payload *pl = nt_payload_new();
+	static struct nt_sample s;
+	const char *junk = "....................";
+	const char *tls_start = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03";
+
+	for (int i = 0; i <= NT_PREFIX_BUFFERS_MAX; i++) {
+		memset(&s, 0, offsetof(struct nt_sample, data));
+		s.key.proto = 6;
+		s.key.ip_version = 4;
+		s.key.addr[0][12] = (uint8_t)(i >> 16);
+		s.key.addr[0][13] = (uint8_t)(i >> 8);
+		s.key.addr[0][14] = (uint8_t)i;
+		s.key.port[1] = 443;
+		s.kind = NT_SAMPLE_FIRST;
+		s.tcp_seq = 1;
+		/* a TLS record start that needs more bytes: stays unsettled */
+		memcpy(s.data, tls_start, 11);
+		s.cap_len = 11;
+		nt_payload_on_sample(pl, &s, sizeof(s));
+	}
+	cr_expect_eq(nt_payload_stats(pl)->buffers_alive, NT_PREFIX_BUFFERS_MAX);
+	cr_expect_eq(nt_payload_stats(pl)->buffers_refused, 1);
+	(void)junk;
+	nt_payload_forget(pl, &s.key); /* the refused one held no buffer */
+	cr_expect_eq(nt_payload_stats(pl)->buffers_alive, NT_PREFIX_BUFFERS_MAX);
+	s.key.addr[0][14] = 0;
+	s.key.addr[0][13] = 0;
+	s.key.addr[0][12] = 0;
+	nt_payload_forget(pl, &s.key);
+	cr_expect_eq(nt_payload_stats(pl)->buffers_alive,
+		     NT_PREFIX_BUFFERS_MAX - 1);
+	nt_payload_free(pl);
+}

@@ -28,7 +28,8 @@ BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 TEST_PKGS  := libcriterion-dev tcpdump tshark ethtool python3 \
               python3-jsonschema iputils-ping netcat-openbsd socat \
               python3-pytest openssl curl dnsmasq-base dnsutils \
-              libclang-rt-14-dev openssh-server openssh-client
+              libclang-rt-14-dev openssh-server openssh-client \
+              kcat maven openjdk-17-jre-headless
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))

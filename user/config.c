@@ -15,7 +15,8 @@
 enum {
 	OPT_IDLE = 1000, OPT_ACTIVE, OPT_HEARTBEAT, OPT_DURATION, OPT_MAXFLOWS,
 	OPT_CLUSTER, OPT_NODE, OPT_VERSION, OPT_OVERFLOW, OPT_SAMPLES,
-	OPT_DNSPORTS, OPT_DNSCACHE,
+	OPT_DNSPORTS, OPT_DNSCACHE, OPT_KBROKERS, OPT_KPREFIX, OPT_KPROP,
+	OPT_KCONFIG,
 };
 
 static const struct option long_opts[] = {
@@ -31,6 +32,10 @@ static const struct option long_opts[] = {
 	{ "sample-packets", required_argument, NULL, OPT_SAMPLES },
 	{ "dns-ports", required_argument, NULL, OPT_DNSPORTS },
 	{ "dns-cache-entries", required_argument, NULL, OPT_DNSCACHE },
+	{ "kafka-brokers", required_argument, NULL, OPT_KBROKERS },
+	{ "kafka-topic-prefix", required_argument, NULL, OPT_KPREFIX },
+	{ "kafka-prop", required_argument, NULL, OPT_KPROP },
+	{ "kafka-config", required_argument, NULL, OPT_KCONFIG },
 	{ "cluster-name", required_argument, NULL, OPT_CLUSTER },
 	{ "node-name", required_argument, NULL, OPT_NODE },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -58,6 +63,11 @@ void nt_config_free(struct nt_config *cfg)
 	free(cfg->pcap);
 	free(cfg->output_path);
 	free(cfg->cluster_name);
+	free(cfg->kafka_brokers);
+	free(cfg->kafka_topic_prefix);
+	free(cfg->kafka_config);
+	for (size_t i = 0; i < cfg->n_kafka_props; i++)
+		free(cfg->kafka_props[i]);
 	free(cfg->node_name);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -73,7 +83,13 @@ void nt_config_usage(void *stream)
 "                           except loopback. New matching interfaces are attached\n"
 "                           as they appear.\n"
 "  -r, --pcap FILE          offline: run the datapath over a pcap/pcapng capture\n"
-"  -o, --output SINK        stdout (default) or file:PATH\n"
+"  -o, --output SINK        stdout (default), file:PATH or kafka\n"
+"      --kafka-brokers LIST host:port,... (with --output kafka)\n"
+"      --kafka-topic-prefix P  topics P+flow, P+dns, P+heartbeat\n"
+"                           (default nettrail.)\n"
+"      --kafka-prop K=V     any librdkafka property (repeatable): TLS,\n"
+"                           SASL, tuning\n"
+"      --kafka-config FILE  librdkafka properties, one K=V per line\n"
 "      --idle-timeout SEC   report a flow after SEC idle seconds (default 15)\n"
 "      --active-timeout SEC report live flows every SEC seconds (default 60;\n"
 "                           0 disables periodic reports)\n"
@@ -137,12 +153,16 @@ static int parse_output(struct nt_config *cfg, const char *val, char *err,
 		cfg->output = NT_OUT_STDOUT;
 		return 0;
 	}
+	if (!strcmp(val, "kafka")) {
+		cfg->output = NT_OUT_KAFKA;
+		return 0;
+	}
 	if (!strncmp(val, "file:", 5) && val[5]) {
 		cfg->output = NT_OUT_FILE;
 		return set_str(&cfg->output_path, val + 5);
 	}
 	snprintf(err, errlen,
-		 "--output: '%s' is not a sink (stdout or file:PATH)", val);
+		 "--output: '%s' is not a sink (stdout, file:PATH or kafka)", val);
 	return -1;
 }
 
@@ -238,6 +258,23 @@ static int apply(struct nt_config *cfg, int opt, const char *val, char *err,
 	case OPT_DNSCACHE:
 		return parse_u32("dns-cache-entries", val, 16, 10000000,
 				 &cfg->dns_cache_entries, err, errlen);
+	case OPT_KBROKERS:
+		return set_str(&cfg->kafka_brokers, val);
+	case OPT_KPREFIX:
+		return set_str(&cfg->kafka_topic_prefix, val);
+	case OPT_KCONFIG:
+		return set_str(&cfg->kafka_config, val);
+	case OPT_KPROP:
+		if (cfg->n_kafka_props == NT_MAX_KAFKA_PROPS || !strchr(val, '=')) {
+			snprintf(err, errlen, "--kafka-prop: '%s' is not key=value "
+				 "(at most %d)", val, NT_MAX_KAFKA_PROPS);
+			return -1;
+		}
+		cfg->kafka_props[cfg->n_kafka_props] = strdup(val);
+		if (!cfg->kafka_props[cfg->n_kafka_props])
+			return -1;
+		cfg->n_kafka_props++;
+		return 0;
 	case OPT_CLUSTER:
 		if (check_name("cluster-name", val, err, errlen))
 			return -1;
@@ -349,6 +386,13 @@ int nt_config_parse(struct nt_config *cfg, int argc, char **argv,
 			 "--pcap and --interface cannot be used together");
 		return -1;
 	}
+	if (cfg->output == NT_OUT_KAFKA && !cfg->kafka_brokers) {
+		snprintf(err, errlen, "--output kafka needs --kafka-brokers");
+		return -1;
+	}
+	if (!cfg->kafka_topic_prefix &&
+	    set_str(&cfg->kafka_topic_prefix, "nettrail."))
+		return -1;
 	if (cfg->pcap && cfg->duration) {
 		snprintf(err, errlen,
 			 "--duration applies to live capture, not --pcap");

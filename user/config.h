@@ -12,7 +12,9 @@
 #include <stdint.h>
 #include <stddef.h>
 
-enum nt_output_kind { NT_OUT_STDOUT = 0, NT_OUT_FILE };
+enum nt_output_kind { NT_OUT_STDOUT = 0, NT_OUT_FILE, NT_OUT_KAFKA };
+
+#define NT_MAX_KAFKA_PROPS 64
 
 struct nt_config {
 	char *interfaces;        /* comma-separated names or fnmatch globs; NULL: all up, non-loopback */
@@ -28,6 +30,11 @@ struct nt_config {
 	uint32_t sample_pkts;    /* payload packets per flow direction sent up */
 	uint16_t dns_ports[4];   /* DNS ports (0 ends the list) */
 	uint32_t dns_cache_entries; /* address -> name cache cap */
+	char *kafka_brokers;     /* host:port,... */
+	char *kafka_topic_prefix; /* topics are prefix + flow|dns|heartbeat */
+	char *kafka_config;      /* file of librdkafka key=value lines */
+	char *kafka_props[NT_MAX_KAFKA_PROPS]; /* --kafka-prop key=value */
+	size_t n_kafka_props;
 	char *cluster_name;
 	char *node_name;         /* default: gethostname() */
 	int show_version;

@@ -25,6 +25,7 @@
 #include "collector.h"
 #include "config.h"
 #include "dns.h"
+#include "kafka.h"
 #include "loader.h"
 #include "nettrail.h"
 #include "payload.h"
@@ -121,6 +122,7 @@ static void heartbeat(struct app *a, uint64_t now_unix, uint64_t uptime_s)
 		"dns_messages", "dns_parse_errors", "dns_pending_early",
 		"dns_tcp_gaps", "dns_tcp_streams_dropped",
 		"payload_buffers_refused", "payload_streams_overflow",
+		"kafka_produced", "kafka_acked", "kafka_failed",
 	};
 	uint64_t v[sizeof(names) / sizeof(names[0])];
 	const struct nt_collector_stats *cs = nt_collector_stats(a->col);
@@ -152,6 +154,16 @@ static void heartbeat(struct app *a, uint64_t now_unix, uint64_t uptime_s)
 	v[NT_STAT_MAX + 10] = nt_dns_stats(a->dns)->tcp_streams_dropped;
 	v[NT_STAT_MAX + 11] = nt_payload_stats(a->payload)->buffers_refused;
 	v[NT_STAT_MAX + 12] = nt_payload_stats(a->payload)->streams_overflow;
+	if (a->sink.kafka) {
+		const struct nt_kafka_stats *ks = nt_kafka_stats(a->sink.kafka);
+
+		v[NT_STAT_MAX + 13] = ks->produced;
+		v[NT_STAT_MAX + 14] = ks->acked;
+		v[NT_STAT_MAX + 15] = ks->failed;
+	} else {
+		v[NT_STAT_MAX + 13] = v[NT_STAT_MAX + 14] = 0;
+		v[NT_STAT_MAX + 15] = 0;
+	}
 	nt_record_heartbeat(&a->rec, &hb);
 }
 
@@ -176,7 +188,11 @@ static int setup(struct app *a, int argc, char **argv)
 		snprintf(a->node, sizeof(a->node), "%s", a->cfg.node_name);
 	else if (gethostname(a->node, sizeof(a->node) - 1))
 		snprintf(a->node, sizeof(a->node), "unknown");
-	if (nt_sink_open(&a->sink, &a->cfg, err, sizeof(err))) {
+	int so = nt_sink_open(&a->sink, &a->cfg, a->node, err, sizeof(err));
+
+	if (so == -2)
+		die_usage(err);
+	if (so) {
 		fail("%s", err);
 		return 1;
 	}
@@ -416,6 +432,20 @@ int main(int argc, char **argv)
 	if (a.dp.skel)
 		nt_dp_close(&a.dp);
 	nt_recorder_free(&a.rec);
+	if (a.sink.kafka) {
+		/* every record acknowledged, or counted and said */
+		int left = nt_kafka_flush(a.sink.kafka, 15000);
+		const struct nt_kafka_stats *ks = nt_kafka_stats(a.sink.kafka);
+
+		if (left || ks->failed) {
+			fail("kafka: %d records not acknowledged within 15 s, "
+			     "%llu failed (of %llu produced)", left,
+			     (unsigned long long)ks->failed,
+			     (unsigned long long)ks->produced);
+			if (rc == 0)
+				rc = 1;
+		}
+	}
 	nt_sink_close(&a.sink);
 	if (rc == 0 && a.sink.write_errors) {
 		fail("could not write %llu records: %s",

@@ -66,6 +66,8 @@ int nt_recorder_flush(struct nt_recorder *r)
 {
 	int ret = 0;
 
+	if (r->sink->kafka)
+		nt_kafka_poll(r->sink->kafka); /* serve delivery reports */
 	if (r->w.len)
 		ret = nt_sink_write(r->sink, r->w.buf, r->w.len, r->pending);
 	jw_reset(&r->w);
@@ -75,6 +77,19 @@ int nt_recorder_flush(struct nt_recorder *r)
 
 static void done(struct nt_recorder *r)
 {
+	if (r->sink->kafka) {
+		/* one message per record, taken back out of the batch */
+		const char *val = r->w.buf + r->rec_start;
+		size_t n = r->w.len - r->rec_start;
+
+		if (nt_kafka_produce(r->sink->kafka, r->cur_type, r->cur_key,
+				     strlen(r->cur_key), val, n) == 0)
+			r->sink->records_written++;
+		else
+			r->sink->write_errors++;
+		r->w.len = r->rec_start;
+		return;
+	}
 	jw_newline(&r->w);
 	r->pending++;
 	if (r->w.len >= FLUSH_BYTES)
@@ -87,6 +102,14 @@ static void common_head(struct nt_recorder *r, uint64_t ts_unix_ns,
 {
 	struct jw *w = &r->w;
 
+	/* the key: every report of a flow, both directions, and its DNS
+	 * transactions share one partition (set by the caller: a Community
+	 * ID); a heartbeat is keyed by its node */
+	r->rec_start = w->len;
+	r->cur_type = !strcmp(dataset, "nettrail.flow")  ? NT_REC_FLOW
+		    : !strcmp(dataset, "nettrail.dns") ? NT_REC_DNS
+						       : NT_REC_HEARTBEAT;
+	snprintf(r->cur_key, sizeof(r->cur_key), "%s", r->node);
 	jw_obj_open(w, NULL);
 	jw_time(w, "@timestamp", ts_unix_ns);
 	jw_obj_open(w, "event");
@@ -176,9 +199,10 @@ static void tcp_flag_list(struct jw *w, const char *key, uint8_t f)
 	jw_arr_close(w);
 }
 
-static void network(struct jw *w, const struct nt_flow_report *rep, int s,
-		    int d)
+static void network(struct nt_recorder *r, const struct nt_flow_report *rep,
+		    int s, int d)
 {
+	struct jw *w = &r->w;
 	const struct nt_flow_key *k = &rep->key;
 	const char *tname = nt_transport_name(k->proto);
 	char num[4], cid[COMMUNITY_ID_LEN];
@@ -199,8 +223,10 @@ static void network(struct jw *w, const struct nt_flow_report *rep, int s,
 		dport = rep->icmp_code;
 	}
 	if (community_id_v1(cid, 0, k->ip_version, k->addr[s], k->addr[d],
-			    k->proto, sport, dport) == 0)
+			    k->proto, sport, dport) == 0) {
 		jw_str(w, "community_id", cid);
+		snprintf(r->cur_key, sizeof(r->cur_key), "%s", cid);
+	}
 	jw_str(w, "direction",
 	       nt_direction(k->ip_version, k->addr[s], k->addr[d]));
 	if (rep->meta && nt_app_name(rep->meta->app))
@@ -289,7 +315,7 @@ void nt_record_flow(void *ctx, const struct nt_flow_report *rep)
 	observer(r);
 	endpoint(r, "source", rep, s);
 	endpoint(r, "destination", rep, d);
-	network(w, rep, s, d);
+	network(r, rep, s, d);
 	if (rep->meta && rep->meta->tls)
 		tls_ecs(w, rep->meta->tls);
 
@@ -475,8 +501,10 @@ void nt_record_dns(void *ctx, const struct nt_dns_txn *t)
 	jw_strn(w, "iana_number", num, jw_fmt_u64(num, k->proto));
 	jw_str(w, "type", k->ip_version == 4 ? "ipv4" : "ipv6");
 	if (community_id_v1(cid, 0, k->ip_version, k->addr[c], k->addr[s],
-			    k->proto, k->port[c], k->port[s]) == 0)
+			    k->proto, k->port[c], k->port[s]) == 0) {
 		jw_str(w, "community_id", cid);
+		snprintf(r->cur_key, sizeof(r->cur_key), "%s", cid);
+	}
 	jw_str(w, "direction",
 	       nt_direction(k->ip_version, k->addr[c], k->addr[s]));
 	jw_str(w, "protocol", "dns");

@@ -13,6 +13,7 @@
 #include "collector.h"
 #include "dns.h"
 #include "json.h"
+#include "kafka.h"
 #include "sink.h"
 
 #define NT_SCHEMA_VERSION "1.0.0"
@@ -37,6 +38,10 @@ struct nt_recorder {
 	void *ifname_ctx;
 	struct nt_dns *dns;          /* names for flow endpoints; may be NULL */
 	const char *hook_name;       /* "tc" or "pcap" */
+	/* the record being encoded: its type and Kafka message key */
+	enum nt_record_type cur_type;
+	char cur_key[64];
+	size_t rec_start;            /* where it starts in w */
 };
 
 struct nt_heartbeat {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include "sink.h"
+#include "kafka.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -7,10 +8,17 @@
 #include <string.h>
 #include <unistd.h>
 
-int nt_sink_open(struct nt_sink *s, const struct nt_config *cfg, char *err,
-		 size_t errlen)
+int nt_sink_open(struct nt_sink *s, const struct nt_config *cfg,
+		 const char *node, char *err, size_t errlen)
 {
 	memset(s, 0, sizeof(*s));
+	if (cfg->output == NT_OUT_KAFKA) {
+		int usage = 0;
+
+		s->fd = -1;
+		s->kafka = nt_kafka_new(cfg, node, err, errlen, &usage);
+		return s->kafka ? 0 : (usage ? -2 : -1);
+	}
 	if (cfg->output == NT_OUT_STDOUT) {
 		s->fd = STDOUT_FILENO;
 		return 0;
@@ -49,6 +57,8 @@ int nt_sink_write(struct nt_sink *s, const char *buf, size_t n,
 
 void nt_sink_close(struct nt_sink *s)
 {
+	nt_kafka_free(s->kafka);
+	s->kafka = NULL;
 	if (s->owns_fd && s->fd >= 0) {
 		fsync(s->fd);
 		close(s->fd);

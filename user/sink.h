@@ -11,7 +11,10 @@
 #include <stdint.h>
 #include "config.h"
 
+struct nt_kafka;
+
 struct nt_sink {
+	struct nt_kafka *kafka;      /* --output kafka: one message a record */
 	int fd;
 	int owns_fd;
 	uint64_t records_written;
@@ -19,9 +22,10 @@ struct nt_sink {
 	int last_errno;
 };
 
-/* Opens the configured sink. Returns 0, or -1 with a message in err. */
-int nt_sink_open(struct nt_sink *s, const struct nt_config *cfg, char *err,
-		 size_t errlen);
+/* Opens the configured sink. Returns 0, or -1 (runtime) / -2 (usage) with
+ * a message in err. node names the sender in Kafka headers. */
+int nt_sink_open(struct nt_sink *s, const struct nt_config *cfg,
+		 const char *node, char *err, size_t errlen);
 
 /* Writes buf (n bytes holding `records` whole lines). 0 or -1. */
 int nt_sink_write(struct nt_sink *s, const char *buf, size_t n,

@@ -18,17 +18,18 @@ CFLAGS    ?= -O2 -g
 CFLAGS    += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
              -Werror=implicit-function-declaration -Werror=int-conversion \
              -Iinclude -Iuser -I$(BUILD) -DNT_VERSION='"$(VERSION)"'
-LDLIBS    := -lbpf -lelf -lz -lpcap -lcrypto -lxxhash -lrdkafka
+LDLIBS    := -lbpf -lelf -lz -lpcap -lcrypto -lxxhash -lrdkafka -lmicrohttpd
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
               -Ivmlinux -Iinclude -Wall -Werror
 
 BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
               libpcap-dev libssl-dev libxxhash-dev uthash-dev pkg-config \
-              librdkafka-dev \
+              librdkafka-dev libmicrohttpd-dev \
               make gcc iproute2
 TEST_PKGS  := libcriterion-dev tcpdump tshark ethtool python3 \
               python3-jsonschema iputils-ping netcat-openbsd socat \
-              python3-pytest openssl curl dnsmasq-base dnsutils \
+              python3-pytest python3-prometheus-client openssl curl \
+              dnsmasq-base dnsutils \
               libclang-rt-14-dev openssh-server openssh-client \
               kcat maven openjdk-17-jre-headless
 

@@ -16,7 +16,7 @@ enum {
 	OPT_IDLE = 1000, OPT_ACTIVE, OPT_HEARTBEAT, OPT_DURATION, OPT_MAXFLOWS,
 	OPT_CLUSTER, OPT_NODE, OPT_VERSION, OPT_OVERFLOW, OPT_SAMPLES,
 	OPT_DNSPORTS, OPT_DNSCACHE, OPT_KBROKERS, OPT_KPREFIX, OPT_KPROP,
-	OPT_KCONFIG,
+	OPT_KCONFIG, OPT_METRICS,
 };
 
 static const struct option long_opts[] = {
@@ -36,6 +36,7 @@ static const struct option long_opts[] = {
 	{ "kafka-topic-prefix", required_argument, NULL, OPT_KPREFIX },
 	{ "kafka-prop", required_argument, NULL, OPT_KPROP },
 	{ "kafka-config", required_argument, NULL, OPT_KCONFIG },
+	{ "metrics-addr", required_argument, NULL, OPT_METRICS },
 	{ "cluster-name", required_argument, NULL, OPT_CLUSTER },
 	{ "node-name", required_argument, NULL, OPT_NODE },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -66,6 +67,7 @@ void nt_config_free(struct nt_config *cfg)
 	free(cfg->kafka_brokers);
 	free(cfg->kafka_topic_prefix);
 	free(cfg->kafka_config);
+	free(cfg->metrics_addr);
 	for (size_t i = 0; i < cfg->n_kafka_props; i++)
 		free(cfg->kafka_props[i]);
 	free(cfg->node_name);
@@ -104,6 +106,8 @@ void nt_config_usage(void *stream)
 "      --dns-ports LIST     DNS ports, up to 4, comma-separated (default 53)\n"
 "      --dns-cache-entries N  address-to-name cache size (default 100000,\n"
 "                           about 150 bytes each)\n"
+"      --metrics-addr ADDR  serve /metrics (Prometheus), /healthz, /readyz on\n"
+"                           HOST:PORT, e.g. 127.0.0.1:9464 (default off)\n"
 "      --cluster-name NAME  orchestrator.cluster.name in every record\n"
 "      --node-name NAME     observer.hostname (default: the host name)\n"
 "      --version            print the version and exit\n"
@@ -264,6 +268,8 @@ static int apply(struct nt_config *cfg, int opt, const char *val, char *err,
 		return set_str(&cfg->kafka_topic_prefix, val);
 	case OPT_KCONFIG:
 		return set_str(&cfg->kafka_config, val);
+	case OPT_METRICS:
+		return set_str(&cfg->metrics_addr, val);
 	case OPT_KPROP:
 		if (cfg->n_kafka_props == NT_MAX_KAFKA_PROPS || !strchr(val, '=')) {
 			snprintf(err, errlen, "--kafka-prop: '%s' is not key=value "

@@ -35,6 +35,7 @@ struct nt_config {
 	char *kafka_config;      /* file of librdkafka key=value lines */
 	char *kafka_props[NT_MAX_KAFKA_PROPS]; /* --kafka-prop key=value */
 	size_t n_kafka_props;
+	char *metrics_addr;      /* HOST:PORT for /metrics, /healthz, /readyz */
 	char *cluster_name;
 	char *node_name;         /* default: gethostname() */
 	int show_version;

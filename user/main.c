@@ -10,6 +10,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 #include "dns.h"
 #include "kafka.h"
 #include "loader.h"
+#include "metrics.h"
 #include "nettrail.h"
 #include "payload.h"
 #include "record.h"
@@ -45,6 +47,7 @@ struct app {
 	struct nt_collector *col;
 	struct nt_payload *payload;
 	struct nt_dns *dns;
+	struct nt_metrics *metrics;
 	struct nt_recorder rec;
 	struct nt_sink sink;
 	struct ring_buffer *rb;
@@ -107,9 +110,8 @@ static void read_kernel_stats(struct app *a, uint64_t out[NT_STAT_MAX])
 	free(per);
 }
 
-static void heartbeat(struct app *a, uint64_t now_unix, uint64_t uptime_s)
-{
-	static const char *const names[] = {
+/* Every counter, in the heartbeat record and on /metrics alike. */
+static const char *const counter_names[] = {
 		"packets", "non_ip", "parse_errors_l2", "parse_errors_l3",
 		"parse_errors_exthdr", "parse_errors_l4",
 		"fragments_unmatched", "table_full", "overflow_events",
@@ -123,20 +125,13 @@ static void heartbeat(struct app *a, uint64_t now_unix, uint64_t uptime_s)
 		"dns_tcp_gaps", "dns_tcp_streams_dropped",
 		"payload_buffers_refused", "payload_streams_overflow",
 		"kafka_produced", "kafka_acked", "kafka_failed",
-	};
-	uint64_t v[sizeof(names) / sizeof(names[0])];
+};
+#define N_COUNTERS (sizeof(counter_names) / sizeof(counter_names[0]))
+
+/* Reads every counter into v[N_COUNTERS]. */
+static void gather(struct app *a, uint64_t *v)
+{
 	const struct nt_collector_stats *cs = nt_collector_stats(a->col);
-	struct nt_heartbeat hb = {
-		.now_unix_ns = now_unix,
-		.uptime_s = uptime_s,
-		.interval_s = a->cfg.heartbeat,
-		.flows_tracked = cs->flows_tracked,
-		.flow_table_size = a->cfg.max_flows,
-		.interfaces = nt_dp_attached_names(&a->dp),
-		.counter_names = names,
-		.counter_values = v,
-		.n_counters = sizeof(names) / sizeof(names[0]),
-	};
 
 	_Static_assert(NT_STAT_MAX == 16, "heartbeat names follow nt_stat");
 	read_kernel_stats(a, v);
@@ -164,7 +159,56 @@ static void heartbeat(struct app *a, uint64_t now_unix, uint64_t uptime_s)
 		v[NT_STAT_MAX + 13] = v[NT_STAT_MAX + 14] = 0;
 		v[NT_STAT_MAX + 15] = 0;
 	}
+}
+
+static void heartbeat(struct app *a, uint64_t now_unix, uint64_t uptime_s)
+{
+	uint64_t v[N_COUNTERS];
+	struct nt_heartbeat hb = {
+		.now_unix_ns = now_unix,
+		.uptime_s = uptime_s,
+		.interval_s = a->cfg.heartbeat,
+		.flows_tracked = nt_collector_stats(a->col)->flows_tracked,
+		.flow_table_size = a->cfg.max_flows,
+		.interfaces = nt_dp_attached_names(&a->dp),
+		.counter_names = counter_names,
+		.counter_values = v,
+		.n_counters = N_COUNTERS,
+	};
+
+	gather(a, v);
 	nt_record_heartbeat(&a->rec, &hb);
+}
+
+/* The same counters, plus gauges, for /metrics (once per tick). */
+static void publish_metrics(struct app *a, int ready)
+{
+	static const char *const gauge_names[] = {
+		"up", "flows_tracked", "flow_table_size",
+		"interfaces_attached", "dns_pending", "dns_cache_entries",
+		"payload_flows_tracked", "kafka_outstanding",
+	};
+	uint64_t v[N_COUNTERS], g[8];
+	size_t nif = 0;
+
+	if (!a->metrics)
+		return;
+	for (const char *const *p = nt_dp_attached_names(&a->dp); *p; p++)
+		nif++;
+	gather(a, v);
+	g[0] = 1;
+	g[1] = nt_collector_stats(a->col)->flows_tracked;
+	g[2] = a->cfg.max_flows;
+	g[3] = nif;
+	g[4] = nt_dns_stats(a->dns)->pending;
+	g[5] = nt_dns_stats(a->dns)->cache_entries;
+	g[6] = nt_payload_stats(a->payload)->flows_tracked;
+	g[7] = a->sink.kafka ? nt_kafka_stats(a->sink.kafka)->produced -
+				       nt_kafka_stats(a->sink.kafka)->acked -
+				       nt_kafka_stats(a->sink.kafka)->failed
+			     : 0;
+	nt_metrics_publish(a->metrics, counter_names, v, N_COUNTERS,
+			   gauge_names, g, 8, ready);
 }
 
 static int setup(struct app *a, int argc, char **argv)
@@ -188,6 +232,15 @@ static int setup(struct app *a, int argc, char **argv)
 		snprintf(a->node, sizeof(a->node), "%s", a->cfg.node_name);
 	else if (gethostname(a->node, sizeof(a->node) - 1))
 		snprintf(a->node, sizeof(a->node), "unknown");
+	/* Signals are blocked before any thread starts (libmicrohttpd's,
+	 * librdkafka's), so they are only ever taken by the main thread:
+	 * through signalfd live, by a handler offline. */
+	sigset_t sigs;
+
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	int so = nt_sink_open(&a->sink, &a->cfg, a->node, err, sizeof(err));
 
 	if (so == -2)
@@ -195,6 +248,18 @@ static int setup(struct app *a, int argc, char **argv)
 	if (so) {
 		fail("%s", err);
 		return 1;
+	}
+	if (a->cfg.metrics_addr) {
+		int usage = 0;
+
+		a->metrics = nt_metrics_start(a->cfg.metrics_addr, err,
+					      sizeof(err), &usage);
+		if (!a->metrics) {
+			if (usage)
+				die_usage(err);
+			fail("%s", err);
+			return 1;
+		}
 	}
 	libbpf_set_print(libbpf_quiet);
 	setrlimit(RLIMIT_MEMLOCK, &rl); /* kernels before 5.11 need it */
@@ -294,9 +359,16 @@ static int run_pcap(struct app *a)
 	char err[512];
 	int r;
 
+	sigset_t sigs;
+
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_UNBLOCK, &sigs, NULL); /* this thread only */
 	a->rec.hook_name = "pcap";
+	publish_metrics(a, 1);
 	a->rec.clock_offset_ns = 0; /* capture time is Unix time */
 	r = nt_replay(a->cfg.pcap, &a->dp, a->col, &a->rec, a->rb, a->dns,
 		      scan_interval(&a->cfg), &g_stop, &st, err, sizeof(err));
@@ -325,7 +397,7 @@ static int run_live(struct app *a)
 	struct epoll_event evs[8], ev = { .events = EPOLLIN };
 	struct itimerspec its = { { 0, TICK_NS }, { 0, TICK_NS } };
 	uint64_t scan_ns = scan_interval(&a->cfg), next_scan, next_hb;
-	uint64_t deadline = 0;
+	uint64_t deadline = 0, last_werr = 0;
 	char err[512];
 	sigset_t mask;
 	int ep, sfd, tfd;
@@ -392,6 +464,10 @@ static int run_live(struct app *a)
 			nt_collector_scan(a->col, now);
 			next_scan = now + scan_ns;
 		}
+		/* ready: attached to every interface asked for, and the sink
+		 * has not failed since the last tick */
+		publish_metrics(a, a->sink.write_errors == last_werr);
+		last_werr = a->sink.write_errors;
 		if (a->cfg.heartbeat && now >= next_hb) {
 			heartbeat(a, now + (uint64_t)a->rec.clock_offset_ns,
 				  (now - a->start_mono) / NS);
@@ -431,6 +507,7 @@ int main(int argc, char **argv)
 	nt_dns_free(a.dns);
 	if (a.dp.skel)
 		nt_dp_close(&a.dp);
+	nt_metrics_stop(a.metrics);
 	nt_recorder_free(&a.rec);
 	if (a.sink.kafka) {
 		/* every record acknowledged, or counted and said */

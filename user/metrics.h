@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * metrics.h - Prometheus /metrics and Kubernetes /healthz, /readyz.
+ *
+ * The HTTP server (libmicrohttpd) runs on its own thread and only ever
+ * serves the latest snapshot: the main loop renders the text once per
+ * tick from the same counters as the heartbeat record and swaps it in
+ * under a mutex. The server thread never touches live counters.
+ */
+#ifndef NT_METRICS_H
+#define NT_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct nt_metrics;
+
+/* Listens on "HOST:PORT" (IPv4 or [IPv6]). NULL with a one-line message
+ * in err when the address is bad (*usage set) or cannot be bound. */
+struct nt_metrics *nt_metrics_start(const char *addr, char *err,
+				    size_t errlen, int *usage);
+
+/*
+ * Publishes a snapshot: counters (rendered as nettrail_<name>_total),
+ * gauges (nettrail_<name>), and readiness (datapath attached and sink
+ * accepting records).
+ */
+void nt_metrics_publish(struct nt_metrics *m, const char *const *counter_names,
+			const uint64_t *counters, size_t n_counters,
+			const char *const *gauge_names, const uint64_t *gauges,
+			size_t n_gauges, int ready);
+
+void nt_metrics_stop(struct nt_metrics *m);
+
+#endif

@@ -105,19 +105,28 @@ const struct nt_dns_stats *nt_dns_stats(const struct nt_dns *d)
 	return &d->st;
 }
 
+/* The cache key: (client, address), or (zero, address) node-wide. */
+static struct cache_key cache_key(const uint8_t client[16],
+				  const uint8_t addr[16])
+{
+	struct cache_key k;
+
+	memset(&k, 0, sizeof(k));
+	if (client)
+		memcpy(k.client, client, 16);
+	memcpy(k.addr, addr, 16);
+	return k;
+}
+
 /* Inserts or refreshes (client, addr) -> name; evicts the least recently
  * used entries past the cap. */
 static void cache_put(struct nt_dns *d, const uint8_t client[16],
 		      const uint8_t addr[16], const char *name,
 		      uint64_t expires)
 {
-	struct cache_key k;
+	struct cache_key k = cache_key(client, addr);
 	struct cache_ent *e = NULL;
 
-	memset(&k, 0, sizeof(k));
-	if (client)
-		memcpy(k.client, client, 16);
-	memcpy(k.addr, addr, 16);
 	HASH_FIND(hh, d->cache, &k, sizeof(k), e);
 	if (e) {
 		HASH_DEL(d->cache, e); /* re-added below: most recent */
@@ -153,13 +162,9 @@ static void cache_put(struct nt_dns *d, const uint8_t client[16],
 static const char *cache_get(struct nt_dns *d, const uint8_t client[16],
 			     const uint8_t addr[16], uint64_t now)
 {
-	struct cache_key k;
+	struct cache_key k = cache_key(client, addr);
 	struct cache_ent *e = NULL;
 
-	memset(&k, 0, sizeof(k));
-	if (client)
-		memcpy(k.client, client, 16);
-	memcpy(k.addr, addr, 16);
 	HASH_FIND(hh, d->cache, &k, sizeof(k), e);
 	if (!e)
 		return NULL;

@@ -180,20 +180,33 @@ build:
 	return have;
 }
 
+/*
+ * What a hello parse means for the direction: wait for more bytes (NULL),
+ * or settle it, counting a malformed hello, and return the flow's TLS
+ * state (allocated on first use) when the hello parsed.
+ */
+static struct nt_tls_meta *tls_outcome(struct nt_payload *pl,
+				       struct nt_flow_meta *m, int side,
+				       enum tls_parse_result r)
+{
+	if (r == TLS_NEED_MORE)
+		return NULL;
+	settle(pl, m, side);
+	if (r != TLS_OK) {
+		pl->st.tls_parse_errors++;
+		return NULL;
+	}
+	if (!m->tls)
+		m->tls = calloc(1, sizeof(*m->tls));
+	return m->tls;
+}
+
 static void tls_client(struct nt_payload *pl, struct nt_flow_meta *m,
 		       const uint8_t *p, size_t n, int side)
 {
 	struct tls_client_hello ch;
-	enum tls_parse_result r = tls_parse_client_hello(p, n, &ch);
 
-	if (r == TLS_NEED_MORE)
-		return;
-	settle(pl, m, side);
-	if (r != TLS_OK) {
-		pl->st.tls_parse_errors++;
-		return;
-	}
-	if (!m->tls && !(m->tls = calloc(1, sizeof(*m->tls))))
+	if (!tls_outcome(pl, m, side, tls_parse_client_hello(p, n, &ch)))
 		return;
 	pl->st.tls_client_hellos++;
 	m->tls->client_hello = true;
@@ -213,16 +226,8 @@ static void tls_server(struct nt_payload *pl, struct nt_flow_meta *m,
 		       const uint8_t *p, size_t n, int side)
 {
 	struct tls_server_hello sh;
-	enum tls_parse_result r = tls_parse_server_hello(p, n, &sh);
 
-	if (r == TLS_NEED_MORE)
-		return;
-	settle(pl, m, side);
-	if (r != TLS_OK) {
-		pl->st.tls_parse_errors++;
-		return;
-	}
-	if (!m->tls && !(m->tls = calloc(1, sizeof(*m->tls))))
+	if (!tls_outcome(pl, m, side, tls_parse_server_hello(p, n, &sh)))
 		return;
 	pl->st.tls_server_hellos++;
 	m->tls->server_hello = true;

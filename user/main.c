@@ -397,7 +397,7 @@ static int run_live(struct app *a)
 	struct epoll_event evs[8], ev = { .events = EPOLLIN };
 	struct itimerspec its = { { 0, TICK_NS }, { 0, TICK_NS } };
 	uint64_t scan_ns = scan_interval(&a->cfg), next_scan, next_hb;
-	uint64_t deadline = 0, last_werr = 0;
+	uint64_t deadline = 0, last_werr = 0, next_metrics = 0;
 	char err[512];
 	sigset_t mask;
 	int ep, sfd, tfd;
@@ -464,10 +464,13 @@ static int run_live(struct app *a)
 			nt_collector_scan(a->col, now);
 			next_scan = now + scan_ns;
 		}
-		/* ready: attached to every interface asked for, and the sink
-		 * has not failed since the last tick */
-		publish_metrics(a, a->sink.write_errors == last_werr);
-		last_werr = a->sink.write_errors;
+		/* once a second (it reads the kernel counters): ready when
+		 * attached and the sink has not failed since the last one */
+		if (a->metrics && now >= next_metrics) {
+			publish_metrics(a, a->sink.write_errors == last_werr);
+			last_werr = a->sink.write_errors;
+			next_metrics = now + NS;
+		}
 		if (a->cfg.heartbeat && now >= next_hb) {
 			heartbeat(a, now + (uint64_t)a->rec.clock_offset_ns,
 				  (now - a->start_mono) / NS);

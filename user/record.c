@@ -96,32 +96,39 @@ static void done(struct nt_recorder *r)
 		nt_recorder_flush(r);
 }
 
+/* ECS event.dataset, event.kind and event.type of each record type. */
+static const struct {
+	const char *dataset, *kind, *type;
+} rec_meta[NT_REC_MAX] = {
+	[NT_REC_FLOW] = { "nettrail.flow", "event", "connection" },
+	[NT_REC_DNS] = { "nettrail.dns", "event", "protocol" },
+	[NT_REC_HEARTBEAT] = { "nettrail.heartbeat", "metric", NULL },
+};
+
 /* Opens the record and writes the fields every record type shares. */
 static void common_head(struct nt_recorder *r, uint64_t ts_unix_ns,
-			const char *dataset, const char *kind)
+			enum nt_record_type t)
 {
 	struct jw *w = &r->w;
 
 	/* the key: every report of a flow, both directions, and its DNS
-	 * transactions share one partition (set by the caller: a Community
+	 * transactions share one partition (the caller sets a Community
 	 * ID); a heartbeat is keyed by its node */
 	r->rec_start = w->len;
-	r->cur_type = !strcmp(dataset, "nettrail.flow")  ? NT_REC_FLOW
-		    : !strcmp(dataset, "nettrail.dns") ? NT_REC_DNS
-						       : NT_REC_HEARTBEAT;
+	r->cur_type = t;
 	snprintf(r->cur_key, sizeof(r->cur_key), "%s", r->node);
 	jw_obj_open(w, NULL);
 	jw_time(w, "@timestamp", ts_unix_ns);
 	jw_obj_open(w, "event");
-	jw_str(w, "kind", kind);
-	jw_str(w, "dataset", dataset);
+	jw_str(w, "kind", rec_meta[t].kind);
+	jw_str(w, "dataset", rec_meta[t].dataset);
 	jw_str(w, "module", "nettrail");
-	if (!strcmp(dataset, "nettrail.flow")) {
+	if (rec_meta[t].type) {
 		jw_arr_open(w, "category");
 		jw_str(w, NULL, "network");
 		jw_arr_close(w);
 		jw_arr_open(w, "type");
-		jw_str(w, NULL, "connection");
+		jw_str(w, NULL, rec_meta[t].type);
 		jw_arr_close(w);
 	}
 	/* the caller adds start/end/duration and closes "event" */
@@ -307,7 +314,7 @@ void nt_record_flow(void *ctx, const struct nt_flow_report *rep)
 	uint8_t idbuf[sizeof(rep->key) + 8];
 	char fidhex[17];
 
-	common_head(r, end, "nettrail.flow", "event");
+	common_head(r, end, NT_REC_FLOW);
 	jw_time(w, "start", start);
 	jw_time(w, "end", end);
 	jw_u64(w, "duration", end - start);
@@ -377,7 +384,7 @@ void nt_record_heartbeat(struct nt_recorder *r, const struct nt_heartbeat *hb)
 {
 	struct jw *w = &r->w;
 
-	common_head(r, hb->now_unix_ns, "nettrail.heartbeat", "metric");
+	common_head(r, hb->now_unix_ns, NT_REC_HEARTBEAT);
 	jw_obj_close(w);
 	observer(r);
 	nettrail_head(r);
@@ -478,13 +485,7 @@ void nt_record_dns(void *ctx, const struct nt_dns_txn *t)
 	const char *flags[7];
 	size_t nf;
 
-	common_head(r, t->has_answer ? end : start, "nettrail.dns", "event");
-	jw_arr_open(w, "category");
-	jw_str(w, NULL, "network");
-	jw_arr_close(w);
-	jw_arr_open(w, "type");
-	jw_str(w, NULL, "protocol");
-	jw_arr_close(w);
+	common_head(r, t->has_answer ? end : start, NT_REC_DNS);
 	if (t->has_query)
 		jw_time(w, "start", start);
 	if (t->has_answer)

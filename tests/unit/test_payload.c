@@ -160,7 +160,6 @@ Test(payload, prefix_buffers_are_capped_and_accounted)
 {
 	struct nt_payload *pl = nt_payload_new();
 	static struct nt_sample s;
-	const char *junk = "....................";
 	const char *tls_start = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03";
 
 	for (int i = 0; i <= NT_PREFIX_BUFFERS_MAX; i++) {
@@ -180,7 +179,6 @@ Test(payload, prefix_buffers_are_capped_and_accounted)
 	}
 	cr_expect_eq(nt_payload_stats(pl)->buffers_alive, NT_PREFIX_BUFFERS_MAX);
 	cr_expect_eq(nt_payload_stats(pl)->buffers_refused, 1);
-	(void)junk;
 	nt_payload_forget(pl, &s.key); /* the refused one held no buffer */
 	cr_expect_eq(nt_payload_stats(pl)->buffers_alive, NT_PREFIX_BUFFERS_MAX);
 	s.key.addr[0][14] = 0;

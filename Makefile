@@ -18,13 +18,14 @@ CFLAGS    ?= -O2 -g
 CFLAGS    += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
              -Werror=implicit-function-declaration -Werror=int-conversion \
              -Iinclude -Iuser -I$(BUILD) -DNT_VERSION='"$(VERSION)"'
-LDLIBS    := -lbpf -lelf -lz -lpcap -lcrypto -lxxhash -lrdkafka -lmicrohttpd
+LDLIBS    := -lbpf -lelf -lz -lpcap -lcrypto -lxxhash -lrdkafka -lmicrohttpd \
+             -lcurl -ljson-c -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
               -Ivmlinux -Iinclude -Wall -Werror
 
 BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
               libpcap-dev libssl-dev libxxhash-dev uthash-dev pkg-config \
-              librdkafka-dev libmicrohttpd-dev \
+              librdkafka-dev libmicrohttpd-dev libcurl4-openssl-dev libjson-c-dev \
               make gcc iproute2
 TEST_PKGS  := libcriterion-dev tcpdump tshark ethtool python3 \
               python3-jsonschema iputils-ping netcat-openbsd socat \
@@ -46,13 +47,13 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 
 all: $(BUILD)/nettrail
 
-$(BUILD)/%.bpf.o: bpf/%.bpf.c include/nettrail.h vmlinux/vmlinux.h | $(BUILD)
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard include/*.h bpf/*.h) vmlinux/vmlinux.h | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
 
-$(BUILD)/user/%.o: user/%.c $(SKELS) $(wildcard user/*.h) include/nettrail.h | $(BUILD)/user
+$(BUILD)/user/%.o: user/%.c $(SKELS) $(wildcard user/*.h include/*.h) | $(BUILD)/user
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/nettrail: $(USER_OBJS)

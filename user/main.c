@@ -232,6 +232,15 @@ static int setup(struct app *a, int argc, char **argv)
 		snprintf(a->node, sizeof(a->node), "%s", a->cfg.node_name);
 	else if (gethostname(a->node, sizeof(a->node) - 1))
 		snprintf(a->node, sizeof(a->node), "unknown");
+	if (a->cfg.check_config) {
+		/* flags were validated by the parser; files and addresses are
+		 * checked here the way start-up would, without touching the
+		 * kernel or the network */
+		if (nt_config_check_files(&a->cfg, err, sizeof(err)))
+			die_usage(err);
+		nt_config_print(&a->cfg, stdout);
+		exit(0);
+	}
 	/* Signals are blocked before any thread starts (libmicrohttpd's,
 	 * librdkafka's), so they are only ever taken by the main thread:
 	 * through signalfd live, by a handler offline. */

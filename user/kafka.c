@@ -8,23 +8,18 @@
 #include <ctype.h>
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "record.h"
+#include "spool.h"
 
 static const char *const type_names[NT_REC_MAX] = {
 	[NT_REC_FLOW] = "flow",
 	[NT_REC_DNS] = "dns",
 	[NT_REC_HEARTBEAT] = "heartbeat",
-};
-
-struct nt_kafka {
-	rd_kafka_t *rk;
-	rd_kafka_topic_t *topics[NT_REC_MAX];
-	struct nt_kafka_stats st;
-	char node[256];
-	uint64_t last_err_logged;
 };
 
 /* Telemetry defaults, before the user's --kafka-config and --kafka-prop:
@@ -41,22 +36,197 @@ static const char *const defaults[][2] = {
 	{ "client.id", "nettrail" },
 };
 
+/* A block read back from the spool, in librdkafka until every record of
+ * it is settled (acknowledged, or queued again). */
+struct replay_blk {
+	void *seg;
+	uint64_t first_seq;      /* sorts its failures ahead of later records */
+	uint32_t pending;
+};
+
+/* A record whose delivery failed, kept until it is spooled again. */
+struct failure {
+	uint64_t seq;            /* produce order */
+	uint64_t order;          /* delivery report order (tie-break) */
+	struct replay_blk *blk;  /* settled once the copy is safe */
+	struct nt_spool_rec r;   /* key and val are heap copies */
+};
+
+struct nt_kafka {
+	rd_kafka_t *rk;
+	rd_kafka_conf_t *conf;   /* template: a reset producer starts from it */
+	rd_kafka_topic_t *topics[NT_REC_MAX];
+	char topic_names[NT_REC_MAX][256];
+	struct nt_kafka_stats st;
+	char node[256];
+	uint64_t last_err_logged;
+	struct nt_spool *spool;
+	int spool_active;        /* the spool holds records: new ones queue up
+				    behind them, so order holds */
+	int degraded;            /* broker down, slow or full: spool, probe */
+	int fatal;               /* librdkafka raised a fatal error */
+	uint64_t next_seq, fail_order;
+	uint64_t last_probe_ns, last_state_log;
+	struct failure *fails;
+	size_t nfails, fails_cap;
+	int retry_direct;        /* no spool: re-send failures after a reset */
+};
+
+#define REPLAY_WINDOW 20000      /* records from the spool in librdkafka */
+#define PROBE_NS 1000000000ull   /* while degraded, one block a second */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void set_degraded(struct nt_kafka *k, const char *why)
+{
+	if (!k->degraded) {
+		k->degraded = 1;
+		k->st.degraded_episodes++;
+		fprintf(stderr, "nettrail: kafka: %s; %s\n", why,
+			k->spool ? "records go to the spool until it recovers"
+				 : "records wait in memory (no --spool-dir)");
+	}
+}
+
+/* Errors no retry can cure: the record itself is refused. */
+static int permanent(rd_kafka_resp_err_t e)
+{
+	return e == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
+	       e == RD_KAFKA_RESP_ERR_INVALID_MSG ||
+	       e == RD_KAFKA_RESP_ERR_INVALID_RECORD ||
+	       e == RD_KAFKA_RESP_ERR__BAD_MSG;
+}
+
+static int type_of(const struct nt_kafka *k, const rd_kafka_topic_t *rkt)
+{
+	const char *name = rd_kafka_topic_name(rkt);
+
+	for (int t = 0; t < NT_REC_MAX; t++)
+		if (!strcmp(name, k->topic_names[t]))
+			return t;
+	return NT_REC_FLOW;
+}
+
+static void keep_failure(struct nt_kafka *k, const rd_kafka_message_t *m,
+			 uint64_t seq, struct replay_blk *blk)
+{
+	struct failure *f;
+	char *key, *val;
+
+	if (k->nfails == k->fails_cap) {
+		size_t cap = k->fails_cap ? k->fails_cap * 2 : 1024;
+		void *p = realloc(k->fails, cap * sizeof(*k->fails));
+
+		if (!p)
+			goto lost;
+		k->fails = p;
+		k->fails_cap = cap;
+	}
+	key = malloc(m->key_len + 1);
+	val = malloc(m->len + 1);
+	if (!key || !val) {
+		free(key);
+		free(val);
+		goto lost;
+	}
+	memcpy(key, m->key, m->key_len);
+	memcpy(val, m->payload, m->len);
+	f = &k->fails[k->nfails++];
+	f->seq = seq;
+	f->order = k->fail_order++;
+	f->blk = blk;
+	f->r = (struct nt_spool_rec){ .type = (uint8_t)type_of(k, m->rkt),
+				      .klen = (uint16_t)m->key_len,
+				      .vlen = (uint32_t)m->len,
+				      .key = key, .val = val };
+	return;
+lost:
+	k->st.failed++;
+	if (blk && --blk->pending == 0)
+		free(blk);
+}
+
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
 			void *opaque)
 {
 	struct nt_kafka *k = opaque;
+	uintptr_t o = (uintptr_t)m->_private;
+	struct replay_blk *blk = (o & 1) ? (struct replay_blk *)(o - 1) : NULL;
 
 	(void)rk;
 	if (!m->err) {
 		k->st.acked++;
+		k->st.broker_up = 1;
+		if (k->degraded && !k->fatal) {
+			k->degraded = 0;
+			fprintf(stderr, "nettrail: kafka: deliveries resumed\n");
+		}
+		if (blk) {
+			nt_spool_done(k->spool, blk->seg, 1);
+			if (--blk->pending == 0)
+				free(blk);
+		}
+		return;
+	}
+	if (!permanent(m->err) && (k->spool || k->retry_direct)) {
+		/* hand it back to the spool (or to the next producer) */
+		keep_failure(k, m, blk ? blk->first_seq : (uint64_t)(o >> 1),
+			     blk);
+		if (k->spool && m->err != RD_KAFKA_RESP_ERR__PURGE_QUEUE &&
+		    m->err != RD_KAFKA_RESP_ERR__PURGE_INFLIGHT)
+			set_degraded(k, rd_kafka_err2str(m->err));
 		return;
 	}
 	k->st.failed++;
+	if (blk) {
+		nt_spool_done(k->spool, blk->seg, 1);
+		if (--blk->pending == 0)
+			free(blk);
+	}
 	if (k->st.failed - k->last_err_logged >= 1000 || k->st.failed == 1) {
 		fprintf(stderr, "nettrail: kafka: delivery failed (%llu so "
 			"far): %s\n", (unsigned long long)k->st.failed,
 			rd_kafka_err2str(m->err));
 		k->last_err_logged = k->st.failed;
+	}
+}
+
+/* librdkafka's own log lines: errors arrive through on_error already, so
+ * only what it calls critical or worse is printed, in our format. */
+static void on_log(const rd_kafka_t *rk, int level, const char *fac,
+		   const char *buf)
+{
+	(void)rk;
+	if (level <= 2)
+		fprintf(stderr, "nettrail: kafka: %s: %s\n", fac, buf);
+}
+
+static void on_error(rd_kafka_t *rk, int err, const char *reason,
+		     void *opaque)
+{
+	struct nt_kafka *k = opaque;
+	uint64_t now = now_ns();
+
+	(void)rk;
+	if (err == RD_KAFKA_RESP_ERR__FATAL) {
+		k->fatal = 1;
+		k->retry_direct = !k->spool; /* keep the records it hands back */
+		return; /* handled (and logged) by the main loop */
+	}
+	if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+		k->st.broker_up = 0;
+		if (k->spool)
+			set_degraded(k, "all brokers are down");
+	}
+	if (now - k->last_state_log > 10000000000ull) {
+		fprintf(stderr, "nettrail: kafka: %s\n", reason);
+		k->last_state_log = now;
 	}
 }
 
@@ -148,12 +318,80 @@ static int brokers_ok(const char *list)
 	return 1;
 }
 
+static int make_producer(struct nt_kafka *k, char *err, size_t errlen)
+{
+	rd_kafka_conf_t *c = rd_kafka_conf_dup(k->conf);
+	char e[512];
+
+	if (!c) {
+		snprintf(err, errlen, "kafka: out of memory");
+		return -1;
+	}
+	k->rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, e, sizeof(e));
+	if (!k->rk) {
+		rd_kafka_conf_destroy(c);
+		snprintf(err, errlen, "kafka: %s", e);
+		return -1;
+	}
+	for (int t = 0; t < NT_REC_MAX; t++) {
+		k->topics[t] = rd_kafka_topic_new(k->rk, k->topic_names[t],
+						  NULL);
+		if (!k->topics[t]) {
+			snprintf(err, errlen, "kafka topic %s: %s",
+				 k->topic_names[t],
+				 rd_kafka_err2str(rd_kafka_last_error()));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void drop_producer(struct nt_kafka *k)
+{
+	for (int t = 0; t < NT_REC_MAX; t++) {
+		if (k->topics[t])
+			rd_kafka_topic_destroy(k->topics[t]);
+		k->topics[t] = NULL;
+	}
+	if (k->rk)
+		rd_kafka_destroy(k->rk);
+	k->rk = NULL;
+}
+
+int nt_kafka_check_config(const struct nt_config *cfg, char *err,
+			  size_t errlen)
+{
+	rd_kafka_conf_t *c = rd_kafka_conf_new();
+	int r = -1;
+
+	if (!cfg->kafka_brokers || !brokers_ok(cfg->kafka_brokers)) {
+		snprintf(err, errlen, "--kafka-brokers: '%s' is not a list of "
+			 "host:port", cfg->kafka_brokers ? cfg->kafka_brokers
+							: "");
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+		if (conf_set(c, defaults[i][0], defaults[i][1], err, errlen))
+			goto out;
+	if (conf_set(c, "bootstrap.servers", cfg->kafka_brokers, err,
+		     errlen) ||
+	    (cfg->kafka_config && conf_file(c, cfg->kafka_config, err,
+					    errlen)))
+		goto out;
+	for (size_t i = 0; i < cfg->n_kafka_props; i++)
+		if (conf_line(c, cfg->kafka_props[i], err, errlen))
+			goto out;
+	r = 0;
+out:
+	rd_kafka_conf_destroy(c);
+	return r;
+}
+
 struct nt_kafka *nt_kafka_new(const struct nt_config *cfg, const char *node,
 			      char *err, size_t errlen, int *usage)
 {
 	struct nt_kafka *k = calloc(1, sizeof(*k));
 	rd_kafka_conf_t *c = rd_kafka_conf_new();
-	char e[512];
 
 	*usage = 1;
 	if (!k || !c)
@@ -177,25 +415,29 @@ struct nt_kafka *nt_kafka_new(const struct nt_config *cfg, const char *node,
 			goto fail;
 	rd_kafka_conf_set_opaque(c, k);
 	rd_kafka_conf_set_dr_msg_cb(c, on_delivery);
+	rd_kafka_conf_set_error_cb(c, on_error);
+	rd_kafka_conf_set_log_cb(c, on_log);
+	for (int t = 0; t < NT_REC_MAX; t++)
+		snprintf(k->topic_names[t], sizeof(k->topic_names[t]), "%s%s",
+			 cfg->kafka_topic[t] ? "" : cfg->kafka_topic_prefix,
+			 cfg->kafka_topic[t] ? cfg->kafka_topic[t]
+					     : type_names[t]);
+	k->conf = c;
+	c = NULL;
 	*usage = 0;
-	k->rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, e, sizeof(e));
-	if (!k->rk) {
-		snprintf(err, errlen, "kafka: %s", e);
-		goto fail;
-	}
-	c = NULL; /* owned by the producer now */
-	for (int t = 0; t < NT_REC_MAX; t++) {
-		char name[512];
-
-		snprintf(name, sizeof(name), "%s%s", cfg->kafka_topic_prefix,
-			 type_names[t]);
-		k->topics[t] = rd_kafka_topic_new(k->rk, name, NULL);
-		if (!k->topics[t]) {
-			snprintf(err, errlen, "kafka topic %s: %s", name,
-				 rd_kafka_err2str(rd_kafka_last_error()));
+	if (cfg->spool_dir) {
+		k->spool = nt_spool_open(cfg->spool_dir, cfg->spool_max_bytes,
+					 cfg->spool_policy, cfg->spool_fsync_ms,
+					 err, errlen);
+		if (!k->spool)
 			goto fail;
-		}
+		k->st.spool_at_start = nt_spool_stats(k->spool)->records;
+		k->spool_active = k->st.spool_at_start > 0;
 	}
+	if (make_producer(k, err, errlen))
+		goto fail;
+	k->next_seq = 1;
+	k->last_probe_ns = now_ns();
 	return k;
 fail:
 	if (c)
@@ -204,61 +446,291 @@ fail:
 	return NULL;
 }
 
+/* One message to librdkafka. 0, or the producev error. */
+static rd_kafka_resp_err_t send1(struct nt_kafka *k, int t, const char *key,
+				 size_t klen, const char *val, size_t vlen,
+				 void *opaque)
+{
+	return rd_kafka_producev(
+		k->rk, RD_KAFKA_V_RKT(k->topics[t]),
+		RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+		RD_KAFKA_V_KEY(key, klen),
+		RD_KAFKA_V_VALUE((void *)val, vlen),
+		RD_KAFKA_V_OPAQUE(opaque),
+		RD_KAFKA_V_HEADER("nettrail.record_type", type_names[t], -1),
+		RD_KAFKA_V_HEADER("nettrail.schema_version",
+				  NT_SCHEMA_VERSION, -1),
+		RD_KAFKA_V_HEADER("nettrail.node", k->node, -1),
+		RD_KAFKA_V_END);
+}
+
+static int to_spool(struct nt_kafka *k, enum nt_record_type t,
+		    const char *key, size_t klen, const char *val, size_t vlen)
+{
+	k->spool_active = 1;
+	return nt_spool_append(k->spool, (uint8_t)t, key, klen, val, vlen);
+}
+
 int nt_kafka_produce(struct nt_kafka *k, enum nt_record_type t,
 		     const char *key, size_t klen, const char *val,
 		     size_t vlen)
 {
+	k->st.produced++;
+	if (k->spool && (k->spool_active || k->degraded || k->fatal))
+		return to_spool(k, t, key, klen, val, vlen);
 	for (;;) {
-		rd_kafka_resp_err_t e = rd_kafka_producev(
-			k->rk, RD_KAFKA_V_RKT(k->topics[t]),
-			RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-			RD_KAFKA_V_KEY(key, klen),
-			RD_KAFKA_V_VALUE((void *)val, vlen),
-			RD_KAFKA_V_HEADER("nettrail.record_type",
-					  type_names[t], -1),
-			RD_KAFKA_V_HEADER("nettrail.schema_version",
-					  NT_SCHEMA_VERSION, -1),
-			RD_KAFKA_V_HEADER("nettrail.node", k->node, -1),
-			RD_KAFKA_V_END);
+		uint64_t seq = k->next_seq++;
+		rd_kafka_resp_err_t e = send1(k, t, key, klen, val, vlen,
+					      (void *)(uintptr_t)(seq << 1));
 
-		if (!e) {
-			k->st.produced++;
+		if (!e)
 			return 0;
-		}
 		if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
 			k->st.failed++;
 			return -1;
 		}
-		/* backpressure: serve delivery reports until there is room */
 		k->st.queue_full++;
+		if (k->spool) {
+			set_degraded(k, "local queue full (broker slow or "
+				     "down)");
+			return to_spool(k, t, key, klen, val, vlen);
+		}
+		/* no spool: backpressure, serve reports until there is room */
 		rd_kafka_poll(k->rk, 100);
+	}
+}
+
+static int fail_cmp(const void *a, const void *b)
+{
+	const struct failure *x = a, *y = b;
+
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Failed records go back ahead of everything spooled (or, without a
+ * spool, to the producer again), in the order they were produced. */
+static void requeue_failures(struct nt_kafka *k)
+{
+	size_t n = k->nfails;
+
+	if (!n)
+		return;
+	qsort(k->fails, n, sizeof(*k->fails), fail_cmp);
+	if (k->spool) {
+		struct nt_spool_rec *r = malloc(n * sizeof(*r));
+
+		if (r) {
+			for (size_t i = 0; i < n; i++)
+				r[i] = k->fails[i].r;
+			nt_spool_prepend(k->spool, r, n);
+			free(r);
+		} else {
+			k->st.failed += n;
+		}
+		k->spool_active = 1;
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			struct nt_spool_rec *r = &k->fails[i].r;
+			uint64_t seq = k->next_seq++;
+
+			if (send1(k, r->type, r->key, r->klen, r->val, r->vlen,
+				  (void *)(uintptr_t)(seq << 1)))
+				k->st.failed++;
+		}
+	}
+	k->st.resent += n;
+	for (size_t i = 0; i < n; i++) {
+		struct failure *f = &k->fails[i];
+
+		if (f->blk) {
+			nt_spool_done(k->spool, f->blk->seg, 1);
+			if (--f->blk->pending == 0)
+				free(f->blk);
+		}
+		free((void *)f->r.key);
+		free((void *)f->r.val);
+	}
+	k->nfails = 0;
+}
+
+/* Purges what librdkafka holds; the reports come back as failures. */
+static void purge_all(struct nt_kafka *k)
+{
+	uint64_t until = now_ns() + 5000000000ull;
+
+	rd_kafka_purge(k->rk, RD_KAFKA_PURGE_F_QUEUE |
+			      RD_KAFKA_PURGE_F_INFLIGHT |
+			      RD_KAFKA_PURGE_F_NON_BLOCKING);
+	while (rd_kafka_outq_len(k->rk) > 0 && now_ns() < until)
+		rd_kafka_poll(k->rk, 50);
+	rd_kafka_poll(k->rk, 0);
+}
+
+/* A fatal error (idempotence state lost) ends the producer: take back
+ * every unconfirmed record, start a new producer, send them again. */
+static void reset_producer(struct nt_kafka *k)
+{
+	char reason[512], err[512];
+	rd_kafka_resp_err_t e = rd_kafka_fatal_error(k->rk, reason,
+						     sizeof(reason));
+
+	fprintf(stderr, "nettrail: kafka: fatal error %s: %s; re-creating "
+		"the producer and re-sending unconfirmed records\n",
+		rd_kafka_err2name(e), reason);
+	k->retry_direct = !k->spool;
+	purge_all(k);
+	drop_producer(k);
+	k->fatal = 0;
+	k->st.producer_resets++;
+	if (make_producer(k, err, sizeof(err))) {
+		fprintf(stderr, "nettrail: %s\n", err);
+		k->fatal = 1; /* try again next tick */
+		return;
+	}
+	requeue_failures(k);
+	k->retry_direct = 0;
+	if (k->spool)
+		set_degraded(k, "producer re-created");
+}
+
+/* Hands one block of the spool to librdkafka. 0 when the spool is empty. */
+static int replay_block(struct nt_kafka *k)
+{
+	struct nt_spool_block b;
+	struct replay_blk *blk;
+
+	if (!nt_spool_read(k->spool, &b))
+		return 0;
+	blk = malloc(sizeof(*blk));
+	if (!blk) {
+		k->st.failed += b.n;
+		nt_spool_done(k->spool, b.seg, b.n);
+		return 1;
+	}
+	blk->seg = b.seg;
+	blk->first_seq = k->next_seq;
+	blk->pending = b.n;
+	k->next_seq += b.n;
+	for (uint32_t i = 0; i < b.n; i++) {
+		const struct nt_spool_rec *r = &b.recs[i];
+		int t = r->type < NT_REC_MAX ? r->type : NT_REC_FLOW;
+		rd_kafka_resp_err_t e;
+
+		while ((e = send1(k, t, r->key, r->klen, r->val, r->vlen,
+				  (void *)((uintptr_t)blk | 1))) ==
+		       RD_KAFKA_RESP_ERR__QUEUE_FULL)
+			rd_kafka_poll(k->rk, 10);
+		k->st.replayed++;
+		if (e) {
+			k->st.failed++;
+			nt_spool_done(k->spool, blk->seg, 1);
+			if (--blk->pending == 0) {
+				free(blk);
+				return 1;
+			}
+		}
+	}
+	return 1;
+}
+
+static void replay(struct nt_kafka *k, uint64_t now)
+{
+	if (!k->spool_active)
+		return;
+	if (k->degraded) {
+		/* probe: one block a second, if nothing of ours is out */
+		if (nt_spool_unsettled(k->spool) == 0 &&
+		    now - k->last_probe_ns >= PROBE_NS) {
+			k->last_probe_ns = now;
+			if (!replay_block(k))
+				k->spool_active = 0;
+		}
+		return;
+	}
+	while (rd_kafka_outq_len(k->rk) < REPLAY_WINDOW) {
+		if (!replay_block(k)) {
+			k->spool_active = 0; /* drained: straight to Kafka */
+			break;
+		}
 	}
 }
 
 void nt_kafka_poll(struct nt_kafka *k)
 {
 	rd_kafka_poll(k->rk, 0);
+	requeue_failures(k);
+}
+
+void nt_kafka_tick(struct nt_kafka *k)
+{
+	uint64_t now = now_ns();
+
+	rd_kafka_poll(k->rk, 0);
+	if (k->fatal)
+		reset_producer(k);
+	requeue_failures(k);
+	if (k->spool) {
+		nt_spool_flush(k->spool, now);
+		replay(k, now);
+	}
 }
 
 int nt_kafka_flush(struct nt_kafka *k, int timeout_ms)
 {
-	rd_kafka_flush(k->rk, timeout_ms);
+	uint64_t until = now_ns() + (uint64_t)timeout_ms * 1000000ull;
+
+	/* deliver what we can before the deadline; the spool keeps the rest */
+	while (now_ns() < until) {
+		rd_kafka_poll(k->rk, 50);
+		if (k->fatal)
+			reset_producer(k);
+		requeue_failures(k);
+		if (rd_kafka_outq_len(k->rk) == 0 &&
+		    (!k->spool || k->degraded || !k->spool_active))
+			break;
+		if (k->spool && !k->degraded)
+			replay(k, now_ns());
+	}
+	if (k->spool) {
+		purge_all(k);
+		requeue_failures(k);
+		nt_spool_flush(k->spool, 0);
+		return rd_kafka_outq_len(k->rk);
+	}
 	return rd_kafka_outq_len(k->rk);
 }
 
-const struct nt_kafka_stats *nt_kafka_stats(const struct nt_kafka *k)
+void nt_kafka_stats_get(struct nt_kafka *k, struct nt_kafka_stats *out)
 {
-	return &k->st;
+	*out = k->st;
+	out->outstanding = (uint64_t)rd_kafka_outq_len(k->rk);
+	if (k->spool) {
+		const struct nt_spool_stats *ss = nt_spool_stats(k->spool);
+
+		out->spooled = ss->appended;
+		out->spool_dropped_full = ss->dropped_full;
+		out->spool_dropped_corrupt = ss->dropped_corrupt;
+		out->spool_dropped_io = ss->dropped_io;
+		out->spool_corrupt_blocks = ss->corrupt_blocks;
+		out->spool_records = ss->records;
+		out->spool_bytes = ss->bytes;
+	}
 }
 
 void nt_kafka_free(struct nt_kafka *k)
 {
 	if (!k)
 		return;
-	for (int t = 0; t < NT_REC_MAX; t++)
-		if (k->topics[t])
-			rd_kafka_topic_destroy(k->topics[t]);
-	if (k->rk)
-		rd_kafka_destroy(k->rk);
+	drop_producer(k);
+	if (k->conf)
+		rd_kafka_conf_destroy(k->conf);
+	for (size_t i = 0; i < k->nfails; i++) {
+		free((void *)k->fails[i].r.key);
+		free((void *)k->fails[i].r.val);
+	}
+	free(k->fails);
+	nt_spool_close(k->spool);
 	free(k);
 }

@@ -3,11 +3,26 @@
  * kafka.h - records to Kafka with librdkafka: one topic per record type,
  * a key that keeps every report of a flow (both directions) on one
  * partition, headers naming the record, an idempotent producer with
- * acks=all. Every record is acknowledged by the broker or counted as
- * failed; a full local queue applies backpressure (waits), it never drops.
+ * acks=all. Every record is acknowledged by the broker or counted with a
+ * reason.
  *
- * (The on-disk spool for broker outages and the metrics endpoint are the
- * next steps of the Kafka issue.)
+ * With --spool-dir, records the broker cannot take now go to the on-disk
+ * spool (spool.h) and come back in order:
+ *   direct   the spool is empty and the broker healthy: records go
+ *            straight to librdkafka.
+ *   degraded all brokers down, the local queue full, or a delivery failed:
+ *            new records go to the spool; one block a second is sent as a
+ *            probe; the first acknowledgement ends the episode.
+ *   replay   the spool holds records: new ones queue up behind them while
+ *            blocks go to librdkafka (at most REPLAY_WINDOW records out);
+ *            when it is empty, back to direct.
+ * A record whose delivery fails (timeout, purge, fatal error) is written
+ * ahead of everything spooled, so replay keeps produce order. A fatal
+ * error (idempotent producer state lost; librdkafka 2.0.2 raises a
+ * spurious one after some outages) re-creates the producer and re-sends
+ * every unconfirmed record: a consumer may then see a duplicate, which
+ * nettrail.record_id identifies and kafka_resent counts.
+ * Without a spool, a full queue applies backpressure (waits).
  */
 #ifndef NT_KAFKA_H
 #define NT_KAFKA_H
@@ -16,6 +31,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "spool.h"
 
 enum nt_record_type {
 	NT_REC_FLOW = 0,
@@ -25,10 +41,21 @@ enum nt_record_type {
 };
 
 struct nt_kafka_stats {
-	uint64_t produced;       /* handed to librdkafka */
+	uint64_t produced;       /* records handed to the Kafka sink */
 	uint64_t acked;          /* delivery confirmed by the broker */
-	uint64_t failed;         /* delivery failed (reason logged) */
-	uint64_t queue_full;     /* waits for room in the local queue */
+	uint64_t failed;         /* lost for good (reason logged) */
+	uint64_t queue_full;     /* the local queue had no room */
+	uint64_t replayed;       /* read back from the spool and sent */
+	uint64_t resent;         /* sent again after a failed delivery */
+	uint64_t producer_resets; /* producers re-created after fatal errors */
+	uint64_t degraded_episodes;
+	uint64_t spool_at_start; /* records an earlier run left in the spool */
+	uint64_t broker_up;      /* gauge: 0 after "all brokers down" */
+	uint64_t outstanding;    /* gauge: in librdkafka's queue */
+	/* from the spool */
+	uint64_t spooled, spool_dropped_full, spool_dropped_corrupt,
+		 spool_dropped_io, spool_corrupt_blocks;
+	uint64_t spool_records, spool_bytes; /* gauges */
 };
 
 struct nt_kafka;
@@ -43,14 +70,23 @@ int nt_kafka_produce(struct nt_kafka *k, enum nt_record_type t,
 		     const char *key, size_t klen, const char *val,
 		     size_t vlen);
 
-/* Serves delivery reports; call often. */
+/* Validates brokers and properties without connecting (--check-config). */
+int nt_kafka_check_config(const struct nt_config *cfg, char *err,
+			  size_t errlen);
+
+/* Serves delivery reports; call after every batch of records. */
 void nt_kafka_poll(struct nt_kafka *k);
 
-/* Waits up to timeout_ms for every record to be acknowledged; returns
- * how many are still outstanding. */
+/* Once per main-loop tick: reports, producer reset after a fatal error,
+ * spool flush and fsync policy, replay. */
+void nt_kafka_tick(struct nt_kafka *k);
+
+/* At exit: delivers what it can within timeout_ms; with a spool, what is
+ * left goes to the spool. Returns the records neither acknowledged nor
+ * spooled. */
 int nt_kafka_flush(struct nt_kafka *k, int timeout_ms);
 
-const struct nt_kafka_stats *nt_kafka_stats(const struct nt_kafka *k);
+void nt_kafka_stats_get(struct nt_kafka *k, struct nt_kafka_stats *out);
 
 void nt_kafka_free(struct nt_kafka *k);
 

@@ -125,6 +125,10 @@ static const char *const counter_names[] = {
 		"dns_tcp_gaps", "dns_tcp_streams_dropped",
 		"payload_buffers_refused", "payload_streams_overflow",
 		"kafka_produced", "kafka_acked", "kafka_failed",
+		"kafka_spooled", "kafka_replayed", "kafka_resent",
+		"kafka_producer_resets", "spool_dropped_full",
+		"spool_dropped_corrupt", "spool_dropped_io",
+		"spool_corrupt_blocks",
 };
 #define N_COUNTERS (sizeof(counter_names) / sizeof(counter_names[0]))
 
@@ -150,15 +154,25 @@ static void gather(struct app *a, uint64_t *v)
 	v[NT_STAT_MAX + 11] = nt_payload_stats(a->payload)->buffers_refused;
 	v[NT_STAT_MAX + 12] = nt_payload_stats(a->payload)->streams_overflow;
 	if (a->sink.kafka) {
-		const struct nt_kafka_stats *ks = nt_kafka_stats(a->sink.kafka);
+		struct nt_kafka_stats ks;
 
-		v[NT_STAT_MAX + 13] = ks->produced;
-		v[NT_STAT_MAX + 14] = ks->acked;
-		v[NT_STAT_MAX + 15] = ks->failed;
+		nt_kafka_stats_get(a->sink.kafka, &ks);
+		v[NT_STAT_MAX + 13] = ks.produced;
+		v[NT_STAT_MAX + 14] = ks.acked;
+		v[NT_STAT_MAX + 15] = ks.failed;
+		v[NT_STAT_MAX + 16] = ks.spooled;
+		v[NT_STAT_MAX + 17] = ks.replayed;
+		v[NT_STAT_MAX + 18] = ks.resent;
+		v[NT_STAT_MAX + 19] = ks.producer_resets;
+		v[NT_STAT_MAX + 20] = ks.spool_dropped_full;
+		v[NT_STAT_MAX + 21] = ks.spool_dropped_corrupt;
+		v[NT_STAT_MAX + 22] = ks.spool_dropped_io;
+		v[NT_STAT_MAX + 23] = ks.spool_corrupt_blocks;
 	} else {
-		v[NT_STAT_MAX + 13] = v[NT_STAT_MAX + 14] = 0;
-		v[NT_STAT_MAX + 15] = 0;
+		for (int i = 13; i <= 23; i++)
+			v[NT_STAT_MAX + i] = 0;
 	}
+	_Static_assert(N_COUNTERS == NT_STAT_MAX + 24, "every counter set");
 }
 
 static void heartbeat(struct app *a, uint64_t now_unix, uint64_t uptime_s)
@@ -187,8 +201,11 @@ static void publish_metrics(struct app *a, int ready)
 		"up", "flows_tracked", "flow_table_size",
 		"interfaces_attached", "dns_pending", "dns_cache_entries",
 		"payload_flows_tracked", "kafka_outstanding",
+		"kafka_broker_up", "kafka_spool_records", "kafka_spool_bytes",
+		"kafka_spool_records_at_start",
 	};
-	uint64_t v[N_COUNTERS], g[8];
+	uint64_t v[N_COUNTERS], g[12];
+	struct nt_kafka_stats ks = { 0 };
 	size_t nif = 0;
 
 	if (!a->metrics)
@@ -203,12 +220,15 @@ static void publish_metrics(struct app *a, int ready)
 	g[4] = nt_dns_stats(a->dns)->pending;
 	g[5] = nt_dns_stats(a->dns)->cache_entries;
 	g[6] = nt_payload_stats(a->payload)->flows_tracked;
-	g[7] = a->sink.kafka ? nt_kafka_stats(a->sink.kafka)->produced -
-				       nt_kafka_stats(a->sink.kafka)->acked -
-				       nt_kafka_stats(a->sink.kafka)->failed
-			     : 0;
+	if (a->sink.kafka)
+		nt_kafka_stats_get(a->sink.kafka, &ks);
+	g[7] = ks.outstanding;
+	g[8] = ks.broker_up;
+	g[9] = ks.spool_records;
+	g[10] = ks.spool_bytes;
+	g[11] = ks.spool_at_start;
 	nt_metrics_publish(a->metrics, counter_names, v, N_COUNTERS,
-			   gauge_names, g, 8, ready);
+			   gauge_names, g, 12, ready);
 }
 
 static int setup(struct app *a, int argc, char **argv)
@@ -236,7 +256,9 @@ static int setup(struct app *a, int argc, char **argv)
 		/* flags were validated by the parser; files and addresses are
 		 * checked here the way start-up would, without touching the
 		 * kernel or the network */
-		if (nt_config_check_files(&a->cfg, err, sizeof(err)))
+		if (nt_config_check_files(&a->cfg, err, sizeof(err)) ||
+		    (a->cfg.output == NT_OUT_KAFKA &&
+		     nt_kafka_check_config(&a->cfg, err, sizeof(err))))
 			die_usage(err);
 		nt_config_print(&a->cfg, stdout);
 		exit(0);
@@ -486,6 +508,8 @@ static int run_live(struct app *a)
 			next_hb += (uint64_t)a->cfg.heartbeat * NS;
 		}
 		nt_recorder_flush(&a->rec);
+		if (a->sink.kafka)
+			nt_kafka_tick(a->sink.kafka);
 		if (deadline && now >= deadline)
 			break;
 	}
@@ -522,15 +546,38 @@ int main(int argc, char **argv)
 	nt_metrics_stop(a.metrics);
 	nt_recorder_free(&a.rec);
 	if (a.sink.kafka) {
-		/* every record acknowledged, or counted and said */
-		int left = nt_kafka_flush(a.sink.kafka, 15000);
-		const struct nt_kafka_stats *ks = nt_kafka_stats(a.sink.kafka);
+		/* every record acknowledged or spooled, or counted and said */
+		int left = nt_kafka_flush(a.sink.kafka,
+					  (int)a.cfg.kafka_flush_timeout * 1000);
+		struct nt_kafka_stats ks;
 
-		if (left || ks->failed) {
-			fail("kafka: %d records not acknowledged within 15 s, "
-			     "%llu failed (of %llu produced)", left,
-			     (unsigned long long)ks->failed,
-			     (unsigned long long)ks->produced);
+		nt_kafka_stats_get(a.sink.kafka, &ks);
+		fprintf(stderr, "nettrail: kafka: produced %llu, acked %llu, "
+			"failed %llu, spooled %llu, replayed %llu, resent %llu, "
+			"producer resets %llu, spool dropped full %llu corrupt "
+			"%llu io %llu, in spool %llu (at start %llu)\n",
+			(unsigned long long)ks.produced,
+			(unsigned long long)ks.acked,
+			(unsigned long long)ks.failed,
+			(unsigned long long)ks.spooled,
+			(unsigned long long)ks.replayed,
+			(unsigned long long)ks.resent,
+			(unsigned long long)ks.producer_resets,
+			(unsigned long long)ks.spool_dropped_full,
+			(unsigned long long)ks.spool_dropped_corrupt,
+			(unsigned long long)ks.spool_dropped_io,
+			(unsigned long long)ks.spool_records,
+			(unsigned long long)ks.spool_at_start);
+		if (ks.spool_records)
+			fprintf(stderr, "nettrail: kafka: %llu records wait in "
+				"the spool for the next start\n",
+				(unsigned long long)ks.spool_records);
+		if (left || ks.failed) {
+			fail("kafka: %d records neither acknowledged nor "
+			     "spooled within %u s, %llu failed (of %llu "
+			     "produced)", left, a.cfg.kafka_flush_timeout,
+			     (unsigned long long)ks.failed,
+			     (unsigned long long)ks.produced);
 			if (rc == 0)
 				rc = 1;
 		}

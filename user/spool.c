@@ -51,6 +51,7 @@ struct nt_spool {
 	enum nt_spool_policy policy;
 	uint64_t fsync_ns, last_sync;
 	int dirty, dir_dirty;
+	int refusing;            /* drop-newest: full until a segment goes */
 	struct seg *segs;        /* ascending id */
 	struct seg *tail;
 	uint64_t next_id;
@@ -175,6 +176,7 @@ static void seg_unlink(struct nt_spool *s, struct seg *g)
 	g->fd = -1;
 	unlinkat(s->dirfd, name, 0);
 	s->dir_dirty = 1;
+	s->refusing = 0;
 }
 
 /* Frees a segment that has nothing left to read or settle. */
@@ -246,10 +248,14 @@ static int make_room(struct nt_spool *s, uint64_t len, const struct seg *keep)
 		for (g = s->segs; g; g = g->next)
 			if (!g->gone)
 				used += g->size;
-		if (used + len <= s->max_bytes)
+		if (used + len <= s->max_bytes && !s->refusing)
 			return 0;
-		if (s->policy == NT_SPOOL_DROP_NEWEST)
+		if (s->policy == NT_SPOOL_DROP_NEWEST) {
+			/* once full, refuse until replay frees a segment, so
+			 * what is kept is one unbroken run of records */
+			s->refusing = 1;
 			return -1;
+		}
 		for (g = s->segs; g && (g->gone || g == keep); g = g->next)
 			;
 		if (!g)

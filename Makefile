@@ -3,6 +3,7 @@
 #   make            build build/nettrail (BPF objects, skeletons, userspace)
 #   make run        run the sensor with its embedded defaults (needs root)
 #   make test       install what is missing, build, run every test
+#   make image      the container image as an OCI layout (no engine needed)
 #   make bench      run the benchmarks (figures go to docs/BENCHMARKS.md)
 #   make deps       install the Debian packages the build needs (idempotent)
 #   make clean
@@ -32,7 +33,8 @@ TEST_PKGS  := libcriterion-dev tcpdump tshark ethtool python3 \
               python3-pytest python3-prometheus-client openssl curl \
               dnsmasq-base dnsutils \
               libclang-rt-14-dev openssh-server openssh-client \
-              kcat maven openjdk-17-jre-headless
+              kcat maven openjdk-17-jre-headless \
+              umoci ca-certificates binutils
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
@@ -43,7 +45,7 @@ LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 
 .SECONDARY: $(SKELS) $(BPF_OBJS)
-.PHONY: all run test deps test-deps unit datapath live bench clean fmt fuzz
+.PHONY: all run test deps test-deps unit datapath live bench clean fmt fuzz image
 
 all: $(BUILD)/nettrail
 
@@ -111,6 +113,13 @@ test: test-deps
 FUZZ_SECONDS ?= 300
 fuzz: test-deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/suites/fuzz.sh
+
+# The container image without a container engine: an OCI layout and archive
+# under build/image (the Containerfile builds the same for those who have one).
+image: deps
+	$(call install_missing,umoci ca-certificates binutils)
+	$(MAKE) all
+	tools/make_image.sh
 
 # ---- benchmarks ---------------------------------------------------------
 

@@ -1,0 +1,262 @@
+#!/usr/bin/env bash
+# The Helm chart (charts/nettrail), checked without a cluster:
+#   - helm lint --strict and helm template for every values file under
+#     tests/helm/values/ (defaults, Kafka TLS + SCRAM, stdout, Kubernetes off,
+#     several cluster names, emptyDir spool);
+#   - every rendered object decoded strictly into the real Kubernetes API
+#     types (tests/helm/validate, k8s.io/api; unknown fields, duplicate keys
+#     and wrong types fail), after the validator has shown it rejects such
+#     mistakes (tests/helm/bad/);
+#   - the DaemonSet's security context, capabilities, mounts, probes, RBAC,
+#     and the rendered args + ConfigMap env passed to the real binary's
+#     --check-config, whose effective configuration must match the values
+#     (tests/helm/check_rendered.py);
+#   - one negative case per values.schema.json rule (helm must refuse, with
+#     the expected message), and one value the schema lets through but the
+#     binary refuses;
+#   - chart appVersion = Makefile VERSION = the binary's --version, and the
+#     default image is ghcr.io/nettrail/nettrail:<that version>.
+# helm v3.19.0 is installed by `go install` into ~/.cache/nettrail/bin when
+# missing (Go module proxy). Needs root (chroot for --check-config), go,
+# python3. Prints "ok ..." / "FAIL ..." and ends with "N passed, M failed".
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 1
+root=$PWD
+HELM_VERSION=v3.19.0
+BIN_DIR=${HOME:-/root}/.cache/nettrail/bin
+HELM=$BIN_DIR/helm
+CHART=charts/nettrail
+OUT=build/helm
+pass=0 fail=0
+
+ok() { echo "ok $1"; pass=$((pass + 1)); }
+no() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
+finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]; exit; }
+# Counts the "ok"/"FAIL" lines of a checker's output, prefixing each.
+relay() { # prefix
+	local line
+	while IFS= read -r line; do
+		case $line in
+		ok\ *) echo "ok $1: ${line#ok }"; pass=$((pass + 1)) ;;
+		FAIL\ *) echo "FAIL $1: ${line#FAIL }"; fail=$((fail + 1)) ;;
+		*) echo "# $line" ;;
+		esac
+	done
+}
+
+rm -rf "$OUT"
+mkdir -p "$OUT" "$BIN_DIR"
+
+# ---- tools ---------------------------------------------------------------
+GO=$(command -v go || echo /usr/local/go/bin/go)
+[ -x "$GO" ] || { no tools "go is missing (needed for helm and the validator)"; finish; }
+[ "$(id -u)" -eq 0 ] || { no tools "needs root (chroot and mount namespace for --check-config)"; finish; }
+for t in python3 unshare chroot mount; do
+	command -v "$t" >/dev/null || { no tools "$t is missing"; finish; }
+done
+# go install leaves helm's own version string unset ("v3.19"): the module
+# version recorded in the binary is the one to compare.
+helm_mod() { [ -x "$HELM" ] && "$GO" version -m "$HELM" 2>/dev/null | awk '$1 == "mod" && $2 == "helm.sh/helm/v3" {print $3}'; }
+if [ "$(helm_mod)" != "$HELM_VERSION" ]; then
+	echo "# installing helm $HELM_VERSION into $BIN_DIR (go install)"
+	if ! (cd /tmp && GOBIN=$BIN_DIR GOFLAGS='' timeout 900 "$GO" install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION") \
+		>"$OUT/helm-install.log" 2>&1; then
+		no tools "go install helm $HELM_VERSION failed: $(tail -3 "$OUT/helm-install.log")"
+		finish
+	fi
+fi
+if [ "$(helm_mod)" = "$HELM_VERSION" ]; then
+	ok "helm $HELM_VERSION"
+else
+	no tools "helm at $HELM is not $HELM_VERSION"; finish
+fi
+VALIDATE=$root/$OUT/validate
+if (cd tests/helm/validate && GOFLAGS=-mod=readonly "$GO" build -o "$VALIDATE" .) >"$OUT/validate-build.log" 2>&1; then
+	ok "validator built (k8s.io/api $(sed -n 's/^\tk8s.io\/api \(v[^ ]*\)$/\1/p' tests/helm/validate/go.mod))"
+else
+	no tools "go build tests/helm/validate: $(tail -5 "$OUT/validate-build.log")"; finish
+fi
+if ! make all >"$OUT/make.log" 2>&1; then
+	no build "make all failed: $(tail -5 "$OUT/make.log")"; finish
+fi
+NETTRAIL=$root/build/nettrail
+
+# ---- versions ------------------------------------------------------------
+make_version=$(sed -n 's/^VERSION *:= *\([^ ]*\).*/\1/p' Makefile)
+app_version=$(sed -n 's/^appVersion: *"\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' $CHART/Chart.yaml)
+bin_version=$("$NETTRAIL" --version | awk '{print $2; exit}')
+if [ -n "$make_version" ] && [ "$app_version" = "$make_version" ] && [ "$bin_version" = "$make_version" ]; then
+	ok "versions: Chart appVersion = Makefile VERSION = nettrail --version = $make_version"
+else
+	no versions "appVersion '$app_version', Makefile '$make_version', binary '$bin_version'"
+fi
+"$VALIDATE" -yaml2json $CHART/values.yaml >"$OUT/chart-values.json" 2>"$OUT/err" ||
+	no values.yaml "not strict YAML: $(cat "$OUT/err")"
+if python3 -c '
+import json, sys
+v = json.load(open(sys.argv[1]))["image"]
+sys.exit(0 if v["repository"] == "ghcr.io/nettrail/nettrail" and v["tag"] in ("", sys.argv[2]) else 1)' \
+	"$OUT/chart-values.json" "$make_version"; then
+	ok "default image ghcr.io/nettrail/nettrail:$make_version (tools/make_image.sh builds that tag)"
+else
+	no image "values.yaml image is not ghcr.io/nettrail/nettrail with tag $make_version or empty"
+fi
+# shellcheck disable=SC2016
+if python3 -c 'import json,sys; json.load(open(sys.argv[1]))' $CHART/values.schema.json 2>"$OUT/err" &&
+	grep -q '"$schema": "http://json-schema.org/draft-07/schema#"' $CHART/values.schema.json; then
+	ok "values.schema.json is JSON, draft-07"
+else
+	no schema "values.schema.json: $(cat "$OUT/err")"
+fi
+
+# ---- the validator rejects what it must ----------------------------------
+for bad in tests/helm/bad/*.yaml; do
+	if out=$("$VALIDATE" "$bad" 2>&1 | tr '\n' ' '; exit "${PIPESTATUS[0]}"); then
+		no "validator rejects $(basename "$bad")" "accepted: $out"
+	else
+		ok "validator rejects $(basename "$bad" .yaml): ${out#FAIL }"
+	fi
+done
+
+# ---- every values file ---------------------------------------------------
+for vf in tests/helm/values/*.yaml; do
+	n=$(basename "$vf" .yaml)
+	if "$HELM" lint --strict "$CHART" -f "$vf" >"$OUT/$n.lint" 2>&1; then
+		ok "$n: helm lint --strict"
+	else
+		no "$n: helm lint --strict" "$(grep -E 'ERROR|WARNING|Error' "$OUT/$n.lint" | head -3)"
+	fi
+	if ! "$HELM" template nettrail "$CHART" -n monitoring -f "$vf" >"$OUT/$n.yaml" 2>"$OUT/$n.err"; then
+		no "$n: helm template" "$(head -5 "$OUT/$n.err")"
+		continue
+	fi
+	ok "$n: helm template ($(grep -c '^kind:' "$OUT/$n.yaml") objects)"
+	if "$VALIDATE" -dump "$OUT/$n.json" "$OUT/$n.yaml" >"$OUT/$n.validate" 2>&1; then
+		ok "$n: strict API types: $(sed -n 's/^ok \([A-Za-z]*\) .*/\1/p' "$OUT/$n.validate" | sort | tr '\n' ' ' | sed 's/ $//')"
+	else
+		no "$n: strict API types" "$(grep -v '^ok' "$OUT/$n.validate" | head -3)"
+		continue
+	fi
+	if ! "$VALIDATE" -yaml2json "$vf" >"$OUT/$n.values.json" 2>"$OUT/err"; then
+		no "$n: values" "$(cat "$OUT/err")"; continue
+	fi
+	python3 tests/helm/check_rendered.py "$OUT/$n.json" "$OUT/chart-values.json" "$OUT/$n.values.json" \
+		"$NETTRAIL" "$make_version" >"$OUT/$n.check" 2>&1
+	rc=$?
+	relay "$n" <"$OUT/$n.check"
+	[ $rc -le 1 ] || no "$n: check_rendered.py" "exit $rc (crashed?)"
+	[ $rc -eq 0 ] || grep -q '^FAIL' "$OUT/$n.check" || no "$n: check_rendered.py" "exit $rc without a FAIL line"
+done
+
+# NOTES.txt: helm renders it only at install, which needs a cluster; a copy
+# of the chart renders it (tpl, same values) into a ConfigMap instead.
+rm -rf "$OUT/notes-chart" && mkdir -p "$OUT/notes-chart" && cp -r "$CHART" "$OUT/notes-chart/" &&
+	cp "$CHART/templates/NOTES.txt" "$OUT/notes-chart/nettrail/notes.txt" &&
+	printf '%s\n' 'apiVersion: v1' 'kind: ConfigMap' 'metadata: {name: notes}' \
+		'data: {notes: {{ tpl (.Files.Get "notes.txt") . | quote }}}' \
+		>"$OUT/notes-chart/nettrail/templates/zz-notes.yaml"
+# shellcheck disable=SC2016
+if "$HELM" template nettrail "$OUT/notes-chart/nettrail" -n monitoring -f tests/helm/values/defaults.yaml \
+	--show-only templates/zz-notes.yaml >"$OUT/notes.yaml" 2>"$OUT/err" &&
+	"$VALIDATE" -dump "$OUT/notes.json" "$OUT/notes.yaml" >/dev/null &&
+	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["data"]["notes"])' "$OUT/notes.json" >"$OUT/NOTES.txt" &&
+	grep -q 'kubectl -n monitoring rollout status daemonset/nettrail' "$OUT/NOTES.txt" &&
+	grep -q 'port-forward "$POD" 9464:9464' "$OUT/NOTES.txt" &&
+	grep -q 'curl -s http://127.0.0.1:9464/metrics' "$OUT/NOTES.txt" &&
+	grep -q 'kcat -C -b kafka-0.kafka.svc.cluster.local:9092 -t nettrail.flow -c 5' "$OUT/NOTES.txt"; then
+	ok "NOTES.txt: rollout status, port-forward + curl /metrics, kcat on the flow topic"
+else
+	no NOTES.txt "$(cat "$OUT/err") $(head -5 "$OUT/NOTES.txt" 2>/dev/null)"
+fi
+
+# ---- negative: one per schema rule ----------------------------------------
+# name | YAML layered over tests/helm/values/defaults.yaml | expected message part
+neg() {
+	local name=$1 yaml=$2 want=$3 f="$OUT/neg-$1.yaml"
+	printf '%s\n' "$yaml" >"$f"
+	if "$HELM" template nettrail "$CHART" -f tests/helm/values/defaults.yaml -f "$f" >"$OUT/neg.out" 2>&1; then
+		no "schema rejects $name" "helm template accepted it"
+	elif grep -qF -- "$want" "$OUT/neg.out"; then
+		ok "schema rejects $name ($want)"
+	else
+		no "schema rejects $name" "no '$want' in: $(grep -v '^$' "$OUT/neg.out" | tail -3 | tr '\n' ' ')"
+	fi
+}
+# clusterName missing altogether: the chart's own defaults alone
+if "$HELM" template nettrail "$CHART" --set output=stdout >"$OUT/neg.out" 2>&1; then
+	no "schema rejects a missing clusterName" "accepted"
+elif grep -qF "at '/clusterName': minLength: got 0, want 1" "$OUT/neg.out"; then
+	ok "schema rejects a missing clusterName (defaults alone)"
+else
+	no "schema rejects a missing clusterName" "$(tail -3 "$OUT/neg.out" | tr '\n' ' ')"
+fi
+neg empty-clusterName 'clusterName: ""' "at '/clusterName': minLength: got 0, want 1"
+neg clusterName-type 'clusterName: 42' "at '/clusterName': got number, want string"
+neg clusterName-control-char 'clusterName: "a\tb"' "at '/clusterName'"
+neg unknown-top-level-key 'clustername: prod' "additional properties 'clustername' not allowed"
+neg unknown-kafka-key 'kafka: {broker: [a:1]}' "at '/kafka': additional properties 'broker' not allowed"
+neg unknown-spool-key 'spool: {path: /x}' "at '/spool': additional properties 'path' not allowed"
+neg unknown-cloud-key 'cloud: {zone: a}' "at '/cloud': additional properties 'zone' not allowed"
+neg unknown-kubernetes-key 'kubernetes: {podCIDRs: []}' "at '/kubernetes': additional properties 'podCIDRs' not allowed"
+neg unknown-metrics-key 'metrics: {enabled: true}' "at '/metrics': additional properties 'enabled' not allowed"
+neg unknown-timeouts-key 'timeouts: {idel: 5}' "at '/timeouts': additional properties 'idel' not allowed"
+neg kafka-without-brokers 'kafka: {brokers: []}' "at '/kafka/brokers': minItems: got 0, want 1"
+neg kafka-brokers-null 'kafka: {brokers: null}' "at '/kafka': missing property 'brokers'"
+neg brokers-type 'kafka: {brokers: "a:9092,b:9092"}' "at '/kafka/brokers': got string, want array"
+neg broker-no-port 'kafka: {brokers: [kafka.example.com]}' "at '/kafka/brokers/0': 'kafka.example.com' does not match pattern"
+neg broker-url 'kafka: {brokers: ["PLAINTEXT://k:9092"]}' "at '/kafka/brokers/0'"
+neg output-enum 'output: file' "at '/output': value must be one of 'kafka', 'stdout'"
+neg outputFormat-enum 'outputFormat: ocsf' "at '/outputFormat': value must be 'ecs'"
+neg compression-enum 'kafka: {compression: brotli}' "at '/kafka/compression': value must be one of 'none', 'gzip', 'snappy', 'lz4', 'zstd'"
+neg fullPolicy-enum 'spool: {fullPolicy: block}' "at '/spool/fullPolicy': value must be one of 'drop-oldest', 'drop-newest'"
+neg spool-type-enum 'spool: {type: pvc}' "at '/spool/type': value must be one of 'hostPath', 'emptyDir'"
+neg spool-maxBytes-unit 'spool: {maxBytes: 1GB}' "at '/spool/maxBytes'"
+neg idle-zero 'timeouts: {idle: 0}' "at '/timeouts/idle': minimum: got 0, want 1"
+neg active-negative 'timeouts: {active: -5}' "at '/timeouts/active': minimum: got -5, want 1"
+neg heartbeat-zero 'timeouts: {heartbeat: 0}' "at '/timeouts/heartbeat': minimum: got 0, want 1"
+neg timeout-type 'timeouts: {idle: "15s"}' "at '/timeouts/idle': got string, want integer"
+neg flush-timeout-zero 'kafka: {flushTimeoutSeconds: 0}' "at '/kafka/flushTimeoutSeconds': minimum: got 0, want 1"
+neg maxFlows-type 'flowTable: {maxFlows: lots}' "at '/flowTable/maxFlows': got string, want integer"
+neg k8s-enabled-type 'kubernetes: {enabled: "yes"}' "at '/kubernetes/enabled': got string, want boolean"
+neg cidr-pattern 'kubernetes: {clusterCIDRs: [10.244.0.0]}' "at '/kubernetes/clusterCIDRs/0'"
+neg metrics-port-range 'metrics: {port: 70000}' "at '/metrics/port': maximum: got 70,000, want 65,535"
+neg sasl-mechanism-enum 'kafka: {sasl: {mechanism: GSSAPI, secretName: s}}' "at '/kafka/sasl/mechanism': value must be one of"
+neg sasl-without-secret 'kafka: {sasl: {mechanism: SCRAM-SHA-256}}' "at '/kafka/sasl'"
+# OAUTHBEARER: the image's librdkafka has no OIDC (the binary would refuse
+# sasl.oauthbearer.method at start-up), so the schema refuses it up front.
+neg sasl-oauthbearer 'kafka: {sasl: {mechanism: OAUTHBEARER, secretName: s}}' "at '/kafka/sasl/mechanism': value must be one of '', 'PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'"
+neg inline-secret-property 'kafka: {extraProperties: {sasl.password: hunter2}}' "invalid propertyName 'sasl.password'"
+neg chart-owned-property 'kafka: {extraProperties: {security.protocol: SSL}}' "invalid propertyName 'security.protocol'"
+neg unknown-image-key 'image: {digest: sha256:0}' "at '/image': additional properties 'digest' not allowed"
+neg maxUnavailable-zero 'updateStrategy: {maxUnavailable: 0}' "at '/updateStrategy/maxUnavailable'"
+
+# serviceMonitor without the Service it scrapes: a template error
+if "$HELM" template nettrail "$CHART" -f tests/helm/values/defaults.yaml \
+	--set metrics.serviceMonitor.enabled=true >"$OUT/neg.out" 2>&1; then
+	no "serviceMonitor without service" "accepted"
+elif grep -qF 'metrics.serviceMonitor.enabled needs metrics.service.enabled' "$OUT/neg.out"; then
+	ok "serviceMonitor without metrics.service refused"
+else
+	no "serviceMonitor without service" "$(tail -2 "$OUT/neg.out" | tr '\n' ' ')"
+fi
+
+# A CIDR with host bits set matches the schema's pattern; the binary refuses
+# it, and --check-config says so (exit 2) before any pod would crash-loop.
+f=$OUT/neg-cidr-host-bits.yaml
+printf 'kubernetes: {clusterCIDRs: [10.244.0.1/16]}\n' >"$f"
+if "$HELM" template nettrail "$CHART" -n monitoring -f tests/helm/values/defaults.yaml -f "$f" \
+	>"$OUT/cidr.yaml" 2>"$OUT/err" && "$VALIDATE" -dump "$OUT/cidr.json" "$OUT/cidr.yaml" >/dev/null &&
+	"$VALIDATE" -yaml2json "$f" >"$OUT/cidr.values.json"; then
+	python3 tests/helm/check_rendered.py "$OUT/cidr.json" "$OUT/chart-values.json" "$OUT/cidr.values.json" \
+		"$NETTRAIL" "$make_version" >"$OUT/cidr.check" 2>&1
+	line=$(grep -F 'check-config accepts' "$OUT/cidr.check")
+	if [[ $line == FAIL*"exit 2"*"--cluster-cidr"*"10.244.0.1/16"* ]]; then
+		ok "binary rejects clusterCIDRs 10.244.0.1/16 (host bits) with exit 2"
+	else
+		no "binary rejects a CIDR with host bits" "${line:-no check-config line}"
+	fi
+else
+	no "CIDR with host bits" "the schema refused it or rendering failed: $(head -3 "$OUT/err")"
+fi
+
+finish

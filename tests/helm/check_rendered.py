@@ -165,7 +165,7 @@ else:
 check("cluster name in the ConfigMap", data.get("NETTRAIL_CLUSTER_NAME") == V["clusterName"],
       f"{data.get('NETTRAIL_CLUSTER_NAME')!r}")
 check("no secret in the ConfigMap or args",
-      not re.search(r"(?i)(password|secret)=(?!\$\()", " ".join(list(data.values()) + c.get("args", []))))
+      not re.search(r"(?i)(password|secret)=(?!\$\(|\$\{)", " ".join(list(data.values()) + c.get("args", []))))
 
 # ---- RBAC, ServiceAccount ---------------------------------------------------
 roles = of_kind("ClusterRole")
@@ -210,12 +210,22 @@ def expand(s):
     return re.sub(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", rep, s)
 
 
+def env_refs(s):
+    """${VAR}: read by nettrail itself from its environment (secrets)."""
+    return re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", s)
+
+
 args = [expand(a) for a in c.get("args", [])]
-check("every $(VAR) in args is a declared env variable", not unresolved and
-      all(v in env for v in dummies if any(f"$({v})" in a for a in c.get("args", []))), f"{unresolved}")
+refs = [v for a in c.get("args", []) for v in env_refs(a)]
+check("every $(VAR) and ${VAR} in args is a declared env variable", not unresolved and
+      all(v in env for v in refs), f"{unresolved} {refs}")
+check("no secret value on the command line (only ${VAR} references)",
+      not any("dummy-" in a for a in args))
 check("args only, the image's entrypoint runs", "command" not in c)
 run_env = {kk: expand(vv) for kk, vv in data.items()}
 run_env["NETTRAIL_NODE_NAME"] = "node-1"
+for v in refs:
+    run_env[v] = dummies[v]
 
 root = tempfile.mkdtemp(prefix="nt-helm-root.")
 bindir = os.path.dirname(os.path.abspath(nettrail))

@@ -96,8 +96,8 @@ NETTRAIL_* variable. One list element per line, "--flag=value" form.
 {{- end }}
 {{- with $k.sasl.mechanism }}
 - --kafka-prop=sasl.mechanism={{ . }}
-- --kafka-prop=sasl.username=$(KAFKA_SASL_USERNAME)
-- --kafka-prop=sasl.password=$(KAFKA_SASL_PASSWORD)
+- --kafka-prop=sasl.username=${KAFKA_SASL_USERNAME}
+- --kafka-prop=sasl.password=${KAFKA_SASL_PASSWORD}
 {{- end }}
 {{- range $key, $val := $k.extraProperties }}
 - {{ printf "--kafka-prop=%s=%s" $key (include "nettrail.num" $val) | quote }}

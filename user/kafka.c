@@ -265,6 +265,21 @@ static int conf_line(rd_kafka_conf_t *c, const char *line, char *err,
 	for (end = v + strlen(v) - 1; end >= v &&
 	     isspace((unsigned char)*end); end--)
 		*end = 0;
+	/* "${NAME}": the value of an environment variable, so a secret
+	 * (a SASL password from a Kubernetes Secret) never appears on the
+	 * command line or in a file */
+	if (v[0] == '$' && v[1] == '{' && v[strlen(v) - 1] == '}') {
+		const char *ev;
+
+		v[strlen(v) - 1] = 0;
+		ev = getenv(v + 2);
+		if (!ev) {
+			snprintf(err, errlen, "kafka property %s: environment "
+				 "variable %s is not set", k, v + 2);
+			return -1;
+		}
+		v = (char *)ev;
+	}
 	return conf_set(c, k, v, err, errlen);
 }
 

@@ -26,7 +26,11 @@
 #include "collector.h"
 #include "config.h"
 #include "dns.h"
+#include "cgroupmap.h"
+#include "enrich.h"
+#include "k8s.h"
 #include "kafka.h"
+#include "sockattr.h"
 #include "loader.h"
 #include "metrics.h"
 #include "nettrail.h"
@@ -51,6 +55,7 @@ struct app {
 	struct nt_recorder rec;
 	struct nt_sink sink;
 	struct ring_buffer *rb;
+	struct nt_enrich enrich;
 	uint64_t start_mono;
 	uint64_t rb_errors;
 	char node[256];
@@ -129,6 +134,8 @@ static const char *const counter_names[] = {
 		"kafka_producer_resets", "spool_dropped_full",
 		"spool_dropped_corrupt", "spool_dropped_io",
 		"spool_corrupt_blocks",
+		"k8s_api_errors", "k8s_relists", "k8s_unsynced_records",
+		"k8s_unresolved", "process_attribution_lost",
 };
 #define N_COUNTERS (sizeof(counter_names) / sizeof(counter_names[0]))
 
@@ -172,7 +179,26 @@ static void gather(struct app *a, uint64_t *v)
 		for (int i = 13; i <= 23; i++)
 			v[NT_STAT_MAX + i] = 0;
 	}
-	_Static_assert(N_COUNTERS == NT_STAT_MAX + 24, "every counter set");
+	v[NT_STAT_MAX + 24] = v[NT_STAT_MAX + 25] = 0;
+	if (a->enrich.k8s) {
+		struct nt_k8s_stats ks;
+
+		nt_k8s_stats(a->enrich.k8s, &ks);
+		v[NT_STAT_MAX + 24] = ks.errors + ks.auth_errors;
+		v[NT_STAT_MAX + 25] = ks.relists_410;
+	}
+	v[NT_STAT_MAX + 26] = a->enrich.st.k8s_unsynced_records;
+	v[NT_STAT_MAX + 27] = a->enrich.st.k8s_unresolved;
+	v[NT_STAT_MAX + 28] = 0;
+	if (a->enrich.sa) {
+		/* lost in the kernel; evictions of entries whose flow was never
+		 * reported (loopback when lo is not attached) are not losses */
+		struct nt_sockattr_stats ss;
+
+		nt_sockattr_stats(a->enrich.sa, &ss);
+		v[NT_STAT_MAX + 28] = ss.ringbuf_full + ss.no_storage;
+	}
+	_Static_assert(N_COUNTERS == NT_STAT_MAX + 29, "every counter set");
 }
 
 static void heartbeat(struct app *a, uint64_t now_unix, uint64_t uptime_s)
@@ -202,9 +228,10 @@ static void publish_metrics(struct app *a, int ready)
 		"interfaces_attached", "dns_pending", "dns_cache_entries",
 		"payload_flows_tracked", "kafka_outstanding",
 		"kafka_broker_up", "kafka_spool_records", "kafka_spool_bytes",
-		"kafka_spool_records_at_start",
+		"kafka_spool_records_at_start", "k8s_synced", "k8s_pods",
+		"process_attribution_tracked",
 	};
-	uint64_t v[N_COUNTERS], g[12];
+	uint64_t v[N_COUNTERS], g[15] = { 0 };
 	struct nt_kafka_stats ks = { 0 };
 	size_t nif = 0;
 
@@ -227,8 +254,75 @@ static void publish_metrics(struct app *a, int ready)
 	g[9] = ks.spool_records;
 	g[10] = ks.spool_bytes;
 	g[11] = ks.spool_at_start;
+	if (a->enrich.k8s) {
+		struct nt_k8s_stats kst;
+
+		nt_k8s_stats(a->enrich.k8s, &kst);
+		g[12] = (uint64_t)kst.synced;
+		g[13] = kst.pods;
+	}
+	if (a->enrich.sa) {
+		uint64_t lost;
+
+		nt_sockattr_counters(a->enrich.sa, &lost, &g[14]);
+	}
 	nt_metrics_publish(a->metrics, counter_names, v, N_COUNTERS,
-			   gauge_names, g, 12, ready);
+			   gauge_names, g, 15, ready);
+}
+
+/* Kubernetes metadata by --k8s: an explicit API, a kubeconfig, or the
+ * in-cluster service account. Bad settings are usage errors; an API that
+ * is down is not (records flow unenriched, counted, until it is back). */
+static void start_k8s(struct app *a)
+{
+	static char buf[8192];
+	struct nt_k8s_opts o = { 0 };
+	char err[512];
+
+	if (a->cfg.k8s == NT_K8S_OFF)
+		return;
+	if (a->cfg.kubeconfig) {
+		if (nt_k8s_load_kubeconfig(a->cfg.kubeconfig, &o, buf,
+					   sizeof(buf), err, sizeof(err)))
+			die_usage(err);
+	} else if (a->cfg.k8s_api) {
+		o.api_url = a->cfg.k8s_api;
+		o.token_file = a->cfg.k8s_token_file;
+		o.ca_file = a->cfg.k8s_ca;
+	} else if (getenv("KUBERNETES_SERVICE_HOST")) {
+		if (nt_k8s_resolve_incluster(&o, buf, sizeof(buf), err,
+					     sizeof(err)))
+			die_usage(err);
+	} else if (a->cfg.k8s == NT_K8S_ON) {
+		die_usage("--k8s on: no API server (give --k8s-api with "
+			  "--k8s-ca and --k8s-token-file, or --kubeconfig, or "
+			  "run in a pod)");
+	} else {
+		return; /* auto, and not in a cluster */
+	}
+	o.node_name = a->node;
+	o.timeout_s = a->cfg.k8s_timeout;
+	a->enrich.k8s = nt_k8s_start(&o, err, sizeof(err));
+	if (!a->enrich.k8s)
+		die_usage(err);
+}
+
+/* cgroup hooks for the local process and container; without them (an
+ * old kernel, no cgroup v2) nettrail runs on, says so, and counts it. */
+static void start_process_attribution(struct app *a)
+{
+	char err[512];
+
+	if (a->cfg.pcap || !a->cfg.process_attribution)
+		return;
+	a->enrich.sa = nt_sockattr_open(a->cfg.cgroup_root, err, sizeof(err));
+	if (!a->enrich.sa) {
+		fail("warning: no process attribution: %s", err);
+		a->dp.attach_errors++;
+		return;
+	}
+	a->enrich.cg = nt_cgroupmap_new(nt_sockattr_cgroup_root(
+		a->enrich.sa));
 }
 
 static int setup(struct app *a, int argc, char **argv)
@@ -300,6 +394,13 @@ static int setup(struct app *a, int argc, char **argv)
 		return 1;
 	}
 	nt_recorder_init(&a->rec, &a->sink, a->node, a->cfg.cluster_name);
+	nt_enrich_init(&a->enrich, &a->cfg);
+	start_k8s(a);
+	start_process_attribution(a);
+	a->rec.enrich = &a->enrich;
+	a->rec.cloud_provider = a->cfg.cloud_provider;
+	a->rec.cloud_region = a->cfg.cloud_region;
+	a->rec.cloud_account = a->cfg.cloud_account;
 	a->rec.ifname = nt_dp_ifname;
 	a->rec.ifname_ctx = &a->dp;
 	struct nt_collector_opts co = {
@@ -401,6 +502,7 @@ static int run_pcap(struct app *a)
 	a->rec.hook_name = "pcap";
 	publish_metrics(a, 1);
 	a->rec.clock_offset_ns = 0; /* capture time is Unix time */
+	nt_enrich_begin(&a->enrich, clock_ns(CLOCK_MONOTONIC));
 	r = nt_replay(a->cfg.pcap, &a->dp, a->col, &a->rec, a->rb, a->dns,
 		      scan_interval(&a->cfg), &g_stop, &st, err, sizeof(err));
 	if (r < 0 && st.packets == 0) {
@@ -412,6 +514,7 @@ static int run_pcap(struct app *a)
 	heartbeat(a, st.last_ns ? st.last_ns : clock_ns(CLOCK_REALTIME),
 		  (st.last_ns - st.first_ns) / NS);
 	nt_recorder_flush(&a->rec);
+	nt_enrich_end(&a->enrich);
 	if (st.run_errors)
 		fail("warning: %llu packets could not be run through the "
 		     "datapath", (unsigned long long)st.run_errors);
@@ -485,9 +588,10 @@ static int run_live(struct app *a)
 				nt_dp_netlink_handle(&a->dp);
 			}
 		}
+		now = clock_ns(CLOCK_MONOTONIC);
+		nt_enrich_begin(&a->enrich, now);
 		if (ring_buffer__consume(a->rb) < 0)
 			a->rb_errors++;
-		now = clock_ns(CLOCK_MONOTONIC);
 		update_clock_offset(&a->rec, now);
 		nt_collector_closing(a->col, now);
 		nt_dns_expire(a->dns, now);
@@ -508,19 +612,22 @@ static int run_live(struct app *a)
 			next_hb += (uint64_t)a->cfg.heartbeat * NS;
 		}
 		nt_recorder_flush(&a->rec);
+		nt_enrich_end(&a->enrich);
 		if (a->sink.kafka)
 			nt_kafka_tick(a->sink.kafka);
 		if (deadline && now >= deadline)
 			break;
 	}
 	/* shutdown: every flow reported, then our filters removed */
-	ring_buffer__consume(a->rb);
 	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	nt_enrich_begin(&a->enrich, now);
+	ring_buffer__consume(a->rb);
 	nt_dns_flush(a->dns);
 	nt_collector_flush(a->col, now, NT_END_SHUTDOWN);
 	heartbeat(a, now + (uint64_t)a->rec.clock_offset_ns,
 		  (now - a->start_mono) / NS);
 	nt_recorder_flush(&a->rec);
+	nt_enrich_end(&a->enrich);
 	nt_dp_detach_all(&a->dp);
 	close(ep);
 	close(tfd);
@@ -545,6 +652,10 @@ int main(int argc, char **argv)
 		nt_dp_close(&a.dp);
 	nt_metrics_stop(a.metrics);
 	nt_recorder_free(&a.rec);
+	nt_k8s_stop(a.enrich.k8s);
+	nt_sockattr_close(a.enrich.sa);
+	if (a.enrich.cg)
+		nt_cgroupmap_free(a.enrich.cg);
 	if (a.sink.kafka) {
 		/* every record acknowledged or spooled, or counted and said */
 		int left = nt_kafka_flush(a.sink.kafka,

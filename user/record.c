@@ -4,6 +4,7 @@
 #define _GNU_SOURCE /* strdup, memmem, getrandom... whatever the flags */
 #endif
 #include "record.h"
+#include "k8s.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -145,6 +146,19 @@ static void observer(struct nt_recorder *r)
 	jw_str(w, "product", "nettrail");
 	jw_str(w, "version", NT_VERSION);
 	jw_obj_close(w);
+	if (r->cloud_provider || r->cloud_region || r->cloud_account) {
+		jw_obj_open(w, "cloud");
+		if (r->cloud_provider)
+			jw_str(w, "provider", r->cloud_provider);
+		if (r->cloud_region)
+			jw_str(w, "region", r->cloud_region);
+		if (r->cloud_account) {
+			jw_obj_open(w, "account");
+			jw_str(w, "id", r->cloud_account);
+			jw_obj_close(w);
+		}
+		jw_obj_close(w);
+	}
 	if (r->cluster) {
 		jw_obj_open(w, "orchestrator");
 		jw_obj_open(w, "cluster");
@@ -169,7 +183,8 @@ static void nettrail_head(struct nt_recorder *r)
 }
 
 static void endpoint(struct nt_recorder *r, const char *name,
-		     const struct nt_flow_report *rep, int side)
+		     const struct nt_flow_report *rep, int side,
+		     const struct nt_k8s_endpoint *ep)
 {
 	struct jw *w = &r->w;
 	char ip[NT_ADDRSTRLEN];
@@ -190,7 +205,34 @@ static void endpoint(struct nt_recorder *r, const char *name,
 		jw_u64(w, "port", rep->key.port[side]);
 	jw_u64(w, "bytes", rep->bytes[side]);
 	jw_u64(w, "packets", rep->pkts[side]);
+	if (ep) /* rendered once per object change, copied here */
+		jw_raw(w, "kubernetes", ep->json, ep->json_len);
 	jw_obj_close(w);
+}
+
+/* ECS container.*, process.*, user.* for the local end of a flow. */
+static void local_end(struct jw *w, const struct nt_local_end *l,
+		      const char *side_name)
+{
+	if (l->container_id) {
+		jw_obj_open(w, "container");
+		jw_str(w, "id", l->container_id);
+		jw_obj_close(w);
+	}
+	if (l->has_proc) {
+		jw_obj_open(w, "process");
+		jw_u64(w, "pid", l->pid);
+		jw_str(w, "name", l->comm);
+		jw_obj_close(w);
+		jw_obj_open(w, "user");
+		{
+			char uid[24];
+
+			jw_strn(w, "id", uid, jw_fmt_u64(uid, l->uid));
+		}
+		jw_obj_close(w);
+	}
+	(void)side_name;
 }
 
 static void tcp_flag_list(struct jw *w, const char *key, uint8_t f)
@@ -207,7 +249,8 @@ static void tcp_flag_list(struct jw *w, const char *key, uint8_t f)
 }
 
 static void network(struct nt_recorder *r, const struct nt_flow_report *rep,
-		    int s, int d)
+		    int s, int d, const struct nt_k8s_endpoint *ks,
+		    const struct nt_k8s_endpoint *kd)
 {
 	struct jw *w = &r->w;
 	const struct nt_flow_key *k = &rep->key;
@@ -235,7 +278,9 @@ static void network(struct nt_recorder *r, const struct nt_flow_report *rep,
 		snprintf(r->cur_key, sizeof(r->cur_key), "%s", cid);
 	}
 	jw_str(w, "direction",
-	       nt_direction(k->ip_version, k->addr[s], k->addr[d]));
+	       r->enrich ? nt_enrich_direction(r->enrich, k->ip_version,
+					       k->addr[s], k->addr[d], ks, kd)
+			 : nt_direction(k->ip_version, k->addr[s], k->addr[d]));
 	if (rep->meta && nt_app_name(rep->meta->app))
 		jw_str(w, "protocol", nt_app_name(rep->meta->app));
 	jw_obj_close(w);
@@ -313,16 +358,30 @@ void nt_record_flow(void *ctx, const struct nt_flow_report *rep)
 	uint64_t fid;
 	uint8_t idbuf[sizeof(rep->key) + 8];
 	char fidhex[17];
+	const struct nt_k8s_endpoint *kep[2] = { NULL, NULL };
+	struct nt_local_end local = { .side = -1 };
 
+	if (r->enrich) {
+		kep[0] = nt_enrich_k8s(r->enrich, rep->key.addr[0]);
+		kep[1] = nt_enrich_k8s(r->enrich, rep->key.addr[1]);
+		nt_enrich_local(r->enrich, &rep->key, s, &local);
+		/* a host-network pod's address is its node's: the socket's
+		 * cgroup names the pod */
+		if (local.pod && (!kep[local.side] ||
+				  kep[local.side]->kind != NT_K8S_POD))
+			kep[local.side] = local.pod;
+	}
 	common_head(r, end, NT_REC_FLOW);
 	jw_time(w, "start", start);
 	jw_time(w, "end", end);
 	jw_u64(w, "duration", end - start);
 	jw_obj_close(w);
 	observer(r);
-	endpoint(r, "source", rep, s);
-	endpoint(r, "destination", rep, d);
-	network(r, rep, s, d);
+	endpoint(r, "source", rep, s, kep[s]);
+	endpoint(r, "destination", rep, d, kep[d]);
+	network(r, rep, s, d, kep[s], kep[d]);
+	if (local.side >= 0)
+		local_end(w, &local, local.side == s ? "source" : "destination");
 	if (rep->meta && rep->meta->tls)
 		tls_ecs(w, rep->meta->tls);
 
@@ -375,9 +434,14 @@ void nt_record_flow(void *ctx, const struct nt_flow_report *rep)
 		jw_str(w, NULL, r->ifname(r->ifname_ctx, rep->ifindex[i]));
 	jw_arr_close(w);
 	jw_obj_close(w);
+	if (local.side >= 0)
+		jw_str(w, "local_end", local.side == s ? "source"
+						       : "destination");
 	jw_obj_close(w); /* nettrail */
 	jw_obj_close(w);
 	done(r);
+	if (r->enrich && rep->reason != NT_END_ACTIVE)
+		nt_enrich_forget(r->enrich, &rep->key);
 }
 
 void nt_record_heartbeat(struct nt_recorder *r, const struct nt_heartbeat *hb)
@@ -461,7 +525,8 @@ static void resolved_ips(struct jw *w, const struct dns_msg *a)
 }
 
 static void dns_endpoint(struct jw *w, const char *name,
-			 const struct nt_flow_key *k, int side)
+			 const struct nt_flow_key *k, int side,
+			 const struct nt_k8s_endpoint *ep)
 {
 	char ip[NT_ADDRSTRLEN];
 	size_t n = nt_addr_fmt(ip, k->ip_version, k->addr[side]);
@@ -469,6 +534,8 @@ static void dns_endpoint(struct jw *w, const char *name,
 	jw_obj_open(w, name);
 	jw_strn(w, "ip", ip, n);
 	jw_u64(w, "port", k->port[side]);
+	if (ep)
+		jw_raw(w, "kubernetes", ep->json, ep->json_len);
 	jw_obj_close(w);
 }
 
@@ -484,7 +551,12 @@ void nt_record_dns(void *ctx, const struct nt_dns_txn *t)
 	char b1[16], b2[16], num[4], cid[COMMUNITY_ID_LEN];
 	const char *flags[7];
 	size_t nf;
+	const struct nt_k8s_endpoint *kc = NULL, *ks = NULL;
 
+	if (r->enrich) {
+		kc = nt_enrich_k8s(r->enrich, k->addr[c]);
+		ks = nt_enrich_k8s(r->enrich, k->addr[s]);
+	}
 	common_head(r, t->has_answer ? end : start, NT_REC_DNS);
 	if (t->has_query)
 		jw_time(w, "start", start);
@@ -494,8 +566,8 @@ void nt_record_dns(void *ctx, const struct nt_dns_txn *t)
 		jw_u64(w, "duration", end - start);
 	jw_obj_close(w);
 	observer(r);
-	dns_endpoint(w, "source", k, c);
-	dns_endpoint(w, "destination", k, s);
+	dns_endpoint(w, "source", k, c, kc);
+	dns_endpoint(w, "destination", k, s, ks);
 
 	jw_obj_open(w, "network");
 	jw_str(w, "transport", k->proto == 6 ? "tcp" : "udp");
@@ -507,7 +579,9 @@ void nt_record_dns(void *ctx, const struct nt_dns_txn *t)
 		snprintf(r->cur_key, sizeof(r->cur_key), "%s", cid);
 	}
 	jw_str(w, "direction",
-	       nt_direction(k->ip_version, k->addr[c], k->addr[s]));
+	       r->enrich ? nt_enrich_direction(r->enrich, k->ip_version,
+					       k->addr[c], k->addr[s], kc, ks)
+			 : nt_direction(k->ip_version, k->addr[c], k->addr[s]));
 	jw_str(w, "protocol", "dns");
 	jw_obj_close(w);
 

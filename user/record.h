@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include "collector.h"
 #include "dns.h"
+#include "enrich.h"
 #include "json.h"
 #include "kafka.h"
 #include "sink.h"
@@ -38,6 +39,8 @@ struct nt_recorder {
 	void *ifname_ctx;
 	struct nt_dns *dns;          /* names for flow endpoints; may be NULL */
 	const char *hook_name;       /* "tc" or "pcap" */
+	struct nt_enrich *enrich;    /* identities; NULL: addresses only */
+	const char *cloud_provider, *cloud_region, *cloud_account;
 	/* the record being encoded: its type and Kafka message key */
 	enum nt_record_type cur_type;
 	char cur_key[64];

@@ -1,0 +1,959 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * k8s.c - list+watch client of the Kubernetes API (see k8s.h and
+ * docs/kubernetes.md). One thread drives six transfers with curl_multi:
+ * for each resource, paginated lists (limit=500, continue tokens), then a
+ * watch from the list's resourceVersion with bookmarks, parsed
+ * incrementally with json_tokener as the chunks arrive. Parsed events are
+ * queued per resource and applied to the identity store (k8s_ident.c) in
+ * one batch under the write lock after each curl_multi_perform() round.
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "k8s.h"
+#include "k8s_ident.h"
+
+#define LIST_LIMIT 500
+#define BACKOFF_MIN_MS 500
+#define BACKOFF_MAX_MS 30000
+#define JSON_DEPTH 128
+
+enum phase { PH_LIST, PH_WATCH };
+
+struct nt_k8s;
+
+struct res {
+	struct nt_k8s *k;
+	enum nt_k8s_res r;
+	const char *path;
+	enum phase phase;
+	int listing;        /* a list is under way (marked; pages applied) */
+	int listed_once;
+	char *cont;         /* continue token of the next page */
+	char rv[64];        /* where the watch starts */
+	CURL *easy;
+	int active;
+	struct curl_slist *hdrs;
+	long http;
+	int got_200;
+	int relist;         /* an ERROR 410 event arrived */
+	int parse_error;
+	char *buf;          /* list body, or a failed watch's Status */
+	size_t len, cap;
+	json_tokener *tok;
+	struct json_object **q;  /* parsed watch events not applied yet */
+	size_t nq, capq;
+	uint64_t next_ms;
+	unsigned backoff_ms;
+	uint64_t last_rx_ms;
+};
+
+struct nt_k8s {
+	char *api_url, *token_file, *ca_file, *node_name;
+	unsigned timeout_s, grace_s, watch_idle_s, watch_timeout_s;
+	char *token;
+	struct stat token_st;
+	pthread_rwlock_t lock;
+	pthread_mutex_t stats_mu;
+	struct nt_k8s_stats st;
+	struct nt_k8s_store *store;
+	CURLM *multi;
+	pthread_t thr;
+	atomic_int stop;
+	struct res res[NT_K8S_R_COUNT];
+	unsigned rnd;
+	int debug;   /* NT_K8S_DEBUG set: one stderr line per ended request */
+};
+
+static const char *const res_paths[NT_K8S_R_COUNT] = {
+	[NT_K8S_R_NAMESPACES] = "/api/v1/namespaces",
+	[NT_K8S_R_NODES] = "/api/v1/nodes",
+	[NT_K8S_R_REPLICASETS] = "/apis/apps/v1/replicasets",
+	[NT_K8S_R_JOBS] = "/apis/batch/v1/jobs",
+	[NT_K8S_R_SERVICES] = "/api/v1/services",
+	[NT_K8S_R_PODS] = "/api/v1/pods",
+};
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void seterr(char *err, size_t errlen, const char *fmt, const char *a)
+{
+	if (err && errlen)
+		snprintf(err, errlen, fmt, a ? a : "");
+}
+
+#define STAT_ADD(k, field, n)                          \
+	do {                                           \
+		pthread_mutex_lock(&(k)->stats_mu);    \
+		(k)->st.field += (n);                  \
+		pthread_mutex_unlock(&(k)->stats_mu);  \
+	} while (0)
+
+/* ---------------------------------------------------------------- token */
+
+static char *read_small_file(const char *path, size_t max)
+{
+	FILE *f = fopen(path, "rb");
+	char *b;
+	size_t n;
+
+	if (!f)
+		return NULL;
+	b = malloc(max + 1);
+	if (!b) {
+		fclose(f);
+		return NULL;
+	}
+	n = fread(b, 1, max, f);
+	fclose(f);
+	b[n] = '\0';
+	return b;
+}
+
+/* re-read the token if the file changed (or force); 0 when we have one */
+static int token_refresh(struct nt_k8s *k, int force)
+{
+	struct stat st;
+
+	if (stat(k->token_file, &st) != 0)
+		return k->token ? 0 : -1;
+	if (!force && k->token && st.st_mtim.tv_sec == k->token_st.st_mtim.tv_sec &&
+	    st.st_mtim.tv_nsec == k->token_st.st_mtim.tv_nsec && st.st_size == k->token_st.st_size &&
+	    st.st_ino == k->token_st.st_ino)
+		return 0;
+	char *t = read_small_file(k->token_file, 64 * 1024);
+
+	if (!t)
+		return k->token ? 0 : -1;
+	size_t a = strspn(t, " \t\r\n"), n = strlen(t + a);
+
+	memmove(t, t + a, n + 1);
+	while (n && strchr(" \t\r\n", t[n - 1]))
+		t[--n] = '\0';
+	free(k->token);
+	k->token = t;
+	k->token_st = st;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- backoff */
+
+static unsigned rnd(struct nt_k8s *k)
+{
+	k->rnd = k->rnd * 1103515245u + 12345u;
+	return k->rnd >> 8;
+}
+
+/* wait half to all of the current backoff, then double it (capped) */
+static void backoff(struct res *rs, uint64_t now)
+{
+	unsigned b = rs->backoff_ms ? rs->backoff_ms : BACKOFF_MIN_MS;
+	unsigned wait = b / 2 + rnd(rs->k) % (b / 2 + 1);
+
+	rs->next_ms = now + wait;
+	rs->backoff_ms = b * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : b * 2;
+}
+
+/* ---------------------------------------------------------------- transfers */
+
+static int buf_add(struct res *rs, const char *d, size_t n)
+{
+	if (rs->len + n + 1 > rs->cap) {
+		size_t c = rs->cap ? rs->cap : 65536;
+		char *b;
+
+		while (c < rs->len + n + 1)
+			c *= 2;
+		b = realloc(rs->buf, c);
+		if (!b)
+			return -1;
+		rs->buf = b;
+		rs->cap = c;
+	}
+	memcpy(rs->buf + rs->len, d, n);
+	rs->len += n;
+	rs->buf[rs->len] = '\0';
+	return 0;
+}
+
+static void q_push(struct res *rs, struct json_object *o)
+{
+	if (rs->nq == rs->capq) {
+		size_t c = rs->capq ? rs->capq * 2 : 64;
+		struct json_object **q = realloc(rs->q, c * sizeof(*q));
+
+		if (!q) {
+			json_object_put(o);
+			rs->parse_error = 1;
+			return;
+		}
+		rs->q = q;
+		rs->capq = c;
+	}
+	rs->q[rs->nq++] = o;
+}
+
+static size_t on_data(char *d, size_t sz, size_t nm, void *arg)
+{
+	struct res *rs = arg;
+	size_t n = sz * nm, off = 0;
+
+	rs->last_rx_ms = mono_ms();
+	if (!rs->http)
+		curl_easy_getinfo(rs->easy, CURLINFO_RESPONSE_CODE, &rs->http);
+	if (rs->phase == PH_LIST || rs->http != 200) {
+		if (rs->phase != PH_LIST && rs->len > 65536)
+			return n;   /* a Status body is small; keep the start */
+		return buf_add(rs, d, n) ? 0 : n;
+	}
+	while (off < n) {
+		struct json_object *o = json_tokener_parse_ex(rs->tok, d + off, (int)(n - off));
+		enum json_tokener_error e = json_tokener_get_error(rs->tok);
+
+		if (e == json_tokener_continue)
+			break;
+		if (e != json_tokener_success || !o) {
+			rs->parse_error = 1;
+			return 0;   /* abort the transfer */
+		}
+		off += json_tokener_get_parse_end(rs->tok);
+		json_tokener_reset(rs->tok);
+		q_push(rs, o);
+	}
+	return n;
+}
+
+static char *url_escape(const char *s)
+{
+	char *e = curl_easy_escape(NULL, s, 0);
+	char *r = e ? strdup(e) : NULL;
+
+	curl_free(e);
+	return r;
+}
+
+static void start(struct res *rs, uint64_t now)
+{
+	struct nt_k8s *k = rs->k;
+	char url[4096], hdr[256];
+	char *auth;
+
+	token_refresh(k, 0);
+	if (rs->phase == PH_LIST) {
+		char *c = rs->cont ? url_escape(rs->cont) : NULL;
+
+		snprintf(url, sizeof(url), "%s%s?limit=%d%s%s", k->api_url, rs->path, LIST_LIMIT,
+			 c ? "&continue=" : "", c ? c : "");
+		free(c);
+	} else {
+		snprintf(url, sizeof(url), "%s%s?watch=1&allowWatchBookmarks=true&resourceVersion=%s&timeoutSeconds=%u",
+			 k->api_url, rs->path, rs->rv, k->watch_timeout_s);
+	}
+	if (!rs->easy)
+		rs->easy = curl_easy_init();
+	else
+		curl_easy_reset(rs->easy);
+	CURL *e = rs->easy;
+
+	curl_slist_free_all(rs->hdrs);
+	rs->hdrs = NULL;
+	if (asprintf(&auth, "Authorization: Bearer %s", k->token ? k->token : "") >= 0) {
+		rs->hdrs = curl_slist_append(rs->hdrs, auth);
+		free(auth);
+	}
+	rs->hdrs = curl_slist_append(rs->hdrs, "Accept: application/json");
+	snprintf(hdr, sizeof(hdr), "User-Agent: nettrail/%s", "k8s");
+	rs->hdrs = curl_slist_append(rs->hdrs, hdr);
+
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, rs->hdrs);
+	curl_easy_setopt(e, CURLOPT_CAINFO, k->ca_file);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)k->timeout_s);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, 30L);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL, 10L);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, rs);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, rs);
+	if (rs->phase == PH_LIST) {
+		curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");   /* gzip for big lists */
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)k->timeout_s);
+	} else {
+		/* the idle guard (watch_idle_s) is checked by the loop */
+		curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)(k->watch_timeout_s + k->watch_idle_s + 30));
+	}
+	rs->http = 0;
+	rs->got_200 = 0;
+	rs->relist = 0;
+	rs->parse_error = 0;
+	rs->len = 0;
+	if (rs->tok)
+		json_tokener_reset(rs->tok);
+	rs->last_rx_ms = now;
+	rs->active = 1;
+	curl_multi_add_handle(k->multi, e);
+}
+
+static void stop_transfer(struct res *rs)
+{
+	if (rs->active) {
+		curl_multi_remove_handle(rs->k->multi, rs->easy);
+		rs->active = 0;
+	}
+}
+
+static void drop_queue(struct res *rs)
+{
+	for (size_t i = 0; i < rs->nq; i++)
+		json_object_put(rs->q[i]);
+	rs->nq = 0;
+}
+
+static enum nt_k8s_ev ev_type(const char *t)
+{
+	if (!t)
+		return 0;
+	if (!strcmp(t, "ADDED"))
+		return NT_K8S_EV_ADDED;
+	if (!strcmp(t, "MODIFIED"))
+		return NT_K8S_EV_MODIFIED;
+	if (!strcmp(t, "DELETED"))
+		return NT_K8S_EV_DELETED;
+	return 0;
+}
+
+static const char *obj_rv(struct json_object *o)
+{
+	struct json_object *md, *rv;
+
+	if (!json_object_object_get_ex(o, "metadata", &md) || !json_object_object_get_ex(md, "resourceVersion", &rv) ||
+	    !json_object_is_type(rv, json_type_string))
+		return NULL;
+	return json_object_get_string(rv);
+}
+
+static void set_rv(struct res *rs, const char *rv)
+{
+	if (rv && *rv && strlen(rv) < sizeof(rs->rv))
+		strcpy(rs->rv, rv);
+}
+
+static void update_counts(struct nt_k8s *k)
+{
+	struct nt_k8s_store_counts c;
+	int synced = 1;
+
+	nt_k8s_store_counts(k->store, &c);
+	for (int i = 0; i < NT_K8S_R_COUNT; i++)
+		synced &= k->res[i].listed_once;
+	pthread_mutex_lock(&k->stats_mu);
+	k->st.pods = c.pods;
+	k->st.services = c.services;
+	k->st.nodes = c.nodes;
+	k->st.ip_entries = c.ip_entries;
+	k->st.synced = synced;
+	pthread_mutex_unlock(&k->stats_mu);
+}
+
+/* every queued watch event of every resource, in one write-locked batch */
+static void apply_queued(struct nt_k8s *k)
+{
+	uint64_t now_s = mono_ms() / 1000, events = 0;
+	int any = 0;
+
+	for (int i = 0; i < NT_K8S_R_COUNT; i++)
+		any |= k->res[i].nq > 0;
+	if (!any)
+		return;
+	pthread_rwlock_wrlock(&k->lock);
+	for (int i = 0; i < NT_K8S_R_COUNT; i++) {
+		struct res *rs = &k->res[i];
+
+		for (size_t j = 0; j < rs->nq; j++) {
+			struct json_object *ev = rs->q[j], *t, *o = NULL;
+
+			json_object_object_get_ex(ev, "object", &o);
+			const char *type = json_object_object_get_ex(ev, "type", &t) ? json_object_get_string(t) : NULL;
+			enum nt_k8s_ev et = ev_type(type);
+
+			if (rs->relist || !o) {
+				continue;
+			} else if (et) {
+				nt_k8s_store_apply(k->store, rs->r, et, o, now_s);
+				set_rv(rs, obj_rv(o));
+				events++;
+			} else if (type && !strcmp(type, "BOOKMARK")) {
+				set_rv(rs, obj_rv(o));
+			} else if (type && !strcmp(type, "ERROR")) {
+				struct json_object *code;
+
+				if (json_object_object_get_ex(o, "code", &code) && json_object_get_int(code) == 410)
+					rs->relist = 1;
+				else
+					rs->parse_error = 1;
+			}
+		}
+		drop_queue(rs);
+	}
+	nt_k8s_store_flush(k->store, now_s);
+	update_counts(k);
+	pthread_rwlock_unlock(&k->lock);
+	if (events)
+		STAT_ADD(k, watch_events, events);
+}
+
+static void to_list(struct res *rs)
+{
+	rs->phase = PH_LIST;
+	rs->listing = 0;
+	free(rs->cont);
+	rs->cont = NULL;
+}
+
+/* a list page arrived whole: apply it */
+static int list_page(struct res *rs, uint64_t now)
+{
+	struct nt_k8s *k = rs->k;
+	json_tokener *tok = json_tokener_new_ex(JSON_DEPTH);
+	struct json_object *doc = tok ? json_tokener_parse_ex(tok, rs->buf ? rs->buf : "", (int)rs->len) : NULL;
+	struct json_object *items = NULL, *md = NULL, *c = NULL;
+
+	if (tok)
+		json_tokener_free(tok);
+	if (!doc || !json_object_object_get_ex(doc, "items", &items) ||
+	    !json_object_object_get_ex(doc, "metadata", &md)) {
+		json_object_put(doc);
+		return -1;
+	}
+	const char *rv = obj_rv(doc);
+	const char *cont = json_object_object_get_ex(md, "continue", &c) ? json_object_get_string(c) : NULL;
+	uint64_t now_s = now / 1000;
+
+	pthread_rwlock_wrlock(&k->lock);
+	if (!rs->listing) {
+		nt_k8s_store_mark(k->store, rs->r);
+		rs->listing = 1;
+	}
+	if (json_object_is_type(items, json_type_array)) {
+		size_t n = json_object_array_length(items);
+
+		for (size_t i = 0; i < n; i++)
+			nt_k8s_store_apply(k->store, rs->r, NT_K8S_EV_ADDED, json_object_array_get_idx(items, i), now_s);
+	}
+	free(rs->cont);
+	rs->cont = cont && *cont ? strdup(cont) : NULL;
+	if (!rs->cont) {
+		nt_k8s_store_sweep(k->store, rs->r, now_s);
+		rs->listing = 0;
+		rs->listed_once = 1;
+		set_rv(rs, rv);
+		rs->phase = PH_WATCH;
+	}
+	nt_k8s_store_flush(k->store, now_s);
+	update_counts(k);
+	pthread_rwlock_unlock(&k->lock);
+	json_object_put(doc);
+	if (rs->phase == PH_WATCH)
+		STAT_ADD(k, lists, 1);
+	return 0;
+}
+
+static void finished(struct res *rs, CURLcode cc, uint64_t now)
+{
+	struct nt_k8s *k = rs->k;
+	long http = 0;
+
+	curl_easy_getinfo(rs->easy, CURLINFO_RESPONSE_CODE, &http);
+	stop_transfer(rs);
+	if (k->debug)
+		fprintf(stderr, "k8s: %s %s ended: curl %d (%s), HTTP %ld%s%s\n", nt_k8s_res_name(rs->r),
+			rs->phase == PH_LIST ? "list" : "watch", (int)cc, curl_easy_strerror(cc), http,
+			rs->relist ? ", 410 event" : "", rs->parse_error ? ", bad JSON" : "");
+	if (http == 401) {
+		STAT_ADD(k, auth_errors, 1);
+		token_refresh(k, 1);
+		backoff(rs, now);
+		return;
+	}
+	if (rs->phase == PH_LIST) {
+		if (cc == CURLE_OK && http == 200 && list_page(rs, now) == 0) {
+			rs->backoff_ms = 0;
+			rs->next_ms = now;
+			return;
+		}
+		if (http == 410) {   /* the continue token expired: list again from the start */
+			STAT_ADD(k, relists_410, 1);
+			to_list(rs);
+			rs->next_ms = now;
+			return;
+		}
+		STAT_ADD(k, errors, 1);
+		backoff(rs, now);
+		return;
+	}
+	/* watch */
+	if (http == 410 || rs->relist) {
+		STAT_ADD(k, relists_410, 1);
+		to_list(rs);
+		rs->next_ms = now;
+		return;
+	}
+	if (http != 200) {
+		STAT_ADD(k, errors, 1);
+		backoff(rs, now);
+		return;
+	}
+	STAT_ADD(k, reconnects, 1);
+	if (cc == CURLE_OK && !rs->parse_error) {
+		rs->next_ms = now;   /* a clean end (timeoutSeconds): at once */
+		return;
+	}
+	if (rs->parse_error)
+		STAT_ADD(k, errors, 1);
+	backoff(rs, now);
+}
+
+static void *run(void *arg)
+{
+	struct nt_k8s *k = arg;
+	uint64_t last_flush = 0;
+
+	while (!atomic_load(&k->stop)) {
+		uint64_t now = mono_ms();
+		int running, msgs;
+		CURLMsg *m;
+
+		for (int i = 0; i < NT_K8S_R_COUNT; i++) {
+			struct res *rs = &k->res[i];
+
+			if (!rs->active && now >= rs->next_ms)
+				start(rs, now);
+		}
+		curl_multi_perform(k->multi, &running);
+		for (int i = 0; i < NT_K8S_R_COUNT; i++) {   /* the 200 of a watch: it is open */
+			struct res *rs = &k->res[i];
+
+			if (rs->active && rs->phase == PH_WATCH && !rs->got_200) {
+				long code = 0;
+
+				curl_easy_getinfo(rs->easy, CURLINFO_RESPONSE_CODE, &code);
+				if (code == 200) {
+					rs->got_200 = 1;
+					rs->backoff_ms = 0;
+					rs->last_rx_ms = now;
+					STAT_ADD(k, watches, 1);
+				}
+			}
+		}
+		apply_queued(k);
+		now = mono_ms();
+		while ((m = curl_multi_info_read(k->multi, &msgs))) {
+			struct res *rs = NULL;
+
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&rs);
+			if (rs) {
+				long code = 0;
+
+				curl_easy_getinfo(rs->easy, CURLINFO_RESPONSE_CODE, &code);
+				if (rs->phase == PH_WATCH && !rs->got_200 && code == 200) {
+					rs->got_200 = 1;
+					rs->backoff_ms = 0;
+					STAT_ADD(k, watches, 1);
+				}
+				finished(rs, m->data.result, now);
+			}
+		}
+		/* a watch with nothing (no event, no bookmark) for watch_idle_s */
+		for (int i = 0; i < NT_K8S_R_COUNT; i++) {
+			struct res *rs = &k->res[i];
+
+			if (rs->active && rs->phase == PH_WATCH && now - rs->last_rx_ms > k->watch_idle_s * 1000ull) {
+				stop_transfer(rs);
+				drop_queue(rs);
+				STAT_ADD(k, errors, 1);
+				STAT_ADD(k, reconnects, 1);
+				backoff(rs, now);
+			}
+		}
+		if (now - last_flush >= 1000) {   /* collect expired graces */
+			pthread_rwlock_wrlock(&k->lock);
+			nt_k8s_store_flush(k->store, now / 1000);
+			update_counts(k);
+			pthread_rwlock_unlock(&k->lock);
+			last_flush = now;
+		}
+		long wait = 1000;
+
+		for (int i = 0; i < NT_K8S_R_COUNT; i++) {
+			struct res *rs = &k->res[i];
+
+			if (!rs->active) {
+				long d = rs->next_ms > now ? (long)(rs->next_ms - now) : 0;
+
+				if (d < wait)
+					wait = d;
+			}
+		}
+		if (wait > 0)
+			curl_multi_poll(k->multi, NULL, 0, (int)wait, NULL);
+	}
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- public */
+
+static int readable(const char *p)
+{
+	return p && access(p, R_OK) == 0;
+}
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+static void curl_init_once(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static void k_free(struct nt_k8s *k)
+{
+	for (int i = 0; i < NT_K8S_R_COUNT; i++) {
+		struct res *rs = &k->res[i];
+
+		stop_transfer(rs);
+		if (rs->easy)
+			curl_easy_cleanup(rs->easy);
+		curl_slist_free_all(rs->hdrs);
+		drop_queue(rs);
+		free(rs->q);
+		free(rs->buf);
+		free(rs->cont);
+		if (rs->tok)
+			json_tokener_free(rs->tok);
+	}
+	if (k->multi)
+		curl_multi_cleanup(k->multi);
+	nt_k8s_store_free(k->store);
+	pthread_rwlock_destroy(&k->lock);
+	pthread_mutex_destroy(&k->stats_mu);
+	free(k->api_url);
+	free(k->token_file);
+	free(k->ca_file);
+	free(k->node_name);
+	free(k->token);
+	free(k);
+}
+
+struct nt_k8s *nt_k8s_start(const struct nt_k8s_opts *o, char *err, size_t errlen)
+{
+	struct nt_k8s *k;
+	pthread_rwlockattr_t ra;
+
+	if (!o || !o->api_url || strncmp(o->api_url, "https://", 8) || !o->api_url[8] ||
+	    strlen(o->api_url) > 1024) {
+		seterr(err, errlen, "kubernetes: API URL must be https://host[:port], got '%s'", o ? o->api_url : NULL);
+		return NULL;
+	}
+	if (!readable(o->ca_file)) {
+		seterr(err, errlen, "kubernetes: CA file '%s' is not readable", o->ca_file);
+		return NULL;
+	}
+	if (!readable(o->token_file)) {
+		seterr(err, errlen, "kubernetes: token file '%s' is not readable", o->token_file);
+		return NULL;
+	}
+	pthread_once(&curl_once, curl_init_once);
+	k = calloc(1, sizeof(*k));
+	if (!k) {
+		seterr(err, errlen, "kubernetes: %s", "out of memory");
+		return NULL;
+	}
+	k->api_url = strdup(o->api_url);
+	while (strlen(k->api_url) > 8 && k->api_url[strlen(k->api_url) - 1] == '/')
+		k->api_url[strlen(k->api_url) - 1] = '\0';
+	k->token_file = strdup(o->token_file);
+	k->ca_file = strdup(o->ca_file);
+	k->node_name = o->node_name ? strdup(o->node_name) : NULL;
+	k->timeout_s = o->timeout_s ? o->timeout_s : 10;
+	k->grace_s = o->delete_grace_s ? o->delete_grace_s : 60;
+	k->watch_idle_s = o->watch_idle_s ? o->watch_idle_s : 120;
+	k->watch_timeout_s = o->watch_timeout_s ? o->watch_timeout_s : 300;
+	k->rnd = (unsigned)getpid() ^ (unsigned)mono_ms();
+	k->debug = getenv("NT_K8S_DEBUG") != NULL;
+	pthread_rwlockattr_init(&ra);
+	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&k->lock, &ra);
+	pthread_rwlockattr_destroy(&ra);
+	pthread_mutex_init(&k->stats_mu, NULL);
+	k->store = nt_k8s_store_new(k->grace_s);
+	k->multi = curl_multi_init();
+	if (token_refresh(k, 1)) {
+		seterr(err, errlen, "kubernetes: cannot read token file '%s'", o->token_file);
+		k_free(k);
+		return NULL;
+	}
+	for (int i = 0; i < NT_K8S_R_COUNT; i++) {
+		struct res *rs = &k->res[i];
+
+		rs->k = k;
+		rs->r = (enum nt_k8s_res)i;
+		rs->path = res_paths[i];
+		rs->phase = PH_LIST;
+		rs->tok = json_tokener_new_ex(JSON_DEPTH);
+	}
+	if (!k->multi || pthread_create(&k->thr, NULL, run, k)) {
+		seterr(err, errlen, "kubernetes: %s", "cannot start the watcher thread");
+		k_free(k);
+		return NULL;
+	}
+	return k;
+}
+
+void nt_k8s_stop(struct nt_k8s *k)
+{
+	if (!k)
+		return;
+	atomic_store(&k->stop, 1);
+	curl_multi_wakeup(k->multi);
+	pthread_join(k->thr, NULL);
+	k_free(k);
+}
+
+void nt_k8s_read_lock(struct nt_k8s *k)
+{
+	pthread_rwlock_rdlock(&k->lock);
+}
+
+void nt_k8s_read_unlock(struct nt_k8s *k)
+{
+	pthread_rwlock_unlock(&k->lock);
+}
+
+const struct nt_k8s_endpoint *nt_k8s_lookup(struct nt_k8s *k, const uint8_t ip[16], uint64_t now_s)
+{
+	return nt_k8s_store_lookup(k->store, ip, now_s);
+}
+
+const struct nt_k8s_endpoint *nt_k8s_pod_by_uid(struct nt_k8s *k, const char *uid)
+{
+	return nt_k8s_store_pod_by_uid(k->store, uid);
+}
+
+void nt_k8s_stats(struct nt_k8s *k, struct nt_k8s_stats *out)
+{
+	pthread_mutex_lock(&k->stats_mu);
+	*out = k->st;
+	pthread_mutex_unlock(&k->stats_mu);
+}
+
+/* ---------------------------------------------------------------- configuration sources */
+
+/* append s to buf at *off; returns the copy or NULL when it does not fit */
+static const char *put(char *buf, size_t n, size_t *off, const char *s)
+{
+	size_t l = strlen(s) + 1;
+	char *d;
+
+	if (*off + l > n)
+		return NULL;
+	d = buf + *off;
+	memcpy(d, s, l);
+	*off += l;
+	return d;
+}
+
+#define SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
+
+int nt_k8s_resolve_incluster(struct nt_k8s_opts *o, char *buf, size_t n, char *err, size_t errlen)
+{
+	const char *host = getenv("KUBERNETES_SERVICE_HOST"), *port = getenv("KUBERNETES_SERVICE_PORT");
+	char url[512];
+	size_t off = 0;
+
+	if (!host || !*host) {
+		seterr(err, errlen, "kubernetes: not in a cluster (KUBERNETES_SERVICE_HOST is not set)%s", NULL);
+		return -1;
+	}
+	if (!port || !*port)
+		port = "443";
+	snprintf(url, sizeof(url), strchr(host, ':') ? "https://[%s]:%s" : "https://%s:%s", host, port);
+	if (!readable(SA_DIR "/token") || !readable(SA_DIR "/ca.crt")) {
+		seterr(err, errlen, "kubernetes: %s/{token,ca.crt} not readable", SA_DIR);
+		return -1;
+	}
+	o->api_url = put(buf, n, &off, url);
+	o->token_file = SA_DIR "/token";
+	o->ca_file = SA_DIR "/ca.crt";
+	if (getenv("NODE_NAME") && *getenv("NODE_NAME"))
+		o->node_name = put(buf, n, &off, getenv("NODE_NAME"));
+	if (!o->api_url) {
+		seterr(err, errlen, "kubernetes: %s", "buffer too small");
+		return -1;
+	}
+	return 0;
+}
+
+static struct json_object *named(struct json_object *arr, const char *name, const char *inner)
+{
+	size_t i, cnt;
+
+	if (!arr || !json_object_is_type(arr, json_type_array) || !name)
+		return NULL;
+	cnt = json_object_array_length(arr);
+	for (i = 0; i < cnt; i++) {
+		struct json_object *e = json_object_array_get_idx(arr, i), *nm, *v;
+
+		if (json_object_object_get_ex(e, "name", &nm) && !strcmp(json_object_get_string(nm), name) &&
+		    json_object_object_get_ex(e, inner, &v))
+			return v;
+	}
+	return NULL;
+}
+
+static const char *js(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	return o && json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_string) ?
+		       json_object_get_string(v) : NULL;
+}
+
+static int b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+' || c == '-')
+		return 62;
+	if (c == '/' || c == '_')
+		return 63;
+	return -1;
+}
+
+/* data (base64 or raw) to a fresh 0600 temp file; its path to buf */
+static const char *to_temp(const char *data, size_t dlen, int b64, char *buf, size_t n, size_t *off)
+{
+	char path[] = "/tmp/nettrail-k8s-XXXXXX";
+	int fd = mkstemp(path);
+	unsigned acc = 0;
+	int bits = 0;
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "wb");
+	if (!f) {
+		close(fd);
+		return NULL;
+	}
+	if (!b64) {
+		fwrite(data, 1, dlen, f);
+	} else {
+		for (size_t i = 0; i < dlen; i++) {
+			int v = b64val((unsigned char)data[i]);
+
+			if (v < 0)
+				continue;
+			acc = (acc << 6) | (unsigned)v;
+			bits += 6;
+			if (bits >= 8) {
+				bits -= 8;
+				fputc((int)((acc >> bits) & 0xff), f);
+			}
+		}
+	}
+	fclose(f);
+	return put(buf, n, off, path);
+}
+
+int nt_k8s_load_kubeconfig(const char *path, struct nt_k8s_opts *o, char *buf, size_t n,
+			   char *err, size_t errlen)
+{
+	char *text = read_small_file(path, 4 << 20);
+	struct json_object *doc, *ctx, *cl, *us;
+	const char *cur, *v;
+	size_t off = 0;
+	int rc = -1;
+
+	if (!text) {
+		seterr(err, errlen, "kubernetes: cannot read kubeconfig '%s'", path);
+		return -1;
+	}
+	doc = json_tokener_parse(text + strspn(text, " \t\r\n"));
+	free(text);
+	if (!doc) {
+		seterr(err, errlen, "kubernetes: kubeconfig '%s' is not JSON (YAML is not supported: "
+			"convert it with kubectl config view --raw -o json)", path);
+		return -1;
+	}
+	cur = js(doc, "current-context");
+	ctx = named(json_object_object_get_ex(doc, "contexts", &ctx) ? ctx : NULL, cur, "context");
+	if (!ctx) {
+		seterr(err, errlen, "kubernetes: kubeconfig has no current context '%s'", cur);
+		goto out;
+	}
+	cl = named(json_object_object_get_ex(doc, "clusters", &cl) ? cl : NULL, js(ctx, "cluster"), "cluster");
+	us = named(json_object_object_get_ex(doc, "users", &us) ? us : NULL, js(ctx, "user"), "user");
+	if (!cl || !js(cl, "server")) {
+		seterr(err, errlen, "kubernetes: kubeconfig cluster '%s' has no server", js(ctx, "cluster"));
+		goto out;
+	}
+	o->api_url = put(buf, n, &off, js(cl, "server"));
+	if (js(cl, "certificate-authority"))
+		o->ca_file = put(buf, n, &off, js(cl, "certificate-authority"));
+	else if ((v = js(cl, "certificate-authority-data")))
+		o->ca_file = to_temp(v, strlen(v), 1, buf, n, &off);
+	else {
+		seterr(err, errlen, "kubernetes: kubeconfig cluster '%s' has no certificate-authority "
+			"(the system store and insecure-skip-tls-verify are not used)", js(ctx, "cluster"));
+		goto out;
+	}
+	if (us && js(us, "tokenFile"))
+		o->token_file = put(buf, n, &off, js(us, "tokenFile"));
+	else if (us && (v = js(us, "token")))
+		o->token_file = to_temp(v, strlen(v), 0, buf, n, &off);
+	else {
+		struct json_object *x;
+		const char *why = us && json_object_object_get_ex(us, "exec", &x) ? "exec plugins" :
+				  us && json_object_object_get_ex(us, "auth-provider", &x) ? "auth-provider plugins" :
+				  us && (js(us, "client-certificate") || js(us, "client-certificate-data")) ?
+								   "client certificates" : "users without a token";
+
+		seterr(err, errlen, "kubernetes: kubeconfig: %s are not supported (use token or tokenFile)", why);
+		goto out;
+	}
+	if (!o->api_url || !o->ca_file || !o->token_file) {
+		seterr(err, errlen, "kubernetes: %s", "kubeconfig: buffer too small or temp file failed");
+		goto out;
+	}
+	rc = 0;
+out:
+	json_object_put(doc);
+	return rc;
+}

@@ -91,23 +91,11 @@ const char *nt_enrich_direction(struct nt_enrich *e, int ip_version,
 	return "external";
 }
 
-int nt_enrich_local(struct nt_enrich *e, const struct nt_flow_key *k,
-		    int src_side, struct nt_local_end *out)
+static void fill(struct nt_enrich *e, const struct nt_sock_attr *a, int side,
+		 struct nt_local_end *out)
 {
-	const struct nt_sock_attr *a = NULL;
 	const char *pod_uid = NULL;
-	int side = -1;
 
-	memset(out, 0, sizeof(*out));
-	out->side = -1;
-	if (!e->sa)
-		return -1;
-	for (int i = 0; i < 2 && !a; i++) {
-		side = i ? !src_side : src_side;
-		a = nt_sockattr_find_side(e->sa, k, side);
-	}
-	if (!a)
-		return -1;
 	out->side = side;
 	if (a->has_proc) {
 		out->has_proc = 1;
@@ -125,7 +113,26 @@ int nt_enrich_local(struct nt_enrich *e, const struct nt_flow_key *k,
 		out->container_id = NULL;
 	if (pod_uid && pod_uid[0] && e->k8s && e->locked)
 		out->pod = nt_k8s_pod_by_uid(e->k8s, pod_uid);
-	return 0;
+}
+
+int nt_enrich_local(struct nt_enrich *e, const struct nt_flow_key *k,
+		    int src_side, struct nt_local_end out[2])
+{
+	int n = 0;
+
+	memset(out, 0, 2 * sizeof(*out));
+	out[0].side = out[1].side = -1;
+	if (!e->sa)
+		return 0;
+	for (int i = 0; i < 2; i++) {
+		int side = i ? !src_side : src_side;
+		const struct nt_sock_attr *a = nt_sockattr_find_side(e->sa, k,
+								      side);
+
+		if (a)
+			fill(e, a, side, &out[n++]);
+	}
+	return n;
 }
 
 void nt_enrich_forget(struct nt_enrich *e, const struct nt_flow_key *k)

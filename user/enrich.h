@@ -68,10 +68,12 @@ const char *nt_enrich_direction(struct nt_enrich *e, int ip_version,
 				const struct nt_k8s_endpoint *ksrc,
 				const struct nt_k8s_endpoint *kdst);
 
-/* The local end of a flow: prefers the initiator (src_side) when both
- * ends are local sockets. 0 with *out filled, -1 when none is known. */
+/* The local ends of a flow: out[0] the preferred one (the initiator when
+ * both ends are local sockets, as between two pods of one node), out[1]
+ * the other. Returns how many are known (0, 1 or 2); side is -1 in the
+ * ones that are not. */
 int nt_enrich_local(struct nt_enrich *e, const struct nt_flow_key *k,
-		    int src_side, struct nt_local_end *out);
+		    int src_side, struct nt_local_end out[2]);
 
 /* After a flow's final report. */
 void nt_enrich_forget(struct nt_enrich *e, const struct nt_flow_key *k);

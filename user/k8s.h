@@ -51,8 +51,8 @@ struct nt_k8s_endpoint {
 	 * address is its node's and resolves to the Node (kind NT_K8S_NODE);
 	 * only nt_k8s_pod_by_uid() returns such a pod. */
 	int host_network;
-	const char *json;        /* the rendered object for `<end>.kubernetes`, not NUL-terminated
-	                          * for readers' purposes (it is, but use json_len) */
+	const char *json;        /* the rendered object for `<end>.kubernetes` (NUL-terminated;
+	                          * json_len bytes without the NUL) */
 	size_t json_len;
 	const char *namespace_, *pod_name, *pod_uid; /* may be NULL (services: pod_* NULL; nodes: all NULL) */
 };
@@ -74,8 +74,9 @@ struct nt_k8s *nt_k8s_start(const struct nt_k8s_opts *o, char *err, size_t errle
 int nt_k8s_resolve_incluster(struct nt_k8s_opts *o, char *buf, size_t n, char *err, size_t errlen);
 
 /*
- * nt_k8s_load_kubeconfig - the current context of a kubeconfig file
- * (JSON or the simple block YAML kubectl writes): cluster.server,
+ * nt_k8s_load_kubeconfig - the current context of a kubeconfig file in
+ * JSON (kubectl config view --raw -o json; YAML is refused with an error
+ * that says how to convert it): cluster.server,
  * certificate-authority (file) or certificate-authority-data (written to
  * a temporary file, mode 0600, path in the returned strings), user.token
  * (written to a temporary file likewise) or user.tokenFile. Not supported

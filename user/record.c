@@ -211,8 +211,7 @@ static void endpoint(struct nt_recorder *r, const char *name,
 }
 
 /* ECS container.*, process.*, user.* for the local end of a flow. */
-static void local_end(struct jw *w, const struct nt_local_end *l,
-		      const char *side_name)
+static void local_end(struct jw *w, const struct nt_local_end *l)
 {
 	if (l->container_id) {
 		jw_obj_open(w, "container");
@@ -232,7 +231,6 @@ static void local_end(struct jw *w, const struct nt_local_end *l,
 		}
 		jw_obj_close(w);
 	}
-	(void)side_name;
 }
 
 static void tcp_flag_list(struct jw *w, const char *key, uint8_t f)
@@ -359,17 +357,21 @@ void nt_record_flow(void *ctx, const struct nt_flow_report *rep)
 	uint8_t idbuf[sizeof(rep->key) + 8];
 	char fidhex[17];
 	const struct nt_k8s_endpoint *kep[2] = { NULL, NULL };
-	struct nt_local_end local = { .side = -1 };
+	struct nt_local_end local[2] = { { .side = -1 }, { .side = -1 } };
 
 	if (r->enrich) {
 		kep[0] = nt_enrich_k8s(r->enrich, rep->key.addr[0]);
 		kep[1] = nt_enrich_k8s(r->enrich, rep->key.addr[1]);
-		nt_enrich_local(r->enrich, &rep->key, s, &local);
+		nt_enrich_local(r->enrich, &rep->key, s, local);
 		/* a host-network pod's address is its node's: the socket's
 		 * cgroup names the pod */
-		if (local.pod && (!kep[local.side] ||
-				  kep[local.side]->kind != NT_K8S_POD))
-			kep[local.side] = local.pod;
+		for (int i = 0; i < 2; i++) {
+			const struct nt_local_end *l = &local[i];
+
+			if (l->side >= 0 && l->pod &&
+			    (!kep[l->side] || kep[l->side]->kind == NT_K8S_NODE))
+				kep[l->side] = l->pod;
+		}
 	}
 	common_head(r, end, NT_REC_FLOW);
 	jw_time(w, "start", start);
@@ -380,8 +382,8 @@ void nt_record_flow(void *ctx, const struct nt_flow_report *rep)
 	endpoint(r, "source", rep, s, kep[s]);
 	endpoint(r, "destination", rep, d, kep[d]);
 	network(r, rep, s, d, kep[s], kep[d]);
-	if (local.side >= 0)
-		local_end(w, &local, local.side == s ? "source" : "destination");
+	if (local[0].side >= 0)
+		local_end(w, &local[0]);
 	if (rep->meta && rep->meta->tls)
 		tls_ecs(w, rep->meta->tls);
 
@@ -434,9 +436,16 @@ void nt_record_flow(void *ctx, const struct nt_flow_report *rep)
 		jw_str(w, NULL, r->ifname(r->ifname_ctx, rep->ifindex[i]));
 	jw_arr_close(w);
 	jw_obj_close(w);
-	if (local.side >= 0)
-		jw_str(w, "local_end", local.side == s ? "source"
-						       : "destination");
+	if (local[0].side >= 0)
+		jw_str(w, "local_end", local[0].side == s ? "source"
+							  : "destination");
+	if (local[1].side >= 0) {
+		/* both ends are sockets of this node (two pods, or a host
+		 * process and a pod): the other end's container and process */
+		jw_obj_open(w, "peer_local");
+		local_end(w, &local[1]);
+		jw_obj_close(w);
+	}
 	jw_obj_close(w); /* nettrail */
 	jw_obj_close(w);
 	done(r);

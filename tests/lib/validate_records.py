@@ -114,11 +114,24 @@ def transport_errors(net):
     return errors
 
 
+# --inside CIDR,...: the cluster's ranges (nettrail's --cluster-cidr and
+# --service-cidr); then an end is inside when its address is in one of them
+# or it carries a Kubernetes identity, as nettrail decides it.
+INSIDE = None
+
+
+def inside(end):
+    if INSIDE is None:
+        return is_private(end["ip"])
+    a = ipaddress.ip_address(end["ip"])
+    return "kubernetes" in end or any(a.version == n.version and a in n for n in INSIDE)
+
+
 def direction_errors(rec):
     """network.direction from the two addresses."""
     want = {(True, True): "internal", (True, False): "outbound",
             (False, True): "inbound", (False, False): "external"}[
-                (is_private(rec["source"]["ip"]), is_private(rec["destination"]["ip"]))]
+                (inside(rec["source"]), inside(rec["destination"]))]
     have = rec["network"]["direction"]
     return [] if have == want else [("$.network.direction", f"{have} but the addresses make it {want}")]
 
@@ -341,6 +354,10 @@ def parse(raw):
 
 
 def main(argv):
+    global INSIDE
+    if len(argv) >= 2 and argv[0] == "--inside":
+        INSIDE = [ipaddress.ip_network(c) for c in argv[1].split(",")]
+        argv = argv[2:]
     if not argv or argv[0] in ("-h", "--help"):
         print(__doc__.strip(), file=sys.stderr)
         return 2

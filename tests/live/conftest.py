@@ -156,8 +156,9 @@ def flows(records):
     return [r for r in records if r["event"]["dataset"] == "nettrail.flow"]
 
 
-def validate(path):
-    r = sh(PY, str(VALIDATE), str(path), check=False)
+def validate(path, inside=None):
+    """inside: the cluster's CIDRs, when the sensor ran with them."""
+    r = sh(PY, str(VALIDATE), *(["--inside", inside] if inside else []), str(path), check=False)
     assert r.returncode == 0, f"schema validation failed:\n{r.stdout}\n{r.stderr}"
 
 

@@ -90,7 +90,7 @@ d() {
 stat_of() { local s; s=$(d stats); tr ' ' '\n' <<<"$s" | sed -n "s/^$1=//p"; }
 
 # ---- build the driver from source (no dependency on the make state)
-CF="-std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror=implicit-function-declaration -Werror=int-conversion"
+CF="-std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror=implicit-function-declaration -Werror=int-conversion ${K8S_CLIENT_EXTRA_CFLAGS:-}"
 cc $CF -I"$root/include" -I"$root/user" -o "$W/drv" "$root/tests/k8s/k8s_client_driver.c" "$root/user/k8s.c" \
 	"$root/user/k8s_ident.c" "$root/user/json.c" -lcurl -ljson-c -lpthread 2>"$W/cc.log" ||
 	die_all build "$(tail -5 "$W/cc.log")"

@@ -12,6 +12,7 @@ OBJS=$(ls build/user/*.o | grep -v '/main\.o$')  # everything but main()
 
 gcc $CFLAGS bench/bench_datapath.c -o $B/bench_datapath $LIBS
 gcc $CFLAGS bench/bench_collector.c $OBJS -o $B/bench_collector $LIBS
+gcc $CFLAGS bench/bench_enrich.c $OBJS -o $B/bench_enrich $LIBS
 gcc -O2 bench/gen_pcap.c -o $B/gen_pcap -lpcap
 gcc $CFLAGS bench/bench_parsers.c user/dns.c user/dns_msg.c user/tls_hello.c -o $B/bench_parsers -lcrypto
 
@@ -20,6 +21,8 @@ gcc $CFLAGS bench/bench_parsers.c user/dns.c user/dns_msg.c user/tls_hello.c -o 
 	$B/bench_datapath --repeat "${REPEAT:-2000000}"
 	$B/bench_collector --flows 10000 --rounds 10
 	$B/bench_parsers tests/fuzz/corpus
+	$B/bench_enrich --pods 10000 --records 1000000
+	$B/bench_enrich --pods 100000 --records 1000000 | grep enrich-on
 
 	# offline replay of a generated capture of a million packets
 	PKTS=${PKTS:-1000000}

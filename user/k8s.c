@@ -736,10 +736,25 @@ void nt_k8s_stop(struct nt_k8s *k)
 {
 	if (!k)
 		return;
-	atomic_store(&k->stop, 1);
-	curl_multi_wakeup(k->multi);
-	pthread_join(k->thr, NULL);
+	if (k->multi) { /* a client; nt_k8s_from_store() made none */
+		atomic_store(&k->stop, 1);
+		curl_multi_wakeup(k->multi);
+		pthread_join(k->thr, NULL);
+	}
 	k_free(k);
+}
+
+struct nt_k8s *nt_k8s_from_store(struct nt_k8s_store *store)
+{
+	struct nt_k8s *k = calloc(1, sizeof(*k));
+
+	if (!k)
+		return NULL;
+	pthread_rwlock_init(&k->lock, NULL);
+	pthread_mutex_init(&k->stats_mu, NULL);
+	k->store = store;
+	k->st.synced = 1;
+	return k;
 }
 
 void nt_k8s_read_lock(struct nt_k8s *k)

@@ -108,4 +108,10 @@ void nt_k8s_stats(struct nt_k8s *k, struct nt_k8s_stats *out);
 /* nt_k8s_stop - stop the thread (promptly: it is woken), free everything. NULL is fine. */
 void nt_k8s_stop(struct nt_k8s *k);
 
+/* A metadata source with no client: lookups answer from a store filled by
+ * the caller (benchmarks, tests, offline tools). It owns the store and is
+ * freed by nt_k8s_stop(). */
+struct nt_k8s_store;
+struct nt_k8s *nt_k8s_from_store(struct nt_k8s_store *store);
+
 #endif /* NETTRAIL_K8S_H */

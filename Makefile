@@ -20,13 +20,14 @@ CFLAGS    += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
              -Werror=implicit-function-declaration -Werror=int-conversion \
              -Iinclude -Iuser -I$(BUILD) -DNT_VERSION='"$(VERSION)"'
 LDLIBS    := -lbpf -lelf -lz -lpcap -lcrypto -lxxhash -lrdkafka -lmicrohttpd \
-             -lcurl -ljson-c -lpthread
+             -lcurl -ljson-c -lyaml -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
               -Ivmlinux -Iinclude -Wall -Werror
 
 BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
               libpcap-dev libssl-dev libxxhash-dev uthash-dev pkg-config \
               librdkafka-dev libmicrohttpd-dev libcurl4-openssl-dev libjson-c-dev \
+              libyaml-dev \
               make gcc iproute2
 TEST_PKGS  := libcriterion-dev tcpdump tshark ethtool python3 \
               python3-jsonschema iputils-ping netcat-openbsd socat \
@@ -45,7 +46,7 @@ LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 
 .SECONDARY: $(SKELS) $(BPF_OBJS)
-.PHONY: all run test deps test-deps unit datapath live bench clean fmt fuzz image
+.PHONY: all run test deps test-deps unit datapath live bench clean fmt fuzz image print-ldlibs
 
 all: $(BUILD)/nettrail
 
@@ -126,6 +127,10 @@ image: deps
 bench: test-deps
 	$(MAKE) all
 	bench/run.sh
+
+# for scripts that link the objects themselves (bench/run.sh, suites)
+print-ldlibs:
+	@echo $(LDLIBS)
 
 clean:
 	rm -rf $(BUILD)

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 B=build/bench
 mkdir -p "$B"
 CFLAGS="-std=c11 -D_GNU_SOURCE -O2 -Iinclude -Iuser -Ibuild"
-LIBS="-lbpf -lelf -lz -lpcap -lcrypto -lxxhash -lrdkafka -lmicrohttpd -lcurl -ljson-c -lpthread"
+LIBS=$(make -s --no-print-directory print-ldlibs)
 OBJS=$(ls build/user/*.o | grep -v '/main\.o$')  # everything but main()
 
 gcc $CFLAGS bench/bench_datapath.c -o $B/bench_datapath $LIBS

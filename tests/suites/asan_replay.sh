@@ -39,7 +39,7 @@ fi
 if ! gcc -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer \
 	-Iinclude -Iuser -Ibuild -DNT_VERSION='"asan"' user/*.c -o "$BIN" \
-	-lbpf -lelf -lz -lpcap -lcrypto -lxxhash -lrdkafka -lmicrohttpd -lcurl -ljson-c -lpthread >"$OUT/build.log" 2>&1; then
+	$(make -s --no-print-directory print-ldlibs) >"$OUT/build.log" 2>&1; then
 	no build "the ASan+UBSan build failed (tail of $OUT/build.log):"; tail -15 "$OUT/build.log"
 	finish
 fi

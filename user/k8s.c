@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <yaml.h>
 
 #include "k8s.h"
 #include "k8s_ident.h"
@@ -27,6 +29,9 @@
 #define LIST_LIMIT 500
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS 30000
+#define AUTH_RETRY_MS 1000       /* after a 401 with the token unchanged: 0.75 to 1.25 s */
+#define RETRY_AFTER_MAX_S 60     /* Retry-After (429, 503) is honoured up to this */
+#define FORBIDDEN_RETRY_S 60     /* default forbidden_retry_s */
 #define JSON_DEPTH 128
 
 enum phase { PH_LIST, PH_WATCH };
@@ -57,12 +62,17 @@ struct res {
 	uint64_t next_ms;
 	unsigned backoff_ms;
 	uint64_t last_rx_ms;
+	unsigned token_gen; /* k->token_gen when the request was sent */
+	int forbidden;      /* 0, or 1 + the phase that was answered 403 */
+	int auth_wait;      /* waiting after a 401: a new token ends the wait */
 };
 
 struct nt_k8s {
 	char *api_url, *token_file, *ca_file, *node_name;
 	unsigned timeout_s, grace_s, watch_idle_s, watch_timeout_s;
 	char *token;
+	unsigned token_gen;  /* bumped when the token's content changes */
+	unsigned forbidden_retry_s;
 	struct stat token_st;
 	pthread_rwlock_t lock;
 	pthread_mutex_t stats_mu;
@@ -74,6 +84,12 @@ struct nt_k8s {
 	struct res res[NT_K8S_R_COUNT];
 	unsigned rnd;
 	int debug;   /* NT_K8S_DEBUG set: one stderr line per ended request */
+};
+
+/* API groups for RBAC messages ("" is the core group) */
+static const char *const res_groups[NT_K8S_R_COUNT] = {
+	[NT_K8S_R_NAMESPACES] = "", [NT_K8S_R_NODES] = "", [NT_K8S_R_REPLICASETS] = "apps",
+	[NT_K8S_R_JOBS] = "batch", [NT_K8S_R_SERVICES] = "", [NT_K8S_R_PODS] = "",
 };
 
 static const char *const res_paths[NT_K8S_R_COUNT] = {
@@ -97,6 +113,18 @@ static void seterr(char *err, size_t errlen, const char *fmt, const char *a)
 {
 	if (err && errlen)
 		snprintf(err, errlen, fmt, a ? a : "");
+}
+
+__attribute__((format(printf, 3, 4)))
+static void errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
 }
 
 #define STAT_ADD(k, field, n)                          \
@@ -147,6 +175,8 @@ static int token_refresh(struct nt_k8s *k, int force)
 	memmove(t, t + a, n + 1);
 	while (n && strchr(" \t\r\n", t[n - 1]))
 		t[--n] = '\0';
+	if (!k->token || strcmp(k->token, t))
+		k->token_gen++;
 	free(k->token);
 	k->token = t;
 	k->token_st = st;
@@ -159,6 +189,21 @@ static unsigned rnd(struct nt_k8s *k)
 {
 	k->rnd = k->rnd * 1103515245u + 12345u;
 	return k->rnd >> 8;
+}
+
+/* after a 401 whose token is still the file's: about a second, not the growing backoff */
+static void auth_retry(struct res *rs, uint64_t now)
+{
+	rs->next_ms = now + AUTH_RETRY_MS * 3 / 4 + rnd(rs->k) % (AUTH_RETRY_MS / 2 + 1);
+	rs->auth_wait = 1;
+}
+
+/* the token changed: every resource waiting after a 401 tries it now */
+static void auth_wake(struct nt_k8s *k, uint64_t now)
+{
+	for (int i = 0; i < NT_K8S_R_COUNT; i++)
+		if (k->res[i].auth_wait && !k->res[i].active)
+			k->res[i].next_ms = now;
 }
 
 /* wait half to all of the current backoff, then double it (capped) */
@@ -254,8 +299,13 @@ static void start(struct res *rs, uint64_t now)
 	struct nt_k8s *k = rs->k;
 	char url[4096], hdr[256];
 	char *auth;
+	unsigned gen = k->token_gen;
 
 	token_refresh(k, 0);
+	if (k->token_gen != gen)
+		auth_wake(k, now);
+	rs->token_gen = k->token_gen;
+	rs->auth_wait = 0;
 	if (rs->phase == PH_LIST) {
 		char *c = rs->cont ? url_escape(rs->cont) : NULL;
 
@@ -364,11 +414,16 @@ static void update_counts(struct nt_k8s *k)
 {
 	struct nt_k8s_store_counts c;
 	int synced = 1;
+	unsigned mask = 0;
 
 	nt_k8s_store_counts(k->store, &c);
-	for (int i = 0; i < NT_K8S_R_COUNT; i++)
-		synced &= k->res[i].listed_once;
+	for (int i = 0; i < NT_K8S_R_COUNT; i++) {
+		synced &= k->res[i].listed_once || k->res[i].forbidden;   /* forbidden: nothing to wait for */
+		if (k->res[i].forbidden)
+			mask |= 1u << i;
+	}
 	pthread_mutex_lock(&k->stats_mu);
+	k->st.forbidden_mask = mask;
 	k->st.pods = c.pods;
 	k->st.services = c.services;
 	k->st.nodes = c.nodes;
@@ -432,6 +487,58 @@ static void to_list(struct res *rs)
 	rs->cont = NULL;
 }
 
+static const char *const phase_verb[] = { [PH_LIST] = "list", [PH_WATCH] = "watch" };
+
+/* "replicasets.apps" or "pods" (core group) */
+static void res_fullname(const struct res *rs, char *out, size_t n)
+{
+	const char *g = res_groups[rs->r];
+
+	snprintf(out, n, "%s%s%s", nt_k8s_res_name(rs->r), *g ? "." : "", g);
+}
+
+/*
+ * 403 (RBAC): say once which rule is missing, count the resource as synced
+ * (there is nothing to wait for), try it again every forbidden_retry_s
+ * from a fresh list.
+ */
+static void forbid(struct res *rs, uint64_t now)
+{
+	struct nt_k8s *k = rs->k;
+	const char *g = res_groups[rs->r];
+	char full[64], where[64];
+
+	STAT_ADD(k, forbidden, 1);
+	if (!rs->forbidden) {
+		res_fullname(rs, full, sizeof(full));
+		if (*g)
+			snprintf(where, sizeof(where), "in group %s", g);
+		else
+			snprintf(where, sizeof(where), "in the core group (\"\")");
+		fprintf(stderr, "nettrail: kubernetes: %s %s forbidden: add get/list/watch on %s %s to the "
+			"ClusterRole (retrying every %u s)\n", phase_verb[rs->phase], full, nt_k8s_res_name(rs->r),
+			where, k->forbidden_retry_s);
+	}
+	rs->forbidden = 1 + (int)rs->phase;
+	to_list(rs);
+	rs->next_ms = now + k->forbidden_retry_s * 1000ull;
+	pthread_rwlock_wrlock(&k->lock);
+	update_counts(k);
+	pthread_rwlock_unlock(&k->lock);
+}
+
+/* the verb that was forbidden works now (caller updates the counts) */
+static void allowed_again(struct res *rs, enum phase ph)
+{
+	char full[64];
+
+	if (rs->forbidden != 1 + (int)ph)
+		return;
+	rs->forbidden = 0;
+	res_fullname(rs, full, sizeof(full));
+	fprintf(stderr, "nettrail: kubernetes: %s %s allowed now\n", phase_verb[ph], full);
+}
+
 /* a list page arrived whole: apply it */
 static int list_page(struct res *rs, uint64_t now)
 {
@@ -451,6 +558,7 @@ static int list_page(struct res *rs, uint64_t now)
 	const char *cont = json_object_object_get_ex(md, "continue", &c) ? json_object_get_string(c) : NULL;
 	uint64_t now_s = now / 1000;
 
+	allowed_again(rs, PH_LIST);
 	pthread_rwlock_wrlock(&k->lock);
 	if (!rs->listing) {
 		nt_k8s_store_mark(k->store, rs->r);
@@ -480,21 +588,46 @@ static int list_page(struct res *rs, uint64_t now)
 	return 0;
 }
 
+/* a failed request: after the server's Retry-After (429, 503; capped, plus
+ * up to 10 % jitter, never earlier) when it gave one, else the backoff */
+static void retry_later(struct res *rs, long http, curl_off_t retry_after_s, uint64_t now)
+{
+	if ((http == 429 || http == 503) && retry_after_s > 0) {
+		uint64_t ms = (uint64_t)(retry_after_s > RETRY_AFTER_MAX_S ? RETRY_AFTER_MAX_S : retry_after_s) * 1000;
+
+		rs->next_ms = now + ms + rnd(rs->k) % (ms / 10 + 1);
+		return;
+	}
+	backoff(rs, now);
+}
+
 static void finished(struct res *rs, CURLcode cc, uint64_t now)
 {
 	struct nt_k8s *k = rs->k;
 	long http = 0;
+	curl_off_t ra = 0;
 
 	curl_easy_getinfo(rs->easy, CURLINFO_RESPONSE_CODE, &http);
+	if (curl_easy_getinfo(rs->easy, CURLINFO_RETRY_AFTER, &ra) != CURLE_OK)
+		ra = 0;
 	stop_transfer(rs);
 	if (k->debug)
 		fprintf(stderr, "k8s: %s %s ended: curl %d (%s), HTTP %ld%s%s\n", nt_k8s_res_name(rs->r),
 			rs->phase == PH_LIST ? "list" : "watch", (int)cc, curl_easy_strerror(cc), http,
 			rs->relist ? ", 410 event" : "", rs->parse_error ? ", bad JSON" : "");
-	if (http == 401) {
+	if (http == 401) {   /* re-read the token now: a new one is tried at once */
 		STAT_ADD(k, auth_errors, 1);
 		token_refresh(k, 1);
-		backoff(rs, now);
+		if (k->token_gen != rs->token_gen) {
+			rs->next_ms = now;
+			auth_wake(k, now);
+		} else {
+			auth_retry(rs, now);
+		}
+		return;
+	}
+	if (http == 403) {
+		forbid(rs, now);
 		return;
 	}
 	if (rs->phase == PH_LIST) {
@@ -510,7 +643,7 @@ static void finished(struct res *rs, CURLcode cc, uint64_t now)
 			return;
 		}
 		STAT_ADD(k, errors, 1);
-		backoff(rs, now);
+		retry_later(rs, http, ra, now);
 		return;
 	}
 	/* watch */
@@ -522,7 +655,7 @@ static void finished(struct res *rs, CURLcode cc, uint64_t now)
 	}
 	if (http != 200) {
 		STAT_ADD(k, errors, 1);
-		backoff(rs, now);
+		retry_later(rs, http, ra, now);
 		return;
 	}
 	STAT_ADD(k, reconnects, 1);
@@ -533,6 +666,16 @@ static void finished(struct res *rs, CURLcode cc, uint64_t now)
 	if (rs->parse_error)
 		STAT_ADD(k, errors, 1);
 	backoff(rs, now);
+}
+
+static void watch_opened(struct res *rs)
+{
+	if (rs->forbidden == 1 + (int)PH_WATCH) {
+		allowed_again(rs, PH_WATCH);
+		pthread_rwlock_wrlock(&rs->k->lock);
+		update_counts(rs->k);
+		pthread_rwlock_unlock(&rs->k->lock);
+	}
 }
 
 static void *run(void *arg)
@@ -564,6 +707,7 @@ static void *run(void *arg)
 					rs->backoff_ms = 0;
 					rs->last_rx_ms = now;
 					STAT_ADD(k, watches, 1);
+					watch_opened(rs);
 				}
 			}
 		}
@@ -583,6 +727,7 @@ static void *run(void *arg)
 					rs->got_200 = 1;
 					rs->backoff_ms = 0;
 					STAT_ADD(k, watches, 1);
+					watch_opened(rs);
 				}
 				finished(rs, m->data.result, now);
 			}
@@ -701,6 +846,7 @@ struct nt_k8s *nt_k8s_start(const struct nt_k8s_opts *o, char *err, size_t errle
 	k->grace_s = o->delete_grace_s ? o->delete_grace_s : 60;
 	k->watch_idle_s = o->watch_idle_s ? o->watch_idle_s : 120;
 	k->watch_timeout_s = o->watch_timeout_s ? o->watch_timeout_s : 300;
+	k->forbidden_retry_s = o->forbidden_retry_s ? o->forbidden_retry_s : FORBIDDEN_RETRY_S;
 	k->rnd = (unsigned)getpid() ^ (unsigned)mono_ms();
 	k->debug = getenv("NT_K8S_DEBUG") != NULL;
 	pthread_rwlockattr_init(&ra);
@@ -831,29 +977,172 @@ int nt_k8s_resolve_incluster(struct nt_k8s_opts *o, char *buf, size_t n, char *e
 	return 0;
 }
 
-static struct json_object *named(struct json_object *arr, const char *name, const char *inner)
+/* ---------------------------------------------------------------- kubeconfig */
+
+#define YAML_MAX_DEPTH 64
+#define YAML_MAX_NODES 200000   /* aliases can make a small file expand a lot */
+
+static int yaml_null(const yaml_node_t *nd)
 {
+	const char *v = (const char *)nd->data.scalar.value;
+
+	return nd->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	       (!*v || !strcmp(v, "~") || !strcmp(v, "null") || !strcmp(v, "Null") || !strcmp(v, "NULL"));
+}
+
+/*
+ * A YAML node to json-c: mappings -> objects (scalar keys), sequences ->
+ * arrays, scalars -> strings (plain null, ~ and empty -> JSON null). All a
+ * kubeconfig needs. -1 past the depth or node budget.
+ */
+static int yaml_to_json(yaml_document_t *d, yaml_node_t *nd, int depth, size_t *budget, struct json_object **out)
+{
+	*out = NULL;
+	if (!nd || depth > YAML_MAX_DEPTH || *budget == 0)
+		return -1;
+	--*budget;
+	if (nd->type == YAML_SCALAR_NODE) {
+		if (!yaml_null(nd))
+			*out = json_object_new_string_len((const char *)nd->data.scalar.value, (int)nd->data.scalar.length);
+		return 0;
+	}
+	if (nd->type == YAML_SEQUENCE_NODE) {
+		struct json_object *a = json_object_new_array();
+
+		for (yaml_node_item_t *it = nd->data.sequence.items.start; it < nd->data.sequence.items.top; it++) {
+			struct json_object *v;
+
+			if (yaml_to_json(d, yaml_document_get_node(d, *it), depth + 1, budget, &v)) {
+				json_object_put(a);
+				return -1;
+			}
+			json_object_array_add(a, v);
+		}
+		*out = a;
+		return 0;
+	}
+	if (nd->type == YAML_MAPPING_NODE) {
+		struct json_object *m = json_object_new_object();
+
+		for (yaml_node_pair_t *pr = nd->data.mapping.pairs.start; pr < nd->data.mapping.pairs.top; pr++) {
+			yaml_node_t *kn = yaml_document_get_node(d, pr->key);
+			struct json_object *v;
+
+			if (!kn || kn->type != YAML_SCALAR_NODE)
+				continue;   /* complex keys: never in a kubeconfig */
+			if (yaml_to_json(d, yaml_document_get_node(d, pr->value), depth + 1, budget, &v)) {
+				json_object_put(m);
+				return -1;
+			}
+			json_object_object_add(m, (const char *)kn->data.scalar.value, v);
+		}
+		*out = m;
+		return 0;
+	}
+	return -1;
+}
+
+/* the kubeconfig text (YAML, or JSON, which is YAML) to a json-c object, or NULL with err set */
+static struct json_object *kubeconfig_doc(const char *path, const char *text, size_t len, char *err, size_t errlen)
+{
+	const char *p = text + strspn(text, " \t\r\n");
+	struct json_object *doc = NULL;
+	yaml_parser_t ps;
+	yaml_document_t d;
+	yaml_node_t *root;
+	size_t budget = YAML_MAX_NODES;
+
+	if (*p == '{') {   /* kubectl config view -o json: keep JSON's own types */
+		doc = json_tokener_parse(p);
+		if (doc && json_object_is_type(doc, json_type_object))
+			return doc;
+		json_object_put(doc);   /* not JSON after all: libyaml says where it breaks */
+		doc = NULL;
+	}
+	if (!yaml_parser_initialize(&ps)) {
+		errf(err, errlen, "kubernetes: kubeconfig '%s': cannot start the YAML parser", path);
+		return NULL;
+	}
+	yaml_parser_set_input_string(&ps, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&ps, &d)) {
+		const char *prob = ps.problem ? ps.problem : "cannot parse";
+
+		if (ps.error == YAML_READER_ERROR)
+			errf(err, errlen, "kubernetes: kubeconfig '%s': bad YAML at byte %zu: %s", path,
+			     ps.problem_offset, prob);
+		else if (ps.context)
+			errf(err, errlen, "kubernetes: kubeconfig '%s': bad YAML at line %zu, column %zu: %s "
+			     "(%s at line %zu, column %zu)", path, ps.problem_mark.line + 1, ps.problem_mark.column + 1,
+			     prob, ps.context, ps.context_mark.line + 1, ps.context_mark.column + 1);
+		else
+			errf(err, errlen, "kubernetes: kubeconfig '%s': bad YAML at line %zu, column %zu: %s", path,
+			     ps.problem_mark.line + 1, ps.problem_mark.column + 1, prob);
+		yaml_parser_delete(&ps);
+		return NULL;
+	}
+	root = yaml_document_get_root_node(&d);
+	if (!root)
+		errf(err, errlen, "kubernetes: kubeconfig '%s' is empty", path);
+	else if (yaml_to_json(&d, root, 0, &budget, &doc))
+		errf(err, errlen, "kubernetes: kubeconfig '%s': YAML nested too deep or too large (aliases?)", path);
+	else if (!json_object_is_type(doc, json_type_object))
+		errf(err, errlen, "kubernetes: kubeconfig '%s' is not a mapping (apiVersion, clusters, contexts, "
+		     "users, current-context)", path);
+	if (doc && !json_object_is_type(doc, json_type_object)) {
+		json_object_put(doc);
+		doc = NULL;
+	}
+	yaml_document_delete(&d);
+	yaml_parser_delete(&ps);
+	return doc;
+}
+
+/* the entry of a named list (clusters, contexts, users) called name */
+static struct json_object *named(struct json_object *doc, const char *list, const char *name)
+{
+	struct json_object *arr;
 	size_t i, cnt;
 
-	if (!arr || !json_object_is_type(arr, json_type_array) || !name)
+	if (!name || !json_object_object_get_ex(doc, list, &arr) || !json_object_is_type(arr, json_type_array))
 		return NULL;
 	cnt = json_object_array_length(arr);
 	for (i = 0; i < cnt; i++) {
-		struct json_object *e = json_object_array_get_idx(arr, i), *nm, *v;
+		struct json_object *e = json_object_array_get_idx(arr, i), *nm;
 
-		if (json_object_object_get_ex(e, "name", &nm) && !strcmp(json_object_get_string(nm), name) &&
-		    json_object_object_get_ex(e, inner, &v))
-			return v;
+		if (json_object_object_get_ex(e, "name", &nm) && json_object_is_type(nm, json_type_string) &&
+		    !strcmp(json_object_get_string(nm), name))
+			return e;
 	}
 	return NULL;
 }
 
-static const char *js(struct json_object *o, const char *k)
+static struct json_object *member(struct json_object *o, const char *k)
 {
 	struct json_object *v;
 
-	return o && json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_string) ?
-		       json_object_get_string(v) : NULL;
+	return o && json_object_object_get_ex(o, k, &v) ? v : NULL;
+}
+
+static const char *js(struct json_object *o, const char *k)
+{
+	struct json_object *v = member(o, k);
+
+	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+/* a YAML 1.1 / JSON boolean that is set (present and not false, no, off) */
+static int truthy(struct json_object *v)
+{
+	static const char *const no[] = { "", "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N", "0" };
+
+	if (!v)
+		return 0;
+	if (!json_object_is_type(v, json_type_string))
+		return json_object_get_boolean(v);
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		if (!strcmp(json_object_get_string(v), no[i]))
+			return 0;
+	return 1;
 }
 
 static int b64val(int c)
@@ -871,104 +1160,226 @@ static int b64val(int c)
 	return -1;
 }
 
-/* data (base64 or raw) to a fresh 0600 temp file; its path to buf */
-static const char *to_temp(const char *data, size_t dlen, int b64, char *buf, size_t n, size_t *off)
+/* base64 (whitespace and padding skipped) to a fresh NUL-terminated buffer; NULL on a bad character */
+static char *b64_decode(const char *s, size_t *outlen)
+{
+	size_t n = strlen(s), o = 0;
+	char *out = malloc(n / 4 * 3 + 4);
+	unsigned acc = 0;
+	int bits = 0;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		int v = b64val((unsigned char)s[i]);
+
+		if (v < 0) {
+			if (strchr(" \t\r\n=", s[i]))
+				continue;
+			free(out);
+			return NULL;
+		}
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (char)((acc >> bits) & 0xff);
+		}
+	}
+	out[o] = '\0';
+	*outlen = o;
+	return out;
+}
+
+/* data to a fresh 0600 temp file; its path to buf */
+static const char *to_temp(const char *data, size_t dlen, char *buf, size_t n, size_t *off)
 {
 	char path[] = "/tmp/nettrail-k8s-XXXXXX";
 	int fd = mkstemp(path);
-	unsigned acc = 0;
-	int bits = 0;
 	FILE *f;
+	int bad;
 
 	if (fd < 0)
 		return NULL;
 	f = fdopen(fd, "wb");
 	if (!f) {
 		close(fd);
+		unlink(path);
 		return NULL;
 	}
-	if (!b64) {
-		fwrite(data, 1, dlen, f);
-	} else {
-		for (size_t i = 0; i < dlen; i++) {
-			int v = b64val((unsigned char)data[i]);
+	bad = fwrite(data, 1, dlen, f) != dlen;
+	bad |= fclose(f) != 0;
+	if (!bad) {
+		const char *r = put(buf, n, off, path);
 
-			if (v < 0)
-				continue;
-			acc = (acc << 6) | (unsigned)v;
-			bits += 6;
-			if (bits >= 8) {
-				bits -= 8;
-				fputc((int)((acc >> bits) & 0xff), f);
-			}
-		}
+		if (r)
+			return r;
 	}
-	fclose(f);
-	return put(buf, n, off, path);
+	unlink(path);
+	return NULL;
 }
+
+/* a path from the kubeconfig: relative ones are from the kubeconfig's directory (as kubectl does) */
+static const char *put_path(char *buf, size_t n, size_t *off, const char *kcpath, const char *p)
+{
+	const char *slash = strrchr(kcpath, '/');
+	const char *r;
+	char *full;
+
+	if (p[0] == '/' || !slash)
+		return put(buf, n, off, p);
+	if (asprintf(&full, "%.*s/%s", (int)(slash - kcpath), kcpath, p) < 0)
+		return NULL;
+	r = put(buf, n, off, full);
+	free(full);
+	return r;
+}
+
+#define KC "kubernetes: kubeconfig '%s': "
+#define USE_TOKEN "not supported: give the user a token or tokenFile (e.g. a ServiceAccount token)"
 
 int nt_k8s_load_kubeconfig(const char *path, struct nt_k8s_opts *o, char *buf, size_t n,
 			   char *err, size_t errlen)
 {
-	char *text = read_small_file(path, 4 << 20);
-	struct json_object *doc, *ctx, *cl, *us;
-	const char *cur, *v;
-	size_t off = 0;
+	struct json_object *doc, *ctx, *cl, *us, *x;
+	const char *cur, *cname, *uname, *server, *v;
+	const char *tmp_ca = NULL, *tmp_tok = NULL;
+	size_t off = 0, len;
+	char *text;
 	int rc = -1;
 
-	if (!text) {
-		seterr(err, errlen, "kubernetes: cannot read kubeconfig '%s'", path);
+	if (!path || !*path) {
+		seterr(err, errlen, "kubernetes: %s", "no kubeconfig path");
 		return -1;
 	}
-	doc = json_tokener_parse(text + strspn(text, " \t\r\n"));
-	free(text);
-	if (!doc) {
-		seterr(err, errlen, "kubernetes: kubeconfig '%s' is not JSON (YAML is not supported: "
-			"convert it with kubectl config view --raw -o json)", path);
-		return -1;
-	}
-	cur = js(doc, "current-context");
-	ctx = named(json_object_object_get_ex(doc, "contexts", &ctx) ? ctx : NULL, cur, "context");
-	if (!ctx) {
-		seterr(err, errlen, "kubernetes: kubeconfig has no current context '%s'", cur);
-		goto out;
-	}
-	cl = named(json_object_object_get_ex(doc, "clusters", &cl) ? cl : NULL, js(ctx, "cluster"), "cluster");
-	us = named(json_object_object_get_ex(doc, "users", &us) ? us : NULL, js(ctx, "user"), "user");
-	if (!cl || !js(cl, "server")) {
-		seterr(err, errlen, "kubernetes: kubeconfig cluster '%s' has no server", js(ctx, "cluster"));
-		goto out;
-	}
-	o->api_url = put(buf, n, &off, js(cl, "server"));
-	if (js(cl, "certificate-authority"))
-		o->ca_file = put(buf, n, &off, js(cl, "certificate-authority"));
-	else if ((v = js(cl, "certificate-authority-data")))
-		o->ca_file = to_temp(v, strlen(v), 1, buf, n, &off);
-	else {
-		seterr(err, errlen, "kubernetes: kubeconfig cluster '%s' has no certificate-authority "
-			"(the system store and insecure-skip-tls-verify are not used)", js(ctx, "cluster"));
-		goto out;
-	}
-	if (us && js(us, "tokenFile"))
-		o->token_file = put(buf, n, &off, js(us, "tokenFile"));
-	else if (us && (v = js(us, "token")))
-		o->token_file = to_temp(v, strlen(v), 0, buf, n, &off);
-	else {
-		struct json_object *x;
-		const char *why = us && json_object_object_get_ex(us, "exec", &x) ? "exec plugins" :
-				  us && json_object_object_get_ex(us, "auth-provider", &x) ? "auth-provider plugins" :
-				  us && (js(us, "client-certificate") || js(us, "client-certificate-data")) ?
-								   "client certificates" : "users without a token";
+	struct stat pst;
 
-		seterr(err, errlen, "kubernetes: kubeconfig: %s are not supported (use token or tokenFile)", why);
+	if (stat(path, &pst) == 0 && S_ISDIR(pst.st_mode)) {
+		errf(err, errlen, "kubernetes: kubeconfig '%s' is a directory", path);
+		return -1;
+	}
+	errno = 0;
+	text = read_small_file(path, 4 << 20);
+	if (!text) {
+		errf(err, errlen, "kubernetes: cannot read kubeconfig '%s': %s", path,
+		     strerror(errno ? errno : EIO));
+		return -1;
+	}
+	len = strlen(text);
+	doc = kubeconfig_doc(path, text, len, err, errlen);
+	free(text);
+	if (!doc)
+		return -1;
+	cur = js(doc, "current-context");
+	if (!cur || !*cur) {
+		errf(err, errlen, KC "no current-context (choose one with kubectl config use-context NAME)", path);
+		goto out;
+	}
+	ctx = member(named(doc, "contexts", cur), "context");
+	if (!ctx) {
+		errf(err, errlen, KC "current-context '%s' is not in contexts", path, cur);
+		goto out;
+	}
+	cname = js(ctx, "cluster");
+	uname = js(ctx, "user");
+	if (!cname || !*cname) {
+		errf(err, errlen, KC "context '%s' names no cluster", path, cur);
+		goto out;
+	}
+	cl = member(named(doc, "clusters", cname), "cluster");
+	if (!cl) {
+		errf(err, errlen, KC "context '%s' names cluster '%s', which is not in clusters", path, cur, cname);
+		goto out;
+	}
+	if (!uname || !*uname) {
+		errf(err, errlen, KC "context '%s' names no user (anonymous access is not supported)", path, cur);
+		goto out;
+	}
+	us = member(named(doc, "users", uname), "user");
+	if (!us) {
+		errf(err, errlen, KC "context '%s' names user '%s', which is not in users", path, cur, uname);
+		goto out;
+	}
+	server = js(cl, "server");
+	if (!server || !*server) {
+		errf(err, errlen, KC "cluster '%s' has no server", path, cname);
+		goto out;
+	}
+	if (strncmp(server, "https://", 8)) {
+		errf(err, errlen, KC "cluster '%s': server '%s' is not https://", path, cname, server);
+		goto out;
+	}
+	if (truthy(member(cl, "insecure-skip-tls-verify"))) {
+		errf(err, errlen, KC "cluster '%s' sets insecure-skip-tls-verify: refused (TLS verification is "
+		     "always on; give certificate-authority or certificate-authority-data)", path, cname);
+		goto out;
+	}
+	o->api_url = put(buf, n, &off, server);
+	if ((v = js(cl, "certificate-authority-data")) && *v) {
+		size_t dl;
+		char *pem = b64_decode(v, &dl);
+
+		if (!pem || !strstr(pem, "-----BEGIN CERTIFICATE-----")) {
+			free(pem);
+			errf(err, errlen, KC "cluster '%s': certificate-authority-data is not base64 of a PEM "
+			     "certificate", path, cname);
+			goto out;
+		}
+		o->ca_file = tmp_ca = to_temp(pem, dl, buf, n, &off);
+		free(pem);
+	} else if ((v = js(cl, "certificate-authority")) && *v) {
+		o->ca_file = put_path(buf, n, &off, path, v);
+		if (o->ca_file && !readable(o->ca_file)) {
+			errf(err, errlen, KC "cluster '%s': certificate-authority '%s' is not readable", path, cname,
+			     o->ca_file);
+			goto out;
+		}
+	} else {
+		errf(err, errlen, KC "cluster '%s' has no certificate-authority or certificate-authority-data "
+		     "(the system store is not used)", path, cname);
+		goto out;
+	}
+	if ((v = js(us, "tokenFile")) && *v) {
+		o->token_file = put_path(buf, n, &off, path, v);
+		if (o->token_file && !readable(o->token_file)) {
+			errf(err, errlen, KC "user '%s': tokenFile '%s' is not readable", path, uname, o->token_file);
+			goto out;
+		}
+	} else if ((v = js(us, "token")) && *v) {
+		o->token_file = tmp_tok = to_temp(v, strlen(v), buf, n, &off);
+	} else if ((x = member(us, "exec"))) {
+		errf(err, errlen, KC "user '%s' uses an exec credential plugin (command '%s'): " USE_TOKEN, path,
+		     uname, js(x, "command") ? js(x, "command") : "?");
+		goto out;
+	} else if ((x = member(us, "auth-provider"))) {
+		errf(err, errlen, KC "user '%s' uses the auth-provider plugin '%s': " USE_TOKEN, path, uname,
+		     js(x, "name") ? js(x, "name") : "?");
+		goto out;
+	} else if (js(us, "client-certificate") || js(us, "client-certificate-data") || js(us, "client-key") ||
+		   js(us, "client-key-data")) {
+		errf(err, errlen, KC "user '%s' uses a client certificate (%s): " USE_TOKEN, path, uname,
+		     js(us, "client-certificate-data") ? "client-certificate-data" :
+		     js(us, "client-certificate") ? "client-certificate" : "client-key");
+		goto out;
+	} else if (js(us, "username") || js(us, "password")) {
+		errf(err, errlen, KC "user '%s' uses basic auth (username/password): " USE_TOKEN, path, uname);
+		goto out;
+	} else {
+		errf(err, errlen, KC "user '%s' has no token or tokenFile", path, uname);
 		goto out;
 	}
 	if (!o->api_url || !o->ca_file || !o->token_file) {
-		seterr(err, errlen, "kubernetes: %s", "kubeconfig: buffer too small or temp file failed");
+		errf(err, errlen, KC "buffer too small or temporary file failed", path);
 		goto out;
 	}
 	rc = 0;
 out:
+	if (rc) {   /* no temp file outlives a failure */
+		if (tmp_ca)
+			unlink(tmp_ca);
+		if (tmp_tok)
+			unlink(tmp_tok);
+	}
 	json_object_put(doc);
 	return rc;
 }

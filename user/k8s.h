@@ -31,6 +31,7 @@ struct nt_k8s_opts {
 	                          * reconnected (default 120: twice the API server's ~60 s
 	                          * bookmark period) */
 	unsigned watch_timeout_s; /* timeoutSeconds asked of the server per watch (default 300) */
+	unsigned forbidden_retry_s; /* a resource answered 403 (RBAC) is retried this often (default 60) */
 };
 
 struct nt_k8s_stats {
@@ -42,7 +43,10 @@ struct nt_k8s_stats {
 	uint64_t auth_errors;  /* HTTP 401 answers */
 	uint64_t errors;       /* other failed requests: transport, HTTP status, bad JSON, stalls */
 	uint64_t pods, services, nodes, ip_entries; /* current */
-	int synced;            /* every resource's initial list is done */
+	int synced;            /* every resource's initial list is done (or it is forbidden) */
+	uint64_t forbidden;    /* HTTP 403 answers (RBAC): the resource is skipped, retried every
+	                        * forbidden_retry_s */
+	unsigned forbidden_mask; /* resources forbidden now: bit (1u << enum nt_k8s_res), k8s_ident.h */
 };
 
 struct nt_k8s_endpoint {
@@ -62,6 +66,11 @@ struct nt_k8s_endpoint {
  * https://...) and start the watcher thread. Returns NULL with a one-line
  * reason in err only for bad options; an unreachable API server is not an
  * error (it is retried with exponential backoff and jitter, 0.5 s to 30 s).
+ * Answers that say more: 401 -> the token file is re-read at once and the
+ * request retried at once if the token changed, else after ~1 s; 403 -> the
+ * resource is logged as forbidden (with the missing RBAC rule), counts as
+ * synced and is retried every forbidden_retry_s; 429/503 with Retry-After
+ * (seconds) -> retried after that long (capped at 60 s).
  */
 struct nt_k8s *nt_k8s_start(const struct nt_k8s_opts *o, char *err, size_t errlen);
 
@@ -74,15 +83,16 @@ struct nt_k8s *nt_k8s_start(const struct nt_k8s_opts *o, char *err, size_t errle
 int nt_k8s_resolve_incluster(struct nt_k8s_opts *o, char *buf, size_t n, char *err, size_t errlen);
 
 /*
- * nt_k8s_load_kubeconfig - the current context of a kubeconfig file in
- * JSON (kubectl config view --raw -o json; YAML is refused with an error
- * that says how to convert it): cluster.server,
- * certificate-authority (file) or certificate-authority-data (written to
- * a temporary file, mode 0600, path in the returned strings), user.token
- * (written to a temporary file likewise) or user.tokenFile. Not supported
- * (an error that says so): exec and auth-provider plugins, client
- * certificates, insecure-skip-tls-verify. The strings o points to live in
- * buf (n bytes). Returns 0, or -1 with err set.
+ * nt_k8s_load_kubeconfig - the current context of a kubeconfig file, YAML
+ * (as kubectl writes it) or JSON: cluster.server, certificate-authority
+ * (file) or certificate-authority-data (written to a temporary file, mode
+ * 0600, path in the returned strings), user.token (written to a temporary
+ * file likewise) or user.tokenFile. Relative file paths are taken from the
+ * kubeconfig's directory, as kubectl does. Not supported (an error that
+ * says so): exec and auth-provider plugins, client certificates, basic
+ * auth; insecure-skip-tls-verify is refused. YAML errors carry libyaml's
+ * line and column. The strings o points to live in buf (n bytes). Returns
+ * 0, or -1 with err set.
  */
 int nt_k8s_load_kubeconfig(const char *path, struct nt_k8s_opts *o, char *buf, size_t n,
 			   char *err, size_t errlen);

@@ -3,12 +3,14 @@
  * k8s_client_driver - drives user/k8s.c for tests/suites/k8s_client.sh.
  *
  *   k8s_client_driver client --api URL --ca FILE --token FILE [--grace S] [--idle S] [--watch-timeout S]
+ *                            [--timeout S] [--forbidden-retry S]
+ *   k8s_client_driver client --kubeconfig FILE [the same options but --api --ca --token]
  *       then one command per line on stdin, one answer line each on stdout:
  *       sync SECS                 -> "synced MS" (time since start) | "timeout"
  *       lookup IP                 -> "IP none" | "IP pod|service|node JSON"
  *       expect SECS IP ANSWER...  -> "ok" once `lookup IP` says "IP ANSWER...", or "mismatch: LAST"
  *       uid UID                   -> "UID none" | "UID JSON"
- *       stats                     -> "lists=N watches=N ... synced=N"
+ *       stats                     -> "lists=N watches=N ... synced=N forbidden=N forbidden_resources=a,b|-"
  *       waitstat SECS NAME OP N   -> "ok" once stat NAME OP N (OP: == >= <=), or "fail NAME=V"
  *       quit                      -> "stopped MS" (how long nt_k8s_stop took)
  *   k8s_client_driver mem N       -> memory of N synthetic pods in the identity store
@@ -64,15 +66,27 @@ static int stat_get(const struct nt_k8s_stats *s, const char *name, uint64_t *v)
 		return 0;             \
 	}
 	F(lists) F(watches) F(watch_events) F(relists_410) F(reconnects) F(auth_errors) F(errors)
-	F(pods) F(services) F(nodes) F(ip_entries) F(synced)
+	F(pods) F(services) F(nodes) F(ip_entries) F(synced) F(forbidden) F(forbidden_mask)
 #undef F
 	return -1;
+}
+
+/* the loader's temp files (certificate-authority-data, inline token) go with the driver */
+static void drop_temps(const struct nt_k8s_opts *o)
+{
+	static const char pre[] = "/tmp/nettrail-k8s-";
+
+	if (o->ca_file && !strncmp(o->ca_file, pre, sizeof(pre) - 1))
+		unlink(o->ca_file);
+	if (o->token_file && !strncmp(o->token_file, pre, sizeof(pre) - 1))
+		unlink(o->token_file);
 }
 
 static int client(int argc, char **argv)
 {
 	struct nt_k8s_opts o = {0};
-	char err[512], line[8192], out[16384];
+	char err[512], line[8192], out[16384], kbuf[8192];
+	const char *kubeconfig = NULL;
 	struct nt_k8s *k;
 	uint64_t t0;
 
@@ -91,14 +105,23 @@ static int client(int argc, char **argv)
 			o.watch_timeout_s = (unsigned)atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--timeout"))
 			o.timeout_s = (unsigned)atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--forbidden-retry"))
+			o.forbidden_retry_s = (unsigned)atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--kubeconfig"))
+			kubeconfig = argv[i + 1];
 	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	t0 = now_ms();
-	k = nt_k8s_start(&o, err, sizeof(err));
-	if (!k) {
+	if (kubeconfig && nt_k8s_load_kubeconfig(kubeconfig, &o, kbuf, sizeof(kbuf), err, sizeof(err))) {
 		printf("error %s\n", err);
 		return 1;
 	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	k = nt_k8s_start(&o, err, sizeof(err));
+	if (!k) {
+		printf("error %s\n", err);
+		drop_temps(&o);
+		return 1;
+	}
 	while (fgets(line, sizeof(line), stdin)) {
 		char cmd[32] = "", a1[256] = "", a2[256] = "", a3[64] = "", a4[64] = "";
 		int rest = 0;
@@ -151,16 +174,23 @@ static int client(int argc, char **argv)
 			nt_k8s_read_unlock(k);
 		} else if (!strcmp(cmd, "stats")) {
 			struct nt_k8s_stats s;
+			char names[256] = "";
 
 			nt_k8s_stats(k, &s);
+			for (int r = 0; r < NT_K8S_R_COUNT; r++)
+				if (s.forbidden_mask & (1u << r))
+					snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+						 *names ? "," : "", nt_k8s_res_name((enum nt_k8s_res)r));
 			printf("lists=%llu watches=%llu watch_events=%llu relists_410=%llu reconnects=%llu "
-			       "auth_errors=%llu errors=%llu pods=%llu services=%llu nodes=%llu ip_entries=%llu synced=%d\n",
+			       "auth_errors=%llu errors=%llu pods=%llu services=%llu nodes=%llu ip_entries=%llu synced=%d "
+			       "forbidden=%llu forbidden_resources=%s\n",
 			       (unsigned long long)s.lists, (unsigned long long)s.watches,
 			       (unsigned long long)s.watch_events, (unsigned long long)s.relists_410,
 			       (unsigned long long)s.reconnects, (unsigned long long)s.auth_errors,
 			       (unsigned long long)s.errors, (unsigned long long)s.pods,
 			       (unsigned long long)s.services, (unsigned long long)s.nodes,
-			       (unsigned long long)s.ip_entries, s.synced);
+			       (unsigned long long)s.ip_entries, s.synced, (unsigned long long)s.forbidden,
+			       *names ? names : "-");
 		} else if (!strcmp(cmd, "waitstat")) {
 			uint64_t end, v = 0, want;
 			struct nt_k8s_stats s;
@@ -190,12 +220,14 @@ static int client(int argc, char **argv)
 
 			nt_k8s_stop(k);
 			printf("stopped %llu\n", (unsigned long long)(now_ms() - t));
+			drop_temps(&o);
 			return 0;
 		} else {
 			printf("unknown command %s\n", cmd);
 		}
 	}
 	nt_k8s_stop(k);
+	drop_temps(&o);
 	return 0;
 }
 

@@ -333,3 +333,222 @@ Test(k8s, objects_without_a_name_are_refused)
 	cr_assert_eq(nt_k8s_store_apply_json(s, NT_K8S_R_PODS, NT_K8S_EV_ADDED, "not json", NOW), -1);
 	cr_assert_eq(nt_k8s_store_apply_json(s, NT_K8S_R_PODS, NT_K8S_EV_ADDED, "[1,2]", NOW), -1);
 }
+
+/* ---- nt_k8s_load_kubeconfig: YAML and JSON kubeconfigs (tests/k8s/kubeconfig/) */
+
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define KCDIR "tests/k8s/kubeconfig/"
+
+static char kc_buf[8192], kc_err_buf[512];
+static struct nt_k8s_opts kc_o;
+
+static int kc_load(const char *path)
+{
+	memset(&kc_o, 0, sizeof(kc_o));
+	kc_err_buf[0] = '\0';
+	return nt_k8s_load_kubeconfig(path, &kc_o, kc_buf, sizeof(kc_buf), kc_err_buf, sizeof(kc_err_buf));
+}
+
+/* the error for a kubeconfig that must fail */
+static const char *kc_err(const char *path)
+{
+	cr_assert_eq(kc_load(path), -1, "%s loaded", path);
+	return kc_err_buf;
+}
+
+static char *slurp(const char *path)
+{
+	static char b[4][8192];
+	static int i;
+	char *out = b[i++ & 3];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	cr_assert_not_null(f, "cannot open %s", path);
+	n = fread(out, 1, sizeof(b[0]) - 1, f);
+	fclose(f);
+	out[n] = '\0';
+	return out;
+}
+
+/* a temp file made by the loader: 0600, under /tmp; removed after the check */
+static void check_temp(const char *path, const char *want)
+{
+	struct stat st;
+
+	cr_assert_eq(strncmp(path, "/tmp/nettrail-k8s-", 18), 0, "%s", path);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0600, "mode %o", st.st_mode & 0777);
+	cr_assert_str_eq(slurp(path), want);
+	unlink(path);
+}
+
+static const char *write_tmp(const char *text)
+{
+	static char path[64];
+	int fd;
+
+	strcpy(path, "/tmp/nettrail-kc-test-XXXXXX");
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+Test(kubeconfig, kind_yaml_with_ca_data_and_inline_token)
+{
+	cr_assert_eq(kc_load(KCDIR "kind.yaml"), 0, "%s", kc_err_buf);
+	cr_assert_str_eq(kc_o.api_url, "https://127.0.0.1:40123");
+	check_temp(kc_o.ca_file, slurp(KCDIR "ca.crt"));
+	check_temp(kc_o.token_file, "eyJhbGciOiJSUzI1NiIsImtpZCI6IiJ9.nettrail.sig");
+	cr_assert_null(kc_o.node_name);
+	cr_assert_eq(kc_o.timeout_s, 0);
+}
+
+Test(kubeconfig, token_file_and_ca_relative_to_the_kubeconfig)
+{
+	cr_assert_eq(kc_load(KCDIR "tokenfile.yaml"), 0, "%s", kc_err_buf);
+	cr_assert_str_eq(kc_o.api_url, "https://lab.example:6443");
+	cr_assert_str_eq(kc_o.ca_file, KCDIR "ca.crt");
+	cr_assert_str_eq(kc_o.token_file, KCDIR "token");
+	cr_assert_str_eq(slurp(kc_o.token_file), "nettrail-fixture-token-0123456789\n");
+}
+
+Test(kubeconfig, json_still_works)
+{
+	cr_assert_eq(kc_load(KCDIR "kubeconfig.json"), 0, "%s", kc_err_buf);
+	cr_assert_str_eq(kc_o.api_url, "https://127.0.0.1:40123");
+	check_temp(kc_o.ca_file, slurp(KCDIR "ca.crt"));
+	cr_assert_str_eq(kc_o.token_file, KCDIR "token");
+}
+
+Test(kubeconfig, anchors_aliases_and_absolute_paths)
+{
+	cr_assert_eq(kc_load(KCDIR "anchors.yaml"), 0, "%s", kc_err_buf);
+	cr_assert_str_eq(kc_o.api_url, "https://a.example:6443");
+	cr_assert_str_eq(kc_o.ca_file, "/dev/null");
+	cr_assert_str_eq(kc_o.token_file, "/dev/null");
+}
+
+Test(kubeconfig, bad_yaml_says_where)
+{
+	cr_assert_str_eq(kc_err(KCDIR "bad_yaml.yaml"),
+			 "kubernetes: kubeconfig '" KCDIR "bad_yaml.yaml': bad YAML at line 6, column 4: did not find "
+			 "expected key (while parsing a block mapping at line 3, column 3)");
+	cr_assert_str_eq(kc_err(KCDIR "bad_json.json"),
+			 "kubernetes: kubeconfig '" KCDIR "bad_json.json': bad YAML at line 7, column 1: did not find "
+			 "expected ',' or '}' (while parsing a flow mapping at line 1, column 1)");
+}
+
+Test(kubeconfig, missing_empty_and_not_a_mapping)
+{
+	cr_assert_str_eq(kc_err(KCDIR "nope.yaml"),
+			 "kubernetes: cannot read kubeconfig '" KCDIR "nope.yaml': No such file or directory");
+	cr_assert_str_eq(kc_err("tests/k8s/kubeconfig"), "kubernetes: kubeconfig 'tests/k8s/kubeconfig' is a directory");
+	cr_assert_str_eq(kc_err(KCDIR "empty.yaml"), "kubernetes: kubeconfig '" KCDIR "empty.yaml' is empty");
+	cr_assert_str_eq(kc_err(KCDIR "not_mapping.yaml"),
+			 "kubernetes: kubeconfig '" KCDIR "not_mapping.yaml' is not a mapping (apiVersion, clusters, "
+			 "contexts, users, current-context)");
+}
+
+Test(kubeconfig, context_cluster_user_lookup_errors)
+{
+	cr_assert_str_eq(kc_err(KCDIR "no_current_context.yaml"),
+			 "kubernetes: kubeconfig '" KCDIR "no_current_context.yaml': no current-context (choose one "
+			 "with kubectl config use-context NAME)");
+	cr_assert_str_eq(kc_err(KCDIR "missing_context.yaml"),
+			 "kubernetes: kubeconfig '" KCDIR "missing_context.yaml': current-context 'staging' is not in contexts");
+	cr_assert_str_eq(kc_err(KCDIR "missing_cluster.yaml"),
+			 "kubernetes: kubeconfig '" KCDIR "missing_cluster.yaml': context 'lab' names cluster 'prod', "
+			 "which is not in clusters");
+	cr_assert_str_eq(kc_err(KCDIR "missing_user.yaml"),
+			 "kubernetes: kubeconfig '" KCDIR "missing_user.yaml': context 'lab' names user 'admin', "
+			 "which is not in users");
+}
+
+#define NOT_SUPPORTED ": not supported: give the user a token or tokenFile (e.g. a ServiceAccount token)"
+
+Test(kubeconfig, unsupported_auth_is_named)
+{
+	cr_assert_str_eq(kc_err(KCDIR "exec.yaml"), "kubernetes: kubeconfig '" KCDIR "exec.yaml': user 'eks-admin' "
+			 "uses an exec credential plugin (command 'aws')" NOT_SUPPORTED);
+	cr_assert_str_eq(kc_err(KCDIR "auth_provider.yaml"), "kubernetes: kubeconfig '" KCDIR "auth_provider.yaml': "
+			 "user 'eks-admin' uses the auth-provider plugin 'oidc'" NOT_SUPPORTED);
+	cr_assert_str_eq(kc_err(KCDIR "client_cert.yaml"), "kubernetes: kubeconfig '" KCDIR "client_cert.yaml': "
+			 "user 'kind-kind' uses a client certificate (client-certificate-data)" NOT_SUPPORTED);
+	cr_assert_str_eq(kc_err(KCDIR "basic_auth.yaml"), "kubernetes: kubeconfig '" KCDIR "basic_auth.yaml': "
+			 "user 'old' uses basic auth (username/password)" NOT_SUPPORTED);
+}
+
+Test(kubeconfig, tls_must_be_verified)
+{
+	cr_assert_str_eq(kc_err(KCDIR "insecure.yaml"),
+			 "kubernetes: kubeconfig '" KCDIR "insecure.yaml': cluster 'lab' sets insecure-skip-tls-verify: "
+			 "refused (TLS verification is always on; give certificate-authority or certificate-authority-data)");
+	cr_assert_str_eq(kc_err(KCDIR "no_ca.yaml"),
+			 "kubernetes: kubeconfig '" KCDIR "no_ca.yaml': cluster 'lab' has no certificate-authority or "
+			 "certificate-authority-data (the system store is not used)");
+	cr_assert_str_eq(kc_err(KCDIR "bad_ca_data.yaml"),
+			 "kubernetes: kubeconfig '" KCDIR "bad_ca_data.yaml': cluster 'lab': certificate-authority-data "
+			 "is not base64 of a PEM certificate");
+	cr_assert_str_eq(kc_err(KCDIR "http_server.yaml"),
+			 "kubernetes: kubeconfig '" KCDIR "http_server.yaml': cluster 'lab': server "
+			 "'http://lab.example:6443' is not https://");
+}
+
+Test(kubeconfig, yaml_nulls_and_yes_booleans)
+{
+	const char *base = "clusters:\n- name: c\n  cluster:\n    server: https://c:6443\n    certificate-authority: /dev/null\n"
+			   "%s\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\nusers:\n- name: u\n  user: {tokenFile: /dev/null}\n"
+			   "current-context: %s\n";
+	char text[1024];
+	const char *p;
+
+	snprintf(text, sizeof(text), base, "", "~");
+	p = write_tmp(text);
+	cr_assert_eq(kc_load(p), -1);
+	cr_assert(strstr(kc_err_buf, "': no current-context (choose one"), "%s", kc_err_buf);
+	unlink(p);
+	snprintf(text, sizeof(text), base, "    insecure-skip-tls-verify: yes", "x");
+	p = write_tmp(text);
+	cr_assert_eq(kc_load(p), -1);
+	cr_assert(strstr(kc_err_buf, "': cluster 'c' sets insecure-skip-tls-verify: refused"), "%s", kc_err_buf);
+	unlink(p);
+	snprintf(text, sizeof(text), base, "    insecure-skip-tls-verify: off", "x");
+	p = write_tmp(text);
+	cr_assert_eq(kc_load(p), 0, "%s", kc_err_buf);
+	cr_assert_str_eq(kc_o.api_url, "https://c:6443");
+	unlink(p);
+}
+
+Test(kubeconfig, alias_bomb_is_refused)
+{
+	const char *p = write_tmp("a: &a [x,x,x,x,x,x,x,x,x,x]\n"
+				  "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+				  "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+				  "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+				  "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
+				  "f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n");
+	char want[256];
+
+	cr_assert_eq(kc_load(p), -1);
+	snprintf(want, sizeof(want), "kubernetes: kubeconfig '%s': YAML nested too deep or too large (aliases?)", p);
+	cr_assert_str_eq(kc_err_buf, want);
+	unlink(p);
+}
+
+Test(kubeconfig, small_buffer_fails_without_leaving_temp_files)
+{
+	struct nt_k8s_opts o = {0};
+	char buf[60], err[512];   /* room for the URL and the CA's temp path, not the token's */
+
+	cr_assert_eq(nt_k8s_load_kubeconfig(KCDIR "kind.yaml", &o, buf, sizeof(buf), err, sizeof(err)), -1);
+	cr_assert_str_eq(err, "kubernetes: kubeconfig '" KCDIR "kind.yaml': buffer too small or temporary file failed");
+	cr_assert_not_null(o.ca_file);
+	cr_assert_null(o.token_file);
+	cr_assert_eq(access(o.ca_file, F_OK), -1, "%s was left behind", o.ca_file);
+}

@@ -229,9 +229,9 @@ static void publish_metrics(struct app *a, int ready)
 		"payload_flows_tracked", "kafka_outstanding",
 		"kafka_broker_up", "kafka_spool_records", "kafka_spool_bytes",
 		"kafka_spool_records_at_start", "k8s_synced", "k8s_pods",
-		"process_attribution_tracked",
+		"process_attribution_tracked", "k8s_resources_forbidden",
 	};
-	uint64_t v[N_COUNTERS], g[15] = { 0 };
+	uint64_t v[N_COUNTERS], g[16] = { 0 };
 	struct nt_kafka_stats ks = { 0 };
 	size_t nif = 0;
 
@@ -260,6 +260,7 @@ static void publish_metrics(struct app *a, int ready)
 		nt_k8s_stats(a->enrich.k8s, &kst);
 		g[12] = (uint64_t)kst.synced;
 		g[13] = kst.pods;
+		g[15] = (uint64_t)__builtin_popcount(kst.forbidden_mask);
 	}
 	if (a->enrich.sa) {
 		uint64_t lost;
@@ -267,7 +268,7 @@ static void publish_metrics(struct app *a, int ready)
 		nt_sockattr_counters(a->enrich.sa, &lost, &g[14]);
 	}
 	nt_metrics_publish(a->metrics, counter_names, v, N_COUNTERS,
-			   gauge_names, g, 15, ready);
+			   gauge_names, g, 16, ready);
 }
 
 /* Kubernetes metadata by --k8s: an explicit API, a kubeconfig, or the

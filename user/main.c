@@ -367,14 +367,8 @@ static int setup(struct app *a, int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	int so = nt_sink_open(&a->sink, &a->cfg, a->node, err, sizeof(err));
-
-	if (so == -2)
-		die_usage(err);
-	if (so) {
-		fail("%s", err);
-		return 1;
-	}
+	/* the metrics port before the sink: a start that fails leaves no
+	 * producer (or spool) half started */
 	if (a->cfg.metrics_addr) {
 		int usage = 0;
 
@@ -386,6 +380,14 @@ static int setup(struct app *a, int argc, char **argv)
 			fail("%s", err);
 			return 1;
 		}
+	}
+	int so = nt_sink_open(&a->sink, &a->cfg, a->node, err, sizeof(err));
+
+	if (so == -2)
+		die_usage(err);
+	if (so) {
+		fail("%s", err);
+		return 1;
 	}
 	libbpf_set_print(libbpf_quiet);
 	setrlimit(RLIMIT_MEMLOCK, &rl); /* kernels before 5.11 need it */
@@ -641,8 +643,11 @@ int main(int argc, char **argv)
 	static struct app a;
 	int rc;
 
+	int started;
+
 	rc = setup(&a, argc, argv);
-	if (rc == 0)
+	started = rc == 0;
+	if (started)
 		rc = a.cfg.pcap ? run_pcap(&a) : run_live(&a);
 	if (a.rb)
 		ring_buffer__free(a.rb);
@@ -657,7 +662,7 @@ int main(int argc, char **argv)
 	nt_sockattr_close(a.enrich.sa);
 	if (a.enrich.cg)
 		nt_cgroupmap_free(a.enrich.cg);
-	if (a.sink.kafka) {
+	if (a.sink.kafka && started) {
 		/* every record acknowledged or spooled, or counted and said */
 		int left = nt_kafka_flush(a.sink.kafka,
 					  (int)a.cfg.kafka_flush_timeout * 1000);

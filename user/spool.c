@@ -175,6 +175,8 @@ static void seg_unlink(struct nt_spool *s, struct seg *g)
 		close(g->fd);
 	g->fd = -1;
 	unlinkat(s->dirfd, name, 0);
+	snprintf(name, sizeof(name), "%016llx.pos", (unsigned long long)g->id);
+	unlinkat(s->dirfd, name, 0);
 	s->dir_dirty = 1;
 	s->refusing = 0;
 }
@@ -644,11 +646,16 @@ const struct nt_spool_stats *nt_spool_stats(struct nt_spool *s)
 	return &s->st;
 }
 
-/* Counts the records of an existing segment from its block headers. */
+/* Counts the records of an existing segment from its block headers: a
+ * block cut short still counts (its header says how many records were
+ * lost); a damaged header is stepped over to the next valid one (the
+ * records behind it cannot be counted: spool_corrupt_blocks says so when
+ * the reader meets it). */
 static void scan_seg(struct nt_spool *s, struct seg *g)
 {
 	struct blk_hdr h;
 	char magic[FILE_HDR];
+	uint64_t off = FILE_HDR;
 
 	if (pread(g->fd, magic, FILE_HDR, 0) != FILE_HDR ||
 	    memcmp(magic, FILE_MAGIC, FILE_HDR)) {
@@ -658,13 +665,72 @@ static void scan_seg(struct nt_spool *s, struct seg *g)
 		g->scanned = g->size;
 		return;
 	}
-	g->roff = g->scanned = FILE_HDR;
-	while (g->scanned + BLK_HDR <= g->size &&
-	       read_hdr(g, g->scanned, &h) == 1 &&
-	       g->scanned + BLK_HDR + h.comp_len <= g->size) {
-		g->nrec += h.nrec;
-		g->scanned += BLK_HDR + h.comp_len;
+	g->roff = FILE_HDR;
+	while (off + BLK_HDR <= g->size) {
+		int v = read_hdr(g, off, &h);
+		uint64_t next;
+
+		if (v == 1) {
+			g->nrec += h.nrec;
+			off += BLK_HDR + h.comp_len;
+			continue;
+		}
+		if (v != 0 || !resync(g, off + 1, &next))
+			break;
+		off = next;
 	}
+	g->scanned = g->size; /* everything countable is counted */
+}
+
+/* The read position a clean shutdown left: "<roff> <nread>". Valid only
+ * on a block boundary inside the segment. */
+static void load_pos(struct nt_spool *s, struct seg *g)
+{
+	char name[40], buf[64];
+	unsigned long long roff, nread;
+	struct blk_hdr h;
+	int fd;
+	ssize_t n;
+
+	snprintf(name, sizeof(name), "%016llx.pos", (unsigned long long)g->id);
+	fd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	if (sscanf(buf, "%llu %llu", &roff, &nread) != 2 || roff < FILE_HDR ||
+	    roff > g->size || nread > g->nrec ||
+	    (roff < g->size && read_hdr(g, roff, &h) != 1)) {
+		logit(s, "stale read position ignored", g, roff);
+		return;
+	}
+	g->roff = roff;
+	g->nread = g->nsettled = nread;
+}
+
+/* At close: where reading stopped, so a restart does not send again what
+ * was already acknowledged. Only when every record read is settled. */
+static void save_pos(struct nt_spool *s, struct seg *g)
+{
+	char name[40], tmp[48], buf[64];
+	int fd, n;
+
+	snprintf(name, sizeof(name), "%016llx.pos", (unsigned long long)g->id);
+	if (g->gone || !g->nread || g->nsettled != g->nread)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", name);
+	n = snprintf(buf, sizeof(buf), "%llu %llu\n",
+		     (unsigned long long)g->roff, (unsigned long long)g->nread);
+	fd = openat(s->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		    0640);
+	if (fd < 0)
+		return;
+	if (write(fd, buf, (size_t)n) == n && !fdatasync(fd))
+		renameat(s->dirfd, tmp, s->dirfd, name);
+	close(fd);
 }
 
 static int mkdirs(const char *path)
@@ -751,6 +817,7 @@ struct nt_spool *nt_spool_open(const char *dir, uint64_t max_bytes,
 		}
 		g->size = (uint64_t)st.st_size;
 		scan_seg(s, g);
+		load_pos(s, g);
 		seg_insert(s, g);
 		if (id > max_id)
 			max_id = id;
@@ -794,6 +861,9 @@ void nt_spool_close(struct nt_spool *s)
 		flush_tail(s);
 		sync_now(s, mono_ns());
 	}
+	if (s->dirfd >= 0)
+		for (struct seg *g = s->segs; g; g = g->next)
+			save_pos(s, g);
 	while (s->segs) {
 		struct seg *g = s->segs;
 

@@ -82,13 +82,7 @@ const char *nt_enrich_direction(struct nt_enrich *e, int ip_version,
 		e->st.k8s_unresolved += (s && !ksrc && in_list(e->cluster,
 			e->n_cluster, src)) + (d && !kdst &&
 			in_list(e->cluster, e->n_cluster, dst));
-	if (s && d)
-		return "internal";
-	if (s)
-		return "outbound";
-	if (d)
-		return "inbound";
-	return "external";
+	return nt_direction_of(s, d);
 }
 
 static void fill(struct nt_enrich *e, const struct nt_sock_attr *a, int side,

@@ -33,19 +33,22 @@ int nt_addr_is_private(int ip_version, const uint8_t a[16])
 	return !memcmp(a, lo, 16);
 }
 
+const char *nt_direction_of(int src_inside, int dst_inside)
+{
+	if (src_inside && dst_inside)
+		return "internal";
+	if (src_inside)
+		return "outbound";
+	if (dst_inside)
+		return "inbound";
+	return "external";
+}
+
 const char *nt_direction(int ip_version, const uint8_t src[16],
 			 const uint8_t dst[16])
 {
-	int s = nt_addr_is_private(ip_version, src);
-	int d = nt_addr_is_private(ip_version, dst);
-
-	if (s && d)
-		return "internal";
-	if (s)
-		return "outbound";
-	if (d)
-		return "inbound";
-	return "external";
+	return nt_direction_of(nt_addr_is_private(ip_version, src),
+			       nt_addr_is_private(ip_version, dst));
 }
 
 const char *nt_transport_name(uint8_t proto)

@@ -18,6 +18,9 @@ int nt_addr_is_private(int ip_version, const uint8_t addr[16]);
 
 /* ECS network.direction from the source and destination addresses:
  * internal, outbound, inbound or external. Returns a static string. */
+/* ECS network.direction from whether each end is inside (the cluster, or
+ * the private ranges). */
+const char *nt_direction_of(int src_inside, int dst_inside);
 const char *nt_direction(int ip_version, const uint8_t src[16],
 			 const uint8_t dst[16]);
 

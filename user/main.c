@@ -399,7 +399,6 @@ static int setup(struct app *a, int argc, char **argv)
 	nt_recorder_init(&a->rec, &a->sink, a->node, a->cfg.cluster_name);
 	nt_enrich_init(&a->enrich, &a->cfg);
 	start_k8s(a);
-	start_process_attribution(a);
 	a->rec.enrich = &a->enrich;
 	a->rec.cloud_provider = a->cfg.cloud_provider;
 	a->rec.cloud_region = a->cfg.cloud_region;
@@ -556,6 +555,8 @@ static int run_live(struct app *a)
 		nt_dp_detach_all(&a->dp);
 		return 1;
 	}
+	/* after the datapath: a start that fails says only why */
+	start_process_attribution(a);
 	ev.data.fd = sfd;
 	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
 	ev.data.fd = tfd;

@@ -70,6 +70,8 @@ struct nt_kafka {
 	struct failure *fails;
 	size_t nfails, fails_cap;
 	int retry_direct;        /* no spool: re-send failures after a reset */
+	uint64_t test_fatal_at;  /* NT_TEST_KAFKA_FATAL_AT: raise a fatal error
+				    after this many records (tests only) */
 };
 
 #define REPLAY_WINDOW 20000      /* records from the spool in librdkafka */
@@ -453,6 +455,10 @@ struct nt_kafka *nt_kafka_new(const struct nt_config *cfg, const char *node,
 		goto fail;
 	k->next_seq = 1;
 	k->last_probe_ns = now_ns();
+	/* the fatal-error path must run in tests: librdkafka's own hook */
+	if (getenv("NT_TEST_KAFKA_FATAL_AT"))
+		k->test_fatal_at = strtoull(getenv("NT_TEST_KAFKA_FATAL_AT"),
+					    NULL, 10);
 	return k;
 fail:
 	if (c)
@@ -486,11 +492,19 @@ static int to_spool(struct nt_kafka *k, enum nt_record_type t,
 	return nt_spool_append(k->spool, (uint8_t)t, key, klen, val, vlen);
 }
 
+static void reset_producer(struct nt_kafka *k);
+
 int nt_kafka_produce(struct nt_kafka *k, enum nt_record_type t,
 		     const char *key, size_t klen, const char *val,
 		     size_t vlen)
 {
 	k->st.produced++;
+	if (k->test_fatal_at && k->st.produced == k->test_fatal_at)
+		rd_kafka_test_fatal_error(k->rk,
+			RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
+			"NT_TEST_KAFKA_FATAL_AT");
+	if (k->fatal && !k->spool)
+		reset_producer(k); /* hand back, re-create, re-send first */
 	if (k->spool && (k->spool_active || k->degraded || k->fatal))
 		return to_spool(k, t, key, klen, val, vlen);
 	for (;;) {
@@ -500,6 +514,13 @@ int nt_kafka_produce(struct nt_kafka *k, enum nt_record_type t,
 
 		if (!e)
 			return 0;
+		if (e == RD_KAFKA_RESP_ERR__FATAL) {
+			k->fatal = 1;
+			if (k->spool)
+				return to_spool(k, t, key, klen, val, vlen);
+			reset_producer(k);
+			continue;
+		}
 		if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
 			k->st.failed++;
 			return -1;
@@ -606,8 +627,8 @@ static void reset_producer(struct nt_kafka *k)
 	}
 	requeue_failures(k);
 	k->retry_direct = 0;
-	if (k->spool)
-		set_degraded(k, "producer re-created");
+	/* not degraded: the broker may be fine; the re-queued records are
+	 * replayed at once, and a real outage shows in their reports */
 }
 
 /* Hands one block of the spool to librdkafka. 0 when the spool is empty. */
@@ -675,6 +696,8 @@ static void replay(struct nt_kafka *k, uint64_t now)
 void nt_kafka_poll(struct nt_kafka *k)
 {
 	rd_kafka_poll(k->rk, 0);
+	if (k->fatal)
+		reset_producer(k);
 	requeue_failures(k);
 }
 

@@ -274,10 +274,25 @@ static void publish_metrics(struct app *a, int ready)
 /* Kubernetes metadata by --k8s: an explicit API, a kubeconfig, or the
  * in-cluster service account. Bad settings are usage errors; an API that
  * is down is not (records flow unenriched, counted, until it is back). */
+static struct nt_k8s_opts k8s_opts; /* its strings: start_k8s's buffer */
+
+/* A kubeconfig's inline CA and token were written to temp files for
+ * libcurl; they go when nettrail does. */
+static void k8s_temp_cleanup(void)
+{
+	static const char pfx[] = "/tmp/nettrail-k8s-";
+
+	if (k8s_opts.ca_file && !strncmp(k8s_opts.ca_file, pfx, sizeof(pfx) - 1))
+		unlink(k8s_opts.ca_file);
+	if (k8s_opts.token_file &&
+	    !strncmp(k8s_opts.token_file, pfx, sizeof(pfx) - 1))
+		unlink(k8s_opts.token_file);
+}
+
 static void start_k8s(struct app *a)
 {
 	static char buf[8192];
-	struct nt_k8s_opts o = { 0 };
+	struct nt_k8s_opts *op = &k8s_opts, o = { 0 };
 	char err[512];
 
 	if (a->cfg.k8s == NT_K8S_OFF)
@@ -286,6 +301,8 @@ static void start_k8s(struct app *a)
 		if (nt_k8s_load_kubeconfig(a->cfg.kubeconfig, &o, buf,
 					   sizeof(buf), err, sizeof(err)))
 			die_usage(err);
+		*op = o;
+		atexit(k8s_temp_cleanup);
 	} else if (a->cfg.k8s_api) {
 		o.api_url = a->cfg.k8s_api;
 		o.token_file = a->cfg.k8s_token_file;

@@ -12,7 +12,7 @@ OBJS=$(ls build/user/*.o | grep -v '/main\.o$')  # everything but main()
 
 gcc $CFLAGS bench/bench_datapath.c -o $B/bench_datapath $LIBS
 gcc $CFLAGS bench/bench_collector.c $OBJS -o $B/bench_collector $LIBS
-gcc $CFLAGS bench/bench_enrich.c $OBJS -o $B/bench_enrich $LIBS
+gcc $CFLAGS -Itests/k8s bench/bench_enrich.c tests/k8s/synth_pods.c $OBJS -o $B/bench_enrich $LIBS
 gcc -O2 bench/gen_pcap.c -o $B/gen_pcap -lpcap
 gcc $CFLAGS bench/bench_parsers.c user/dns.c user/dns_msg.c user/tls_hello.c -o $B/bench_parsers -lcrypto
 

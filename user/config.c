@@ -294,6 +294,26 @@ static int check_name(const char *opt, const char *val, char *err,
 	return 0;
 }
 
+/* One of a NULL-terminated list of words; its index in *out. */
+static int parse_choice(const char *name, const char *val,
+			const char *const *words, int *out, char *err,
+			size_t errlen)
+{
+	char list[128] = "";
+
+	for (int i = 0; words[i]; i++) {
+		if (!strcmp(val, words[i])) {
+			*out = i;
+			return 0;
+		}
+		snprintf(list + strlen(list), sizeof(list) - strlen(list),
+			 "%s%s", i ? (words[i + 1] ? ", " : " or ") : "",
+			 words[i]);
+	}
+	snprintf(err, errlen, "--%s: '%s' is not %s", name, val, list);
+	return -1;
+}
+
 /* Kafka's legal topic characters, 1 to 249 of them. */
 static int check_topic(const char *val, char *err, size_t errlen)
 {
@@ -481,33 +501,30 @@ static int apply(struct nt_config *cfg, int opt, const char *val, char *err,
 	case OPT_SPOOL_MAX:
 		return parse_size("spool-max-bytes", val, &cfg->spool_max_bytes,
 				  err, errlen);
-	case OPT_SPOOL_POLICY:
-		if (!strcmp(val, "drop-oldest"))
-			cfg->spool_policy = NT_SPOOL_DROP_OLDEST;
-		else if (!strcmp(val, "drop-newest"))
-			cfg->spool_policy = NT_SPOOL_DROP_NEWEST;
-		else {
-			snprintf(err, errlen, "--spool-full-policy: '%s' is not "
-				 "drop-oldest or drop-newest", val);
+	case OPT_SPOOL_POLICY: {
+		static const char *const w[] = { "drop-oldest", "drop-newest",
+						 NULL };
+		int i;
+
+		if (parse_choice("spool-full-policy", val, w, &i, err, errlen))
 			return -1;
-		}
+		cfg->spool_policy = i ? NT_SPOOL_DROP_NEWEST
+				      : NT_SPOOL_DROP_OLDEST;
 		return 0;
+	}
 	case OPT_SPOOL_FSYNC:
 		return parse_u32("spool-fsync-ms", val, 0, 3600000,
 				 &cfg->spool_fsync_ms, err, errlen);
-	case OPT_K8S:
-		if (!strcmp(val, "auto"))
-			cfg->k8s = NT_K8S_AUTO;
-		else if (!strcmp(val, "on"))
-			cfg->k8s = NT_K8S_ON;
-		else if (!strcmp(val, "off"))
-			cfg->k8s = NT_K8S_OFF;
-		else {
-			snprintf(err, errlen, "--k8s: '%s' is not auto, on or "
-				 "off", val);
+	case OPT_K8S: {
+		/* in enum nt_k8s_mode order */
+		static const char *const w[] = { "auto", "on", "off", NULL };
+		int i;
+
+		if (parse_choice("k8s", val, w, &i, err, errlen))
 			return -1;
-		}
+		cfg->k8s = (enum nt_k8s_mode)i;
 		return 0;
+	}
 	case OPT_K8S_API:
 		if (strncmp(val, "https://", 8) || !val[8]) {
 			snprintf(err, errlen, "--k8s-api: '%s' is not an "
@@ -532,14 +549,12 @@ static int apply(struct nt_config *cfg, int opt, const char *val, char *err,
 				   &cfg->n_service_cidrs, err, errlen);
 	case OPT_CGROUP_ROOT:
 		return set_str(&cfg->cgroup_root, val);
-	case OPT_PROCATTR:
-		if (strcmp(val, "on") && strcmp(val, "off")) {
-			snprintf(err, errlen, "--process-attribution: '%s' is "
-				 "not on or off", val);
-			return -1;
-		}
-		cfg->process_attribution = !strcmp(val, "on");
-		return 0;
+	case OPT_PROCATTR: {
+		static const char *const w[] = { "off", "on", NULL };
+
+		return parse_choice("process-attribution", val, w,
+				    &cfg->process_attribution, err, errlen);
+	}
 	case OPT_CLOUD_PROVIDER:
 		if (check_name("cloud-provider", val, err, errlen))
 			return -1;

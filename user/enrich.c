@@ -97,12 +97,10 @@ static void fill(struct nt_enrich *e, const struct nt_sock_attr *a, int side,
 		out->uid = a->uid;
 		memcpy(out->comm, a->comm, sizeof(out->comm));
 		out->comm[sizeof(out->comm) - 1] = 0;
-		e->st.proc_attributed++;
 	}
-	if (e->cg && a->cgroup_id &&
-	    nt_cgroupmap_lookup(e->cg, a->cgroup_id, &out->container_id,
-				&pod_uid, e->now_ns) < 0)
-		e->st.container_unknown++;
+	if (e->cg && a->cgroup_id)
+		nt_cgroupmap_lookup(e->cg, a->cgroup_id, &out->container_id,
+				    &pod_uid, e->now_ns);
 	if (out->container_id && !out->container_id[0])
 		out->container_id = NULL;
 	if (pod_uid && pod_uid[0] && e->k8s && e->locked)

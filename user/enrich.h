@@ -26,8 +26,6 @@ struct nt_enrich_stats {
 	uint64_t k8s_unresolved;     /* in-cluster addresses with no identity */
 	uint64_t k8s_unsynced_records; /* records made before the first full
 					  sync (or with the API down) */
-	uint64_t proc_attributed;    /* flow reports with a local process */
-	uint64_t container_unknown;  /* cgroup ids with no container found */
 };
 
 /* The local end of a flow, as the cgroup hooks saw it. */

@@ -375,31 +375,37 @@ static void drop_producer(struct nt_kafka *k)
 	k->rk = NULL;
 }
 
-int nt_kafka_check_config(const struct nt_config *cfg, char *err,
-			  size_t errlen)
+/* Brokers checked, then our defaults, bootstrap.servers, --kafka-config,
+ * --kafka-prop in that order (later wins). Every failure is a usage error. */
+static int build_conf(rd_kafka_conf_t *c, const struct nt_config *cfg,
+		      char *err, size_t errlen)
 {
-	rd_kafka_conf_t *c = rd_kafka_conf_new();
-	int r = -1;
-
 	if (!cfg->kafka_brokers || !brokers_ok(cfg->kafka_brokers)) {
 		snprintf(err, errlen, "--kafka-brokers: '%s' is not a list of "
 			 "host:port", cfg->kafka_brokers ? cfg->kafka_brokers
 							: "");
-		goto out;
+		return -1;
 	}
 	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
 		if (conf_set(c, defaults[i][0], defaults[i][1], err, errlen))
-			goto out;
+			return -1;
 	if (conf_set(c, "bootstrap.servers", cfg->kafka_brokers, err,
 		     errlen) ||
 	    (cfg->kafka_config && conf_file(c, cfg->kafka_config, err,
 					    errlen)))
-		goto out;
+		return -1;
 	for (size_t i = 0; i < cfg->n_kafka_props; i++)
 		if (conf_line(c, cfg->kafka_props[i], err, errlen))
-			goto out;
-	r = 0;
-out:
+			return -1;
+	return 0;
+}
+
+int nt_kafka_check_config(const struct nt_config *cfg, char *err,
+			  size_t errlen)
+{
+	rd_kafka_conf_t *c = rd_kafka_conf_new();
+	int r = build_conf(c, cfg, err, errlen);
+
 	rd_kafka_conf_destroy(c);
 	return r;
 }
@@ -413,23 +419,9 @@ struct nt_kafka *nt_kafka_new(const struct nt_config *cfg, const char *node,
 	*usage = 1;
 	if (!k || !c)
 		goto fail;
-	if (!cfg->kafka_brokers || !brokers_ok(cfg->kafka_brokers)) {
-		snprintf(err, errlen, "--kafka-brokers: '%s' is not a list of "
-			 "host:port", cfg->kafka_brokers ? cfg->kafka_brokers
-							: "");
+	if (build_conf(c, cfg, err, errlen))
 		goto fail;
-	}
 	snprintf(k->node, sizeof(k->node), "%s", node);
-	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
-		if (conf_set(c, defaults[i][0], defaults[i][1], err, errlen))
-			goto fail;
-	if (conf_set(c, "bootstrap.servers", cfg->kafka_brokers, err, errlen))
-		goto fail;
-	if (cfg->kafka_config && conf_file(c, cfg->kafka_config, err, errlen))
-		goto fail;
-	for (size_t i = 0; i < cfg->n_kafka_props; i++)
-		if (conf_line(c, cfg->kafka_props[i], err, errlen))
-			goto fail;
 	rd_kafka_conf_set_opaque(c, k);
 	rd_kafka_conf_set_dr_msg_cb(c, on_delivery);
 	rd_kafka_conf_set_error_cb(c, on_error);

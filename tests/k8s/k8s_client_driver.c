@@ -26,6 +26,7 @@
 
 #include "k8s.h"
 #include "k8s_ident.h"
+#include "synth_pods.h"
 
 static uint64_t now_ms(void)
 {
@@ -254,7 +255,6 @@ static int mem(int argc, char **argv)
 	struct nt_k8s_store *s;
 	struct mallinfo2 a, b;
 	long r0, r1;
-	char js[4096];
 	uint64_t t0;
 
 	malloc_trim(0);
@@ -262,35 +262,7 @@ static int mem(int argc, char **argv)
 	r0 = rss_kb();
 	t0 = now_ms();
 	s = nt_k8s_store_new(60);
-	for (int ns = 0; ns < 100; ns++) {
-		snprintf(js, sizeof(js),
-			 "{\"metadata\":{\"name\":\"app%d\",\"namespace\":\"team-%d\"},\"spec\":{\"selector\":{\"app\":\"app%d\"},"
-			 "\"clusterIPs\":[\"10.96.%d.%d\"]}}", ns, ns, ns, ns / 250, ns % 250 + 1);
-		nt_k8s_store_apply_json(s, NT_K8S_R_SERVICES, NT_K8S_EV_ADDED, js, 1);
-		snprintf(js, sizeof(js),
-			 "{\"metadata\":{\"name\":\"app%d-5d8f7c9b6d\",\"namespace\":\"team-%d\",\"ownerReferences\":"
-			 "[{\"kind\":\"Deployment\",\"name\":\"app%d\",\"controller\":true}]}}", ns, ns, ns);
-		nt_k8s_store_apply_json(s, NT_K8S_R_REPLICASETS, NT_K8S_EV_ADDED, js, 1);
-	}
-	for (long i = 0; i < n; i++) {
-		int ns = (int)(i % 100);
-
-		snprintf(js, sizeof(js),
-			 "{\"metadata\":{\"name\":\"app%d-5d8f7c9b6d-%05lx\",\"namespace\":\"team-%d\","
-			 "\"uid\":\"%08lx-1c2d-4e5f-8a9b-0c1d2e3f4a5b\","
-			 "\"labels\":{\"app\":\"app%d\",\"pod-template-hash\":\"5d8f7c9b6d\"},"
-			 "\"ownerReferences\":[{\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicaSet\",\"name\":\"app%d-5d8f7c9b6d\","
-			 "\"uid\":\"x\",\"controller\":true}]},"
-			 "\"spec\":{\"nodeName\":\"node-%ld\",\"serviceAccountName\":\"app%d\"},"
-			 "\"status\":{\"phase\":\"Running\",\"podIP\":\"10.%ld.%ld.%ld\",\"podIPs\":[{\"ip\":\"10.%ld.%ld.%ld\"},"
-			 "{\"ip\":\"fd00:10::%lx:%lx\"}]}}",
-			 ns, i, ns, i, ns, ns, i % 500, ns, 64 + (i >> 16), (i >> 8) & 255, i & 255, 64 + (i >> 16),
-			 (i >> 8) & 255, i & 255, i >> 16, i & 0xffff);
-		nt_k8s_store_apply_json(s, NT_K8S_R_PODS, NT_K8S_EV_ADDED, js, 1);
-		if (i % 1000 == 999)
-			nt_k8s_store_flush(s, 1);
-	}
-	nt_k8s_store_flush(s, 1);
+	nt_synth_pods(s, n, 1);
 	uint64_t t1 = now_ms();
 	b = mallinfo2();
 	r1 = rss_kb();

@@ -24,6 +24,7 @@ enum {
 	OPT_K8S_TOKEN, OPT_K8S_CA, OPT_KUBECONFIG, OPT_K8S_TIMEOUT,
 	OPT_CLUSTER_CIDR, OPT_SERVICE_CIDR, OPT_CGROUP_ROOT, OPT_PROCATTR,
 	OPT_CLOUD_PROVIDER, OPT_CLOUD_REGION, OPT_CLOUD_ACCOUNT, OPT_CHECK,
+	OPT_LOG_LEVEL, OPT_FAULT,
 };
 
 static const struct option long_opts[] = {
@@ -66,6 +67,8 @@ static const struct option long_opts[] = {
 	{ "cloud-region", required_argument, NULL, OPT_CLOUD_REGION },
 	{ "cloud-account", required_argument, NULL, OPT_CLOUD_ACCOUNT },
 	{ "check-config", no_argument, NULL, OPT_CHECK },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "fault", required_argument, NULL, OPT_FAULT },
 	{ "cluster-name", required_argument, NULL, OPT_CLUSTER },
 	{ "node-name", required_argument, NULL, OPT_NODE },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -90,6 +93,7 @@ void nt_config_defaults(struct nt_config *cfg)
 	cfg->spool_fsync_ms = 1000;
 	cfg->k8s_timeout = 10;
 	cfg->process_attribution = 1;
+	cfg->log_level = 1; /* NT_LOG_WARN */
 }
 
 void nt_config_free(struct nt_config *cfg)
@@ -181,6 +185,12 @@ void nt_config_usage(void *stream)
 "                           cloud context in every record\n"
 "      --cluster-name NAME  orchestrator.cluster.name in every record\n"
 "      --node-name NAME     observer.hostname (default: the host name)\n"
+"      --log-level L        error, warn (default), info or debug (libbpf's\n"
+"                           debug output and verifier logs included)\n"
+"      --fault SPEC         tests only: inject failures, comma-separated\n"
+"                           kafka-fatal-at=N (a fatal producer error at the\n"
+"                           Nth record), kafka-reset-fail=N (the first N\n"
+"                           producer re-creations fail)\n"
 "      --check-config       validate everything, print the effective\n"
 "                           configuration and exit (0 ok, 2 bad)\n"
 "      --version            print the version and exit\n"
@@ -434,6 +444,38 @@ static int parse_cidrs(const char *name, const char *val, struct nt_cidr *list,
 	return 0;
 }
 
+/* "kafka-fatal-at=150,kafka-reset-fail=2" */
+static int parse_fault(struct nt_config *cfg, const char *val, char *err,
+		       size_t errlen)
+{
+	char buf[256], *save = NULL, *tok;
+
+	snprintf(buf, sizeof(buf), "%s", val);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		unsigned long long v;
+		char *eq = strchr(tok, '='), *end;
+
+		errno = 0;
+		v = eq && isdigit((unsigned char)eq[1]) ?
+			    strtoull(eq + 1, &end, 10) : 0;
+		if (!eq || !v || errno || *end)
+			goto bad;
+		*eq = 0;
+		if (!strcmp(tok, "kafka-fatal-at"))
+			cfg->fault.kafka_fatal_at = v;
+		else if (!strcmp(tok, "kafka-reset-fail") && v <= 1000000)
+			cfg->fault.kafka_reset_fail = (uint32_t)v;
+		else
+			goto bad;
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "--fault: '%s' is not a list of "
+		 "kafka-fatal-at=N, kafka-reset-fail=N", val);
+	return -1;
+}
+
 /* Applies one option (from a flag or the environment). */
 static int apply(struct nt_config *cfg, int opt, const char *val, char *err,
 		 size_t errlen)
@@ -570,6 +612,15 @@ static int apply(struct nt_config *cfg, int opt, const char *val, char *err,
 	case OPT_CHECK:
 		cfg->check_config = 1;
 		return 0;
+	case OPT_LOG_LEVEL: {
+		static const char *const w[] = { "error", "warn", "info",
+						 "debug", NULL };
+
+		return parse_choice("log-level", val, w, &cfg->log_level, err,
+				    errlen);
+	}
+	case OPT_FAULT:
+		return parse_fault(cfg, val, err, errlen);
 	case OPT_KPROP:
 		if (cfg->n_kafka_props == NT_MAX_KAFKA_PROPS || !strchr(val, '=')) {
 			snprintf(err, errlen, "--kafka-prop: '%s' is not key=value "
@@ -812,6 +863,12 @@ void nt_config_print(const struct nt_config *c, void *stream)
 		S(c->cloud_provider), S(c->cloud_region), S(c->cloud_account));
 	fprintf(f, "cluster-name=%s\nnode-name=%s\n", S(c->cluster_name),
 		S(c->node_name));
+	fprintf(f, "log-level=%s\n", (const char *[]){ "error", "warn",
+		"info", "debug" }[c->log_level & 3]);
+	if (c->fault.kafka_fatal_at || c->fault.kafka_reset_fail)
+		fprintf(f, "fault=kafka-fatal-at=%llu,kafka-reset-fail=%u\n",
+			(unsigned long long)c->fault.kafka_fatal_at,
+			c->fault.kafka_reset_fail);
 }
 
 static int readable(const char *opt, const char *path, char *err,

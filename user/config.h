@@ -64,6 +64,11 @@ struct nt_config {
 	char *cloud_provider, *cloud_region, *cloud_account;
 	char *cluster_name;
 	char *node_name;         /* default: gethostname() */
+	int log_level;           /* enum nt_log_level (log.h), default warn */
+	struct nt_faults {       /* --fault: failures injected by tests */
+		uint64_t kafka_fatal_at;   /* raise a fatal error at the Nth produce */
+		uint32_t kafka_reset_fail; /* the first N producer re-creations fail */
+	} fault;
 	int show_version;
 	int check_config;
 	int show_help;

@@ -8,6 +8,7 @@
  * their escaped length is unknown, so they reserve per run.
  */
 #include "json.h"
+#include "log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,7 +54,7 @@ static const char short_esc[0x60] = {
  * returns. */
 static _Noreturn __attribute__((cold)) void jw_die(const char *why)
 {
-	fprintf(stderr, "json writer: %s\n", why);
+	nt_err("json writer: %s", why);
 	abort();
 }
 

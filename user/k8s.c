@@ -24,6 +24,7 @@
 #include <yaml.h>
 
 #include "k8s.h"
+#include "log.h"
 #include "k8s_ident.h"
 
 #define LIST_LIMIT 500
@@ -83,7 +84,6 @@ struct nt_k8s {
 	atomic_int stop;
 	struct res res[NT_K8S_R_COUNT];
 	unsigned rnd;
-	int debug;   /* NT_K8S_DEBUG set: one stderr line per ended request */
 };
 
 /* API groups for RBAC messages ("" is the core group) */
@@ -515,8 +515,8 @@ static void forbid(struct res *rs, uint64_t now)
 			snprintf(where, sizeof(where), "in group %s", g);
 		else
 			snprintf(where, sizeof(where), "in the core group (\"\")");
-		fprintf(stderr, "nettrail: kubernetes: %s %s forbidden: add get/list/watch on %s %s to the "
-			"ClusterRole (retrying every %u s)\n", phase_verb[rs->phase], full, nt_k8s_res_name(rs->r),
+		nt_warn("kubernetes: %s %s forbidden: add get/list/watch on %s %s to the "
+			"ClusterRole (retrying every %u s)", phase_verb[rs->phase], full, nt_k8s_res_name(rs->r),
 			where, k->forbidden_retry_s);
 	}
 	rs->forbidden = 1 + (int)rs->phase;
@@ -536,7 +536,7 @@ static void allowed_again(struct res *rs, enum phase ph)
 		return;
 	rs->forbidden = 0;
 	res_fullname(rs, full, sizeof(full));
-	fprintf(stderr, "nettrail: kubernetes: %s %s allowed now\n", phase_verb[ph], full);
+	nt_warn("kubernetes: %s %s allowed now", phase_verb[ph], full);
 }
 
 /* a list page arrived whole: apply it */
@@ -611,8 +611,7 @@ static void finished(struct res *rs, CURLcode cc, uint64_t now)
 	if (curl_easy_getinfo(rs->easy, CURLINFO_RETRY_AFTER, &ra) != CURLE_OK)
 		ra = 0;
 	stop_transfer(rs);
-	if (k->debug)
-		fprintf(stderr, "k8s: %s %s ended: curl %d (%s), HTTP %ld%s%s\n", nt_k8s_res_name(rs->r),
+	nt_debug("kubernetes: %s %s ended: curl %d (%s), HTTP %ld%s%s", nt_k8s_res_name(rs->r),
 			rs->phase == PH_LIST ? "list" : "watch", (int)cc, curl_easy_strerror(cc), http,
 			rs->relist ? ", 410 event" : "", rs->parse_error ? ", bad JSON" : "");
 	if (http == 401) {   /* re-read the token now: a new one is tried at once */
@@ -848,7 +847,6 @@ struct nt_k8s *nt_k8s_start(const struct nt_k8s_opts *o, char *err, size_t errle
 	k->watch_timeout_s = o->watch_timeout_s ? o->watch_timeout_s : 300;
 	k->forbidden_retry_s = o->forbidden_retry_s ? o->forbidden_retry_s : FORBIDDEN_RETRY_S;
 	k->rnd = (unsigned)getpid() ^ (unsigned)mono_ms();
-	k->debug = getenv("NT_K8S_DEBUG") != NULL;
 	pthread_rwlockattr_init(&ra);
 	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&k->lock, &ra);

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #endif
 #include "kafka.h"
+#include "log.h"
 
 #include <ctype.h>
 #include <librdkafka/rdkafka.h>
@@ -70,7 +71,7 @@ struct nt_kafka {
 	struct failure *fails;
 	size_t nfails, fails_cap;
 	int retry_direct;        /* no spool: re-send failures after a reset */
-	uint64_t test_fatal_at;  /* NT_TEST_KAFKA_FATAL_AT: raise a fatal error
+	uint64_t test_fatal_at;  /* --fault kafka-fatal-at: raise a fatal error
 				    after this many records (tests only) */
 };
 
@@ -90,7 +91,7 @@ static void set_degraded(struct nt_kafka *k, const char *why)
 	if (!k->degraded) {
 		k->degraded = 1;
 		k->st.degraded_episodes++;
-		fprintf(stderr, "nettrail: kafka: %s; %s\n", why,
+		nt_warn("kafka: %s; %s", why,
 			k->spool ? "records go to the spool until it recovers"
 				 : "records wait in memory (no --spool-dir)");
 	}
@@ -167,7 +168,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
 		k->st.broker_up = 1;
 		if (k->degraded && !k->fatal) {
 			k->degraded = 0;
-			fprintf(stderr, "nettrail: kafka: deliveries resumed\n");
+			nt_warn("kafka: deliveries resumed");
 		}
 		if (blk) {
 			nt_spool_done(k->spool, blk->seg, 1);
@@ -192,8 +193,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
 			free(blk);
 	}
 	if (k->st.failed - k->last_err_logged >= 1000 || k->st.failed == 1) {
-		fprintf(stderr, "nettrail: kafka: delivery failed (%llu so "
-			"far): %s\n", (unsigned long long)k->st.failed,
+		nt_warn("kafka: delivery failed (%llu so "
+			"far): %s", (unsigned long long)k->st.failed,
 			rd_kafka_err2str(m->err));
 		k->last_err_logged = k->st.failed;
 	}
@@ -206,7 +207,7 @@ static void on_log(const rd_kafka_t *rk, int level, const char *fac,
 {
 	(void)rk;
 	if (level <= 2)
-		fprintf(stderr, "nettrail: kafka: %s: %s\n", fac, buf);
+		nt_warn("kafka: %s: %s", fac, buf);
 }
 
 static void on_error(rd_kafka_t *rk, int err, const char *reason,
@@ -227,7 +228,7 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason,
 			set_degraded(k, "all brokers are down");
 	}
 	if (now - k->last_state_log > 10000000000ull) {
-		fprintf(stderr, "nettrail: kafka: %s\n", reason);
+		nt_warn("kafka: %s", reason);
 		k->last_state_log = now;
 	}
 }
@@ -448,9 +449,7 @@ struct nt_kafka *nt_kafka_new(const struct nt_config *cfg, const char *node,
 	k->next_seq = 1;
 	k->last_probe_ns = now_ns();
 	/* the fatal-error path must run in tests: librdkafka's own hook */
-	if (getenv("NT_TEST_KAFKA_FATAL_AT"))
-		k->test_fatal_at = strtoull(getenv("NT_TEST_KAFKA_FATAL_AT"),
-					    NULL, 10);
+	k->test_fatal_at = cfg->fault.kafka_fatal_at;
 	return k;
 fail:
 	if (c)
@@ -494,7 +493,7 @@ int nt_kafka_produce(struct nt_kafka *k, enum nt_record_type t,
 	if (k->test_fatal_at && k->st.produced == k->test_fatal_at)
 		rd_kafka_test_fatal_error(k->rk,
 			RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
-			"NT_TEST_KAFKA_FATAL_AT");
+			"--fault kafka-fatal-at");
 	if (k->fatal && !k->spool)
 		reset_producer(k); /* hand back, re-create, re-send first */
 	if (k->spool && (k->spool_active || k->degraded || k->fatal))
@@ -604,8 +603,8 @@ static void reset_producer(struct nt_kafka *k)
 	rd_kafka_resp_err_t e = rd_kafka_fatal_error(k->rk, reason,
 						     sizeof(reason));
 
-	fprintf(stderr, "nettrail: kafka: fatal error %s: %s; re-creating "
-		"the producer and re-sending unconfirmed records\n",
+	nt_warn("kafka: fatal error %s: %s; re-creating "
+		"the producer and re-sending unconfirmed records",
 		rd_kafka_err2name(e), reason);
 	k->retry_direct = !k->spool;
 	purge_all(k);
@@ -613,7 +612,7 @@ static void reset_producer(struct nt_kafka *k)
 	k->fatal = 0;
 	k->st.producer_resets++;
 	if (make_producer(k, err, sizeof(err))) {
-		fprintf(stderr, "nettrail: %s\n", err);
+		nt_warn("%s", err);
 		k->fatal = 1; /* try again next tick */
 		return;
 	}

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE /* strdup, memmem, getrandom... whatever the flags */
 #endif
 #include "loader.h"
+#include "log.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -293,7 +294,7 @@ static int on_link(struct nt_datapath *dp, struct nlmsghdr *nh, bool at_start,
 	if (tc_attach_one(dp, f, err, errlen)) {
 		if (at_start && explicit_name)
 			return -1;
-		fprintf(stderr, "nettrail: warning: %s\n", err);
+		nt_warn("warning: %s", err);
 	}
 	return 0;
 }

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "collector.h"
+#include "log.h"
 #include "config.h"
 #include "dns.h"
 #include "cgroupmap.h"
@@ -65,7 +66,7 @@ static volatile int g_stop;
 
 static void die_usage(const char *msg)
 {
-	fprintf(stderr, "nettrail: %s\nTry 'nettrail --help'.\n", msg);
+	nt_err("%s\nTry 'nettrail --help'.", msg);
 	exit(2);
 }
 
@@ -73,11 +74,9 @@ static void fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("nettrail: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	nt_vlog(NT_LOG_ERROR, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 static uint64_t clock_ns(clockid_t id)
@@ -88,12 +87,10 @@ static uint64_t clock_ns(clockid_t id)
 	return (uint64_t)ts.tv_sec * NS + (uint64_t)ts.tv_nsec;
 }
 
-static int libbpf_quiet(enum libbpf_print_level lvl, const char *fmt,
+static int libbpf_print(enum libbpf_print_level lvl, const char *fmt,
 			va_list ap)
 {
-	if (lvl == LIBBPF_DEBUG || !getenv("NETTRAIL_DEBUG_LIBBPF"))
-		return 0;
-	return vfprintf(stderr, fmt, ap);
+	return nt_log_libbpf(lvl, fmt, ap);
 }
 
 /* Sums the per-CPU kernel counters. */
@@ -351,6 +348,7 @@ static int setup(struct app *a, int argc, char **argv)
 	nt_config_defaults(&a->cfg);
 	if (nt_config_parse(&a->cfg, argc, argv, environ, err, sizeof(err)))
 		die_usage(err);
+	nt_log_set_level((enum nt_log_level)a->cfg.log_level);
 	if (a->cfg.show_help) {
 		nt_config_usage(stdout);
 		exit(0);
@@ -406,7 +404,7 @@ static int setup(struct app *a, int argc, char **argv)
 		fail("%s", err);
 		return 1;
 	}
-	libbpf_set_print(libbpf_quiet);
+	libbpf_set_print(libbpf_print);
 	setrlimit(RLIMIT_MEMLOCK, &rl); /* kernels before 5.11 need it */
 	if (nt_dp_open(&a->dp, &a->cfg, a->cfg.pcap != NULL, err,
 		       sizeof(err))) {
@@ -687,10 +685,10 @@ int main(int argc, char **argv)
 		struct nt_kafka_stats ks;
 
 		nt_kafka_stats_get(a.sink.kafka, &ks);
-		fprintf(stderr, "nettrail: kafka: produced %llu, acked %llu, "
+		nt_warn("kafka: produced %llu, acked %llu, "
 			"failed %llu, spooled %llu, replayed %llu, resent %llu, "
 			"producer resets %llu, spool dropped full %llu corrupt "
-			"%llu io %llu, in spool %llu (at start %llu)\n",
+			"%llu io %llu, in spool %llu (at start %llu)",
 			(unsigned long long)ks.produced,
 			(unsigned long long)ks.acked,
 			(unsigned long long)ks.failed,
@@ -704,8 +702,8 @@ int main(int argc, char **argv)
 			(unsigned long long)ks.spool_records,
 			(unsigned long long)ks.spool_at_start);
 		if (ks.spool_records)
-			fprintf(stderr, "nettrail: kafka: %llu records wait in "
-				"the spool for the next start\n",
+			nt_warn("kafka: %llu records wait in "
+				"the spool for the next start",
 				(unsigned long long)ks.spool_records);
 		if (left || ks.failed) {
 			fail("kafka: %d records neither acknowledged nor "

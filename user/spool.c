@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #endif
 #include "spool.h"
+#include "log.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -110,7 +111,7 @@ static void logit(struct nt_spool *s, const char *what, const struct seg *g,
 	char name[32];
 
 	seg_name(g, name, sizeof(name));
-	fprintf(stderr, "nettrail: spool: %s/%s at byte %llu: %s\n", s->dir,
+	nt_warn("spool: %s/%s at byte %llu: %s", s->dir,
 		name, (unsigned long long)off, what);
 }
 
@@ -268,8 +269,8 @@ static int make_room(struct nt_spool *s, uint64_t len, const struct seg *keep)
 			char name[32];
 
 			seg_name(g, name, sizeof(name));
-			fprintf(stderr, "nettrail: spool: full (%llu bytes): "
-				"dropped %s with %llu records\n",
+			nt_warn("spool: full (%llu bytes): "
+				"dropped %s with %llu records",
 				(unsigned long long)s->max_bytes, name,
 				(unsigned long long)(g->nrec - g->nread));
 		}
@@ -842,8 +843,8 @@ struct nt_spool *nt_spool_open(const char *dir, uint64_t max_bytes,
 	s->last_sync = mono_ns();
 	refresh_gauges(s);
 	if (s->st.records)
-		fprintf(stderr, "nettrail: spool: %llu records from an earlier "
-			"run in %s, replayed first\n",
+		nt_info("spool: %llu records from an earlier "
+			"run in %s, replayed first",
 			(unsigned long long)s->st.records, dir);
 	return s;
 fail:

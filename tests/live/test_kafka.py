@@ -123,7 +123,7 @@ def test_fatal_error_recreates_the_producer_and_resends(broker, tmp_path, spool)
     r = subprocess.run([str(NETTRAIL), "--pcap", str(tmp_path / "g.pcap"), "-o", "kafka",
                         "--kafka-brokers", broker, "--kafka-topic-prefix", prefix,
                         "--node-name", "fatal-node", *args],
-                       env={**os.environ, "NT_TEST_KAFKA_FATAL_AT": "150"},
+                       env={**os.environ, "NETTRAIL_FAULT": "kafka-fatal-at=150"},
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     s = summary(r.stderr)

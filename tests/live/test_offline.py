@@ -119,3 +119,22 @@ def test_capture_clock_drives_idle_and_active(tmp_path):
     assert sum(f["source"]["packets"] for f in live) == 14
     assert sum(f["source"]["bytes"] for f in live) == 14 * 128
     assert [f["nettrail"]["flow"]["report_seq"] for f in live] == list(range(1, len(live) + 1))
+
+
+def test_log_level_governs_libbpf_output(gen, tmp_path):
+    """libbpf's own messages reach stderr through --log-level (issue 11):
+    hidden at the default warn, its debug lines shown at debug; the old
+    NETTRAIL_DEBUG_LIBBPF knob is refused like any unknown variable."""
+    gen(tmp_path / "g.pcap", 200, 4)
+    out = tmp_path / "o.jsonl"
+    quiet = sh(str(NETTRAIL), "--pcap", str(tmp_path / "g.pcap"), "-o", f"file:{out}")
+    assert "libbpf" not in quiet.stderr
+    loud = sh(str(NETTRAIL), "--pcap", str(tmp_path / "g.pcap"), "-o", f"file:{out}",
+              env={"NETTRAIL_LOG_LEVEL": "debug", "PATH": "/usr/bin:/bin"})
+    lines = loud.stderr.splitlines()
+    assert any(l.startswith("nettrail: libbpf: loading object 'flow_bpf'") for l in lines), lines[:5]
+    assert all(l.startswith("nettrail: ") for l in lines), [l for l in lines if not l.startswith("nettrail: ")][:3]
+    old = sh(str(NETTRAIL), "--pcap", str(tmp_path / "g.pcap"), "-o", f"file:{out}",
+             env={"NETTRAIL_DEBUG_LIBBPF": "1", "PATH": "/usr/bin:/bin"}, check=False)
+    assert old.returncode == 2
+    assert old.stderr.splitlines()[0] == "nettrail: NETTRAIL_DEBUG_LIBBPF: unknown NETTRAIL_ variable"

@@ -41,13 +41,13 @@ Test(config, flags)
 
 	cr_assert_eq(parse(&c, NULL, err, 9, "-i", "eth0,veth*",
 			   "--idle-timeout", "5", "--active-timeout=0",
-			   "-o", "file:/tmp/x.jsonl", "--cluster-name",
+			   "-o", "file:out/x.jsonl", "--cluster-name",
 			   "prod-eu"), 0, "%s", err);
 	cr_expect_str_eq(c.interfaces, "eth0,veth*");
 	cr_expect_eq(c.idle_timeout, 5);
 	cr_expect_eq(c.active_timeout, 0);
 	cr_expect_eq(c.output, NT_OUT_FILE);
-	cr_expect_str_eq(c.output_path, "/tmp/x.jsonl");
+	cr_expect_str_eq(c.output_path, "out/x.jsonl");
 	cr_expect_str_eq(c.cluster_name, "prod-eu");
 	nt_config_free(&c);
 }
@@ -130,5 +130,58 @@ Test(config, pcap_conflicts)
 
 	cr_expect_eq(parse(&c, NULL, err, 4, "-r", "x.pcap", "-i", "eth0"), -1);
 	cr_expect_str_eq(err, "--pcap and --interface cannot be used together");
+	nt_config_free(&c);
+}
+
+/* NETTRAIL_LOG_LEVEL is an option like any other (issue 11: the old
+ * NETTRAIL_DEBUG_LIBBPF knob made the program refuse to start). */
+Test(config, log_level_flag_and_env)
+{
+	struct nt_config c;
+	char err[256] = "";
+	char *env[] = { "NETTRAIL_LOG_LEVEL=debug", NULL };
+
+	cr_assert_eq(parse(&c, NULL, err, 0), 0);
+	cr_expect_eq(c.log_level, 1, "default warn");
+	nt_config_free(&c);
+	cr_assert_eq(parse(&c, env, err, 0), 0, "%s", err);
+	cr_expect_eq(c.log_level, 3);
+	nt_config_free(&c);
+	cr_assert_eq(parse(&c, env, err, 2, "--log-level", "error"), 0);
+	cr_expect_eq(c.log_level, 0, "the flag overrides the environment");
+	nt_config_free(&c);
+	cr_assert_eq(parse(&c, NULL, err, 2, "--log-level", "loud"), -1);
+	cr_expect_str_eq(err, "--log-level: 'loud' is not error, warn, info "
+			      "or debug");
+	nt_config_free(&c);
+}
+
+Test(config, fault_spec)
+{
+	struct nt_config c;
+	char err[256] = "";
+	char *env[] = { "NETTRAIL_FAULT=kafka-fatal-at=150", NULL };
+
+	cr_assert_eq(parse(&c, env, err, 0), 0, "%s", err);
+	cr_expect_eq(c.fault.kafka_fatal_at, 150);
+	cr_expect_eq(c.fault.kafka_reset_fail, 0);
+	nt_config_free(&c);
+	cr_assert_eq(parse(&c, NULL, err, 2, "--fault",
+			   "kafka-reset-fail=2,kafka-fatal-at=7"), 0, "%s", err);
+	cr_expect_eq(c.fault.kafka_fatal_at, 7);
+	cr_expect_eq(c.fault.kafka_reset_fail, 2);
+	nt_config_free(&c);
+	const char *bad[] = { "kafka-fatal-at", "kafka-fatal-at=0",
+			      "kafka-fatal-at=x", "other=1", "" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int rc = parse(&c, NULL, err, 2, "--fault", bad[i]);
+
+		cr_expect(rc == -1 || !*bad[i], "'%s' accepted", bad[i]);
+		nt_config_free(&c);
+	}
+	/* the old getenv knob is gone: an unknown NETTRAIL_ variable is refused */
+	char *old[] = { "NETTRAIL_DEBUG_LIBBPF=1", NULL };
+	cr_assert_eq(parse(&c, old, err, 0), -1);
+	cr_expect_str_eq(err, "NETTRAIL_DEBUG_LIBBPF: unknown NETTRAIL_ variable");
 	nt_config_free(&c);
 }

@@ -6,6 +6,8 @@
 #   make image      the container image as an OCI layout (no engine needed)
 #   make bench      run the benchmarks (figures go to docs/BENCHMARKS.md)
 #   make deps       install the Debian packages the build needs (idempotent)
+#   make fmt        clang-format the C sources (.clang-format); make fmt-check
+#                   fails when the tree is not formatted (make test runs it)
 #   make clean
 
 VERSION   := 0.1.0
@@ -35,7 +37,7 @@ TEST_PKGS  := libcriterion-dev tcpdump tshark ethtool python3 \
               dnsmasq-base dnsutils \
               libclang-rt-14-dev openssh-server openssh-client \
               kcat maven openjdk-17-jre-headless \
-              umoci ca-certificates binutils
+              umoci ca-certificates binutils clang-format
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
@@ -46,7 +48,9 @@ LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 
 .SECONDARY: $(SKELS) $(BPF_OBJS)
-.PHONY: all run test deps test-deps unit datapath live bench clean fmt fuzz image print-ldlibs
+FMT_SRCS   = $(shell find bpf user include tests bench -name '*.[ch]' | sort)
+
+.PHONY: all run test deps test-deps unit datapath live bench clean fmt fmt-check fuzz image print-ldlibs
 
 all: $(BUILD)/nettrail
 
@@ -103,7 +107,15 @@ datapath: $(BUILD)/datapath_tests
 	$(BUILD)/datapath_tests --jobs 1
 
 live: all
-	tests/live/run.sh
+	/usr/bin/python3 -m pytest -p no:cacheprovider -q tests/live
+
+fmt:
+	$(call install_missing,clang-format)
+	clang-format -i $(FMT_SRCS)
+
+fmt-check:
+	$(call install_missing,clang-format)
+	tests/lib/check_fmt.sh
 
 test: test-deps
 	$(MAKE) all $(BUILD)/unit_tests $(BUILD)/datapath_tests

@@ -121,7 +121,7 @@ if [ ! -s "$K/records.jsonl" ]; then
 fi
 
 # ---- a broker ---------------------------------------------------------------
-W=$(mktemp -d /tmp/nettrail-kafka-bench.XXXXXX)
+W=$(mktemp -d -t nettrail-kafka-bench.XXXXXX)
 cleanup() {
 	tests/kafka/broker.sh stop "$W/broker" >/dev/null 2>&1 || true
 	rm -rf "$W"

@@ -27,11 +27,19 @@ count_plain() { # "N passed, M failed"
 	f=$(sed -n 's/.* \([0-9]*\) failed.*/\1/p' <<<"$l"); f=${f:-0}
 }
 
+# Every suite gets a fresh, empty TMPDIR of its own, removed after it: nothing
+# a test needs may come from a previous run, a previous suite or the shared temp dir.
+RUN_TMP=$(mktemp -d "${TMPDIR:-/tmp}/nettrail-test.XXXXXX")
+trap 'rm -rf "$RUN_TMP"' EXIT
+
 suite() { # name counter command...
 	local name=$1 counter=$2; shift 2
+	local tmp="$RUN_TMP/$name"
 	echo "=== $name: $*"
-	"$@" >"$LOG/$name.log" 2>&1
+	mkdir -p "$tmp"
+	TMPDIR=$tmp "$@" >"$LOG/$name.log" 2>&1
 	local rc=$?
+	rm -rf "$tmp"
 	$counter "$LOG/$name.log"
 	tail -n 25 "$LOG/$name.log"
 	if [ $rc -ne 0 ] || [ "$f" -ne 0 ] || [ "$p" -eq 0 ]; then
@@ -42,6 +50,7 @@ suite() { # name counter command...
 	echo "--- $name: $p passed, $f failed"
 }
 
+suite fixed_paths count_plain tests/lib/check_fixed_paths.sh
 suite unit count_criterion build/unit_tests --jobs 1 --verbose=0
 suite schema count_plain tests/lib/test_validate_records.sh
 suite datapath count_criterion build/datapath_tests --jobs 1

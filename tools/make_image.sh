@@ -13,7 +13,7 @@
 # Debian bookworm does (merged /usr: /lib and /lib64 are symlinks into /usr),
 # the CA bundle /etc/ssl/certs/ca-certificates.crt with OpenSSL's default
 # paths (/usr/lib/ssl/cert.pem, /usr/lib/ssl/certs) pointing at it, and the
-# empty directories /tmp and /var/lib/nettrail/spool. No shell, no package
+# empty directories /tmp and /var/lib/nettrail/spool. No shell, no package  (fixed-path-ok: the image rootfs)
 # manager, no /etc/passwd (nothing looks a user up; the pod runs as uid 0).
 # The image config: entrypoint /usr/bin/nettrail, user 0:0, OCI labels.
 #

@@ -1189,11 +1189,27 @@ static char *b64_decode(const char *s, size_t *outlen)
 	return out;
 }
 
-/* data to a fresh 0600 temp file; its path to buf */
+void nt_k8s_opts_drop_temps(const struct nt_k8s_opts *o)
+{
+	if (o->ca_is_temp && o->ca_file)
+		unlink(o->ca_file);
+	if (o->token_is_temp && o->token_file)
+		unlink(o->token_file);
+}
+
+/* data to a fresh 0600 temp file in $TMPDIR (or /tmp); its path to buf */
 static const char *to_temp(const char *data, size_t dlen, char *buf, size_t n, size_t *off)
 {
-	char path[] = "/tmp/nettrail-k8s-XXXXXX";
-	int fd = mkstemp(path);
+	const char *dir = getenv("TMPDIR");
+	char path[512];
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	if (snprintf(path, sizeof(path), "%s/nettrail-k8s-XXXXXX", dir) >=
+	    (int)sizeof(path))
+		return NULL;
+	fd = mkstemp(path);
 	FILE *f;
 	int bad;
 
@@ -1241,7 +1257,6 @@ int nt_k8s_load_kubeconfig(const char *path, struct nt_k8s_opts *o, char *buf, s
 {
 	struct json_object *doc, *ctx, *cl, *us, *x;
 	const char *cur, *cname, *uname, *server, *v;
-	const char *tmp_ca = NULL, *tmp_tok = NULL;
 	size_t off = 0, len;
 	char *text;
 	int rc = -1;
@@ -1323,7 +1338,8 @@ int nt_k8s_load_kubeconfig(const char *path, struct nt_k8s_opts *o, char *buf, s
 			     "certificate", path, cname);
 			goto out;
 		}
-		o->ca_file = tmp_ca = to_temp(pem, dl, buf, n, &off);
+		o->ca_file = to_temp(pem, dl, buf, n, &off);
+		o->ca_is_temp = o->ca_file != NULL;
 		free(pem);
 	} else if ((v = js(cl, "certificate-authority")) && *v) {
 		o->ca_file = put_path(buf, n, &off, path, v);
@@ -1344,7 +1360,8 @@ int nt_k8s_load_kubeconfig(const char *path, struct nt_k8s_opts *o, char *buf, s
 			goto out;
 		}
 	} else if ((v = js(us, "token")) && *v) {
-		o->token_file = tmp_tok = to_temp(v, strlen(v), buf, n, &off);
+		o->token_file = to_temp(v, strlen(v), buf, n, &off);
+		o->token_is_temp = o->token_file != NULL;
 	} else if ((x = member(us, "exec"))) {
 		errf(err, errlen, KC "user '%s' uses an exec credential plugin (command '%s'): " USE_TOKEN, path,
 		     uname, js(x, "command") ? js(x, "command") : "?");
@@ -1373,10 +1390,8 @@ int nt_k8s_load_kubeconfig(const char *path, struct nt_k8s_opts *o, char *buf, s
 	rc = 0;
 out:
 	if (rc) {   /* no temp file outlives a failure */
-		if (tmp_ca)
-			unlink(tmp_ca);
-		if (tmp_tok)
-			unlink(tmp_tok);
+		nt_k8s_opts_drop_temps(o);
+		o->ca_is_temp = o->token_is_temp = 0;
 	}
 	json_object_put(doc);
 	return rc;

@@ -19,11 +19,18 @@
 #include <stdint.h>
 
 struct nt_k8s;
+struct nt_k8s_opts;
+
+/* Removes the temp files nt_k8s_load_kubeconfig made for inline data. */
+void nt_k8s_opts_drop_temps(const struct nt_k8s_opts *o);
 
 struct nt_k8s_opts {
 	const char *api_url;     /* https://host:port (no trailing path) */
 	const char *token_file;  /* bearer token, re-read when it changes (mtime/size/inode) and on 401 */
 	const char *ca_file;     /* TLS verification always on */
+	int ca_is_temp, token_is_temp; /* made by nt_k8s_load_kubeconfig from inline
+	                                * data: 0600 files in $TMPDIR, the caller
+	                                * unlinks them (nt_k8s_opts_drop_temps) */
 	const char *node_name;   /* this node (informational; see docs for node-local scope) */
 	unsigned timeout_s;      /* connect timeout and list stall timeout (default 10) */
 	unsigned delete_grace_s; /* a deleted pod's IP keeps its identity this long (default 60) */

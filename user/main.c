@@ -277,13 +277,7 @@ static struct nt_k8s_opts k8s_opts; /* its strings: start_k8s's buffer */
  * libcurl; they go when nettrail does. */
 static void k8s_temp_cleanup(void)
 {
-	static const char pfx[] = "/tmp/nettrail-k8s-";
-
-	if (k8s_opts.ca_file && !strncmp(k8s_opts.ca_file, pfx, sizeof(pfx) - 1))
-		unlink(k8s_opts.ca_file);
-	if (k8s_opts.token_file &&
-	    !strncmp(k8s_opts.token_file, pfx, sizeof(pfx) - 1))
-		unlink(k8s_opts.token_file);
+	nt_k8s_opts_drop_temps(&k8s_opts);
 }
 
 static void start_k8s(struct app *a)

@@ -11,8 +11,8 @@
  *
  * Build and run (seeds: the captured real messages):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iuser -Iinclude \
- *         tests/fuzz/fuzz_dns_msg.c user/dns_msg.c -o /tmp/fz
- *   /tmp/fz -max_total_time=120 /tmp/fz-corpus tests/fuzz/corpus/dns_msg
+ *         tests/fuzz/fuzz_dns_msg.c user/dns_msg.c -o "$TMPDIR/fz"
+ *   "$TMPDIR/fz" -max_total_time=120 "$TMPDIR/fz-corpus" tests/fuzz/corpus/dns_msg
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -9,8 +9,8 @@
  * records of any size (the size comes from the input).
  *
  * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -Iuser -Iinclude
- *        tests/fuzz/fuzz_tls_hello.c user/tls_hello.c -lcrypto -o /tmp/fz
- * Run:   /tmp/fz -max_total_time=120 tests/fuzz/corpus/tls_hello
+ *        tests/fuzz/fuzz_tls_hello.c user/tls_hello.c -lcrypto -o "$TMPDIR/fz"
+ * Run:   "$TMPDIR/fz" -max_total_time=120 tests/fuzz/corpus/tls_hello
  */
 #include <stddef.h>
 #include <stdint.h>

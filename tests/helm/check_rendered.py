@@ -10,7 +10,7 @@ JSON. Prints one "ok NAME" or "FAIL NAME: why" line per check.
 The last check runs the real binary: `NETTRAIL --check-config` with the
 DaemonSet's args (each $(VAR) replaced by a dummy) and exactly the environment
 the pod would have (the ConfigMap's data plus NETTRAIL_NODE_NAME), in a chroot
-with the pod's mount paths (/host/sys/fs/cgroup, the spool, /tmp, the Kafka TLS
+with the pod's mount paths (/host/sys/fs/cgroup, the spool, its tmp dir, the Kafka TLS
 directory), because --check-config checks that the cgroup root is readable.
 Then it compares the effective configuration it prints with the values.
 Needs root (mount namespace, chroot). Standard library only.
@@ -124,7 +124,7 @@ got = sorted((m["mountPath"], bool(m.get("readOnly")), source(m)) for m in c.get
 want = [("/sys/fs/bpf", False, ("hostPath", "/sys/fs/bpf")),
         ("/sys/kernel/btf", True, ("hostPath", "/sys/kernel/btf")),
         ("/host/sys/fs/cgroup", True, ("hostPath", "/sys/fs/cgroup")),
-        ("/tmp", False, ("emptyDir",))]
+        ("/tmp", False, ("emptyDir",))]  # fixed-path-ok: the pod's own /tmp
 if V["output"] == "kafka":  # the spool holds what Kafka cannot take; stdout has none
     want.append(("/var/lib/nettrail/spool", False,
                  ("hostPath", V["spool"]["hostPath"]) if V["spool"]["type"] == "hostPath" else ("emptyDir",)))

@@ -75,12 +75,7 @@ static int stat_get(const struct nt_k8s_stats *s, const char *name, uint64_t *v)
 /* the loader's temp files (certificate-authority-data, inline token) go with the driver */
 static void drop_temps(const struct nt_k8s_opts *o)
 {
-	static const char pre[] = "/tmp/nettrail-k8s-";
-
-	if (o->ca_file && !strncmp(o->ca_file, pre, sizeof(pre) - 1))
-		unlink(o->ca_file);
-	if (o->token_file && !strncmp(o->token_file, pre, sizeof(pre) - 1))
-		unlink(o->token_file);
+	nt_k8s_opts_drop_temps(o);
 }
 
 static int client(int argc, char **argv)

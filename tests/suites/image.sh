@@ -59,7 +59,7 @@ if tools/make_image.sh >"$OUT/make_image.log" 2>&1; then
 else
 	no make_image "$(tail -5 "$OUT/make_image.log")"; finish
 fi
-work=$(mktemp -d /tmp/nt-image-test.XXXXXX)
+work=$(mktemp -d -t nt-image-test.XXXXXX)
 
 # ---- layout, manifest, config ---------------------------------------------
 layout_checks=$(python3 - "$LAYOUT" "$VERSION" "$APP_VERSION" "$REPO" <<'PY'
@@ -165,7 +165,7 @@ owners=$(find "$R" ! -user 0 -o ! -group 0 | head -3)
 mode=$(stat -c %a "$R/usr/bin/nettrail")
 if [ -z "$owners" ] && [ "$mode" = 755 ] && [ "$(stat -c %a "$R/tmp")" = 1777 ] &&
 	[ -d "$R/var/lib/nettrail/spool" ]; then
-	ok "rootfs: root-owned, nettrail 0755, /tmp 1777, /var/lib/nettrail/spool"
+	ok "rootfs: root-owned, nettrail 0755, /tmp 1777, /var/lib/nettrail/spool"  # fixed-path-ok: the image rootfs
 else
 	no rootfs-perms "not root: $owners; nettrail mode $mode; tmp $(stat -c %a "$R/tmp")"
 fi
@@ -212,7 +212,8 @@ flows=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["flows"])' "$
 cp "$R/tmp/nt-test/c.pcap" "$OUT/c.pcap"
 # the same file name inside and outside (observer.interface is the capture's name)
 mkdir -p "$work/host/nt-test" && cp "$OUT/c.pcap" "$work/host/nt-test/c.pcap"
-in_image /usr/bin/nettrail --pcap /tmp/nt-test/c.pcap -o file:/tmp/nt-test/out.jsonl \
+in_tmp=/tmp/nt-test # fixed-path-ok: the chroot's own /tmp, made fresh above
+in_image /usr/bin/nettrail --pcap "$in_tmp/c.pcap" -o "file:$in_tmp/out.jsonl" \
 	>"$OUT/chroot.stdout" 2>"$OUT/chroot.stderr"
 rc_in=$?
 (cd "$work/host/nt-test" && "$root/build/nettrail" --pcap c.pcap -o file:out.jsonl) \

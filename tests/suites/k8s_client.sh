@@ -22,7 +22,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 here=$root/tests/k8s
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
-W=$(mktemp -d /tmp/k8s_client.XXXXXX)
+W=$(mktemp -d -t k8s_client.XXXXXX)
 SRV_PID= SRV2_PID= DPID=
 cleanup() {
 	[ -n "${DPID:-}" ] && kill "$DPID" 2>/dev/null

@@ -16,7 +16,7 @@ fi
 here=$(cd "$(dirname "$0")/../k8s" && pwd)
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
-W=$(mktemp -d /tmp/k8s_fake.XXXXXX)
+W=$(mktemp -d -t k8s_fake.XXXXXX)
 SRV_PID=
 cleanup() {
 	local f

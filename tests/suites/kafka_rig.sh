@@ -11,7 +11,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 broker=$root/tests/kafka/broker.sh
 N=1000
 passed=0 failed=0 bootstrap='' watchdog=''
-work=$(mktemp -d /tmp/nt-kafka-rig.XXXXXX)
+work=$(mktemp -d -t nt-kafka-rig.XXXXXX)
 dir=$work/broker
 topic=nt-rig-$$-$RANDOM
 

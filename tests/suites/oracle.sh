@@ -31,7 +31,6 @@ for i in 1 2; do
 done
 echo "== vpod1 with --gso-mss 1448"
 /usr/bin/python3 "$lib/flow_oracle.py" "$out/vpod1.pcap" --gso-mss 1448 | tee "$out/flows1gso.jsonl"
-cp "$out"/*.pcap /tmp/nt/
 echo "== capinfos / tshark totals for vpod2"
 capinfos -c "$out/vpod2.pcap" | tail -1
 tshark -n -r "$out/vpod2.pcap" -q -z 'io,stat,0,SUM(ip.len)ip.len,COUNT(ipv6.plen)ipv6.plen,SUM(ipv6.plen)ipv6.plen' 2>/dev/null | grep -E '<>'

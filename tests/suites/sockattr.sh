@@ -12,9 +12,10 @@ cd "$root" || exit 1
 out=build/sockattr_driver
 fail_early() { echo "FAIL $*"; echo "0 passed, 1 failed"; exit 1; }
 
-make -s build/sock.skel.h >/tmp/nt-sockattr-make.$$ 2>&1 ||
-	fail_early "build/sock.skel.h: $(tail -n 5 /tmp/nt-sockattr-make.$$)"
-rm -f /tmp/nt-sockattr-make.$$
+mlog=$(mktemp)
+make -s build/sock.skel.h >"$mlog" 2>&1 ||
+	fail_early "build/sock.skel.h: $(tail -n 5 "$mlog")"
+rm -f "$mlog"
 ${CC:-cc} -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
 	-Werror=implicit-function-declaration -Werror=int-conversion \
 	-Iinclude -Iuser -Ibuild tests/sockattr/driver.c user/sockattr.c \

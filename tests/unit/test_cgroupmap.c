@@ -2,7 +2,7 @@
 /*
  * cgroup path -> container id, pod uid, runtime (every kubelet/runtime
  * naming form, exact strings); the cgroup v2 mount from a mounts file; the
- * cgroup id map over a real directory tree in /tmp (inode numbers as ids,
+ * cgroup id map over a real directory tree in $TMPDIR (inode numbers as ids,
  * rate-limited rescans, vanished cgroups kept a while); the canonical flow
  * key the socket programs build (include/nt_sock.h).
  */
@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tmpdir.h"
 #include "cgroupmap.h"
 #include "nt_sock.h"
 
@@ -120,11 +121,11 @@ Test(cgroup_parse, null_path)
 
 static char *write_tmp(const char *text)
 {
-	static char path[64];
+	static char path[512];
 	FILE *f;
 	int fd;
 
-	strcpy(path, "/tmp/nt-mounts-XXXXXX");
+	nt_test_tmp(path, sizeof(path), "nt-mounts-XXXXXX");
 	fd = mkstemp(path);
 	cr_assert(fd >= 0);
 	f = fdopen(fd, "w");
@@ -154,9 +155,9 @@ Test(cgroup_mount, hybrid_pure_none)
 	cr_expect_null(nt_cgroup_v2_mount_from("/nonexistent/mounts", buf, sizeof(buf)));
 }
 
-/* ---- a real tree in /tmp: both drivers, inode numbers as ids ---------- */
+/* ---- a real tree in $TMPDIR: both drivers, inode numbers as ids ---------- */
 
-static char tree[64];
+static char tree[512];
 
 static void mk(const char *rel)
 {
@@ -185,7 +186,7 @@ static uint64_t ino(const char *rel)
 
 static void rm_tree(void)
 {
-	char cmd[128];
+	char cmd[600];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tree);
 	if (tree[0] && system(cmd) != 0)
@@ -198,7 +199,7 @@ static void rm_tree(void)
 
 static void setup_tree(void)
 {
-	strcpy(tree, "/tmp/nt-cgtree-XXXXXX");
+	nt_test_tmp(tree, sizeof(tree), "nt-cgtree-XXXXXX");
 	cr_assert_not_null(mkdtemp(tree));
 	mk(SCOPE);
 	mk(CTRFS);

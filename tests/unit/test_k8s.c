@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tmpdir.h"
 #include "k8s_ident.h"
 
 #define NOW 1000
@@ -374,12 +375,14 @@ static char *slurp(const char *path)
 	return out;
 }
 
-/* a temp file made by the loader: 0600, under /tmp; removed after the check */
+/* a temp file made by the loader: 0600, under $TMPDIR; removed after the check */
 static void check_temp(const char *path, const char *want)
 {
 	struct stat st;
+	char pre[512];
 
-	cr_assert_eq(strncmp(path, "/tmp/nettrail-k8s-", 18), 0, "%s", path);
+	snprintf(pre, sizeof(pre), "%s/nettrail-k8s-", nt_test_tmpdir());
+	cr_assert_eq(strncmp(path, pre, strlen(pre)), 0, "%s not under %s", path, pre);
 	cr_assert_eq(stat(path, &st), 0);
 	cr_assert_eq(st.st_mode & 0777, 0600, "mode %o", st.st_mode & 0777);
 	cr_assert_str_eq(slurp(path), want);
@@ -388,10 +391,10 @@ static void check_temp(const char *path, const char *want)
 
 static const char *write_tmp(const char *text)
 {
-	static char path[64];
+	static char path[512];
 	int fd;
 
-	strcpy(path, "/tmp/nettrail-kc-test-XXXXXX");
+	snprintf(path, sizeof(path), "%s/nettrail-kc-test-XXXXXX", nt_test_tmpdir());
 	fd = mkstemp(path);
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));

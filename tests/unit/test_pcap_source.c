@@ -23,6 +23,7 @@
 
 #include <pcap/pcap.h>
 
+#include "tmpdir.h"
 #include "pcap_source.h"
 
 #define TS_2024		1704067200u	/* 2024-01-01T00:00:00Z */
@@ -33,10 +34,9 @@
 /* A fresh empty temp file; the caller unlinks it. */
 static void tmp_path(char *path, size_t len)
 {
-	const char *dir = getenv("TMPDIR");
 	int fd;
 
-	snprintf(path, len, "%s/nt_pcap_src_XXXXXX", dir && *dir ? dir : "/tmp");
+	nt_test_tmp(path, len, "nt_pcap_src_XXXXXX");
 	fd = mkstemp(path);
 	cr_assert(fd >= 0, "mkstemp %s failed", path);
 	close(fd);

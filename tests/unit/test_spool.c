@@ -9,13 +9,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tmpdir.h"
 #include "spool.h"
 
 static char dir[256];
 
 static void mkspooldir(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/nt-spool-test-XXXXXX");
+	nt_test_tmp(dir, sizeof(dir), "nt-spool-test-XXXXXX");
 	cr_assert(mkdtemp(dir));
 }
 

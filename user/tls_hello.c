@@ -646,6 +646,14 @@ void tls_ja4(const struct tls_client_hello *ch, char transport, char out[37],
 	cnt = ch->n_exts_total > 99 ? 99 : ch->n_exts_total;
 	*p++ = (char)('0' + cnt / 10);
 	*p++ = (char)('0' + cnt % 10);
+	/*
+	 * ALPN, JA4.md: the first and last byte of the first name as sent;
+	 * if either is not [0-9A-Za-z], the first and last hex digit of that
+	 * name instead (0x30 0xAB -> "3b", 0xBA 0xAD -> "bd"); "00" with no
+	 * extension, no names or an empty first name. FoxIO's python/ja4.py
+	 * and rust/ja4 print "99" or '9' for non-ASCII bytes instead; that
+	 * is not in JA4.md, tshark 4.2 follows JA4.md.
+	 */
 	if (ch->n_alpn_total == 0 || ch->alpn0_len == 0) {
 		*p++ = '0';
 		*p++ = '0';

@@ -1069,6 +1069,142 @@ Test(tls_hello, alpn_long_name_and_many_names)
 	cr_assert_str_eq(ch.alpn[7], "p7");
 }
 
+/*
+ * A fuller ClientHello around the given ALPN names (length-prefixed, as
+ * on the wire): GREASE cipher 0x2a2a + 1301,1302,1303,c02b,c02f,cca9;
+ * extensions GREASE 0a0a (empty), SNI example.com, ALPN, groups
+ * 001d,0017, sig algs 0403,0804,0401, supported_versions 0304,0303,
+ * extended_master_secret, renegotiation_info.
+ */
+static size_t ch_full_with_alpn_wire(const uint8_t *names, size_t len)
+{
+	static const uint16_t ciphers[] = { 0x2a2a, 0x1301, 0x1302, 0x1303,
+					    0xc02b, 0xc02f, 0xcca9 };
+	static const uint8_t sni[] = "\x00\x0e\x00\x00\x0b" "example.com";
+	static const uint8_t groups[] = { 0x00, 0x04, 0x00, 0x1d, 0x00, 0x17 };
+	static const uint8_t sigs[] = { 0x00, 0x06, 0x04, 0x03, 0x08, 0x04,
+					0x04, 0x01 };
+	static const uint8_t vers[] = { 0x04, 0x03, 0x04, 0x03, 0x03 };
+	uint8_t alpn[1024];
+
+	cr_assert_leq(len + 2, sizeof(alpn));
+	alpn[0] = (uint8_t)(len >> 8);
+	alpn[1] = (uint8_t)len;
+	memcpy(alpn + 2, names, len);
+	chb_start(&cb, 0x0303, ciphers, 7, 1);
+	chb_ext(&cb, 0x0a0a, NULL, 0);
+	chb_ext(&cb, 0x0000, sni, sizeof(sni) - 1);
+	chb_ext(&cb, 0x0010, alpn, len + 2);
+	chb_ext(&cb, 0x000a, groups, sizeof(groups));
+	chb_ext(&cb, 0x000d, sigs, sizeof(sigs));
+	chb_ext(&cb, 0x002b, vers, sizeof(vers));
+	chb_ext(&cb, 0x0017, NULL, 0);
+	chb_ext(&cb, 0xff01, "\x00", 1);
+	return chb_record(&cb);
+}
+
+/*
+ * The whole JA4 of a hello whose first ALPN value is not alphanumeric at
+ * one end: JA4.md "ALPN Extension Value" prints the first and the last
+ * character of the hex of the first ALPN value (as sent, first in wire
+ * order; "00" when there is none or it is empty). Expected strings from
+ * an independent Python rendering of JA4.md over the same fields; the b
+ * and c parts are sha256("1301,1302,1303,c02b,c02f,cca9") and
+ * sha256("000a,000d,0017,002b,ff01_0403,0804,0401"), first 12 digits.
+ */
+Test(tls_hello, alpn_non_alnum_full_ja4)
+{
+	static const struct alpn_case cases[] = {
+		/* the examples of JA4.md, then ",http/1.1" */
+		{ "\x01\xab" "\x08http/1.1", 11, "t13d0607ab_afc876883d02_5e00522b5d91" },
+		{ "\x02\x30\xab" "\x08http/1.1", 12, "t13d06073b_afc876883d02_5e00522b5d91" },
+		{ "\x02\x61\x20" "\x08http/1.1", 12, "t13d060760_afc876883d02_5e00522b5d91" },
+		{ "\x04\x30\x31\xab\xcd" "\x08http/1.1", 14, "t13d06073d_afc876883d02_5e00522b5d91" },
+		{ "\x01\x20" "\x08http/1.1", 11, "t13d060720_afc876883d02_5e00522b5d91" },
+		{ "\x02\xab\xcd" "\x08http/1.1", 12, "t13d0607ad_afc876883d02_5e00522b5d91" },
+		{ "\x02\x20\x61" "\x08http/1.1", 12, "t13d060721_afc876883d02_5e00522b5d91" },
+		{ "\x04\x30\xab\xcd\x31" "\x08http/1.1", 14, "t13d060701_afc876883d02_5e00522b5d91" },
+		/* FoxIO pcap/tls-non-ascii-alpn.pcapng's first ALPN, 0xba 0xad */
+		{ "\x02\xba\xad" "\x08http/1.1", 12, "t13d0607bd_afc876883d02_5e00522b5d91" },
+		/* both ends alphanumeric, and a single character */
+		{ "\x02h2" "\x08http/1.1", 12, "t13d0607h2_afc876883d02_5e00522b5d91" },
+		{ "\x01h", 2, "t13d0607hh_afc876883d02_5e00522b5d91" },
+		/* only the ends count: an inner NUL changes nothing */
+		{ "\x03h\x00" "2", 4, "t13d0607h2_afc876883d02_5e00522b5d91" },
+		/* the first value as sent, not the first non-alphanumeric one */
+		{ "\x08http/1.1" "\x02\xab\xcd", 12, "t13d0607h1_afc876883d02_5e00522b5d91" },
+		{ "\x02\xab\xcd" "\x02h2", 6, "t13d0607ad_afc876883d02_5e00522b5d91" },
+		/* empty first value, empty list: "00" */
+		{ "\x00" "\x02h2", 4, "t13d060700_afc876883d02_5e00522b5d91" },
+		{ "", 0, "t13d060700_afc876883d02_5e00522b5d91" },
+	};
+	char ja4[37], ja4_r[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len = ch_full_with_alpn_wire(
+			(const uint8_t *)cases[i].wire, cases[i].len);
+
+		cr_assert_eq(tls_parse_client_hello(rec, len, &ch), TLS_OK,
+			     "case %zu", i);
+		tls_ja4(&ch, 't', ja4, ja4_r, sizeof(ja4_r));
+		cr_expect_str_eq(ja4, cases[i].want, "case %zu", i);
+		/* JA4_r carries the same JA4_a */
+		cr_expect_eq(strncmp(ja4_r, cases[i].want, 11), 0,
+			     "case %zu: %s", i, ja4_r);
+	}
+
+	/* the raw string and QUIC's 'q' for 0xAB */
+	cr_assert_eq(tls_parse_client_hello(rec, ch_full_with_alpn_wire(
+		(const uint8_t *)"\x01\xab\x08http/1.1", 11), &ch), TLS_OK);
+	tls_ja4(&ch, 't', ja4, ja4_r, sizeof(ja4_r));
+	cr_assert_str_eq(ja4_r, "t13d0607ab_1301,1302,1303,c02b,c02f,cca9_"
+			 "000a,000d,0017,002b,ff01_0403,0804,0401");
+	tls_ja4(&ch, 'q', ja4, NULL, 0);
+	cr_assert_str_eq(ja4, "q13d0607ab_afc876883d02_5e00522b5d91");
+}
+
+/* A first name longer than what is stored: its last byte on the wire
+ * decides, not the last stored byte ('a' ... 0xff -> '6' 'f'). */
+Test(tls_hello, alpn_non_alnum_last_byte_past_storage)
+{
+	uint8_t wire[256];
+	char ja4[37];
+
+	wire[0] = 200;
+	memset(wire + 1, 'a', 199);
+	wire[200] = 0xff;
+	cr_assert_eq(tls_parse_client_hello(rec, ch_full_with_alpn_wire(wire,
+					    201), &ch), TLS_OK);
+	cr_assert_eq(strlen(ch.alpn[0]), TLS_ALPN_NAME_MAX);
+	tls_ja4(&ch, 't', ja4, NULL, 0);
+	cr_assert_str_eq(ja4, "t13d06076f_afc876883d02_5e00522b5d91");
+}
+
+/*
+ * The Chrome hello of JA4.md's example (spec_example) with its first ALPN
+ * "h2" replaced by 0xba 0xad, the value in FoxIO's public capture
+ * pcap/tls-non-ascii-alpn.pcapng. JA4.md's hex rule gives "bd", as
+ * tshark 4.2's JA4 does on that capture; FoxIO's python/ja4.py and
+ * rust/ja4 (first_last) print "99" there, a substitution JA4.md does not
+ * have.
+ */
+Test(tls_hello, alpn_non_ascii_capture_value)
+{
+	size_t len = copy_vec("spec_example");
+	size_t at = find_ext(mut, len, 0x0010);
+	char ja4[37];
+
+	cr_assert_eq(mut[at + 6], 2);
+	cr_assert_eq(mut[at + 7], 'h');
+	mut[at + 7] = 0xba;
+	mut[at + 8] = 0xad;
+	cr_assert_eq(tls_parse_client_hello(mut, len, &ch), TLS_OK);
+	cr_assert_eq(ch.alpn0_first, 0xba);
+	cr_assert_eq(ch.alpn0_last, 0xad);
+	tls_ja4(&ch, 't', ja4, NULL, 0);
+	cr_assert_str_eq(ja4, "t13d1516bd_8daaf6152771_e5627efa2ab1");
+}
+
 /* ---- SNI ---- */
 
 Test(tls_hello, sni_valid_edge_cases)

@@ -145,25 +145,39 @@ struct nt_sample {
 	__u8 data[NT_SAMPLE_MAX];
 };
 
-enum nt_stat {
-	NT_STAT_PACKETS = 0,      /* packets seen by any hook */
-	NT_STAT_NON_IP,           /* not IPv4/IPv6 (ARP, LLDP...): not a loss */
-	NT_STAT_ERR_L2,           /* truncated Ethernet/VLAN header */
-	NT_STAT_ERR_L3,           /* truncated or invalid IP header (IHL<5...) */
-	NT_STAT_ERR_EXTHDR,       /* IPv6 extension chain too long/truncated */
-	NT_STAT_ERR_L4,           /* truncated TCP/UDP/ICMP header */
-	NT_STAT_FRAG_UNMATCHED,   /* later fragment counted as portless */
-	NT_STAT_TABLE_FULL,       /* flow insert failed: table full */
-	NT_STAT_OVERFLOW_SENT,    /* ...and the packet went to the ring buffer */
-	NT_STAT_OVERFLOW_LOST_PKTS,  /* ...rate limit or ring full: lost */
-	NT_STAT_OVERFLOW_LOST_BYTES,
-	NT_STAT_RINGBUF_FULL,     /* any ring buffer reserve failure */
-	NT_STAT_CLOSE_EV_LOST,    /* close event lost (flow still expires) */
-	NT_STAT_NOT_OWNER,        /* seen on a second interface: not counted */
-	NT_STAT_SAMPLES,          /* payload samples sent up */
-	NT_STAT_SAMPLES_LOST,     /* payload samples lost: sample ring full */
-	NT_STAT_MAX,
-};
+/*
+ * Per-CPU kernel counters, declared once: X(ID, name, help). The enum
+ * (NT_STAT_<ID>) indexes struct nt_stats; userspace's counter registry
+ * (user/counters.h) takes the names and help texts from the same list, so
+ * every kernel counter reaches the heartbeat and /metrics.
+ */
+#define NT_KERNEL_STATS(X)                                                                         \
+	X(PACKETS, "packets", "packets seen by any hook")                                          \
+	X(NON_IP, "non_ip", "frames that are not IPv4 or IPv6 (ARP, LLDP...): not a loss")        \
+	X(ERR_L2, "parse_errors_l2", "truncated Ethernet or VLAN headers")                        \
+	X(ERR_L3, "parse_errors_l3", "truncated or invalid IP headers")                           \
+	X(ERR_EXTHDR, "parse_errors_exthdr", "IPv6 extension header chains too long or truncated") \
+	X(ERR_L4, "parse_errors_l4", "truncated transport headers (TCP, UDP, SCTP, ICMP)")        \
+	X(FRAG_UNMATCHED, "fragments_unmatched",                                                   \
+	  "later IP fragments counted without ports: their first fragment was not seen")           \
+	X(TABLE_FULL, "table_full", "flow inserts that failed: the kernel flow table was full")   \
+	X(OVERFLOW_SENT, "overflow_events",                                                        \
+	  "packets of a full flow table sent to userspace on the ring buffer instead")             \
+	X(OVERFLOW_LOST_PKTS, "overflow_lost_packets",                                             \
+	  "packets of a full flow table lost: over the overflow rate or the ring buffer full")     \
+	X(OVERFLOW_LOST_BYTES, "overflow_lost_bytes", "IP bytes of the overflow_lost_packets")     \
+	X(RINGBUF_FULL, "ringbuf_full", "ring buffer reservations that failed (any event)")        \
+	X(CLOSE_EV_LOST, "close_events_lost",                                                      \
+	  "TCP close events lost (the flow is still reported, when it goes idle)")                 \
+	X(NOT_OWNER, "not_owner_packets",                                                          \
+	  "packets seen on a second interface of the node: counted once, by the first")            \
+	X(SAMPLES, "payload_samples",                                                              \
+	  "payload packets handed up (first packets of each flow direction, DNS)")                 \
+	X(SAMPLES_LOST, "payload_samples_lost", "payload samples lost: the sample ring was full")
+
+#define NT_STAT_ENUM_(id, name, help) NT_STAT_##id,
+enum nt_stat { NT_KERNEL_STATS(NT_STAT_ENUM_) NT_STAT_MAX };
+#undef NT_STAT_ENUM_
 
 struct nt_stats {
 	__u64 v[NT_STAT_MAX];

@@ -352,17 +352,20 @@ static void expire_push(struct nt_collector *c, const struct nt_flow_key *k,
 		uint8_t *nw;
 
 		if (!nk)
-			return;
+			goto deferred;
 		c->expire = nk;
 		nw = realloc(c->expire_why, cap);
 		if (!nw)
-			return;
+			goto deferred;
 		c->expire_why = nw;
 		c->cap_expire = cap;
 	}
 	c->expire[c->n_expire] = *k;
 	c->expire_why[c->n_expire] = (uint8_t)why;
 	c->n_expire++;
+	return;
+deferred: /* the flow stays in the table: the next scan tries again */
+	c->st.expire_deferred++;
 }
 
 /* Decides one kernel entry's fate during a scan. */

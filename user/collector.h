@@ -74,6 +74,7 @@ struct nt_collector_stats {
 	uint64_t flows_tracked;      /* kernel entries at the last scan */
 	uint64_t overflow_merged;    /* overflow events taken in */
 	uint64_t scan_errors;        /* map syscalls that failed */
+	uint64_t expire_deferred;    /* expiries put off: no memory for the list */
 };
 
 struct nt_collector;

@@ -24,7 +24,7 @@ enum {
 	OPT_K8S_TOKEN, OPT_K8S_CA, OPT_KUBECONFIG, OPT_K8S_TIMEOUT,
 	OPT_CLUSTER_CIDR, OPT_SERVICE_CIDR, OPT_CGROUP_ROOT, OPT_PROCATTR,
 	OPT_CLOUD_PROVIDER, OPT_CLOUD_REGION, OPT_CLOUD_ACCOUNT, OPT_CHECK,
-	OPT_LOG_LEVEL, OPT_FAULT,
+	OPT_LOG_LEVEL, OPT_FAULT, OPT_LIST_METRICS,
 };
 
 static const struct option long_opts[] = {
@@ -72,6 +72,7 @@ static const struct option long_opts[] = {
 	{ "cluster-name", required_argument, NULL, OPT_CLUSTER },
 	{ "node-name", required_argument, NULL, OPT_NODE },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "list-metrics", no_argument, NULL, OPT_LIST_METRICS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -194,6 +195,8 @@ void nt_config_usage(void *stream)
 "      --check-config       validate everything, print the effective\n"
 "                           configuration and exit (0 ok, 2 bad)\n"
 "      --version            print the version and exit\n"
+"      --list-metrics       print every counter and gauge (kind, name, help:\n"
+"                           the heartbeat and /metrics carry exactly these)\n"
 "  -h, --help               this text\n"
 "\n"
 "Every option can also be set by an environment variable: NETTRAIL_ and the\n"
@@ -642,6 +645,9 @@ static int apply(struct nt_config *cfg, int opt, const char *val, char *err,
 		return set_str(&cfg->node_name, val);
 	case OPT_VERSION:
 		cfg->show_version = 1;
+		return 0;
+	case OPT_LIST_METRICS:
+		cfg->list_metrics = 1;
 		return 0;
 	case 'h':
 		cfg->show_help = 1;

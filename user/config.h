@@ -70,6 +70,7 @@ struct nt_config {
 		uint32_t kafka_reset_fail; /* the first N producer re-creations fail */
 	} fault;
 	int show_version;
+	int list_metrics;        /* --list-metrics: print the counter registry */
 	int check_config;
 	int show_help;
 };

@@ -25,6 +25,7 @@
 
 #include "collector.h"
 #include "log.h"
+#include "telemetry.h"
 #include "config.h"
 #include "dns.h"
 #include "cgroupmap.h"
@@ -59,6 +60,7 @@ struct app {
 	struct nt_enrich enrich;
 	uint64_t start_mono;
 	uint64_t rb_errors;
+	const struct nt_replay_stats *replay; /* --pcap: the replay's counters */
 	char node[256];
 };
 
@@ -93,114 +95,38 @@ static int libbpf_print(enum libbpf_print_level lvl, const char *fmt,
 	return nt_log_libbpf(lvl, fmt, ap);
 }
 
-/* Sums the per-CPU kernel counters. */
-static void read_kernel_stats(struct app *a, uint64_t out[NT_STAT_MAX])
+/* Every counter and gauge of the registry, now. */
+static void gather(struct app *a, struct nt_metrics_snap *m)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	struct nt_stats *per = calloc((size_t)(ncpu > 0 ? ncpu : 1),
-				      sizeof(*per));
-	__u32 zero = 0;
+	size_t nif = 0;
 
-	memset(out, 0, sizeof(uint64_t) * NT_STAT_MAX);
-	if (!per)
-		return;
-	if (ncpu > 0 && !bpf_map_lookup_elem(nt_dp_stats_fd(&a->dp), &zero,
-					     per))
-		for (int c = 0; c < ncpu; c++)
-			for (int i = 0; i < NT_STAT_MAX; i++)
-				out[i] += per[c].v[i];
-	free(per);
-}
+	for (const char *const *p = nt_dp_attached_names(&a->dp); *p; p++)
+		nif++;
+	struct nt_telemetry_src src = {
+		.kernel_stats_fd = nt_dp_stats_fd(&a->dp),
+		.col = a->col,
+		.payload = a->payload,
+		.dns = a->dns,
+		.kafka = a->sink.kafka,
+		.k8s = a->enrich.k8s,
+		.sockattr = a->enrich.sa,
+		.enrich = &a->enrich.st,
+		.replay = a->replay,
+		/* the records already written, plus the ones waiting in the buffer */
+		.records_written = a->sink.records_written + a->rec.pending,
+		.write_errors = a->sink.write_errors,
+		.attach_errors = a->dp.attach_errors,
+		.ringbuf_poll_errors = a->rb_errors,
+		.interfaces_attached = nif,
+		.flow_table_size = a->cfg.max_flows,
+	};
 
-/* Every counter, in the heartbeat record and on /metrics alike. */
-static const char *const counter_names[] = {
-		"packets", "non_ip", "parse_errors_l2", "parse_errors_l3",
-		"parse_errors_exthdr", "parse_errors_l4",
-		"fragments_unmatched", "table_full", "overflow_events",
-		"overflow_lost_packets", "overflow_lost_bytes",
-		"ringbuf_full", "close_events_lost", "not_owner_packets",
-		"payload_samples", "payload_samples_lost",
-		/* userspace */
-		"flows_reported", "records_written", "records_write_errors",
-		"attach_errors", "tls_client_hellos", "tls_parse_errors",
-		"dns_messages", "dns_parse_errors", "dns_pending_early",
-		"dns_tcp_gaps", "dns_tcp_streams_dropped",
-		"payload_buffers_refused", "payload_streams_overflow",
-		"kafka_produced", "kafka_acked", "kafka_failed",
-		"kafka_spooled", "kafka_replayed", "kafka_resent",
-		"kafka_producer_resets", "spool_dropped_full",
-		"spool_dropped_corrupt", "spool_dropped_io",
-		"spool_corrupt_blocks",
-		"k8s_api_errors", "k8s_relists", "k8s_unsynced_records",
-		"k8s_unresolved", "process_attribution_lost",
-};
-#define N_COUNTERS (sizeof(counter_names) / sizeof(counter_names[0]))
-
-/* Reads every counter into v[N_COUNTERS]. */
-static void gather(struct app *a, uint64_t *v)
-{
-	const struct nt_collector_stats *cs = nt_collector_stats(a->col);
-
-	_Static_assert(NT_STAT_MAX == 16, "heartbeat names follow nt_stat");
-	read_kernel_stats(a, v);
-	v[NT_STAT_MAX + 0] = cs->flows_reported;
-	/* the records already written, plus the ones waiting in the buffer */
-	v[NT_STAT_MAX + 1] = a->sink.records_written + a->rec.pending;
-	v[NT_STAT_MAX + 2] = a->sink.write_errors;
-	v[NT_STAT_MAX + 3] = a->dp.attach_errors;
-	v[NT_STAT_MAX + 4] = nt_payload_stats(a->payload)->tls_client_hellos;
-	v[NT_STAT_MAX + 5] = nt_payload_stats(a->payload)->tls_parse_errors;
-	v[NT_STAT_MAX + 6] = nt_dns_stats(a->dns)->messages;
-	v[NT_STAT_MAX + 7] = nt_dns_stats(a->dns)->parse_errors;
-	v[NT_STAT_MAX + 8] = nt_dns_stats(a->dns)->pending_early;
-	v[NT_STAT_MAX + 9] = nt_dns_stats(a->dns)->tcp_gaps;
-	v[NT_STAT_MAX + 10] = nt_dns_stats(a->dns)->tcp_streams_dropped;
-	v[NT_STAT_MAX + 11] = nt_payload_stats(a->payload)->buffers_refused;
-	v[NT_STAT_MAX + 12] = nt_payload_stats(a->payload)->streams_overflow;
-	if (a->sink.kafka) {
-		struct nt_kafka_stats ks;
-
-		nt_kafka_stats_get(a->sink.kafka, &ks);
-		v[NT_STAT_MAX + 13] = ks.produced;
-		v[NT_STAT_MAX + 14] = ks.acked;
-		v[NT_STAT_MAX + 15] = ks.failed;
-		v[NT_STAT_MAX + 16] = ks.spooled;
-		v[NT_STAT_MAX + 17] = ks.replayed;
-		v[NT_STAT_MAX + 18] = ks.resent;
-		v[NT_STAT_MAX + 19] = ks.producer_resets;
-		v[NT_STAT_MAX + 20] = ks.spool_dropped_full;
-		v[NT_STAT_MAX + 21] = ks.spool_dropped_corrupt;
-		v[NT_STAT_MAX + 22] = ks.spool_dropped_io;
-		v[NT_STAT_MAX + 23] = ks.spool_corrupt_blocks;
-	} else {
-		for (int i = 13; i <= 23; i++)
-			v[NT_STAT_MAX + i] = 0;
-	}
-	v[NT_STAT_MAX + 24] = v[NT_STAT_MAX + 25] = 0;
-	if (a->enrich.k8s) {
-		struct nt_k8s_stats ks;
-
-		nt_k8s_stats(a->enrich.k8s, &ks);
-		v[NT_STAT_MAX + 24] = ks.errors + ks.auth_errors;
-		v[NT_STAT_MAX + 25] = ks.relists_410;
-	}
-	v[NT_STAT_MAX + 26] = a->enrich.st.k8s_unsynced_records;
-	v[NT_STAT_MAX + 27] = a->enrich.st.k8s_unresolved;
-	v[NT_STAT_MAX + 28] = 0;
-	if (a->enrich.sa) {
-		/* lost in the kernel; evictions of entries whose flow was never
-		 * reported (loopback when lo is not attached) are not losses */
-		struct nt_sockattr_stats ss;
-
-		nt_sockattr_stats(a->enrich.sa, &ss);
-		v[NT_STAT_MAX + 28] = ss.ringbuf_full + ss.no_storage;
-	}
-	_Static_assert(N_COUNTERS == NT_STAT_MAX + 29, "every counter set");
+	nt_telemetry_read(&src, m);
 }
 
 static void heartbeat(struct app *a, uint64_t now_unix, uint64_t uptime_s)
 {
-	uint64_t v[N_COUNTERS];
+	struct nt_metrics_snap m;
 	struct nt_heartbeat hb = {
 		.now_unix_ns = now_unix,
 		.uptime_s = uptime_s,
@@ -208,64 +134,22 @@ static void heartbeat(struct app *a, uint64_t now_unix, uint64_t uptime_s)
 		.flows_tracked = nt_collector_stats(a->col)->flows_tracked,
 		.flow_table_size = a->cfg.max_flows,
 		.interfaces = nt_dp_attached_names(&a->dp),
-		.counter_names = counter_names,
-		.counter_values = v,
-		.n_counters = N_COUNTERS,
+		.metrics = &m,
 	};
 
-	gather(a, v);
+	gather(a, &m);
 	nt_record_heartbeat(&a->rec, &hb);
 }
 
-/* The same counters, plus gauges, for /metrics (once per tick). */
+/* The same snapshot for /metrics (once per tick). */
 static void publish_metrics(struct app *a, int ready)
 {
-	static const char *const gauge_names[] = {
-		"up", "flows_tracked", "flow_table_size",
-		"interfaces_attached", "dns_pending", "dns_cache_entries",
-		"payload_flows_tracked", "kafka_outstanding",
-		"kafka_broker_up", "kafka_spool_records", "kafka_spool_bytes",
-		"kafka_spool_records_at_start", "k8s_synced", "k8s_pods",
-		"process_attribution_tracked", "k8s_resources_forbidden",
-	};
-	uint64_t v[N_COUNTERS], g[16] = { 0 };
-	struct nt_kafka_stats ks = { 0 };
-	size_t nif = 0;
+	struct nt_metrics_snap m;
 
 	if (!a->metrics)
 		return;
-	for (const char *const *p = nt_dp_attached_names(&a->dp); *p; p++)
-		nif++;
-	gather(a, v);
-	g[0] = 1;
-	g[1] = nt_collector_stats(a->col)->flows_tracked;
-	g[2] = a->cfg.max_flows;
-	g[3] = nif;
-	g[4] = nt_dns_stats(a->dns)->pending;
-	g[5] = nt_dns_stats(a->dns)->cache_entries;
-	g[6] = nt_payload_stats(a->payload)->flows_tracked;
-	if (a->sink.kafka)
-		nt_kafka_stats_get(a->sink.kafka, &ks);
-	g[7] = ks.outstanding;
-	g[8] = ks.broker_up;
-	g[9] = ks.spool_records;
-	g[10] = ks.spool_bytes;
-	g[11] = ks.spool_at_start;
-	if (a->enrich.k8s) {
-		struct nt_k8s_stats kst;
-
-		nt_k8s_stats(a->enrich.k8s, &kst);
-		g[12] = (uint64_t)kst.synced;
-		g[13] = kst.pods;
-		g[15] = (uint64_t)__builtin_popcount(kst.forbidden_mask);
-	}
-	if (a->enrich.sa) {
-		uint64_t lost;
-
-		nt_sockattr_counters(a->enrich.sa, &lost, &g[14]);
-	}
-	nt_metrics_publish(a->metrics, counter_names, v, N_COUNTERS,
-			   gauge_names, g, 16, ready);
+	gather(a, &m);
+	nt_metrics_publish(a->metrics, &m, ready);
 }
 
 /* Kubernetes metadata by --k8s: an explicit API, a kubeconfig, or the
@@ -345,6 +229,10 @@ static int setup(struct app *a, int argc, char **argv)
 	nt_log_set_level((enum nt_log_level)a->cfg.log_level);
 	if (a->cfg.show_help) {
 		nt_config_usage(stdout);
+		exit(0);
+	}
+	if (a->cfg.list_metrics) {
+		nt_counters_list(stdout);
 		exit(0);
 	}
 	if (a->cfg.show_version) {
@@ -498,7 +386,7 @@ static void on_signal(int sig)
 
 static int run_pcap(struct app *a)
 {
-	struct nt_replay_stats st;
+	struct nt_replay_stats st = { 0 };
 	char err[512];
 	int r;
 
@@ -514,6 +402,7 @@ static int run_pcap(struct app *a)
 	publish_metrics(a, 1);
 	a->rec.clock_offset_ns = 0; /* capture time is Unix time */
 	nt_enrich_begin(&a->enrich, clock_ns(CLOCK_MONOTONIC));
+	a->replay = &st;
 	r = nt_replay(a->cfg.pcap, &a->dp, a->col, &a->rec, a->rb, a->dns,
 		      scan_interval(&a->cfg), &g_stop, &st, err, sizeof(err));
 	if (r < 0 && st.packets == 0) {
@@ -526,6 +415,7 @@ static int run_pcap(struct app *a)
 		  (st.last_ns - st.first_ns) / NS);
 	nt_recorder_flush(&a->rec);
 	nt_enrich_end(&a->enrich);
+	a->replay = NULL;
 	if (st.run_errors)
 		fail("warning: %llu packets could not be run through the "
 		     "datapath", (unsigned long long)st.run_errors);

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #endif
 #include "metrics.h"
+#include "counters.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -153,12 +154,13 @@ struct nt_metrics *nt_metrics_start(const char *addr, char *err,
 }
 
 /* fmt takes the name three times (HELP, TYPE, sample), then the value. */
-static void add(char **buf, size_t *len, size_t *cap, const char *fmt,
-		const char *name, uint64_t v)
+/* One metric: HELP, TYPE and value lines. */
+static void add(char **buf, size_t *len, size_t *cap, const char *fmt, const char *name,
+		const char *help, uint64_t v)
 {
 	for (;;) {
-		int n = snprintf(*buf + *len, *cap - *len, fmt, name, name,
-				 name, (unsigned long long)v);
+		int n = snprintf(*buf + *len, *cap - *len, fmt, name, help, name, name,
+				 (unsigned long long)v);
 
 		if (n >= 0 && (size_t)n < *cap - *len) {
 			*len += (size_t)n;
@@ -173,9 +175,7 @@ static void add(char **buf, size_t *len, size_t *cap, const char *fmt,
 	}
 }
 
-void nt_metrics_publish(struct nt_metrics *m, const char *const *cn,
-			const uint64_t *cv, size_t nc, const char *const *gn,
-			const uint64_t *gv, size_t ng, int ready)
+void nt_metrics_publish(struct nt_metrics *m, const struct nt_metrics_snap *snap, int ready)
 {
 	size_t cap = 8192, len = 0;
 	char *buf, *old;
@@ -184,17 +184,18 @@ void nt_metrics_publish(struct nt_metrics *m, const char *const *cn,
 		return;
 	buf[0] = 0;
 	/* once per tick, a few dozen lines: printf is fine here */
-	for (size_t i = 0; i < nc; i++)
+	for (int i = 0; i < NT_C_MAX; i++)
 		add(&buf, &len, &cap,
-		    "# HELP nettrail_%s_total the heartbeat counter of that "
-		    "name (docs/records.md)\n"
+		    "# HELP nettrail_%s_total %s\n"
 		    "# TYPE nettrail_%s_total counter\n"
-		    "nettrail_%s_total %llu\n", cn[i], cv[i]);
-	for (size_t i = 0; i < ng; i++)
+		    "nettrail_%s_total %llu\n", nt_counter_defs[i].name, nt_counter_defs[i].help,
+		    snap->c[i]);
+	for (int i = 0; i < NT_G_MAX; i++)
 		add(&buf, &len, &cap,
-		    "# HELP nettrail_%s see docs/records.md\n"
+		    "# HELP nettrail_%s %s\n"
 		    "# TYPE nettrail_%s gauge\n"
-		    "nettrail_%s %llu\n", gn[i], gv[i]);
+		    "nettrail_%s %llu\n", nt_gauge_defs[i].name, nt_gauge_defs[i].help,
+		    snap->g[i]);
 	pthread_mutex_lock(&m->lock);
 	old = m->text;
 	m->text = buf;

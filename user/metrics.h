@@ -20,15 +20,14 @@ struct nt_metrics;
 struct nt_metrics *nt_metrics_start(const char *addr, char *err,
 				    size_t errlen, int *usage);
 
+struct nt_metrics_snap;
+
 /*
- * Publishes a snapshot: counters (rendered as nettrail_<name>_total),
- * gauges (nettrail_<name>), and readiness (datapath attached and sink
- * accepting records).
+ * Publishes a snapshot of the registry (counters.h): counters rendered as
+ * nettrail_<name>_total, gauges as nettrail_<name>, each with its help
+ * text; and readiness (datapath attached and sink accepting records).
  */
-void nt_metrics_publish(struct nt_metrics *m, const char *const *counter_names,
-			const uint64_t *counters, size_t n_counters,
-			const char *const *gauge_names, const uint64_t *gauges,
-			size_t n_gauges, int ready);
+void nt_metrics_publish(struct nt_metrics *m, const struct nt_metrics_snap *snap, int ready);
 
 void nt_metrics_stop(struct nt_metrics *m);
 

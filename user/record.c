@@ -4,6 +4,7 @@
 #define _GNU_SOURCE /* strdup, memmem, getrandom... whatever the flags */
 #endif
 #include "record.h"
+#include "counters.h"
 #include "k8s.h"
 
 #include <stdio.h>
@@ -470,9 +471,13 @@ void nt_record_heartbeat(struct nt_recorder *r, const struct nt_heartbeat *hb)
 	for (const char *const *p = hb->interfaces; p && *p; p++)
 		jw_str(w, NULL, *p);
 	jw_arr_close(w);
-	jw_obj_open(w, "counters");
-	for (size_t i = 0; i < hb->n_counters; i++)
-		jw_u64(w, hb->counter_names[i], hb->counter_values[i]);
+	jw_obj_open(w, "counters"); /* nettrail.heartbeat.counters.* */
+	for (int i = 0; i < NT_C_MAX; i++)
+		jw_u64(w, nt_counter_defs[i].name, hb->metrics->c[i]);
+	jw_obj_close(w);
+	jw_obj_open(w, "gauges"); /* nettrail.heartbeat.gauges.* */
+	for (int i = 0; i < NT_G_MAX; i++)
+		jw_u64(w, nt_gauge_defs[i].name, hb->metrics->g[i]);
 	jw_obj_close(w);
 	jw_obj_close(w);
 	jw_obj_close(w); /* nettrail */

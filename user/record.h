@@ -54,10 +54,7 @@ struct nt_heartbeat {
 	uint64_t flows_tracked;
 	uint32_t flow_table_size;
 	const char *const *interfaces; /* NULL-terminated */
-	/* name/value pairs, in order */
-	const char *const *counter_names;
-	const uint64_t *counter_values;
-	size_t n_counters;
+	const struct nt_metrics_snap *metrics; /* every counter and gauge (counters.h) */
 };
 
 /* Initializes the recorder; reads a random run id from getrandom(). */

@@ -54,11 +54,21 @@ def test_metrics_and_probes(topo, tmp_path):
     assert fams["nettrail_packets"].type == "counter"
     p.send_signal(2)
     assert p.wait(timeout=15) == 0, p.stderr.read().decode()
-    # every heartbeat counter is a metric, and vice versa
+    # every heartbeat counter and gauge is a metric, and vice versa
     hb = [r for r in read_records(out) if r["event"]["dataset"] == "nettrail.heartbeat"][-1]
     counters = hb["nettrail"]["heartbeat"]["counters"]
+    gauges = hb["nettrail"]["heartbeat"]["gauges"]
     assert {f"nettrail_{k}_total" for k in counters} == \
         {n for n in val if n.endswith("_total")}
+    assert {f"nettrail_{k}" for k in gauges} == {n for n in val if not n.endswith("_total")}
+    assert gauges["up"] == 1 and gauges["interfaces_attached"] == 1
+    # ...and exactly the registry's, in its order, with its help texts
+    reg = [l.split("\t") for l in sh(str(NETTRAIL), "--list-metrics").stdout.splitlines()]
+    assert list(counters) == [n for k, n, _ in reg if k == "counter"]
+    assert list(gauges) == [n for k, n, _ in reg if k == "gauge"]
+    for kind, name, help_ in reg:
+        fam = fams[f"nettrail_{name}"]
+        assert fam.type == kind and fam.documentation == help_, (name, fam.documentation)
 
 
 @pytest.mark.parametrize("addr,rc,msg", [

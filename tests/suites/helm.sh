@@ -17,7 +17,8 @@
 #   - chart appVersion = Makefile VERSION = the binary's --version, and the
 #     default image is ghcr.io/nettrail/nettrail:<that version>.
 # helm v3.19.0 is installed by `go install` into ~/.cache/nettrail/bin when
-# missing (Go module proxy). Needs root (chroot for --check-config), go,
+# missing or another version (Go module proxy; run from an empty mktemp
+# directory, removed at exit, not from a fixed /tmp). Needs root (chroot for --check-config), go,
 # python3. Prints "ok ..." / "FAIL ..." and ends with "N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
@@ -46,6 +47,8 @@ relay() { # prefix
 
 rm -rf "$OUT"
 mkdir -p "$OUT" "$BIN_DIR"
+SCRATCH=$(mktemp -d -t nettrail-helm.XXXXXX) || exit 1
+trap 'rm -rf "$SCRATCH"' EXIT
 
 # ---- tools ---------------------------------------------------------------
 GO=$(command -v go || echo /usr/local/go/bin/go)
@@ -59,7 +62,7 @@ done
 helm_mod() { [ -x "$HELM" ] && "$GO" version -m "$HELM" 2>/dev/null | awk '$1 == "mod" && $2 == "helm.sh/helm/v3" {print $3}'; }
 if [ "$(helm_mod)" != "$HELM_VERSION" ]; then
 	echo "# installing helm $HELM_VERSION into $BIN_DIR (go install)"
-	if ! (cd /tmp && GOBIN=$BIN_DIR GOFLAGS='' timeout 900 "$GO" install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION") \
+	if ! (cd "$SCRATCH" && GOBIN=$BIN_DIR GOFLAGS='' timeout 900 "$GO" install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION") \
 		>"$OUT/helm-install.log" 2>&1; then
 		no tools "go install helm $HELM_VERSION failed: $(tail -3 "$OUT/helm-install.log")"
 		finish

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Checks one `helm template` rendering of charts/nettrail (tests/suites/helm.sh).
 
-usage: check_rendered.py OBJECTS.json DEFAULTS.json VALUES.json NETTRAIL APPVERSION
+usage: check_rendered.py OBJECTS.json DEFAULTS.json VALUES.json NETTRAIL APPVERSION [PCAP]
 
 OBJECTS.json is the rendering as a JSON array (tests/helm/validate -dump),
 DEFAULTS.json the chart's values.yaml and VALUES.json the values file, both as
@@ -13,7 +13,11 @@ the pod would have (the ConfigMap's data plus NETTRAIL_NODE_NAME), in a chroot
 with the pod's mount paths (/host/sys/fs/cgroup, the spool, its tmp dir, the Kafka TLS
 directory), because --check-config checks that the cgroup root is readable.
 Then it compares the effective configuration it prints with the values.
-Needs root (mount namespace, chroot). Standard library only.
+With PCAP and output stdout, the binary also replays PCAP with those args and
+that environment (plus --pcap and --k8s off, no metrics listener), and every
+record must carry orchestrator.cluster.name = clusterName, or none at all
+when clusterName is unset.
+Needs root (mount namespace, chroot, BPF). Standard library only.
 """
 import json
 import os
@@ -24,6 +28,7 @@ import sys
 import tempfile
 
 objs_path, defaults_path, values_path, nettrail, app_version = sys.argv[1:6]
+pcap = sys.argv[6] if len(sys.argv) > 6 else None
 objs = json.load(open(objs_path))
 
 
@@ -162,8 +167,24 @@ if sasl:
               ref == {"name": k["sasl"]["secretName"], "key": key}, f"{env.get(var)}")
 else:
     check("no SASL variables", "KAFKA_SASL_USERNAME" not in env and "KAFKA_SASL_PASSWORD" not in env)
-check("cluster name in the ConfigMap", data.get("NETTRAIL_CLUSTER_NAME") == V["clusterName"],
-      f"{data.get('NETTRAIL_CLUSTER_NAME')!r}")
+if V["clusterName"]:
+    check("cluster name in the ConfigMap", data.get("NETTRAIL_CLUSTER_NAME") == V["clusterName"],
+          f"{data.get('NETTRAIL_CLUSTER_NAME')!r}")
+else:  # unset: no variable at all (nettrail refuses an empty --cluster-name)
+    check("no cluster name: no NETTRAIL_CLUSTER_NAME in the ConfigMap", "NETTRAIL_CLUSTER_NAME" not in data,
+          f"{data.get('NETTRAIL_CLUSTER_NAME')!r}")
+raw_args = c.get("args", [])
+check("cluster name never in args (ConfigMap only)",
+      not any(a.startswith("--cluster-name") for a in raw_args), f"{raw_args}")
+outs = [a for a in raw_args if a.startswith("--output") or a == "-o"]
+check(f"args select the sink: exactly one --output={V['output']}", outs == [f"--output={V['output']}"],
+      f"{outs}")
+check("sink not also in the ConfigMap", "NETTRAIL_OUTPUT" not in data)
+if V["output"] != "kafka":
+    kflags = [a for a in raw_args if re.match(r"--(kafka|spool)", a)]
+    kvars = [x for x in data if re.match(r"NETTRAIL_(KAFKA|SPOOL)_", x)]
+    check(f"output {V['output']}: no Kafka or spool flag in args, no NETTRAIL_KAFKA_*/SPOOL_* variable",
+          not kflags and not kvars, f"args {kflags}, ConfigMap {kvars}")
 check("no secret in the ConfigMap or args",
       not re.search(r"(?i)(password|secret)=(?!\$\(|\$\{)", " ".join(list(data.values()) + c.get("args", []))))
 
@@ -287,6 +308,8 @@ if p.returncode == 0:
     mb = V["spool"]["maxBytes"]
     if isinstance(mb, str):
         mb = int(mb[:-1]) * {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}[mb[-1]] if mb[-1] in "KMG" else int(mb)
+    if V["output"] != "kafka":
+        expect.update({"kafka-brokers": "", "spool-dir": ""})
     if V["output"] == "kafka":
         expect.update({"spool-dir": "/var/lib/nettrail/spool", "spool-max-bytes": str(mb),
                        "spool-full-policy": V["spool"]["fullPolicy"]})
@@ -319,4 +342,27 @@ if p.returncode == 0:
             leaked = [x for x in props if "dummy-password" in x]
             check("SASL secret redacted in --check-config output", not leaked and "dummy-password" not in p.stdout,
                   f"{leaked}")
+
+# ---- records from the rendered settings -------------------------------------
+if pcap and V["output"] == "stdout" and p.returncode == 0:
+    # Outside the chroot: a pcap replay reads no cgroup; no listener on the
+    # node's metrics port (a test must not take it), no API server (--k8s off).
+    renv = {kk: vv for kk, vv in run_env.items() if kk != "NETTRAIL_METRICS_ADDR"}
+    r = subprocess.run(["env", "-i"] + [f"{kk}={vv}" for kk, vv in sorted(renv.items())] +
+                       [nettrail] + args + ["--pcap", pcap, "--k8s", "off"],
+                       capture_output=True, text=True, timeout=120)
+    recs, bad_lines = [], 0
+    for line in r.stdout.splitlines():
+        try:
+            recs.append(json.loads(line))
+        except ValueError:
+            bad_lines += 1
+    names = {json.dumps((x.get("orchestrator") or {}).get("cluster", {}).get("name")) if "orchestrator" in x
+             else "absent" for x in recs}
+    want_names = {json.dumps(V["clusterName"])} if V["clusterName"] else {"absent"}
+    check(f"pcap replay with these settings: {len(recs)} records on stdout, orchestrator.cluster.name "
+          + (repr(V["clusterName"]) + " in each" if V["clusterName"] else "in none"),
+          r.returncode == 0 and recs and not bad_lines and names == want_names,
+          f"exit {r.returncode}, {len(recs)} records, {bad_lines} non-JSON lines, names {sorted(names)}: "
+          f"{r.stderr.strip()[-300:]}")
 sys.exit(1 if fails else 0)

@@ -63,12 +63,14 @@ app.kubernetes.io/component: sensor
 {{- end }}
 
 {{/*
-Container args. Settings that follow from the pod spec (mount paths, Secret
-references) and the repeatable flags (--kafka-prop, --cluster-cidr,
---service-cidr) are here; every scalar setting is in the ConfigMap as a
-NETTRAIL_* variable. One list element per line, "--flag=value" form.
+Container args. Settings that follow from the pod spec (the sink, which
+decides the spool and TLS mounts; mount paths; Secret references) and the
+repeatable flags (--kafka-prop, --cluster-cidr, --service-cidr) are here;
+every scalar setting is in the ConfigMap as a NETTRAIL_* variable. One list
+element per line, "--flag=value" form.
 */}}
 {{- define "nettrail.args" -}}
+- --output={{ .Values.output }}
 {{- if eq .Values.output "kafka" }}
 - --spool-dir={{ include "nettrail.spoolDir" . }}
 {{- end }}
@@ -102,5 +104,18 @@ NETTRAIL_* variable. One list element per line, "--flag=value" form.
 {{- range $key, $val := $k.extraProperties }}
 - {{ printf "--kafka-prop=%s=%s" $key (include "nettrail.num" $val) | quote }}
 {{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+kafka.brokers with output stdout: a values file written for Kafka (before
+0.2.0 the default output was kafka) would otherwise send its records to the
+log without a word. values.schema.json refuses it too (at '/output': value
+must be 'kafka'); this says it in words when the schema is skipped
+(--skip-schema-validation). helm lint ignores fail, not the schema.
+*/}}
+{{- define "nettrail.validate" -}}
+{{- if and (ne .Values.output "kafka") .Values.kafka.brokers }}
+{{- fail (printf "kafka.brokers is set but output is %q, so the records would go to the container log, not to Kafka. For Kafka set output=kafka (--set output=kafka); for the log, leave kafka.brokers empty (--set kafka.brokers=null)" .Values.output) }}
 {{- end }}
 {{- end }}

@@ -11,6 +11,7 @@
  * backwards pointers, so the work is bounded by the message length.
  */
 #include "dns_msg.h"
+#include "util.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -99,7 +100,6 @@ static size_t fmt_ip4(const uint8_t *a, char *s)
  */
 static void fmt_ip6(const uint8_t *a, char *s)
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned int w[8];
 	int best = -1, best_len = 0, cur = -1, cur_len = 0;
 	size_t n = 0;
@@ -144,7 +144,7 @@ static void fmt_ip6(const uint8_t *a, char *s)
 			if (d)
 				lead = 0;
 			if (!lead || !sh)
-				s[n++] = hex[d];
+				s[n++] = nt_hexdig[d];
 		}
 	}
 	s[n] = '\0';
@@ -355,14 +355,13 @@ static enum dns_err rd_name(const struct msg *m, size_t *o, size_t re,
 static void rd_generic(const struct msg *m, size_t o, size_t re,
 		       struct txt *t)
 {
-	static const char hex[] = "0123456789abcdef";
 
 	txt_str(t, "\\# ");
 	txt_u32(t, (uint32_t)(re - o));
 	if (o < re)
 		txt_put(t, " ", 1);
 	for (; o < re; o++) {
-		char h[2] = { hex[m->buf[o] >> 4], hex[m->buf[o] & 15] };
+		char h[2] = { nt_hexdig[m->buf[o] >> 4], nt_hexdig[m->buf[o] & 15] };
 
 		txt_put(t, h, 2);
 	}

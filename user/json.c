@@ -8,6 +8,7 @@
  * their escaped length is unknown, so they reserve per run.
  */
 #include "json.h"
+#include "util.h"
 #include "log.h"
 
 #include <stdio.h>
@@ -24,7 +25,6 @@ static const char digits2[200] =
 	"60616263646566676869" "70717273747576777879"
 	"80818283848586878889" "90919293949596979899";
 
-static const char hexdigits[16] = "0123456789abcdef";
 
 /* plain[c]: byte c is copied into a string as is (printable ASCII other
  * than '"' and '\\'). */
@@ -274,8 +274,8 @@ static void put_ascii_escape(struct jw *w, unsigned char c)
 	p[1] = 'u';
 	p[2] = '0';
 	p[3] = '0';
-	p[4] = hexdigits[c >> 4];
-	p[5] = hexdigits[c & 0xf];
+	p[4] = nt_hexdig[c >> 4];
+	p[5] = nt_hexdig[c & 0xf];
 	w->len += 6;
 }
 

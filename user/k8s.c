@@ -24,6 +24,7 @@
 #include <yaml.h>
 
 #include "k8s.h"
+#include "util.h"
 #include "log.h"
 #include "k8s_ident.h"
 
@@ -100,14 +101,6 @@ static const char *const res_paths[NT_K8S_R_COUNT] = {
 	[NT_K8S_R_SERVICES] = "/api/v1/services",
 	[NT_K8S_R_PODS] = "/api/v1/pods",
 };
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void seterr(char *err, size_t errlen, const char *fmt, const char *a)
 {
@@ -260,7 +253,7 @@ static size_t on_data(char *d, size_t sz, size_t nm, void *arg)
 	struct res *rs = arg;
 	size_t n = sz * nm, off = 0;
 
-	rs->last_rx_ms = mono_ms();
+	rs->last_rx_ms = nt_mono_ms();
 	if (!rs->http)
 		curl_easy_getinfo(rs->easy, CURLINFO_RESPONSE_CODE, &rs->http);
 	if (rs->phase == PH_LIST || rs->http != 200) {
@@ -435,7 +428,7 @@ static void update_counts(struct nt_k8s *k)
 /* every queued watch event of every resource, in one write-locked batch */
 static void apply_queued(struct nt_k8s *k)
 {
-	uint64_t now_s = mono_ms() / 1000, events = 0;
+	uint64_t now_s = nt_mono_ms() / 1000, events = 0;
 	int any = 0;
 
 	for (int i = 0; i < NT_K8S_R_COUNT; i++)
@@ -683,7 +676,7 @@ static void *run(void *arg)
 	uint64_t last_flush = 0;
 
 	while (!atomic_load(&k->stop)) {
-		uint64_t now = mono_ms();
+		uint64_t now = nt_mono_ms();
 		int running, msgs;
 		CURLMsg *m;
 
@@ -711,7 +704,7 @@ static void *run(void *arg)
 			}
 		}
 		apply_queued(k);
-		now = mono_ms();
+		now = nt_mono_ms();
 		while ((m = curl_multi_info_read(k->multi, &msgs))) {
 			struct res *rs = NULL;
 
@@ -846,7 +839,7 @@ struct nt_k8s *nt_k8s_start(const struct nt_k8s_opts *o, char *err, size_t errle
 	k->watch_idle_s = o->watch_idle_s ? o->watch_idle_s : 120;
 	k->watch_timeout_s = o->watch_timeout_s ? o->watch_timeout_s : 300;
 	k->forbidden_retry_s = o->forbidden_retry_s ? o->forbidden_retry_s : FORBIDDEN_RETRY_S;
-	k->rnd = (unsigned)getpid() ^ (unsigned)mono_ms();
+	k->rnd = (unsigned)getpid() ^ (unsigned)nt_mono_ms();
 	pthread_rwlockattr_init(&ra);
 	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&k->lock, &ra);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "collector.h"
+#include "util.h"
 #include "log.h"
 #include "telemetry.h"
 #include "config.h"
@@ -79,14 +80,6 @@ static void fail(const char *fmt, ...)
 	va_start(ap, fmt);
 	nt_vlog(NT_LOG_ERROR, fmt, ap);
 	va_end(ap);
-}
-
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * NS + (uint64_t)ts.tv_nsec;
 }
 
 static int libbpf_print(enum libbpf_print_level lvl, const char *fmt,
@@ -344,7 +337,7 @@ static int setup(struct app *a, int argc, char **argv)
 		fail("out of memory setting up the collector");
 		return 1;
 	}
-	a->start_mono = clock_ns(CLOCK_MONOTONIC);
+	a->start_mono = nt_clock_ns(CLOCK_MONOTONIC);
 	return 0;
 }
 
@@ -356,7 +349,7 @@ static int setup(struct app *a, int argc, char **argv)
  */
 static void update_clock_offset(struct nt_recorder *rec, uint64_t mono)
 {
-	int64_t off = (int64_t)(clock_ns(CLOCK_REALTIME) - mono);
+	int64_t off = (int64_t)(nt_clock_ns(CLOCK_REALTIME) - mono);
 	int64_t d = off - rec->clock_offset_ns;
 
 	if (!rec->clock_offset_ns || d > 1000000 || d < -1000000)
@@ -401,7 +394,7 @@ static int run_pcap(struct app *a)
 	a->rec.hook_name = "pcap";
 	publish_metrics(a, 1);
 	a->rec.clock_offset_ns = 0; /* capture time is Unix time */
-	nt_enrich_begin(&a->enrich, clock_ns(CLOCK_MONOTONIC));
+	nt_enrich_begin(&a->enrich, nt_clock_ns(CLOCK_MONOTONIC));
 	a->replay = &st;
 	r = nt_replay(a->cfg.pcap, &a->dp, a->col, &a->rec, a->rb, a->dns,
 		      scan_interval(&a->cfg), &g_stop, &st, err, sizeof(err));
@@ -411,7 +404,7 @@ static int run_pcap(struct app *a)
 	}
 	nt_dns_flush(a->dns);
 	nt_collector_flush(a->col, st.last_ns, NT_END_SHUTDOWN);
-	heartbeat(a, st.last_ns ? st.last_ns : clock_ns(CLOCK_REALTIME),
+	heartbeat(a, st.last_ns ? st.last_ns : nt_clock_ns(CLOCK_REALTIME),
 		  (st.last_ns - st.first_ns) / NS);
 	nt_recorder_flush(&a->rec);
 	nt_enrich_end(&a->enrich);
@@ -491,7 +484,7 @@ static int run_live(struct app *a)
 				nt_dp_netlink_handle(&a->dp);
 			}
 		}
-		now = clock_ns(CLOCK_MONOTONIC);
+		now = nt_clock_ns(CLOCK_MONOTONIC);
 		nt_enrich_begin(&a->enrich, now);
 		if (ring_buffer__consume(a->rb) < 0)
 			a->rb_errors++;
@@ -522,7 +515,7 @@ static int run_live(struct app *a)
 			break;
 	}
 	/* shutdown: every flow reported, then our filters removed */
-	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	uint64_t now = nt_clock_ns(CLOCK_MONOTONIC);
 	nt_enrich_begin(&a->enrich, now);
 	ring_buffer__consume(a->rb);
 	nt_dns_flush(a->dns);

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE /* strdup, memmem, getrandom... whatever the flags */
 #endif
 #include "record.h"
+#include "util.h"
 #include "counters.h"
 #include "k8s.h"
 
@@ -21,17 +22,6 @@
 
 #define FLUSH_BYTES (256 * 1024)
 
-static const char hexd[] = "0123456789abcdef";
-
-static void hex(char *out, const uint8_t *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hexd[b[i] >> 4];
-		out[2 * i + 1] = hexd[b[i] & 15];
-	}
-	out[2 * n] = 0;
-}
-
 int nt_recorder_init(struct nt_recorder *r, struct nt_sink *sink,
 		     const char *node, const char *cluster)
 {
@@ -40,16 +30,13 @@ int nt_recorder_init(struct nt_recorder *r, struct nt_sink *sink,
 	memset(r, 0, sizeof(*r));
 	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
 		/* no entropy source: time and address still make it unique */
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		uint64_t a = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30);
+		uint64_t a = nt_clock_ns(CLOCK_REALTIME);
 		uint64_t b = (uint64_t)(uintptr_t)r;
 		memcpy(rnd, &a, 8);
 		memcpy(rnd + 8, &b, 8);
 		memcpy(rnd + 16, &a, 8);
 	}
-	hex(r->run_id, rnd, 16);
+	nt_hex(r->run_id, rnd, 16);
 	memcpy(&r->flow_seed, rnd + 16, 8);
 	jw_init(&r->w, FLUSH_BYTES + 8192);
 	r->sink = sink;
@@ -393,7 +380,7 @@ void nt_record_flow(void *ctx, const struct nt_flow_report *rep)
 	memcpy(idbuf + sizeof(rep->key), &rep->flow_start_ns, 8);
 	fid = XXH64(idbuf, sizeof(idbuf), r->flow_seed);
 	for (int i = 0; i < 16; i++)
-		fidhex[i] = hexd[(fid >> (60 - 4 * i)) & 15];
+		fidhex[i] = nt_hexdig[(fid >> (60 - 4 * i)) & 15];
 	jw_obj_open(w, "flow");
 	jw_strn(w, "id", fidhex, 16);
 	jw_u64(w, "report_seq", rep->report_seq);

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #endif
 #include "spool.h"
+#include "util.h"
 #include "log.h"
 
 #include <dirent.h>
@@ -73,14 +74,6 @@ static void put32(char *p, uint32_t v) { memcpy(p, &v, 4); }
 static void put16(char *p, uint16_t v) { memcpy(p, &v, 2); }
 static uint32_t get32(const char *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 static uint16_t get16(const char *p) { uint16_t v; memcpy(&v, p, 2); return v; }
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void seg_name(const struct seg *g, char *buf, size_t n)
 {
@@ -306,10 +299,10 @@ static int write_block(struct nt_spool *s, struct seg *g, const char *raw,
 	iov[1] = (struct iovec){ s->zbuf, clen };
 	w = pwritev(g->fd, iov, 2, (off_t)g->size);
 	if (w != (ssize_t)(BLK_HDR + clen)) {
-		if (s->st.io_errors++ == 0 || mono_ns() - s->last_log > 10e9) {
+		if (s->st.io_errors++ == 0 || nt_mono_ns() - s->last_log > 10e9) {
 			logit(s, w < 0 ? strerror(errno) : "short write", g,
 			      g->size);
-			s->last_log = mono_ns();
+			s->last_log = nt_mono_ns();
 		}
 		s->st.dropped_io += n;
 		if (ftruncate(g->fd, (off_t)g->size))
@@ -433,7 +426,7 @@ int nt_spool_prepend(struct nt_spool *s, const struct nt_spool_rec *r,
 		}
 	}
 	free(raw);
-	sync_now(s, mono_ns()); /* these already failed once: keep them */
+	sync_now(s, nt_mono_ns()); /* these already failed once: keep them */
 	seg_maybe_free(s, g);
 	refresh_gauges(s);
 	return rc;
@@ -840,7 +833,7 @@ struct nt_spool *nt_spool_open(const char *dir, uint64_t max_bytes,
 		s->tail = probe;
 		seg_maybe_free(s, probe); /* empty: removed again */
 	}
-	s->last_sync = mono_ns();
+	s->last_sync = nt_mono_ns();
 	refresh_gauges(s);
 	if (s->st.records)
 		nt_info("spool: %llu records from an earlier "
@@ -860,7 +853,7 @@ void nt_spool_close(struct nt_spool *s)
 		return;
 	if (s->dirfd >= 0) {
 		flush_tail(s);
-		sync_now(s, mono_ns());
+		sync_now(s, nt_mono_ns());
 	}
 	if (s->dirfd >= 0)
 		for (struct seg *g = s->segs; g; g = g->next)

@@ -7,6 +7,7 @@
  * client fingerprint only), JA3 salesforce/ja3.
  */
 #include "tls_hello.h"
+#include "util.h"
 
 #include <string.h>
 
@@ -25,7 +26,6 @@
 #define EXT_ALPN		0x0010
 #define EXT_SUPPORTED_VERSIONS	0x002b
 
-static const char hexdig[] = "0123456789abcdef";
 
 /* GREASE (RFC 8701): 0x0a0a, 0x1a1a, ... 0xfafa. */
 static inline int is_grease(uint16_t v)
@@ -509,10 +509,10 @@ int tls_looks_like_handshake(const uint8_t *buf, size_t len)
 
 static char *put_hex4(char *p, uint16_t v)
 {
-	p[0] = hexdig[v >> 12];
-	p[1] = hexdig[(v >> 8) & 0xf];
-	p[2] = hexdig[(v >> 4) & 0xf];
-	p[3] = hexdig[v & 0xf];
+	p[0] = nt_hexdig[v >> 12];
+	p[1] = nt_hexdig[(v >> 8) & 0xf];
+	p[2] = nt_hexdig[(v >> 4) & 0xf];
+	p[3] = nt_hexdig[v & 0xf];
 	return p + 4;
 }
 
@@ -568,8 +568,8 @@ static void hash12(const char *s, size_t n, int empty, char out[12])
 		return;
 	}
 	for (int i = 0; i < 6; i++) {
-		out[2 * i] = hexdig[md[i] >> 4];
-		out[2 * i + 1] = hexdig[md[i] & 0xf];
+		out[2 * i] = nt_hexdig[md[i] >> 4];
+		out[2 * i + 1] = nt_hexdig[md[i] & 0xf];
 	}
 }
 
@@ -661,8 +661,8 @@ void tls_ja4(const struct tls_client_hello *ch, char transport, char out[37],
 		*p++ = (char)ch->alpn0_first;
 		*p++ = (char)ch->alpn0_last;
 	} else {
-		*p++ = hexdig[ch->alpn0_first >> 4];
-		*p++ = hexdig[ch->alpn0_last & 0xf];
+		*p++ = nt_hexdig[ch->alpn0_first >> 4];
+		*p++ = nt_hexdig[ch->alpn0_last & 0xf];
 	}
 
 	/* JA4_b: sorted ciphers; JA4_c: sorted extensions less SNI and
@@ -736,8 +736,8 @@ void tls_ja3(const struct tls_client_hello *ch, char *out, size_t out_len,
 	if (EVP_Digest(s, (size_t)(p - s), md, &mdlen, EVP_md5(), NULL) &&
 	    mdlen == 16) {
 		for (int i = 0; i < 16; i++) {
-			md5_hex[2 * i] = hexdig[md[i] >> 4];
-			md5_hex[2 * i + 1] = hexdig[md[i] & 0xf];
+			md5_hex[2 * i] = nt_hexdig[md[i] >> 4];
+			md5_hex[2 * i + 1] = nt_hexdig[md[i] & 0xf];
 		}
 		md5_hex[32] = '\0';
 	} else {

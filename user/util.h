@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* util.h - the clock and hex helpers every stage shares (header only). */
+#ifndef NT_UTIL_H
+#define NT_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define NT_NS_PER_S 1000000000ull
+
+/* Lower-case hex digits (static: the parsers link without the rest). */
+static const char nt_hexdig[16] = "0123456789abcdef";
+
+static inline uint64_t nt_clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * NT_NS_PER_S + (uint64_t)ts.tv_nsec;
+}
+
+static inline uint64_t nt_mono_ns(void)
+{
+	return nt_clock_ns(CLOCK_MONOTONIC);
+}
+
+static inline uint64_t nt_mono_ms(void)
+{
+	return nt_mono_ns() / 1000000;
+}
+
+/* n bytes as 2n lower-case hex digits and a NUL (out holds 2n + 1). */
+static inline void nt_hex(char *out, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = nt_hexdig[b[i] >> 4];
+		out[2 * i + 1] = nt_hexdig[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+#endif

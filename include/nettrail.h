@@ -26,7 +26,8 @@
  */
 struct nt_flow_key {
 	__u8 addr[2][16];  /* side 0, side 1 (network byte order) */
-	__u16 port[2];     /* host byte order; 0 when the protocol has none */
+	__u16 port[2];     /* host byte order (TCP, UDP, SCTP); 0 when the
+	                    * protocol has none */
 	__u8 proto;        /* IANA protocol number */
 	__u8 ip_version;   /* 4 or 6 */
 	__u8 icmp_echo;    /* 1: ICMP echo flow keyed by identifier */
@@ -151,7 +152,7 @@ enum nt_stat {
 	NT_STAT_ERR_L2,           /* truncated Ethernet/VLAN header */
 	NT_STAT_ERR_L3,           /* truncated or invalid IP header (IHL<5...) */
 	NT_STAT_ERR_EXTHDR,       /* IPv6 extension chain too long/truncated */
-	NT_STAT_ERR_L4,           /* truncated TCP/UDP/ICMP header */
+	NT_STAT_ERR_L4,           /* truncated TCP/UDP/SCTP/ICMP header */
 	NT_STAT_FRAG_UNMATCHED,   /* later fragment counted as portless */
 	NT_STAT_TABLE_FULL,       /* flow insert failed: table full */
 	NT_STAT_OVERFLOW_SENT,    /* ...and the packet went to the ring buffer */

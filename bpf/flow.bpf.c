@@ -175,7 +175,9 @@ static __always_inline void frag_lookup(struct pkt *p, struct nt_stats *st)
 
 /*
  * Parses the L4 header at l4off. Returns 0, or -1 when it is truncated.
- * Protocols without ports leave them 0 and count by protocol number.
+ * TCP, UDP and SCTP are keyed by their ports (SCTP: one flow per
+ * association's port pair). Protocols without ports leave them 0 and
+ * count by protocol number.
  */
 static __always_inline int parse_l4(struct __sk_buff *skb, struct pkt *p,
 				    __u32 l4off, __u32 l3off)
@@ -195,14 +197,23 @@ static __always_inline int parse_l4(struct __sk_buff *skb, struct pkt *p,
 		p->tcp_flags = ((__u8 *)th)[13];
 		p->tcp_seq = bpf_ntohl(th->seq);
 		p->hdr_len = l4off - l3off + th->doff * 4;
-	} else if (p->proto == IPPROTO_UDP) {
+	} else if (p->proto == IPPROTO_UDP || p->proto == IPPROTO_SCTP) {
+		/* both open with source and destination port; the SCTP
+		 * common header is 12 bytes (ports, verification tag,
+		 * checksum), repeated in every segment of an SCTP GSO packet */
 		struct udphdr *uh = data + l4off;
+		__u32 hl = 8;
 
 		if ((void *)(uh + 1) > data_end)
 			return -1;
+		if (p->proto == IPPROTO_SCTP) {
+			if ((void *)uh + 12 > data_end)
+				return -1;
+			hl = 12;
+		}
 		p->sport = bpf_ntohs(uh->source);
 		p->dport = bpf_ntohs(uh->dest);
-		p->hdr_len = l4off - l3off + 8;
+		p->hdr_len = l4off - l3off + hl;
 	} else if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6) {
 		__u8 *ih = data + l4off;
 		__u8 req = p->proto == IPPROTO_ICMP ? 8 : 128;

@@ -26,7 +26,8 @@
  */
 struct nt_flow_key {
 	__u8 addr[2][16];  /* side 0, side 1 (network byte order) */
-	__u16 port[2];     /* host byte order; 0 when the protocol has none */
+	__u16 port[2];     /* host byte order (TCP, UDP, SCTP); 0 when the
+	                    * protocol has none */
 	__u8 proto;        /* IANA protocol number */
 	__u8 ip_version;   /* 4 or 6 */
 	__u8 icmp_echo;    /* 1: ICMP echo flow keyed by identifier */

@@ -11,6 +11,7 @@
 #define P_UDP    17
 #define P_ICMP   1
 #define P_ICMPV6 58
+#define P_SCTP   132
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -67,6 +68,20 @@ struct pkt_spec pkt_udp(const char *src, uint16_t sport, const char *dst,
 	s.proto = P_UDP;
 	s.sport = sport;
 	s.dport = dport;
+	s.payload_len = payload;
+	return s;
+}
+
+struct pkt_spec pkt_sctp(const char *src, uint16_t sport, const char *dst,
+			 uint16_t dport, uint32_t vtag, size_t payload)
+{
+	struct pkt_spec s = { 0 };
+
+	pkt_ips(&s, src, dst);
+	s.proto = P_SCTP;
+	s.sport = sport;
+	s.dport = dport;
+	s.sctp_vtag = vtag;
 	s.payload_len = payload;
 	return s;
 }
@@ -132,6 +147,8 @@ static size_t l4_hdr_len(const struct pkt_spec *s)
 	case P_ICMP:
 	case P_ICMPV6:
 		return 8;
+	case P_SCTP:
+		return 12;
 	default:
 		return 0;
 	}
@@ -168,6 +185,19 @@ uint16_t pkt_csum(const void *data, size_t len, uint32_t sum)
 	while (acc >> 16)
 		acc = (acc & 0xffff) + (acc >> 16);
 	return (uint16_t)~acc;
+}
+
+uint32_t pkt_crc32c(const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint32_t crc = 0xffffffff;
+
+	for (size_t i = 0; i < len; i++) {
+		crc ^= p[i];
+		for (int b = 0; b < 8; b++)
+			crc = (crc >> 1) ^ (0x82f63b78 & (0u - (crc & 1)));
+	}
+	return ~crc;
 }
 
 bool pkt_ipv4_csum_ok(const uint8_t *ip)
@@ -229,6 +259,62 @@ static void build_ext(uint8_t *p, const struct pkt_ext *e, uint8_t next)
 		p[3] = (uint8_t)(n - 4);
 		break;
 	}
+}
+
+/* The L4 header (l4h bytes at h), checksum left 0. */
+static void build_l4(uint8_t *h, size_t l4h, const struct pkt_spec *s)
+{
+	switch (s->proto) {
+	case P_TCP:
+		put16(h, s->sport);
+		put16(h + 2, s->dport);
+		put32(h + 4, s->seq);
+		put32(h + 8, s->ack);
+		h[12] = (uint8_t)((l4h / 4) << 4);
+		h[13] = s->tcp_flags;
+		put16(h + 14, 65535);
+		memset(h + 20, 1, l4h - 20);	/* NOP options */
+		break;
+	case P_UDP:
+		put16(h, s->sport);
+		put16(h + 2, s->dport);
+		put16(h + 4, (uint16_t)(8 + s->payload_len));
+		break;
+	case P_SCTP:
+		put16(h, s->sport);
+		put16(h + 2, s->dport);
+		put32(h + 4, s->sctp_vtag);
+		break;
+	default:	/* ICMP, ICMPv6 */
+		h[0] = s->icmp_type;
+		h[1] = s->icmp_code;
+		put16(h + 4, s->icmp_id);
+		put16(h + 6, s->icmp_seq);
+		break;
+	}
+}
+
+/* The checksum of the L4 datagram h (n bytes: header and payload). */
+static void put_l4_csum(uint8_t *h, size_t n, const struct pkt_spec *s)
+{
+	size_t at = s->proto == P_TCP ? 16 : s->proto == P_UDP ? 6 : 2;
+	uint16_t c;
+
+	if (s->proto == P_SCTP) {
+		/* CRC32c over the packet, checksum field 0, stored with
+		 * its least significant byte first (as Linux does) */
+		uint32_t crc = pkt_crc32c(h, n);
+
+		h[8] = (uint8_t)crc;
+		h[9] = (uint8_t)(crc >> 8);
+		h[10] = (uint8_t)(crc >> 16);
+		h[11] = (uint8_t)(crc >> 24);
+		return;
+	}
+	c = pkt_csum(h, n, s->proto == P_ICMP ? 0 : pseudo_sum(s, n));
+	if (s->proto == P_UDP && c == 0)
+		c = 0xffff;
+	put16(h + at, c);
 }
 
 static bool ext_valid(const struct pkt_ext *e)
@@ -324,48 +410,14 @@ size_t pkt_build(uint8_t *buf, size_t cap, const struct pkt_spec *s,
 		}
 	}
 
-	if (l4h) {
-		uint8_t *h = buf + l.l4_off;
-
-		switch (s->proto) {
-		case P_TCP:
-			put16(h, s->sport);
-			put16(h + 2, s->dport);
-			put32(h + 4, s->seq);
-			put32(h + 8, s->ack);
-			h[12] = (uint8_t)((l4h / 4) << 4);
-			h[13] = s->tcp_flags;
-			put16(h + 14, 65535);
-			memset(h + 20, 1, l4h - 20);	/* NOP options */
-			break;
-		case P_UDP:
-			put16(h, s->sport);
-			put16(h + 2, s->dport);
-			put16(h + 4, (uint16_t)(8 + s->payload_len));
-			break;
-		default:	/* ICMP, ICMPv6 */
-			h[0] = s->icmp_type;
-			h[1] = s->icmp_code;
-			put16(h + 4, s->icmp_id);
-			put16(h + 6, s->icmp_seq);
-			break;
-		}
-	}
+	if (l4h)
+		build_l4(buf + l.l4_off, l4h, s);
 	for (size_t i = 0; i < s->payload_len; i++)
 		buf[l.payload_off + i] = (uint8_t)(i * 7 + 1);
 
 	/* L4 checksums, when the whole datagram is here */
-	if (l4h && !is_fragment(s)) {
-		uint8_t *h = buf + l.l4_off;
-		size_t n = l4h + s->payload_len;
-		size_t at = s->proto == P_TCP ? 16 : s->proto == P_UDP ? 6 : 2;
-		uint32_t ps = s->proto == P_ICMP ? 0 : pseudo_sum(s, n);
-		uint16_t c = pkt_csum(h, n, ps);
-
-		if (s->proto == P_UDP && c == 0)
-			c = 0xffff;
-		put16(h + at, c);
-	}
+	if (l4h && !is_fragment(s))
+		put_l4_csum(buf + l.l4_off, l4h + s->payload_len, s);
 
 	if (lay)
 		*lay = l;

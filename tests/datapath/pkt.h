@@ -5,10 +5,11 @@
  * One struct pkt_spec describes a frame: Ethernet, up to two VLAN tags,
  * IPv4 (options, IHL / version / tot_len overrides, fragments) or IPv6
  * (a chain of extension headers, fragment header included), then TCP,
- * UDP, ICMP, ICMPv6 or any other protocol number, then a payload.
- * pkt_build() lays it out and returns the frame length; the IPv4 header
- * checksum is always right, and so are the L4 checksums of datagrams that
- * are not fragmented. Everything not set is zero, which means "normal".
+ * UDP, SCTP, ICMP, ICMPv6 or any other protocol number, then a payload
+ * (for SCTP it stands for the chunks). pkt_build() lays it out and returns
+ * the frame length; the IPv4 header checksum is always right, and so are
+ * the L4 checksums (SCTP: CRC32c) of datagrams that are not fragmented.
+ * Everything not set is zero, which means "normal".
  */
 #ifndef NT_TEST_PKT_H
 #define NT_TEST_PKT_H
@@ -73,12 +74,13 @@ struct pkt_spec {
 
 	/* L4 */
 	bool no_l4;               /* no L4 header (a later fragment) */
-	uint16_t sport, dport;    /* TCP/UDP */
+	uint16_t sport, dport;    /* TCP/UDP/SCTP */
 	uint8_t tcp_flags;
 	uint8_t tcp_doff;         /* 0: 5; more: NOP options */
 	uint32_t seq, ack;
 	uint8_t icmp_type, icmp_code;
 	uint16_t icmp_id, icmp_seq; /* echo request/reply */
+	uint32_t sctp_vtag;       /* SCTP verification tag */
 
 	size_t payload_len;
 };
@@ -89,7 +91,7 @@ struct pkt_layout {
 	size_t l3_off;       /* IP header */
 	size_t ip_hdr_len;   /* IPv4 header with options; IPv6 40 + ext hdrs */
 	size_t l4_off;       /* L4 header (== payload_off with no L4) */
-	size_t l4_hdr_len;   /* TCP doff*4, UDP/ICMP 8, others 0 */
+	size_t l4_hdr_len;   /* TCP doff*4, UDP/ICMP 8, SCTP 12, others 0 */
 	size_t payload_off;
 	size_t ip_len;       /* IP-layer bytes built: len - l3_off */
 	size_t ext_off[PKT_MAX_EXT]; /* each IPv6 extension header */
@@ -105,6 +107,9 @@ struct pkt_spec pkt_tcp(const char *src, uint16_t sport, const char *dst,
 			uint16_t dport, uint8_t flags, size_t payload);
 struct pkt_spec pkt_udp(const char *src, uint16_t sport, const char *dst,
 			uint16_t dport, size_t payload);
+/* SCTP: the 12-byte common header; payload bytes stand for its chunks. */
+struct pkt_spec pkt_sctp(const char *src, uint16_t sport, const char *dst,
+			 uint16_t dport, uint32_t vtag, size_t payload);
 /* ICMP (IPv4 addresses) or ICMPv6 (IPv6 addresses). */
 struct pkt_spec pkt_icmp(const char *src, const char *dst, uint8_t type,
 			 uint8_t code, uint16_t id, size_t payload);
@@ -134,6 +139,9 @@ static inline size_t pkt_truncate(size_t len, size_t at)
 /* Pads a frame to the Ethernet minimum (60 bytes without FCS) with zeros;
  * returns the new length. */
 size_t pkt_pad(uint8_t *buf, size_t len, size_t cap);
+
+/* CRC32c (Castagnoli) of len bytes, the SCTP checksum (RFC 9260 App. A). */
+uint32_t pkt_crc32c(const void *data, size_t len);
 
 /* Internet checksum of len bytes, folded, starting from sum. */
 uint16_t pkt_csum(const void *data, size_t len, uint32_t sum);

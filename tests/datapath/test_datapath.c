@@ -49,6 +49,8 @@
 #define IPPROTO_UDP_ 17
 #define IPPROTO_ICMP_ 1
 #define IPPROTO_ICMPV6_ 58
+#define IPPROTO_SCTP_ 132
+#define IPPROTO_GRE_ 47
 
 /* ---- the loaded datapath --------------------------------------------- */
 
@@ -223,7 +225,8 @@ static struct nt_flow_key key_x(const struct pkt_spec *s, int *side,
 	k.proto = s->proto;
 	k.ip_version = s->ip_version;
 	if (!portless && (s->proto == IPPROTO_TCP_ ||
-			  s->proto == IPPROTO_UDP_)) {
+			  s->proto == IPPROTO_UDP_ ||
+			  s->proto == IPPROTO_SCTP_)) {
 		sp = s->sport;
 		dp = s->dport;
 	} else if (!portless && (s->proto == IPPROTO_ICMP_ ||
@@ -617,6 +620,31 @@ Test(pkt, ipv4_overrides_and_fragments)
 	cr_assert_eq(l.ip_len, 27u);
 	cr_assert_eq(frame[l.l3_off + 9], 253);
 	cr_assert_eq(pkt_pad(frame, l.len, sizeof(frame)), 60u);
+}
+
+Test(pkt, sctp_layout_and_crc32c)
+{
+	struct pkt_spec s = pkt_sctp("10.1.0.1", 5000, "10.1.0.2", 38412,
+				     0xdeadbeef, 20);
+	struct pkt_layout l;
+	uint8_t *h, copy[64];
+	uint32_t crc;
+
+	/* the CRC32c check value (RFC 3720 B.4 / the usual "123456789") */
+	cr_assert_eq(pkt_crc32c("123456789", 9), 0xe3069283u);
+	build(&s, &l);
+	cr_assert_eq(l.l4_hdr_len, 12u);
+	cr_assert_eq(l.ip_len, 20u + 12 + 20);
+	cr_assert_eq(frame[l.l3_off + 9], 132);
+	h = frame + l.l4_off;
+	cr_assert_eq(h[0] << 8 | h[1], 5000);
+	cr_assert_eq(h[2] << 8 | h[3], 38412);
+	cr_assert_eq(memcmp(h + 4, "\xde\xad\xbe\xef", 4), 0);
+	memcpy(copy, h, 32);
+	memset(copy + 8, 0, 4);
+	crc = pkt_crc32c(copy, 32);
+	cr_assert_eq((uint32_t)h[8] | (uint32_t)h[9] << 8 |
+		     (uint32_t)h[10] << 16 | (uint32_t)h[11] << 24, crc);
 }
 
 Test(pkt, ipv6_extension_chain_layout)
@@ -1132,21 +1160,23 @@ Test(datapath, icmp_non_echo_keyed_by_type_code)
 /* Protocols without parsed ports: counted by number, ports 0. */
 Test(datapath, other_protocols_portless)
 {
-	struct pkt_spec sc1 = pkt_proto("10.0.0.1", "10.0.0.2", 132, 32);
-	struct pkt_spec sc2 = pkt_proto("10.0.0.2", "10.0.0.1", 132, 12);
+	struct pkt_spec gre1 = pkt_proto("10.0.0.1", "10.0.0.2", IPPROTO_GRE_,
+					 32);
+	struct pkt_spec gre2 = pkt_proto("10.0.0.2", "10.0.0.1", IPPROTO_GRE_,
+					 12);
 	struct pkt_spec x = pkt_proto("10.0.0.2", "10.0.0.1", 253, 10);
 	struct pkt_spec x6 = pkt_proto("2001:db8::1", "2001:db8::2", 253, 4);
 	struct nt_flow_val w;
 	struct nt_flow_key k;
 
 	dp_open();
-	send_at(&sc1, TS(0));
-	send_at(&sc2, TS(1));
+	send_at(&gre1, TS(0));
+	send_at(&gre2, TS(1));
 	send_at(&x, TS(2));
 	send_at(&x6, TS(3));
 	cr_assert_eq(flow_count(), 3u, "%s", flow_dump());
 
-	k = key_of(&sc1, NULL);
+	k = key_of(&gre1, NULL);
 	cr_assert_eq(k.port[0], 0);
 	cr_assert_eq(k.port[1], 0);
 	w = val0();
@@ -1155,7 +1185,7 @@ Test(datapath, other_protocols_portless)
 	w.pkts[0] = w.pkts[1] = 1;
 	w.bytes[0] = 52;
 	w.bytes[1] = 32;
-	expect_flow("sctp", &k, &w, 0);
+	expect_flow("gre", &k, &w, 0);
 
 	k = key_of(&x, NULL);
 	w = val0();
@@ -1171,6 +1201,269 @@ Test(datapath, other_protocols_portless)
 	w.pkts[0] = 1;
 	w.bytes[0] = 44;
 	expect_flow("proto 253 v6", &k, &w, 0);
+	EXPECT_STATS();
+}
+
+/* ======================================================================= */
+/* SCTP: one flow per association, keyed by its ports like UDP             */
+/* ======================================================================= */
+
+/* One packet of the two-association exchange below. */
+struct sctp_step {
+	int assoc;		/* 0: client port 5000, 1: client port 5001 */
+	int from_client;
+	size_t chunks;		/* chunk bytes after the 12-byte header */
+};
+
+/* INIT, INIT ACK, COOKIE ECHO, COOKIE ACK, DATA, SACK of two
+ * associations, interleaved. Chunk bytes: association 0 sends 316 up and
+ * 220 down in 3 + 3 packets, association 1 352 up and 220 down in 4 + 3. */
+static const struct sctp_step sctp_steps[] = {
+	{ 0, 1, 20 },  { 0, 0, 200 }, { 1, 1, 20 },  { 0, 1, 180 },
+	{ 1, 0, 200 }, { 0, 0, 4 },   { 1, 1, 180 }, { 1, 0, 4 },
+	{ 0, 1, 116 }, { 0, 0, 16 },  { 1, 1, 76 },  { 1, 1, 76 },
+	{ 1, 0, 16 },
+};
+
+#define NGAP_PORT 38412
+
+static struct pkt_spec sctp_step_spec(const struct sctp_step *st,
+				      const char *cli, const char *srv)
+{
+	uint16_t cport = (uint16_t)(5000 + st->assoc);
+	uint32_t vtag = 0x10000 * (uint32_t)(st->assoc + 1) + !st->from_client;
+
+	if (st->from_client)
+		return pkt_sctp(cli, cport, srv, NGAP_PORT, vtag, st->chunks);
+	return pkt_sctp(srv, NGAP_PORT, cli, cport, vtag, st->chunks);
+}
+
+/*
+ * Runs the exchange and checks both flows: ports, initiator (the client,
+ * which sent the INIT) and exact packets and bytes each way. up/down: IP
+ * bytes the client / the server sent, per association.
+ */
+static void sctp_two_associations(const char *cli, const char *srv,
+				  const uint64_t up[2], const uint64_t down[2])
+{
+	static const uint64_t up_pkts[2] = { 3, 4 }, down_pkts[2] = { 3, 3 };
+	static const unsigned first[2] = { 0, 2 }, last[2] = { 9, 12 };
+	size_t n = sizeof(sctp_steps) / sizeof(sctp_steps[0]);
+
+	dp_open();
+	for (size_t i = 0; i < n; i++) {
+		struct pkt_spec s = sctp_step_spec(&sctp_steps[i], cli, srv);
+
+		send_at(&s, TS(i));
+	}
+	cr_assert_eq(flow_count(), 2u, "%s", flow_dump());
+	for (int a = 0; a < 2; a++) {
+		struct sctp_step init = { a, 1, 20 };
+		struct pkt_spec s = sctp_step_spec(&init, cli, srv);
+		struct nt_flow_val w = val0();
+		struct nt_flow_key k;
+		int c;		/* the client's key side */
+
+		k = key_of(&s, &c);
+		cr_assert_eq(k.proto, 132);
+		cr_assert_eq(k.port[c], 5000 + a, "client port %u",
+			     k.port[c]);
+		cr_assert_eq(k.port[!c], NGAP_PORT, "server port %u",
+			     k.port[!c]);
+		w.first_ns = TS(first[a]);
+		w.last_ns = TS(last[a]);
+		w.pkts[c] = up_pkts[a];
+		w.bytes[c] = up[a];
+		w.pkts[!c] = down_pkts[a];
+		w.bytes[!c] = down[a];
+		w.initiator = (uint8_t)c;
+		expect_flow(a ? "association 5001" : "association 5000", &k,
+			    &w, 0);
+	}
+	EXPECT_STATS();
+	cr_assert_eq(drain(), 0, "SCTP has no close events");
+}
+
+/* IPv4, client the lower address: 32 header bytes a packet. */
+Test(datapath, sctp_two_associations_v4)
+{
+	sctp_two_associations("10.1.0.1", "10.1.0.2",
+			      (const uint64_t[2]){ 316 + 3 * 32, 352 + 4 * 32 },
+			      (const uint64_t[2]){ 220 + 3 * 32, 220 + 3 * 32 });
+}
+
+/* IPv6, client the higher address (key side 1): 52 header bytes. */
+Test(datapath, sctp_two_associations_v6)
+{
+	sctp_two_associations("fd00:1::10", "fd00:1::2",
+			      (const uint64_t[2]){ 316 + 3 * 52, 352 + 4 * 52 },
+			      (const uint64_t[2]){ 220 + 3 * 52, 220 + 3 * 52 });
+}
+
+/* The same address both ends (a pod to itself): the ports decide. */
+Test(datapath, sctp_same_address_ports_decide)
+{
+	struct pkt_spec up = pkt_sctp("10.1.0.1", NGAP_PORT, "10.1.0.1", 5000,
+				      1, 20);
+	struct pkt_spec down = pkt_sctp("10.1.0.1", 5000, "10.1.0.1",
+					NGAP_PORT, 2, 200);
+	struct nt_flow_val w = val0();
+	struct nt_flow_key k;
+
+	dp_open();
+	send_at(&up, TS(0));
+	send_at(&down, TS(1));
+	cr_assert_eq(flow_count(), 1u, "%s", flow_dump());
+	k = key_of(&up, NULL);
+	cr_assert_eq(k.port[0], 5000);
+	cr_assert_eq(k.port[1], NGAP_PORT);
+	w.first_ns = TS(0);
+	w.last_ns = TS(1);
+	w.pkts[0] = w.pkts[1] = 1;
+	w.bytes[1] = 20 + 12 + 20;
+	w.bytes[0] = 20 + 12 + 200;
+	w.initiator = 1;
+	expect_flow("same address", &k, &w, 0);
+	EXPECT_STATS();
+}
+
+/*
+ * IP fragments of SCTP datagrams of two associations: each later fragment
+ * takes the ports its first fragment left, so it counts to that
+ * association; one whose first was not seen counts portless (like UDP).
+ */
+Test(datapath, sctp_fragments_follow_their_first)
+{
+	struct pkt_spec a1 = pkt_sctp("10.1.0.1", 5000, "10.1.0.2", NGAP_PORT,
+				      7, 1468);
+	struct pkt_spec b1 = pkt_sctp("10.1.0.1", 5001, "10.1.0.2", NGAP_PORT,
+				      8, 1468);
+	struct pkt_spec a2 = pkt_proto("10.1.0.1", "10.1.0.2", 132, 200);
+	struct pkt_spec b2 = pkt_proto("10.1.0.1", "10.1.0.2", 132, 300);
+	struct pkt_spec lost = pkt_proto("10.1.0.1", "10.1.0.2", 132, 40);
+	struct nt_flow_val w = val0();
+	struct nt_flow_key k;
+
+	a1.ip_id = a2.ip_id = 0x0a0a;
+	b1.ip_id = b2.ip_id = 0x0b0b;
+	lost.ip_id = 0x0c0c;
+	a1.mf = b1.mf = 1;
+	a2.frag_off = b2.frag_off = lost.frag_off = 185;	/* 1480 bytes */
+	a2.no_l4 = b2.no_l4 = lost.no_l4 = 1;
+	dp_open();
+	send_at(&a1, TS(0));
+	send_at(&b1, TS(1));
+	send_at(&b2, TS(2));
+	send_at(&a2, TS(3));
+	send_at(&lost, TS(4));
+	cr_assert_eq(flow_count(), 3u, "%s", flow_dump());
+
+	k = key_of(&a1, NULL);
+	cr_assert_eq(k.port[0], 5000);
+	w.first_ns = TS(0);
+	w.last_ns = TS(3);
+	w.pkts[0] = 2;
+	w.bytes[0] = 1500 + 220;
+	w.attrs = NT_ATTR_FRAG;
+	expect_flow("association 5000 fragments", &k, &w, 0);
+
+	k = key_of(&b1, NULL);
+	cr_assert_eq(k.port[0], 5001);
+	w.first_ns = TS(1);
+	w.last_ns = TS(2);
+	w.bytes[0] = 1500 + 320;
+	expect_flow("association 5001 fragments", &k, &w, 0);
+
+	k = key_x(&lost, NULL, 1);
+	w.first_ns = w.last_ns = TS(4);
+	w.pkts[0] = 1;
+	w.bytes[0] = 60;
+	w.attrs = NT_ATTR_FRAG | NT_ATTR_FRAG_NOL4;
+	expect_flow("unmatched SCTP fragment", &k, &w, 0);
+	EXPECT_STATS([NT_STAT_FRAG_UNMATCHED] = 1);
+}
+
+static struct pkt_spec sctp_frag6(uint16_t sport, uint16_t off, bool more,
+				  uint32_t id, size_t payload)
+{
+	struct pkt_spec s;
+	struct pkt_ext *e;
+
+	if (off == 0) {
+		s = pkt_sctp("fd00:1::1", sport, "fd00:1::2", NGAP_PORT, 9,
+			     payload);
+	} else {
+		s = pkt_proto("fd00:1::1", "fd00:1::2", 132, payload);
+		s.no_l4 = 1;
+	}
+	e = pkt_add_ext(&s, PKT_EXT_FRAGMENT, 0);
+	e->frag_off = off;
+	e->frag_more = more;
+	e->frag_id = id;
+	return s;
+}
+
+Test(datapath, sctp_ipv6_fragments_follow_their_first)
+{
+	struct pkt_spec a1 = sctp_frag6(5000, 0, 1, 0xa, 1436);
+	struct pkt_spec b1 = sctp_frag6(5001, 0, 1, 0xb, 1436);
+	struct pkt_spec b2 = sctp_frag6(0, 181, 0, 0xb, 100);
+	struct pkt_spec a2 = sctp_frag6(0, 181, 0, 0xa, 50);
+	struct nt_flow_val w = val0();
+	struct nt_flow_key k;
+
+	dp_open();
+	send_at(&a1, TS(0));
+	send_at(&b1, TS(1));
+	send_at(&b2, TS(2));
+	send_at(&a2, TS(3));
+	cr_assert_eq(flow_count(), 2u, "%s", flow_dump());
+
+	k = key_of(&a1, NULL);
+	cr_assert_eq(k.port[0], 5000);
+	w.first_ns = TS(0);
+	w.last_ns = TS(3);
+	w.pkts[0] = 2;
+	w.bytes[0] = (40 + 8 + 12 + 1436) + (40 + 8 + 50);
+	w.attrs = NT_ATTR_FRAG;
+	expect_flow("v6 association 5000 fragments", &k, &w, 0);
+
+	k = key_of(&b1, NULL);
+	cr_assert_eq(k.port[0], 5001);
+	w.first_ns = TS(1);
+	w.last_ns = TS(2);
+	w.bytes[0] = (40 + 8 + 12 + 1436) + (40 + 8 + 100);
+	expect_flow("v6 association 5001 fragments", &k, &w, 0);
+	EXPECT_STATS();
+}
+
+/* SCTP GSO (GSO_BY_FRAGS): every wire packet has its own IP and 12-byte
+ * SCTP header, as for TCP and UDP. */
+Test(datapath, gso_sctp_counts_segments)
+{
+	struct pkt_spec g4 = pkt_sctp("10.1.0.1", 5000, "10.1.0.2", NGAP_PORT,
+				      1, 2900);
+	struct pkt_spec g6 = pkt_sctp("fd00:1::1", 5001, "fd00:1::2",
+				      NGAP_PORT, 2, 2900);
+	struct nt_flow_val w = val0();
+	struct nt_flow_key k;
+
+	dp_open();
+	send_ex(&g4, (struct run_ctx){ .ts = TS(0), .gso_segs = 3,
+				       .gso_size = 1000 });
+	send_ex(&g6, (struct run_ctx){ .ts = TS(1), .gso_segs = 2,
+				       .gso_size = 1500 });
+	cr_assert_eq(flow_count(), 2u, "%s", flow_dump());
+	k = key_of(&g4, NULL);
+	w.first_ns = w.last_ns = TS(0);
+	w.pkts[0] = 3;
+	w.bytes[0] = (20 + 12 + 2900) + 2 * (20 + 12);
+	expect_flow("sctp gso v4", &k, &w, 0);
+	k = key_of(&g6, NULL);
+	w.first_ns = w.last_ns = TS(1);
+	w.pkts[0] = 2;
+	w.bytes[0] = (40 + 12 + 2900) + (40 + 12);
+	expect_flow("sctp gso v6", &k, &w, 0);
 	EXPECT_STATS();
 }
 
@@ -1671,6 +1964,47 @@ Test(datapath, truncated_inside_ipv4_options)
 	dp_open();
 	sweep(&s, want_v4_opts_tcp, "eth/ipv4+options/tcp");
 	EXPECT_STATS([NT_STAT_ERR_L3] = 12, [NT_STAT_ERR_L4] = 20);
+}
+
+/* The SCTP common header is 12 bytes: a cut inside it is an L4 error. */
+static int want_v4_sctp(size_t at, const struct pkt_layout *l)
+{
+	return want_l2l3l4(at, l, 20, 12);
+}
+
+static int want_v6_sctp(size_t at, const struct pkt_layout *l)
+{
+	return want_l2l3l4(at, l, 40, 12);
+}
+
+Test(datapath, truncated_eth_ipv4_sctp)
+{
+	struct pkt_spec s = pkt_sctp("10.1.0.1", 5000, "10.1.0.2", NGAP_PORT,
+				     1, 0);
+	struct nt_flow_val w = val0();
+	struct nt_flow_key k;
+
+	dp_open();
+	sweep(&s, want_v4_sctp, "eth/ipv4/sctp");
+	EXPECT_STATS([NT_STAT_ERR_L4] = 12);
+	k = key_of(&s, NULL);
+	cr_assert_eq(k.port[0], 5000);
+	w.first_ns = w.last_ns = TS(46);
+	w.pkts[0] = 1;
+	w.bytes[0] = 32;
+	expect_flow("full frame", &k, &w, 0);
+}
+
+Test(datapath, truncated_eth_vlan_ipv6_sctp)
+{
+	struct pkt_spec s = pkt_sctp("fd00:1::1", 5000, "fd00:1::2", NGAP_PORT,
+				     1, 0);
+
+	s.nvlan = 1;
+	dp_open();
+	sweep(&s, want_v6_sctp, "eth/vlan/ipv6/sctp");
+	EXPECT_STATS([NT_STAT_ERR_L2] = 4, [NT_STAT_ERR_L3] = 40,
+		     [NT_STAT_ERR_L4] = 12);
 }
 
 /* Run one frame; exactly counter c (and PACKETS) must move, no flow. */

@@ -16,6 +16,13 @@
  *  - pycid_unit:    corelight/pycommunityid tests/communityid_test.py
  *                   (ICMP type 20 codes, one-way ICMPv6 in both directions,
  *                   TCP port ordering, port-less IP).
+ *  - sctp_ngap:     SCTP associations of NGAP (port 38412), as a 5G core
+ *                   uses them (issue 11 item 5); made by Wireshark 4.0's
+ *                   communityid post-dissector (tshark --enable-protocol
+ *                   communityid, -o communityid.seed:1, -o
+ *                   communityid.do_base64:FALSE) from a crafted capture of
+ *                   each tuple both ways, and matched by an independent
+ *                   Python implementation.
  *
  * Build: gcc -std=c11 -D_GNU_SOURCE -Iuser -Iinclude
  *        tests/unit/test_community_id.c user/community_id.c
@@ -173,6 +180,21 @@ static const struct vec pycid_unit[] = {
 	  "1:fe7408e1187f4ed63799fd11da0245064565812e", "1:BK3BVW3U2eemuwVQVN3zd/GULno=" },
 };
 
+static const struct vec sctp_ngap[] = {
+	{ 132, "10.1.0.1", "10.1.0.2", 5000, 38412, "1:YwW2ofBgHAAg0/RpPRarxyMtE5c=",
+	  "1:6305b6a1f0601c0020d3f4693d16abc7232d1397", "1:w98cqboT37DU9M0bydfsATHD2UU=" },
+	{ 132, "10.1.0.2", "10.1.0.1", 38412, 5000, "1:YwW2ofBgHAAg0/RpPRarxyMtE5c=",
+	  "1:6305b6a1f0601c0020d3f4693d16abc7232d1397", "1:w98cqboT37DU9M0bydfsATHD2UU=" },
+	{ 132, "10.1.0.1", "10.1.0.2", 5001, 38412, "1:9Fu1WuXCmk0QgpfT7jdikmYHkEo=",
+	  "1:f45bb55ae5c29a4d108297d3ee3762926607904a", "1:k9GhyqvXnKcSj+83B2JXNzUde4U=" },
+	{ 132, "10.1.0.2", "10.1.0.1", 38412, 5001, "1:9Fu1WuXCmk0QgpfT7jdikmYHkEo=",
+	  "1:f45bb55ae5c29a4d108297d3ee3762926607904a", "1:k9GhyqvXnKcSj+83B2JXNzUde4U=" },
+	{ 132, "fd00:1::1", "fd00:1::2", 5000, 38412, "1:7+pURynQBuNx7XxxlIIdDtS2N8c=",
+	  "1:efea544729d006e371ed7c7194821d0ed4b637c7", "1:Os7MbO9whhWFEUty1G7OQaC1DZU=" },
+	{ 132, "fd00:1::2", "fd00:1::1", 38412, 5000, "1:7+pURynQBuNx7XxxlIIdDtS2N8c=",
+	  "1:efea544729d006e371ed7c7194821d0ed4b637c7", "1:Os7MbO9whhWFEUty1G7OQaC1DZU=" },
+};
+
 #define NVEC(a) (sizeof(a) / sizeof((a)[0]))
 
 /* parse_addr - text address to the 16-byte form community_id_v1() takes
@@ -250,6 +272,24 @@ Test(community_id, spec_baseline_json)
 Test(community_id, pycommunityid_unit_vectors)
 {
 	check_vectors("pycid_unit", pycid_unit, NVEC(pycid_unit));
+}
+
+/*
+ * SCTP is hashed with its ports: two associations between the same two
+ * addresses have two IDs, neither of them the one the port-less 0/0 tuple
+ * gives (what a flow record said before the datapath parsed SCTP ports).
+ */
+Test(community_id, sctp_associations_hash_their_ports)
+{
+	char a[COMMUNITY_ID_LEN], b[COMMUNITY_ID_LEN], z[COMMUNITY_ID_LEN];
+
+	check_vectors("sctp_ngap", sctp_ngap, NVEC(sctp_ngap));
+	cid(a, 0, 132, "10.1.0.1", "10.1.0.2", 5000, 38412);
+	cid(b, 0, 132, "10.1.0.1", "10.1.0.2", 5001, 38412);
+	cid(z, 0, 132, "10.1.0.1", "10.1.0.2", 0, 0);
+	cr_assert_str_neq(a, b);
+	cr_assert_str_neq(a, z);
+	cr_assert_str_eq(z, "1:t2hC2o98GJV3uWMFeyJGU2KVMZQ=");
 }
 
 Test(community_id, icmp_echo_request_and_reply_share_id)

@@ -83,7 +83,7 @@ int main(int argc, char **argv)
 	unsigned flows = 10000, rounds = 10;
 	struct flow_bpf *s;
 	struct nt_recorder rec;
-	struct nt_sink sink = { .fd = open("/dev/null", O_WRONLY) };
+	struct nt_sink sink;
 	struct nt_collector *col;
 	double total = 0, best = 1e9;
 
@@ -100,7 +100,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cannot load the datapath (root?)\n");
 		return 1;
 	}
-	nt_recorder_init(&rec, &sink, "bench-node", "bench");
+	nt_sink_open_fd(&sink, open("/dev/null", O_WRONLY));
+	nt_recorder_init(&rec, nt_sink_output(&sink), "bench-node", "bench");
 	rec.ifname = ifname;
 	struct nt_collector_opts o = {
 		.flows_fd = bpf_map__fd(s->maps.flows),

@@ -95,7 +95,7 @@ static double run(struct nt_recorder *rec, long records, long pods)
 int main(int argc, char **argv)
 {
 	long pods = 10000, records = 1000000;
-	struct nt_sink sink = { .fd = open("/dev/null", O_WRONLY) };
+	struct nt_sink sink;
 	struct nt_recorder rec;
 	struct nt_config cfg;
 	struct nt_enrich en;
@@ -115,7 +115,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	nt_recorder_init(&rec, &sink, "bench-node", "bench");
+	nt_sink_open_fd(&sink, open("/dev/null", O_WRONLY));
+	nt_recorder_init(&rec, nt_sink_output(&sink), "bench-node", "bench");
 	rec.ifname = ifname;
 	off = run(&rec, records, pods);
 

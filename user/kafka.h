@@ -31,14 +31,9 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "rectype.h"
 #include "spool.h"
 
-enum nt_record_type {
-	NT_REC_FLOW = 0,
-	NT_REC_DNS,
-	NT_REC_HEARTBEAT,
-	NT_REC_MAX,
-};
 
 struct nt_kafka_stats {
 	uint64_t produced;       /* records handed to the Kafka sink */

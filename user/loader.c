@@ -24,12 +24,27 @@
 static char names_buf[64][IF_NAMESIZE];
 static const char *names_ptr[65];
 
+static void no_privilege(int e, char *err, size_t errlen)
+{
+	snprintf(err, errlen,
+		 "not enough privilege to load BPF programs (%s): run as root or with CAP_BPF, "
+		 "CAP_NET_ADMIN and CAP_PERFMON",
+		 strerror(e));
+}
+
 int nt_dp_open(struct nt_datapath *dp, const struct nt_config *cfg,
 	       bool pcap_mode, char *err, size_t errlen)
 {
 	int e;
 
 	memset(dp, 0, sizeof(*dp));
+	/* one clear line, before libbpf warns about memlock and probes: it
+	 * answers 0 when even a trivial program is refused */
+	e = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SOCKET_FILTER, NULL);
+	if (e == 0 || e == -EPERM || e == -EACCES) {
+		no_privilege(e ? -e : EPERM, err, errlen);
+		return -1;
+	}
 	dp->nl_fd = -1;
 	dp->patterns = cfg->interfaces;
 	dp->skel = flow_bpf__open();
@@ -48,11 +63,7 @@ int nt_dp_open(struct nt_datapath *dp, const struct nt_config *cfg,
 	if (e) {
 		e = -e;
 		if (e == EPERM || e == EACCES)
-			snprintf(err, errlen,
-				 "not enough privilege to load BPF programs "
-				 "(%s): run as root or with CAP_BPF, "
-				 "CAP_NET_ADMIN and CAP_PERFMON",
-				 strerror(e));
+			no_privilege(e, err, errlen);
 		else
 			snprintf(err, errlen,
 				 "cannot load the BPF programs: %s "

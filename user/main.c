@@ -100,14 +100,14 @@ static void gather(struct app *a, struct nt_metrics_snap *m)
 		.col = a->col,
 		.payload = a->payload,
 		.dns = a->dns,
-		.kafka = a->sink.kafka,
+		.kafka = nt_sink_kafka(&a->sink),
 		.k8s = a->enrich.k8s,
 		.sockattr = a->enrich.sa,
 		.enrich = &a->enrich.st,
 		.replay = a->replay,
 		/* the records already written, plus the ones waiting in the buffer */
-		.records_written = a->sink.records_written + a->rec.pending,
-		.write_errors = a->sink.write_errors,
+		.records_written = a->sink.st.records_written,
+		.write_errors = a->sink.st.write_errors,
 		.attach_errors = a->dp.attach_errors,
 		.ringbuf_poll_errors = a->rb_errors,
 		.interfaces_attached = nif,
@@ -286,7 +286,7 @@ static int setup(struct app *a, int argc, char **argv)
 		fail("%s", err);
 		return 1;
 	}
-	nt_recorder_init(&a->rec, &a->sink, a->node, a->cfg.cluster_name);
+	nt_recorder_init(&a->rec, nt_sink_output(&a->sink), a->node, a->cfg.cluster_name);
 	nt_enrich_init(&a->enrich, &a->cfg);
 	start_k8s(a);
 	a->rec.enrich = &a->enrich;
@@ -498,8 +498,8 @@ static int run_live(struct app *a)
 		/* once a second (it reads the kernel counters): ready when
 		 * attached and the sink has not failed since the last one */
 		if (a->metrics && now >= next_metrics) {
-			publish_metrics(a, a->sink.write_errors == last_werr);
-			last_werr = a->sink.write_errors;
+			publish_metrics(a, a->sink.st.write_errors == last_werr);
+			last_werr = a->sink.st.write_errors;
 			next_metrics = now + NS;
 		}
 		if (a->cfg.heartbeat && now >= next_hb) {
@@ -509,8 +509,7 @@ static int run_live(struct app *a)
 		}
 		nt_recorder_flush(&a->rec);
 		nt_enrich_end(&a->enrich);
-		if (a->sink.kafka)
-			nt_kafka_tick(a->sink.kafka);
+		nt_sink_tick(&a->sink);
 		if (deadline && now >= deadline)
 			break;
 	}
@@ -555,48 +554,14 @@ int main(int argc, char **argv)
 	nt_sockattr_close(a.enrich.sa);
 	if (a.enrich.cg)
 		nt_cgroupmap_free(a.enrich.cg);
-	if (a.sink.kafka && started) {
-		/* every record acknowledged or spooled, or counted and said */
-		int left = nt_kafka_flush(a.sink.kafka,
-					  (int)a.cfg.kafka_flush_timeout * 1000);
-		struct nt_kafka_stats ks;
-
-		nt_kafka_stats_get(a.sink.kafka, &ks);
-		nt_warn("kafka: produced %llu, acked %llu, "
-			"failed %llu, spooled %llu, replayed %llu, resent %llu, "
-			"producer resets %llu, spool dropped full %llu corrupt "
-			"%llu io %llu, in spool %llu (at start %llu)",
-			(unsigned long long)ks.produced,
-			(unsigned long long)ks.acked,
-			(unsigned long long)ks.failed,
-			(unsigned long long)ks.spooled,
-			(unsigned long long)ks.replayed,
-			(unsigned long long)ks.resent,
-			(unsigned long long)ks.producer_resets,
-			(unsigned long long)ks.spool_dropped_full,
-			(unsigned long long)ks.spool_dropped_corrupt,
-			(unsigned long long)ks.spool_dropped_io,
-			(unsigned long long)ks.spool_records,
-			(unsigned long long)ks.spool_at_start);
-		if (ks.spool_records)
-			nt_warn("kafka: %llu records wait in "
-				"the spool for the next start",
-				(unsigned long long)ks.spool_records);
-		if (left || ks.failed) {
-			fail("kafka: %d records neither acknowledged nor "
-			     "spooled within %u s, %llu failed (of %llu "
-			     "produced)", left, a.cfg.kafka_flush_timeout,
-			     (unsigned long long)ks.failed,
-			     (unsigned long long)ks.produced);
-			if (rc == 0)
-				rc = 1;
-		}
-	}
+	/* every record delivered or kept (spooled), or counted and said */
+	if (started && nt_sink_drain(&a.sink, (int)a.cfg.kafka_flush_timeout * 1000) && rc == 0)
+		rc = 1;
 	nt_sink_close(&a.sink);
-	if (rc == 0 && a.sink.write_errors) {
+	if (rc == 0 && a.sink.st.write_errors) {
 		fail("could not write %llu records: %s",
-		     (unsigned long long)a.sink.write_errors,
-		     strerror(a.sink.last_errno));
+		     (unsigned long long)a.sink.st.write_errors,
+		     strerror(a.sink.st.last_errno));
 		rc = 1;
 	}
 	nt_config_free(&a.cfg);

@@ -20,9 +20,7 @@
 #include "payload.h"
 #include "tls_hello.h"
 
-#define FLUSH_BYTES (256 * 1024)
-
-int nt_recorder_init(struct nt_recorder *r, struct nt_sink *sink,
+int nt_recorder_init(struct nt_recorder *r, struct nt_output out,
 		     const char *node, const char *cluster)
 {
 	uint8_t rnd[24];
@@ -38,8 +36,8 @@ int nt_recorder_init(struct nt_recorder *r, struct nt_sink *sink,
 	}
 	nt_hex(r->run_id, rnd, 16);
 	memcpy(&r->flow_seed, rnd + 16, 8);
-	jw_init(&r->w, FLUSH_BYTES + 8192);
-	r->sink = sink;
+	jw_init(&r->w, 16384);
+	r->out = out;
 	r->node = node;
 	r->cluster = cluster;
 	r->hook_name = "tc";
@@ -53,36 +51,22 @@ void nt_recorder_free(struct nt_recorder *r)
 
 int nt_recorder_flush(struct nt_recorder *r)
 {
-	int ret = 0;
-
-	if (r->sink->kafka)
-		nt_kafka_poll(r->sink->kafka); /* serve delivery reports */
-	if (r->w.len)
-		ret = nt_sink_write(r->sink, r->w.buf, r->w.len, r->pending);
-	jw_reset(&r->w);
-	r->pending = 0;
-	return ret;
+	return r->out.flush ? r->out.flush(r->out.ctx) : 0;
 }
 
+/* The record is whole: its bytes go to the output, the buffer is reused. */
 static void done(struct nt_recorder *r)
 {
-	if (r->sink->kafka) {
-		/* one message per record, taken back out of the batch */
-		const char *val = r->w.buf + r->rec_start;
-		size_t n = r->w.len - r->rec_start;
+	struct nt_rec_out o = {
+		.type = r->cur_type,
+		.key = r->cur_key,
+		.key_len = strlen(r->cur_key),
+		.data = r->w.buf + r->rec_start,
+		.len = r->w.len - r->rec_start,
+	};
 
-		if (nt_kafka_produce(r->sink->kafka, r->cur_type, r->cur_key,
-				     strlen(r->cur_key), val, n) == 0)
-			r->sink->records_written++;
-		else
-			r->sink->write_errors++;
-		r->w.len = r->rec_start;
-		return;
-	}
-	jw_newline(&r->w);
-	r->pending++;
-	if (r->w.len >= FLUSH_BYTES)
-		nt_recorder_flush(r);
+	r->out.emit(r->out.ctx, &o); /* a loss is counted by the sink */
+	jw_reset(&r->w);
 }
 
 /* ECS event.dataset, event.kind and event.type of each record type. */

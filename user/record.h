@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * record.h - encodes flow and heartbeat records as ECS JSON lines.
+ * record.h - the ECS encoder: flow, DNS and heartbeat records as JSON.
  *
- * The recorder batches encoded lines in one buffer and hands them to the
- * sink when the buffer is large or on nt_recorder_flush(): one write()
- * per batch, not per record.
+ * The recorder encodes one record at a time into its buffer and hands the
+ * bytes, with the record's type and key, to its output (struct nt_output,
+ * rectype.h), which main wires to the sink; it never calls a sink itself.
+ * nt_recorder_flush() marks the end of a batch.
  */
 #ifndef NT_RECORD_H
 #define NT_RECORD_H
@@ -14,8 +15,7 @@
 #include "dns.h"
 #include "enrich.h"
 #include "json.h"
-#include "kafka.h"
-#include "sink.h"
+#include "rectype.h"
 
 #define NT_SCHEMA_VERSION "1.0.0"
 #ifndef NT_VERSION
@@ -27,8 +27,7 @@ typedef const char *(*nt_ifname_fn)(void *ctx, uint32_t ifindex);
 
 struct nt_recorder {
 	struct jw w;
-	struct nt_sink *sink;
-	uint64_t pending;            /* records in w not yet written */
+	struct nt_output out;        /* where each encoded record goes */
 	uint64_t seq;                /* record_id sequence */
 	char run_id[33];             /* 32 hex digits, random per process */
 	uint64_t flow_seed;          /* flow.id hash seed */
@@ -58,7 +57,7 @@ struct nt_heartbeat {
 };
 
 /* Initializes the recorder; reads a random run id from getrandom(). */
-int nt_recorder_init(struct nt_recorder *r, struct nt_sink *sink,
+int nt_recorder_init(struct nt_recorder *r, struct nt_output out,
 		     const char *node, const char *cluster);
 void nt_recorder_free(struct nt_recorder *r);
 
@@ -70,7 +69,7 @@ void nt_record_heartbeat(struct nt_recorder *r, const struct nt_heartbeat *hb);
 /* nt_dns_emit_fn-compatible: ctx is the recorder. */
 void nt_record_dns(void *ctx, const struct nt_dns_txn *t);
 
-/* Writes every pending line to the sink. */
+/* The end of a batch of records: the output writes what it holds. */
 int nt_recorder_flush(struct nt_recorder *r);
 
 #endif

@@ -211,15 +211,11 @@ static void start_process_attribution(struct app *a)
 		a->enrich.sa));
 }
 
-static int setup(struct app *a, int argc, char **argv)
+/* --help, --list-metrics, --version and --check-config answer and exit. */
+static void answer_and_exit(struct app *a)
 {
 	char err[512];
-	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
 
-	nt_config_defaults(&a->cfg);
-	if (nt_config_parse(&a->cfg, argc, argv, environ, err, sizeof(err)))
-		die_usage(err);
-	nt_log_set_level((enum nt_log_level)a->cfg.log_level);
 	if (a->cfg.show_help) {
 		nt_config_usage(stdout);
 		exit(0);
@@ -229,41 +225,33 @@ static int setup(struct app *a, int argc, char **argv)
 		exit(0);
 	}
 	if (a->cfg.show_version) {
-		printf("nettrail %s (schema %s, libbpf %s)\n", NT_VERSION,
-		       NT_SCHEMA_VERSION, libbpf_version_string());
+		printf("nettrail %s (schema %s, libbpf %s)\n", NT_VERSION, NT_SCHEMA_VERSION,
+		       libbpf_version_string());
 		exit(0);
 	}
-	if (a->cfg.node_name)
-		snprintf(a->node, sizeof(a->node), "%s", a->cfg.node_name);
-	else if (gethostname(a->node, sizeof(a->node) - 1))
-		snprintf(a->node, sizeof(a->node), "unknown");
-	if (a->cfg.check_config) {
-		/* flags were validated by the parser; files and addresses are
-		 * checked here the way start-up would, without touching the
-		 * kernel or the network */
-		if (nt_config_check_files(&a->cfg, err, sizeof(err)) ||
-		    (a->cfg.output == NT_OUT_KAFKA &&
-		     nt_kafka_check_config(&a->cfg, err, sizeof(err))))
-			die_usage(err);
-		nt_config_print(&a->cfg, stdout);
-		exit(0);
-	}
-	/* Signals are blocked before any thread starts (libmicrohttpd's,
-	 * librdkafka's), so they are only ever taken by the main thread:
-	 * through signalfd live, by a handler offline. */
-	sigset_t sigs;
+	if (!a->cfg.check_config)
+		return;
+	/* flags were validated by the parser; files and addresses are checked
+	 * here the way start-up would, without touching the kernel or the
+	 * network */
+	if (nt_config_check_files(&a->cfg, err, sizeof(err)) ||
+	    (a->cfg.output == NT_OUT_KAFKA && nt_kafka_check_config(&a->cfg, err, sizeof(err))))
+		die_usage(err);
+	nt_config_print(&a->cfg, stdout);
+	exit(0);
+}
 
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	/* the metrics port before the sink: a start that fails leaves no
-	 * producer (or spool) half started */
+/* The metrics port, then the sink: a start that fails leaves no producer
+ * (or spool) half started. 0, or 1 after saying why. */
+static int open_outputs(struct app *a)
+{
+	char err[512];
+	int so;
+
 	if (a->cfg.metrics_addr) {
 		int usage = 0;
 
-		a->metrics = nt_metrics_start(a->cfg.metrics_addr, err,
-					      sizeof(err), &usage);
+		a->metrics = nt_metrics_start(a->cfg.metrics_addr, err, sizeof(err), &usage);
 		if (!a->metrics) {
 			if (usage)
 				die_usage(err);
@@ -271,21 +259,20 @@ static int setup(struct app *a, int argc, char **argv)
 			return 1;
 		}
 	}
-	int so = nt_sink_open(&a->sink, &a->cfg, a->node, err, sizeof(err));
-
+	so = nt_sink_open(&a->sink, &a->cfg, a->node, err, sizeof(err));
 	if (so == -2)
 		die_usage(err);
 	if (so) {
 		fail("%s", err);
 		return 1;
 	}
-	libbpf_set_print(libbpf_print);
-	setrlimit(RLIMIT_MEMLOCK, &rl); /* kernels before 5.11 need it */
-	if (nt_dp_open(&a->dp, &a->cfg, a->cfg.pcap != NULL, err,
-		       sizeof(err))) {
-		fail("%s", err);
-		return 1;
-	}
+	return 0;
+}
+
+/* The encoder, the inspectors (payload, DNS) and the collector, wired:
+ * collector -> recorder -> sink, samples -> payload -> DNS -> recorder. */
+static int build_pipeline(struct app *a)
+{
 	nt_recorder_init(&a->rec, nt_sink_output(&a->sink), a->node, a->cfg.cluster_name);
 	nt_enrich_init(&a->enrich, &a->cfg);
 	start_k8s(a);
@@ -315,25 +302,55 @@ static int setup(struct app *a, int argc, char **argv)
 	};
 	a->payload = nt_payload_new();
 	a->dns = nt_dns_new(&dopts);
-	if (!a->payload || !a->dns) {
-		fail("out of memory setting up the collector");
-		return 1;
-	}
+	if (!a->payload || !a->dns)
+		return -1;
 	nt_payload_set_dns(a->payload, a->dns);
 	a->rec.dns = a->dns;
 	co.meta_ctx = a->payload;
 	a->col = nt_collector_new(&co);
 	/* one poller for both rings: flow events and payload samples */
-	a->rb = a->col && a->payload
-			? ring_buffer__new(nt_dp_events_fd(&a->dp),
-					   nt_collector_on_event, a->col, NULL)
-			: NULL;
-	if (a->rb && ring_buffer__add(a->rb, nt_dp_samples_fd(&a->dp),
-				      nt_payload_on_sample, a->payload)) {
+	a->rb = a->col ? ring_buffer__new(nt_dp_events_fd(&a->dp), nt_collector_on_event, a->col,
+					  NULL)
+		       : NULL;
+	if (a->rb && ring_buffer__add(a->rb, nt_dp_samples_fd(&a->dp), nt_payload_on_sample,
+				      a->payload)) {
 		ring_buffer__free(a->rb);
 		a->rb = NULL;
 	}
-	if (!a->rb) {
+	return a->rb ? 0 : -1;
+}
+
+static int setup(struct app *a, int argc, char **argv)
+{
+	char err[512];
+	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+	sigset_t sigs;
+
+	nt_config_defaults(&a->cfg);
+	if (nt_config_parse(&a->cfg, argc, argv, environ, err, sizeof(err)))
+		die_usage(err);
+	nt_log_set_level((enum nt_log_level)a->cfg.log_level);
+	if (a->cfg.node_name)
+		snprintf(a->node, sizeof(a->node), "%s", a->cfg.node_name);
+	else if (gethostname(a->node, sizeof(a->node) - 1))
+		snprintf(a->node, sizeof(a->node), "unknown");
+	answer_and_exit(a);
+	/* Signals are blocked before any thread starts (libmicrohttpd's,
+	 * librdkafka's), so they are only ever taken by the main thread:
+	 * through signalfd live, by a handler offline. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	if (open_outputs(a))
+		return 1;
+	libbpf_set_print(libbpf_print);
+	setrlimit(RLIMIT_MEMLOCK, &rl); /* kernels before 5.11 need it */
+	if (nt_dp_open(&a->dp, &a->cfg, a->cfg.pcap != NULL, err, sizeof(err))) {
+		fail("%s", err);
+		return 1;
+	}
+	if (build_pipeline(a)) {
 		fail("out of memory setting up the collector");
 		return 1;
 	}
@@ -420,25 +437,103 @@ static int run_pcap(struct app *a)
 	return 0;
 }
 
-static int run_live(struct app *a)
-{
-	struct epoll_event evs[8], ev = { .events = EPOLLIN };
-	struct itimerspec its = { { 0, TICK_NS }, { 0, TICK_NS } };
-	uint64_t scan_ns = scan_interval(&a->cfg), next_scan, next_hb;
-	uint64_t deadline = 0, last_werr = 0, next_metrics = 0;
-	char err[512];
-	sigset_t mask;
+struct live_loop {
 	int ep, sfd, tfd;
+	uint64_t scan_ns, next_scan, next_hb, next_metrics, deadline, last_werr;
+};
+
+/* signalfd, a 100 ms timerfd and an epoll for them. */
+static int loop_open(struct app *a, struct live_loop *l)
+{
+	struct itimerspec its = { { 0, TICK_NS }, { 0, TICK_NS } };
+	sigset_t mask;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	if (sfd < 0 || tfd < 0 || ep < 0 || timerfd_settime(tfd, 0, &its, 0)) {
+	l->sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	l->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (l->sfd < 0 || l->tfd < 0 || l->ep < 0 || timerfd_settime(l->tfd, 0, &its, 0))
+		return -1;
+	l->scan_ns = scan_interval(&a->cfg);
+	l->next_scan = a->start_mono + l->scan_ns;
+	l->next_hb = a->start_mono + (uint64_t)a->cfg.heartbeat * NS;
+	if (a->cfg.duration)
+		l->deadline = a->start_mono + (uint64_t)a->cfg.duration * NS;
+	return 0;
+}
+
+/* Once attached: signals, the timer, netlink (links that come and go) and
+ * the rings, on the loop's epoll. */
+static void loop_watch(struct app *a, struct live_loop *l)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int fds[] = { l->sfd, l->tfd, a->dp.nl_fd, ring_buffer__epoll_fd(a->rb) };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		ev.data.fd = fds[i];
+		epoll_ctl(l->ep, EPOLL_CTL_ADD, fds[i], &ev);
+	}
+}
+
+/* One pass of the loop: rings, closes, DNS timeouts, a scan when due, the
+ * metrics snapshot and the heartbeat when due, then the batch goes out. */
+static void loop_tick(struct app *a, struct live_loop *l, uint64_t now)
+{
+	nt_enrich_begin(&a->enrich, now);
+	if (ring_buffer__consume(a->rb) < 0)
+		a->rb_errors++;
+	update_clock_offset(&a->rec, now);
+	nt_collector_closing(a->col, now);
+	nt_dns_expire(a->dns, now);
+	if (now >= l->next_scan) {
+		nt_collector_scan(a->col, now);
+		l->next_scan = now + l->scan_ns;
+	}
+	/* once a second (it reads the kernel counters): ready when attached
+	 * and the sink has not failed since the last one */
+	if (a->metrics && now >= l->next_metrics) {
+		publish_metrics(a, a->sink.st.write_errors == l->last_werr);
+		l->last_werr = a->sink.st.write_errors;
+		l->next_metrics = now + NS;
+	}
+	if (a->cfg.heartbeat && now >= l->next_hb) {
+		heartbeat(a, now + (uint64_t)a->rec.clock_offset_ns, (now - a->start_mono) / NS);
+		l->next_hb += (uint64_t)a->cfg.heartbeat * NS;
+	}
+	nt_recorder_flush(&a->rec);
+	nt_enrich_end(&a->enrich);
+	nt_sink_tick(&a->sink);
+}
+
+/* shutdown: every flow reported, then our filters removed */
+static void loop_close(struct app *a, struct live_loop *l)
+{
+	uint64_t now = nt_clock_ns(CLOCK_MONOTONIC);
+
+	nt_enrich_begin(&a->enrich, now);
+	ring_buffer__consume(a->rb);
+	nt_dns_flush(a->dns);
+	nt_collector_flush(a->col, now, NT_END_SHUTDOWN);
+	heartbeat(a, now + (uint64_t)a->rec.clock_offset_ns, (now - a->start_mono) / NS);
+	nt_recorder_flush(&a->rec);
+	nt_enrich_end(&a->enrich);
+	nt_dp_detach_all(&a->dp);
+	close(l->ep);
+	close(l->tfd);
+	close(l->sfd);
+}
+
+static int run_live(struct app *a)
+{
+	struct live_loop l = { 0 };
+	struct epoll_event evs[8];
+	char err[512];
+
+	if (loop_open(a, &l)) {
 		fail("cannot set up the event loop: %s", strerror(errno));
 		return 1;
 	}
@@ -449,22 +544,10 @@ static int run_live(struct app *a)
 	}
 	/* after the datapath: a start that fails says only why */
 	start_process_attribution(a);
-	ev.data.fd = sfd;
-	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
-	ev.data.fd = tfd;
-	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
-	ev.data.fd = a->dp.nl_fd;
-	epoll_ctl(ep, EPOLL_CTL_ADD, a->dp.nl_fd, &ev);
-	ev.data.fd = ring_buffer__epoll_fd(a->rb);
-	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
-
-	next_scan = a->start_mono + scan_ns;
-	next_hb = a->start_mono + (uint64_t)a->cfg.heartbeat * NS;
-	if (a->cfg.duration)
-		deadline = a->start_mono + (uint64_t)a->cfg.duration * NS;
+	loop_watch(a, &l);
 	while (!g_stop) {
-		int n = epoll_wait(ep, evs, 8, 1000);
-		uint64_t now;
+		int n = epoll_wait(l.ep, evs, 8, 1000);
+		uint64_t now, x;
 
 		if (n < 0 && errno != EINTR) {
 			fail("epoll: %s", strerror(errno));
@@ -473,60 +556,19 @@ static int run_live(struct app *a)
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;
 
-			if (fd == sfd) {
+			if (fd == l.sfd)
 				g_stop = 1;
-			} else if (fd == tfd) {
-				uint64_t x;
-
-				if (read(tfd, &x, sizeof(x)) < 0)
-					(void)0;
-			} else if (fd == a->dp.nl_fd) {
+			else if (fd == l.tfd && read(l.tfd, &x, sizeof(x)) < 0)
+				(void)0;
+			else if (fd == a->dp.nl_fd)
 				nt_dp_netlink_handle(&a->dp);
-			}
 		}
 		now = nt_clock_ns(CLOCK_MONOTONIC);
-		nt_enrich_begin(&a->enrich, now);
-		if (ring_buffer__consume(a->rb) < 0)
-			a->rb_errors++;
-		update_clock_offset(&a->rec, now);
-		nt_collector_closing(a->col, now);
-		nt_dns_expire(a->dns, now);
-		if (now >= next_scan) {
-			nt_collector_scan(a->col, now);
-			next_scan = now + scan_ns;
-		}
-		/* once a second (it reads the kernel counters): ready when
-		 * attached and the sink has not failed since the last one */
-		if (a->metrics && now >= next_metrics) {
-			publish_metrics(a, a->sink.st.write_errors == last_werr);
-			last_werr = a->sink.st.write_errors;
-			next_metrics = now + NS;
-		}
-		if (a->cfg.heartbeat && now >= next_hb) {
-			heartbeat(a, now + (uint64_t)a->rec.clock_offset_ns,
-				  (now - a->start_mono) / NS);
-			next_hb += (uint64_t)a->cfg.heartbeat * NS;
-		}
-		nt_recorder_flush(&a->rec);
-		nt_enrich_end(&a->enrich);
-		nt_sink_tick(&a->sink);
-		if (deadline && now >= deadline)
+		loop_tick(a, &l, now);
+		if (l.deadline && now >= l.deadline)
 			break;
 	}
-	/* shutdown: every flow reported, then our filters removed */
-	uint64_t now = nt_clock_ns(CLOCK_MONOTONIC);
-	nt_enrich_begin(&a->enrich, now);
-	ring_buffer__consume(a->rb);
-	nt_dns_flush(a->dns);
-	nt_collector_flush(a->col, now, NT_END_SHUTDOWN);
-	heartbeat(a, now + (uint64_t)a->rec.clock_offset_ns,
-		  (now - a->start_mono) / NS);
-	nt_recorder_flush(&a->rec);
-	nt_enrich_end(&a->enrich);
-	nt_dp_detach_all(&a->dp);
-	close(ep);
-	close(tfd);
-	close(sfd);
+	loop_close(a, &l);
 	return 0;
 }
 

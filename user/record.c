@@ -92,7 +92,7 @@ static void common_head(struct nt_recorder *r, uint64_t ts_unix_ns,
 	snprintf(r->cur_key, sizeof(r->cur_key), "%s", r->node);
 	jw_obj_open(w, NULL);
 	jw_time(w, "@timestamp", ts_unix_ns);
-	jw_obj_open(w, "event");
+	jw_obj_open(w, "event"); /* event.* */
 	jw_str(w, "kind", rec_meta[t].kind);
 	jw_str(w, "dataset", rec_meta[t].dataset);
 	jw_str(w, "module", "nettrail");
@@ -111,7 +111,7 @@ static void observer(struct nt_recorder *r)
 {
 	struct jw *w = &r->w;
 
-	jw_obj_open(w, "observer");
+	jw_obj_open(w, "observer"); /* observer.* */
 	jw_str(w, "hostname", r->node);
 	jw_str(w, "type", "sensor");
 	jw_str(w, "vendor", "nettrail");
@@ -119,20 +119,20 @@ static void observer(struct nt_recorder *r)
 	jw_str(w, "version", NT_VERSION);
 	jw_obj_close(w);
 	if (r->cloud_provider || r->cloud_region || r->cloud_account) {
-		jw_obj_open(w, "cloud");
+		jw_obj_open(w, "cloud"); /* cloud.* */
 		if (r->cloud_provider)
 			jw_str(w, "provider", r->cloud_provider);
 		if (r->cloud_region)
 			jw_str(w, "region", r->cloud_region);
 		if (r->cloud_account) {
-			jw_obj_open(w, "account");
+			jw_obj_open(w, "account"); /* cloud.account.* */
 			jw_str(w, "id", r->cloud_account);
 			jw_obj_close(w);
 		}
 		jw_obj_close(w);
 	}
 	if (r->cluster) {
-		jw_obj_open(w, "orchestrator");
+		jw_obj_open(w, "orchestrator"); /* orchestrator.cluster.* */
 		jw_obj_open(w, "cluster");
 		jw_str(w, "name", r->cluster);
 		jw_obj_close(w);
@@ -146,7 +146,7 @@ static void nettrail_head(struct nt_recorder *r)
 	char id[33 + 1 + 21];
 	size_t n;
 
-	jw_obj_open(&r->w, "nettrail");
+	jw_obj_open(&r->w, "nettrail"); /* nettrail.* */
 	jw_str(&r->w, "schema_version", NT_SCHEMA_VERSION);
 	memcpy(id, r->run_id, 32);
 	id[32] = '-';
@@ -169,7 +169,7 @@ static void endpoint(struct nt_recorder *r, const char *name,
 	if (r->dns)
 		domain = nt_dns_name(r->dns, rep->key.addr[!side],
 				     rep->key.addr[side], rep->flow_start_ns);
-	jw_obj_open(w, name);
+	jw_obj_open(w, name); /* source.* or destination.* */
 	jw_strn(w, "ip", ip, n);
 	if (domain)
 		jw_str(w, "domain", domain);
@@ -177,7 +177,7 @@ static void endpoint(struct nt_recorder *r, const char *name,
 		jw_u64(w, "port", rep->key.port[side]);
 	jw_u64(w, "bytes", rep->bytes[side]);
 	jw_u64(w, "packets", rep->pkts[side]);
-	if (ep) /* rendered once per object change, copied here */
+	if (ep) /* {source,destination}.kubernetes.*: rendered once per object change */
 		jw_raw(w, "kubernetes", ep->json, ep->json_len);
 	jw_obj_close(w);
 }
@@ -186,16 +186,16 @@ static void endpoint(struct nt_recorder *r, const char *name,
 static void local_end(struct jw *w, const struct nt_local_end *l)
 {
 	if (l->container_id) {
-		jw_obj_open(w, "container");
+		jw_obj_open(w, "container"); /* container.* */
 		jw_str(w, "id", l->container_id);
 		jw_obj_close(w);
 	}
 	if (l->has_proc) {
-		jw_obj_open(w, "process");
+		jw_obj_open(w, "process"); /* process.* */
 		jw_u64(w, "pid", l->pid);
 		jw_str(w, "name", l->comm);
 		jw_obj_close(w);
-		jw_obj_open(w, "user");
+		jw_obj_open(w, "user"); /* user.* */
 		{
 			char uid[24];
 
@@ -218,39 +218,58 @@ static void tcp_flag_list(struct jw *w, const char *key, uint8_t f)
 	jw_arr_close(w);
 }
 
-static void network(struct nt_recorder *r, const struct nt_flow_report *rep,
-		    int s, int d, const struct nt_k8s_endpoint *ks,
-		    const struct nt_k8s_endpoint *kd)
+/* network.*: opens it with transport, iana_number and type (flows and DNS). */
+static void network_open(struct jw *w, const struct nt_flow_key *k)
 {
-	struct jw *w = &r->w;
-	const struct nt_flow_key *k = &rep->key;
 	const char *tname = nt_transport_name(k->proto);
-	char num[4], cid[COMMUNITY_ID_LEN];
+	char num[4];
 	size_t n = jw_fmt_u64(num, k->proto);
-	uint16_t sport = k->port[s], dport = k->port[d];
 
-	jw_obj_open(w, "network");
+	jw_obj_open(w, "network"); /* network.* */
 	if (tname)
 		jw_str(w, "transport", tname);
 	else
 		jw_strn(w, "transport", num, n);
 	jw_strn(w, "iana_number", num, n);
 	jw_str(w, "type", k->ip_version == 4 ? "ipv4" : "ipv6");
+}
+
+/* network.community_id (also the record's key) and network.direction, from
+ * the source (side s) to the destination (side d). */
+static void network_ends(struct nt_recorder *r, const struct nt_flow_key *k, int s, int d,
+			 uint16_t sport, uint16_t dport, const struct nt_k8s_endpoint *ks,
+			 const struct nt_k8s_endpoint *kd)
+{
+	struct jw *w = &r->w;
+	char cid[COMMUNITY_ID_LEN];
+
+	if (community_id_v1(cid, 0, k->ip_version, k->addr[s], k->addr[d], k->proto, sport,
+			    dport) == 0) {
+		jw_str(w, "community_id", cid);
+		snprintf(r->cur_key, sizeof(r->cur_key), "%s", cid);
+	}
+	jw_str(w, "direction",
+	       r->enrich ? nt_enrich_direction(r->enrich, k->ip_version, k->addr[s], k->addr[d], ks,
+					       kd)
+			 : nt_direction(k->ip_version, k->addr[s], k->addr[d]));
+}
+
+static void network(struct nt_recorder *r, const struct nt_flow_report *rep,
+		    int s, int d, const struct nt_k8s_endpoint *ks,
+		    const struct nt_k8s_endpoint *kd)
+{
+	struct jw *w = &r->w;
+	const struct nt_flow_key *k = &rep->key;
+	uint16_t sport = k->port[s], dport = k->port[d];
+
+	network_open(w, k);
 	jw_u64(w, "bytes", rep->bytes[0] + rep->bytes[1]);
 	jw_u64(w, "packets", rep->pkts[0] + rep->pkts[1]);
 	if (k->proto == 1 || k->proto == 58) {
 		sport = rep->icmp_type;
 		dport = rep->icmp_code;
 	}
-	if (community_id_v1(cid, 0, k->ip_version, k->addr[s], k->addr[d],
-			    k->proto, sport, dport) == 0) {
-		jw_str(w, "community_id", cid);
-		snprintf(r->cur_key, sizeof(r->cur_key), "%s", cid);
-	}
-	jw_str(w, "direction",
-	       r->enrich ? nt_enrich_direction(r->enrich, k->ip_version,
-					       k->addr[s], k->addr[d], ks, kd)
-			 : nt_direction(k->ip_version, k->addr[s], k->addr[d]));
+	network_ends(r, k, s, d, sport, dport, ks, kd);
 	if (rep->meta && nt_app_name(rep->meta->app))
 		jw_str(w, "protocol", nt_app_name(rep->meta->app));
 	jw_obj_close(w);
@@ -261,7 +280,7 @@ static void tls_ecs(struct jw *w, const struct nt_tls_meta *t)
 {
 	const char *v = t->server_hello ? tls_version_name(t->version) : NULL;
 
-	jw_obj_open(w, "tls");
+	jw_obj_open(w, "tls"); /* tls.* */
 	if (v) {
 		jw_str(w, "version", v);
 		jw_str(w, "version_protocol", "tls");
@@ -271,7 +290,7 @@ static void tls_ecs(struct jw *w, const struct nt_tls_meta *t)
 	if (t->server_hello && tls_cipher_name(t->cipher))
 		jw_str(w, "cipher", tls_cipher_name(t->cipher));
 	if (t->client_hello) {
-		jw_obj_open(w, "client");
+		jw_obj_open(w, "client"); /* tls.client.* */
 		if (t->sni[0])
 			jw_str(w, "server_name", t->sni);
 		jw_str(w, "ja3", t->ja3_md5);
@@ -288,7 +307,7 @@ static void payload_extras(struct jw *w, const struct nt_flow_meta *m, int s,
 	const struct nt_tls_meta *t = m->tls;
 
 	if (t) {
-		jw_obj_open(w, "tls");
+		jw_obj_open(w, "tls"); /* nettrail.tls.* */
 		if (t->n_alpn) {
 			jw_arr_open(w, "alpn");
 			for (int i = 0; i < t->n_alpn; i++)
@@ -309,11 +328,105 @@ static void payload_extras(struct jw *w, const struct nt_flow_meta *m, int s,
 	}
 	if (m->app == NT_APP_SSH &&
 	    (m->app_from_side[s] || m->app_from_side[d])) {
-		jw_obj_open(w, "ssh");
+		jw_obj_open(w, "ssh"); /* nettrail.ssh.* */
 		if (m->app_from_side[s])
 			jw_str(w, "client", m->app_info[s].software);
 		if (m->app_from_side[d])
 			jw_str(w, "server", m->app_info[d].software);
+		jw_obj_close(w);
+	}
+}
+
+/* Both ends' Kubernetes identities and the local ends' processes. */
+static void flow_identities(struct nt_recorder *r, const struct nt_flow_report *rep, int s,
+			    const struct nt_k8s_endpoint *kep[2], struct nt_local_end local[2])
+{
+	kep[0] = nt_enrich_k8s(r->enrich, rep->key.addr[0]);
+	kep[1] = nt_enrich_k8s(r->enrich, rep->key.addr[1]);
+	nt_enrich_local(r->enrich, &rep->key, s, local);
+	/* a host-network pod's address is its node's: the socket's cgroup
+	 * names the pod */
+	for (int i = 0; i < 2; i++) {
+		const struct nt_local_end *l = &local[i];
+
+		if (l->side >= 0 && l->pod && (!kep[l->side] || kep[l->side]->kind == NT_K8S_NODE))
+			kep[l->side] = l->pod;
+	}
+}
+
+/* nettrail.flow.*: the flow's id (stable across its reports) and why this
+ * report was made. */
+static void flow_nettrail_flow(struct nt_recorder *r, const struct nt_flow_report *rep)
+{
+	struct jw *w = &r->w;
+	uint8_t idbuf[sizeof(rep->key) + 8];
+	char fidhex[17];
+	uint64_t fid;
+
+	memcpy(idbuf, &rep->key, sizeof(rep->key));
+	memcpy(idbuf + sizeof(rep->key), &rep->flow_start_ns, 8);
+	fid = XXH64(idbuf, sizeof(idbuf), r->flow_seed);
+	for (int i = 0; i < 16; i++)
+		fidhex[i] = nt_hexdig[(fid >> (60 - 4 * i)) & 15];
+	jw_obj_open(w, "flow"); /* nettrail.flow.* */
+	jw_strn(w, "id", fidhex, 16);
+	jw_u64(w, "report_seq", rep->report_seq);
+	jw_str(w, "end_reason", nt_end_reason_name(rep->reason));
+	jw_time(w, "start", rep->flow_start_ns + r->clock_offset_ns);
+	if (rep->overflow)
+		jw_bool(w, "overflow", 1);
+	if (rep->attrs & NT_ATTR_FRAG)
+		jw_bool(w, "fragments", 1);
+	if (rep->attrs & NT_ATTR_FRAG_NOL4)
+		jw_bool(w, "unmatched_fragments", 1);
+	jw_obj_close(w);
+}
+
+/* nettrail.tcp.* (Zeek conn_state, flags each way, handshake RTT) or
+ * nettrail.icmp.* */
+static void flow_transport(struct jw *w, const struct nt_flow_report *rep, int s, int d)
+{
+	if (rep->key.proto == 6) {
+		int rst = rep->rst_first ? ((rep->rst_first - 1) == s ? 1 : 2) : 0;
+
+		jw_obj_open(w, "tcp"); /* nettrail.tcp.* */
+		jw_str(w, "conn_state", nt_conn_state(rep->tcp_flags[s], rep->tcp_flags[d], rst));
+		jw_obj_open(w, "flags"); /* nettrail.tcp.flags.* */
+		tcp_flag_list(w, "source", rep->tcp_flags[s]);
+		tcp_flag_list(w, "destination", rep->tcp_flags[d]);
+		jw_obj_close(w);
+		if (rep->handshake_rtt_ns)
+			jw_u64(w, "handshake_rtt_us", rep->handshake_rtt_ns / 1000);
+		jw_obj_close(w);
+	} else if (rep->key.proto == 1 || rep->key.proto == 58) {
+		jw_obj_open(w, "icmp"); /* nettrail.icmp.* */
+		jw_u64(w, "type", rep->icmp_type);
+		jw_u64(w, "code", rep->icmp_code);
+		jw_obj_close(w);
+	}
+}
+
+/* nettrail.observer.*, nettrail.local_end and nettrail.peer_local.* */
+static void flow_observer(struct nt_recorder *r, const struct nt_flow_report *rep, int s,
+			  const struct nt_local_end local[2])
+{
+	struct jw *w = &r->w;
+
+	jw_obj_open(w, "observer"); /* nettrail.observer.* */
+	jw_str(w, "interface", r->ifname(r->ifname_ctx, rep->ifindex[0]));
+	jw_str(w, "hook", r->hook_name);
+	jw_arr_open(w, "interfaces");
+	for (int i = 0; i < 1 + NT_MAX_SEEN_IFACES && rep->ifindex[i]; i++)
+		jw_str(w, NULL, r->ifname(r->ifname_ctx, rep->ifindex[i]));
+	jw_arr_close(w);
+	jw_obj_close(w);
+	if (local[0].side >= 0)
+		jw_str(w, "local_end", local[0].side == s ? "source" : "destination");
+	if (local[1].side >= 0) {
+		/* both ends are sockets of this node (two pods, or a host
+		 * process and a pod): the other end's container and process */
+		jw_obj_open(w, "peer_local"); /* nettrail.peer_local.* */
+		local_end(w, &local[1]);
 		jw_obj_close(w);
 	}
 }
@@ -325,27 +438,12 @@ void nt_record_flow(void *ctx, const struct nt_flow_report *rep)
 	int s = rep->src, d = !rep->src;
 	uint64_t start = rep->start_ns + r->clock_offset_ns;
 	uint64_t end = rep->end_ns + r->clock_offset_ns;
-	uint64_t fid;
-	uint8_t idbuf[sizeof(rep->key) + 8];
-	char fidhex[17];
 	const struct nt_k8s_endpoint *kep[2] = { NULL, NULL };
 	struct nt_local_end local[2] = { { .side = -1 }, { .side = -1 } };
 
-	if (r->enrich) {
-		kep[0] = nt_enrich_k8s(r->enrich, rep->key.addr[0]);
-		kep[1] = nt_enrich_k8s(r->enrich, rep->key.addr[1]);
-		nt_enrich_local(r->enrich, &rep->key, s, local);
-		/* a host-network pod's address is its node's: the socket's
-		 * cgroup names the pod */
-		for (int i = 0; i < 2; i++) {
-			const struct nt_local_end *l = &local[i];
-
-			if (l->side >= 0 && l->pod &&
-			    (!kep[l->side] || kep[l->side]->kind == NT_K8S_NODE))
-				kep[l->side] = l->pod;
-		}
-	}
-	common_head(r, end, NT_REC_FLOW);
+	if (r->enrich)
+		flow_identities(r, rep, s, kep, local);
+	common_head(r, end, NT_REC_FLOW); /* event.* */
 	jw_time(w, "start", start);
 	jw_time(w, "end", end);
 	jw_u64(w, "duration", end - start);
@@ -358,66 +456,12 @@ void nt_record_flow(void *ctx, const struct nt_flow_report *rep)
 		local_end(w, &local[0]);
 	if (rep->meta && rep->meta->tls)
 		tls_ecs(w, rep->meta->tls);
-
-	nettrail_head(r);
-	memcpy(idbuf, &rep->key, sizeof(rep->key));
-	memcpy(idbuf + sizeof(rep->key), &rep->flow_start_ns, 8);
-	fid = XXH64(idbuf, sizeof(idbuf), r->flow_seed);
-	for (int i = 0; i < 16; i++)
-		fidhex[i] = nt_hexdig[(fid >> (60 - 4 * i)) & 15];
-	jw_obj_open(w, "flow");
-	jw_strn(w, "id", fidhex, 16);
-	jw_u64(w, "report_seq", rep->report_seq);
-	jw_str(w, "end_reason", nt_end_reason_name(rep->reason));
-	jw_time(w, "start", rep->flow_start_ns + r->clock_offset_ns);
-	if (rep->overflow)
-		jw_bool(w, "overflow", 1);
-	if (rep->attrs & NT_ATTR_FRAG)
-		jw_bool(w, "fragments", 1);
-	if (rep->attrs & NT_ATTR_FRAG_NOL4)
-		jw_bool(w, "unmatched_fragments", 1);
-	jw_obj_close(w);
-	if (rep->key.proto == 6) {
-		int rst = rep->rst_first ? ((rep->rst_first - 1) == s ? 1 : 2)
-					 : 0;
-
-		jw_obj_open(w, "tcp");
-		jw_str(w, "conn_state",
-		       nt_conn_state(rep->tcp_flags[s], rep->tcp_flags[d], rst));
-		jw_obj_open(w, "flags");
-		tcp_flag_list(w, "source", rep->tcp_flags[s]);
-		tcp_flag_list(w, "destination", rep->tcp_flags[d]);
-		jw_obj_close(w);
-		if (rep->handshake_rtt_ns)
-			jw_u64(w, "handshake_rtt_us",
-			       rep->handshake_rtt_ns / 1000);
-		jw_obj_close(w);
-	} else if (rep->key.proto == 1 || rep->key.proto == 58) {
-		jw_obj_open(w, "icmp");
-		jw_u64(w, "type", rep->icmp_type);
-		jw_u64(w, "code", rep->icmp_code);
-		jw_obj_close(w);
-	}
+	nettrail_head(r); /* nettrail.* */
+	flow_nettrail_flow(r, rep);
+	flow_transport(w, rep, s, d);
 	if (rep->meta)
 		payload_extras(w, rep->meta, s, d);
-	jw_obj_open(w, "observer");
-	jw_str(w, "interface", r->ifname(r->ifname_ctx, rep->ifindex[0]));
-	jw_str(w, "hook", r->hook_name);
-	jw_arr_open(w, "interfaces");
-	for (int i = 0; i < 1 + NT_MAX_SEEN_IFACES && rep->ifindex[i]; i++)
-		jw_str(w, NULL, r->ifname(r->ifname_ctx, rep->ifindex[i]));
-	jw_arr_close(w);
-	jw_obj_close(w);
-	if (local[0].side >= 0)
-		jw_str(w, "local_end", local[0].side == s ? "source"
-							  : "destination");
-	if (local[1].side >= 0) {
-		/* both ends are sockets of this node (two pods, or a host
-		 * process and a pod): the other end's container and process */
-		jw_obj_open(w, "peer_local");
-		local_end(w, &local[1]);
-		jw_obj_close(w);
-	}
+	flow_observer(r, rep, s, local);
 	jw_obj_close(w); /* nettrail */
 	jw_obj_close(w);
 	done(r);
@@ -433,7 +477,7 @@ void nt_record_heartbeat(struct nt_recorder *r, const struct nt_heartbeat *hb)
 	jw_obj_close(w);
 	observer(r);
 	nettrail_head(r);
-	jw_obj_open(w, "heartbeat");
+	jw_obj_open(w, "heartbeat"); /* nettrail.heartbeat.* */
 	jw_u64(w, "uptime_s", hb->uptime_s);
 	jw_u64(w, "interval_s", hb->interval_s);
 	jw_u64(w, "flows_tracked", hb->flows_tracked);
@@ -516,7 +560,7 @@ static void dns_endpoint(struct jw *w, const char *name,
 	char ip[NT_ADDRSTRLEN];
 	size_t n = nt_addr_fmt(ip, k->ip_version, k->addr[side]);
 
-	jw_obj_open(w, name);
+	jw_obj_open(w, name); /* source.* or destination.* (DNS) */
 	jw_strn(w, "ip", ip, n);
 	jw_u64(w, "port", k->port[side]);
 	if (ep)
@@ -524,56 +568,16 @@ static void dns_endpoint(struct jw *w, const char *name,
 	jw_obj_close(w);
 }
 
-void nt_record_dns(void *ctx, const struct nt_dns_txn *t)
+/* dns.id, type, op_code, header_flags and response_code */
+static void dns_header(struct jw *w, const struct nt_dns_txn *t, const struct dns_msg *a)
 {
-	struct nt_recorder *r = ctx;
-	struct jw *w = &r->w;
-	const struct nt_flow_key *k = &t->key;
-	const struct dns_msg *a = t->has_answer ? t->answer : NULL;
-	int c = t->client & 1, s = !c;
-	uint64_t start = t->query_ns + r->clock_offset_ns;
-	uint64_t end = t->answer_ns + r->clock_offset_ns;
-	char b1[16], b2[16], num[4], cid[COMMUNITY_ID_LEN];
 	const char *flags[7];
+	char b[16];
 	size_t nf;
-	const struct nt_k8s_endpoint *kc = NULL, *ks = NULL;
 
-	if (r->enrich) {
-		kc = nt_enrich_k8s(r->enrich, k->addr[c]);
-		ks = nt_enrich_k8s(r->enrich, k->addr[s]);
-	}
-	common_head(r, t->has_answer ? end : start, NT_REC_DNS);
-	if (t->has_query)
-		jw_time(w, "start", start);
-	if (t->has_answer)
-		jw_time(w, "end", end);
-	if (t->has_query && t->has_answer)
-		jw_u64(w, "duration", end - start);
-	jw_obj_close(w);
-	observer(r);
-	dns_endpoint(w, "source", k, c, kc);
-	dns_endpoint(w, "destination", k, s, ks);
-
-	jw_obj_open(w, "network");
-	jw_str(w, "transport", k->proto == 6 ? "tcp" : "udp");
-	jw_strn(w, "iana_number", num, jw_fmt_u64(num, k->proto));
-	jw_str(w, "type", k->ip_version == 4 ? "ipv4" : "ipv6");
-	if (community_id_v1(cid, 0, k->ip_version, k->addr[c], k->addr[s],
-			    k->proto, k->port[c], k->port[s]) == 0) {
-		jw_str(w, "community_id", cid);
-		snprintf(r->cur_key, sizeof(r->cur_key), "%s", cid);
-	}
-	jw_str(w, "direction",
-	       r->enrich ? nt_enrich_direction(r->enrich, k->ip_version,
-					       k->addr[c], k->addr[s], kc, ks)
-			 : nt_direction(k->ip_version, k->addr[c], k->addr[s]));
-	jw_str(w, "protocol", "dns");
-	jw_obj_close(w);
-
-	jw_obj_open(w, "dns");
 	jw_u64(w, "id", t->id);
 	jw_str(w, "type", a ? "answer" : "query");
-	jw_str(w, "op_code", opcode_name(a ? a->opcode : t->q_opcode, b1));
+	jw_str(w, "op_code", opcode_name(a ? a->opcode : t->q_opcode, b));
 	if (a) {
 		nf = dns_header_flags(a, flags);
 	} else {
@@ -590,50 +594,100 @@ void nt_record_dns(void *ctx, const struct nt_dns_txn *t)
 	if (a) {
 		const char *rc = dns_rcode_name(a->rcode);
 
-		if (rc) {
-			jw_str(w, "response_code", rc);
-		} else {
-			snprintf(b2, sizeof(b2), "RCODE%u", a->rcode);
-			jw_str(w, "response_code", b2);
+		if (!rc) {
+			snprintf(b, sizeof(b), "RCODE%u", a->rcode);
+			rc = b;
 		}
+		jw_str(w, "response_code", rc);
 	}
-	jw_obj_open(w, "question");
+}
+
+/* dns.question.* and dns.answers[] (with dns.resolved_ip) */
+static void dns_question_answers(struct jw *w, const struct nt_dns_txn *t,
+				 const struct dns_msg *a)
+{
+	char b1[16], b2[16];
+
+	jw_obj_open(w, "question"); /* dns.question.* */
 	jw_str(w, "name", t->qname[0] ? t->qname : ".");
 	jw_str(w, "type", type_name(t->qtype, b1));
 	jw_str(w, "class", class_name(t->qclass, b2));
 	jw_obj_close(w);
-	if (a && a->n_answers) {
-		jw_arr_open(w, "answers");
-		for (int i = 0; i < a->n_answers; i++) {
-			const struct dns_rr *rr = &a->answers[i];
+	if (!a || !a->n_answers)
+		return;
+	jw_arr_open(w, "answers"); /* dns.answers[].* */
+	for (int i = 0; i < a->n_answers; i++) {
+		const struct dns_rr *rr = &a->answers[i];
 
-			jw_obj_open(w, NULL);
-			jw_str(w, "name", rr->name[0] ? rr->name : ".");
-			jw_str(w, "type", type_name(rr->type, b1));
-			jw_str(w, "class", class_name(rr->class, b2));
-			jw_u64(w, "ttl", rr->ttl);
-			jw_str(w, "data", rr->data);
-			jw_obj_close(w);
-		}
-		jw_arr_close(w);
-		resolved_ips(w, a);
+		jw_obj_open(w, NULL);
+		jw_str(w, "name", rr->name[0] ? rr->name : ".");
+		jw_str(w, "type", type_name(rr->type, b1));
+		jw_str(w, "class", class_name(rr->class, b2));
+		jw_u64(w, "ttl", rr->ttl);
+		jw_str(w, "data", rr->data);
+		jw_obj_close(w);
 	}
-	jw_obj_close(w); /* dns */
+	jw_arr_close(w);
+	resolved_ips(w, a);
+}
 
-	nettrail_head(r);
+/* nettrail.dns.* and nettrail.observer.* of a DNS record */
+static void dns_nettrail(struct nt_recorder *r, const struct nt_dns_txn *t,
+			 const struct dns_msg *a)
+{
+	struct jw *w = &r->w;
+
+	nettrail_head(r); /* nettrail.* */
 	if (!a || a->answers_truncated) {
-		jw_obj_open(w, "dns");
+		jw_obj_open(w, "dns"); /* nettrail.dns.* */
 		if (!a)
 			jw_bool(w, "unanswered", 1);
 		else
 			jw_bool(w, "answers_truncated", 1);
 		jw_obj_close(w);
 	}
-	jw_obj_open(w, "observer");
+	jw_obj_open(w, "observer"); /* nettrail.observer.* */
 	jw_str(w, "interface", r->ifname(r->ifname_ctx, t->ifindex));
 	jw_str(w, "hook", r->hook_name);
 	jw_obj_close(w);
 	jw_obj_close(w); /* nettrail */
+}
+
+void nt_record_dns(void *ctx, const struct nt_dns_txn *t)
+{
+	struct nt_recorder *r = ctx;
+	struct jw *w = &r->w;
+	const struct nt_flow_key *k = &t->key;
+	const struct dns_msg *a = t->has_answer ? t->answer : NULL;
+	int c = t->client & 1, s = !c;
+	uint64_t start = t->query_ns + r->clock_offset_ns;
+	uint64_t end = t->answer_ns + r->clock_offset_ns;
+	const struct nt_k8s_endpoint *kc = NULL, *ks = NULL;
+
+	if (r->enrich) {
+		kc = nt_enrich_k8s(r->enrich, k->addr[c]);
+		ks = nt_enrich_k8s(r->enrich, k->addr[s]);
+	}
+	common_head(r, t->has_answer ? end : start, NT_REC_DNS); /* event.* */
+	if (t->has_query)
+		jw_time(w, "start", start);
+	if (t->has_answer)
+		jw_time(w, "end", end);
+	if (t->has_query && t->has_answer)
+		jw_u64(w, "duration", end - start);
+	jw_obj_close(w);
+	observer(r);
+	dns_endpoint(w, "source", k, c, kc);
+	dns_endpoint(w, "destination", k, s, ks);
+	network_open(w, k);
+	network_ends(r, k, c, s, k->port[c], k->port[s], kc, ks);
+	jw_str(w, "protocol", "dns");
+	jw_obj_close(w);
+	jw_obj_open(w, "dns"); /* dns.* */
+	dns_header(w, t, a);
+	dns_question_answers(w, t, a);
+	jw_obj_close(w); /* dns */
+	dns_nettrail(r, t, a);
 	jw_obj_close(w);
 	done(r);
 }

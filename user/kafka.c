@@ -73,6 +73,10 @@ struct nt_kafka {
 	int retry_direct;        /* no spool: re-send failures after a reset */
 	uint64_t test_fatal_at;  /* --fault kafka-fatal-at: raise a fatal error
 				    after this many records (tests only) */
+	uint32_t test_reset_fail; /* --fault kafka-reset-fail: re-creations
+				     left to fail */
+	uint32_t test_keep_fail; /* --fault kafka-keep-fail: failed deliveries
+				    left to find no memory */
 };
 
 #define REPLAY_WINDOW 20000      /* records from the spool in librdkafka */
@@ -122,6 +126,10 @@ static void keep_failure(struct nt_kafka *k, const rd_kafka_message_t *m,
 	struct failure *f;
 	char *key, *val;
 
+	if (k->test_keep_fail) {
+		k->test_keep_fail--; /* as if malloc had failed */
+		goto lost;
+	}
 	if (k->nfails == k->fails_cap) {
 		size_t cap = k->fails_cap ? k->fails_cap * 2 : 1024;
 		void *p = realloc(k->fails, cap * sizeof(*k->fails));
@@ -336,7 +344,28 @@ static int brokers_ok(const char *list)
 	return 1;
 }
 
-static int make_producer(struct nt_kafka *k, char *err, size_t errlen)
+/* --fault kafka-reset-fail: a conf that rd_kafka_new refuses, as when a
+ * CA file has gone away since start-up (or, without TLS support, a
+ * property conflict it checks only then). */
+static void fault_conf(rd_kafka_conf_t *c)
+{
+	char e[256];
+
+	if (rd_kafka_conf_set(c, "security.protocol", "ssl", e, sizeof(e)) ||
+	    rd_kafka_conf_set(c, "ssl.ca.location",
+			      "/nonexistent/nettrail-fault/ca.pem", e,
+			      sizeof(e))) {
+		rd_kafka_conf_set(c, "enable.idempotence", "true", e,
+				  sizeof(e));
+		rd_kafka_conf_set(c, "max.in.flight.requests.per.connection",
+				  "6", e, sizeof(e));
+	}
+}
+
+/* A producer and its topics from the template conf, or none at all.
+ * reset: a re-creation (where --fault kafka-reset-fail applies). */
+static int make_producer(struct nt_kafka *k, int reset, char *err,
+			 size_t errlen)
 {
 	rd_kafka_conf_t *c = rd_kafka_conf_dup(k->conf);
 	char e[512];
@@ -344,6 +373,10 @@ static int make_producer(struct nt_kafka *k, char *err, size_t errlen)
 	if (!c) {
 		snprintf(err, errlen, "kafka: out of memory");
 		return -1;
+	}
+	if (reset && k->test_reset_fail) {
+		k->test_reset_fail--;
+		fault_conf(c);
 	}
 	k->rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, e, sizeof(e));
 	if (!k->rk) {
@@ -444,7 +477,9 @@ struct nt_kafka *nt_kafka_new(const struct nt_config *cfg, const char *node,
 		k->st.spool_at_start = nt_spool_stats(k->spool)->records;
 		k->spool_active = k->st.spool_at_start > 0;
 	}
-	if (make_producer(k, err, errlen))
+	k->test_reset_fail = cfg->fault.kafka_reset_fail;
+	k->test_keep_fail = cfg->fault.kafka_keep_fail;
+	if (make_producer(k, 0, err, errlen))
 		goto fail;
 	k->next_seq = 1;
 	k->last_probe_ns = now_ns();
@@ -611,7 +646,7 @@ static void reset_producer(struct nt_kafka *k)
 	drop_producer(k);
 	k->fatal = 0;
 	k->st.producer_resets++;
-	if (make_producer(k, err, sizeof(err))) {
+	if (make_producer(k, 1, err, sizeof(err))) {
 		nt_warn("%s", err);
 		k->fatal = 1; /* try again next tick */
 		return;

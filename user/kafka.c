@@ -212,10 +212,11 @@ static void keep_failure(struct nt_kafka *k, const rd_kafka_message_t *m,
 	if (!fault && !hold(k, type_of(k, m->rkt), m->key, m->key_len,
 			    m->payload, m->len, seq, blk, 0))
 		return;
+	/* lost, counted, and settled: a block left unsettled would stop a
+	 * degraded spool's probes (and so its draining) until a restart */
 	lost(k, "no memory to keep a failed delivery for re-sending",
 	     rd_kafka_err2str(m->err));
-	if (blk && --blk->pending == 0)
-		free(blk);
+	settle(k, blk);
 }
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,

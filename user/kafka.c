@@ -910,13 +910,16 @@ static uint64_t outstanding(const struct nt_kafka *k)
 	return (k->rk ? (uint64_t)rd_kafka_outq_len(k->rk) : 0) + k->nfails;
 }
 
-/* Nothing more to wait for at exit: librdkafka's queue empty, and the
- * spool drained or the broker down. Without a producer, more to wait for
- * while it can come back in time. */
+/* Nothing more to wait for at exit: nothing taken back and waiting,
+ * librdkafka's queue empty, and the spool drained or the broker down.
+ * Without a producer, whatever waits for one keeps the loop trying to
+ * re-create it until the deadline. */
 static int flushed(const struct nt_kafka *k)
 {
+	if (k->fatal || k->nfails)
+		return 0; /* records taken back wait to be sent or spooled */
 	if (!k->rk)
-		return !k->nfails && (!k->spool || !k->spool_active);
+		return !k->spool || !k->spool_active;
 	return rd_kafka_outq_len(k->rk) == 0 &&
 	       (!k->spool || k->degraded || !k->spool_active);
 }

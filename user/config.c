@@ -191,7 +191,9 @@ void nt_config_usage(void *stream)
 "      --fault SPEC         tests only: inject failures, comma-separated\n"
 "                           kafka-fatal-at=N (a fatal producer error at the\n"
 "                           Nth record), kafka-reset-fail=N (the first N\n"
-"                           producer re-creations fail)\n"
+"                           producer re-creations fail), kafka-keep-fail=N\n"
+"                           (the first N failed deliveries find no memory to\n"
+"                           be kept for re-sending)\n"
 "      --check-config       validate everything, print the effective\n"
 "                           configuration and exit (0 ok, 2 bad)\n"
 "      --version            print the version and exit\n"
@@ -447,7 +449,7 @@ static int parse_cidrs(const char *name, const char *val, struct nt_cidr *list,
 	return 0;
 }
 
-/* "kafka-fatal-at=150,kafka-reset-fail=2" */
+/* "kafka-fatal-at=150,kafka-reset-fail=2,kafka-keep-fail=3" */
 static int parse_fault(struct nt_config *cfg, const char *val, char *err,
 		       size_t errlen)
 {
@@ -469,13 +471,16 @@ static int parse_fault(struct nt_config *cfg, const char *val, char *err,
 			cfg->fault.kafka_fatal_at = v;
 		else if (!strcmp(tok, "kafka-reset-fail") && v <= 1000000)
 			cfg->fault.kafka_reset_fail = (uint32_t)v;
+		else if (!strcmp(tok, "kafka-keep-fail") && v <= 1000000)
+			cfg->fault.kafka_keep_fail = (uint32_t)v;
 		else
 			goto bad;
 	}
 	return 0;
 bad:
 	snprintf(err, errlen, "--fault: '%s' is not a list of "
-		 "kafka-fatal-at=N, kafka-reset-fail=N", val);
+		 "kafka-fatal-at=N, kafka-reset-fail=N, kafka-keep-fail=N",
+		 val);
 	return -1;
 }
 

@@ -68,6 +68,8 @@ struct nt_config {
 	struct nt_faults {       /* --fault: failures injected by tests */
 		uint64_t kafka_fatal_at;   /* raise a fatal error at the Nth produce */
 		uint32_t kafka_reset_fail; /* the first N producer re-creations fail */
+		uint32_t kafka_keep_fail;  /* the first N failed deliveries kept for
+					      re-sending find no memory */
 	} fault;
 	int show_version;
 	int list_metrics;        /* --list-metrics: print the counter registry */

@@ -38,23 +38,25 @@ static const char *const defaults[][2] = {
 };
 
 /* A block read back from the spool, in librdkafka until every record of
- * it is settled (acknowledged, or queued again). */
+ * it is settled (acknowledged, lost and counted, or queued again). */
 struct replay_blk {
 	void *seg;
 	uint64_t first_seq;      /* sorts its failures ahead of later records */
 	uint32_t pending;
 };
 
-/* A record whose delivery failed, kept until it is spooled again. */
+/* A record whose delivery failed, kept until it is spooled again; or,
+ * with no spool and no producer, a new record waiting for one. */
 struct failure {
 	uint64_t seq;            /* produce order */
 	uint64_t order;          /* delivery report order (tie-break) */
 	struct replay_blk *blk;  /* settled once the copy is safe */
+	int fresh;               /* never sent (not a re-send) */
 	struct nt_spool_rec r;   /* key and val are heap copies */
 };
 
 struct nt_kafka {
-	rd_kafka_t *rk;
+	rd_kafka_t *rk;          /* NULL only while re-creation fails */
 	rd_kafka_conf_t *conf;   /* template: a reset producer starts from it */
 	rd_kafka_topic_t *topics[NT_REC_MAX];
 	char topic_names[NT_REC_MAX][256];
@@ -68,15 +70,24 @@ struct nt_kafka {
 	int fatal;               /* librdkafka raised a fatal error */
 	uint64_t next_seq, fail_order;
 	uint64_t last_probe_ns, last_state_log;
+	uint64_t next_create_ns; /* no producer: the next attempt, not before */
+	uint32_t create_fails;   /* failed re-creations in a row */
 	struct failure *fails;
 	size_t nfails, fails_cap;
 	int retry_direct;        /* no spool: re-send failures after a reset */
 	uint64_t test_fatal_at;  /* --fault kafka-fatal-at: raise a fatal error
 				    after this many records (tests only) */
+	uint32_t test_reset_fail; /* --fault kafka-reset-fail: re-creations
+				     left to fail */
+	uint32_t test_keep_fail; /* --fault kafka-keep-fail: failed deliveries
+				    left to find no memory */
 };
 
 #define REPLAY_WINDOW 20000      /* records from the spool in librdkafka */
 #define PROBE_NS 1000000000ull   /* while degraded, one block a second */
+#define RECREATE_NS 1000000000ull /* a failed re-creation: again 1 s later */
+#define HOLD_MAX 100000          /* no spool, no producer: records that wait
+				    in memory (librdkafka's own default cap) */
 
 static uint64_t now_ns(void)
 {
@@ -116,43 +127,96 @@ static int type_of(const struct nt_kafka *k, const rd_kafka_topic_t *rkt)
 	return NT_REC_FLOW;
 }
 
-static void keep_failure(struct nt_kafka *k, const rd_kafka_message_t *m,
-			 uint64_t seq, struct replay_blk *blk)
+/* One record lost for good: counted in failed, logged (the first, then
+ * one line per 1000). */
+static void lost(struct nt_kafka *k, const char *what, const char *why)
+{
+	k->st.failed++;
+	if (k->st.failed - k->last_err_logged >= 1000 || k->st.failed == 1) {
+		nt_warn("kafka: %s (%llu lost so far): %s", what,
+			(unsigned long long)k->st.failed, why);
+		k->last_err_logged = k->st.failed;
+	}
+}
+
+/* One record of a spool block settled; 1 when that was its last. */
+static int settle(struct nt_kafka *k, struct replay_blk *blk)
+{
+	if (!blk)
+		return 0;
+	nt_spool_done(k->spool, blk->seg, 1);
+	if (--blk->pending)
+		return 0;
+	free(blk);
+	return 1;
+}
+
+static int grow_fails(struct nt_kafka *k, size_t need)
+{
+	size_t cap = k->fails_cap ? k->fails_cap : 1024;
+	void *p;
+
+	if (need <= k->fails_cap)
+		return 0;
+	while (cap < need)
+		cap *= 2;
+	p = realloc(k->fails, cap * sizeof(*k->fails));
+	if (!p)
+		return -1;
+	k->fails = p;
+	k->fails_cap = cap;
+	return 0;
+}
+
+/* Keeps a copy of one record for later: spooled again, or (no spool) sent
+ * to the next producer. -1 when there is no memory for it. */
+static int hold(struct nt_kafka *k, int type, const void *key, size_t klen,
+		const void *val, size_t vlen, uint64_t seq,
+		struct replay_blk *blk, int fresh)
 {
 	struct failure *f;
-	char *key, *val;
+	char *kc, *vc;
 
-	if (k->nfails == k->fails_cap) {
-		size_t cap = k->fails_cap ? k->fails_cap * 2 : 1024;
-		void *p = realloc(k->fails, cap * sizeof(*k->fails));
-
-		if (!p)
-			goto lost;
-		k->fails = p;
-		k->fails_cap = cap;
+	if (grow_fails(k, k->nfails + 1))
+		return -1;
+	kc = malloc(klen + 1);
+	vc = malloc(vlen + 1);
+	if (!kc || !vc) {
+		free(kc);
+		free(vc);
+		return -1;
 	}
-	key = malloc(m->key_len + 1);
-	val = malloc(m->len + 1);
-	if (!key || !val) {
-		free(key);
-		free(val);
-		goto lost;
-	}
-	memcpy(key, m->key, m->key_len);
-	memcpy(val, m->payload, m->len);
+	if (klen)
+		memcpy(kc, key, klen);
+	if (vlen)
+		memcpy(vc, val, vlen);
 	f = &k->fails[k->nfails++];
 	f->seq = seq;
 	f->order = k->fail_order++;
 	f->blk = blk;
-	f->r = (struct nt_spool_rec){ .type = (uint8_t)type_of(k, m->rkt),
-				      .klen = (uint16_t)m->key_len,
-				      .vlen = (uint32_t)m->len,
-				      .key = key, .val = val };
-	return;
-lost:
-	k->st.failed++;
-	if (blk && --blk->pending == 0)
-		free(blk);
+	f->fresh = fresh;
+	f->r = (struct nt_spool_rec){ .type = (uint8_t)type,
+				      .klen = (uint16_t)klen,
+				      .vlen = (uint32_t)vlen,
+				      .key = kc, .val = vc };
+	return 0;
+}
+
+static void keep_failure(struct nt_kafka *k, const rd_kafka_message_t *m,
+			 uint64_t seq, struct replay_blk *blk)
+{
+	int fault = k->test_keep_fail > 0;
+
+	if (fault)
+		k->test_keep_fail--; /* as if malloc had failed */
+	if (!fault && !hold(k, type_of(k, m->rkt), m->key, m->key_len,
+			    m->payload, m->len, seq, blk, 0))
+		return;
+	/* lost, counted, and settled: a block left unsettled would stop a
+	 * degraded spool's probes (and so its draining) until a restart */
+	lost(k, "no memory to keep a failed delivery for re-sending",
+	     rd_kafka_err2str(m->err));
+	settle(k, blk);
 }
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
@@ -170,11 +234,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
 			k->degraded = 0;
 			nt_warn("kafka: deliveries resumed");
 		}
-		if (blk) {
-			nt_spool_done(k->spool, blk->seg, 1);
-			if (--blk->pending == 0)
-				free(blk);
-		}
+		settle(k, blk);
 		return;
 	}
 	if (!permanent(m->err) && (k->spool || k->retry_direct)) {
@@ -186,18 +246,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
 			set_degraded(k, rd_kafka_err2str(m->err));
 		return;
 	}
-	k->st.failed++;
-	if (blk) {
-		nt_spool_done(k->spool, blk->seg, 1);
-		if (--blk->pending == 0)
-			free(blk);
-	}
-	if (k->st.failed - k->last_err_logged >= 1000 || k->st.failed == 1) {
-		nt_warn("kafka: delivery failed (%llu so "
-			"far): %s", (unsigned long long)k->st.failed,
-			rd_kafka_err2str(m->err));
-		k->last_err_logged = k->st.failed;
-	}
+	lost(k, "delivery failed", rd_kafka_err2str(m->err));
+	settle(k, blk);
 }
 
 /* librdkafka's own log lines: errors arrive through on_error already, so
@@ -336,7 +386,40 @@ static int brokers_ok(const char *list)
 	return 1;
 }
 
-static int make_producer(struct nt_kafka *k, char *err, size_t errlen)
+/* --fault kafka-reset-fail: a conf that rd_kafka_new refuses, as when a
+ * CA file has gone away since start-up (or, without TLS support, a
+ * property conflict it checks only then). */
+static void fault_conf(rd_kafka_conf_t *c)
+{
+	char e[256];
+
+	if (rd_kafka_conf_set(c, "security.protocol", "ssl", e, sizeof(e)) ||
+	    rd_kafka_conf_set(c, "ssl.ca.location",
+			      "/nonexistent/nettrail-fault/ca.pem", e,
+			      sizeof(e))) {
+		rd_kafka_conf_set(c, "enable.idempotence", "true", e,
+				  sizeof(e));
+		rd_kafka_conf_set(c, "max.in.flight.requests.per.connection",
+				  "6", e, sizeof(e));
+	}
+}
+
+static void drop_producer(struct nt_kafka *k)
+{
+	for (int t = 0; t < NT_REC_MAX; t++) {
+		if (k->topics[t])
+			rd_kafka_topic_destroy(k->topics[t]);
+		k->topics[t] = NULL;
+	}
+	if (k->rk)
+		rd_kafka_destroy(k->rk);
+	k->rk = NULL;
+}
+
+/* A producer and its topics from the template conf, or none at all.
+ * reset: a re-creation (where --fault kafka-reset-fail applies). */
+static int make_producer(struct nt_kafka *k, int reset, char *err,
+			 size_t errlen)
 {
 	rd_kafka_conf_t *c = rd_kafka_conf_dup(k->conf);
 	char e[512];
@@ -344,6 +427,10 @@ static int make_producer(struct nt_kafka *k, char *err, size_t errlen)
 	if (!c) {
 		snprintf(err, errlen, "kafka: out of memory");
 		return -1;
+	}
+	if (reset && k->test_reset_fail) {
+		k->test_reset_fail--;
+		fault_conf(c);
 	}
 	k->rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, e, sizeof(e));
 	if (!k->rk) {
@@ -358,22 +445,11 @@ static int make_producer(struct nt_kafka *k, char *err, size_t errlen)
 			snprintf(err, errlen, "kafka topic %s: %s",
 				 k->topic_names[t],
 				 rd_kafka_err2str(rd_kafka_last_error()));
+			drop_producer(k);
 			return -1;
 		}
 	}
 	return 0;
-}
-
-static void drop_producer(struct nt_kafka *k)
-{
-	for (int t = 0; t < NT_REC_MAX; t++) {
-		if (k->topics[t])
-			rd_kafka_topic_destroy(k->topics[t]);
-		k->topics[t] = NULL;
-	}
-	if (k->rk)
-		rd_kafka_destroy(k->rk);
-	k->rk = NULL;
 }
 
 /* Brokers checked, then our defaults, bootstrap.servers, --kafka-config,
@@ -444,7 +520,9 @@ struct nt_kafka *nt_kafka_new(const struct nt_config *cfg, const char *node,
 		k->st.spool_at_start = nt_spool_stats(k->spool)->records;
 		k->spool_active = k->st.spool_at_start > 0;
 	}
-	if (make_producer(k, err, errlen))
+	k->test_reset_fail = cfg->fault.kafka_reset_fail;
+	k->test_keep_fail = cfg->fault.kafka_keep_fail;
+	if (make_producer(k, 0, err, errlen))
 		goto fail;
 	k->next_seq = 1;
 	k->last_probe_ns = now_ns();
@@ -483,50 +561,6 @@ static int to_spool(struct nt_kafka *k, enum nt_record_type t,
 	return nt_spool_append(k->spool, (uint8_t)t, key, klen, val, vlen);
 }
 
-static void reset_producer(struct nt_kafka *k);
-
-int nt_kafka_produce(struct nt_kafka *k, enum nt_record_type t,
-		     const char *key, size_t klen, const char *val,
-		     size_t vlen)
-{
-	k->st.produced++;
-	if (k->test_fatal_at && k->st.produced == k->test_fatal_at)
-		rd_kafka_test_fatal_error(k->rk,
-			RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
-			"--fault kafka-fatal-at");
-	if (k->fatal && !k->spool)
-		reset_producer(k); /* hand back, re-create, re-send first */
-	if (k->spool && (k->spool_active || k->degraded || k->fatal))
-		return to_spool(k, t, key, klen, val, vlen);
-	for (;;) {
-		uint64_t seq = k->next_seq++;
-		rd_kafka_resp_err_t e = send1(k, t, key, klen, val, vlen,
-					      (void *)(uintptr_t)(seq << 1));
-
-		if (!e)
-			return 0;
-		if (e == RD_KAFKA_RESP_ERR__FATAL) {
-			k->fatal = 1;
-			if (k->spool)
-				return to_spool(k, t, key, klen, val, vlen);
-			reset_producer(k);
-			continue;
-		}
-		if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-			k->st.failed++;
-			return -1;
-		}
-		k->st.queue_full++;
-		if (k->spool) {
-			set_degraded(k, "local queue full (broker slow or "
-				     "down)");
-			return to_spool(k, t, key, klen, val, vlen);
-		}
-		/* no spool: backpressure, serve reports until there is room */
-		rd_kafka_poll(k->rk, 100);
-	}
-}
-
 static int fail_cmp(const void *a, const void *b)
 {
 	const struct failure *x = a, *y = b;
@@ -536,50 +570,99 @@ static int fail_cmp(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
+/* Failures (their copies owned) back on the list, for the next requeue. */
+static void keep_back(struct nt_kafka *k, struct failure *f, size_t n)
+{
+	if (!grow_fails(k, k->nfails + n)) {
+		if (n)
+			memcpy(k->fails + k->nfails, f, n * sizeof(*f));
+		k->nfails += n;
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		lost(k, "no memory to keep a record for re-sending",
+		     "record lost");
+		settle(k, f[i].blk);
+		free((void *)f[i].r.key);
+		free((void *)f[i].r.val);
+	}
+}
+
+/* With a spool: ahead of everything spooled. */
+static void spool_again(struct nt_kafka *k, const struct failure *f,
+			size_t n)
+{
+	struct nt_spool_rec *r = malloc(n * sizeof(*r));
+
+	k->spool_active = 1;
+	if (!r) {
+		for (size_t i = 0; i < n; i++)
+			lost(k, "no memory to spool failed deliveries again",
+			     "record lost");
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		r[i] = f[i].r;
+	nt_spool_prepend(k->spool, r, n);
+	free(r);
+}
+
+/* Without a spool: to the producer, waiting for room in its queue. How
+ * many it took; after a fatal error the rest wait for the next one. */
+static size_t resend_direct(struct nt_kafka *k, const struct failure *f,
+			    size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct nt_spool_rec *r = &f[i].r;
+		uint64_t seq = k->next_seq++;
+		rd_kafka_resp_err_t e;
+		int full = 0;
+
+		while ((e = send1(k, r->type, r->key, r->klen, r->val, r->vlen,
+				  (void *)(uintptr_t)(seq << 1))) ==
+		       RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+			if (!full++)
+				k->st.queue_full++;
+			rd_kafka_poll(k->rk, 100);
+		}
+		if (e == RD_KAFKA_RESP_ERR__FATAL) {
+			k->fatal = 1;
+			return i;
+		}
+		if (e)
+			lost(k, "could not send a record again",
+			     rd_kafka_err2str(e));
+	}
+	return n;
+}
+
 /* Failed records go back ahead of everything spooled (or, without a
- * spool, to the producer again), in the order they were produced. */
+ * spool, to the producer again), in the order they were produced. Without
+ * a spool or a producer they wait. */
 static void requeue_failures(struct nt_kafka *k)
 {
-	size_t n = k->nfails;
+	struct failure *f = k->fails;
+	size_t n = k->nfails, done = n;
 
-	if (!n)
+	if (!n || (!k->spool && !k->rk))
 		return;
-	qsort(k->fails, n, sizeof(*k->fails), fail_cmp);
-	if (k->spool) {
-		struct nt_spool_rec *r = malloc(n * sizeof(*r));
-
-		if (r) {
-			for (size_t i = 0; i < n; i++)
-				r[i] = k->fails[i].r;
-			nt_spool_prepend(k->spool, r, n);
-			free(r);
-		} else {
-			k->st.failed += n;
-		}
-		k->spool_active = 1;
-	} else {
-		for (size_t i = 0; i < n; i++) {
-			struct nt_spool_rec *r = &k->fails[i].r;
-			uint64_t seq = k->next_seq++;
-
-			if (send1(k, r->type, r->key, r->klen, r->val, r->vlen,
-				  (void *)(uintptr_t)(seq << 1)))
-				k->st.failed++;
-		}
+	/* reports served while re-sending start a new list */
+	k->fails = NULL;
+	k->nfails = k->fails_cap = 0;
+	qsort(f, n, sizeof(*f), fail_cmp);
+	if (k->spool)
+		spool_again(k, f, n);
+	else
+		done = resend_direct(k, f, n);
+	for (size_t i = 0; i < done; i++) {
+		if (!f[i].fresh)
+			k->st.resent++;
+		settle(k, f[i].blk);
+		free((void *)f[i].r.key);
+		free((void *)f[i].r.val);
 	}
-	k->st.resent += n;
-	for (size_t i = 0; i < n; i++) {
-		struct failure *f = &k->fails[i];
-
-		if (f->blk) {
-			nt_spool_done(k->spool, f->blk->seg, 1);
-			if (--f->blk->pending == 0)
-				free(f->blk);
-		}
-		free((void *)f->r.key);
-		free((void *)f->r.val);
-	}
-	k->nfails = 0;
+	keep_back(k, f + done, n - done);
+	free(f);
 }
 
 /* Purges what librdkafka holds; the reports come back as failures. */
@@ -595,11 +678,11 @@ static void purge_all(struct nt_kafka *k)
 	rd_kafka_poll(k->rk, 0);
 }
 
-/* A fatal error (idempotence state lost) ends the producer: take back
- * every unconfirmed record, start a new producer, send them again. */
-static void reset_producer(struct nt_kafka *k)
+/* A fatal error (idempotence state lost) ends the producer: every
+ * unconfirmed record is taken back (its report comes back as a failure). */
+static void retire_producer(struct nt_kafka *k)
 {
-	char reason[512], err[512];
+	char reason[512];
 	rd_kafka_resp_err_t e = rd_kafka_fatal_error(k->rk, reason,
 						     sizeof(reason));
 
@@ -611,15 +694,122 @@ static void reset_producer(struct nt_kafka *k)
 	drop_producer(k);
 	k->fatal = 0;
 	k->st.producer_resets++;
-	if (make_producer(k, err, sizeof(err))) {
-		nt_warn("%s", err);
-		k->fatal = 1; /* try again next tick */
+	k->next_create_ns = 0;
+	k->create_fails = 0;
+}
+
+/* A new producer, which gets the records taken back first. If it cannot
+ * be made, records go to the spool (or wait in memory) and it is tried
+ * again RECREATE_NS later. */
+static void revive_producer(struct nt_kafka *k)
+{
+	char err[512];
+	uint64_t now = now_ns();
+
+	if (now < k->next_create_ns)
+		return;
+	if (make_producer(k, 1, err, sizeof(err))) {
+		k->st.producer_create_failed++;
+		k->next_create_ns = now + RECREATE_NS;
+		if (++k->create_fails <= 3 || k->create_fails % 60 == 0)
+			nt_warn("kafka: could not re-create the producer "
+				"(attempt %u): %s; %s, trying again every "
+				"second", k->create_fails,
+				strncmp(err, "kafka: ", 7) ? err : err + 7,
+				k->spool ? "records go to the spool"
+					 : "records wait in memory");
 		return;
 	}
+	if (k->create_fails)
+		nt_warn("kafka: producer re-created after %u failed attempts",
+			k->create_fails);
+	k->create_fails = 0;
 	requeue_failures(k);
 	k->retry_direct = 0;
 	/* not degraded: the broker may be fine; the re-queued records are
 	 * replayed at once, and a real outage shows in their reports */
+}
+
+/* After a fatal error, or while re-creation fails: the producer replaced
+ * if it can be now. 1 when there is one. */
+static int have_producer(struct nt_kafka *k)
+{
+	if (k->rk && k->fatal)
+		retire_producer(k);
+	if (!k->rk)
+		revive_producer(k);
+	return k->rk != NULL;
+}
+
+/* No spool and no producer: the record waits in memory for the next
+ * producer, up to HOLD_MAX records; beyond, it is lost and counted. */
+static int hold_new(struct nt_kafka *k, enum nt_record_type t,
+		    const char *key, size_t klen, const char *val, size_t vlen)
+{
+	if (k->nfails < HOLD_MAX &&
+	    !hold(k, t, key, klen, val, vlen, k->next_seq++, NULL, 1))
+		return 0;
+	lost(k, "no producer, and no room to keep the record until there "
+	     "is one", "record lost");
+	return -1;
+}
+
+/* Straight to librdkafka: the spool empty (or none) and a producer. */
+static int produce_direct(struct nt_kafka *k, enum nt_record_type t,
+			  const char *key, size_t klen, const char *val,
+			  size_t vlen)
+{
+	int full = 0;
+
+	for (;;) {
+		uint64_t seq = k->next_seq++;
+		rd_kafka_resp_err_t e;
+
+		if (!k->rk)
+			return k->spool ? to_spool(k, t, key, klen, val, vlen)
+					: hold_new(k, t, key, klen, val, vlen);
+		e = send1(k, t, key, klen, val, vlen,
+			  (void *)(uintptr_t)(seq << 1));
+		if (!e)
+			return 0;
+		if (e == RD_KAFKA_RESP_ERR__FATAL) {
+			k->fatal = 1;
+			if (k->spool)
+				return to_spool(k, t, key, klen, val, vlen);
+			have_producer(k); /* hand back, re-create, re-send */
+			continue;
+		}
+		if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+			lost(k, "could not produce", rd_kafka_err2str(e));
+			return -1;
+		}
+		if (!full++)
+			k->st.queue_full++;
+		if (k->spool) {
+			set_degraded(k, "local queue full (broker slow or "
+				     "down)");
+			return to_spool(k, t, key, klen, val, vlen);
+		}
+		/* no spool: backpressure, serve reports until there is room */
+		rd_kafka_poll(k->rk, 100);
+	}
+}
+
+int nt_kafka_produce(struct nt_kafka *k, enum nt_record_type t,
+		     const char *key, size_t klen, const char *val,
+		     size_t vlen)
+{
+	k->st.produced++;
+	if (k->rk && k->test_fatal_at && k->st.produced == k->test_fatal_at)
+		rd_kafka_test_fatal_error(k->rk,
+			RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
+			"--fault kafka-fatal-at");
+	if (!k->spool && (k->fatal || !k->rk))
+		have_producer(k); /* hand back, re-create, re-send first */
+	if (k->spool && (k->spool_active || k->degraded || k->fatal ||
+			 !k->rk))
+		return to_spool(k, t, key, klen, val, vlen);
+	return produce_direct(k, t, key, klen, val, vlen);
 }
 
 /* Hands one block of the spool to librdkafka. 0 when the spool is empty. */
@@ -632,7 +822,9 @@ static int replay_block(struct nt_kafka *k)
 		return 0;
 	blk = malloc(sizeof(*blk));
 	if (!blk) {
-		k->st.failed += b.n;
+		for (uint32_t i = 0; i < b.n; i++)
+			lost(k, "no memory to replay a spool block",
+			     "record lost");
 		nt_spool_done(k->spool, b.seg, b.n);
 		return 1;
 	}
@@ -644,19 +836,28 @@ static int replay_block(struct nt_kafka *k)
 		const struct nt_spool_rec *r = &b.recs[i];
 		int t = r->type < NT_REC_MAX ? r->type : NT_REC_FLOW;
 		rd_kafka_resp_err_t e;
+		int full = 0;
 
 		while ((e = send1(k, t, r->key, r->klen, r->val, r->vlen,
 				  (void *)((uintptr_t)blk | 1))) ==
-		       RD_KAFKA_RESP_ERR__QUEUE_FULL)
+		       RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+			if (!full++)
+				k->st.queue_full++;
 			rd_kafka_poll(k->rk, 10);
+		}
 		k->st.replayed++;
+		if (e == RD_KAFKA_RESP_ERR__FATAL) {
+			/* back to the spool with the producer's failures */
+			k->fatal = 1;
+			if (!hold(k, t, r->key, r->klen, r->val, r->vlen,
+				  blk->first_seq, blk, 0))
+				continue;
+		}
 		if (e) {
-			k->st.failed++;
-			nt_spool_done(k->spool, blk->seg, 1);
-			if (--blk->pending == 0) {
-				free(blk);
+			lost(k, "could not replay a record",
+			     rd_kafka_err2str(e));
+			if (settle(k, blk))
 				return 1;
-			}
 		}
 	}
 	return 1;
@@ -664,7 +865,7 @@ static int replay_block(struct nt_kafka *k)
 
 static void replay(struct nt_kafka *k, uint64_t now)
 {
-	if (!k->spool_active)
+	if (!k->spool_active || !k->rk)
 		return;
 	if (k->degraded) {
 		/* probe: one block a second, if nothing of ours is out */
@@ -676,7 +877,7 @@ static void replay(struct nt_kafka *k, uint64_t now)
 		}
 		return;
 	}
-	while (rd_kafka_outq_len(k->rk) < REPLAY_WINDOW) {
+	while (!k->fatal && rd_kafka_outq_len(k->rk) < REPLAY_WINDOW) {
 		if (!replay_block(k)) {
 			k->spool_active = 0; /* drained: straight to Kafka */
 			break;
@@ -686,9 +887,9 @@ static void replay(struct nt_kafka *k, uint64_t now)
 
 void nt_kafka_poll(struct nt_kafka *k)
 {
-	rd_kafka_poll(k->rk, 0);
-	if (k->fatal)
-		reset_producer(k);
+	if (k->rk)
+		rd_kafka_poll(k->rk, 0);
+	have_producer(k);
 	requeue_failures(k);
 }
 
@@ -696,14 +897,31 @@ void nt_kafka_tick(struct nt_kafka *k)
 {
 	uint64_t now = now_ns();
 
-	rd_kafka_poll(k->rk, 0);
-	if (k->fatal)
-		reset_producer(k);
-	requeue_failures(k);
+	nt_kafka_poll(k);
 	if (k->spool) {
 		nt_spool_flush(k->spool, now);
 		replay(k, now);
 	}
+}
+
+/* Records in librdkafka, and records waiting in memory for a producer. */
+static uint64_t outstanding(const struct nt_kafka *k)
+{
+	return (k->rk ? (uint64_t)rd_kafka_outq_len(k->rk) : 0) + k->nfails;
+}
+
+/* Nothing more to wait for at exit: nothing taken back and waiting,
+ * librdkafka's queue empty, and the spool drained or the broker down.
+ * Without a producer, whatever waits for one keeps the loop trying to
+ * re-create it until the deadline. */
+static int flushed(const struct nt_kafka *k)
+{
+	if (k->fatal || k->nfails)
+		return 0; /* records taken back wait to be sent or spooled */
+	if (!k->rk)
+		return !k->spool || !k->spool_active;
+	return rd_kafka_outq_len(k->rk) == 0 &&
+	       (!k->spool || k->degraded || !k->spool_active);
 }
 
 int nt_kafka_flush(struct nt_kafka *k, int timeout_ms)
@@ -712,29 +930,32 @@ int nt_kafka_flush(struct nt_kafka *k, int timeout_ms)
 
 	/* deliver what we can before the deadline; the spool keeps the rest */
 	while (now_ns() < until) {
-		rd_kafka_poll(k->rk, 50);
-		if (k->fatal)
-			reset_producer(k);
+		if (k->rk)
+			rd_kafka_poll(k->rk, 50);
+		else
+			nanosleep(&(struct timespec){ .tv_nsec = 50000000 },
+				  NULL);
+		have_producer(k);
 		requeue_failures(k);
-		if (rd_kafka_outq_len(k->rk) == 0 &&
-		    (!k->spool || k->degraded || !k->spool_active))
+		if (flushed(k))
 			break;
-		if (k->spool && !k->degraded)
+		if (k->rk && k->spool && !k->degraded)
 			replay(k, now_ns());
 	}
 	if (k->spool) {
-		purge_all(k);
+		if (k->rk)
+			purge_all(k);
 		requeue_failures(k);
 		nt_spool_flush(k->spool, 0);
-		return rd_kafka_outq_len(k->rk);
 	}
-	return rd_kafka_outq_len(k->rk);
+	return (int)outstanding(k);
 }
 
 void nt_kafka_stats_get(struct nt_kafka *k, struct nt_kafka_stats *out)
 {
-	*out = k->st;
-	out->outstanding = (uint64_t)rd_kafka_outq_len(k->rk);
+	*out = k->st;     /* counters, queue_full and degraded_episodes too */
+	out->outstanding = outstanding(k);
+	out->producer_up = k->rk != NULL;
 	if (k->spool) {
 		const struct nt_spool_stats *ss = nt_spool_stats(k->spool);
 

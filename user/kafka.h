@@ -21,7 +21,11 @@
  * error (idempotent producer state lost; librdkafka 2.0.2 raises a
  * spurious one after some outages) re-creates the producer and re-sends
  * every unconfirmed record: a consumer may then see a duplicate, which
- * nettrail.record_id identifies and kafka_resent counts.
+ * nettrail.record_id identifies and kafka_resent counts. If the new
+ * producer cannot be made (rd_kafka_new refuses: a CA file gone, no
+ * memory), there is none until a later attempt succeeds, once a second:
+ * meanwhile records go to the spool, or without one wait in memory (at
+ * most 100,000; beyond, each is counted as failed).
  * Without a spool, a full queue applies backpressure (waits).
  */
 #ifndef NT_KAFKA_H
@@ -39,14 +43,19 @@ struct nt_kafka_stats {
 	uint64_t produced;       /* records handed to the Kafka sink */
 	uint64_t acked;          /* delivery confirmed by the broker */
 	uint64_t failed;         /* lost for good (reason logged) */
-	uint64_t queue_full;     /* the local queue had no room */
+	uint64_t queue_full;     /* records that found librdkafka's queue
+				    full (then spooled, or waited for room) */
 	uint64_t replayed;       /* read back from the spool and sent */
 	uint64_t resent;         /* sent again after a failed delivery */
-	uint64_t producer_resets; /* producers re-created after fatal errors */
-	uint64_t degraded_episodes;
+	uint64_t producer_resets; /* producers replaced after fatal errors */
+	uint64_t producer_create_failed; /* re-creations that failed (each
+					    tried again a second later) */
+	uint64_t degraded_episodes; /* times the sink went degraded */
 	uint64_t spool_at_start; /* records an earlier run left in the spool */
 	uint64_t broker_up;      /* gauge: 0 after "all brokers down" */
-	uint64_t outstanding;    /* gauge: in librdkafka's queue */
+	uint64_t outstanding;    /* gauge: in librdkafka's queue, or waiting
+				    in memory for a producer (no spool) */
+	uint64_t producer_up;    /* gauge: 0 while re-creation fails */
 	/* from the spool */
 	uint64_t spooled, spool_dropped_full, spool_dropped_corrupt,
 		 spool_dropped_io, spool_corrupt_blocks;

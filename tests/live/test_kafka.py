@@ -102,10 +102,10 @@ def all_ids(boot, prefix):
 def summary(stderr):
     import re
     m = re.search(r"produced (\d+), acked (\d+), failed (\d+), spooled (\d+), replayed (\d+), "
-                  r"resent (\d+), producer resets (\d+)", stderr)
+                  r"resent (\d+), producer resets (\d+), .*, in spool (\d+)", stderr)
     assert m, stderr
-    return dict(zip(("produced", "acked", "failed", "spooled", "replayed", "resent", "resets"),
-                    map(int, m.groups())))
+    return dict(zip(("produced", "acked", "failed", "spooled", "replayed", "resent", "resets",
+                     "in_spool"), map(int, m.groups())))
 
 
 @pytest.mark.parametrize("spool", [False, True])
@@ -137,3 +137,49 @@ def test_fatal_error_recreates_the_producer_and_resends(broker, tmp_path, spool)
     assert dups <= s["resent"], (dups, s)
     if spool:
         assert not list((tmp_path / "spool").glob("*.seg")), "the spool is empty afterwards"
+
+
+@pytest.mark.parametrize("spool", [False, True])
+def test_failed_recreation_retried_until_the_producer_is_back(broker, tmp_path, spool):
+    """The fatal error at record 150, and the first 3 re-creations of the
+    producer fail (rd_kafka_new refuses the conf, as when a CA file has
+    gone away): nettrail neither crashes nor spins nor hangs, tries again
+    once a second, and once a producer is back every record arrives. In
+    between, records wait in memory (no spool) or in the spool."""
+    import os
+    import time
+    GEN.parent.mkdir(parents=True, exist_ok=True)
+    sh("gcc", "-O2", str(ROOT / "bench" / "gen_pcap.c"), "-o", str(GEN))
+    sh(str(GEN), str(tmp_path / "g.pcap"), "--packets", "4000", "--flows", "400", "--seed", "9")
+    prefix = f"r{uuid.uuid4().hex[:8]}."
+    args = ["--spool-dir", str(tmp_path / "spool")] if spool else []
+    t0 = time.monotonic()
+    r = subprocess.run([str(NETTRAIL), "--pcap", str(tmp_path / "g.pcap"), "-o", "kafka",
+                        "--kafka-brokers", broker, "--kafka-topic-prefix", prefix,
+                        "--node-name", "reset-node", *args],
+                       env={**os.environ,
+                            "NETTRAIL_FAULT": "kafka-fatal-at=150,kafka-reset-fail=3"},
+                       capture_output=True, text=True, timeout=120)
+    elapsed = time.monotonic() - t0
+    assert r.returncode == 0, r.stderr
+    s = summary(r.stderr)
+    assert s["resets"] == 1, r.stderr  # one fatal error, one producer replaced
+    assert s["produced"] == 401 and s["failed"] == 0, r.stderr  # 400 flows + heartbeat
+    tries = [l for l in r.stderr.splitlines()
+             if l.startswith("nettrail: kafka: could not re-create the producer")]
+    assert len(tries) == 3, r.stderr
+    assert all("ssl.ca.location" in l for l in tries), tries
+    assert "nettrail: kafka: producer re-created after 3 failed attempts" in r.stderr, r.stderr
+    # attempts at 0, 1, 2 s, success at 3 s: paced, and no hang
+    assert 2.5 < elapsed < 30, (elapsed, r.stderr)
+    ids = all_ids(broker, prefix)
+    run = ids[0].rsplit("-", 1)[0]
+    assert set(ids) == {f"{run}-{i}" for i in range(1, 402)}, "every record arrived"
+    dups = len(ids) - len(set(ids))
+    assert dups <= s["resent"], (dups, s)
+    assert 401 <= s["acked"] <= len(ids), (s, len(ids))
+    if spool:
+        assert s["spooled"] > 0 and s["in_spool"] == 0, r.stderr
+        assert not list((tmp_path / "spool").glob("*.seg")), "the spool is empty afterwards"
+    else:
+        assert s["spooled"] == 0, r.stderr

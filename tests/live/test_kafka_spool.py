@@ -803,3 +803,57 @@ def test_metrics_invariant_and_broker_up(broker, topo, tmp_path):
     run = split_id(ids[0])[0]
     assert set(ids) == expected(run, s["produced"])
     assert duplicates(ids) <= s["resent"]
+
+
+# ---- 9: a failed delivery that finds no memory, while degraded --------------
+
+def test_lost_failure_settles_and_the_spool_keeps_draining(broker, topo, tmp_path):
+    """Records replayed from the spool fail (the broker is down) and the
+    first 3 of those failures find no memory to be kept (--fault
+    kafka-keep-fail=3): they are lost and counted, their block is settled,
+    so the degraded sink keeps probing, and when the broker is back the
+    spool drains to empty; every other record arrives."""
+    spool = tmp_path / "spool"
+    pfx = prefix()
+    broker.stop()
+    # run 1: offline, the broker down: everything goes to the spool
+    s1, err1 = run_pcap(gen_pcap(tmp_path / "b.pcap", 60, 600, 21), broker.boot, pfx, spool,
+                        "--kafka-flush-timeout", "1")
+    assert s1["in_spool"] == s1["produced"] and s1["acked"] == 0, err1
+    ids1 = spool_reader.record_ids(spool)
+    run1 = split_id(ids1[0])[0]
+    assert sorted(ids1) == sorted(expected(run1, s1["produced"])), dump_spool(spool)
+    # run 2: live, nothing new to send (no heartbeat, no traffic); its
+    # replays time out after 2 s while the broker is down
+    nt = LiveSensor(topo, tmp_path, "n9", broker.boot, pfx, spool, "--heartbeat", "0",
+                    "--kafka-prop", "message.timeout.ms=2000",
+                    "--fault", "kafka-keep-fail=3", net="10.231.9")
+    lost = nt.wait(lambda m: m["nettrail_kafka_failed_total"] >= 3 and
+                   m["nettrail_kafka_resent_total"] > 0, 30, "3 failures lost, the rest kept")
+    assert lost["nettrail_kafka_spool_records_at_start"] == s1["produced"]
+    time.sleep(3)  # degraded: probes go on (they fail too) while the broker is down
+    assert nt.metrics()["nettrail_kafka_failed_total"] == 3
+    broker.restart()
+    m = nt.wait(lambda m: m["nettrail_kafka_spool_records"] == 0 and
+                m["nettrail_kafka_outstanding"] == 0 and
+                m["nettrail_kafka_acked_total"] >= s1["produced"] - 3, 60,
+                "the spool drained after the lost records")
+    left, right = invariant(m)
+    assert left == right, m
+    assert m["nettrail_kafka_failed_total"] == 3, m
+    # failed > 0: exit 1, with the count
+    assert nt.stop() == 1, nt.stderr
+    s = summary(nt.stderr)
+    assert s["failed"] == 3 and s["in_spool"] == 0 and s["at_start"] == s1["produced"], nt.stderr
+    assert s["dropped_full"] == s["dropped_corrupt"] == s["dropped_io"] == 0, nt.stderr
+    assert "nettrail: kafka: no memory to keep a failed delivery for re-sending (1 lost so far): " \
+        in nt.stderr, nt.stderr
+    assert segs(spool) == [], dump_spool(spool)
+    got = all_ids(consume_all(broker.boot, pfx))
+    run2 = {split_id(i)[0] for i in got} - {run1}
+    want = expected(run1, s1["produced"]) | (expected(run2.pop(), s["produced"]) if run2 else set())
+    assert len(want) == s1["produced"] + s["produced"]
+    missing = want - set(got)
+    assert len(missing) == 3 and {split_id(i)[0] for i in missing} == {run1}, sorted(missing)
+    assert set(got) <= want
+    assert duplicates(got) <= s["resent"], (duplicates(got), s)

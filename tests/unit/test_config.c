@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* CLI and NETTRAIL_* environment parsing: values and error messages. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 #include "config.h"
 
@@ -165,18 +166,28 @@ Test(config, fault_spec)
 	cr_assert_eq(parse(&c, env, err, 0), 0, "%s", err);
 	cr_expect_eq(c.fault.kafka_fatal_at, 150);
 	cr_expect_eq(c.fault.kafka_reset_fail, 0);
+	cr_expect_eq(c.fault.kafka_keep_fail, 0);
 	nt_config_free(&c);
 	cr_assert_eq(parse(&c, NULL, err, 2, "--fault",
-			   "kafka-reset-fail=2,kafka-fatal-at=7"), 0, "%s", err);
+			   "kafka-reset-fail=2,kafka-fatal-at=7,kafka-keep-fail=3"),
+		     0, "%s", err);
 	cr_expect_eq(c.fault.kafka_fatal_at, 7);
 	cr_expect_eq(c.fault.kafka_reset_fail, 2);
+	cr_expect_eq(c.fault.kafka_keep_fail, 3);
 	nt_config_free(&c);
 	const char *bad[] = { "kafka-fatal-at", "kafka-fatal-at=0",
-			      "kafka-fatal-at=x", "other=1", "" };
+			      "kafka-fatal-at=x", "other=1", "",
+			      "kafka-keep-fail=0", "kafka-keep-fail=2000000" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int rc = parse(&c, NULL, err, 2, "--fault", bad[i]);
+		char want[256];
 
 		cr_expect(rc == -1 || !*bad[i], "'%s' accepted", bad[i]);
+		snprintf(want, sizeof(want), "--fault: '%s' is not a list of "
+			 "kafka-fatal-at=N, kafka-reset-fail=N, "
+			 "kafka-keep-fail=N", bad[i]);
+		if (rc == -1)
+			cr_expect_str_eq(err, want);
 		nt_config_free(&c);
 	}
 	/* the old getenv knob is gone: an unknown NETTRAIL_ variable is refused */

@@ -86,6 +86,11 @@
 	  "producers re-created after a fatal librdkafka error")                                   \
 	C(KAFKA_DEGRADED_EPISODES, "kafka_degraded_episodes",                                      \
 	  "times the sink went degraded (brokers down, queue full, failed delivery)")              \
+	C(KAFKA_PRODUCER_CREATE_FAILED, "kafka_producer_create_failed",                            \
+	  "producer re-creations that failed (each tried again a second later)")                   \
+	C(SPOOL_READ, "spool_read", "records read back out of the spool for delivery")            \
+	C(SPOOL_IO_ERRORS, "spool_io_errors",                                                      \
+	  "failed spool writes (their records are counted in spool_dropped_io)")                   \
 	C(SPOOL_DROPPED_FULL, "spool_dropped_full", "records dropped by the full spool's policy") \
 	C(SPOOL_DROPPED_CORRUPT, "spool_dropped_corrupt",                                          \
 	  "spooled records lost to damaged blocks or records")                                     \
@@ -127,8 +132,10 @@
 	G(PAYLOAD_BUFFERS_ALIVE, "payload_buffers_alive", "reassembly buffers held")              \
 	G(KAFKA_OUTSTANDING, "kafka_outstanding", "records in librdkafka's queue")                \
 	G(KAFKA_BROKER_UP, "kafka_broker_up", "0 after all brokers went down, 1 otherwise")       \
+	G(KAFKA_PRODUCER_UP, "kafka_producer_up", "0 while re-creating the producer keeps failing") \
 	G(KAFKA_SPOOL_RECORDS, "kafka_spool_records", "records in the spool")                     \
 	G(KAFKA_SPOOL_BYTES, "kafka_spool_bytes", "bytes of the spool on disk")                   \
+	G(KAFKA_SPOOL_SEGMENTS, "kafka_spool_segments", "segment files of the spool")             \
 	G(KAFKA_SPOOL_RECORDS_AT_START, "kafka_spool_records_at_start",                            \
 	  "records an earlier run left in the spool")                                              \
 	G(K8S_SYNCED, "k8s_synced", "1 once every resource was listed (or is forbidden)")         \

@@ -960,12 +960,15 @@ void nt_kafka_stats_get(struct nt_kafka *k, struct nt_kafka_stats *out)
 		const struct nt_spool_stats *ss = nt_spool_stats(k->spool);
 
 		out->spooled = ss->appended;
+		out->spool_read = ss->read;
 		out->spool_dropped_full = ss->dropped_full;
 		out->spool_dropped_corrupt = ss->dropped_corrupt;
 		out->spool_dropped_io = ss->dropped_io;
 		out->spool_corrupt_blocks = ss->corrupt_blocks;
+		out->spool_io_errors = ss->io_errors;
 		out->spool_records = ss->records;
 		out->spool_bytes = ss->bytes;
+		out->spool_segments = ss->segments;
 	}
 }
 

@@ -57,9 +57,9 @@ struct nt_kafka_stats {
 				    in memory for a producer (no spool) */
 	uint64_t producer_up;    /* gauge: 0 while re-creation fails */
 	/* from the spool */
-	uint64_t spooled, spool_dropped_full, spool_dropped_corrupt,
-		 spool_dropped_io, spool_corrupt_blocks;
-	uint64_t spool_records, spool_bytes; /* gauges */
+	uint64_t spooled, spool_read, spool_dropped_full, spool_dropped_corrupt,
+		 spool_dropped_io, spool_corrupt_blocks, spool_io_errors;
+	uint64_t spool_records, spool_bytes, spool_segments; /* gauges */
 };
 
 struct nt_kafka;

@@ -106,8 +106,7 @@ static void gather(struct app *a, struct nt_metrics_snap *m)
 		.enrich = &a->enrich.st,
 		.replay = a->replay,
 		/* the records already written, plus the ones waiting in the buffer */
-		.records_written = a->sink.st.records_written,
-		.write_errors = a->sink.st.write_errors,
+		.sink = &a->sink.st,
 		.attach_errors = a->dp.attach_errors,
 		.ringbuf_poll_errors = a->rb_errors,
 		.interfaces_attached = nif,

@@ -19,6 +19,7 @@
 #include "kafka.h"
 #include "payload.h"
 #include "replay.h"
+#include "sink.h"
 #include "sockattr.h"
 
 static void fill_kernel(int fd, uint64_t *c)
@@ -85,6 +86,11 @@ static void fill_kafka(const struct nt_kafka_stats *s, struct nt_metrics_snap *m
 	m->c[NT_C_KAFKA_RESENT] = s->resent;
 	m->c[NT_C_KAFKA_PRODUCER_RESETS] = s->producer_resets;
 	m->c[NT_C_KAFKA_DEGRADED_EPISODES] = s->degraded_episodes;
+	m->c[NT_C_KAFKA_PRODUCER_CREATE_FAILED] = s->producer_create_failed;
+	m->c[NT_C_SPOOL_READ] = s->spool_read;
+	m->c[NT_C_SPOOL_IO_ERRORS] = s->spool_io_errors;
+	m->g[NT_G_KAFKA_PRODUCER_UP] = s->producer_up;
+	m->g[NT_G_KAFKA_SPOOL_SEGMENTS] = s->spool_segments;
 	m->c[NT_C_KAFKA_SPOOLED] = s->spooled;
 	m->c[NT_C_SPOOL_DROPPED_FULL] = s->spool_dropped_full;
 	m->c[NT_C_SPOOL_DROPPED_CORRUPT] = s->spool_dropped_corrupt;
@@ -140,6 +146,13 @@ static void fill_replay(const struct nt_replay_stats *s, struct nt_metrics_snap 
 	m->c[NT_C_PCAP_RUN_ERRORS] = s->run_errors;
 }
 
+/* last_errno is for the exit message, not a metric */
+static void fill_sink(const struct nt_sink_stats *s, struct nt_metrics_snap *m)
+{
+	m->c[NT_C_RECORDS_WRITTEN] = s->records_written;
+	m->c[NT_C_RECORDS_WRITE_ERRORS] = s->write_errors;
+}
+
 void nt_telemetry_read(const struct nt_telemetry_src *src, struct nt_metrics_snap *m)
 {
 	struct nt_kafka_stats ks = { 0 };
@@ -150,6 +163,7 @@ void nt_telemetry_read(const struct nt_telemetry_src *src, struct nt_metrics_sna
 	static const struct nt_dns_stats no_dns;
 	static const struct nt_enrich_stats no_enrich;
 	static const struct nt_replay_stats no_replay;
+	static const struct nt_sink_stats no_sink;
 
 	memset(m, 0, sizeof(*m));
 	fill_kernel(src->kernel_stats_fd, m->c);
@@ -168,8 +182,7 @@ void nt_telemetry_read(const struct nt_telemetry_src *src, struct nt_metrics_sna
 		nt_sockattr_stats(src->sockattr, &ss);
 	fill_sockattr(&ss, m);
 	m->c[NT_C_RINGBUF_POLL_ERRORS] = src->ringbuf_poll_errors;
-	m->c[NT_C_RECORDS_WRITTEN] = src->records_written;
-	m->c[NT_C_RECORDS_WRITE_ERRORS] = src->write_errors;
+	fill_sink(src->sink ? src->sink : &no_sink, m);
 	m->c[NT_C_ATTACH_ERRORS] = src->attach_errors;
 	m->g[NT_G_UP] = 1;
 	m->g[NT_G_FLOW_TABLE_SIZE] = src->flow_table_size;

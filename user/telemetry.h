@@ -19,6 +19,7 @@ struct nt_k8s;
 struct nt_sockattr;
 struct nt_enrich_stats;
 struct nt_replay_stats;
+struct nt_sink_stats;
 
 /* What there is to read; NULL (or -1) for a module that is not running. */
 struct nt_telemetry_src {
@@ -31,8 +32,7 @@ struct nt_telemetry_src {
 	struct nt_sockattr *sockattr;
 	const struct nt_enrich_stats *enrich;
 	const struct nt_replay_stats *replay; /* --pcap */
-	uint64_t records_written;            /* the sink's, plus the recorder's pending */
-	uint64_t write_errors;
+	const struct nt_sink_stats *sink;
 	uint64_t attach_errors;
 	uint64_t ringbuf_poll_errors;
 	uint64_t interfaces_attached;

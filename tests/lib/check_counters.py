@@ -39,7 +39,8 @@ def fields(body):
 # stats folded into another module's before telemetry.c reads them
 VIA = {"nt_spool_stats": ("kafka.c", "ss->")}
 # fields that are not counters or gauges
-NOT_METRICS = {("nt_replay_stats", "first_ns"), ("nt_replay_stats", "last_ns")}
+NOT_METRICS = {("nt_replay_stats", "first_ns"), ("nt_replay_stats", "last_ns"),
+               ("nt_sink_stats", "last_errno")}
 
 for h in sorted(USER.rglob("*.h")):
     for m in re.finditer(r"struct (nt_\w+_stats) \{(.*?)\n\};", h.read_text(), re.S):

@@ -743,14 +743,99 @@ static int mkdirs(const char *path)
 	return mkdir(buf, 0750) && errno != EEXIST ? -1 : 0;
 }
 
+/* The directory, made if missing, and its LOCK taken: one nettrail a spool. */
+static int spool_lock(struct nt_spool *s, const char *dir, char *err, size_t errlen)
+{
+	if (mkdirs(dir) || (s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    (s->lockfd = openat(s->dirfd, "LOCK", O_RDWR | O_CREAT | O_CLOEXEC, 0640)) < 0) {
+		snprintf(err, errlen, "--spool-dir %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (flock(s->lockfd, LOCK_EX | LOCK_NB)) {
+		snprintf(err, errlen, "--spool-dir %s: in use by another nettrail", dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* One segment file found at open ("%016llx.seg"): scanned, its saved read
+ * position loaded. 1 when the name is not a segment's, -1 on an error. */
+static int spool_load_seg(struct nt_spool *s, const char *dir, const char *name,
+			  uint64_t *max_id, char *err, size_t errlen)
+{
+	unsigned long long id;
+	struct seg *g;
+	struct stat st;
+	char *end;
+
+	if (strlen(name) != 20 || strcmp(name + 16, ".seg"))
+		return 1;
+	id = strtoull(name, &end, 16);
+	if (end != name + 16)
+		return 1;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return 1;
+	g->id = id;
+	g->fd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (g->fd < 0 || fstat(g->fd, &st)) {
+		snprintf(err, errlen, "spool segment %s/%s: %s", dir, name, strerror(errno));
+		if (g->fd >= 0)
+			close(g->fd);
+		free(g);
+		return -1;
+	}
+	g->size = (uint64_t)st.st_size;
+	scan_seg(s, g);
+	load_pos(s, g);
+	seg_insert(s, g);
+	if (id > *max_id)
+		*max_id = id;
+	return 0;
+}
+
+/* Every segment an earlier run left, in id order. */
+static int spool_load(struct nt_spool *s, const char *dir, char *err, size_t errlen)
+{
+	DIR *d = fdopendir(dup(s->dirfd));
+	struct dirent *e;
+	uint64_t max_id = 0;
+
+	if (!d) {
+		snprintf(err, errlen, "--spool-dir %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((e = readdir(d)))
+		if (spool_load_seg(s, dir, e->d_name, &max_id, err, errlen) < 0) {
+			closedir(d);
+			return -1;
+		}
+	closedir(d);
+	s->next_id = max_id ? max_id + 1 : FIRST_ID;
+	return 0;
+}
+
+/* Proves the directory is writable now, not at the first outage. */
+static int spool_probe(struct nt_spool *s, const char *dir, char *err, size_t errlen)
+{
+	struct seg *probe = seg_create(s, s->next_id);
+
+	if (!probe) {
+		snprintf(err, errlen, "--spool-dir %s: cannot write: %s", dir, strerror(errno));
+		return -1;
+	}
+	s->next_id++;
+	probe->writable = 1;
+	s->tail = probe;
+	seg_maybe_free(s, probe); /* empty: removed again */
+	return 0;
+}
+
 struct nt_spool *nt_spool_open(const char *dir, uint64_t max_bytes,
 			       enum nt_spool_policy policy, uint32_t fsync_ms,
 			       char *err, size_t errlen)
 {
 	struct nt_spool *s = calloc(1, sizeof(*s));
-	DIR *d = NULL;
-	struct dirent *e;
-	uint64_t max_id = 0;
 
 	if (!s) {
 		snprintf(err, errlen, "spool: out of memory");
@@ -766,85 +851,17 @@ struct nt_spool *nt_spool_open(const char *dir, uint64_t max_bytes,
 		s->seg_max = 64u << 20;
 	s->policy = policy;
 	s->fsync_ns = (uint64_t)fsync_ms * 1000000ull;
-	if (mkdirs(dir) ||
-	    (s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-	    (s->lockfd = openat(s->dirfd, "LOCK", O_RDWR | O_CREAT | O_CLOEXEC,
-				0640)) < 0) {
-		snprintf(err, errlen, "--spool-dir %s: %s", dir,
-			 strerror(errno));
-		goto fail;
-	}
-	if (flock(s->lockfd, LOCK_EX | LOCK_NB)) {
-		snprintf(err, errlen, "--spool-dir %s: in use by another "
-			 "nettrail", dir);
-		goto fail;
-	}
-	d = fdopendir(dup(s->dirfd));
-	if (!d) {
-		snprintf(err, errlen, "--spool-dir %s: %s", dir,
-			 strerror(errno));
-		goto fail;
-	}
-	while ((e = readdir(d))) {
-		char *end;
-		unsigned long long id;
-		struct seg *g;
-		struct stat st;
-
-		if (strlen(e->d_name) != 20 || strcmp(e->d_name + 16, ".seg"))
-			continue;
-		id = strtoull(e->d_name, &end, 16);
-		if (end != e->d_name + 16)
-			continue;
-		g = calloc(1, sizeof(*g));
-		if (!g)
-			continue;
-		g->id = id;
-		g->fd = openat(s->dirfd, e->d_name, O_RDONLY | O_CLOEXEC);
-		if (g->fd < 0 || fstat(g->fd, &st)) {
-			snprintf(err, errlen, "spool segment %s/%s: %s", dir,
-				 e->d_name, strerror(errno));
-			if (g->fd >= 0)
-				close(g->fd);
-			free(g);
-			goto fail;
-		}
-		g->size = (uint64_t)st.st_size;
-		scan_seg(s, g);
-		load_pos(s, g);
-		seg_insert(s, g);
-		if (id > max_id)
-			max_id = id;
-	}
-	closedir(d);
-	d = NULL;
-	s->next_id = max_id ? max_id + 1 : FIRST_ID;
-	/* proves the directory is writable now, not at the first outage */
-	{
-		struct seg *probe = seg_create(s, s->next_id);
-
-		if (!probe) {
-			snprintf(err, errlen, "--spool-dir %s: cannot write: "
-				 "%s", dir, strerror(errno));
-			goto fail;
-		}
-		s->next_id++;
-		probe->writable = 1;
-		s->tail = probe;
-		seg_maybe_free(s, probe); /* empty: removed again */
+	if (spool_lock(s, dir, err, errlen) || spool_load(s, dir, err, errlen) ||
+	    spool_probe(s, dir, err, errlen)) {
+		nt_spool_close(s);
+		return NULL;
 	}
 	s->last_sync = nt_mono_ns();
 	refresh_gauges(s);
 	if (s->st.records)
-		nt_info("spool: %llu records from an earlier "
-			"run in %s, replayed first",
+		nt_info("spool: %llu records from an earlier run in %s, replayed first",
 			(unsigned long long)s->st.records, dir);
 	return s;
-fail:
-	if (d)
-		closedir(d);
-	nt_spool_close(s);
-	return NULL;
 }
 
 void nt_spool_close(struct nt_spool *s)

@@ -52,6 +52,7 @@ suite() { # name counter command...
 
 suite fixed_paths count_plain tests/lib/check_fixed_paths.sh
 suite registry count_plain tests/lib/test_registry.sh
+suite records_doc count_plain tests/lib/test_records_doc.sh
 suite unit count_criterion build/unit_tests --jobs 1 --verbose=0
 suite schema count_plain tests/lib/test_validate_records.sh
 suite datapath count_criterion build/datapath_tests --jobs 1

@@ -348,6 +348,29 @@ int nt_skb_ingress(struct __sk_buff *skb)
 	return handle(skb, NT_SOCK_HOOK_INGRESS);
 }
 
+/* Test hook (tests/datapath): packet_key() alone, on frames that
+ * BPF_PROG_TEST_RUN hands it (their socket is a dummy one that handle()
+ * would skip). nt_sockattr_open() neither loads it nor creates its map. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nt_sock_probe);
+} sock_probe SEC(".maps");
+
+SEC("cgroup_skb/egress")
+int nt_key_probe(struct __sk_buff *skb)
+{
+	__u32 zero = 0;
+	struct nt_sock_probe *pr = bpf_map_lookup_elem(&sock_probe, &zero);
+
+	if (pr) {
+		pr->side = packet_key(skb, &pr->key);
+		pr->runs++;
+	}
+	return 1;
+}
+
 /* Empty programs: the baseline of the per-packet cost benchmark (the cost
  * of any cgroup program being attached at all). Never attached by
  * nt_sockattr_open(). */

@@ -67,6 +67,15 @@ struct nt_sock_stats {
 	__u64 v[NT_SOCK_STAT_MAX];
 };
 
+/* The test hook's record (sock.bpf.c nt_key_probe, tests/datapath): what
+ * the packet parser made of the last frame run through it. */
+struct nt_sock_probe {
+	struct nt_flow_key key; /* valid when side >= 0 */
+	__s32 side;             /* key side of the packet's source, -1: not
+	                         * parsed (counted as PARSE_ERR by handle()) */
+	__u32 runs;
+};
+
 /*
  * The canonical flow key, exactly as bpf/flow.bpf.c builds it (make_key):
  * addresses IPv4-mapped for IPv4 (src/dst are 4 words, network order), the

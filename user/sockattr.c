@@ -182,6 +182,9 @@ struct nt_sockattr *nt_sockattr_open_opts(const char *cgroup_root,
 	/* the benchmark's empty baselines stay out */
 	bpf_program__set_autoload(s->skel->progs.nt_skb_empty, false);
 	bpf_program__set_autoload(s->skel->progs.nt_sendmsg_empty, false);
+	/* and so does the tests' parser hook */
+	bpf_program__set_autoload(s->skel->progs.nt_key_probe, false);
+	bpf_map__set_autocreate(s->skel->maps.sock_probe, false);
 	bpf_map__set_max_entries(s->skel->maps.sock_seen, lru);
 	bpf_map__set_max_entries(s->skel->maps.sock_events, ring);
 	r = sock_bpf__load(s->skel);

@@ -17,9 +17,8 @@
  * The programs never drop or modify traffic: they return TC_ACT_UNSPEC so the
  * next filter (a CNI's own program, say) runs as if nettrail were not there.
  */
-#include "vmlinux.h"
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_endian.h>
+#include "lib/common.bpf.h"
+#include "lib/stats.bpf.h"
 #include "nettrail.h"
 
 #define TC_ACT_UNSPEC (-1)
@@ -34,9 +33,7 @@
 #define IPPROTO_AH 51
 #define IPPROTO_DSTOPTS 60
 #define IPPROTO_MH 135
-#define IPPROTO_ICMPV6 58
 #define NT_MAX_EXTHDRS 8
-#define EEXIST 17
 
 /* Load-time configuration, set by the loader before load (CO-RE style). */
 const volatile __u8 cfg_pcap_mode = 0;           /* time from skb->tstamp */
@@ -102,18 +99,6 @@ struct pkt {
 	__u32 tcp_seq;
 };
 
-static __always_inline void stat_inc(struct nt_stats *st, int idx)
-{
-	if (st)
-		st->v[idx]++;
-}
-
-static __always_inline void stat_add(struct nt_stats *st, int idx, __u64 n)
-{
-	if (st)
-		st->v[idx] += n;
-}
-
 /*
  * Two clocks. The precise one (bpf_ktime_get_ns, ~33 ns on a VM's clock
  * source) stamps what must be exact: a flow's first packet, SYN/FIN/RST,
@@ -124,9 +109,7 @@ static __always_inline void stat_add(struct nt_stats *st, int idx, __u64 n)
  */
 static __always_inline struct nt_stats *stats_get(void)
 {
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&stats, &zero);
+	return stats_lookup(&stats);
 }
 
 static __always_inline __u64 time_fine(struct __sk_buff *skb)
@@ -576,13 +559,13 @@ struct sample_args {
  */
 __noinline int send_sample(struct __sk_buff *skb, struct sample_args *a)
 {
-	__u32 zero = 0, avail, n;
 	struct nt_stats *st;
 	struct nt_sample *s;
+	__u32 avail, n;
 
 	if (!skb || !a)
 		return 0;
-	st = bpf_map_lookup_elem(&stats, &zero);
+	st = stats_get();
 	if (a->off >= skb->len)
 		return 0;
 	avail = skb->len - a->off;
@@ -773,8 +756,8 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 hook, int l2)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
-	__u32 zero = 0, off = 0;
-	struct nt_stats *st = bpf_map_lookup_elem(&stats, &zero);
+	struct nt_stats *st = stats_get();
+	__u32 off = 0;
 	struct pkt p = {};
 	__u16 proto;
 	int r;

@@ -21,13 +21,10 @@
  * the key with the socket's last one and, when it differs, look it up in an
  * LRU map keyed by flow.
  */
-#include "vmlinux.h"
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_endian.h>
+#include "lib/common.bpf.h"
+#include "lib/stats.bpf.h"
 #include "nt_sock.h"
 
-#define AF_INET 2
-#define AF_INET6 10
 #define IPPROTO_HOPOPTS 0
 #define IPPROTO_ROUTING 43
 #define IPPROTO_FRAGMENT 44
@@ -83,13 +80,11 @@ struct {
 	__type(value, struct nt_sock_stats);
 } sock_stats SEC(".maps");
 
-static __always_inline void stat_inc(int idx)
+static __always_inline void sock_stat_inc(int idx)
 {
-	__u32 zero = 0;
-	struct nt_sock_stats *st = bpf_map_lookup_elem(&sock_stats, &zero);
+	struct nt_sock_stats *st = stats_lookup(&sock_stats);
 
-	if (st && idx >= 0 && idx < NT_SOCK_STAT_MAX)
-		st->v[idx]++;
+	stat_inc(st, idx);
 }
 
 /* ---- process context: connect, sendmsg ------------------------------ */
@@ -102,7 +97,7 @@ static __always_inline void note_proc(struct sk_state *st, __u32 pid)
 	st->has_proc = NT_PROC_SENDER;
 	st->gen++;
 	st->done = 0;
-	stat_inc(NT_SOCK_STAT_PROC_SET);
+	sock_stat_inc(NT_SOCK_STAT_PROC_SET);
 }
 
 /* connect(): a new peer (and maybe a new process): attribute afresh. */
@@ -115,7 +110,7 @@ static __always_inline int on_connect(struct bpf_sock_addr *ctx)
 		return 1;
 	st = bpf_sk_storage_get(&sk_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!st) {
-		stat_inc(NT_SOCK_STAT_NO_STORAGE);
+		sock_stat_inc(NT_SOCK_STAT_NO_STORAGE);
 		return 1;
 	}
 	note_proc(st, bpf_get_current_pid_tgid() >> 32);
@@ -134,7 +129,7 @@ static __always_inline int on_sendmsg(struct bpf_sock_addr *ctx)
 		return 1;
 	st = bpf_sk_storage_get(&sk_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!st) {
-		stat_inc(NT_SOCK_STAT_NO_STORAGE);
+		sock_stat_inc(NT_SOCK_STAT_NO_STORAGE);
 		return 1;
 	}
 	pid = bpf_get_current_pid_tgid() >> 32;
@@ -246,7 +241,7 @@ static __always_inline void emit(struct __sk_buff *skb, struct sk_state *st,
 
 	ev = bpf_ringbuf_reserve(&sock_events, sizeof(*ev), 0);
 	if (!ev) {
-		stat_inc(NT_SOCK_STAT_RINGBUF_FULL);
+		sock_stat_inc(NT_SOCK_STAT_RINGBUF_FULL);
 		return;
 	}
 	__builtin_memset(ev, 0, sizeof(*ev));
@@ -263,7 +258,7 @@ static __always_inline void emit(struct __sk_buff *skb, struct sk_state *st,
 		ev->attr.comm[15] = 0;
 	}
 	bpf_ringbuf_submit(ev, 0);
-	stat_inc(NT_SOCK_STAT_EVENTS);
+	sock_stat_inc(NT_SOCK_STAT_EVENTS);
 }
 
 static __always_inline int handle(struct __sk_buff *skb, __u8 hook)
@@ -292,7 +287,7 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 hook)
 		return 1;
 	st = bpf_sk_storage_get(&sk_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!st) {
-		stat_inc(NT_SOCK_STAT_NO_STORAGE);
+		sock_stat_inc(NT_SOCK_STAT_NO_STORAGE);
 		return 1;
 	}
 	/* a connected socket has one flow: once it is attributed, done */
@@ -305,7 +300,7 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 hook)
 
 	side = packet_key(skb, &k.key);
 	if (side < 0) {
-		stat_inc(NT_SOCK_STAT_PARSE_ERR);
+		sock_stat_inc(NT_SOCK_STAT_PARSE_ERR);
 		return 1;
 	}
 	if (st->done && st->last.w[0] == k.w[0] && st->last.w[1] == k.w[1] &&

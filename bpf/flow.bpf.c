@@ -19,14 +19,12 @@
  */
 #include "lib/common.bpf.h"
 #include "lib/stats.bpf.h"
+#include "lib/eth.bpf.h"
+#include "lib/ipv4.bpf.h"
+#include "lib/l4.bpf.h"
 #include "nettrail.h"
 
 #define TC_ACT_UNSPEC (-1)
-#define ETH_P_IP 0x0800
-#define ETH_P_IPV6 0x86DD
-#define ETH_P_8021Q 0x8100
-#define ETH_P_8021AD 0x88A8
-#define ETH_HLEN 14
 #define IPPROTO_HOPOPTS 0
 #define IPPROTO_ROUTING 43
 #define IPPROTO_FRAGMENT 44
@@ -175,46 +173,42 @@ static __always_inline int parse_l4(struct __sk_buff *skb, struct pkt *p,
 
 		if ((void *)(th + 1) > data_end)
 			return -1;
-		p->sport = bpf_ntohs(th->source);
-		p->dport = bpf_ntohs(th->dest);
-		p->tcp_flags = ((__u8 *)th)[13];
+		l4_ports(th, &p->sport, &p->dport);
+		p->tcp_flags = ((__u8 *)th)[TCP_FLAGS_OFF];
 		p->tcp_seq = bpf_ntohl(th->seq);
 		p->hdr_len = l4off - l3off + th->doff * 4;
 	} else if (p->proto == IPPROTO_UDP || p->proto == IPPROTO_SCTP) {
-		/* both open with source and destination port; the SCTP
-		 * common header is 12 bytes (ports, verification tag,
-		 * checksum), repeated in every segment of an SCTP GSO packet */
+		/* both open with source and destination port (l4.bpf.h) */
 		struct udphdr *uh = data + l4off;
-		__u32 hl = 8;
+		__u32 hl = UDP_HLEN;
 
 		if ((void *)(uh + 1) > data_end)
 			return -1;
 		if (p->proto == IPPROTO_SCTP) {
-			if ((void *)uh + 12 > data_end)
+			if ((void *)uh + SCTP_HLEN > data_end)
 				return -1;
-			hl = 12;
+			hl = SCTP_HLEN;
 		}
-		p->sport = bpf_ntohs(uh->source);
-		p->dport = bpf_ntohs(uh->dest);
+		l4_ports(uh, &p->sport, &p->dport);
 		p->hdr_len = l4off - l3off + hl;
-	} else if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6) {
+	} else if (l4_is_icmp(p->proto)) {
 		__u8 *ih = data + l4off;
-		__u8 req = p->proto == IPPROTO_ICMP ? 8 : 128;
-		__u8 rep = p->proto == IPPROTO_ICMP ? 0 : 129;
+		__u8 req = icmp_echo_request(p->proto);
+		__u8 rep = icmp_echo_reply(p->proto);
 
-		if ((void *)(ih + 8) > data_end)
+		if ((void *)(ih + ICMP_HLEN) > data_end)
 			return -1;
 		p->icmp_type = ih[0];
 		p->icmp_code = ih[1];
 		if (ih[0] == req || ih[0] == rep) {
 			/* request and reply share a flow: key by identifier */
 			p->icmp_echo = 1;
-			p->sport = p->dport = ((__u16)ih[4] << 8) | ih[5];
+			p->sport = p->dport = icmp_echo_id(ih);
 		} else {
 			p->sport = ih[0];
 			p->dport = ih[1];
 		}
-		p->hdr_len = l4off - l3off + 8;
+		p->hdr_len = l4off - l3off + ICMP_HLEN;
 	} else {
 		p->hdr_len = l4off - l3off;
 	}
@@ -233,16 +227,16 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p,
 		stat_inc(st, NT_STAT_ERR_L3);
 		return -1;
 	}
-	ihl = iph->ihl * 4;
-	if (iph->version != 4 || ihl < 20 || data + off + ihl > data_end) {
+	ihl = ipv4_hdrlen(iph);
+	if (iph->version != 4 || ihl < IPV4_HLEN_MIN ||
+	    data + off + ihl > data_end) {
 		stat_inc(st, NT_STAT_ERR_L3);
 		return -1;
 	}
 	p->ip_version = 4;
 	p->proto = iph->protocol;
-	p->src[2] = p->dst[2] = bpf_htonl(0xffff);
-	p->src[3] = iph->saddr;
-	p->dst[3] = iph->daddr;
+	ipv4_mapped(p->src, iph->saddr);
+	ipv4_mapped(p->dst, iph->daddr);
 
 	tot = bpf_ntohs(iph->tot_len);
 	avail = skb->len - off;
@@ -259,9 +253,9 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p,
 	p->ip_bytes = tot;
 
 	frag_off = bpf_ntohs(iph->frag_off);
-	if (frag_off & 0x3fff) {
+	if (ipv4_is_fragment(frag_off)) {
 		p->frag_id = iph->id;
-		if (frag_off & 0x1fff) {
+		if (ipv4_is_later_fragment(frag_off)) {
 			p->hdr_len = ihl;
 			frag_lookup(p, st);
 			return 0;
@@ -658,11 +652,10 @@ __noinline int account(struct __sk_buff *skb, struct pkt *p, __u32 hook)
 				nv.rst_first = side + 1;
 				nv.close_ns = now;
 			}
-		} else if (p->icmp_echo && (p->icmp_type == 0 ||
-					   p->icmp_type == 129)) {
+		} else if (p->icmp_echo && icmp_echo_is_reply(p->icmp_type)) {
 			/* a reply: the peer asked, with a request */
 			nv.initiator = !side;
-			nv.icmp_type = p->icmp_type == 0 ? 8 : 128;
+			nv.icmp_type = icmp_echo_request_of(p->icmp_type);
 		}
 		r = bpf_map_update_elem(&flows, &key, &nv, BPF_NOEXIST);
 		if (r == 0) {
@@ -759,27 +752,13 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 hook, int l2)
 	struct nt_stats *st = stats_get();
 	__u32 off = 0;
 	struct pkt p = {};
-	__u16 proto;
+	__be16 proto;
 	int r;
 
 	stat_inc(st, NT_STAT_PACKETS);
 	if (l2) {
-		struct ethhdr *eth = data;
-
-		if ((void *)(eth + 1) > data_end)
+		if (eth_parse(data, data_end, &proto, &off) < 0)
 			goto err_l2;
-		proto = eth->h_proto;
-		off = ETH_HLEN;
-#pragma unroll
-		for (int i = 0; i < 2; i++) {
-			if (proto != bpf_htons(ETH_P_8021Q) &&
-			    proto != bpf_htons(ETH_P_8021AD))
-				break;
-			if (data + off + 4 > data_end)
-				goto err_l2;
-			proto = *(__u16 *)(data + off + 2);
-			off += 4;
-		}
 	} else {
 		proto = skb->protocol;
 	}

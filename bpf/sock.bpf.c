@@ -23,6 +23,8 @@
  */
 #include "lib/common.bpf.h"
 #include "lib/stats.bpf.h"
+#include "lib/ipv4.bpf.h"
+#include "lib/l4.bpf.h"
 #include "nt_sock.h"
 
 #define IPPROTO_HOPOPTS 0
@@ -171,7 +173,8 @@ static __always_inline int packet_key(struct __sk_buff *skb,
 				      struct nt_flow_key *k)
 {
 	__u32 src[4] = {}, dst[4] = {};
-	__u16 ports[2];
+	__u16 sport, dport;
+	__be16 ports[2];
 	__u32 l4off;
 	__u8 proto, ver, first;
 
@@ -183,18 +186,17 @@ static __always_inline int packet_key(struct __sk_buff *skb,
 
 		if (bpf_skb_load_bytes(skb, 0, &ip, sizeof(ip)))
 			return -1;
-		l4off = (first & 0xf) * 4;
-		if (l4off < 20)
+		l4off = ipv4_hdrlen(&ip);
+		if (l4off < IPV4_HLEN_MIN)
 			return -1;
 		/* a later fragment carries no ports; cgroup hooks see whole
 		 * datagrams (egress before fragmentation, ingress after
 		 * reassembly), so this is not expected */
-		if (bpf_ntohs(ip.frag_off) & 0x1fff)
+		if (ipv4_is_later_fragment(bpf_ntohs(ip.frag_off)))
 			return -1;
 		proto = ip.protocol;
-		src[2] = dst[2] = bpf_htonl(0xffff);
-		src[3] = ip.saddr;
-		dst[3] = ip.daddr;
+		ipv4_mapped(src, ip.saddr);
+		ipv4_mapped(dst, ip.daddr);
 	} else if (ver == 6) {
 		struct ipv6hdr ip6;
 
@@ -229,8 +231,8 @@ static __always_inline int packet_key(struct __sk_buff *skb,
 		return -1;
 	if (l4off > 1024 || bpf_skb_load_bytes(skb, l4off, ports, 4))
 		return -1;
-	return nt_sock_make_key(k, src, dst, bpf_ntohs(ports[0]),
-				bpf_ntohs(ports[1]), proto, ver);
+	l4_ports(ports, &sport, &dport);
+	return nt_sock_make_key(k, src, dst, sport, dport, proto, ver);
 }
 
 static __always_inline void emit(struct __sk_buff *skb, struct sk_state *st,

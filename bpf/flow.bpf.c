@@ -21,17 +21,11 @@
 #include "lib/stats.bpf.h"
 #include "lib/eth.bpf.h"
 #include "lib/ipv4.bpf.h"
+#include "lib/ipv6.bpf.h"
 #include "lib/l4.bpf.h"
 #include "nettrail.h"
 
 #define TC_ACT_UNSPEC (-1)
-#define IPPROTO_HOPOPTS 0
-#define IPPROTO_ROUTING 43
-#define IPPROTO_FRAGMENT 44
-#define IPPROTO_AH 51
-#define IPPROTO_DSTOPTS 60
-#define IPPROTO_MH 135
-#define NT_MAX_EXTHDRS 8
 
 /* Load-time configuration, set by the loader before load (CO-RE style). */
 const volatile __u8 cfg_pcap_mode = 0;           /* time from skb->tstamp */
@@ -272,72 +266,13 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p,
 	return 0;
 }
 
-/* Walks the IPv6 extension header chain (bounded). Rare: uses
- * bpf_skb_load_bytes rather than direct access for verifier simplicity. */
-static __always_inline int ipv6_skip_exthdrs(struct __sk_buff *skb,
-					     struct pkt *p, __u32 *off,
-					     struct nt_stats *st)
-{
-	__u8 nexthdr = p->proto;
-	__u32 o = *off;
-
-#pragma unroll
-	for (int i = 0; i < NT_MAX_EXTHDRS; i++) {
-		__u8 h[8];
-
-		if (nexthdr != IPPROTO_HOPOPTS && nexthdr != IPPROTO_ROUTING &&
-		    nexthdr != IPPROTO_FRAGMENT && nexthdr != IPPROTO_DSTOPTS &&
-		    nexthdr != IPPROTO_AH && nexthdr != IPPROTO_MH) {
-			p->proto = nexthdr;
-			*off = o;
-			return 0;
-		}
-		if (bpf_skb_load_bytes(skb, o, h, 8) < 0)
-			goto err;
-		if (nexthdr == IPPROTO_FRAGMENT) {
-			__u16 fo = ((__u16)h[2] << 8) | h[3];
-
-			p->frag_id = ((__u32)h[4] << 24) | ((__u32)h[5] << 16) |
-				     ((__u32)h[6] << 8) | h[7];
-			if (fo & 0xfff8) {
-				/* a later fragment: no L4 header here */
-				p->proto = h[0];
-				*off = o + 8;
-				return 1;
-			}
-			if (fo & 1) {
-				p->frag = NT_ATTR_FRAG;
-				p->frag_first = 1;
-			}
-			o += 8;
-		} else if (nexthdr == IPPROTO_AH) {
-			o += ((__u32)h[1] + 2) * 4;
-		} else {
-			o += ((__u32)h[1] + 1) * 8;
-		}
-		if (o > skb->len)
-			goto err; /* the header's body is cut short */
-		nexthdr = h[0];
-	}
-	if (nexthdr != IPPROTO_HOPOPTS && nexthdr != IPPROTO_ROUTING &&
-	    nexthdr != IPPROTO_FRAGMENT && nexthdr != IPPROTO_DSTOPTS &&
-	    nexthdr != IPPROTO_AH && nexthdr != IPPROTO_MH) {
-		p->proto = nexthdr;
-		*off = o;
-		return 0;
-	}
-err:
-	stat_inc(st, NT_STAT_ERR_EXTHDR);
-	return -1;
-}
-
 static __always_inline int parse_ipv6(struct __sk_buff *skb, struct pkt *p,
 				      __u32 off, struct nt_stats *st)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 	struct ipv6hdr *ip6 = data + off;
-	__u32 plen, avail, l4off = off + 40;
+	__u32 plen, avail, l4off = off + IPV6_HLEN;
 	int r;
 
 	if ((void *)(ip6 + 1) > data_end) {
@@ -353,18 +288,21 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, struct pkt *p,
 	__builtin_memcpy(p->src, &ip6->saddr, 16);
 	__builtin_memcpy(p->dst, &ip6->daddr, 16);
 
-	plen = bpf_ntohs(ip6->payload_len) + 40;
+	plen = bpf_ntohs(ip6->payload_len) + IPV6_HLEN;
 	avail = skb->len - off;
-	if (plen == 40 && avail > 40) /* jumbogram / BIG TCP */
+	if (plen == IPV6_HLEN && avail > IPV6_HLEN) /* jumbogram / BIG TCP */
 		plen = avail;
 	if (!cfg_pcap_mode && plen > avail)
 		plen = avail;
 	p->ip_bytes = plen;
 
-	r = ipv6_skip_exthdrs(skb, p, &l4off, st);
-	if (r < 0)
+	r = ipv6_skip_exthdrs(skb, &p->proto, &l4off, &p->frag_id,
+			      &p->frag_first);
+	if (r == IPV6_WALK_ERR) {
+		stat_inc(st, NT_STAT_ERR_EXTHDR);
 		return -1;
-	if (r == 1) {
+	}
+	if (r == IPV6_WALK_LATER_FRAG) {
 		p->hdr_len = l4off - off;
 		frag_lookup(p, st);
 		return 0;
@@ -373,8 +311,10 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, struct pkt *p,
 		stat_inc(st, NT_STAT_ERR_L4);
 		return -1;
 	}
-	if (p->frag_first)
+	if (p->frag_first) {
+		p->frag = NT_ATTR_FRAG;
 		frag_remember(p);
+	}
 	return 0;
 }
 

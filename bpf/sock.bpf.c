@@ -24,13 +24,9 @@
 #include "lib/common.bpf.h"
 #include "lib/stats.bpf.h"
 #include "lib/ipv4.bpf.h"
+#include "lib/ipv6.bpf.h"
 #include "lib/l4.bpf.h"
 #include "nt_sock.h"
-
-#define IPPROTO_HOPOPTS 0
-#define IPPROTO_ROUTING 43
-#define IPPROTO_FRAGMENT 44
-#define IPPROTO_DSTOPTS 60
 
 /* What a socket remembers. Cloned with the socket (BPF_F_CLONE): an
  * accepted socket starts with its listener's state, so the flow the
@@ -205,25 +201,11 @@ static __always_inline int packet_key(struct __sk_buff *skb,
 		__builtin_memcpy(src, &ip6.saddr, 16);
 		__builtin_memcpy(dst, &ip6.daddr, 16);
 		proto = ip6.nexthdr;
-		l4off = sizeof(ip6);
-#pragma unroll
-		for (int i = 0; i < 4; i++) {
-			__u8 h[8];
-
-			if (proto != IPPROTO_HOPOPTS && proto != IPPROTO_ROUTING &&
-			    proto != IPPROTO_DSTOPTS && proto != IPPROTO_FRAGMENT)
-				break;
-			if (bpf_skb_load_bytes(skb, l4off, h, 8))
-				return -1;
-			if (proto == IPPROTO_FRAGMENT) {
-				if ((((__u16)h[2] << 8) | h[3]) & 0xfff8)
-					return -1;
-				l4off += 8;
-			} else {
-				l4off += ((__u32)h[1] + 1) * 8;
-			}
-			proto = h[0];
-		}
+		l4off = IPV6_HLEN;
+		/* the TC programs' walk; a later fragment has no ports */
+		if (ipv6_skip_exthdrs(skb, &proto, &l4off, NULL, NULL) !=
+		    IPV6_WALK_L4)
+			return -1;
 	} else {
 		return -1;
 	}

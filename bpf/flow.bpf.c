@@ -23,6 +23,7 @@
 #include "lib/ipv4.bpf.h"
 #include "lib/ipv6.bpf.h"
 #include "lib/l4.bpf.h"
+#include "lib/flow_key.bpf.h"
 #include "nettrail.h"
 
 #define TC_ACT_UNSPEC (-1)
@@ -318,38 +319,6 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, struct pkt *p,
 	return 0;
 }
 
-/* Lower endpoint first; returns the key side (0/1) of the packet's sender. */
-static __always_inline __u8 make_key(struct nt_flow_key *k, struct pkt *p)
-{
-	__u8 swap = 0;
-
-#pragma unroll
-	for (int i = 0; i < 4; i++) {
-		if (p->src[i] != p->dst[i]) {
-			/* numeric order: side 0 is the lower address */
-			swap = bpf_ntohl(p->src[i]) > bpf_ntohl(p->dst[i]);
-			goto decided;
-		}
-	}
-	swap = p->sport > p->dport;
-decided:
-	if (!swap) {
-		__builtin_memcpy(k->addr[0], p->src, 16);
-		__builtin_memcpy(k->addr[1], p->dst, 16);
-		k->port[0] = p->sport;
-		k->port[1] = p->dport;
-	} else {
-		__builtin_memcpy(k->addr[0], p->dst, 16);
-		__builtin_memcpy(k->addr[1], p->src, 16);
-		k->port[0] = p->dport;
-		k->port[1] = p->sport;
-	}
-	k->proto = p->proto;
-	k->ip_version = p->ip_version;
-	k->icmp_echo = p->icmp_echo;
-	return swap;
-}
-
 static __always_inline void send_close(struct nt_flow_key *k, __u64 now,
 				       __u32 ifindex, struct nt_stats *st)
 {
@@ -560,7 +529,9 @@ __noinline int account(struct __sk_buff *skb, struct pkt *p, __u32 hook)
 	else
 		segs = 1;
 
-	side = make_key(&key, p);
+	/* lower endpoint first; side: the key side of the sender */
+	side = nt_flow_key_make(&key, p->src, p->dst, p->sport, p->dport,
+				p->proto, p->ip_version, p->icmp_echo);
 
 	v = bpf_map_lookup_elem(&flows, &key);
 	if (!v) {

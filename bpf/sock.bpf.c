@@ -26,16 +26,14 @@
 #include "lib/ipv4.bpf.h"
 #include "lib/ipv6.bpf.h"
 #include "lib/l4.bpf.h"
+#include "lib/flow_key.bpf.h"
 #include "nt_sock.h"
 
 /* What a socket remembers. Cloned with the socket (BPF_F_CLONE): an
  * accepted socket starts with its listener's state, so the flow the
  * listener attributed on the SYN is not sent up a second time. */
 struct sk_state {
-	union {
-		struct nt_flow_key key;
-		__u64 w[5];
-	} last;                /* the last flow sent up (or found sent) */
+	union flow_key_words last; /* the last flow sent up (or found sent) */
 	__u32 pid, uid;
 	char comm[16];
 	__u32 gen;             /* bumped whenever the process info changes */
@@ -214,7 +212,7 @@ static __always_inline int packet_key(struct __sk_buff *skb,
 	if (l4off > 1024 || bpf_skb_load_bytes(skb, l4off, ports, 4))
 		return -1;
 	l4_ports(ports, &sport, &dport);
-	return nt_sock_make_key(k, src, dst, sport, dport, proto, ver);
+	return nt_flow_key_make(k, src, dst, sport, dport, proto, ver, 0);
 }
 
 static __always_inline void emit(struct __sk_buff *skb, struct sk_state *st,
@@ -247,10 +245,7 @@ static __always_inline void emit(struct __sk_buff *skb, struct sk_state *st,
 
 static __always_inline int handle(struct __sk_buff *skb, __u8 hook)
 {
-	union {
-		struct nt_flow_key key;
-		__u64 w[5];
-	} k = {};
+	union flow_key_words k = {};
 	struct bpf_sock *sk = skb->sk;
 	struct flow_seen *seen, nseen = {};
 	struct sk_state *st;
@@ -287,9 +282,7 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 hook)
 		sock_stat_inc(NT_SOCK_STAT_PARSE_ERR);
 		return 1;
 	}
-	if (st->done && st->last.w[0] == k.w[0] && st->last.w[1] == k.w[1] &&
-	    st->last.w[2] == k.w[2] && st->last.w[3] == k.w[3] &&
-	    st->last.w[4] == k.w[4])
+	if (st->done && flow_key_equal(&st->last, &k))
 		return 1;
 
 	cookie = bpf_get_socket_cookie(skb);
@@ -306,11 +299,7 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 hook)
 	emit(skb, st, &k.key, hook == NT_SOCK_HOOK_EGRESS ? side : !side, hook,
 	     cookie);
 remember:
-	st->last.w[0] = k.w[0];
-	st->last.w[1] = k.w[1];
-	st->last.w[2] = k.w[2];
-	st->last.w[3] = k.w[3];
-	st->last.w[4] = k.w[4];
+	flow_key_copy(&st->last, &k);
 	st->done = 1;
 	return 1;
 }

@@ -500,102 +500,118 @@ __noinline int send_sample(struct __sk_buff *skb, struct sample_args *a)
 	return 1;
 }
 
-/*
- * Counts one parsed packet into its flow. A global function: the verifier
- * checks it once with the packet's fields unknown, rather than once for
- * every way through the parser (which multiplied its work sixfold).
- */
-__noinline int account(struct __sk_buff *skb, struct pkt *p, __u32 hook)
+/* What the steps of account() share about the packet being counted. */
+struct acct {
+	struct nt_flow_key key;
+	__u32 segs;            /* packets on the wire (GSO segments) */
+	__u32 bytes;           /* IP bytes on the wire */
+	__u32 ifindex;
+	__u8 side;             /* key side of the sender */
+	__u8 hook;
+};
+
+/* account(), new flow: the entry this first packet makes. */
+static __always_inline void flow_init(struct nt_flow_val *nv, struct pkt *p,
+				      struct acct *a, __u64 now)
 {
-	/* the per-CPU counters are looked up (stats_get) only on the rare
-	 * paths that count something: an established packet never does */
-	__u32 segs, bytes, ifindex;
-	struct nt_flow_key key = {};
-	struct nt_flow_val *v;
-	__u8 side;
-	__u64 now;
+	__u8 side = a->side, fl = p->tcp_flags;
+
+	nv->first_ns = nv->last_ns = now;
+	nv->pkts[side & 1] = a->segs;
+	nv->bytes[side & 1] = a->bytes;
+	nv->owner_ifindex = a->ifindex;
+	nv->owner_hook = a->hook;
+	nv->attrs = p->frag | (is_dns(p) ? NT_ATTR_DNS : 0);
+	nv->initiator = side;
+	nv->icmp_type = p->icmp_type;
+	nv->icmp_code = p->icmp_code;
+	if (p->proto == IPPROTO_TCP) {
+		nv->tcp_flags = (__u32)fl << (side * 8);
+		if ((fl & (NT_TCP_SYN | NT_TCP_ACK)) == NT_TCP_SYN) {
+			nv->syn_ns = now;
+		} else if (fl & NT_TCP_SYN) {
+			/* SYN+ACK first: its receiver opened it */
+			nv->initiator = !side;
+			nv->synack_ns = now;
+		} else {
+			nv->attrs |= NT_ATTR_MIDSTREAM;
+		}
+		if (fl & NT_TCP_RST) {
+			nv->rst_first = side + 1;
+			nv->close_ns = now;
+		}
+	} else if (p->icmp_echo && icmp_echo_is_reply(p->icmp_type)) {
+		/* a reply: the peer asked, with a request */
+		nv->initiator = !side;
+		nv->icmp_type = icmp_echo_request_of(p->icmp_type);
+	}
+}
+
+enum flow_new_result {
+	FLOW_INSERTED,         /* the packet is counted in a new entry */
+	FLOW_RACED,            /* another CPU inserted it first: *vp */
+	FLOW_LOST,             /* the table is full: sent as an overflow */
+};
+
+/* account(), a flow not in the table: insert its entry. */
+static __always_inline int flow_new(struct __sk_buff *skb, struct pkt *p,
+				    struct acct *a, struct nt_flow_val **vp)
+{
+	__u64 now = time_fine(skb);
+	struct nt_flow_val nv = {};
 	int r;
 
-	if (!skb || !p)
-		return 0;
-	ifindex = skb->ifindex;
+	flow_init(&nv, p, a, now);
+	r = bpf_map_update_elem(&flows, &a->key, &nv, BPF_NOEXIST);
+	if (r == 0) {
+		if (nv.close_ns)
+			send_close(&a->key, now, a->ifindex, stats_get());
+		return FLOW_INSERTED;
+	}
+	*vp = r == -EEXIST ? bpf_map_lookup_elem(&flows, &a->key) : NULL;
+	if (*vp)
+		return FLOW_RACED;
+	send_overflow(&a->key, p, a->side, a->segs, a->bytes, now, a->ifindex,
+		      a->hook, stats_get());
+	return FLOW_LOST;
+}
 
-	/* Wire accounting: a GSO packet is gso_segs packets on the wire,
-	 * each with its own copy of the headers. */
-	segs = skb->gso_segs;
-	bytes = p->ip_bytes;
-	if (segs > 1)
-		bytes += (segs - 1) * p->hdr_len;
-	else
-		segs = 1;
+/* account(), TCP: flags, and the handshake and close timestamps. */
+static __always_inline void flow_update_tcp(struct __sk_buff *skb,
+					    struct pkt *p, struct acct *a,
+					    struct nt_flow_val *v, __u64 now)
+{
+	__u8 fl = p->tcp_flags, side = a->side;
+	__u32 f = (__u32)fl << ((side & 1) * 8);
 
-	/* lower endpoint first; side: the key side of the sender */
-	side = nt_flow_key_make(&key, p->src, p->dst, p->sport, p->dport,
-				p->proto, p->ip_version, p->icmp_echo);
-
-	v = bpf_map_lookup_elem(&flows, &key);
-	if (!v) {
+	if ((v->tcp_flags | f) != v->tcp_flags)
+		__sync_fetch_and_or(&v->tcp_flags, f);
+	if (fl & (NT_TCP_SYN | NT_TCP_FIN | NT_TCP_RST))
+		tcp_events(&a->key, v, side, fl, now, a->ifindex, stats_get());
+	if (!v->ack_ns && v->synack_ns && side == v->initiator &&
+	    (fl & (NT_TCP_ACK | NT_TCP_SYN)) == NT_TCP_ACK) {
 		now = time_fine(skb);
-		struct nt_flow_val nv = {};
-		__u8 fl = p->tcp_flags;
-
-		nv.first_ns = nv.last_ns = now;
-		nv.pkts[side & 1] = segs;
-		nv.bytes[side & 1] = bytes;
-		nv.owner_ifindex = ifindex;
-		nv.owner_hook = hook;
-		nv.attrs = p->frag | (is_dns(p) ? NT_ATTR_DNS : 0);
-		nv.initiator = side;
-		nv.icmp_type = p->icmp_type;
-		nv.icmp_code = p->icmp_code;
-		if (p->proto == IPPROTO_TCP) {
-			nv.tcp_flags = (__u32)fl << (side * 8);
-			if ((fl & (NT_TCP_SYN | NT_TCP_ACK)) == NT_TCP_SYN) {
-				nv.syn_ns = now;
-			} else if (fl & NT_TCP_SYN) {
-				/* SYN+ACK first: its receiver opened it */
-				nv.initiator = !side;
-				nv.synack_ns = now;
-			} else {
-				nv.attrs |= NT_ATTR_MIDSTREAM;
-			}
-			if (fl & NT_TCP_RST) {
-				nv.rst_first = side + 1;
-				nv.close_ns = now;
-			}
-		} else if (p->icmp_echo && icmp_echo_is_reply(p->icmp_type)) {
-			/* a reply: the peer asked, with a request */
-			nv.initiator = !side;
-			nv.icmp_type = icmp_echo_request_of(p->icmp_type);
-		}
-		r = bpf_map_update_elem(&flows, &key, &nv, BPF_NOEXIST);
-		if (r == 0) {
-			if (nv.close_ns)
-				send_close(&key, now, ifindex, stats_get());
-			if (p->ip_bytes <= p->hdr_len)
-				return TC_ACT_UNSPEC;
-			v = bpf_map_lookup_elem(&flows, &key);
-			if (!v)
-				return TC_ACT_UNSPEC;
-			goto sample;
-		}
-		/* another CPU inserted it first: count into that entry */
-		v = r == -EEXIST ? bpf_map_lookup_elem(&flows, &key) : NULL;
-		if (!v) {
-			send_overflow(&key, p, side, segs, bytes, now, ifindex,
-				      hook, stats_get());
-			return TC_ACT_UNSPEC;
-		}
+		v->ack_ns = now;
+		if (now > v->last_ns)
+			v->last_ns = now;
 	}
+}
 
-	if (v->owner_ifindex != ifindex) {
-		note_seen(v, ifindex);
+/* account(), a flow in the table: count the packet into v. Returns 0 when
+ * another interface owns the flow (this one is only noted). */
+static __always_inline int flow_update(struct __sk_buff *skb, struct pkt *p,
+				       struct acct *a, struct nt_flow_val *v)
+{
+	__u8 side = a->side;
+	__u64 now;
+
+	if (v->owner_ifindex != a->ifindex) {
+		note_seen(v, a->ifindex);
 		stat_inc(stats_get(), NT_STAT_NOT_OWNER);
-		return TC_ACT_UNSPEC;
+		return 0;
 	}
-
-	__sync_fetch_and_add(&v->pkts[side & 1], segs);
-	__sync_fetch_and_add(&v->bytes[side & 1], bytes);
+	__sync_fetch_and_add(&v->pkts[side & 1], a->segs);
+	__sync_fetch_and_add(&v->bytes[side & 1], a->bytes);
 	if (p->tcp_flags & (NT_TCP_SYN | NT_TCP_FIN | NT_TCP_RST))
 		now = time_fine(skb);
 	else
@@ -604,55 +620,95 @@ __noinline int account(struct __sk_buff *skb, struct pkt *p, __u32 hook)
 		v->last_ns = now;
 	if ((p->frag & v->attrs) != p->frag)
 		v->attrs |= p->frag;
+	if (p->proto == IPPROTO_TCP)
+		flow_update_tcp(skb, p, a, v, now);
+	return 1;
+}
 
-	if (p->proto == IPPROTO_TCP) {
-		__u8 fl = p->tcp_flags;
-		__u32 f = (__u32)fl << ((side & 1) * 8);
+/* account(), last: a payload worth a look (TCP, UDP) goes up while its
+ * direction has samples left, and always on a DNS flow. One compare per
+ * packet once a direction's samples are spent. */
+static __always_inline void flow_sample(struct __sk_buff *skb, struct pkt *p,
+					struct acct *a, struct nt_flow_val *v)
+{
+	__u8 side = a->side;
+	int dns;
 
-		if ((v->tcp_flags | f) != v->tcp_flags)
-			__sync_fetch_and_or(&v->tcp_flags, f);
-		if (fl & (NT_TCP_SYN | NT_TCP_FIN | NT_TCP_RST))
-			tcp_events(&key, v, side, fl, now, ifindex, stats_get());
-		if (!v->ack_ns && v->synack_ns && side == v->initiator &&
-		    (fl & (NT_TCP_ACK | NT_TCP_SYN)) == NT_TCP_ACK) {
-			now = time_fine(skb);
-			v->ack_ns = now;
-			if (now > v->last_ns)
-				v->last_ns = now;
+	if (p->ip_bytes <= p->hdr_len)
+		return; /* no payload */
+	if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
+		return;
+	if (p->frag & NT_ATTR_FRAG_NOL4)
+		return;
+	/* DNS-ness was decided once, when the flow was created */
+	dns = v->attrs & NT_ATTR_DNS;
+	if (v->samples[side & 1] >= cfg_sample_pkts && !dns)
+		return;
+	struct sample_args sa = {
+		.key = a->key,
+		.now = time_fine(skb),
+		.off = p->l3off + p->hdr_len,
+		.plen = p->ip_bytes - p->hdr_len,
+		.tcp_seq = p->tcp_seq,
+		.side = side,
+		.initiator = v->initiator,
+		.kind = dns ? NT_SAMPLE_DNS : NT_SAMPLE_FIRST,
+		.tcp_flags = p->tcp_flags,
+	};
+
+	if (v->samples[side & 1] < 255)
+		v->samples[side & 1]++;
+	send_sample(skb, &sa);
+}
+
+/*
+ * Counts one parsed packet into its flow: flow_new() or flow_update(),
+ * then flow_sample(). A global function: the verifier checks it once with
+ * the packet's fields unknown, rather than once for every way through the
+ * parser (which multiplied its work sixfold). The per-CPU counters are
+ * looked up (stats_get) only on the rare paths that count something: an
+ * established packet never does.
+ */
+__noinline int account(struct __sk_buff *skb, struct pkt *p, __u32 hook)
+{
+	struct acct a = {};
+	struct nt_flow_val *v;
+
+	if (!skb || !p)
+		return 0;
+	a.ifindex = skb->ifindex;
+	a.hook = hook;
+	/* Wire accounting: a GSO packet is gso_segs packets on the wire,
+	 * each with its own copy of the headers. */
+	a.segs = skb->gso_segs;
+	a.bytes = p->ip_bytes;
+	if (a.segs > 1)
+		a.bytes += (a.segs - 1) * p->hdr_len;
+	else
+		a.segs = 1;
+	/* lower endpoint first; side: the key side of the sender */
+	a.side = nt_flow_key_make(&a.key, p->src, p->dst, p->sport, p->dport,
+				  p->proto, p->ip_version, p->icmp_echo);
+
+	v = bpf_map_lookup_elem(&flows, &a.key);
+	if (!v) {
+		switch (flow_new(skb, p, &a, &v)) {
+		case FLOW_INSERTED:
+			/* counted; what is left is its payload */
+			if (p->ip_bytes <= p->hdr_len)
+				return TC_ACT_UNSPEC;
+			v = bpf_map_lookup_elem(&flows, &a.key);
+			if (v)
+				flow_sample(skb, p, &a, v);
+			return TC_ACT_UNSPEC;
+		case FLOW_RACED:
+			break; /* count into the other CPU's entry */
+		default:
+			return TC_ACT_UNSPEC;
 		}
 	}
-	if (p->ip_bytes <= p->hdr_len)
-		return TC_ACT_UNSPEC;
-sample:
-	if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
-		return TC_ACT_UNSPEC; /* payloads worth a look: TCP, UDP */
-	/* one compare per packet once a direction's samples are spent */
-	{
-		int dns = 0;
-
-		if (p->frag & NT_ATTR_FRAG_NOL4)
-			return TC_ACT_UNSPEC;
-		/* one compare on the hot path; DNS-ness was decided once,
-		 * when the flow was created */
-		dns = v->attrs & NT_ATTR_DNS;
-		if (v->samples[side & 1] >= cfg_sample_pkts && !dns)
-			return TC_ACT_UNSPEC;
-		struct sample_args sa = {
-			.key = key,
-			.now = time_fine(skb),
-			.off = p->l3off + p->hdr_len,
-			.plen = p->ip_bytes - p->hdr_len,
-			.tcp_seq = p->tcp_seq,
-			.side = side,
-			.initiator = v->initiator,
-			.kind = dns ? NT_SAMPLE_DNS : NT_SAMPLE_FIRST,
-			.tcp_flags = p->tcp_flags,
-		};
-
-		if (v->samples[side & 1] < 255)
-			v->samples[side & 1]++;
-		send_sample(skb, &sa);
-	}
+	if (flow_update(skb, p, &a, v))
+		flow_sample(skb, p, &a, v);
 	return TC_ACT_UNSPEC;
 }
 

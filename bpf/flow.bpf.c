@@ -17,26 +17,16 @@
  * The programs never drop or modify traffic: they return TC_ACT_UNSPEC so the
  * next filter (a CNI's own program, say) runs as if nettrail were not there.
  */
-#include "vmlinux.h"
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_endian.h>
+#include "lib/common.bpf.h"
+#include "lib/stats.bpf.h"
+#include "lib/eth.bpf.h"
+#include "lib/ipv4.bpf.h"
+#include "lib/ipv6.bpf.h"
+#include "lib/l4.bpf.h"
+#include "lib/flow_key.bpf.h"
 #include "nettrail.h"
 
 #define TC_ACT_UNSPEC (-1)
-#define ETH_P_IP 0x0800
-#define ETH_P_IPV6 0x86DD
-#define ETH_P_8021Q 0x8100
-#define ETH_P_8021AD 0x88A8
-#define ETH_HLEN 14
-#define IPPROTO_HOPOPTS 0
-#define IPPROTO_ROUTING 43
-#define IPPROTO_FRAGMENT 44
-#define IPPROTO_AH 51
-#define IPPROTO_DSTOPTS 60
-#define IPPROTO_MH 135
-#define IPPROTO_ICMPV6 58
-#define NT_MAX_EXTHDRS 8
-#define EEXIST 17
 
 /* Load-time configuration, set by the loader before load (CO-RE style). */
 const volatile __u8 cfg_pcap_mode = 0;           /* time from skb->tstamp */
@@ -102,18 +92,6 @@ struct pkt {
 	__u32 tcp_seq;
 };
 
-static __always_inline void stat_inc(struct nt_stats *st, int idx)
-{
-	if (st)
-		st->v[idx]++;
-}
-
-static __always_inline void stat_add(struct nt_stats *st, int idx, __u64 n)
-{
-	if (st)
-		st->v[idx] += n;
-}
-
 /*
  * Two clocks. The precise one (bpf_ktime_get_ns, ~33 ns on a VM's clock
  * source) stamps what must be exact: a flow's first packet, SYN/FIN/RST,
@@ -124,9 +102,7 @@ static __always_inline void stat_add(struct nt_stats *st, int idx, __u64 n)
  */
 static __always_inline struct nt_stats *stats_get(void)
 {
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&stats, &zero);
+	return stats_lookup(&stats);
 }
 
 static __always_inline __u64 time_fine(struct __sk_buff *skb)
@@ -192,46 +168,42 @@ static __always_inline int parse_l4(struct __sk_buff *skb, struct pkt *p,
 
 		if ((void *)(th + 1) > data_end)
 			return -1;
-		p->sport = bpf_ntohs(th->source);
-		p->dport = bpf_ntohs(th->dest);
-		p->tcp_flags = ((__u8 *)th)[13];
+		l4_ports(th, &p->sport, &p->dport);
+		p->tcp_flags = ((__u8 *)th)[TCP_FLAGS_OFF];
 		p->tcp_seq = bpf_ntohl(th->seq);
 		p->hdr_len = l4off - l3off + th->doff * 4;
 	} else if (p->proto == IPPROTO_UDP || p->proto == IPPROTO_SCTP) {
-		/* both open with source and destination port; the SCTP
-		 * common header is 12 bytes (ports, verification tag,
-		 * checksum), repeated in every segment of an SCTP GSO packet */
+		/* both open with source and destination port (l4.bpf.h) */
 		struct udphdr *uh = data + l4off;
-		__u32 hl = 8;
+		__u32 hl = UDP_HLEN;
 
 		if ((void *)(uh + 1) > data_end)
 			return -1;
 		if (p->proto == IPPROTO_SCTP) {
-			if ((void *)uh + 12 > data_end)
+			if ((void *)uh + SCTP_HLEN > data_end)
 				return -1;
-			hl = 12;
+			hl = SCTP_HLEN;
 		}
-		p->sport = bpf_ntohs(uh->source);
-		p->dport = bpf_ntohs(uh->dest);
+		l4_ports(uh, &p->sport, &p->dport);
 		p->hdr_len = l4off - l3off + hl;
-	} else if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6) {
+	} else if (l4_is_icmp(p->proto)) {
 		__u8 *ih = data + l4off;
-		__u8 req = p->proto == IPPROTO_ICMP ? 8 : 128;
-		__u8 rep = p->proto == IPPROTO_ICMP ? 0 : 129;
+		__u8 req = icmp_echo_request(p->proto);
+		__u8 rep = icmp_echo_reply(p->proto);
 
-		if ((void *)(ih + 8) > data_end)
+		if ((void *)(ih + ICMP_HLEN) > data_end)
 			return -1;
 		p->icmp_type = ih[0];
 		p->icmp_code = ih[1];
 		if (ih[0] == req || ih[0] == rep) {
 			/* request and reply share a flow: key by identifier */
 			p->icmp_echo = 1;
-			p->sport = p->dport = ((__u16)ih[4] << 8) | ih[5];
+			p->sport = p->dport = icmp_echo_id(ih);
 		} else {
 			p->sport = ih[0];
 			p->dport = ih[1];
 		}
-		p->hdr_len = l4off - l3off + 8;
+		p->hdr_len = l4off - l3off + ICMP_HLEN;
 	} else {
 		p->hdr_len = l4off - l3off;
 	}
@@ -250,16 +222,16 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p,
 		stat_inc(st, NT_STAT_ERR_L3);
 		return -1;
 	}
-	ihl = iph->ihl * 4;
-	if (iph->version != 4 || ihl < 20 || data + off + ihl > data_end) {
+	ihl = ipv4_hdrlen(iph);
+	if (iph->version != 4 || ihl < IPV4_HLEN_MIN ||
+	    data + off + ihl > data_end) {
 		stat_inc(st, NT_STAT_ERR_L3);
 		return -1;
 	}
 	p->ip_version = 4;
 	p->proto = iph->protocol;
-	p->src[2] = p->dst[2] = bpf_htonl(0xffff);
-	p->src[3] = iph->saddr;
-	p->dst[3] = iph->daddr;
+	ipv4_mapped(p->src, iph->saddr);
+	ipv4_mapped(p->dst, iph->daddr);
 
 	tot = bpf_ntohs(iph->tot_len);
 	avail = skb->len - off;
@@ -276,9 +248,9 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p,
 	p->ip_bytes = tot;
 
 	frag_off = bpf_ntohs(iph->frag_off);
-	if (frag_off & 0x3fff) {
+	if (ipv4_is_fragment(frag_off)) {
 		p->frag_id = iph->id;
-		if (frag_off & 0x1fff) {
+		if (ipv4_is_later_fragment(frag_off)) {
 			p->hdr_len = ihl;
 			frag_lookup(p, st);
 			return 0;
@@ -295,72 +267,13 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p,
 	return 0;
 }
 
-/* Walks the IPv6 extension header chain (bounded). Rare: uses
- * bpf_skb_load_bytes rather than direct access for verifier simplicity. */
-static __always_inline int ipv6_skip_exthdrs(struct __sk_buff *skb,
-					     struct pkt *p, __u32 *off,
-					     struct nt_stats *st)
-{
-	__u8 nexthdr = p->proto;
-	__u32 o = *off;
-
-#pragma unroll
-	for (int i = 0; i < NT_MAX_EXTHDRS; i++) {
-		__u8 h[8];
-
-		if (nexthdr != IPPROTO_HOPOPTS && nexthdr != IPPROTO_ROUTING &&
-		    nexthdr != IPPROTO_FRAGMENT && nexthdr != IPPROTO_DSTOPTS &&
-		    nexthdr != IPPROTO_AH && nexthdr != IPPROTO_MH) {
-			p->proto = nexthdr;
-			*off = o;
-			return 0;
-		}
-		if (bpf_skb_load_bytes(skb, o, h, 8) < 0)
-			goto err;
-		if (nexthdr == IPPROTO_FRAGMENT) {
-			__u16 fo = ((__u16)h[2] << 8) | h[3];
-
-			p->frag_id = ((__u32)h[4] << 24) | ((__u32)h[5] << 16) |
-				     ((__u32)h[6] << 8) | h[7];
-			if (fo & 0xfff8) {
-				/* a later fragment: no L4 header here */
-				p->proto = h[0];
-				*off = o + 8;
-				return 1;
-			}
-			if (fo & 1) {
-				p->frag = NT_ATTR_FRAG;
-				p->frag_first = 1;
-			}
-			o += 8;
-		} else if (nexthdr == IPPROTO_AH) {
-			o += ((__u32)h[1] + 2) * 4;
-		} else {
-			o += ((__u32)h[1] + 1) * 8;
-		}
-		if (o > skb->len)
-			goto err; /* the header's body is cut short */
-		nexthdr = h[0];
-	}
-	if (nexthdr != IPPROTO_HOPOPTS && nexthdr != IPPROTO_ROUTING &&
-	    nexthdr != IPPROTO_FRAGMENT && nexthdr != IPPROTO_DSTOPTS &&
-	    nexthdr != IPPROTO_AH && nexthdr != IPPROTO_MH) {
-		p->proto = nexthdr;
-		*off = o;
-		return 0;
-	}
-err:
-	stat_inc(st, NT_STAT_ERR_EXTHDR);
-	return -1;
-}
-
 static __always_inline int parse_ipv6(struct __sk_buff *skb, struct pkt *p,
 				      __u32 off, struct nt_stats *st)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 	struct ipv6hdr *ip6 = data + off;
-	__u32 plen, avail, l4off = off + 40;
+	__u32 plen, avail, l4off = off + IPV6_HLEN;
 	int r;
 
 	if ((void *)(ip6 + 1) > data_end) {
@@ -376,18 +289,21 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, struct pkt *p,
 	__builtin_memcpy(p->src, &ip6->saddr, 16);
 	__builtin_memcpy(p->dst, &ip6->daddr, 16);
 
-	plen = bpf_ntohs(ip6->payload_len) + 40;
+	plen = bpf_ntohs(ip6->payload_len) + IPV6_HLEN;
 	avail = skb->len - off;
-	if (plen == 40 && avail > 40) /* jumbogram / BIG TCP */
+	if (plen == IPV6_HLEN && avail > IPV6_HLEN) /* jumbogram / BIG TCP */
 		plen = avail;
 	if (!cfg_pcap_mode && plen > avail)
 		plen = avail;
 	p->ip_bytes = plen;
 
-	r = ipv6_skip_exthdrs(skb, p, &l4off, st);
-	if (r < 0)
+	r = ipv6_skip_exthdrs(skb, &p->proto, &l4off, &p->frag_id,
+			      &p->frag_first);
+	if (r == IPV6_WALK_ERR) {
+		stat_inc(st, NT_STAT_ERR_EXTHDR);
 		return -1;
-	if (r == 1) {
+	}
+	if (r == IPV6_WALK_LATER_FRAG) {
 		p->hdr_len = l4off - off;
 		frag_lookup(p, st);
 		return 0;
@@ -396,41 +312,11 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, struct pkt *p,
 		stat_inc(st, NT_STAT_ERR_L4);
 		return -1;
 	}
-	if (p->frag_first)
+	if (p->frag_first) {
+		p->frag = NT_ATTR_FRAG;
 		frag_remember(p);
+	}
 	return 0;
-}
-
-/* Lower endpoint first; returns the key side (0/1) of the packet's sender. */
-static __always_inline __u8 make_key(struct nt_flow_key *k, struct pkt *p)
-{
-	__u8 swap = 0;
-
-#pragma unroll
-	for (int i = 0; i < 4; i++) {
-		if (p->src[i] != p->dst[i]) {
-			/* numeric order: side 0 is the lower address */
-			swap = bpf_ntohl(p->src[i]) > bpf_ntohl(p->dst[i]);
-			goto decided;
-		}
-	}
-	swap = p->sport > p->dport;
-decided:
-	if (!swap) {
-		__builtin_memcpy(k->addr[0], p->src, 16);
-		__builtin_memcpy(k->addr[1], p->dst, 16);
-		k->port[0] = p->sport;
-		k->port[1] = p->dport;
-	} else {
-		__builtin_memcpy(k->addr[0], p->dst, 16);
-		__builtin_memcpy(k->addr[1], p->src, 16);
-		k->port[0] = p->dport;
-		k->port[1] = p->sport;
-	}
-	k->proto = p->proto;
-	k->ip_version = p->ip_version;
-	k->icmp_echo = p->icmp_echo;
-	return swap;
 }
 
 static __always_inline void send_close(struct nt_flow_key *k, __u64 now,
@@ -576,13 +462,13 @@ struct sample_args {
  */
 __noinline int send_sample(struct __sk_buff *skb, struct sample_args *a)
 {
-	__u32 zero = 0, avail, n;
 	struct nt_stats *st;
 	struct nt_sample *s;
+	__u32 avail, n;
 
 	if (!skb || !a)
 		return 0;
-	st = bpf_map_lookup_elem(&stats, &zero);
+	st = stats_get();
 	if (a->off >= skb->len)
 		return 0;
 	avail = skb->len - a->off;
@@ -614,101 +500,118 @@ __noinline int send_sample(struct __sk_buff *skb, struct sample_args *a)
 	return 1;
 }
 
-/*
- * Counts one parsed packet into its flow. A global function: the verifier
- * checks it once with the packet's fields unknown, rather than once for
- * every way through the parser (which multiplied its work sixfold).
- */
-__noinline int account(struct __sk_buff *skb, struct pkt *p, __u32 hook)
+/* What the steps of account() share about the packet being counted. */
+struct acct {
+	struct nt_flow_key key;
+	__u32 segs;            /* packets on the wire (GSO segments) */
+	__u32 bytes;           /* IP bytes on the wire */
+	__u32 ifindex;
+	__u8 side;             /* key side of the sender */
+	__u8 hook;
+};
+
+/* account(), new flow: the entry this first packet makes. */
+static __always_inline void flow_init(struct nt_flow_val *nv, struct pkt *p,
+				      struct acct *a, __u64 now)
 {
-	/* the per-CPU counters are looked up (stats_get) only on the rare
-	 * paths that count something: an established packet never does */
-	__u32 segs, bytes, ifindex;
-	struct nt_flow_key key = {};
-	struct nt_flow_val *v;
-	__u8 side;
-	__u64 now;
+	__u8 side = a->side, fl = p->tcp_flags;
+
+	nv->first_ns = nv->last_ns = now;
+	nv->pkts[side & 1] = a->segs;
+	nv->bytes[side & 1] = a->bytes;
+	nv->owner_ifindex = a->ifindex;
+	nv->owner_hook = a->hook;
+	nv->attrs = p->frag | (is_dns(p) ? NT_ATTR_DNS : 0);
+	nv->initiator = side;
+	nv->icmp_type = p->icmp_type;
+	nv->icmp_code = p->icmp_code;
+	if (p->proto == IPPROTO_TCP) {
+		nv->tcp_flags = (__u32)fl << (side * 8);
+		if ((fl & (NT_TCP_SYN | NT_TCP_ACK)) == NT_TCP_SYN) {
+			nv->syn_ns = now;
+		} else if (fl & NT_TCP_SYN) {
+			/* SYN+ACK first: its receiver opened it */
+			nv->initiator = !side;
+			nv->synack_ns = now;
+		} else {
+			nv->attrs |= NT_ATTR_MIDSTREAM;
+		}
+		if (fl & NT_TCP_RST) {
+			nv->rst_first = side + 1;
+			nv->close_ns = now;
+		}
+	} else if (p->icmp_echo && icmp_echo_is_reply(p->icmp_type)) {
+		/* a reply: the peer asked, with a request */
+		nv->initiator = !side;
+		nv->icmp_type = icmp_echo_request_of(p->icmp_type);
+	}
+}
+
+enum flow_new_result {
+	FLOW_INSERTED,         /* the packet is counted in a new entry */
+	FLOW_RACED,            /* another CPU inserted it first: *vp */
+	FLOW_LOST,             /* the table is full: sent as an overflow */
+};
+
+/* account(), a flow not in the table: insert its entry. */
+static __always_inline int flow_new(struct __sk_buff *skb, struct pkt *p,
+				    struct acct *a, struct nt_flow_val **vp)
+{
+	__u64 now = time_fine(skb);
+	struct nt_flow_val nv = {};
 	int r;
 
-	if (!skb || !p)
-		return 0;
-	ifindex = skb->ifindex;
+	flow_init(&nv, p, a, now);
+	r = bpf_map_update_elem(&flows, &a->key, &nv, BPF_NOEXIST);
+	if (r == 0) {
+		if (nv.close_ns)
+			send_close(&a->key, now, a->ifindex, stats_get());
+		return FLOW_INSERTED;
+	}
+	*vp = r == -EEXIST ? bpf_map_lookup_elem(&flows, &a->key) : NULL;
+	if (*vp)
+		return FLOW_RACED;
+	send_overflow(&a->key, p, a->side, a->segs, a->bytes, now, a->ifindex,
+		      a->hook, stats_get());
+	return FLOW_LOST;
+}
 
-	/* Wire accounting: a GSO packet is gso_segs packets on the wire,
-	 * each with its own copy of the headers. */
-	segs = skb->gso_segs;
-	bytes = p->ip_bytes;
-	if (segs > 1)
-		bytes += (segs - 1) * p->hdr_len;
-	else
-		segs = 1;
+/* account(), TCP: flags, and the handshake and close timestamps. */
+static __always_inline void flow_update_tcp(struct __sk_buff *skb,
+					    struct pkt *p, struct acct *a,
+					    struct nt_flow_val *v, __u64 now)
+{
+	__u8 fl = p->tcp_flags, side = a->side;
+	__u32 f = (__u32)fl << ((side & 1) * 8);
 
-	side = make_key(&key, p);
-
-	v = bpf_map_lookup_elem(&flows, &key);
-	if (!v) {
+	if ((v->tcp_flags | f) != v->tcp_flags)
+		__sync_fetch_and_or(&v->tcp_flags, f);
+	if (fl & (NT_TCP_SYN | NT_TCP_FIN | NT_TCP_RST))
+		tcp_events(&a->key, v, side, fl, now, a->ifindex, stats_get());
+	if (!v->ack_ns && v->synack_ns && side == v->initiator &&
+	    (fl & (NT_TCP_ACK | NT_TCP_SYN)) == NT_TCP_ACK) {
 		now = time_fine(skb);
-		struct nt_flow_val nv = {};
-		__u8 fl = p->tcp_flags;
-
-		nv.first_ns = nv.last_ns = now;
-		nv.pkts[side & 1] = segs;
-		nv.bytes[side & 1] = bytes;
-		nv.owner_ifindex = ifindex;
-		nv.owner_hook = hook;
-		nv.attrs = p->frag | (is_dns(p) ? NT_ATTR_DNS : 0);
-		nv.initiator = side;
-		nv.icmp_type = p->icmp_type;
-		nv.icmp_code = p->icmp_code;
-		if (p->proto == IPPROTO_TCP) {
-			nv.tcp_flags = (__u32)fl << (side * 8);
-			if ((fl & (NT_TCP_SYN | NT_TCP_ACK)) == NT_TCP_SYN) {
-				nv.syn_ns = now;
-			} else if (fl & NT_TCP_SYN) {
-				/* SYN+ACK first: its receiver opened it */
-				nv.initiator = !side;
-				nv.synack_ns = now;
-			} else {
-				nv.attrs |= NT_ATTR_MIDSTREAM;
-			}
-			if (fl & NT_TCP_RST) {
-				nv.rst_first = side + 1;
-				nv.close_ns = now;
-			}
-		} else if (p->icmp_echo && (p->icmp_type == 0 ||
-					   p->icmp_type == 129)) {
-			/* a reply: the peer asked, with a request */
-			nv.initiator = !side;
-			nv.icmp_type = p->icmp_type == 0 ? 8 : 128;
-		}
-		r = bpf_map_update_elem(&flows, &key, &nv, BPF_NOEXIST);
-		if (r == 0) {
-			if (nv.close_ns)
-				send_close(&key, now, ifindex, stats_get());
-			if (p->ip_bytes <= p->hdr_len)
-				return TC_ACT_UNSPEC;
-			v = bpf_map_lookup_elem(&flows, &key);
-			if (!v)
-				return TC_ACT_UNSPEC;
-			goto sample;
-		}
-		/* another CPU inserted it first: count into that entry */
-		v = r == -EEXIST ? bpf_map_lookup_elem(&flows, &key) : NULL;
-		if (!v) {
-			send_overflow(&key, p, side, segs, bytes, now, ifindex,
-				      hook, stats_get());
-			return TC_ACT_UNSPEC;
-		}
+		v->ack_ns = now;
+		if (now > v->last_ns)
+			v->last_ns = now;
 	}
+}
 
-	if (v->owner_ifindex != ifindex) {
-		note_seen(v, ifindex);
+/* account(), a flow in the table: count the packet into v. Returns 0 when
+ * another interface owns the flow (this one is only noted). */
+static __always_inline int flow_update(struct __sk_buff *skb, struct pkt *p,
+				       struct acct *a, struct nt_flow_val *v)
+{
+	__u8 side = a->side;
+	__u64 now;
+
+	if (v->owner_ifindex != a->ifindex) {
+		note_seen(v, a->ifindex);
 		stat_inc(stats_get(), NT_STAT_NOT_OWNER);
-		return TC_ACT_UNSPEC;
+		return 0;
 	}
-
-	__sync_fetch_and_add(&v->pkts[side & 1], segs);
-	__sync_fetch_and_add(&v->bytes[side & 1], bytes);
+	__sync_fetch_and_add(&v->pkts[side & 1], a->segs);
+	__sync_fetch_and_add(&v->bytes[side & 1], a->bytes);
 	if (p->tcp_flags & (NT_TCP_SYN | NT_TCP_FIN | NT_TCP_RST))
 		now = time_fine(skb);
 	else
@@ -717,55 +620,95 @@ __noinline int account(struct __sk_buff *skb, struct pkt *p, __u32 hook)
 		v->last_ns = now;
 	if ((p->frag & v->attrs) != p->frag)
 		v->attrs |= p->frag;
+	if (p->proto == IPPROTO_TCP)
+		flow_update_tcp(skb, p, a, v, now);
+	return 1;
+}
 
-	if (p->proto == IPPROTO_TCP) {
-		__u8 fl = p->tcp_flags;
-		__u32 f = (__u32)fl << ((side & 1) * 8);
+/* account(), last: a payload worth a look (TCP, UDP) goes up while its
+ * direction has samples left, and always on a DNS flow. One compare per
+ * packet once a direction's samples are spent. */
+static __always_inline void flow_sample(struct __sk_buff *skb, struct pkt *p,
+					struct acct *a, struct nt_flow_val *v)
+{
+	__u8 side = a->side;
+	int dns;
 
-		if ((v->tcp_flags | f) != v->tcp_flags)
-			__sync_fetch_and_or(&v->tcp_flags, f);
-		if (fl & (NT_TCP_SYN | NT_TCP_FIN | NT_TCP_RST))
-			tcp_events(&key, v, side, fl, now, ifindex, stats_get());
-		if (!v->ack_ns && v->synack_ns && side == v->initiator &&
-		    (fl & (NT_TCP_ACK | NT_TCP_SYN)) == NT_TCP_ACK) {
-			now = time_fine(skb);
-			v->ack_ns = now;
-			if (now > v->last_ns)
-				v->last_ns = now;
+	if (p->ip_bytes <= p->hdr_len)
+		return; /* no payload */
+	if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
+		return;
+	if (p->frag & NT_ATTR_FRAG_NOL4)
+		return;
+	/* DNS-ness was decided once, when the flow was created */
+	dns = v->attrs & NT_ATTR_DNS;
+	if (v->samples[side & 1] >= cfg_sample_pkts && !dns)
+		return;
+	struct sample_args sa = {
+		.key = a->key,
+		.now = time_fine(skb),
+		.off = p->l3off + p->hdr_len,
+		.plen = p->ip_bytes - p->hdr_len,
+		.tcp_seq = p->tcp_seq,
+		.side = side,
+		.initiator = v->initiator,
+		.kind = dns ? NT_SAMPLE_DNS : NT_SAMPLE_FIRST,
+		.tcp_flags = p->tcp_flags,
+	};
+
+	if (v->samples[side & 1] < 255)
+		v->samples[side & 1]++;
+	send_sample(skb, &sa);
+}
+
+/*
+ * Counts one parsed packet into its flow: flow_new() or flow_update(),
+ * then flow_sample(). A global function: the verifier checks it once with
+ * the packet's fields unknown, rather than once for every way through the
+ * parser (which multiplied its work sixfold). The per-CPU counters are
+ * looked up (stats_get) only on the rare paths that count something: an
+ * established packet never does.
+ */
+__noinline int account(struct __sk_buff *skb, struct pkt *p, __u32 hook)
+{
+	struct acct a = {};
+	struct nt_flow_val *v;
+
+	if (!skb || !p)
+		return 0;
+	a.ifindex = skb->ifindex;
+	a.hook = hook;
+	/* Wire accounting: a GSO packet is gso_segs packets on the wire,
+	 * each with its own copy of the headers. */
+	a.segs = skb->gso_segs;
+	a.bytes = p->ip_bytes;
+	if (a.segs > 1)
+		a.bytes += (a.segs - 1) * p->hdr_len;
+	else
+		a.segs = 1;
+	/* lower endpoint first; side: the key side of the sender */
+	a.side = nt_flow_key_make(&a.key, p->src, p->dst, p->sport, p->dport,
+				  p->proto, p->ip_version, p->icmp_echo);
+
+	v = bpf_map_lookup_elem(&flows, &a.key);
+	if (!v) {
+		switch (flow_new(skb, p, &a, &v)) {
+		case FLOW_INSERTED:
+			/* counted; what is left is its payload */
+			if (p->ip_bytes <= p->hdr_len)
+				return TC_ACT_UNSPEC;
+			v = bpf_map_lookup_elem(&flows, &a.key);
+			if (v)
+				flow_sample(skb, p, &a, v);
+			return TC_ACT_UNSPEC;
+		case FLOW_RACED:
+			break; /* count into the other CPU's entry */
+		default:
+			return TC_ACT_UNSPEC;
 		}
 	}
-	if (p->ip_bytes <= p->hdr_len)
-		return TC_ACT_UNSPEC;
-sample:
-	if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
-		return TC_ACT_UNSPEC; /* payloads worth a look: TCP, UDP */
-	/* one compare per packet once a direction's samples are spent */
-	{
-		int dns = 0;
-
-		if (p->frag & NT_ATTR_FRAG_NOL4)
-			return TC_ACT_UNSPEC;
-		/* one compare on the hot path; DNS-ness was decided once,
-		 * when the flow was created */
-		dns = v->attrs & NT_ATTR_DNS;
-		if (v->samples[side & 1] >= cfg_sample_pkts && !dns)
-			return TC_ACT_UNSPEC;
-		struct sample_args sa = {
-			.key = key,
-			.now = time_fine(skb),
-			.off = p->l3off + p->hdr_len,
-			.plen = p->ip_bytes - p->hdr_len,
-			.tcp_seq = p->tcp_seq,
-			.side = side,
-			.initiator = v->initiator,
-			.kind = dns ? NT_SAMPLE_DNS : NT_SAMPLE_FIRST,
-			.tcp_flags = p->tcp_flags,
-		};
-
-		if (v->samples[side & 1] < 255)
-			v->samples[side & 1]++;
-		send_sample(skb, &sa);
-	}
+	if (flow_update(skb, p, &a, v))
+		flow_sample(skb, p, &a, v);
 	return TC_ACT_UNSPEC;
 }
 
@@ -773,30 +716,16 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 hook, int l2)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
-	__u32 zero = 0, off = 0;
-	struct nt_stats *st = bpf_map_lookup_elem(&stats, &zero);
+	struct nt_stats *st = stats_get();
+	__u32 off = 0;
 	struct pkt p = {};
-	__u16 proto;
+	__be16 proto;
 	int r;
 
 	stat_inc(st, NT_STAT_PACKETS);
 	if (l2) {
-		struct ethhdr *eth = data;
-
-		if ((void *)(eth + 1) > data_end)
+		if (eth_parse(data, data_end, &proto, &off) < 0)
 			goto err_l2;
-		proto = eth->h_proto;
-		off = ETH_HLEN;
-#pragma unroll
-		for (int i = 0; i < 2; i++) {
-			if (proto != bpf_htons(ETH_P_8021Q) &&
-			    proto != bpf_htons(ETH_P_8021AD))
-				break;
-			if (data + off + 4 > data_end)
-				goto err_l2;
-			proto = *(__u16 *)(data + off + 2);
-			off += 4;
-		}
 	} else {
 		proto = skb->protocol;
 	}

@@ -21,26 +21,19 @@
  * the key with the socket's last one and, when it differs, look it up in an
  * LRU map keyed by flow.
  */
-#include "vmlinux.h"
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_endian.h>
+#include "lib/common.bpf.h"
+#include "lib/stats.bpf.h"
+#include "lib/ipv4.bpf.h"
+#include "lib/ipv6.bpf.h"
+#include "lib/l4.bpf.h"
+#include "lib/flow_key.bpf.h"
 #include "nt_sock.h"
-
-#define AF_INET 2
-#define AF_INET6 10
-#define IPPROTO_HOPOPTS 0
-#define IPPROTO_ROUTING 43
-#define IPPROTO_FRAGMENT 44
-#define IPPROTO_DSTOPTS 60
 
 /* What a socket remembers. Cloned with the socket (BPF_F_CLONE): an
  * accepted socket starts with its listener's state, so the flow the
  * listener attributed on the SYN is not sent up a second time. */
 struct sk_state {
-	union {
-		struct nt_flow_key key;
-		__u64 w[5];
-	} last;                /* the last flow sent up (or found sent) */
+	union flow_key_words last; /* the last flow sent up (or found sent) */
 	__u32 pid, uid;
 	char comm[16];
 	__u32 gen;             /* bumped whenever the process info changes */
@@ -83,13 +76,11 @@ struct {
 	__type(value, struct nt_sock_stats);
 } sock_stats SEC(".maps");
 
-static __always_inline void stat_inc(int idx)
+static __always_inline void sock_stat_inc(int idx)
 {
-	__u32 zero = 0;
-	struct nt_sock_stats *st = bpf_map_lookup_elem(&sock_stats, &zero);
+	struct nt_sock_stats *st = stats_lookup(&sock_stats);
 
-	if (st && idx >= 0 && idx < NT_SOCK_STAT_MAX)
-		st->v[idx]++;
+	stat_inc(st, idx);
 }
 
 /* ---- process context: connect, sendmsg ------------------------------ */
@@ -102,7 +93,7 @@ static __always_inline void note_proc(struct sk_state *st, __u32 pid)
 	st->has_proc = NT_PROC_SENDER;
 	st->gen++;
 	st->done = 0;
-	stat_inc(NT_SOCK_STAT_PROC_SET);
+	sock_stat_inc(NT_SOCK_STAT_PROC_SET);
 }
 
 /* connect(): a new peer (and maybe a new process): attribute afresh. */
@@ -115,7 +106,7 @@ static __always_inline int on_connect(struct bpf_sock_addr *ctx)
 		return 1;
 	st = bpf_sk_storage_get(&sk_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!st) {
-		stat_inc(NT_SOCK_STAT_NO_STORAGE);
+		sock_stat_inc(NT_SOCK_STAT_NO_STORAGE);
 		return 1;
 	}
 	note_proc(st, bpf_get_current_pid_tgid() >> 32);
@@ -134,7 +125,7 @@ static __always_inline int on_sendmsg(struct bpf_sock_addr *ctx)
 		return 1;
 	st = bpf_sk_storage_get(&sk_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!st) {
-		stat_inc(NT_SOCK_STAT_NO_STORAGE);
+		sock_stat_inc(NT_SOCK_STAT_NO_STORAGE);
 		return 1;
 	}
 	pid = bpf_get_current_pid_tgid() >> 32;
@@ -176,7 +167,8 @@ static __always_inline int packet_key(struct __sk_buff *skb,
 				      struct nt_flow_key *k)
 {
 	__u32 src[4] = {}, dst[4] = {};
-	__u16 ports[2];
+	__u16 sport, dport;
+	__be16 ports[2];
 	__u32 l4off;
 	__u8 proto, ver, first;
 
@@ -188,18 +180,17 @@ static __always_inline int packet_key(struct __sk_buff *skb,
 
 		if (bpf_skb_load_bytes(skb, 0, &ip, sizeof(ip)))
 			return -1;
-		l4off = (first & 0xf) * 4;
-		if (l4off < 20)
+		l4off = ipv4_hdrlen(&ip);
+		if (l4off < IPV4_HLEN_MIN)
 			return -1;
 		/* a later fragment carries no ports; cgroup hooks see whole
 		 * datagrams (egress before fragmentation, ingress after
 		 * reassembly), so this is not expected */
-		if (bpf_ntohs(ip.frag_off) & 0x1fff)
+		if (ipv4_is_later_fragment(bpf_ntohs(ip.frag_off)))
 			return -1;
 		proto = ip.protocol;
-		src[2] = dst[2] = bpf_htonl(0xffff);
-		src[3] = ip.saddr;
-		dst[3] = ip.daddr;
+		ipv4_mapped(src, ip.saddr);
+		ipv4_mapped(dst, ip.daddr);
 	} else if (ver == 6) {
 		struct ipv6hdr ip6;
 
@@ -208,25 +199,11 @@ static __always_inline int packet_key(struct __sk_buff *skb,
 		__builtin_memcpy(src, &ip6.saddr, 16);
 		__builtin_memcpy(dst, &ip6.daddr, 16);
 		proto = ip6.nexthdr;
-		l4off = sizeof(ip6);
-#pragma unroll
-		for (int i = 0; i < 4; i++) {
-			__u8 h[8];
-
-			if (proto != IPPROTO_HOPOPTS && proto != IPPROTO_ROUTING &&
-			    proto != IPPROTO_DSTOPTS && proto != IPPROTO_FRAGMENT)
-				break;
-			if (bpf_skb_load_bytes(skb, l4off, h, 8))
-				return -1;
-			if (proto == IPPROTO_FRAGMENT) {
-				if ((((__u16)h[2] << 8) | h[3]) & 0xfff8)
-					return -1;
-				l4off += 8;
-			} else {
-				l4off += ((__u32)h[1] + 1) * 8;
-			}
-			proto = h[0];
-		}
+		l4off = IPV6_HLEN;
+		/* the TC programs' walk; a later fragment has no ports */
+		if (ipv6_skip_exthdrs(skb, &proto, &l4off, NULL, NULL) !=
+		    IPV6_WALK_L4)
+			return -1;
 	} else {
 		return -1;
 	}
@@ -234,8 +211,8 @@ static __always_inline int packet_key(struct __sk_buff *skb,
 		return -1;
 	if (l4off > 1024 || bpf_skb_load_bytes(skb, l4off, ports, 4))
 		return -1;
-	return nt_sock_make_key(k, src, dst, bpf_ntohs(ports[0]),
-				bpf_ntohs(ports[1]), proto, ver);
+	l4_ports(ports, &sport, &dport);
+	return nt_flow_key_make(k, src, dst, sport, dport, proto, ver, 0);
 }
 
 static __always_inline void emit(struct __sk_buff *skb, struct sk_state *st,
@@ -246,7 +223,7 @@ static __always_inline void emit(struct __sk_buff *skb, struct sk_state *st,
 
 	ev = bpf_ringbuf_reserve(&sock_events, sizeof(*ev), 0);
 	if (!ev) {
-		stat_inc(NT_SOCK_STAT_RINGBUF_FULL);
+		sock_stat_inc(NT_SOCK_STAT_RINGBUF_FULL);
 		return;
 	}
 	__builtin_memset(ev, 0, sizeof(*ev));
@@ -263,15 +240,12 @@ static __always_inline void emit(struct __sk_buff *skb, struct sk_state *st,
 		ev->attr.comm[15] = 0;
 	}
 	bpf_ringbuf_submit(ev, 0);
-	stat_inc(NT_SOCK_STAT_EVENTS);
+	sock_stat_inc(NT_SOCK_STAT_EVENTS);
 }
 
 static __always_inline int handle(struct __sk_buff *skb, __u8 hook)
 {
-	union {
-		struct nt_flow_key key;
-		__u64 w[5];
-	} k = {};
+	union flow_key_words k = {};
 	struct bpf_sock *sk = skb->sk;
 	struct flow_seen *seen, nseen = {};
 	struct sk_state *st;
@@ -292,7 +266,7 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 hook)
 		return 1;
 	st = bpf_sk_storage_get(&sk_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!st) {
-		stat_inc(NT_SOCK_STAT_NO_STORAGE);
+		sock_stat_inc(NT_SOCK_STAT_NO_STORAGE);
 		return 1;
 	}
 	/* a connected socket has one flow: once it is attributed, done */
@@ -305,12 +279,10 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 hook)
 
 	side = packet_key(skb, &k.key);
 	if (side < 0) {
-		stat_inc(NT_SOCK_STAT_PARSE_ERR);
+		sock_stat_inc(NT_SOCK_STAT_PARSE_ERR);
 		return 1;
 	}
-	if (st->done && st->last.w[0] == k.w[0] && st->last.w[1] == k.w[1] &&
-	    st->last.w[2] == k.w[2] && st->last.w[3] == k.w[3] &&
-	    st->last.w[4] == k.w[4])
+	if (st->done && flow_key_equal(&st->last, &k))
 		return 1;
 
 	cookie = bpf_get_socket_cookie(skb);
@@ -327,11 +299,7 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 hook)
 	emit(skb, st, &k.key, hook == NT_SOCK_HOOK_EGRESS ? side : !side, hook,
 	     cookie);
 remember:
-	st->last.w[0] = k.w[0];
-	st->last.w[1] = k.w[1];
-	st->last.w[2] = k.w[2];
-	st->last.w[3] = k.w[3];
-	st->last.w[4] = k.w[4];
+	flow_key_copy(&st->last, &k);
 	st->done = 1;
 	return 1;
 }
@@ -346,6 +314,29 @@ SEC("cgroup_skb/ingress")
 int nt_skb_ingress(struct __sk_buff *skb)
 {
 	return handle(skb, NT_SOCK_HOOK_INGRESS);
+}
+
+/* Test hook (tests/datapath): packet_key() alone, on frames that
+ * BPF_PROG_TEST_RUN hands it (their socket is a dummy one that handle()
+ * would skip). nt_sockattr_open() neither loads it nor creates its map. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nt_sock_probe);
+} sock_probe SEC(".maps");
+
+SEC("cgroup_skb/egress")
+int nt_key_probe(struct __sk_buff *skb)
+{
+	__u32 zero = 0;
+	struct nt_sock_probe *pr = bpf_map_lookup_elem(&sock_probe, &zero);
+
+	if (pr) {
+		pr->side = packet_key(skb, &pr->key);
+		pr->runs++;
+	}
+	return 1;
 }
 
 /* Empty programs: the baseline of the per-packet cost benchmark (the cost

@@ -34,6 +34,62 @@ struct nt_flow_key {
 	__u8 _pad;
 };
 
+/* x (network order) in host order, for comparing addresses numerically. */
+static inline __attribute__((always_inline)) __u32 nt_flow_be32(__u32 x)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return __builtin_bswap32(x);
+#else
+	return x;
+#endif
+}
+
+/*
+ * The canonical key of a packet from src to dst: addresses as 4 words in
+ * network order (IPv4 mapped, ::ffff:a.b.c.d), ports in host order. Side 0
+ * gets the numerically lower address, or the lower port when the
+ * addresses are equal. Returns the key side of the source (1: swapped).
+ *
+ * The one builder of the key: both BPF programs use it (through
+ * bpf/lib/flow_key.bpf.h), and so can userspace and the tests.
+ */
+static inline __attribute__((always_inline)) __u8
+nt_flow_key_make(struct nt_flow_key *k, const __u32 *src, const __u32 *dst,
+		 __u16 sport, __u16 dport, __u8 proto, __u8 ip_version,
+		 __u8 icmp_echo)
+{
+	__u8 swap = 0;
+	int i;
+
+#ifdef __clang__
+#pragma unroll
+#endif
+	for (i = 0; i < 4; i++) {
+		if (src[i] != dst[i]) {
+			swap = nt_flow_be32(src[i]) > nt_flow_be32(dst[i]);
+			goto decided;
+		}
+	}
+	swap = sport > dport;
+decided:
+	if (!swap) {
+		__builtin_memcpy(k->addr[0], src, 16);
+		__builtin_memcpy(k->addr[1], dst, 16);
+		k->port[0] = sport;
+		k->port[1] = dport;
+	} else {
+		__builtin_memcpy(k->addr[0], dst, 16);
+		__builtin_memcpy(k->addr[1], src, 16);
+		k->port[0] = dport;
+		k->port[1] = sport;
+	}
+	k->proto = proto;
+	k->ip_version = ip_version;
+	k->icmp_echo = icmp_echo;
+	k->_pad = 0;
+	return swap;
+}
+
 /* TCP flag bits as on the wire (byte 13 of the TCP header). */
 #define NT_TCP_FIN 0x01
 #define NT_TCP_SYN 0x02

@@ -67,57 +67,28 @@ struct nt_sock_stats {
 	__u64 v[NT_SOCK_STAT_MAX];
 };
 
-/*
- * The canonical flow key, exactly as bpf/flow.bpf.c builds it (make_key):
- * addresses IPv4-mapped for IPv4 (src/dst are 4 words, network order), the
- * numerically lower address on side 0, the lower port when the addresses
- * are equal. Returns 1 when the source went to side 1 ("swap"). Shared by
- * bpf/sock.bpf.c and user/sockattr.c (tests); flow.bpf.c keeps its own copy,
- * and the sockattr suite checks both agree on real traffic.
- */
-static inline __attribute__((always_inline)) __u32 nt_sock_be32(__u32 x)
-{
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	return __builtin_bswap32(x);
-#else
-	return x;
-#endif
-}
+/* The test hook's record (sock.bpf.c nt_key_probe, tests/datapath): what
+ * the packet parser made of the last frame run through it. */
+struct nt_sock_probe {
+	struct nt_flow_key key; /* valid when side >= 0 */
+	__s32 side;             /* key side of the packet's source, -1: not
+	                         * parsed (counted as PARSE_ERR by handle()) */
+	__u32 runs;
+};
 
+/*
+ * The canonical key of a TCP or UDP packet: nt_flow_key_make() of
+ * nettrail.h, the one builder both BPF programs key flows with, so an
+ * attribution is keyed byte for byte as the TC programs count the flow
+ * (the sockattr suite checks it on real traffic). Returns 1 when the
+ * source went to side 1.
+ */
 static inline __attribute__((always_inline)) __u8
 nt_sock_make_key(struct nt_flow_key *k, const __u32 *src, const __u32 *dst,
 		 __u16 sport, __u16 dport, __u8 proto, __u8 ip_version)
 {
-	__u8 swap = 0;
-	int i;
-
-#ifdef __clang__
-#pragma unroll
-#endif
-	for (i = 0; i < 4; i++) {
-		if (src[i] != dst[i]) {
-			swap = nt_sock_be32(src[i]) > nt_sock_be32(dst[i]);
-			goto decided;
-		}
-	}
-	swap = sport > dport;
-decided:
-	if (!swap) {
-		__builtin_memcpy(k->addr[0], src, 16);
-		__builtin_memcpy(k->addr[1], dst, 16);
-		k->port[0] = sport;
-		k->port[1] = dport;
-	} else {
-		__builtin_memcpy(k->addr[0], dst, 16);
-		__builtin_memcpy(k->addr[1], src, 16);
-		k->port[0] = dport;
-		k->port[1] = sport;
-	}
-	k->proto = proto;
-	k->ip_version = ip_version;
-	k->icmp_echo = 0;
-	k->_pad = 0;
-	return swap;
+	return nt_flow_key_make(k, src, dst, sport, dport, proto, ip_version,
+				0);
 }
 
 #endif /* NETTRAIL_NT_SOCK_H */

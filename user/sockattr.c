@@ -121,44 +121,26 @@ static void detach_all(struct nt_sockattr *s)
 	}
 }
 
-struct nt_sockattr *nt_sockattr_open_opts(const char *cgroup_root,
-					  const struct nt_sockattr_opts *o,
-					  char *err, size_t errlen)
+/* The ring buffer's size in bytes: a power of two pages, as the kernel
+ * wants, of at least kib KiB. */
+static uint32_t ring_bytes(uint32_t kib)
 {
-	struct nt_sockattr *s;
-	struct bpf_program *progs[NPROGS];
-	uint32_t lru = 65536, ring = 256;
-	int r;
+	uint32_t b = 4096;
 
-	if (err && errlen)
-		err[0] = 0;
-	s = calloc(1, sizeof(*s));
-	if (!s) {
-		set_err(err, errlen, "sockattr: %s%s", "", ENOMEM);
-		return NULL;
-	}
-	s->cg_fd = -1;
-	s->max_flows = 131072;
-	if (o && o->max_flows)
-		s->max_flows = o->max_flows;
-	if (o && o->kernel_lru)
-		lru = o->kernel_lru;
-	if (o && o->ringbuf_kib)
-		ring = o->ringbuf_kib;
-	/* a power of two pages, as the kernel wants */
-	{
-		uint32_t b = 4096;
+	while (b < kib * 1024u && b < (1u << 30))
+		b <<= 1;
+	return b;
+}
 
-		while (b < ring * 1024u && b < (1u << 30))
-			b <<= 1;
-		ring = b;
-	}
-
+/* s->root (cgroup_root, or the cgroup2 mount) and s->cg_fd. */
+static int open_root(struct nt_sockattr *s, const char *cgroup_root,
+		     char *err, size_t errlen)
+{
 	if (cgroup_root) {
 		if (strlen(cgroup_root) >= sizeof(s->root)) {
 			set_err(err, errlen, "sockattr: cgroup root too long: %s%s",
 				"", ENAMETOOLONG);
-			goto fail;
+			return -1;
 		}
 		strcpy(s->root, cgroup_root);
 	} else if (!nt_cgroup_v2_mount(s->root, sizeof(s->root))) {
@@ -166,30 +148,50 @@ struct nt_sockattr *nt_sockattr_open_opts(const char *cgroup_root,
 			snprintf(err, errlen,
 				 "sockattr: no cgroup2 file system in /proc/mounts "
 				 "(process attribution needs cgroup v2)");
-		goto fail;
+		return -1;
 	}
 	s->cg_fd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->cg_fd < 0) {
 		set_err(err, errlen, "sockattr: open %s: %s", s->root, errno);
-		goto fail;
+		return -1;
 	}
+	return 0;
+}
+
+/* Opens and loads sock.bpf.o: the kernel LRU of lru entries, a ring of
+ * ring bytes. */
+static int load_programs(struct nt_sockattr *s, uint32_t lru, uint32_t ring,
+			 char *err, size_t errlen)
+{
+	int r;
 
 	s->skel = sock_bpf__open();
 	if (!s->skel) {
 		set_err(err, errlen, "sockattr: open BPF object%s: %s", "", errno);
-		goto fail;
+		return -1;
 	}
 	/* the benchmark's empty baselines stay out */
 	bpf_program__set_autoload(s->skel->progs.nt_skb_empty, false);
 	bpf_program__set_autoload(s->skel->progs.nt_sendmsg_empty, false);
+	/* and so does the tests' parser hook */
+	bpf_program__set_autoload(s->skel->progs.nt_key_probe, false);
+	bpf_map__set_autocreate(s->skel->maps.sock_probe, false);
 	bpf_map__set_max_entries(s->skel->maps.sock_seen, lru);
 	bpf_map__set_max_entries(s->skel->maps.sock_events, ring);
 	r = sock_bpf__load(s->skel);
 	if (r) {
 		set_err(err, errlen, "sockattr: load BPF programs%s: %s", "",
 			-r);
-		goto fail;
+		return -1;
 	}
+	return 0;
+}
+
+/* The six programs onto s->cg_fd (s->links; the caller detaches on
+ * failure). */
+static int attach_programs(struct nt_sockattr *s, char *err, size_t errlen)
+{
+	struct bpf_program *progs[NPROGS];
 
 	progs[0] = s->skel->progs.nt_connect4;
 	progs[1] = s->skel->progs.nt_connect6;
@@ -207,27 +209,60 @@ struct nt_sockattr *nt_sockattr_open_opts(const char *cgroup_root,
 				snprintf(err, errlen, "sockattr: attach %s to %s: %s",
 					 bpf_program__section_name(progs[i]),
 					 s->root, strerror(e));
-			goto fail;
+			return -1;
 		}
 	}
+	return 0;
+}
 
+/* The ring buffer's reader and the CPU count the counters need. */
+static int open_ring(struct nt_sockattr *s, char *err, size_t errlen)
+{
 	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.sock_events),
 				 on_event, s, NULL);
 	if (!s->rb) {
 		set_err(err, errlen, "sockattr: ring buffer%s: %s", "", errno);
-		goto fail;
+		return -1;
 	}
 	s->ncpus = libbpf_num_possible_cpus();
 	if (s->ncpus <= 0) {
 		set_err(err, errlen, "sockattr: possible CPUs%s: %s", "",
 			-s->ncpus);
-		goto fail;
+		return -1;
+	}
+	return 0;
+}
+
+struct nt_sockattr *nt_sockattr_open_opts(const char *cgroup_root,
+					  const struct nt_sockattr_opts *o,
+					  char *err, size_t errlen)
+{
+	struct nt_sockattr *s;
+	uint32_t lru = 65536, ring = 256;
+
+	if (err && errlen)
+		err[0] = 0;
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		set_err(err, errlen, "sockattr: %s%s", "", ENOMEM);
+		return NULL;
+	}
+	s->cg_fd = -1;
+	s->max_flows = 131072;
+	if (o && o->max_flows)
+		s->max_flows = o->max_flows;
+	if (o && o->kernel_lru)
+		lru = o->kernel_lru;
+	if (o && o->ringbuf_kib)
+		ring = o->ringbuf_kib;
+
+	if (open_root(s, cgroup_root, err, errlen) ||
+	    load_programs(s, lru, ring_bytes(ring), err, errlen) ||
+	    attach_programs(s, err, errlen) || open_ring(s, err, errlen)) {
+		nt_sockattr_close(s);
+		return NULL;
 	}
 	return s;
-
-fail:
-	nt_sockattr_close(s);
-	return NULL;
 }
 
 struct nt_sockattr *nt_sockattr_open(const char *cgroup_root, char *err,

@@ -253,7 +253,8 @@ static void build_ext(uint8_t *p, const struct pkt_ext *e, uint8_t next)
 		p[2] = 253;		/* experimental routing type */
 		p[3] = 0;		/* segments left */
 		break;
-	default:			/* hop-by-hop, destination options */
+	default:			/* hop-by-hop, destination options,
+					 * mobility (same length rule) */
 		p[1] = (uint8_t)(n / 8 - 1);
 		p[2] = 1;		/* PadN over the rest */
 		p[3] = (uint8_t)(n - 4);

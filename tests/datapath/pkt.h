@@ -31,6 +31,7 @@
 #define PKT_EXT_FRAGMENT 44
 #define PKT_EXT_AH       51
 #define PKT_EXT_DSTOPTS  60
+#define PKT_EXT_MH       135 /* mobility header: laid out like options */
 
 #define PKT_MAX_EXT 16
 #define PKT_BUF 16384

@@ -29,7 +29,9 @@
 #include <time.h>
 
 #include "flow.skel.h"
+#include "sock.skel.h"
 #include "nettrail.h"
+#include "nt_sock.h"
 #include "datapath/pkt.h"
 
 #define TC_ACT_UNSPEC (-1)
@@ -1767,6 +1769,25 @@ Test(datapath, ipv6_extension_chain_of_8_accepted)
 	expect_flow("8 extension headers", &k, &w, 0);
 }
 
+Test(datapath, ipv6_mobility_header_walked)
+{
+	struct pkt_spec s = pkt_udp("2001:db8::1", 1111, "2001:db8::2", 2222,
+				    8);
+	struct nt_flow_val w = val0();
+	struct nt_flow_key k;
+
+	pkt_add_ext(&s, PKT_EXT_HOPOPTS, 8);
+	pkt_add_ext(&s, PKT_EXT_MH, 16);
+	dp_open();
+	send_at(&s, TS(0));
+	EXPECT_STATS();
+	k = key_of(&s, NULL);
+	w.first_ns = w.last_ns = TS(0);
+	w.pkts[0] = 1;
+	w.bytes[0] = 40 + 24 + 8 + 8;
+	expect_flow("hbh+mobility+udp", &k, &w, 0);
+}
+
 /* ======================================================================= */
 /* Malformed frames                                                        */
 /* ======================================================================= */
@@ -2630,4 +2651,185 @@ Test(datapath, payload_samples_first_packets_and_dns)
 	EXPECT_STATS([NT_STAT_SAMPLES] = 8);
 	ring_buffer__free(srb);
 	dp_close();
+}
+
+/* ======================================================================= */
+/* bpf/sock.bpf.c's packet parser, through its test hook nt_key_probe      */
+/* ======================================================================= */
+
+/*
+ * The cgroup_skb programs key a socket's packet exactly as the TC programs
+ * key its flow. BPF_PROG_TEST_RUN hands a cgroup_skb program the frame
+ * from the IP header on (the kernel takes the Ethernet header off), with a
+ * dummy socket, so the hook runs the parser alone and leaves its result
+ * in the sock_probe map.
+ */
+static struct sock_bpf *sk_skel;
+
+static void sk_open(void)
+{
+	struct bpf_program *p;
+
+	libbpf_set_print(NULL);
+	sk_skel = sock_bpf__open();
+	cr_assert_not_null(sk_skel, "sock_bpf__open: %s", strerror(errno));
+	bpf_object__for_each_program(p, sk_skel->obj)
+		bpf_program__set_autoload(p, p == sk_skel->progs.nt_key_probe);
+	cr_assert_eq(sock_bpf__load(sk_skel), 0, "sock_bpf__load: %s (root?)",
+		     strerror(errno));
+}
+
+static void sk_close(void)
+{
+	sock_bpf__destroy(sk_skel);
+	sk_skel = NULL;
+}
+
+TestSuite(sockparse, .init = sk_open, .fini = sk_close);
+
+/* Runs the frame (cut at `cut` bytes unless 0) through the parser; returns
+ * the side it gave (-1: not parsed), the key in *k. */
+static int sk_parse(const struct pkt_spec *s, size_t cut,
+		    struct nt_flow_key *k)
+{
+	int mfd = bpf_map__fd(sk_skel->maps.sock_probe);
+	struct nt_sock_probe pr;
+	__u32 zero = 0;
+	size_t n = build(s, NULL);
+
+	if (cut)
+		n = pkt_truncate(n, cut);
+	memset(&pr, 0, sizeof(pr));
+	pr.side = -2;
+	cr_assert_eq(bpf_map_update_elem(mfd, &zero, &pr, BPF_ANY), 0);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame,
+		    .data_size_in = (__u32)n, .repeat = 1);
+	cr_assert_eq(bpf_prog_test_run_opts(
+			     bpf_program__fd(sk_skel->progs.nt_key_probe), &o),
+		     0, "BPF_PROG_TEST_RUN: %s", strerror(errno));
+	cr_assert_eq(o.retval, 1u, "a cgroup_skb program allows: returned %u",
+		     o.retval);
+	cr_assert_eq(bpf_map_lookup_elem(mfd, &zero, &pr), 0);
+	cr_assert_eq(pr.runs, 1u);
+	*k = pr.key;
+	return pr.side;
+}
+
+static void sk_expect_key(const char *what, const struct pkt_spec *s)
+{
+	struct nt_flow_key k, want;
+	char b1[200], b2[200];
+	int side, got;
+
+	want = key_of(s, &side);
+	got = sk_parse(s, 0, &k);
+	cr_assert_eq(got, side, "%s: side %d, want %d", what, got, side);
+	cr_assert_eq(memcmp(&k, &want, sizeof(k)), 0, "%s: key %s, want %s",
+		     what, key_str(&k, b1, sizeof(b1)),
+		     key_str(&want, b2, sizeof(b2)));
+}
+
+static void sk_expect_reject(const char *what, const struct pkt_spec *s,
+			     size_t cut)
+{
+	struct nt_flow_key k;
+
+	cr_assert_eq(sk_parse(s, cut, &k), -1, "%s: parsed, want rejected",
+		     what);
+}
+
+Test(sockparse, ipv4_tcp_udp_and_options)
+{
+	struct pkt_spec t = pkt_tcp("10.0.0.2", 80, "10.0.0.1", 40000, SYN, 0);
+	struct pkt_spec u = pkt_udp("10.0.0.1", 5000, "10.0.0.1", 4000, 10);
+
+	sk_expect_key("tcp v4, source on side 1", &t);
+	sk_expect_key("udp v4, same address: ports decide", &u);
+	t.ip_opt_len = 40;
+	sk_expect_key("tcp v4, 40 bytes of options", &t);
+}
+
+Test(sockparse, ipv4_later_fragment_rejected)
+{
+	struct pkt_spec f = pkt_udp("10.0.0.1", 5000, "10.0.0.2", 53, 8);
+
+	f.mf = 1;
+	sk_expect_key("first fragment", &f);
+	f.frag_off = 3;
+	f.no_l4 = 1;
+	sk_expect_reject("later fragment", &f, 0);
+}
+
+Test(sockparse, not_tcp_or_udp_rejected)
+{
+	struct pkt_spec i = pkt_icmp("10.0.0.1", "10.0.0.2", 8, 0, 7, 8);
+	struct pkt_spec c = pkt_sctp("2001:db8::1", 1, "2001:db8::2", 2, 9, 16);
+
+	sk_expect_reject("icmp", &i, 0);
+	sk_expect_reject("sctp", &c, 0);
+}
+
+Test(sockparse, ipv6_options_routing_fragment)
+{
+	struct pkt_spec s = pkt_tcp("2001:db8::2", 443, "2001:db8::1", 40000,
+				    SYN | ACK, 0);
+	struct pkt_ext *f;
+
+	sk_expect_key("tcp v6", &s);
+	pkt_add_ext(&s, PKT_EXT_HOPOPTS, 8);
+	pkt_add_ext(&s, PKT_EXT_ROUTING, 24);
+	pkt_add_ext(&s, PKT_EXT_DSTOPTS, 16);
+	sk_expect_key("hbh+routing+dstopts+tcp", &s);
+	f = pkt_add_ext(&s, PKT_EXT_FRAGMENT, 0);
+	f->frag_more = 1;
+	f->frag_id = 77;
+	sk_expect_key("... + first fragment", &s);
+	f->frag_off = 10;
+	s.no_l4 = 1;
+	sk_expect_reject("... + later fragment", &s, 0);
+}
+
+/* The TC programs' walker: AH and mobility headers are walked too. */
+Test(sockparse, ipv6_ah_and_mobility_walked)
+{
+	struct pkt_spec a = pkt_tcp("2001:db8::1", 40000, "2001:db8::2", 443,
+				    ACK, 20);
+	struct pkt_spec m = pkt_udp("2001:db8::1", 1111, "2001:db8::2", 2222,
+				    8);
+
+	pkt_add_ext(&a, PKT_EXT_AH, 24);
+	sk_expect_key("ah+tcp", &a);
+	pkt_add_ext(&m, PKT_EXT_HOPOPTS, 8);
+	pkt_add_ext(&m, PKT_EXT_MH, 16);
+	sk_expect_key("hbh+mobility+udp", &m);
+}
+
+/* Up to 8 extension headers, as for the TC programs; 9 is an error. */
+Test(sockparse, ipv6_chains_up_to_8)
+{
+	for (int n = 1; n <= 8; n++) {
+		struct pkt_spec s = chain(n);
+		char what[64];
+
+		snprintf(what, sizeof(what), "%d extension headers", n);
+		sk_expect_key(what, &s);
+	}
+	{
+		struct pkt_spec s = chain(9);
+
+		sk_expect_reject("9 extension headers", &s, 0);
+	}
+}
+
+Test(sockparse, truncated_rejected)
+{
+	struct pkt_spec s = chain(3);
+	struct pkt_layout l;
+
+	pkt_add_ext(&s, PKT_EXT_DSTOPTS, 64);
+	build(&s, &l);
+	sk_expect_reject("cut inside an extension header's body", &s,
+			 l.ext_off[3] + 32);
+	sk_expect_reject("cut inside the UDP ports", &s, l.l4_off + 3);
+	sk_expect_key("whole", &s);
 }

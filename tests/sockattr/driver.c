@@ -996,7 +996,7 @@ int main(int argc, char **argv)
 		if (fb && tc_flow(fb, rep.tcpns, t.tcpns, &tk, &tv)) {
 			check(memcmp(&tk, &k, sizeof(k)) == 0 &&
 				      nt_sockattr_find(s, &tk) != NULL,
-			      "the TC flow entry's key (flow.bpf.c make_key) is "
+			      "the TC flow entry's key (nt_flow_key_make in flow.bpf.c) is "
 			      "the attributed key");
 			check(tv.pkts[0] >= 4 && tv.pkts[1] >= 4 &&
 				      tv.pkts[0] < 20 && tv.pkts[1] < 20,

@@ -102,12 +102,6 @@ static const char *const res_paths[NT_K8S_R_COUNT] = {
 	[NT_K8S_R_PODS] = "/api/v1/pods",
 };
 
-static void seterr(char *err, size_t errlen, const char *fmt, const char *a)
-{
-	if (err && errlen)
-		snprintf(err, errlen, fmt, a ? a : "");
-}
-
 __attribute__((format(printf, 3, 4)))
 static void errf(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -811,21 +805,23 @@ struct nt_k8s *nt_k8s_start(const struct nt_k8s_opts *o, char *err, size_t errle
 
 	if (!o || !o->api_url || strncmp(o->api_url, "https://", 8) || !o->api_url[8] ||
 	    strlen(o->api_url) > 1024) {
-		seterr(err, errlen, "kubernetes: API URL must be https://host[:port], got '%s'", o ? o->api_url : NULL);
+		errf(err, errlen, "kubernetes: API URL must be https://host[:port], got '%s'",
+		     o && o->api_url ? o->api_url : "");
 		return NULL;
 	}
 	if (!readable(o->ca_file)) {
-		seterr(err, errlen, "kubernetes: CA file '%s' is not readable", o->ca_file);
+		errf(err, errlen, "kubernetes: CA file '%s' is not readable", o->ca_file ? o->ca_file : "");
 		return NULL;
 	}
 	if (!readable(o->token_file)) {
-		seterr(err, errlen, "kubernetes: token file '%s' is not readable", o->token_file);
+		errf(err, errlen, "kubernetes: token file '%s' is not readable",
+		     o->token_file ? o->token_file : "");
 		return NULL;
 	}
 	pthread_once(&curl_once, curl_init_once);
 	k = calloc(1, sizeof(*k));
 	if (!k) {
-		seterr(err, errlen, "kubernetes: %s", "out of memory");
+		errf(err, errlen, "kubernetes: out of memory");
 		return NULL;
 	}
 	k->api_url = strdup(o->api_url);
@@ -848,7 +844,7 @@ struct nt_k8s *nt_k8s_start(const struct nt_k8s_opts *o, char *err, size_t errle
 	k->store = nt_k8s_store_new(k->grace_s);
 	k->multi = curl_multi_init();
 	if (token_refresh(k, 1)) {
-		seterr(err, errlen, "kubernetes: cannot read token file '%s'", o->token_file);
+		errf(err, errlen, "kubernetes: cannot read token file '%s'", o->token_file);
 		k_free(k);
 		return NULL;
 	}
@@ -862,7 +858,7 @@ struct nt_k8s *nt_k8s_start(const struct nt_k8s_opts *o, char *err, size_t errle
 		rs->tok = json_tokener_new_ex(JSON_DEPTH);
 	}
 	if (!k->multi || pthread_create(&k->thr, NULL, run, k)) {
-		seterr(err, errlen, "kubernetes: %s", "cannot start the watcher thread");
+		errf(err, errlen, "kubernetes: cannot start the watcher thread");
 		k_free(k);
 		return NULL;
 	}
@@ -946,14 +942,14 @@ int nt_k8s_resolve_incluster(struct nt_k8s_opts *o, char *buf, size_t n, char *e
 	size_t off = 0;
 
 	if (!host || !*host) {
-		seterr(err, errlen, "kubernetes: not in a cluster (KUBERNETES_SERVICE_HOST is not set)%s", NULL);
+		errf(err, errlen, "kubernetes: not in a cluster (KUBERNETES_SERVICE_HOST is not set)");
 		return -1;
 	}
 	if (!port || !*port)
 		port = "443";
 	snprintf(url, sizeof(url), strchr(host, ':') ? "https://[%s]:%s" : "https://%s:%s", host, port);
 	if (!readable(SA_DIR "/token") || !readable(SA_DIR "/ca.crt")) {
-		seterr(err, errlen, "kubernetes: %s/{token,ca.crt} not readable", SA_DIR);
+		errf(err, errlen, "kubernetes: %s/{token,ca.crt} not readable", SA_DIR);
 		return -1;
 	}
 	o->api_url = put(buf, n, &off, url);
@@ -962,7 +958,7 @@ int nt_k8s_resolve_incluster(struct nt_k8s_opts *o, char *buf, size_t n, char *e
 	if (getenv("NODE_NAME") && *getenv("NODE_NAME"))
 		o->node_name = put(buf, n, &off, getenv("NODE_NAME"));
 	if (!o->api_url) {
-		seterr(err, errlen, "kubernetes: %s", "buffer too small");
+		errf(err, errlen, "kubernetes: buffer too small");
 		return -1;
 	}
 	return 0;
@@ -1255,7 +1251,7 @@ int nt_k8s_load_kubeconfig(const char *path, struct nt_k8s_opts *o, char *buf, s
 	int rc = -1;
 
 	if (!path || !*path) {
-		seterr(err, errlen, "kubernetes: %s", "no kubeconfig path");
+		errf(err, errlen, "kubernetes: no kubeconfig path");
 		return -1;
 	}
 	struct stat pst;

@@ -257,6 +257,13 @@ static const char *js(struct json_object *o, const char *k)
 	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
+static const char *js_or(struct json_object *o, const char *k, const char *dflt)
+{
+	const char *v = js(o, k);
+
+	return v ? v : dflt;
+}
+
 /* a YAML 1.1 / JSON boolean that is set (present and not false, no, off) */
 static int truthy(struct json_object *v)
 {
@@ -378,146 +385,189 @@ static const char *put_path(char *buf, size_t n, size_t *off, const char *kcpath
 	return r;
 }
 
-#define KC "kubernetes: kubeconfig '%s': "
+/* a kubeconfig being loaded: the current context's parts, where the option strings go */
+struct kc {
+	const char *path;                   /* the kubeconfig (messages, relative paths) */
+	struct json_object *cluster, *user; /* the current context's entries */
+	const char *cname, *uname;          /* their names */
+	char *buf;                          /* the strings the options point to: n bytes, off used */
+	size_t n, off;
+	char *err;
+	size_t errlen;
+};
+
 #define USE_TOKEN "not supported: give the user a token or tokenFile (e.g. a ServiceAccount token)"
 
-int nt_k8s_load_kubeconfig(const char *path, struct nt_k8s_opts *o, char *buf, size_t n,
-			   char *err, size_t errlen)
+/* "kubernetes: kubeconfig 'PATH': " and the message into the error; returns -1 */
+__attribute__((format(printf, 2, 3)))
+static int kc_fail(const struct kc *c, const char *fmt, ...)
 {
-	struct json_object *doc, *ctx, *cl, *us, *x;
-	const char *cur, *cname, *uname, *server, *v;
-	size_t off = 0, len;
+	va_list ap;
+	int l;
+
+	if (!c->err || !c->errlen)
+		return -1;
+	l = snprintf(c->err, c->errlen, "kubernetes: kubeconfig '%s': ", c->path);
+	if (l >= 0 && (size_t)l < c->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(c->err + l, c->errlen - (size_t)l, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* the kubeconfig file parsed, or NULL with err set */
+static struct json_object *kc_read(const char *path, char *err, size_t errlen)
+{
+	struct json_object *doc;
+	struct stat st;
 	char *text;
-	int rc = -1;
 
 	if (!path || !*path) {
 		nt_k8s_errf(err, errlen, "kubernetes: no kubeconfig path");
-		return -1;
+		return NULL;
 	}
-	struct stat pst;
-
-	if (stat(path, &pst) == 0 && S_ISDIR(pst.st_mode)) {
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
 		nt_k8s_errf(err, errlen, "kubernetes: kubeconfig '%s' is a directory", path);
-		return -1;
+		return NULL;
 	}
 	errno = 0;
 	text = nt_k8s_read_file(path, 4 << 20);
 	if (!text) {
 		nt_k8s_errf(err, errlen, "kubernetes: cannot read kubeconfig '%s': %s", path,
 			    strerror(errno ? errno : EIO));
-		return -1;
+		return NULL;
 	}
-	len = strlen(text);
-	doc = kubeconfig_doc(path, text, len, err, errlen);
+	doc = kubeconfig_doc(path, text, strlen(text), err, errlen);
 	free(text);
-	if (!doc)
-		return -1;
-	cur = js(doc, "current-context");
-	if (!cur || !*cur) {
-		nt_k8s_errf(err, errlen, KC "no current-context (choose one with kubectl config use-context NAME)", path);
-		goto out;
-	}
+	return doc;
+}
+
+/* the current context's cluster and user (entries and names) into c; 0 or -1 */
+static int kc_context(struct kc *c, struct json_object *doc)
+{
+	const char *cur = js(doc, "current-context");
+	struct json_object *ctx;
+
+	if (!cur || !*cur)
+		return kc_fail(c, "no current-context (choose one with kubectl config use-context NAME)");
 	ctx = member(named(doc, "contexts", cur), "context");
-	if (!ctx) {
-		nt_k8s_errf(err, errlen, KC "current-context '%s' is not in contexts", path, cur);
-		goto out;
-	}
-	cname = js(ctx, "cluster");
-	uname = js(ctx, "user");
-	if (!cname || !*cname) {
-		nt_k8s_errf(err, errlen, KC "context '%s' names no cluster", path, cur);
-		goto out;
-	}
-	cl = member(named(doc, "clusters", cname), "cluster");
-	if (!cl) {
-		nt_k8s_errf(err, errlen, KC "context '%s' names cluster '%s', which is not in clusters", path, cur, cname);
-		goto out;
-	}
-	if (!uname || !*uname) {
-		nt_k8s_errf(err, errlen, KC "context '%s' names no user (anonymous access is not supported)", path, cur);
-		goto out;
-	}
-	us = member(named(doc, "users", uname), "user");
-	if (!us) {
-		nt_k8s_errf(err, errlen, KC "context '%s' names user '%s', which is not in users", path, cur, uname);
-		goto out;
-	}
-	server = js(cl, "server");
-	if (!server || !*server) {
-		nt_k8s_errf(err, errlen, KC "cluster '%s' has no server", path, cname);
-		goto out;
-	}
-	if (strncmp(server, "https://", 8)) {
-		nt_k8s_errf(err, errlen, KC "cluster '%s': server '%s' is not https://", path, cname, server);
-		goto out;
-	}
-	if (truthy(member(cl, "insecure-skip-tls-verify"))) {
-		nt_k8s_errf(err, errlen, KC "cluster '%s' sets insecure-skip-tls-verify: refused (TLS verification is "
-			    "always on; give certificate-authority or certificate-authority-data)", path, cname);
-		goto out;
-	}
-	o->api_url = put(buf, n, &off, server);
-	if ((v = js(cl, "certificate-authority-data")) && *v) {
+	if (!ctx)
+		return kc_fail(c, "current-context '%s' is not in contexts", cur);
+	c->cname = js(ctx, "cluster");
+	c->uname = js(ctx, "user");
+	if (!c->cname || !*c->cname)
+		return kc_fail(c, "context '%s' names no cluster", cur);
+	c->cluster = member(named(doc, "clusters", c->cname), "cluster");
+	if (!c->cluster)
+		return kc_fail(c, "context '%s' names cluster '%s', which is not in clusters", cur, c->cname);
+	if (!c->uname || !*c->uname)
+		return kc_fail(c, "context '%s' names no user (anonymous access is not supported)", cur);
+	c->user = member(named(doc, "users", c->uname), "user");
+	if (!c->user)
+		return kc_fail(c, "context '%s' names user '%s', which is not in users", cur, c->uname);
+	return 0;
+}
+
+/* the cluster's server (https:// only, TLS verification on) to o->api_url; 0 or -1 */
+static int kc_server(struct kc *c, struct nt_k8s_opts *o)
+{
+	const char *server = js(c->cluster, "server");
+
+	if (!server || !*server)
+		return kc_fail(c, "cluster '%s' has no server", c->cname);
+	if (strncmp(server, "https://", 8))
+		return kc_fail(c, "cluster '%s': server '%s' is not https://", c->cname, server);
+	if (truthy(member(c->cluster, "insecure-skip-tls-verify")))
+		return kc_fail(c, "cluster '%s' sets insecure-skip-tls-verify: refused (TLS verification is "
+			       "always on; give certificate-authority or certificate-authority-data)", c->cname);
+	o->api_url = put(c->buf, c->n, &c->off, server);
+	return 0;
+}
+
+/* the cluster's CA to o->ca_file: certificate-authority-data (to a temp file) or
+ * certificate-authority; 0 or -1 */
+static int kc_ca(struct kc *c, struct nt_k8s_opts *o)
+{
+	const char *v;
+
+	if ((v = js(c->cluster, "certificate-authority-data")) && *v) {
 		size_t dl;
 		char *pem = b64_decode(v, &dl);
 
 		if (!pem || !strstr(pem, "-----BEGIN CERTIFICATE-----")) {
 			free(pem);
-			nt_k8s_errf(err, errlen, KC "cluster '%s': certificate-authority-data is not base64 of a PEM "
-				    "certificate", path, cname);
-			goto out;
+			return kc_fail(c, "cluster '%s': certificate-authority-data is not base64 of a PEM "
+				       "certificate", c->cname);
 		}
-		o->ca_file = to_temp(pem, dl, buf, n, &off);
+		o->ca_file = to_temp(pem, dl, c->buf, c->n, &c->off);
 		o->ca_is_temp = o->ca_file != NULL;
 		free(pem);
-	} else if ((v = js(cl, "certificate-authority")) && *v) {
-		o->ca_file = put_path(buf, n, &off, path, v);
-		if (o->ca_file && !nt_k8s_readable(o->ca_file)) {
-			nt_k8s_errf(err, errlen, KC "cluster '%s': certificate-authority '%s' is not readable", path, cname,
-				    o->ca_file);
-			goto out;
-		}
-	} else {
-		nt_k8s_errf(err, errlen, KC "cluster '%s' has no certificate-authority or certificate-authority-data "
-			    "(the system store is not used)", path, cname);
-		goto out;
+		return 0;
 	}
-	if ((v = js(us, "tokenFile")) && *v) {
-		o->token_file = put_path(buf, n, &off, path, v);
-		if (o->token_file && !nt_k8s_readable(o->token_file)) {
-			nt_k8s_errf(err, errlen, KC "user '%s': tokenFile '%s' is not readable", path, uname, o->token_file);
-			goto out;
-		}
-	} else if ((v = js(us, "token")) && *v) {
-		o->token_file = to_temp(v, strlen(v), buf, n, &off);
+	if ((v = js(c->cluster, "certificate-authority")) && *v) {
+		o->ca_file = put_path(c->buf, c->n, &c->off, c->path, v);
+		if (o->ca_file && !nt_k8s_readable(o->ca_file))
+			return kc_fail(c, "cluster '%s': certificate-authority '%s' is not readable", c->cname,
+				       o->ca_file);
+		return 0;
+	}
+	return kc_fail(c, "cluster '%s' has no certificate-authority or certificate-authority-data "
+		       "(the system store is not used)", c->cname);
+}
+
+/* the user has no token: name what it has instead (none of it is supported); -1 */
+static int kc_other_auth(const struct kc *c)
+{
+	struct json_object *us = c->user, *x;
+
+	if ((x = member(us, "exec")))
+		return kc_fail(c, "user '%s' uses an exec credential plugin (command '%s'): " USE_TOKEN, c->uname,
+			       js_or(x, "command", "?"));
+	if ((x = member(us, "auth-provider")))
+		return kc_fail(c, "user '%s' uses the auth-provider plugin '%s': " USE_TOKEN, c->uname,
+			       js_or(x, "name", "?"));
+	if (js(us, "client-certificate") || js(us, "client-certificate-data") || js(us, "client-key") ||
+	    js(us, "client-key-data"))
+		return kc_fail(c, "user '%s' uses a client certificate (%s): " USE_TOKEN, c->uname,
+			       js(us, "client-certificate-data") ? "client-certificate-data" :
+			       js(us, "client-certificate") ? "client-certificate" : "client-key");
+	if (js(us, "username") || js(us, "password"))
+		return kc_fail(c, "user '%s' uses basic auth (username/password): " USE_TOKEN, c->uname);
+	return kc_fail(c, "user '%s' has no token or tokenFile", c->uname);
+}
+
+/* the user's token to o->token_file: tokenFile, or token (to a temp file); 0 or -1 */
+static int kc_token(struct kc *c, struct nt_k8s_opts *o)
+{
+	const char *v;
+
+	if ((v = js(c->user, "tokenFile")) && *v) {
+		o->token_file = put_path(c->buf, c->n, &c->off, c->path, v);
+		if (o->token_file && !nt_k8s_readable(o->token_file))
+			return kc_fail(c, "user '%s': tokenFile '%s' is not readable", c->uname, o->token_file);
+		return 0;
+	}
+	if ((v = js(c->user, "token")) && *v) {
+		o->token_file = to_temp(v, strlen(v), c->buf, c->n, &c->off);
 		o->token_is_temp = o->token_file != NULL;
-	} else if ((x = member(us, "exec"))) {
-		nt_k8s_errf(err, errlen, KC "user '%s' uses an exec credential plugin (command '%s'): " USE_TOKEN, path,
-			    uname, js(x, "command") ? js(x, "command") : "?");
-		goto out;
-	} else if ((x = member(us, "auth-provider"))) {
-		nt_k8s_errf(err, errlen, KC "user '%s' uses the auth-provider plugin '%s': " USE_TOKEN, path, uname,
-			    js(x, "name") ? js(x, "name") : "?");
-		goto out;
-	} else if (js(us, "client-certificate") || js(us, "client-certificate-data") || js(us, "client-key") ||
-		   js(us, "client-key-data")) {
-		nt_k8s_errf(err, errlen, KC "user '%s' uses a client certificate (%s): " USE_TOKEN, path, uname,
-			    js(us, "client-certificate-data") ? "client-certificate-data" :
-			    js(us, "client-certificate") ? "client-certificate" : "client-key");
-		goto out;
-	} else if (js(us, "username") || js(us, "password")) {
-		nt_k8s_errf(err, errlen, KC "user '%s' uses basic auth (username/password): " USE_TOKEN, path, uname);
-		goto out;
-	} else {
-		nt_k8s_errf(err, errlen, KC "user '%s' has no token or tokenFile", path, uname);
-		goto out;
+		return 0;
 	}
-	if (!o->api_url || !o->ca_file || !o->token_file) {
-		nt_k8s_errf(err, errlen, KC "buffer too small or temporary file failed", path);
-		goto out;
-	}
-	rc = 0;
-out:
+	return kc_other_auth(c);
+}
+
+int nt_k8s_load_kubeconfig(const char *path, struct nt_k8s_opts *o, char *buf, size_t n,
+			   char *err, size_t errlen)
+{
+	struct kc c = { .path = path, .buf = buf, .n = n, .err = err, .errlen = errlen };
+	struct json_object *doc = kc_read(path, err, errlen);
+	int rc;
+
+	if (!doc)
+		return -1;
+	rc = kc_context(&c, doc) || kc_server(&c, o) || kc_ca(&c, o) || kc_token(&c, o) ? -1 : 0;
+	if (!rc && (!o->api_url || !o->ca_file || !o->token_file))
+		rc = kc_fail(&c, "buffer too small or temporary file failed");
 	if (rc) {   /* no temp file outlives a failure */
 		nt_k8s_opts_drop_temps(o);
 		o->ca_is_temp = o->token_is_temp = 0;

@@ -40,7 +40,7 @@ struct nt_k8s;
 struct res {
 	struct nt_k8s *k;
 	enum nt_k8s_res r;
-	const char *path;
+	char path[64];      /* /api/v1/pods, /apis/apps/v1/replicasets: res_path() */
 	enum phase phase;
 	int listing;        /* a list is under way (marked; pages applied) */
 	int listed_once;
@@ -84,20 +84,22 @@ struct nt_k8s {
 	unsigned rnd;
 };
 
-/* API groups for RBAC messages ("" is the core group) */
+/* API groups ("" is the core group), all at version v1: the paths and RBAC messages */
 static const char *const res_groups[NT_K8S_R_COUNT] = {
 	[NT_K8S_R_NAMESPACES] = "", [NT_K8S_R_NODES] = "", [NT_K8S_R_REPLICASETS] = "apps",
 	[NT_K8S_R_JOBS] = "batch", [NT_K8S_R_SERVICES] = "", [NT_K8S_R_PODS] = "",
 };
 
-static const char *const res_paths[NT_K8S_R_COUNT] = {
-	[NT_K8S_R_NAMESPACES] = "/api/v1/namespaces",
-	[NT_K8S_R_NODES] = "/api/v1/nodes",
-	[NT_K8S_R_REPLICASETS] = "/apis/apps/v1/replicasets",
-	[NT_K8S_R_JOBS] = "/apis/batch/v1/jobs",
-	[NT_K8S_R_SERVICES] = "/api/v1/services",
-	[NT_K8S_R_PODS] = "/api/v1/pods",
-};
+/* the collection's path: /api/v1/pods (core group), /apis/apps/v1/replicasets */
+static void res_path(enum nt_k8s_res r, char *out, size_t n)
+{
+	const char *g = res_groups[r];
+
+	if (*g)
+		snprintf(out, n, "/apis/%s/v1/%s", g, nt_k8s_res_name(r));
+	else
+		snprintf(out, n, "/api/v1/%s", nt_k8s_res_name(r));
+}
 
 #define STAT_ADD(k, field, n)                          \
 	do {                                           \
@@ -171,20 +173,29 @@ static void backoff(struct res *rs, uint64_t now)
 
 /* ---------------------------------------------------------------- transfers */
 
+/* p (*cap elements of sz bytes) with room for need: doubled from first as
+ * often as it takes; NULL when out of memory (p is kept) */
+static void *grow(void *p, size_t *cap, size_t need, size_t sz, size_t first)
+{
+	size_t c = *cap ? *cap : first;
+
+	if (need <= *cap)
+		return p;
+	while (c < need)
+		c *= 2;
+	p = realloc(p, c * sz);
+	if (p)
+		*cap = c;
+	return p;
+}
+
 static int buf_add(struct res *rs, const char *d, size_t n)
 {
-	if (rs->len + n + 1 > rs->cap) {
-		size_t c = rs->cap ? rs->cap : 65536;
-		char *b;
+	char *b = grow(rs->buf, &rs->cap, rs->len + n + 1, 1, 65536);
 
-		while (c < rs->len + n + 1)
-			c *= 2;
-		b = realloc(rs->buf, c);
-		if (!b)
-			return -1;
-		rs->buf = b;
-		rs->cap = c;
-	}
+	if (!b)
+		return -1;
+	rs->buf = b;
 	memcpy(rs->buf + rs->len, d, n);
 	rs->len += n;
 	rs->buf[rs->len] = '\0';
@@ -193,18 +204,14 @@ static int buf_add(struct res *rs, const char *d, size_t n)
 
 static void q_push(struct res *rs, struct json_object *o)
 {
-	if (rs->nq == rs->capq) {
-		size_t c = rs->capq ? rs->capq * 2 : 64;
-		struct json_object **q = realloc(rs->q, c * sizeof(*q));
+	struct json_object **q = grow(rs->q, &rs->capq, rs->nq + 1, sizeof(*q), 64);
 
-		if (!q) {
-			json_object_put(o);
-			rs->parse_error = 1;
-			return;
-		}
-		rs->q = q;
-		rs->capq = c;
+	if (!q) {
+		json_object_put(o);
+		rs->parse_error = 1;
+		return;
 	}
+	rs->q = q;
 	rs->q[rs->nq++] = o;
 }
 
@@ -363,6 +370,7 @@ static void set_rv(struct res *rs, const char *rv)
 		strcpy(rs->rv, rv);
 }
 
+/* under the write lock: the store's counts and the sync state to the stats */
 static void update_counts(struct nt_k8s *k)
 {
 	struct nt_k8s_store_counts c;
@@ -383,6 +391,14 @@ static void update_counts(struct nt_k8s *k)
 	k->st.ip_entries = c.ip_entries;
 	k->st.synced = synced;
 	pthread_mutex_unlock(&k->stats_mu);
+}
+
+/* update_counts, taking the write lock */
+static void counts_locked(struct nt_k8s *k)
+{
+	pthread_rwlock_wrlock(&k->lock);
+	update_counts(k);
+	pthread_rwlock_unlock(&k->lock);
 }
 
 /* every queued watch event of every resource, in one write-locked batch */
@@ -475,9 +491,7 @@ static void forbid(struct res *rs, uint64_t now)
 	rs->forbidden = 1 + (int)rs->phase;
 	to_list(rs);
 	rs->next_ms = now + k->forbidden_retry_s * 1000ull;
-	pthread_rwlock_wrlock(&k->lock);
-	update_counts(k);
-	pthread_rwlock_unlock(&k->lock);
+	counts_locked(k);
 }
 
 /* the verb that was forbidden works now (caller updates the counts) */
@@ -582,34 +596,26 @@ static void finished(struct res *rs, CURLcode cc, uint64_t now)
 		forbid(rs, now);
 		return;
 	}
-	if (rs->phase == PH_LIST) {
-		if (cc == CURLE_OK && http == 200 && list_page(rs, now) == 0) {
-			rs->backoff_ms = 0;
-			rs->next_ms = now;
-			return;
-		}
-		if (http == 410) {   /* the continue token expired: list again from the start */
-			STAT_ADD(k, relists_410, 1);
-			to_list(rs);
-			rs->next_ms = now;
-			return;
-		}
-		STAT_ADD(k, errors, 1);
-		retry_later(rs, http, ra, now);
-		return;
-	}
-	/* watch */
+	/* 410 Gone: a list's continue token expired, or a watch's resourceVersion is
+	 * too old (HTTP 410 or an ERROR 410 event, which only watches get): list
+	 * again from the start */
 	if (http == 410 || rs->relist) {
 		STAT_ADD(k, relists_410, 1);
 		to_list(rs);
 		rs->next_ms = now;
 		return;
 	}
-	if (http != 200) {
+	if (rs->phase == PH_LIST && cc == CURLE_OK && http == 200 && list_page(rs, now) == 0) {
+		rs->backoff_ms = 0;
+		rs->next_ms = now;
+		return;
+	}
+	if (rs->phase == PH_LIST || http != 200) {
 		STAT_ADD(k, errors, 1);
 		retry_later(rs, http, ra, now);
 		return;
 	}
+	/* a watch that was open ended */
 	STAT_ADD(k, reconnects, 1);
 	if (cc == CURLE_OK && !rs->parse_error) {
 		rs->next_ms = now;   /* a clean end (timeoutSeconds): at once */
@@ -620,13 +626,23 @@ static void finished(struct res *rs, CURLcode cc, uint64_t now)
 	backoff(rs, now);
 }
 
-static void watch_opened(struct res *rs)
+/* a watch whose answer is 200 is open (once): the backoff ends, a forbidden watch is allowed */
+static void watch_check_open(struct res *rs, uint64_t now)
 {
+	long code = 0;
+
+	if (rs->phase != PH_WATCH || rs->got_200)
+		return;
+	curl_easy_getinfo(rs->easy, CURLINFO_RESPONSE_CODE, &code);
+	if (code != 200)
+		return;
+	rs->got_200 = 1;
+	rs->backoff_ms = 0;
+	rs->last_rx_ms = now;
+	STAT_ADD(rs->k, watches, 1);
 	if (rs->forbidden == 1 + (int)PH_WATCH) {
 		allowed_again(rs, PH_WATCH);
-		pthread_rwlock_wrlock(&rs->k->lock);
-		update_counts(rs->k);
-		pthread_rwlock_unlock(&rs->k->lock);
+		counts_locked(rs->k);
 	}
 }
 
@@ -647,22 +663,9 @@ static void *run(void *arg)
 				start(rs, now);
 		}
 		curl_multi_perform(k->multi, &running);
-		for (int i = 0; i < NT_K8S_R_COUNT; i++) {   /* the 200 of a watch: it is open */
-			struct res *rs = &k->res[i];
-
-			if (rs->active && rs->phase == PH_WATCH && !rs->got_200) {
-				long code = 0;
-
-				curl_easy_getinfo(rs->easy, CURLINFO_RESPONSE_CODE, &code);
-				if (code == 200) {
-					rs->got_200 = 1;
-					rs->backoff_ms = 0;
-					rs->last_rx_ms = now;
-					STAT_ADD(k, watches, 1);
-					watch_opened(rs);
-				}
-			}
-		}
+		for (int i = 0; i < NT_K8S_R_COUNT; i++)
+			if (k->res[i].active)
+				watch_check_open(&k->res[i], now);
 		apply_queued(k);
 		now = nt_mono_ms();
 		while ((m = curl_multi_info_read(k->multi, &msgs))) {
@@ -672,15 +675,7 @@ static void *run(void *arg)
 				continue;
 			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&rs);
 			if (rs) {
-				long code = 0;
-
-				curl_easy_getinfo(rs->easy, CURLINFO_RESPONSE_CODE, &code);
-				if (rs->phase == PH_WATCH && !rs->got_200 && code == 200) {
-					rs->got_200 = 1;
-					rs->backoff_ms = 0;
-					STAT_ADD(k, watches, 1);
-					watch_opened(rs);
-				}
+				watch_check_open(rs, now);   /* a watch that ended before the loop saw it open */
 				finished(rs, m->data.result, now);
 			}
 		}
@@ -814,7 +809,7 @@ struct nt_k8s *nt_k8s_start(const struct nt_k8s_opts *o, char *err, size_t errle
 
 		rs->k = k;
 		rs->r = (enum nt_k8s_res)i;
-		rs->path = res_paths[i];
+		res_path(rs->r, rs->path, sizeof(rs->path));
 		rs->phase = PH_LIST;
 		rs->tok = json_tokener_new_ex(JSON_DEPTH);
 	}

@@ -281,19 +281,30 @@ static const char *map_find(const char *m, uint16_t n, const char *k)
 
 /* ---------------------------------------------------------------- interning */
 
+/*
+ * e = the entry of table tab for the string key, made on demand (zeroed,
+ * the key copied into its last member, keymember), with one more
+ * reference. For struct ns, istr and owner, which are all a handle hh, a
+ * count refs and their key; a macro because uthash tables are typed.
+ */
+#define INTERN(tab, keymember, key, e)                                       \
+	do {                                                                 \
+		size_t l_ = strlen(key) + 1;                                 \
+                                                                             \
+		HASH_FIND(hh, tab, key, l_ - 1, e);                          \
+		if (!(e)) {                                                  \
+			(e) = xcalloc(sizeof(*(e)) + l_);                    \
+			memcpy((e)->keymember, key, l_);                     \
+			HASH_ADD_KEYPTR(hh, tab, (e)->keymember, l_ - 1, e); \
+		}                                                            \
+		(e)->refs++;                                                 \
+	} while (0)
+
 static struct ns *ns_get(struct nt_k8s_store *s, const char *name)
 {
 	struct ns *n;
 
-	HASH_FIND_STR(s->nss, name, n);
-	if (!n) {
-		size_t l = strlen(name) + 1;
-
-		n = xcalloc(sizeof(*n) + l);
-		memcpy(n->name, name, l);
-		HASH_ADD_STR(s->nss, name, n);
-	}
-	n->refs++;
+	INTERN(s->nss, name, name, n);
 	return n;
 }
 
@@ -311,15 +322,7 @@ static struct istr *istr_get(struct nt_k8s_store *s, const char *str)
 
 	if (!str)
 		return NULL;
-	HASH_FIND_STR(s->strs, str, i);
-	if (!i) {
-		size_t l = strlen(str) + 1;
-
-		i = xcalloc(sizeof(*i) + l);
-		memcpy(i->s, str, l);
-		HASH_ADD_STR(s->strs, s, i);
-	}
-	i->refs++;
+	INTERN(s->strs, s, str, i);
 	return i;
 }
 
@@ -339,14 +342,9 @@ static struct owner *owner_get(struct nt_k8s_store *s, char kind, const char *ns
 	struct owner *o;
 
 	snprintf(key, l, "%c:%s/%s", kind, ns, name);
-	HASH_FIND_STR(s->owners, key, o);
-	if (!o) {
-		o = xcalloc(sizeof(*o) + l);
-		memcpy(o->key, key, l);
+	INTERN(s->owners, key, key, o);
+	if (!o->ns)   /* made now */
 		o->ns = ns_get(s, ns);
-		HASH_ADD_STR(s->owners, key, o);
-	}
-	o->refs++;
 	return o;
 }
 

@@ -675,7 +675,7 @@ static void *run(void *arg)
 				continue;
 			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&rs);
 			if (rs) {
-				watch_check_open(rs, now);   /* a watch that ended before the loop saw it open */
+				watch_check_open(rs, now);   /* it may end before the loop saw it open */
 				finished(rs, m->data.result, now);
 			}
 		}
@@ -766,7 +766,8 @@ struct nt_k8s *nt_k8s_start(const struct nt_k8s_opts *o, char *err, size_t errle
 		return NULL;
 	}
 	if (!nt_k8s_readable(o->ca_file)) {
-		nt_k8s_errf(err, errlen, "kubernetes: CA file '%s' is not readable", o->ca_file ? o->ca_file : "");
+		nt_k8s_errf(err, errlen, "kubernetes: CA file '%s' is not readable",
+			    o->ca_file ? o->ca_file : "");
 		return NULL;
 	}
 	if (!nt_k8s_readable(o->token_file)) {

@@ -7,13 +7,11 @@
  * incrementally with json_tokener as the chunks arrive. Parsed events are
  * queued per resource and applied to the identity store (k8s_ident.c) in
  * one batch under the write lock after each curl_multi_perform() round.
+ * Where the options come from (in-cluster, kubeconfig): k8s_config.c.
  */
 #include <curl/curl.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <json-c/json.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +19,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <yaml.h>
 
 #include "k8s.h"
 #include "util.h"
@@ -43,7 +40,7 @@ struct nt_k8s;
 struct res {
 	struct nt_k8s *k;
 	enum nt_k8s_res r;
-	const char *path;
+	char path[64];      /* /api/v1/pods, /apis/apps/v1/replicasets: res_path() */
 	enum phase phase;
 	int listing;        /* a list is under way (marked; pages applied) */
 	int listed_once;
@@ -87,37 +84,21 @@ struct nt_k8s {
 	unsigned rnd;
 };
 
-/* API groups for RBAC messages ("" is the core group) */
+/* API groups ("" is the core group), all at version v1: the paths and RBAC messages */
 static const char *const res_groups[NT_K8S_R_COUNT] = {
 	[NT_K8S_R_NAMESPACES] = "", [NT_K8S_R_NODES] = "", [NT_K8S_R_REPLICASETS] = "apps",
 	[NT_K8S_R_JOBS] = "batch", [NT_K8S_R_SERVICES] = "", [NT_K8S_R_PODS] = "",
 };
 
-static const char *const res_paths[NT_K8S_R_COUNT] = {
-	[NT_K8S_R_NAMESPACES] = "/api/v1/namespaces",
-	[NT_K8S_R_NODES] = "/api/v1/nodes",
-	[NT_K8S_R_REPLICASETS] = "/apis/apps/v1/replicasets",
-	[NT_K8S_R_JOBS] = "/apis/batch/v1/jobs",
-	[NT_K8S_R_SERVICES] = "/api/v1/services",
-	[NT_K8S_R_PODS] = "/api/v1/pods",
-};
-
-static void seterr(char *err, size_t errlen, const char *fmt, const char *a)
+/* the collection's path: /api/v1/pods (core group), /apis/apps/v1/replicasets */
+static void res_path(enum nt_k8s_res r, char *out, size_t n)
 {
-	if (err && errlen)
-		snprintf(err, errlen, fmt, a ? a : "");
-}
+	const char *g = res_groups[r];
 
-__attribute__((format(printf, 3, 4)))
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
+	if (*g)
+		snprintf(out, n, "/apis/%s/v1/%s", g, nt_k8s_res_name(r));
+	else
+		snprintf(out, n, "/api/v1/%s", nt_k8s_res_name(r));
 }
 
 #define STAT_ADD(k, field, n)                          \
@@ -128,25 +109,6 @@ static void errf(char *err, size_t errlen, const char *fmt, ...)
 	} while (0)
 
 /* ---------------------------------------------------------------- token */
-
-static char *read_small_file(const char *path, size_t max)
-{
-	FILE *f = fopen(path, "rb");
-	char *b;
-	size_t n;
-
-	if (!f)
-		return NULL;
-	b = malloc(max + 1);
-	if (!b) {
-		fclose(f);
-		return NULL;
-	}
-	n = fread(b, 1, max, f);
-	fclose(f);
-	b[n] = '\0';
-	return b;
-}
 
 /* re-read the token if the file changed (or force); 0 when we have one */
 static int token_refresh(struct nt_k8s *k, int force)
@@ -159,7 +121,7 @@ static int token_refresh(struct nt_k8s *k, int force)
 	    st.st_mtim.tv_nsec == k->token_st.st_mtim.tv_nsec && st.st_size == k->token_st.st_size &&
 	    st.st_ino == k->token_st.st_ino)
 		return 0;
-	char *t = read_small_file(k->token_file, 64 * 1024);
+	char *t = nt_k8s_read_file(k->token_file, 64 * 1024);
 
 	if (!t)
 		return k->token ? 0 : -1;
@@ -211,20 +173,29 @@ static void backoff(struct res *rs, uint64_t now)
 
 /* ---------------------------------------------------------------- transfers */
 
+/* p (*cap elements of sz bytes) with room for need: doubled from first as
+ * often as it takes; NULL when out of memory (p is kept) */
+static void *grow(void *p, size_t *cap, size_t need, size_t sz, size_t first)
+{
+	size_t c = *cap ? *cap : first;
+
+	if (need <= *cap)
+		return p;
+	while (c < need)
+		c *= 2;
+	p = realloc(p, c * sz);
+	if (p)
+		*cap = c;
+	return p;
+}
+
 static int buf_add(struct res *rs, const char *d, size_t n)
 {
-	if (rs->len + n + 1 > rs->cap) {
-		size_t c = rs->cap ? rs->cap : 65536;
-		char *b;
+	char *b = grow(rs->buf, &rs->cap, rs->len + n + 1, 1, 65536);
 
-		while (c < rs->len + n + 1)
-			c *= 2;
-		b = realloc(rs->buf, c);
-		if (!b)
-			return -1;
-		rs->buf = b;
-		rs->cap = c;
-	}
+	if (!b)
+		return -1;
+	rs->buf = b;
 	memcpy(rs->buf + rs->len, d, n);
 	rs->len += n;
 	rs->buf[rs->len] = '\0';
@@ -233,18 +204,14 @@ static int buf_add(struct res *rs, const char *d, size_t n)
 
 static void q_push(struct res *rs, struct json_object *o)
 {
-	if (rs->nq == rs->capq) {
-		size_t c = rs->capq ? rs->capq * 2 : 64;
-		struct json_object **q = realloc(rs->q, c * sizeof(*q));
+	struct json_object **q = grow(rs->q, &rs->capq, rs->nq + 1, sizeof(*q), 64);
 
-		if (!q) {
-			json_object_put(o);
-			rs->parse_error = 1;
-			return;
-		}
-		rs->q = q;
-		rs->capq = c;
+	if (!q) {
+		json_object_put(o);
+		rs->parse_error = 1;
+		return;
 	}
+	rs->q = q;
 	rs->q[rs->nq++] = o;
 }
 
@@ -403,6 +370,7 @@ static void set_rv(struct res *rs, const char *rv)
 		strcpy(rs->rv, rv);
 }
 
+/* under the write lock: the store's counts and the sync state to the stats */
 static void update_counts(struct nt_k8s *k)
 {
 	struct nt_k8s_store_counts c;
@@ -423,6 +391,14 @@ static void update_counts(struct nt_k8s *k)
 	k->st.ip_entries = c.ip_entries;
 	k->st.synced = synced;
 	pthread_mutex_unlock(&k->stats_mu);
+}
+
+/* update_counts, taking the write lock */
+static void counts_locked(struct nt_k8s *k)
+{
+	pthread_rwlock_wrlock(&k->lock);
+	update_counts(k);
+	pthread_rwlock_unlock(&k->lock);
 }
 
 /* every queued watch event of every resource, in one write-locked batch */
@@ -515,9 +491,7 @@ static void forbid(struct res *rs, uint64_t now)
 	rs->forbidden = 1 + (int)rs->phase;
 	to_list(rs);
 	rs->next_ms = now + k->forbidden_retry_s * 1000ull;
-	pthread_rwlock_wrlock(&k->lock);
-	update_counts(k);
-	pthread_rwlock_unlock(&k->lock);
+	counts_locked(k);
 }
 
 /* the verb that was forbidden works now (caller updates the counts) */
@@ -622,34 +596,26 @@ static void finished(struct res *rs, CURLcode cc, uint64_t now)
 		forbid(rs, now);
 		return;
 	}
-	if (rs->phase == PH_LIST) {
-		if (cc == CURLE_OK && http == 200 && list_page(rs, now) == 0) {
-			rs->backoff_ms = 0;
-			rs->next_ms = now;
-			return;
-		}
-		if (http == 410) {   /* the continue token expired: list again from the start */
-			STAT_ADD(k, relists_410, 1);
-			to_list(rs);
-			rs->next_ms = now;
-			return;
-		}
-		STAT_ADD(k, errors, 1);
-		retry_later(rs, http, ra, now);
-		return;
-	}
-	/* watch */
+	/* 410 Gone: a list's continue token expired, or a watch's resourceVersion is
+	 * too old (HTTP 410 or an ERROR 410 event, which only watches get): list
+	 * again from the start */
 	if (http == 410 || rs->relist) {
 		STAT_ADD(k, relists_410, 1);
 		to_list(rs);
 		rs->next_ms = now;
 		return;
 	}
-	if (http != 200) {
+	if (rs->phase == PH_LIST && cc == CURLE_OK && http == 200 && list_page(rs, now) == 0) {
+		rs->backoff_ms = 0;
+		rs->next_ms = now;
+		return;
+	}
+	if (rs->phase == PH_LIST || http != 200) {
 		STAT_ADD(k, errors, 1);
 		retry_later(rs, http, ra, now);
 		return;
 	}
+	/* a watch that was open ended */
 	STAT_ADD(k, reconnects, 1);
 	if (cc == CURLE_OK && !rs->parse_error) {
 		rs->next_ms = now;   /* a clean end (timeoutSeconds): at once */
@@ -660,13 +626,23 @@ static void finished(struct res *rs, CURLcode cc, uint64_t now)
 	backoff(rs, now);
 }
 
-static void watch_opened(struct res *rs)
+/* a watch whose answer is 200 is open (once): the backoff ends, a forbidden watch is allowed */
+static void watch_check_open(struct res *rs, uint64_t now)
 {
+	long code = 0;
+
+	if (rs->phase != PH_WATCH || rs->got_200)
+		return;
+	curl_easy_getinfo(rs->easy, CURLINFO_RESPONSE_CODE, &code);
+	if (code != 200)
+		return;
+	rs->got_200 = 1;
+	rs->backoff_ms = 0;
+	rs->last_rx_ms = now;
+	STAT_ADD(rs->k, watches, 1);
 	if (rs->forbidden == 1 + (int)PH_WATCH) {
 		allowed_again(rs, PH_WATCH);
-		pthread_rwlock_wrlock(&rs->k->lock);
-		update_counts(rs->k);
-		pthread_rwlock_unlock(&rs->k->lock);
+		counts_locked(rs->k);
 	}
 }
 
@@ -687,22 +663,9 @@ static void *run(void *arg)
 				start(rs, now);
 		}
 		curl_multi_perform(k->multi, &running);
-		for (int i = 0; i < NT_K8S_R_COUNT; i++) {   /* the 200 of a watch: it is open */
-			struct res *rs = &k->res[i];
-
-			if (rs->active && rs->phase == PH_WATCH && !rs->got_200) {
-				long code = 0;
-
-				curl_easy_getinfo(rs->easy, CURLINFO_RESPONSE_CODE, &code);
-				if (code == 200) {
-					rs->got_200 = 1;
-					rs->backoff_ms = 0;
-					rs->last_rx_ms = now;
-					STAT_ADD(k, watches, 1);
-					watch_opened(rs);
-				}
-			}
-		}
+		for (int i = 0; i < NT_K8S_R_COUNT; i++)
+			if (k->res[i].active)
+				watch_check_open(&k->res[i], now);
 		apply_queued(k);
 		now = nt_mono_ms();
 		while ((m = curl_multi_info_read(k->multi, &msgs))) {
@@ -712,15 +675,7 @@ static void *run(void *arg)
 				continue;
 			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&rs);
 			if (rs) {
-				long code = 0;
-
-				curl_easy_getinfo(rs->easy, CURLINFO_RESPONSE_CODE, &code);
-				if (rs->phase == PH_WATCH && !rs->got_200 && code == 200) {
-					rs->got_200 = 1;
-					rs->backoff_ms = 0;
-					STAT_ADD(k, watches, 1);
-					watch_opened(rs);
-				}
+				watch_check_open(rs, now);   /* it may end before the loop saw it open */
 				finished(rs, m->data.result, now);
 			}
 		}
@@ -762,11 +717,6 @@ static void *run(void *arg)
 }
 
 /* ---------------------------------------------------------------- public */
-
-static int readable(const char *p)
-{
-	return p && access(p, R_OK) == 0;
-}
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 
@@ -811,21 +761,24 @@ struct nt_k8s *nt_k8s_start(const struct nt_k8s_opts *o, char *err, size_t errle
 
 	if (!o || !o->api_url || strncmp(o->api_url, "https://", 8) || !o->api_url[8] ||
 	    strlen(o->api_url) > 1024) {
-		seterr(err, errlen, "kubernetes: API URL must be https://host[:port], got '%s'", o ? o->api_url : NULL);
+		nt_k8s_errf(err, errlen, "kubernetes: API URL must be https://host[:port], got '%s'",
+			    o && o->api_url ? o->api_url : "");
 		return NULL;
 	}
-	if (!readable(o->ca_file)) {
-		seterr(err, errlen, "kubernetes: CA file '%s' is not readable", o->ca_file);
+	if (!nt_k8s_readable(o->ca_file)) {
+		nt_k8s_errf(err, errlen, "kubernetes: CA file '%s' is not readable",
+			    o->ca_file ? o->ca_file : "");
 		return NULL;
 	}
-	if (!readable(o->token_file)) {
-		seterr(err, errlen, "kubernetes: token file '%s' is not readable", o->token_file);
+	if (!nt_k8s_readable(o->token_file)) {
+		nt_k8s_errf(err, errlen, "kubernetes: token file '%s' is not readable",
+			    o->token_file ? o->token_file : "");
 		return NULL;
 	}
 	pthread_once(&curl_once, curl_init_once);
 	k = calloc(1, sizeof(*k));
 	if (!k) {
-		seterr(err, errlen, "kubernetes: %s", "out of memory");
+		nt_k8s_errf(err, errlen, "kubernetes: out of memory");
 		return NULL;
 	}
 	k->api_url = strdup(o->api_url);
@@ -848,7 +801,7 @@ struct nt_k8s *nt_k8s_start(const struct nt_k8s_opts *o, char *err, size_t errle
 	k->store = nt_k8s_store_new(k->grace_s);
 	k->multi = curl_multi_init();
 	if (token_refresh(k, 1)) {
-		seterr(err, errlen, "kubernetes: cannot read token file '%s'", o->token_file);
+		nt_k8s_errf(err, errlen, "kubernetes: cannot read token file '%s'", o->token_file);
 		k_free(k);
 		return NULL;
 	}
@@ -857,12 +810,12 @@ struct nt_k8s *nt_k8s_start(const struct nt_k8s_opts *o, char *err, size_t errle
 
 		rs->k = k;
 		rs->r = (enum nt_k8s_res)i;
-		rs->path = res_paths[i];
+		res_path(rs->r, rs->path, sizeof(rs->path));
 		rs->phase = PH_LIST;
 		rs->tok = json_tokener_new_ex(JSON_DEPTH);
 	}
 	if (!k->multi || pthread_create(&k->thr, NULL, run, k)) {
-		seterr(err, errlen, "kubernetes: %s", "cannot start the watcher thread");
+		nt_k8s_errf(err, errlen, "kubernetes: cannot start the watcher thread");
 		k_free(k);
 		return NULL;
 	}
@@ -919,473 +872,4 @@ void nt_k8s_stats(struct nt_k8s *k, struct nt_k8s_stats *out)
 	pthread_mutex_lock(&k->stats_mu);
 	*out = k->st;
 	pthread_mutex_unlock(&k->stats_mu);
-}
-
-/* ---------------------------------------------------------------- configuration sources */
-
-/* append s to buf at *off; returns the copy or NULL when it does not fit */
-static const char *put(char *buf, size_t n, size_t *off, const char *s)
-{
-	size_t l = strlen(s) + 1;
-	char *d;
-
-	if (*off + l > n)
-		return NULL;
-	d = buf + *off;
-	memcpy(d, s, l);
-	*off += l;
-	return d;
-}
-
-#define SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
-
-int nt_k8s_resolve_incluster(struct nt_k8s_opts *o, char *buf, size_t n, char *err, size_t errlen)
-{
-	const char *host = getenv("KUBERNETES_SERVICE_HOST"), *port = getenv("KUBERNETES_SERVICE_PORT");
-	char url[512];
-	size_t off = 0;
-
-	if (!host || !*host) {
-		seterr(err, errlen, "kubernetes: not in a cluster (KUBERNETES_SERVICE_HOST is not set)%s", NULL);
-		return -1;
-	}
-	if (!port || !*port)
-		port = "443";
-	snprintf(url, sizeof(url), strchr(host, ':') ? "https://[%s]:%s" : "https://%s:%s", host, port);
-	if (!readable(SA_DIR "/token") || !readable(SA_DIR "/ca.crt")) {
-		seterr(err, errlen, "kubernetes: %s/{token,ca.crt} not readable", SA_DIR);
-		return -1;
-	}
-	o->api_url = put(buf, n, &off, url);
-	o->token_file = SA_DIR "/token";
-	o->ca_file = SA_DIR "/ca.crt";
-	if (getenv("NODE_NAME") && *getenv("NODE_NAME"))
-		o->node_name = put(buf, n, &off, getenv("NODE_NAME"));
-	if (!o->api_url) {
-		seterr(err, errlen, "kubernetes: %s", "buffer too small");
-		return -1;
-	}
-	return 0;
-}
-
-/* ---------------------------------------------------------------- kubeconfig */
-
-#define YAML_MAX_DEPTH 64
-#define YAML_MAX_NODES 200000   /* aliases can make a small file expand a lot */
-
-static int yaml_null(const yaml_node_t *nd)
-{
-	const char *v = (const char *)nd->data.scalar.value;
-
-	return nd->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-	       (!*v || !strcmp(v, "~") || !strcmp(v, "null") || !strcmp(v, "Null") || !strcmp(v, "NULL"));
-}
-
-/*
- * A YAML node to json-c: mappings -> objects (scalar keys), sequences ->
- * arrays, scalars -> strings (plain null, ~ and empty -> JSON null). All a
- * kubeconfig needs. -1 past the depth or node budget.
- */
-static int yaml_to_json(yaml_document_t *d, yaml_node_t *nd, int depth, size_t *budget, struct json_object **out)
-{
-	*out = NULL;
-	if (!nd || depth > YAML_MAX_DEPTH || *budget == 0)
-		return -1;
-	--*budget;
-	if (nd->type == YAML_SCALAR_NODE) {
-		if (!yaml_null(nd))
-			*out = json_object_new_string_len((const char *)nd->data.scalar.value, (int)nd->data.scalar.length);
-		return 0;
-	}
-	if (nd->type == YAML_SEQUENCE_NODE) {
-		struct json_object *a = json_object_new_array();
-
-		for (yaml_node_item_t *it = nd->data.sequence.items.start; it < nd->data.sequence.items.top; it++) {
-			struct json_object *v;
-
-			if (yaml_to_json(d, yaml_document_get_node(d, *it), depth + 1, budget, &v)) {
-				json_object_put(a);
-				return -1;
-			}
-			json_object_array_add(a, v);
-		}
-		*out = a;
-		return 0;
-	}
-	if (nd->type == YAML_MAPPING_NODE) {
-		struct json_object *m = json_object_new_object();
-
-		for (yaml_node_pair_t *pr = nd->data.mapping.pairs.start; pr < nd->data.mapping.pairs.top; pr++) {
-			yaml_node_t *kn = yaml_document_get_node(d, pr->key);
-			struct json_object *v;
-
-			if (!kn || kn->type != YAML_SCALAR_NODE)
-				continue;   /* complex keys: never in a kubeconfig */
-			if (yaml_to_json(d, yaml_document_get_node(d, pr->value), depth + 1, budget, &v)) {
-				json_object_put(m);
-				return -1;
-			}
-			json_object_object_add(m, (const char *)kn->data.scalar.value, v);
-		}
-		*out = m;
-		return 0;
-	}
-	return -1;
-}
-
-/* the kubeconfig text (YAML, or JSON, which is YAML) to a json-c object, or NULL with err set */
-static struct json_object *kubeconfig_doc(const char *path, const char *text, size_t len, char *err, size_t errlen)
-{
-	const char *p = text + strspn(text, " \t\r\n");
-	struct json_object *doc = NULL;
-	yaml_parser_t ps;
-	yaml_document_t d;
-	yaml_node_t *root;
-	size_t budget = YAML_MAX_NODES;
-
-	if (*p == '{') {   /* kubectl config view -o json: keep JSON's own types */
-		doc = json_tokener_parse(p);
-		if (doc && json_object_is_type(doc, json_type_object))
-			return doc;
-		json_object_put(doc);   /* not JSON after all: libyaml says where it breaks */
-		doc = NULL;
-	}
-	if (!yaml_parser_initialize(&ps)) {
-		errf(err, errlen, "kubernetes: kubeconfig '%s': cannot start the YAML parser", path);
-		return NULL;
-	}
-	yaml_parser_set_input_string(&ps, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&ps, &d)) {
-		const char *prob = ps.problem ? ps.problem : "cannot parse";
-
-		if (ps.error == YAML_READER_ERROR)
-			errf(err, errlen, "kubernetes: kubeconfig '%s': bad YAML at byte %zu: %s", path,
-			     ps.problem_offset, prob);
-		else if (ps.context)
-			errf(err, errlen, "kubernetes: kubeconfig '%s': bad YAML at line %zu, column %zu: %s "
-			     "(%s at line %zu, column %zu)", path, ps.problem_mark.line + 1, ps.problem_mark.column + 1,
-			     prob, ps.context, ps.context_mark.line + 1, ps.context_mark.column + 1);
-		else
-			errf(err, errlen, "kubernetes: kubeconfig '%s': bad YAML at line %zu, column %zu: %s", path,
-			     ps.problem_mark.line + 1, ps.problem_mark.column + 1, prob);
-		yaml_parser_delete(&ps);
-		return NULL;
-	}
-	root = yaml_document_get_root_node(&d);
-	if (!root)
-		errf(err, errlen, "kubernetes: kubeconfig '%s' is empty", path);
-	else if (yaml_to_json(&d, root, 0, &budget, &doc))
-		errf(err, errlen, "kubernetes: kubeconfig '%s': YAML nested too deep or too large (aliases?)", path);
-	else if (!json_object_is_type(doc, json_type_object))
-		errf(err, errlen, "kubernetes: kubeconfig '%s' is not a mapping (apiVersion, clusters, contexts, "
-		     "users, current-context)", path);
-	if (doc && !json_object_is_type(doc, json_type_object)) {
-		json_object_put(doc);
-		doc = NULL;
-	}
-	yaml_document_delete(&d);
-	yaml_parser_delete(&ps);
-	return doc;
-}
-
-/* the entry of a named list (clusters, contexts, users) called name */
-static struct json_object *named(struct json_object *doc, const char *list, const char *name)
-{
-	struct json_object *arr;
-	size_t i, cnt;
-
-	if (!name || !json_object_object_get_ex(doc, list, &arr) || !json_object_is_type(arr, json_type_array))
-		return NULL;
-	cnt = json_object_array_length(arr);
-	for (i = 0; i < cnt; i++) {
-		struct json_object *e = json_object_array_get_idx(arr, i), *nm;
-
-		if (json_object_object_get_ex(e, "name", &nm) && json_object_is_type(nm, json_type_string) &&
-		    !strcmp(json_object_get_string(nm), name))
-			return e;
-	}
-	return NULL;
-}
-
-static struct json_object *member(struct json_object *o, const char *k)
-{
-	struct json_object *v;
-
-	return o && json_object_object_get_ex(o, k, &v) ? v : NULL;
-}
-
-static const char *js(struct json_object *o, const char *k)
-{
-	struct json_object *v = member(o, k);
-
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
-/* a YAML 1.1 / JSON boolean that is set (present and not false, no, off) */
-static int truthy(struct json_object *v)
-{
-	static const char *const no[] = { "", "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N", "0" };
-
-	if (!v)
-		return 0;
-	if (!json_object_is_type(v, json_type_string))
-		return json_object_get_boolean(v);
-	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
-		if (!strcmp(json_object_get_string(v), no[i]))
-			return 0;
-	return 1;
-}
-
-static int b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+' || c == '-')
-		return 62;
-	if (c == '/' || c == '_')
-		return 63;
-	return -1;
-}
-
-/* base64 (whitespace and padding skipped) to a fresh NUL-terminated buffer; NULL on a bad character */
-static char *b64_decode(const char *s, size_t *outlen)
-{
-	size_t n = strlen(s), o = 0;
-	char *out = malloc(n / 4 * 3 + 4);
-	unsigned acc = 0;
-	int bits = 0;
-
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		int v = b64val((unsigned char)s[i]);
-
-		if (v < 0) {
-			if (strchr(" \t\r\n=", s[i]))
-				continue;
-			free(out);
-			return NULL;
-		}
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (char)((acc >> bits) & 0xff);
-		}
-	}
-	out[o] = '\0';
-	*outlen = o;
-	return out;
-}
-
-void nt_k8s_opts_drop_temps(const struct nt_k8s_opts *o)
-{
-	if (o->ca_is_temp && o->ca_file)
-		unlink(o->ca_file);
-	if (o->token_is_temp && o->token_file)
-		unlink(o->token_file);
-}
-
-/* data to a fresh 0600 temp file in $TMPDIR (or /tmp); its path to buf */
-static const char *to_temp(const char *data, size_t dlen, char *buf, size_t n, size_t *off)
-{
-	const char *dir = getenv("TMPDIR");
-	char path[512];
-	int fd;
-
-	if (!dir || !*dir)
-		dir = "/tmp";
-	if (snprintf(path, sizeof(path), "%s/nettrail-k8s-XXXXXX", dir) >=
-	    (int)sizeof(path))
-		return NULL;
-	fd = mkstemp(path);
-	FILE *f;
-	int bad;
-
-	if (fd < 0)
-		return NULL;
-	f = fdopen(fd, "wb");
-	if (!f) {
-		close(fd);
-		unlink(path);
-		return NULL;
-	}
-	bad = fwrite(data, 1, dlen, f) != dlen;
-	bad |= fclose(f) != 0;
-	if (!bad) {
-		const char *r = put(buf, n, off, path);
-
-		if (r)
-			return r;
-	}
-	unlink(path);
-	return NULL;
-}
-
-/* a path from the kubeconfig: relative ones are from the kubeconfig's directory (as kubectl does) */
-static const char *put_path(char *buf, size_t n, size_t *off, const char *kcpath, const char *p)
-{
-	const char *slash = strrchr(kcpath, '/');
-	const char *r;
-	char *full;
-
-	if (p[0] == '/' || !slash)
-		return put(buf, n, off, p);
-	if (asprintf(&full, "%.*s/%s", (int)(slash - kcpath), kcpath, p) < 0)
-		return NULL;
-	r = put(buf, n, off, full);
-	free(full);
-	return r;
-}
-
-#define KC "kubernetes: kubeconfig '%s': "
-#define USE_TOKEN "not supported: give the user a token or tokenFile (e.g. a ServiceAccount token)"
-
-int nt_k8s_load_kubeconfig(const char *path, struct nt_k8s_opts *o, char *buf, size_t n,
-			   char *err, size_t errlen)
-{
-	struct json_object *doc, *ctx, *cl, *us, *x;
-	const char *cur, *cname, *uname, *server, *v;
-	size_t off = 0, len;
-	char *text;
-	int rc = -1;
-
-	if (!path || !*path) {
-		seterr(err, errlen, "kubernetes: %s", "no kubeconfig path");
-		return -1;
-	}
-	struct stat pst;
-
-	if (stat(path, &pst) == 0 && S_ISDIR(pst.st_mode)) {
-		errf(err, errlen, "kubernetes: kubeconfig '%s' is a directory", path);
-		return -1;
-	}
-	errno = 0;
-	text = read_small_file(path, 4 << 20);
-	if (!text) {
-		errf(err, errlen, "kubernetes: cannot read kubeconfig '%s': %s", path,
-		     strerror(errno ? errno : EIO));
-		return -1;
-	}
-	len = strlen(text);
-	doc = kubeconfig_doc(path, text, len, err, errlen);
-	free(text);
-	if (!doc)
-		return -1;
-	cur = js(doc, "current-context");
-	if (!cur || !*cur) {
-		errf(err, errlen, KC "no current-context (choose one with kubectl config use-context NAME)", path);
-		goto out;
-	}
-	ctx = member(named(doc, "contexts", cur), "context");
-	if (!ctx) {
-		errf(err, errlen, KC "current-context '%s' is not in contexts", path, cur);
-		goto out;
-	}
-	cname = js(ctx, "cluster");
-	uname = js(ctx, "user");
-	if (!cname || !*cname) {
-		errf(err, errlen, KC "context '%s' names no cluster", path, cur);
-		goto out;
-	}
-	cl = member(named(doc, "clusters", cname), "cluster");
-	if (!cl) {
-		errf(err, errlen, KC "context '%s' names cluster '%s', which is not in clusters", path, cur, cname);
-		goto out;
-	}
-	if (!uname || !*uname) {
-		errf(err, errlen, KC "context '%s' names no user (anonymous access is not supported)", path, cur);
-		goto out;
-	}
-	us = member(named(doc, "users", uname), "user");
-	if (!us) {
-		errf(err, errlen, KC "context '%s' names user '%s', which is not in users", path, cur, uname);
-		goto out;
-	}
-	server = js(cl, "server");
-	if (!server || !*server) {
-		errf(err, errlen, KC "cluster '%s' has no server", path, cname);
-		goto out;
-	}
-	if (strncmp(server, "https://", 8)) {
-		errf(err, errlen, KC "cluster '%s': server '%s' is not https://", path, cname, server);
-		goto out;
-	}
-	if (truthy(member(cl, "insecure-skip-tls-verify"))) {
-		errf(err, errlen, KC "cluster '%s' sets insecure-skip-tls-verify: refused (TLS verification is "
-		     "always on; give certificate-authority or certificate-authority-data)", path, cname);
-		goto out;
-	}
-	o->api_url = put(buf, n, &off, server);
-	if ((v = js(cl, "certificate-authority-data")) && *v) {
-		size_t dl;
-		char *pem = b64_decode(v, &dl);
-
-		if (!pem || !strstr(pem, "-----BEGIN CERTIFICATE-----")) {
-			free(pem);
-			errf(err, errlen, KC "cluster '%s': certificate-authority-data is not base64 of a PEM "
-			     "certificate", path, cname);
-			goto out;
-		}
-		o->ca_file = to_temp(pem, dl, buf, n, &off);
-		o->ca_is_temp = o->ca_file != NULL;
-		free(pem);
-	} else if ((v = js(cl, "certificate-authority")) && *v) {
-		o->ca_file = put_path(buf, n, &off, path, v);
-		if (o->ca_file && !readable(o->ca_file)) {
-			errf(err, errlen, KC "cluster '%s': certificate-authority '%s' is not readable", path, cname,
-			     o->ca_file);
-			goto out;
-		}
-	} else {
-		errf(err, errlen, KC "cluster '%s' has no certificate-authority or certificate-authority-data "
-		     "(the system store is not used)", path, cname);
-		goto out;
-	}
-	if ((v = js(us, "tokenFile")) && *v) {
-		o->token_file = put_path(buf, n, &off, path, v);
-		if (o->token_file && !readable(o->token_file)) {
-			errf(err, errlen, KC "user '%s': tokenFile '%s' is not readable", path, uname, o->token_file);
-			goto out;
-		}
-	} else if ((v = js(us, "token")) && *v) {
-		o->token_file = to_temp(v, strlen(v), buf, n, &off);
-		o->token_is_temp = o->token_file != NULL;
-	} else if ((x = member(us, "exec"))) {
-		errf(err, errlen, KC "user '%s' uses an exec credential plugin (command '%s'): " USE_TOKEN, path,
-		     uname, js(x, "command") ? js(x, "command") : "?");
-		goto out;
-	} else if ((x = member(us, "auth-provider"))) {
-		errf(err, errlen, KC "user '%s' uses the auth-provider plugin '%s': " USE_TOKEN, path, uname,
-		     js(x, "name") ? js(x, "name") : "?");
-		goto out;
-	} else if (js(us, "client-certificate") || js(us, "client-certificate-data") || js(us, "client-key") ||
-		   js(us, "client-key-data")) {
-		errf(err, errlen, KC "user '%s' uses a client certificate (%s): " USE_TOKEN, path, uname,
-		     js(us, "client-certificate-data") ? "client-certificate-data" :
-		     js(us, "client-certificate") ? "client-certificate" : "client-key");
-		goto out;
-	} else if (js(us, "username") || js(us, "password")) {
-		errf(err, errlen, KC "user '%s' uses basic auth (username/password): " USE_TOKEN, path, uname);
-		goto out;
-	} else {
-		errf(err, errlen, KC "user '%s' has no token or tokenFile", path, uname);
-		goto out;
-	}
-	if (!o->api_url || !o->ca_file || !o->token_file) {
-		errf(err, errlen, KC "buffer too small or temporary file failed", path);
-		goto out;
-	}
-	rc = 0;
-out:
-	if (rc) {   /* no temp file outlives a failure */
-		nt_k8s_opts_drop_temps(o);
-		o->ca_is_temp = o->token_is_temp = 0;
-	}
-	json_object_put(doc);
-	return rc;
 }

@@ -18,11 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct nt_k8s;
-struct nt_k8s_opts;
+#include "k8s_config.h"   /* the options' sources: in-cluster, kubeconfig */
 
-/* Removes the temp files nt_k8s_load_kubeconfig made for inline data. */
-void nt_k8s_opts_drop_temps(const struct nt_k8s_opts *o);
+struct nt_k8s;
 
 struct nt_k8s_opts {
 	const char *api_url;     /* https://host:port (no trailing path) */
@@ -80,29 +78,6 @@ struct nt_k8s_endpoint {
  * (seconds) -> retried after that long (capped at 60 s).
  */
 struct nt_k8s *nt_k8s_start(const struct nt_k8s_opts *o, char *err, size_t errlen);
-
-/*
- * nt_k8s_resolve_incluster - fill o from KUBERNETES_SERVICE_HOST/PORT and
- * /var/run/secrets/kubernetes.io/serviceaccount/{token,ca.crt}. buf (n
- * bytes) holds the URL string o->api_url points to. NODE_NAME, when set in
- * the environment, becomes o->node_name. Returns 0, or -1 with err set.
- */
-int nt_k8s_resolve_incluster(struct nt_k8s_opts *o, char *buf, size_t n, char *err, size_t errlen);
-
-/*
- * nt_k8s_load_kubeconfig - the current context of a kubeconfig file, YAML
- * (as kubectl writes it) or JSON: cluster.server, certificate-authority
- * (file) or certificate-authority-data (written to a temporary file, mode
- * 0600, path in the returned strings), user.token (written to a temporary
- * file likewise) or user.tokenFile. Relative file paths are taken from the
- * kubeconfig's directory, as kubectl does. Not supported (an error that
- * says so): exec and auth-provider plugins, client certificates, basic
- * auth; insecure-skip-tls-verify is refused. YAML errors carry libyaml's
- * line and column. The strings o points to live in buf (n bytes). Returns
- * 0, or -1 with err set.
- */
-int nt_k8s_load_kubeconfig(const char *path, struct nt_k8s_opts *o, char *buf, size_t n,
-			   char *err, size_t errlen);
 
 /* The read lock, taken once per batch of records by the main thread. */
 void nt_k8s_read_lock(struct nt_k8s *k);

@@ -213,6 +213,28 @@ static const char *jstrne(struct json_object *o, const char *k)
 	return s && *s ? s : NULL;
 }
 
+/* metadata.namespace, "default" when unset */
+static const char *ns_of(struct json_object *md)
+{
+	const char *ns = jstrne(md, "namespace");
+
+	return ns ? ns : "default";
+}
+
+/* "ns/name", the key of a namespaced object (malloc'd); *nsn its namespace */
+static char *ns_key(struct json_object *md, const char **nsn)
+{
+	const char *name = jstrne(md, "name");
+	size_t l;
+	char *key;
+
+	*nsn = ns_of(md);
+	l = strlen(*nsn) + 1 + strlen(name) + 1;
+	key = xmalloc(l);
+	snprintf(key, l, "%s/%s", *nsn, name);
+	return key;
+}
+
 /* the controller=true ownerReference, or NULL */
 static struct json_object *controller_ref(struct json_object *md)
 {
@@ -281,19 +303,30 @@ static const char *map_find(const char *m, uint16_t n, const char *k)
 
 /* ---------------------------------------------------------------- interning */
 
+/*
+ * e = the entry of table tab for the string key, made on demand (zeroed,
+ * the key copied into its last member, keymember), with one more
+ * reference. For struct ns, istr and owner, which are all a handle hh, a
+ * count refs and their key; a macro because uthash tables are typed.
+ */
+#define INTERN(tab, keymember, key, e)                                       \
+	do {                                                                 \
+		size_t l_ = strlen(key) + 1;                                 \
+                                                                             \
+		HASH_FIND(hh, tab, key, l_ - 1, e);                          \
+		if (!(e)) {                                                  \
+			(e) = xcalloc(sizeof(*(e)) + l_);                    \
+			memcpy((e)->keymember, key, l_);                     \
+			HASH_ADD_KEYPTR(hh, tab, (e)->keymember, l_ - 1, e); \
+		}                                                            \
+		(e)->refs++;                                                 \
+	} while (0)
+
 static struct ns *ns_get(struct nt_k8s_store *s, const char *name)
 {
 	struct ns *n;
 
-	HASH_FIND_STR(s->nss, name, n);
-	if (!n) {
-		size_t l = strlen(name) + 1;
-
-		n = xcalloc(sizeof(*n) + l);
-		memcpy(n->name, name, l);
-		HASH_ADD_STR(s->nss, name, n);
-	}
-	n->refs++;
+	INTERN(s->nss, name, name, n);
 	return n;
 }
 
@@ -311,15 +344,7 @@ static struct istr *istr_get(struct nt_k8s_store *s, const char *str)
 
 	if (!str)
 		return NULL;
-	HASH_FIND_STR(s->strs, str, i);
-	if (!i) {
-		size_t l = strlen(str) + 1;
-
-		i = xcalloc(sizeof(*i) + l);
-		memcpy(i->s, str, l);
-		HASH_ADD_STR(s->strs, s, i);
-	}
-	i->refs++;
+	INTERN(s->strs, s, str, i);
 	return i;
 }
 
@@ -339,14 +364,9 @@ static struct owner *owner_get(struct nt_k8s_store *s, char kind, const char *ns
 	struct owner *o;
 
 	snprintf(key, l, "%c:%s/%s", kind, ns, name);
-	HASH_FIND_STR(s->owners, key, o);
-	if (!o) {
-		o = xcalloc(sizeof(*o) + l);
-		memcpy(o->key, key, l);
+	INTERN(s->owners, key, key, o);
+	if (!o->ns)   /* made now */
 		o->ns = ns_get(s, ns);
-		HASH_ADD_STR(s->owners, key, o);
-	}
-	o->refs++;
 	return o;
 }
 
@@ -455,6 +475,19 @@ static void ipset_add(uint8_t (*ips)[16], uint8_t *n, unsigned max, const char *
 	memcpy(ips[(*n)++], ip, 16);
 }
 
+/* add the address pick() finds in each element of arr (NULL: none) to a small set */
+static void ipset_add_each(uint8_t (*ips)[16], uint8_t *n, unsigned max, struct json_object *arr,
+			   const char *(*pick)(struct json_object *e))
+{
+	size_t cnt;
+
+	if (!arr || !json_object_is_type(arr, json_type_array))
+		return;
+	cnt = json_object_array_length(arr);
+	for (size_t i = 0; i < cnt; i++)
+		ipset_add(ips, n, max, pick(json_object_array_get_idx(arr, i)));
+}
+
 /* move from old set to new set: release what left, claim what came */
 static void ipset_update(struct nt_k8s_store *s, struct ipent **tab, struct nt_k8s_endpoint *t,
 			 uint8_t (*cur)[16], uint8_t *ncur, const uint8_t (*nw)[16], uint8_t nnew,
@@ -504,6 +537,29 @@ static void render_map(struct nt_k8s_store *s, struct jw *w, const char *key, co
 	jw_raw(w, key, t->buf, t->len);
 }
 
+/* "key":{"name":name} */
+static void render_name_obj(struct jw *w, const char *key, const char *name)
+{
+	jw_obj_open(w, key);
+	jw_str(w, "name", name);
+	jw_obj_close(w);
+}
+
+/* the identity of a service or node: {"namespace":ns,"<key>":{"name":name}} (ns NULL: none) */
+static void render_named(struct nt_k8s_store *s, struct nt_k8s_endpoint *ep, const char *ns,
+			 const char *key, const char *name)
+{
+	struct jw *w = &s->w;
+
+	jw_reset(w);
+	jw_obj_open(w, NULL);
+	if (ns)
+		jw_str(w, "namespace", ns);
+	render_name_obj(w, key, name);
+	jw_obj_close(w);
+	set_json(ep, w);
+}
+
 static void render_pod(struct nt_k8s_store *s, struct pod *p)
 {
 	struct jw *w = &s->w;
@@ -533,16 +589,10 @@ static void render_pod(struct nt_k8s_store *s, struct pod *p)
 	jw_str(w, "kind", wk);
 	jw_str(w, "name", wn);
 	jw_obj_close(w);
-	if (p->svc) {
-		jw_obj_open(w, "service");
-		jw_str(w, "name", p->svc->name);
-		jw_obj_close(w);
-	}
-	if (p->node) {
-		jw_obj_open(w, "node");
-		jw_str(w, "name", p->node->s);
-		jw_obj_close(w);
-	}
+	if (p->svc)
+		render_name_obj(w, "service", p->svc->name);
+	if (p->node)
+		render_name_obj(w, "node", p->node->s);
 	if (p->sa)
 		jw_str(w, "service_account", p->sa->s);
 	jw_obj_close(w);
@@ -677,44 +727,47 @@ static void pod_delete(struct nt_k8s_store *s, struct pod *p, uint64_t now_s)
 	s->ndead++;
 }
 
-static void pod_apply(struct nt_k8s_store *s, struct json_object *obj, enum nt_k8s_ev ev, uint64_t now_s)
+/* a new pod of namespace nsn, on its namespace's list */
+static struct pod *pod_new(struct nt_k8s_store *s, const char *nsn)
 {
-	struct json_object *md = jget(obj, "metadata"), *spec = jget(obj, "spec"), *st = jget(obj, "status");
-	const char *name = jstrne(md, "name"), *nsn = jstrne(md, "namespace");
-	struct pod *p;
+	struct pod *p = xcalloc(sizeof(*p));
 
-	if (!nsn)
-		nsn = "default";
-	size_t kl = strlen(nsn) + 1 + strlen(name) + 1;
-	char key[kl];
+	p->ep.kind = NT_K8S_POD;
+	p->ns = ns_get(s, nsn);
+	p->ns_next = p->ns->pods;
+	if (p->ns_next)
+		p->ns_next->ns_prev = p;
+	p->ns->pods = p;
+	return p;
+}
 
-	snprintf(key, kl, "%s/%s", nsn, name);
-	HASH_FIND(hh, s->pods, key, kl - 1, p);
-	if (ev == NT_K8S_EV_DELETED) {
-		if (p)
-			pod_delete(s, p, now_s);
-		return;
+/* the pod's hash entries by name and by uid point into its (new) string block */
+static void pod_rehash(struct nt_k8s_store *s, struct pod *p, int was_new)
+{
+	size_t kl = strlen(p->key);
+
+	if (was_new)
+		HASH_ADD_KEYPTR(hh, s->pods, p->key, kl, p);
+	else {   /* the key string moved: re-point the hash entry */
+		HASH_DELETE(hh, s->pods, p);
+		HASH_ADD_KEYPTR(hh, s->pods, p->key, kl, p);
 	}
-	const char *uid = jstrne(md, "uid");
-
-	if (p && uid && p->ep.pod_uid && strcmp(uid, p->ep.pod_uid)) {
-		/* the same name, another pod (a missed DELETED): the old one goes */
-		pod_delete(s, p, now_s);
-		p = NULL;
+	if (p->ep.pod_uid && !p->in_uid) {
+		HASH_ADD_KEYPTR(hh_uid, s->pods_uid, p->ep.pod_uid, strlen(p->ep.pod_uid), p);
+		p->in_uid = 1;
+	} else if (p->in_uid) {
+		HASH_DELETE(hh_uid, s->pods_uid, p);
+		HASH_ADD_KEYPTR(hh_uid, s->pods_uid, p->ep.pod_uid, strlen(p->ep.pod_uid), p);
 	}
-	if (!p) {
-		p = xcalloc(sizeof(*p));
-		p->ep.kind = NT_K8S_POD;
-		p->ns = ns_get(s, nsn);
-		p->ns_next = p->ns->pods;
-		if (p->ns_next)
-			p->ns_next->ns_prev = p;
-		p->ns->pods = p;
-	}
+}
 
-	/* the string block */
+/* the pod's strings in one block: "ns/name", uid, controller kind and name, labels */
+static void pod_set_strings(struct nt_k8s_store *s, struct pod *p, struct json_object *md, const char *key,
+			    const char *uid)
+{
 	struct json_object *oref = controller_ref(md), *labels = jget(md, "labels");
 	const char *ok = oref ? jstrne(oref, "kind") : NULL, *on = oref ? jstrne(oref, "name") : NULL;
+	size_t kl = strlen(key) + 1;
 	size_t bl = kl + (uid ? strlen(uid) : 0) + 1 + (ok ? strlen(ok) + strlen(on) : 0) + 2 +
 		    map_size(labels);
 	char *blk = xmalloc(bl), *q = blk;
@@ -741,31 +794,23 @@ static void pod_apply(struct nt_k8s_store *s, struct json_object *obj, enum nt_k
 	p->blk = blk;
 	p->key = blk;
 	p->ep.namespace_ = p->ns->name;
-	p->ep.pod_name = blk + strlen(nsn) + 1;
+	p->ep.pod_name = blk + strlen(p->ns->name) + 1;
 	p->ep.pod_uid = uid ? uidp : NULL;
 	p->owner_kind = ok ? okp : NULL;
 	p->owner_name = ok ? onp : NULL;
 	p->labels = lab;
 	p->nlabels = nl;
-	if (was_new)
-		HASH_ADD_KEYPTR(hh, s->pods, p->key, kl - 1, p);
-	else {   /* the key string moved: re-point the hash entry */
-		HASH_DELETE(hh, s->pods, p);
-		HASH_ADD_KEYPTR(hh, s->pods, p->key, kl - 1, p);
-	}
-	if (p->ep.pod_uid && !p->in_uid) {
-		HASH_ADD_KEYPTR(hh_uid, s->pods_uid, p->ep.pod_uid, strlen(p->ep.pod_uid), p);
-		p->in_uid = 1;
-	} else if (p->in_uid) {
-		HASH_DELETE(hh_uid, s->pods_uid, p);
-		HASH_ADD_KEYPTR(hh_uid, s->pods_uid, p->ep.pod_uid, strlen(p->ep.pod_uid), p);
-	}
+	pod_rehash(s, p, was_new);
+}
 
-	/* owner record (ReplicaSet / Job) */
+/* the pod's ReplicaSet or Job record (through which a Deployment or CronJob names it) */
+static void pod_set_owner(struct nt_k8s_store *s, struct pod *p)
+{
+	const char *ok = p->owner_kind;
 	struct owner *o = NULL;
 
 	if (ok && (!strcmp(ok, "ReplicaSet") || !strcmp(ok, "Job")))
-		o = owner_get(s, ok[0] == 'R' ? 'R' : 'J', nsn, on);
+		o = owner_get(s, ok[0] == 'R' ? 'R' : 'J', p->ns->name, p->owner_name);
 	if (o != p->owner) {
 		pod_unlink_owner(s, p);
 		if (o) {
@@ -778,7 +823,11 @@ static void pod_apply(struct nt_k8s_store *s, struct json_object *obj, enum nt_k
 	} else if (o) {
 		owner_put(s, o);   /* already held */
 	}
+}
 
+/* spec: node, service account, hostNetwork */
+static void pod_set_spec(struct nt_k8s_store *s, struct pod *p, struct json_object *spec)
+{
 	struct json_object *hn = jget(spec, "hostNetwork");
 	struct istr *node = istr_get(s, jstrne(spec, "nodeName"));
 	struct istr *sa = istr_get(s, jstrne(spec, "serviceAccountName"));
@@ -788,24 +837,53 @@ static void pod_apply(struct nt_k8s_store *s, struct json_object *obj, enum nt_k
 	p->node = node;
 	p->sa = sa;
 	p->ep.host_network = hn && json_object_get_boolean(hn);
+}
 
-	/* IPs: none for host-network pods and finished pods */
+/* status.podIPs[].ip */
+static const char *pod_ip_of(struct json_object *e)
+{
+	return jstr(e, "ip");
+}
+
+/* the pod's IPs: none for host-network pods and finished pods */
+static void pod_set_ips(struct nt_k8s_store *s, struct pod *p, struct json_object *st, uint64_t now_s)
+{
 	uint8_t nw[POD_MAX_IPS][16], nn = 0;
 	const char *phase = jstr(st, "phase");
 
 	if (!p->ep.host_network && !(phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")))) {
-		struct json_object *arr = jget(st, "podIPs");
-
-		if (arr && json_object_is_type(arr, json_type_array)) {
-			size_t n = json_object_array_length(arr);
-
-			for (size_t i = 0; i < n; i++)
-				ipset_add(nw, &nn, POD_MAX_IPS, jstr(json_object_array_get_idx(arr, i), "ip"));
-		}
+		ipset_add_each(nw, &nn, POD_MAX_IPS, jget(st, "podIPs"), pod_ip_of);
 		ipset_add(nw, &nn, POD_MAX_IPS, jstrne(st, "podIP"));
 	}
 	ipset_update(s, &s->ips, &p->ep, p->ips, &p->nips, (const uint8_t (*)[16])nw, nn, now_s);
+}
 
+static void pod_apply(struct nt_k8s_store *s, struct json_object *obj, enum nt_k8s_ev ev, uint64_t now_s)
+{
+	struct json_object *md = jget(obj, "metadata");
+	const char *nsn, *uid = jstrne(md, "uid");
+	char *key = ns_key(md, &nsn);
+	struct pod *p;
+
+	HASH_FIND_STR(s->pods, key, p);
+	if (ev == NT_K8S_EV_DELETED) {
+		if (p)
+			pod_delete(s, p, now_s);
+		free(key);
+		return;
+	}
+	if (p && uid && p->ep.pod_uid && strcmp(uid, p->ep.pod_uid)) {
+		/* the same name, another pod (a missed DELETED): the old one goes */
+		pod_delete(s, p, now_s);
+		p = NULL;
+	}
+	if (!p)
+		p = pod_new(s, nsn);
+	pod_set_strings(s, p, md, key, uid);
+	free(key);
+	pod_set_owner(s, p);
+	pod_set_spec(s, p, jget(obj, "spec"));
+	pod_set_ips(s, p, jget(obj, "status"), now_s);
 	p->gen = s->gen[NT_K8S_R_PODS];
 	p->svc = NULL;
 	pod_find_svc(s, p);
@@ -841,53 +919,28 @@ static void svc_delete(struct nt_k8s_store *s, struct svc *v, uint64_t now_s)
 	free(v);
 }
 
-static void svc_apply(struct nt_k8s_store *s, struct json_object *obj, enum nt_k8s_ev ev, uint64_t now_s)
+/* a new service: key ("ns/name", taken over), on its namespace's list (sorted by name), rendered */
+static struct svc *svc_new(struct nt_k8s_store *s, char *key, const char *nsn)
 {
-	struct json_object *md = jget(obj, "metadata"), *spec = jget(obj, "spec");
-	const char *name = jstrne(md, "name"), *nsn = jstrne(md, "namespace");
-	struct svc *v;
+	struct svc *v = xcalloc(sizeof(*v)), **pp;
 
-	if (!nsn)
-		nsn = "default";
-	size_t kl = strlen(nsn) + 1 + strlen(name) + 1;
-	char key[kl];
+	v->ep.kind = NT_K8S_SERVICE;
+	v->key = key;
+	v->name = v->key + strlen(nsn) + 1;
+	v->ns = ns_get(s, nsn);
+	v->ep.namespace_ = v->ns->name;
+	HASH_ADD_KEYPTR(hh, s->svcs, v->key, strlen(v->key), v);
+	for (pp = &v->ns->svcs; *pp && strcmp((*pp)->name, v->name) < 0; pp = &(*pp)->ns_next)
+		;
+	v->ns_next = *pp;
+	*pp = v;
+	render_named(s, &v->ep, nsn, "service", v->name);
+	return v;
+}
 
-	snprintf(key, kl, "%s/%s", nsn, name);
-	HASH_FIND_STR(s->svcs, key, v);
-	if (ev == NT_K8S_EV_DELETED) {
-		if (v)
-			svc_delete(s, v, now_s);
-		return;
-	}
-	if (!v) {
-		struct svc **pp;
-
-		v = xcalloc(sizeof(*v));
-		v->ep.kind = NT_K8S_SERVICE;
-		v->key = xstrdup(key);
-		v->name = v->key + strlen(nsn) + 1;
-		v->ns = ns_get(s, nsn);
-		v->ep.namespace_ = v->ns->name;
-		HASH_ADD_KEYPTR(hh, s->svcs, v->key, kl - 1, v);
-		for (pp = &v->ns->svcs; *pp && strcmp((*pp)->name, v->name) < 0; pp = &(*pp)->ns_next)
-			;
-		v->ns_next = *pp;
-		*pp = v;
-		struct jw *w = &s->w;
-
-		jw_reset(w);
-		jw_obj_open(w, NULL);
-		jw_str(w, "namespace", nsn);
-		jw_obj_open(w, "service");
-		jw_str(w, "name", v->name);
-		jw_obj_close(w);
-		jw_obj_close(w);
-		set_json(&v->ep, w);
-	}
-	v->gen = s->gen[NT_K8S_R_SERVICES];
-
-	/* selector */
-	struct json_object *sel = jget(spec, "selector");
+/* spec.selector; pods look again when it changed */
+static void svc_set_selector(struct nt_k8s_store *s, struct svc *v, struct json_object *sel)
+{
 	size_t sl = map_size(sel);
 	char *nsel = xmalloc(sl + 1), *q = nsel;
 	uint16_t n = map_copy(sel, &q);
@@ -902,24 +955,42 @@ static void svc_apply(struct nt_k8s_store *s, struct json_object *obj, enum nt_k
 	} else {
 		free(nsel);
 	}
+}
+
+/* spec.clusterIPs[]: "None" for a headless service */
+static const char *cluster_ip_of(struct json_object *e)
+{
+	const char *t = e && json_object_is_type(e, json_type_string) ? json_object_get_string(e) : NULL;
+
+	return t && strcmp(t, "None") ? t : NULL;
+}
+
+static void svc_apply(struct nt_k8s_store *s, struct json_object *obj, enum nt_k8s_ev ev, uint64_t now_s)
+{
+	struct json_object *md = jget(obj, "metadata"), *spec = jget(obj, "spec");
+	const char *nsn;
+	char *key = ns_key(md, &nsn);
+	struct svc *v;
+
+	HASH_FIND_STR(s->svcs, key, v);
+	if (ev == NT_K8S_EV_DELETED) {
+		if (v)
+			svc_delete(s, v, now_s);
+		free(key);
+		return;
+	}
+	if (v)
+		free(key);
+	else
+		v = svc_new(s, key, nsn);
+	v->gen = s->gen[NT_K8S_R_SERVICES];
+	svc_set_selector(s, v, jget(spec, "selector"));
 
 	/* cluster IPs */
 	uint8_t nw[SVC_MAX_IPS][16], nn = 0;
-	struct json_object *arr = jget(spec, "clusterIPs");
-
-	if (arr && json_object_is_type(arr, json_type_array)) {
-		size_t cnt = json_object_array_length(arr);
-
-		for (size_t i = 0; i < cnt; i++) {
-			struct json_object *e = json_object_array_get_idx(arr, i);
-			const char *t = e && json_object_is_type(e, json_type_string) ? json_object_get_string(e) : NULL;
-
-			if (t && strcmp(t, "None"))
-				ipset_add(nw, &nn, SVC_MAX_IPS, t);
-		}
-	}
 	const char *cip = jstrne(spec, "clusterIP");
 
+	ipset_add_each(nw, &nn, SVC_MAX_IPS, jget(spec, "clusterIPs"), cluster_ip_of);
 	if (cip && strcmp(cip, "None"))
 		ipset_add(nw, &nn, SVC_MAX_IPS, cip);
 	ipset_update(s, &s->ips, &v->ep, v->ips, &v->nips, (const uint8_t (*)[16])nw, nn, now_s);
@@ -937,6 +1008,14 @@ static void node_delete(struct nt_k8s_store *s, struct node *n, uint64_t now_s)
 	free(n);
 }
 
+/* status.addresses[]: the InternalIP and ExternalIP ones */
+static const char *node_ip_of(struct json_object *a)
+{
+	const char *t = jstr(a, "type");
+
+	return t && (!strcmp(t, "InternalIP") || !strcmp(t, "ExternalIP")) ? jstr(a, "address") : NULL;
+}
+
 static void node_apply(struct nt_k8s_store *s, struct json_object *obj, enum nt_k8s_ev ev, uint64_t now_s)
 {
 	struct json_object *md = jget(obj, "metadata"), *st = jget(obj, "status");
@@ -951,36 +1030,18 @@ static void node_apply(struct nt_k8s_store *s, struct json_object *obj, enum nt_
 	}
 	if (!n) {
 		size_t l = strlen(name) + 1;
-		struct jw *w = &s->w;
 
 		n = xcalloc(sizeof(*n) + l);
 		memcpy(n->name, name, l);
 		n->ep.kind = NT_K8S_NODE;
 		HASH_ADD_STR(s->nodes, name, n);
-		jw_reset(w);
-		jw_obj_open(w, NULL);
-		jw_obj_open(w, "node");
-		jw_str(w, "name", name);
-		jw_obj_close(w);
-		jw_obj_close(w);
-		set_json(&n->ep, w);
+		render_named(s, &n->ep, NULL, "node", name);
 	}
 	n->gen = s->gen[NT_K8S_R_NODES];
 
 	uint8_t nw[NODE_MAX_IPS][16], nn = 0;
-	struct json_object *arr = jget(st, "addresses");
 
-	if (arr && json_object_is_type(arr, json_type_array)) {
-		size_t cnt = json_object_array_length(arr);
-
-		for (size_t i = 0; i < cnt; i++) {
-			struct json_object *a = json_object_array_get_idx(arr, i);
-			const char *t = jstr(a, "type");
-
-			if (t && (!strcmp(t, "InternalIP") || !strcmp(t, "ExternalIP")))
-				ipset_add(nw, &nn, NODE_MAX_IPS, jstr(a, "address"));
-		}
-	}
+	ipset_add_each(nw, &nn, NODE_MAX_IPS, jget(st, "addresses"), node_ip_of);
 	ipset_update(s, &s->node_ips, &n->ep, n->ips, &n->nips, (const uint8_t (*)[16])nw, nn, now_s);
 }
 
@@ -1006,12 +1067,8 @@ static void owner_apply(struct nt_k8s_store *s, char kind, struct json_object *o
 			enum nt_k8s_res r)
 {
 	struct json_object *md = jget(obj, "metadata");
-	const char *name = jstrne(md, "name"), *nsn = jstrne(md, "namespace");
-	struct owner *o;
+	struct owner *o = owner_get(s, kind, ns_of(md), jstrne(md, "name"));
 
-	if (!nsn)
-		nsn = "default";
-	o = owner_get(s, kind, nsn, name);
 	if (ev == NT_K8S_EV_DELETED) {
 		if (o->present)
 			owner_gone(s, o);

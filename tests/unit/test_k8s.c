@@ -547,7 +547,9 @@ Test(kubeconfig, alias_bomb_is_refused)
 Test(kubeconfig, small_buffer_fails_without_leaving_temp_files)
 {
 	struct nt_k8s_opts o = {0};
-	char buf[60], err[512];   /* room for the URL and the CA's temp path, not the token's */
+	/* room for the URL and the CA's temp path, not the token's (however long $TMPDIR is) */
+	size_t room = sizeof("https://127.0.0.1:40123") + strlen(nt_test_tmpdir()) + sizeof("/nettrail-k8s-XXXXXX");
+	char buf[room + 8], err[512];
 
 	cr_assert_eq(nt_k8s_load_kubeconfig(KCDIR "kind.yaml", &o, buf, sizeof(buf), err, sizeof(err)), -1);
 	cr_assert_str_eq(err, "kubernetes: kubeconfig '" KCDIR "kind.yaml': buffer too small or temporary file failed");

@@ -284,7 +284,7 @@ Test(cgroupmap, missing_root)
 	nt_cgroupmap_free(NULL);
 }
 
-/* ---- the canonical key (nt_sock_make_key = flow.bpf.c's make_key) ---- */
+/* ---- the canonical key (nt_sock_make_key wraps include/nettrail.h's nt_flow_key_make, the one builder both BPF programs use) ---- */
 
 static void v4(__u32 *a, const char *s)
 {

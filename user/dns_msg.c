@@ -378,10 +378,92 @@ static void rd_quoted(const struct msg *m, size_t o, size_t n, struct txt *t)
 	txt_put(t, "\"", 1);
 }
 
+/* MX "pref name", SRV "prio weight port name": fixed u16s, then a name. */
+static enum dns_err rd_fixed_name(const struct msg *m, size_t o, size_t re,
+				  size_t fixed, struct txt *t)
+{
+	char n1[DNS_MAX_NAME];
+	enum dns_err err;
+
+	if (re - o < fixed + 1)
+		return DNS_E_RR_OOB;
+	for (size_t i = 0; i < fixed; i += 2) {
+		txt_u32(t, get16(m->buf + o + i));
+		txt_put(t, " ", 1);
+	}
+	o += fixed;
+	err = rd_name(m, &o, re, n1);
+	if (err)
+		return err;
+	if (o != re)
+		return DNS_E_RR_OOB;
+	txt_str(t, n1);
+	return DNS_OK;
+}
+
+static enum dns_err rd_soa(const struct msg *m, size_t o, size_t re,
+			   struct txt *t)
+{
+	char n1[DNS_MAX_NAME], n2[DNS_MAX_NAME];
+	enum dns_err err;
+
+	err = rd_name(m, &o, re, n1);
+	if (err)
+		return err;
+	err = rd_name(m, &o, re, n2);
+	if (err)
+		return err;
+	if (re - o != 20)
+		return DNS_E_RR_OOB;
+	txt_str(t, n1);
+	txt_put(t, " ", 1);
+	txt_str(t, n2);
+	for (size_t i = 0; i < 20; i += 4) {
+		txt_put(t, " ", 1);
+		txt_u32(t, get32(m->buf + o + i));
+	}
+	return DNS_OK;
+}
+
+static enum dns_err rd_txt(const struct msg *m, size_t o, size_t re,
+			   struct txt *t)
+{
+	while (o < re) {
+		size_t n = m->buf[o];
+
+		if (n > re - o - 1)
+			return DNS_E_RR_OOB;
+		if (t->n)
+			txt_put(t, " ", 1);
+		rd_quoted(m, o + 1, n, t);
+		o += 1 + n;
+	}
+	return DNS_OK;
+}
+
+static enum dns_err rd_caa(const struct msg *m, size_t o, size_t re,
+			   struct txt *t)
+{
+	size_t rdlen = re - o, tag;
+
+	if (rdlen < 2 || m->buf[o + 1] > rdlen - 2)
+		return DNS_E_RR_OOB;
+	tag = m->buf[o + 1];
+	txt_u32(t, m->buf[o]);
+	txt_put(t, " ", 1);
+	for (size_t i = o + 2; i < o + 2 + tag; i++) {
+		char e[4];
+
+		txt_put(t, e, esc_label(m->buf[i], e));
+	}
+	txt_put(t, " ", 1);
+	rd_quoted(m, o + 2 + tag, rdlen - 2 - tag, t);
+	return DNS_OK;
+}
+
 static enum dns_err rdata_text(const struct msg *m, struct dns_rr *rr,
 			       size_t o, size_t re)
 {
-	char n1[DNS_MAX_NAME], n2[DNS_MAX_NAME];
 	size_t rdlen = re - o;
 	enum dns_err err;
 	struct txt t;
@@ -412,74 +494,27 @@ static enum dns_err rdata_text(const struct msg *m, struct dns_rr *rr,
 	txt_init(&t, rr->data, sizeof(rr->data));
 	switch (rr->type) {
 	case DNS_T_MX:
-	case DNS_T_SRV: {
-		size_t fixed = rr->type == DNS_T_MX ? 2 : 6;
-
-		if (rdlen < fixed + 1)
-			return DNS_E_RR_OOB;
-		for (size_t i = 0; i < fixed; i += 2) {
-			txt_u32(&t, get16(m->buf + o + i));
-			txt_put(&t, " ", 1);
-		}
-		o += fixed;
-		err = rd_name(m, &o, re, n1);
-		if (err)
-			return err;
-		if (o != re)
-			return DNS_E_RR_OOB;
-		txt_str(&t, n1);
+		err = rd_fixed_name(m, o, re, 2, &t);
 		break;
-	}
+	case DNS_T_SRV:
+		err = rd_fixed_name(m, o, re, 6, &t);
+		break;
 	case DNS_T_SOA:
-		err = rd_name(m, &o, re, n1);
-		if (err)
-			return err;
-		err = rd_name(m, &o, re, n2);
-		if (err)
-			return err;
-		if (re - o != 20)
-			return DNS_E_RR_OOB;
-		txt_str(&t, n1);
-		txt_put(&t, " ", 1);
-		txt_str(&t, n2);
-		for (size_t i = 0; i < 20; i += 4) {
-			txt_put(&t, " ", 1);
-			txt_u32(&t, get32(m->buf + o + i));
-		}
+		err = rd_soa(m, o, re, &t);
 		break;
 	case DNS_T_TXT:
-		while (o < re) {
-			size_t n = m->buf[o];
-
-			if (n > re - o - 1)
-				return DNS_E_RR_OOB;
-			if (t.n)
-				txt_put(&t, " ", 1);
-			rd_quoted(m, o + 1, n, &t);
-			o += 1 + n;
-		}
+		err = rd_txt(m, o, re, &t);
 		break;
-	case DNS_T_CAA: {
-		size_t tag;
-
-		if (rdlen < 2 || m->buf[o + 1] > rdlen - 2)
-			return DNS_E_RR_OOB;
-		tag = m->buf[o + 1];
-		txt_u32(&t, m->buf[o]);
-		txt_put(&t, " ", 1);
-		for (size_t i = o + 2; i < o + 2 + tag; i++) {
-			char e[4];
-
-			txt_put(&t, e, esc_label(m->buf[i], e));
-		}
-		txt_put(&t, " ", 1);
-		rd_quoted(m, o + 2 + tag, rdlen - 2 - tag, &t);
+	case DNS_T_CAA:
+		err = rd_caa(m, o, re, &t);
 		break;
-	}
 	default:
 		rd_generic(m, o, re, &t);
+		err = DNS_OK;
 		break;
 	}
+	if (err)
+		return err;
 	txt_end(&t);
 	return DNS_OK;
 }

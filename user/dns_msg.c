@@ -519,6 +519,26 @@ static enum dns_err rdata_text(const struct msg *m, struct dns_rr *rr,
 	return DNS_OK;
 }
 
+/*
+ * The fixed part of a record after its owner name: TYPE, CLASS, TTL and
+ * RDLENGTH. *off moves to the RDATA, which must lie inside the message.
+ */
+static enum dns_err rr_fixed(const struct msg *m, size_t *off, uint16_t *type,
+			     uint16_t *class, uint32_t *ttl, size_t *rdlen)
+{
+	const uint8_t *p;
+
+	if (m->len - *off < 10)
+		return DNS_E_RR_OOB;
+	p = m->buf + *off;
+	*type = get16(p);
+	*class = get16(p + 2);
+	*ttl = get32(p + 4);
+	*rdlen = get16(p + 8);
+	*off += 10;
+	return *rdlen > m->len - *off ? DNS_E_RR_OOB : DNS_OK;
+}
+
 /* One answer, stored whole; *off moves past it only on success. */
 static enum dns_err answer_get(const struct msg *m, size_t *off,
 			       struct dns_rr *rr)
@@ -529,15 +549,9 @@ static enum dns_err answer_get(const struct msg *m, size_t *off,
 	err = name_get(m, &o, rr->name);
 	if (err)
 		return err;
-	if (m->len - o < 10)
-		return DNS_E_RR_OOB;
-	rr->type = get16(m->buf + o);
-	rr->class = get16(m->buf + o + 2);
-	rr->ttl = get32(m->buf + o + 4);
-	rdlen = get16(m->buf + o + 8);
-	o += 10;
-	if (rdlen > m->len - o)
-		return DNS_E_RR_OOB;
+	err = rr_fixed(m, &o, &rr->type, &rr->class, &rr->ttl, &rdlen);
+	if (err)
+		return err;
 	err = rdata_text(m, rr, o, o + rdlen);
 	if (err)
 		return err;
@@ -565,12 +579,8 @@ enum dns_err dns_parse(const uint8_t *buf, size_t len, struct dns_msg *out)
 
 	/* answers[] is large: only answers[0 .. n_answers) are ever valid */
 	memset(out, 0, offsetof(struct dns_msg, answers));
-	out->n_answers = 0;
-	out->answers_truncated = 0;
-	out->edns_do = 0;
-	out->has_edns = 0;
-	out->edns_udp_size = 0;
-	out->edns_version = 0;
+	memset(&out->n_answers, 0,
+	       sizeof(*out) - offsetof(struct dns_msg, n_answers));
 
 	if (len < DNS_HDR_LEN)
 		return DNS_E_SHORT;
@@ -621,15 +631,9 @@ enum dns_err dns_parse(const uint8_t *buf, size_t len, struct dns_msg *out)
 		err = name_skip(&m, &off);
 		if (err)
 			return err;
-		if (len - off < 10)
-			return DNS_E_RR_OOB;
-		type = get16(buf + off);
-		class = get16(buf + off + 2);
-		ttl = get32(buf + off + 4);
-		rdlen = get16(buf + off + 8);
-		off += 10;
-		if (rdlen > len - off)
-			return DNS_E_RR_OOB;
+		err = rr_fixed(&m, &off, &type, &class, &ttl, &rdlen);
+		if (err)
+			return err;
 		off += rdlen;
 		if (i < out->ancount)
 			out->answers_truncated = 1;

@@ -761,15 +761,10 @@ void tls_ja3(const struct tls_client_hello *ch, char *out, size_t out_len,
 	}
 
 	if (EVP_Digest(s, (size_t)(p - s), md, &mdlen, EVP_md5(), NULL) &&
-	    mdlen == 16) {
-		for (int i = 0; i < 16; i++) {
-			md5_hex[2 * i] = nt_hexdig[md[i] >> 4];
-			md5_hex[2 * i + 1] = nt_hexdig[md[i] & 0xf];
-		}
-		md5_hex[32] = '\0';
-	} else {
+	    mdlen == 16)
+		nt_hex(md5_hex, md, 16);
+	else
 		md5_hex[0] = '\0';
-	}
 	copy_cut(out, out_len, s, (size_t)(p - s));
 }
 

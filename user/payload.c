@@ -8,6 +8,7 @@
 
 #include "dns.h"
 #include "tls_hello.h"
+#include "util.h"
 
 struct entry {
 	struct nt_flow_key key;
@@ -26,11 +27,8 @@ void nt_payload_set_dns(struct nt_payload *pl, struct nt_dns *dns)
 	pl->dns = dns;
 }
 
-static void entry_free(struct nt_payload *pl, struct entry *e)
+static void entry_free(struct entry *e)
 {
-	for (int i = 0; i < 2; i++)
-		if (e->m.dir[i])
-			pl->st.buffers_alive--;
 	free(e->m.dir[0]);
 	free(e->m.dir[1]);
 	free(e->m.tls);
@@ -54,14 +52,9 @@ struct nt_payload *nt_payload_new(void)
 
 void nt_payload_free(struct nt_payload *pl)
 {
-	struct entry *e, *tmp;
-
 	if (!pl)
 		return;
-	HASH_ITER(hh, pl->flows, e, tmp) {
-		HASH_DEL(pl->flows, e);
-		entry_free(pl, e);
-	}
+	NT_HASH_DRAIN(pl->flows, entry_free);
 	free(pl);
 }
 
@@ -95,7 +88,9 @@ void nt_payload_forget(void *ctx, const struct nt_flow_key *k)
 	if (!e)
 		return;
 	HASH_DEL(pl->flows, e);
-	entry_free(pl, e);
+	settle(pl, &e->m, 0); /* its prefix buffers leave the count */
+	settle(pl, &e->m, 1);
+	entry_free(e);
 	pl->st.flows_tracked--;
 }
 

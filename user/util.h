@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* util.h - the clock and hex helpers every stage shares (header only). */
+/*
+ * util.h - the clock, hex, buffer and hash-table helpers the stages share
+ * (header only: the parsers are built alone, for the fuzzers and benches).
+ */
 #ifndef NT_UTIL_H
 #define NT_UTIL_H
 
@@ -39,5 +42,18 @@ static inline void nt_hex(char *out, const uint8_t *b, size_t n)
 	}
 	out[2 * n] = '\0';
 }
+
+/*
+ * Takes every entry out of the uthash table head (handle hh) and hands it
+ * to drop, which frees it; head is NULL after. For files with uthash.h.
+ */
+#define NT_HASH_DRAIN(head, drop)                   \
+	do {                                        \
+		__typeof__(head) nt_e_, nt_t_;      \
+		HASH_ITER(hh, head, nt_e_, nt_t_) { \
+			HASH_DEL(head, nt_e_);      \
+			drop(nt_e_);                \
+		}                                   \
+	} while (0)
 
 #endif

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <time.h>
 
 #define NT_NS_PER_S 1000000000ull
@@ -41,6 +42,27 @@ static inline void nt_hex(char *out, const uint8_t *b, size_t n)
 		out[2 * i + 1] = nt_hexdig[b[i] & 15];
 	}
 	out[2 * n] = '\0';
+}
+
+/*
+ * buf realloc'd to the first doubling of *cap (of min when *cap is 0) that
+ * holds need bytes: the new buffer, *cap set; NULL when out of memory or
+ * of size_t, buf and *cap as they were.
+ */
+static inline void *nt_grow(void *buf, size_t *cap, size_t need, size_t min)
+{
+	size_t c = *cap ? *cap : min;
+	void *nb;
+
+	while (c < need) {
+		if (c > SIZE_MAX / 2)
+			return NULL;
+		c *= 2;
+	}
+	nb = realloc(buf, c);
+	if (nb)
+		*cap = c;
+	return nb;
 }
 
 /*

@@ -401,8 +401,8 @@ static inline int hello_head(struct cur *c, uint16_t *legacy_version)
  * Inline: each hello's fn becomes a direct call, inlined in turn.
  */
 static inline int walk_exts(struct cur c,
-		     int (*fn)(void *ctx, uint16_t type, struct cur *d),
-		     void *ctx)
+			    int (*fn)(void *ctx, uint16_t type, struct cur *d),
+			    void *ctx)
 {
 	struct cur exts;
 

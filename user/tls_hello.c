@@ -81,8 +81,9 @@ static int cur_u16(struct cur *c, uint16_t *v)
 	return 0;
 }
 
-/* cur_vec - split off a vector with a 1- or 2-byte length prefix. */
-static int cur_vec(struct cur *c, int prefix, struct cur *sub)
+/* cur_vec - split off a vector with a 1- or 2-byte length prefix (inline:
+ * called for every vector of a hello, its prefix size is known there). */
+static inline int cur_vec(struct cur *c, int prefix, struct cur *sub)
 {
 	size_t k;
 

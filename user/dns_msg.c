@@ -378,10 +378,11 @@ static void rd_quoted(const struct msg *m, size_t o, size_t n, struct txt *t)
 	txt_put(t, "\"", 1);
 }
 
-/* MX "pref name", SRV "prio weight port name": fixed u16s, then a name. */
-static enum dns_err rd_fixed_name(const struct msg *m, size_t o, size_t re,
-				  size_t fixed, struct txt *t)
+/* MX "pref name", SRV "prio weight port name": u16s, then a name. */
+static enum dns_err rd_mx_srv(const struct msg *m, uint16_t type, size_t o,
+			      size_t re, struct txt *t)
 {
+	size_t fixed = type == DNS_T_MX ? 2 : 6;
 	char n1[DNS_MAX_NAME];
 	enum dns_err err;
 
@@ -494,10 +495,8 @@ static enum dns_err rdata_text(const struct msg *m, struct dns_rr *rr,
 	txt_init(&t, rr->data, sizeof(rr->data));
 	switch (rr->type) {
 	case DNS_T_MX:
-		err = rd_fixed_name(m, o, re, 2, &t);
-		break;
 	case DNS_T_SRV:
-		err = rd_fixed_name(m, o, re, 6, &t);
+		err = rd_mx_srv(m, rr->type, o, re, &t);
 		break;
 	case DNS_T_SOA:
 		err = rd_soa(m, o, re, &t);
@@ -523,8 +522,9 @@ static enum dns_err rdata_text(const struct msg *m, struct dns_rr *rr,
  * The fixed part of a record after its owner name: TYPE, CLASS, TTL and
  * RDLENGTH. *off moves to the RDATA, which must lie inside the message.
  */
-static enum dns_err rr_fixed(const struct msg *m, size_t *off, uint16_t *type,
-			     uint16_t *class, uint32_t *ttl, size_t *rdlen)
+static inline enum dns_err rr_fixed(const struct msg *m, size_t *off,
+				    uint16_t *type, uint16_t *class,
+				    uint32_t *ttl, size_t *rdlen)
 {
 	const uint8_t *p;
 

@@ -18,6 +18,7 @@
 #include <uthash.h>
 
 #include "cgroupmap.h"
+#include "util.h"
 
 #define NT_CGROUPMAP_KEEP_NS (300ULL * 1000000000ULL)
 
@@ -367,14 +368,9 @@ void nt_cgroupmap_stats(struct nt_cgroupmap *m, uint64_t *rescans,
 
 void nt_cgroupmap_free(struct nt_cgroupmap *m)
 {
-	struct cg_entry *e, *tmp;
-
 	if (!m)
 		return;
-	HASH_ITER(hh, m->byid, e, tmp) {
-		HASH_DEL(m->byid, e);
-		entry_free(e);
-	}
+	NT_HASH_DRAIN(m->byid, entry_free);
 	free(m->root);
 	free(m);
 }

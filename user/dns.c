@@ -4,6 +4,7 @@
 #define _GNU_SOURCE /* strdup, memmem, getrandom... whatever the flags */
 #endif
 #include "dns.h"
+#include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -71,32 +72,33 @@ struct nt_dns *nt_dns_new(const struct nt_dns_opts *o)
 	return d;
 }
 
+static void cache_ent_free(struct cache_ent *e)
+{
+	free(e->name);
+	free(e);
+}
+
 static void cache_drop(struct nt_dns *d, struct cache_ent *e)
 {
 	HASH_DEL(d->cache, e);
-	free(e->name);
-	free(e);
+	cache_ent_free(e);
 	d->st.cache_entries--;
+}
+
+static void tcp_drop(struct nt_dns *d, struct tcp_stream *t)
+{
+	HASH_DEL(d->tcp, t);
+	free(t);
+	d->st.tcp_streams--;
 }
 
 void nt_dns_free(struct nt_dns *d)
 {
-	struct pending *p, *pt;
-	struct cache_ent *c, *ct;
-
 	if (!d)
 		return;
-	HASH_ITER(hh, d->pend, p, pt) {
-		HASH_DEL(d->pend, p);
-		free(p);
-	}
-	HASH_ITER(hh, d->cache, c, ct)
-		cache_drop(d, c);
-	struct tcp_stream *t, *tt;
-	HASH_ITER(hh, d->tcp, t, tt) {
-		HASH_DEL(d->tcp, t);
-		free(t);
-	}
+	NT_HASH_DRAIN(d->pend, free);
+	NT_HASH_DRAIN(d->cache, cache_ent_free);
+	NT_HASH_DRAIN(d->tcp, free);
 	free(d);
 }
 
@@ -134,8 +136,7 @@ static void cache_put(struct nt_dns *d, const uint8_t client[16],
 			char *n = strdup(name);
 
 			if (!n) {
-				free(e->name);
-				free(e);
+				cache_ent_free(e);
 				d->st.cache_entries--;
 				return;
 			}
@@ -216,13 +217,28 @@ static void learn(struct nt_dns *d, const struct dns_msg *m,
 	}
 }
 
-static void emit_pending(struct nt_dns *d, struct pending *p)
+/* A transaction is over: out of the table, counted as outcome, reported. */
+static void emit_pending(struct nt_dns *d, struct pending *p,
+			 uint64_t *outcome)
 {
 	HASH_DEL(d->pend, p);
 	d->st.pending--;
-	d->st.unanswered++;
+	(*outcome)++;
 	d->o.emit(d->o.emit_ctx, &p->t);
 	free(p);
+}
+
+/* What a transaction takes from the first message of it that is seen. */
+static void txn_start(struct nt_dns_txn *t, const struct nt_sample *s,
+		      const struct dns_msg *m, int client)
+{
+	t->key = s->key;
+	t->client = (uint8_t)client;
+	t->ifindex = s->ifindex;
+	t->id = m->id;
+	t->qtype = m->qtype;
+	t->qclass = m->qclass;
+	memcpy(t->qname, m->qname, sizeof(t->qname));
 }
 
 static void on_message(struct nt_dns *d, const struct nt_sample *s,
@@ -243,23 +259,17 @@ static void on_message(struct nt_dns *d, const struct nt_sample *s,
 		if (d->st.pending >= NT_DNS_MAX_PENDING) {
 			/* the oldest waits no longer: reported, not lost */
 			d->st.pending_early++;
-			emit_pending(d, d->pend);
+			emit_pending(d, d->pend, &d->st.unanswered);
 		}
 		p = calloc(1, sizeof(*p));
 		if (!p)
 			return;
 		p->k = pk;
-		p->t.key = s->key;
-		p->t.client = (uint8_t)side;
-		p->t.ifindex = s->ifindex;
+		txn_start(&p->t, s, m, side);
 		p->t.has_query = true;
 		p->t.query_ns = s->ts_ns;
-		p->t.id = m->id;
 		p->t.q_flags = m->flags;
 		p->t.q_opcode = m->opcode;
-		p->t.qtype = m->qtype;
-		p->t.qclass = m->qclass;
-		memcpy(p->t.qname, m->qname, sizeof(p->t.qname));
 		HASH_ADD(hh, d->pend, k, sizeof(p->k), p);
 		d->st.pending++;
 		return;
@@ -271,25 +281,15 @@ static void on_message(struct nt_dns *d, const struct nt_sample *s,
 		p->t.has_answer = true;
 		p->t.answer_ns = s->ts_ns;
 		p->t.answer = m;
-		HASH_DEL(d->pend, p);
-		d->st.pending--;
-		d->st.answered++;
-		d->o.emit(d->o.emit_ctx, &p->t);
-		free(p);
+		emit_pending(d, p, &d->st.answered);
 		return;
 	}
 	struct nt_dns_txn t;
 
 	memset(&t, 0, sizeof(t));
-	t.key = s->key;
-	t.client = (uint8_t)!side;
-	t.ifindex = s->ifindex;
+	txn_start(&t, s, m, !side);
 	t.has_answer = true;
 	t.answer_ns = s->ts_ns;
-	t.id = m->id;
-	t.qtype = m->qtype;
-	t.qclass = m->qclass;
-	memcpy(t.qname, m->qname, sizeof(t.qname));
 	t.answer = m;
 	d->st.unmatched_answers++;
 	d->o.emit(d->o.emit_ctx, &t);
@@ -318,11 +318,7 @@ static struct tcp_stream *tcp_feed(struct nt_dns *d,
 	HASH_FIND(hh, d->tcp, &k, sizeof(k), ts);
 	if (!ts) {
 		if (d->st.tcp_streams >= NT_DNS_MAX_TCP_STREAMS) {
-			struct tcp_stream *old = d->tcp; /* oldest first */
-
-			HASH_DEL(d->tcp, old);
-			free(old);
-			d->st.tcp_streams--;
+			tcp_drop(d, d->tcp); /* the head is the oldest */
 			d->st.tcp_streams_dropped++;
 		}
 		ts = calloc(1, sizeof(*ts));
@@ -409,15 +405,13 @@ void nt_dns_expire(struct nt_dns *d, uint64_t now)
 	HASH_ITER(hh, d->tcp, t, tt) {
 		if (now < t->last_ns + 60 * NS)
 			continue;
-		HASH_DEL(d->tcp, t);
-		free(t);
-		d->st.tcp_streams--;
+		tcp_drop(d, t);
 	}
 
 	HASH_ITER(hh, d->pend, p, tmp) {
 		if (now < p->t.query_ns + d->o.answer_timeout_ns)
 			break; /* insertion order: the rest are younger */
-		emit_pending(d, p);
+		emit_pending(d, p, &d->st.unanswered);
 	}
 }
 
@@ -426,5 +420,5 @@ void nt_dns_flush(struct nt_dns *d)
 	struct pending *p, *tmp;
 
 	HASH_ITER(hh, d->pend, p, tmp)
-		emit_pending(d, p);
+		emit_pending(d, p, &d->st.unanswered);
 }

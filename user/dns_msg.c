@@ -378,10 +378,93 @@ static void rd_quoted(const struct msg *m, size_t o, size_t n, struct txt *t)
 	txt_put(t, "\"", 1);
 }
 
+/* MX "pref name", SRV "prio weight port name": u16s, then a name. */
+static enum dns_err rd_mx_srv(const struct msg *m, uint16_t type, size_t o,
+			      size_t re, struct txt *t)
+{
+	size_t fixed = type == DNS_T_MX ? 2 : 6;
+	char n1[DNS_MAX_NAME];
+	enum dns_err err;
+
+	if (re - o < fixed + 1)
+		return DNS_E_RR_OOB;
+	for (size_t i = 0; i < fixed; i += 2) {
+		txt_u32(t, get16(m->buf + o + i));
+		txt_put(t, " ", 1);
+	}
+	o += fixed;
+	err = rd_name(m, &o, re, n1);
+	if (err)
+		return err;
+	if (o != re)
+		return DNS_E_RR_OOB;
+	txt_str(t, n1);
+	return DNS_OK;
+}
+
+static enum dns_err rd_soa(const struct msg *m, size_t o, size_t re,
+			   struct txt *t)
+{
+	char n1[DNS_MAX_NAME], n2[DNS_MAX_NAME];
+	enum dns_err err;
+
+	err = rd_name(m, &o, re, n1);
+	if (err)
+		return err;
+	err = rd_name(m, &o, re, n2);
+	if (err)
+		return err;
+	if (re - o != 20)
+		return DNS_E_RR_OOB;
+	txt_str(t, n1);
+	txt_put(t, " ", 1);
+	txt_str(t, n2);
+	for (size_t i = 0; i < 20; i += 4) {
+		txt_put(t, " ", 1);
+		txt_u32(t, get32(m->buf + o + i));
+	}
+	return DNS_OK;
+}
+
+static enum dns_err rd_txt(const struct msg *m, size_t o, size_t re,
+			   struct txt *t)
+{
+	while (o < re) {
+		size_t n = m->buf[o];
+
+		if (n > re - o - 1)
+			return DNS_E_RR_OOB;
+		if (t->n)
+			txt_put(t, " ", 1);
+		rd_quoted(m, o + 1, n, t);
+		o += 1 + n;
+	}
+	return DNS_OK;
+}
+
+static enum dns_err rd_caa(const struct msg *m, size_t o, size_t re,
+			   struct txt *t)
+{
+	size_t rdlen = re - o, tag;
+
+	if (rdlen < 2 || m->buf[o + 1] > rdlen - 2)
+		return DNS_E_RR_OOB;
+	tag = m->buf[o + 1];
+	txt_u32(t, m->buf[o]);
+	txt_put(t, " ", 1);
+	for (size_t i = o + 2; i < o + 2 + tag; i++) {
+		char e[4];
+
+		txt_put(t, e, esc_label(m->buf[i], e));
+	}
+	txt_put(t, " ", 1);
+	rd_quoted(m, o + 2 + tag, rdlen - 2 - tag, t);
+	return DNS_OK;
+}
+
 static enum dns_err rdata_text(const struct msg *m, struct dns_rr *rr,
 			       size_t o, size_t re)
 {
-	char n1[DNS_MAX_NAME], n2[DNS_MAX_NAME];
 	size_t rdlen = re - o;
 	enum dns_err err;
 	struct txt t;
@@ -412,76 +495,48 @@ static enum dns_err rdata_text(const struct msg *m, struct dns_rr *rr,
 	txt_init(&t, rr->data, sizeof(rr->data));
 	switch (rr->type) {
 	case DNS_T_MX:
-	case DNS_T_SRV: {
-		size_t fixed = rr->type == DNS_T_MX ? 2 : 6;
-
-		if (rdlen < fixed + 1)
-			return DNS_E_RR_OOB;
-		for (size_t i = 0; i < fixed; i += 2) {
-			txt_u32(&t, get16(m->buf + o + i));
-			txt_put(&t, " ", 1);
-		}
-		o += fixed;
-		err = rd_name(m, &o, re, n1);
-		if (err)
-			return err;
-		if (o != re)
-			return DNS_E_RR_OOB;
-		txt_str(&t, n1);
+	case DNS_T_SRV:
+		err = rd_mx_srv(m, rr->type, o, re, &t);
 		break;
-	}
 	case DNS_T_SOA:
-		err = rd_name(m, &o, re, n1);
-		if (err)
-			return err;
-		err = rd_name(m, &o, re, n2);
-		if (err)
-			return err;
-		if (re - o != 20)
-			return DNS_E_RR_OOB;
-		txt_str(&t, n1);
-		txt_put(&t, " ", 1);
-		txt_str(&t, n2);
-		for (size_t i = 0; i < 20; i += 4) {
-			txt_put(&t, " ", 1);
-			txt_u32(&t, get32(m->buf + o + i));
-		}
+		err = rd_soa(m, o, re, &t);
 		break;
 	case DNS_T_TXT:
-		while (o < re) {
-			size_t n = m->buf[o];
-
-			if (n > re - o - 1)
-				return DNS_E_RR_OOB;
-			if (t.n)
-				txt_put(&t, " ", 1);
-			rd_quoted(m, o + 1, n, &t);
-			o += 1 + n;
-		}
+		err = rd_txt(m, o, re, &t);
 		break;
-	case DNS_T_CAA: {
-		size_t tag;
-
-		if (rdlen < 2 || m->buf[o + 1] > rdlen - 2)
-			return DNS_E_RR_OOB;
-		tag = m->buf[o + 1];
-		txt_u32(&t, m->buf[o]);
-		txt_put(&t, " ", 1);
-		for (size_t i = o + 2; i < o + 2 + tag; i++) {
-			char e[4];
-
-			txt_put(&t, e, esc_label(m->buf[i], e));
-		}
-		txt_put(&t, " ", 1);
-		rd_quoted(m, o + 2 + tag, rdlen - 2 - tag, &t);
+	case DNS_T_CAA:
+		err = rd_caa(m, o, re, &t);
 		break;
-	}
 	default:
 		rd_generic(m, o, re, &t);
+		err = DNS_OK;
 		break;
 	}
+	if (err)
+		return err;
 	txt_end(&t);
 	return DNS_OK;
+}
+
+/*
+ * The fixed part of a record after its owner name: TYPE, CLASS, TTL and
+ * RDLENGTH. *off moves to the RDATA, which must lie inside the message.
+ */
+static inline enum dns_err rr_fixed(const struct msg *m, size_t *off,
+				    uint16_t *type, uint16_t *class,
+				    uint32_t *ttl, size_t *rdlen)
+{
+	const uint8_t *p;
+
+	if (m->len - *off < 10)
+		return DNS_E_RR_OOB;
+	p = m->buf + *off;
+	*type = get16(p);
+	*class = get16(p + 2);
+	*ttl = get32(p + 4);
+	*rdlen = get16(p + 8);
+	*off += 10;
+	return *rdlen > m->len - *off ? DNS_E_RR_OOB : DNS_OK;
 }
 
 /* One answer, stored whole; *off moves past it only on success. */
@@ -494,15 +549,9 @@ static enum dns_err answer_get(const struct msg *m, size_t *off,
 	err = name_get(m, &o, rr->name);
 	if (err)
 		return err;
-	if (m->len - o < 10)
-		return DNS_E_RR_OOB;
-	rr->type = get16(m->buf + o);
-	rr->class = get16(m->buf + o + 2);
-	rr->ttl = get32(m->buf + o + 4);
-	rdlen = get16(m->buf + o + 8);
-	o += 10;
-	if (rdlen > m->len - o)
-		return DNS_E_RR_OOB;
+	err = rr_fixed(m, &o, &rr->type, &rr->class, &rr->ttl, &rdlen);
+	if (err)
+		return err;
 	err = rdata_text(m, rr, o, o + rdlen);
 	if (err)
 		return err;
@@ -530,12 +579,8 @@ enum dns_err dns_parse(const uint8_t *buf, size_t len, struct dns_msg *out)
 
 	/* answers[] is large: only answers[0 .. n_answers) are ever valid */
 	memset(out, 0, offsetof(struct dns_msg, answers));
-	out->n_answers = 0;
-	out->answers_truncated = 0;
-	out->edns_do = 0;
-	out->has_edns = 0;
-	out->edns_udp_size = 0;
-	out->edns_version = 0;
+	memset(&out->n_answers, 0,
+	       sizeof(*out) - offsetof(struct dns_msg, n_answers));
 
 	if (len < DNS_HDR_LEN)
 		return DNS_E_SHORT;
@@ -586,15 +631,9 @@ enum dns_err dns_parse(const uint8_t *buf, size_t len, struct dns_msg *out)
 		err = name_skip(&m, &off);
 		if (err)
 			return err;
-		if (len - off < 10)
-			return DNS_E_RR_OOB;
-		type = get16(buf + off);
-		class = get16(buf + off + 2);
-		ttl = get32(buf + off + 4);
-		rdlen = get16(buf + off + 8);
-		off += 10;
-		if (rdlen > len - off)
-			return DNS_E_RR_OOB;
+		err = rr_fixed(&m, &off, &type, &class, &ttl, &rdlen);
+		if (err)
+			return err;
 		off += rdlen;
 		if (i < out->ancount)
 			out->answers_truncated = 1;

@@ -8,6 +8,7 @@
 
 #include "dns.h"
 #include "tls_hello.h"
+#include "util.h"
 
 struct entry {
 	struct nt_flow_key key;
@@ -26,11 +27,8 @@ void nt_payload_set_dns(struct nt_payload *pl, struct nt_dns *dns)
 	pl->dns = dns;
 }
 
-static void entry_free(struct nt_payload *pl, struct entry *e)
+static void entry_free(struct entry *e)
 {
-	for (int i = 0; i < 2; i++)
-		if (e->m.dir[i])
-			pl->st.buffers_alive--;
 	free(e->m.dir[0]);
 	free(e->m.dir[1]);
 	free(e->m.tls);
@@ -54,14 +52,9 @@ struct nt_payload *nt_payload_new(void)
 
 void nt_payload_free(struct nt_payload *pl)
 {
-	struct entry *e, *tmp;
-
 	if (!pl)
 		return;
-	HASH_ITER(hh, pl->flows, e, tmp) {
-		HASH_DEL(pl->flows, e);
-		entry_free(pl, e);
-	}
+	NT_HASH_DRAIN(pl->flows, entry_free);
 	free(pl);
 }
 
@@ -95,7 +88,9 @@ void nt_payload_forget(void *ctx, const struct nt_flow_key *k)
 	if (!e)
 		return;
 	HASH_DEL(pl->flows, e);
-	entry_free(pl, e);
+	settle(pl, &e->m, 0); /* its prefix buffers leave the count */
+	settle(pl, &e->m, 1);
+	entry_free(e);
 	pl->st.flows_tracked--;
 }
 
@@ -180,60 +175,65 @@ build:
 	return have;
 }
 
-/*
- * What a hello parse means for the direction: wait for more bytes (NULL),
- * or settle it, counting a malformed hello, and return the flow's TLS
- * state (allocated on first use) when the hello parsed.
- */
-static struct nt_tls_meta *tls_outcome(struct nt_payload *pl,
-				       struct nt_flow_meta *m, int side,
-				       enum tls_parse_result r)
+/* What a client's hello says, kept for its flow. */
+static void keep_client_hello(struct nt_tls_meta *t,
+			      const struct tls_client_hello *ch)
 {
+	t->client_hello = true;
+	if (!ch->sni_invalid)
+		memcpy(t->sni, ch->sni, sizeof(t->sni));
+	tls_ja4(ch, 't', t->ja4, t->ja4_r, sizeof(t->ja4_r));
+	tls_ja3(ch, t->ja3, sizeof(t->ja3), t->ja3_md5);
+	t->client_version = ch->legacy_version;
+	for (int i = 0; i < ch->n_versions; i++)
+		if (ch->versions[i] > t->client_version)
+			t->client_version = ch->versions[i];
+	t->n_alpn = ch->n_alpn < 8 ? ch->n_alpn : 8;
+	memcpy(t->alpn, ch->alpn, sizeof(t->alpn));
+}
+
+/* What a server's hello says, kept for its flow. */
+static void keep_server_hello(struct nt_tls_meta *t,
+			      const struct tls_server_hello *sh)
+{
+	t->server_hello = true;
+	t->version = sh->selected_version ? sh->selected_version
+					  : sh->legacy_version;
+	t->cipher = sh->cipher;
+}
+
+/*
+ * A TLS hello from either side: wait for more bytes, or settle the
+ * direction, counting a malformed hello, and keep what a parsed one says
+ * in the flow's TLS state (allocated on first use).
+ */
+static void tls_hello(struct nt_payload *pl, struct nt_flow_meta *m,
+		      const uint8_t *p, size_t n, int side, bool from_client)
+{
+	struct tls_client_hello ch;
+	struct tls_server_hello sh;
+	enum tls_parse_result r;
+
+	r = from_client ? tls_parse_client_hello(p, n, &ch)
+			: tls_parse_server_hello(p, n, &sh);
 	if (r == TLS_NEED_MORE)
-		return NULL;
+		return;
 	settle(pl, m, side);
 	if (r != TLS_OK) {
 		pl->st.tls_parse_errors++;
-		return NULL;
+		return;
 	}
 	if (!m->tls)
 		m->tls = calloc(1, sizeof(*m->tls));
-	return m->tls;
-}
-
-static void tls_client(struct nt_payload *pl, struct nt_flow_meta *m,
-		       const uint8_t *p, size_t n, int side)
-{
-	struct tls_client_hello ch;
-
-	if (!tls_outcome(pl, m, side, tls_parse_client_hello(p, n, &ch)))
+	if (!m->tls)
 		return;
-	pl->st.tls_client_hellos++;
-	m->tls->client_hello = true;
-	if (!ch.sni_invalid)
-		memcpy(m->tls->sni, ch.sni, sizeof(m->tls->sni));
-	tls_ja4(&ch, 't', m->tls->ja4, m->tls->ja4_r, sizeof(m->tls->ja4_r));
-	tls_ja3(&ch, m->tls->ja3, sizeof(m->tls->ja3), m->tls->ja3_md5);
-	m->tls->client_version = ch.legacy_version;
-	for (int i = 0; i < ch.n_versions; i++)
-		if (ch.versions[i] > m->tls->client_version)
-			m->tls->client_version = ch.versions[i];
-	m->tls->n_alpn = ch.n_alpn < 8 ? ch.n_alpn : 8;
-	memcpy(m->tls->alpn, ch.alpn, sizeof(m->tls->alpn));
-}
-
-static void tls_server(struct nt_payload *pl, struct nt_flow_meta *m,
-		       const uint8_t *p, size_t n, int side)
-{
-	struct tls_server_hello sh;
-
-	if (!tls_outcome(pl, m, side, tls_parse_server_hello(p, n, &sh)))
-		return;
-	pl->st.tls_server_hellos++;
-	m->tls->server_hello = true;
-	m->tls->version = sh.selected_version ? sh.selected_version
-					     : sh.legacy_version;
-	m->tls->cipher = sh.cipher;
+	if (from_client) {
+		pl->st.tls_client_hellos++;
+		keep_client_hello(m->tls, &ch);
+	} else {
+		pl->st.tls_server_hellos++;
+		keep_server_hello(m->tls, &sh);
+	}
 }
 
 static struct entry *get(struct nt_payload *pl, const struct nt_flow_key *k)
@@ -307,10 +307,8 @@ int nt_payload_on_sample(void *ctx, void *data, size_t size)
 		e->m.app_from_side[side] = true;
 	if (app != NT_APP_NONE && e->m.app == NT_APP_NONE)
 		e->m.app = app;
-	if (app == NT_APP_TLS && from_client)
-		tls_client(pl, &e->m, stream, n, side);
-	else if (app == NT_APP_TLS)
-		tls_server(pl, &e->m, stream, n, side);
+	if (app == NT_APP_TLS)
+		tls_hello(pl, &e->m, stream, n, side, from_client);
 	else if (app != NT_APP_NONE || s->key.proto != 6 ||
 		 (e->m.dir[side] && e->m.dir[side]->n >= NT_SEGS_MAX / 2))
 		settle(pl, &e->m, side); /* named, or it never will be: the

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE	/* fileno, strdup; BSD u_char for pcap.h under -std=c11 */
 #endif
 #include "pcap_source.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -264,16 +265,11 @@ oom:
 /* Make room for need bytes in the normalization buffer, keeping the zero MACs. */
 static int grow_buf(struct pcap_source *s, size_t need)
 {
-	size_t sz = s->bufsz;
-	uint8_t *nb;
+	uint8_t *nb = nt_grow(s->buf, &s->bufsz, need, NORM_BUF_INIT);
 
-	while (sz < need)
-		sz *= 2;
-	nb = realloc(s->buf, sz);
 	if (!nb)
 		return -1;
 	s->buf = nb;
-	s->bufsz = sz;
 	return 0;
 }
 

@@ -81,8 +81,9 @@ static int cur_u16(struct cur *c, uint16_t *v)
 	return 0;
 }
 
-/* cur_vec - split off a vector with a 1- or 2-byte length prefix. */
-static int cur_vec(struct cur *c, int prefix, struct cur *sub)
+/* cur_vec - split off a vector with a 1- or 2-byte length prefix (inline:
+ * called for every vector of a hello, its prefix size is known there). */
+static inline int cur_vec(struct cur *c, int prefix, struct cur *sub)
 {
 	size_t k;
 
@@ -139,8 +140,7 @@ static enum tls_parse_result record_header(const uint8_t *p, size_t avail,
 }
 
 struct hs_msg {
-	const uint8_t *body;	/* handshake body, after the 4-byte header */
-	size_t len;
+	struct cur body;	/* handshake body, after the 4-byte header */
 	uint16_t record_version;
 };
 
@@ -148,7 +148,7 @@ struct hs_msg {
  * hs_first_message - find the first handshake message of the stream and
  * check that it has type want. When it sits in the first record it is used
  * in place; otherwise the fragments are copied into scratch, which holds
- * TLS_HS_HDR + TLS_HS_MAX_LEN bytes.
+ * TLS_HS_HDR + TLS_HS_MAX_LEN bytes. A NULL buf is an empty stream.
  */
 static enum tls_parse_result hs_first_message(const uint8_t *buf, size_t len,
 					      uint8_t want, uint8_t *scratch,
@@ -157,6 +157,8 @@ static enum tls_parse_result hs_first_message(const uint8_t *buf, size_t len,
 	size_t off = 0, have = 0, need = 0;
 	int first = 1;
 
+	if (!buf)
+		len = 0;
 	for (;;) {
 		enum tls_parse_result r;
 		const uint8_t *frag;
@@ -179,8 +181,8 @@ static enum tls_parse_result hs_first_message(const uint8_t *buf, size_t len,
 				if (hlen > TLS_HS_MAX_LEN)
 					return TLS_MALFORMED;
 				if (hlen <= flen - TLS_HS_HDR) {
-					m->body = frag + TLS_HS_HDR;
-					m->len = hlen;
+					m->body.p = frag + TLS_HS_HDR;
+					m->body.n = hlen;
 					return TLS_OK;
 				}
 			}
@@ -209,8 +211,8 @@ static enum tls_parse_result hs_first_message(const uint8_t *buf, size_t len,
 			i += k;
 		}
 		if (need != 0 && have == need) {
-			m->body = scratch + TLS_HS_HDR;
-			m->len = need - TLS_HS_HDR;
+			m->body.p = scratch + TLS_HS_HDR;
+			m->body.n = need - TLS_HS_HDR;
 			return TLS_OK;
 		}
 		if (flen < rlen)
@@ -381,14 +383,70 @@ static int parse_extension(uint16_t type, struct cur *d,
 	}
 }
 
+/* hello_head - legacy_version, random and legacy_session_id: how both
+ * hellos begin. */
+static inline int hello_head(struct cur *c, uint16_t *legacy_version)
+{
+	struct cur sid;
+
+	if (cur_u16(c, legacy_version) || cur_skip(c, 32) ||
+	    cur_vec(c, 1, &sid) || sid.n > 32)
+		return -1;
+	return 0;
+}
+
+/*
+ * walk_exts - the extensions block that ends a hello: none at all, or a
+ * vector that fills the rest of the message exactly, each extension in it
+ * handed to fn with its type and data. -1 when malformed or fn fails.
+ * Inline: each hello's fn becomes a direct call, inlined in turn.
+ */
+static inline int walk_exts(struct cur c,
+			    int (*fn)(void *ctx, uint16_t type, struct cur *d),
+			    void *ctx)
+{
+	struct cur exts;
+
+	if (c.n == 0)
+		return 0;		/* no extensions block */
+	if (cur_vec(&c, 2, &exts) || c.n != 0)
+		return -1;
+	while (exts.n) {
+		uint16_t type;
+		struct cur d;
+
+		if (cur_u16(&exts, &type) || cur_vec(&exts, 2, &d) ||
+		    fn(ctx, type, &d))
+			return -1;
+	}
+	return 0;
+}
+
+struct client_exts {
+	struct tls_client_hello *ch;
+	unsigned seen;		/* SEEN_* */
+};
+
+static int client_ext(void *ctx, uint16_t type, struct cur *d)
+{
+	struct client_exts *x = ctx;
+	struct tls_client_hello *ch = x->ch;
+
+	if (is_grease(type))
+		return 0;
+	ch->n_exts_total++;
+	push16(ch->exts, &ch->n_exts, TLS_MAX_EXTS, type,
+	       &ch->truncated_lists);
+	return parse_extension(type, d, ch, &x->seen);
+}
+
 static enum tls_parse_result parse_client_body(struct cur c,
 					       struct tls_client_hello *ch)
 {
-	struct cur sid, ciphers, comp, exts;
-	unsigned seen = 0;
+	struct client_exts x = { ch, 0 };
+	struct cur ciphers, comp;
 
-	if (cur_u16(&c, &ch->legacy_version) || cur_skip(&c, 32) ||
-	    cur_vec(&c, 1, &sid) || sid.n > 32 ||
+	if (hello_head(&c, &ch->legacy_version) ||
 	    cur_vec(&c, 2, &ciphers) || (ciphers.n & 1) ||
 	    cur_vec(&c, 1, &comp))
 		return TLS_MALFORMED;
@@ -401,25 +459,20 @@ static enum tls_parse_result parse_client_body(struct cur c,
 		push16(ch->ciphers, &ch->n_ciphers, TLS_MAX_CIPHERS, v,
 		       &ch->truncated_lists);
 	}
-	if (c.n == 0)
-		return TLS_OK;		/* no extensions block */
-	if (cur_vec(&c, 2, &exts) || c.n != 0)
-		return TLS_MALFORMED;
-	while (exts.n) {
-		uint16_t type;
-		struct cur d;
+	return walk_exts(c, client_ext, &x) ? TLS_MALFORMED : TLS_OK;
+}
 
-		if (cur_u16(&exts, &type) || cur_vec(&exts, 2, &d))
-			return TLS_MALFORMED;
-		if (is_grease(type))
-			continue;
-		ch->n_exts_total++;
-		push16(ch->exts, &ch->n_exts, TLS_MAX_EXTS, type,
-		       &ch->truncated_lists);
-		if (parse_extension(type, &d, ch, &seen))
-			return TLS_MALFORMED;
-	}
-	return TLS_OK;
+/* Of the server's extensions only supported_versions is read. */
+static int server_ext(void *ctx, uint16_t type, struct cur *d)
+{
+	struct tls_server_hello *sh = ctx;
+
+	if (type != EXT_SUPPORTED_VERSIONS)
+		return 0;
+	if (d->n != 2)
+		return -1;
+	sh->selected_version = be16(d->p);
+	return 0;
 }
 
 enum tls_parse_result tls_parse_client_hello(const uint8_t *buf, size_t len,
@@ -428,18 +481,13 @@ enum tls_parse_result tls_parse_client_hello(const uint8_t *buf, size_t len,
 	uint8_t scratch[TLS_HS_HDR + TLS_HS_MAX_LEN];
 	enum tls_parse_result r;
 	struct hs_msg m;
-	struct cur c;
 
-	if (!buf)
-		len = 0;
 	r = hs_first_message(buf, len, TLS_HS_CLIENT_HELLO, scratch, &m);
 	if (r != TLS_OK)
 		return r;
 	memset(out, 0, sizeof(*out));
 	out->record_version = m.record_version;
-	c.p = m.body;
-	c.n = m.len;
-	return parse_client_body(c, out);
+	return parse_client_body(m.body, out);
 }
 
 enum tls_parse_result tls_parse_server_hello(const uint8_t *buf, size_t len,
@@ -447,40 +495,20 @@ enum tls_parse_result tls_parse_server_hello(const uint8_t *buf, size_t len,
 {
 	uint8_t scratch[TLS_HS_HDR + TLS_HS_MAX_LEN];
 	enum tls_parse_result r;
-	struct cur c, sid, exts;
 	struct hs_msg m;
+	struct cur c;
 	uint8_t comp;
 
-	if (!buf)
-		len = 0;
 	r = hs_first_message(buf, len, TLS_HS_SERVER_HELLO, scratch, &m);
 	if (r != TLS_OK)
 		return r;
 	memset(out, 0, sizeof(*out));
-	c.p = m.body;
-	c.n = m.len;
-	if (cur_u16(&c, &out->legacy_version) || cur_skip(&c, 32) ||
-	    cur_vec(&c, 1, &sid) || sid.n > 32 ||
+	c = m.body;
+	if (hello_head(&c, &out->legacy_version) ||
 	    cur_u16(&c, &out->cipher) || cur_u8(&c, &comp))
 		return TLS_MALFORMED;
 	out->selected_version = out->legacy_version;
-	if (c.n == 0)
-		return TLS_OK;
-	if (cur_vec(&c, 2, &exts) || c.n != 0)
-		return TLS_MALFORMED;
-	while (exts.n) {
-		uint16_t type;
-		struct cur d;
-
-		if (cur_u16(&exts, &type) || cur_vec(&exts, 2, &d))
-			return TLS_MALFORMED;
-		if (type != EXT_SUPPORTED_VERSIONS)
-			continue;
-		if (d.n != 2)
-			return TLS_MALFORMED;
-		out->selected_version = be16(d.p);
-	}
-	return TLS_OK;
+	return walk_exts(c, server_ext, out) ? TLS_MALFORMED : TLS_OK;
 }
 
 int tls_looks_like_handshake(const uint8_t *buf, size_t len)
@@ -734,15 +762,10 @@ void tls_ja3(const struct tls_client_hello *ch, char *out, size_t out_len,
 	}
 
 	if (EVP_Digest(s, (size_t)(p - s), md, &mdlen, EVP_md5(), NULL) &&
-	    mdlen == 16) {
-		for (int i = 0; i < 16; i++) {
-			md5_hex[2 * i] = nt_hexdig[md[i] >> 4];
-			md5_hex[2 * i + 1] = nt_hexdig[md[i] & 0xf];
-		}
-		md5_hex[32] = '\0';
-	} else {
+	    mdlen == 16)
+		nt_hex(md5_hex, md, 16);
+	else
 		md5_hex[0] = '\0';
-	}
 	copy_cut(out, out_len, s, (size_t)(p - s));
 }
 

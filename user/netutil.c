@@ -53,21 +53,27 @@ const char *nt_direction(int ip_version, const uint8_t src[16],
 
 const char *nt_transport_name(uint8_t proto)
 {
+	/* IANA protocol keywords in lower case, as ECS network.transport
+	 * wants them (and as the schema lists them) */
 	switch (proto) {
 	case 1: return "icmp";
 	case 2: return "igmp";
-	case 4: return "ipip";
+	case 4: return "ipv4";
 	case 6: return "tcp";
 	case 17: return "udp";
+	case 33: return "dccp";
 	case 41: return "ipv6";
 	case 47: return "gre";
 	case 50: return "esp";
 	case 51: return "ah";
 	case 58: return "ipv6-icmp";
-	case 89: return "ospf";
+	case 89: return "ospfigp";
 	case 103: return "pim";
 	case 112: return "vrrp";
+	case 115: return "l2tp";
 	case 132: return "sctp";
+	case 136: return "udplite";
+	case 137: return "mpls-in-ip";
 	}
 	return NULL;
 }

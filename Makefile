@@ -18,9 +18,11 @@ BPFTOOL   ?= bpftool
 CC        ?= gcc
 
 CFLAGS    ?= -O2 -g
+# user/ is laid out by stage of the data path (docs/architecture.md)
+USER_DIRS := user user/datapath user/inspect user/enrich user/encode user/sink
 CFLAGS    += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
              -Werror=implicit-function-declaration -Werror=int-conversion \
-             -Iinclude -Iuser -I$(BUILD) -DNT_VERSION='"$(VERSION)"'
+             -Iinclude $(addprefix -I,$(USER_DIRS)) -I$(BUILD) -DNT_VERSION='"$(VERSION)"'
 LDLIBS    := -lbpf -lelf -lz -lpcap -lcrypto -lxxhash -lrdkafka -lmicrohttpd \
              -lcurl -ljson-c -lyaml -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
@@ -42,10 +44,10 @@ TEST_PKGS  := libcriterion-dev tcpdump tshark ethtool python3 \
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
-USER_SRCS := $(wildcard user/*.c)
+USER_SRCS := $(wildcard $(addsuffix /*.c,$(USER_DIRS)))
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
 LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
-UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_SRCS := $(wildcard tests/unit/*.c tests/unit/*/*.c)
 
 .SECONDARY: $(SKELS) $(BPF_OBJS)
 FMT_SRCS   = $(shell find bpf user include tests bench -name '*.[ch]' | sort)
@@ -60,13 +62,14 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard include/*.h bpf/*.h bpf/lib/*.h) vmlinu
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
 
-$(BUILD)/user/%.o: user/%.c $(SKELS) $(wildcard user/*.h include/*.h) | $(BUILD)/user
+$(BUILD)/user/%.o: user/%.c $(SKELS) $(wildcard $(addsuffix /*.h,$(USER_DIRS)) include/*.h) | $(BUILD)
+	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/nettrail: $(USER_OBJS)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD) $(BUILD)/user:
+$(BUILD):
 	mkdir -p $@
 
 # Installs missing Debian packages (a bare machine works); idempotent.
@@ -95,10 +98,10 @@ run: deps
 # ---- tests --------------------------------------------------------------
 
 $(BUILD)/unit_tests: $(UNIT_SRCS) $(LIB_OBJS)
-	$(CC) $(CFLAGS) -Itests $^ -o $@ $(LDLIBS) -lcriterion
+	$(CC) $(CFLAGS) -Itests -Itests/unit $^ -o $@ $(LDLIBS) -lcriterion
 
 $(BUILD)/datapath_tests: tests/datapath/test_datapath.c tests/datapath/pkt.c $(LIB_OBJS)
-	$(CC) $(CFLAGS) -Itests $^ -o $@ $(LDLIBS) -lcriterion
+	$(CC) $(CFLAGS) -Itests -Itests/unit $^ -o $@ $(LDLIBS) -lcriterion
 
 unit: $(BUILD)/unit_tests
 	$(BUILD)/unit_tests --jobs 1

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * kafka_bench.c - flow records through the Kafka sink (user/kafka.c) into a
+ * kafka_bench.c - flow records through the Kafka sink (user/sink/kafka.c) into a
  * real broker, on one thread, the way the product drives it: one
  * nt_kafka_produce per record, nt_kafka_poll after every batch of 1000,
  * nt_kafka_tick every 100 ms, nt_kafka_flush at the end. Prints one JSON
@@ -33,7 +33,7 @@
  *
  * Wire bytes: librdkafka's statistics (tx_bytes, every request to every
  * broker) through a stats callback added by wrapping rd_kafka_new
- * (-Wl,--wrap=rd_kafka_new): user/kafka.c is linked unchanged. Stored
+ * (-Wl,--wrap=rd_kafka_new): user/sink/kafka.c is linked unchanged. Stored
  * bytes: the size of the topic's log segments in the broker's data dir.
  *
  * CPU: getrusage(RUSAGE_SELF) (every thread: ours and librdkafka's), and

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Kafka sink throughput (docs/BENCHMARKS.md, "Kafka sink"): flow records
-# through user/kafka.c into a real Kafka broker on loopback, one producing
+# through user/sink/kafka.c into a real Kafka broker on loopback, one producing
 # thread, every compression codec, then the on-disk spool (write with the
 # broker unreachable, replay into a live broker), then librdkafka settings.
 # One JSON line per run in build/bench/kafka_results.jsonl, medians printed
@@ -102,12 +102,12 @@ fi
 
 # ---- build ------------------------------------------------------------------
 make all >&2  # the objects are the product as it is now
-CFLAGS="-std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Wno-unused-parameter -Iinclude -Iuser -Ibuild"
+CFLAGS="-std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Wno-unused-parameter -Iinclude -Iuser -Iuser/datapath -Iuser/inspect -Iuser/enrich -Iuser/encode -Iuser/sink -Ibuild"
 # the product's own link line (the Makefile's LDLIBS), so a library added
 # there is picked up here
 LIBS=$(make -s --no-print-directory --eval='nt-print-ldlibs: ; @echo $(LDLIBS)' nt-print-ldlibs 2>/dev/null) ||
 	LIBS="-lbpf -lelf -lz -lpcap -lcrypto -lxxhash -lrdkafka -lmicrohttpd -lcurl -ljson-c -lpthread"
-OBJS=$(ls build/user/*.o | grep -v '/main\.o$')  # everything but main()
+OBJS=$(ls build/user/*.o build/user/*/*.o | grep -v '/main\.o$')  # everything but main()
 # --wrap: the benchmark adds a statistics callback to the sink's producer
 gcc $CFLAGS bench/kafka_bench.c $OBJS -o $B/kafka_bench -Wl,--wrap=rd_kafka_new $LIBS
 gcc -O2 bench/gen_pcap.c -o $B/gen_pcap -lpcap

@@ -11,7 +11,7 @@
  *
  * Build and run (seeds: the captured real messages):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iuser -Iinclude \
- *         tests/fuzz/fuzz_dns_msg.c user/dns_msg.c -o "$TMPDIR/fz"
+ *         tests/fuzz/fuzz_dns_msg.c user/inspect/dns_msg.c -o "$TMPDIR/fz"
  *   "$TMPDIR/fz" -max_total_time=120 "$TMPDIR/fz-corpus" tests/fuzz/corpus/dns_msg
  */
 #include <stdint.h>

@@ -6,8 +6,8 @@
  * TLS parser and the DNS stage, then the metadata is read back.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Iuser \
- *     tests/fuzz/fuzz_payload.c user/payload.c user/appproto.c \
- *     user/tls_hello.c user/dns.c user/dns_msg.c -lcrypto -o fuzz_payload
+ *     tests/fuzz/fuzz_payload.c user/inspect/payload.c user/inspect/appproto.c \
+ *     user/inspect/tls_hello.c user/inspect/dns.c user/inspect/dns_msg.c -lcrypto -o fuzz_payload
  */
 #include <stdint.h>
 #include <stdlib.h>

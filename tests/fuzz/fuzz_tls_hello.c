@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * fuzz_tls_hello.c - libFuzzer target for user/tls_hello.c.
+ * fuzz_tls_hello.c - libFuzzer target for user/inspect/tls_hello.c.
  *
  * Feeds the input to both hello parsers and the cheap handshake check,
  * computes JA4/JA4_r and JA3 on every parsed ClientHello, and checks one
@@ -9,7 +9,7 @@
  * records of any size (the size comes from the input).
  *
  * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -Iuser -Iinclude
- *        tests/fuzz/fuzz_tls_hello.c user/tls_hello.c -lcrypto -o "$TMPDIR/fz"
+ *        tests/fuzz/fuzz_tls_hello.c user/inspect/tls_hello.c -lcrypto -o "$TMPDIR/fz"
  * Run:   "$TMPDIR/fz" -max_total_time=120 tests/fuzz/corpus/tls_hello
  */
 #include <stddef.h>

@@ -37,7 +37,7 @@ def fields(body):
 
 
 # stats folded into another module's before telemetry.c reads them
-VIA = {"nt_spool_stats": ("kafka.c", "ss->")}
+VIA = {"nt_spool_stats": ("sink/kafka.c", "ss->")}
 # fields that are not counters or gauges
 NOT_METRICS = {("nt_replay_stats", "first_ns"), ("nt_replay_stats", "last_ns"),
                ("nt_sink_stats", "last_errno")}

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Reads a nettrail spool directory (user/spool.c, docs/kafka.md) without
+"""Reads a nettrail spool directory (user/sink/spool.c, docs/kafka.md) without
 nettrail: which segments, which blocks (offsets, record counts, whether they
 pass their checks) and which records (type, key, nettrail.record_id), so a
 test knows exactly what a spool holds and where its block boundaries are.

@@ -94,8 +94,8 @@ forbidden_now() { stat_of forbidden_resources; }
 
 # ---- build the driver from source (no dependency on the make state)
 CF="-std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror=implicit-function-declaration -Werror=int-conversion ${K8S_CLIENT_EXTRA_CFLAGS:-}"
-cc $CF -I"$root/include" -I"$root/user" -o "$W/drv" "$root/tests/k8s/k8s_client_driver.c" "$root/tests/k8s/synth_pods.c" "$root/user/k8s.c" "$root/user/k8s_config.c" \
-	"$root/user/k8s_ident.c" "$root/user/json.c" "$root/user/log.c" -lcurl -ljson-c -lyaml -lpthread 2>"$W/cc.log" ||
+cc $CF -I"$root/include" -I"$root/user" -I"$root/user/enrich" -I"$root/user/encode" -I"$root/user/datapath" -o "$W/drv" "$root/tests/k8s/k8s_client_driver.c" "$root/tests/k8s/synth_pods.c" \
+	"$root/user/enrich/k8s.c" "$root/user/enrich/k8s_config.c" "$root/user/enrich/k8s_ident.c" "$root/user/encode/json.c" "$root/user/log.c" -lcurl -ljson-c -lyaml -lpthread 2>"$W/cc.log" ||
 	die_all build "$(tail -5 "$W/cc.log")"
 echo "ok build"; passed=$((passed + 1))
 

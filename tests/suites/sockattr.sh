@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Process and container attribution (bpf/sock.bpf.c, user/sockattr.c,
-# user/cgroupmap.c) on real kernel objects: builds tests/sockattr/driver.c,
+# Process and container attribution (bpf/sock.bpf.c, user/enrich/sockattr.c,
+# user/enrich/cgroupmap.c) on real kernel objects: builds tests/sockattr/driver.c,
 # makes a veth pair between two network namespaces (a pod talking to a
 # pod), and runs the driver, which attaches the six programs to the cgroup
 # v2 root, makes kubelet-shaped cgroups, runs processes in them and checks
@@ -18,8 +18,8 @@ make -s build/sock.skel.h >"$mlog" 2>&1 ||
 rm -f "$mlog"
 ${CC:-cc} -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
 	-Werror=implicit-function-declaration -Werror=int-conversion \
-	-Iinclude -Iuser -Ibuild tests/sockattr/driver.c user/sockattr.c \
-	user/cgroupmap.c -o "$out" -lbpf -lelf -lz 2>build/sockattr_driver.cc.log ||
+	-Iinclude -Iuser -Iuser/enrich -Iuser/encode -Ibuild tests/sockattr/driver.c user/enrich/sockattr.c \
+	user/enrich/cgroupmap.c -o "$out" -lbpf -lelf -lz 2>build/sockattr_driver.cc.log ||
 	fail_early "compile the driver: $(tail -n 5 build/sockattr_driver.cc.log)"
 
 # shellcheck source=tests/lib/netns.sh

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * test_dns_msg.c - unit tests for the DNS message parser (user/dns_msg.c).
+ * test_dns_msg.c - unit tests for the DNS message parser (user/inspect/dns_msg.c).
  *
  * Part 1, real messages: captured with tcpdump on lo from Debian
  * bookworm's dnsmasq 2.90 (example.test: host-record, cname, mx-host,
@@ -24,7 +24,7 @@
  * overflows dns_rr.data, TCP framing.
  *
  * Build: gcc -std=c11 -D_GNU_SOURCE -Iuser -Iinclude
- *        tests/unit/test_dns_msg.c user/dns_msg.c -lcriterion
+ *        tests/unit/test_dns_msg.c user/inspect/dns_msg.c -lcriterion
  */
 #include <arpa/inet.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * test_pcap_source.c - unit tests for user/pcap_source.c.
+ * test_pcap_source.c - unit tests for user/datapath/pcap_source.c.
  *
  * Every test writes its own small capture into a temp file (libpcap's
  * pcap_dump for the ordinary cases, hand-built bytes for pcapng, byte-swapped

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * test_json.c - unit tests for the JSON-lines writer (user/json.c).
+ * test_json.c - unit tests for the JSON-lines writer (user/encode/json.c).
  *
  * Exact expected output for structure, every escape class, integers and
  * timestamps; plus a randomized hostile-bytes test whose output is checked
@@ -9,7 +9,7 @@
  * "maximal subpart" substitution. No dependency besides Criterion.
  *
  * Build: gcc -std=c11 -D_GNU_SOURCE -Iuser -Iinclude
- *        tests/unit/test_json.c user/json.c -lcriterion
+ *        tests/unit/test_json.c user/encode/json.c -lcriterion
  */
 #include <inttypes.h>
 #include <signal.h>

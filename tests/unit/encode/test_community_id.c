@@ -25,7 +25,7 @@
  *                   Python implementation.
  *
  * Build: gcc -std=c11 -D_GNU_SOURCE -Iuser -Iinclude
- *        tests/unit/test_community_id.c user/community_id.c
+ *        tests/unit/test_community_id.c user/encode/community_id.c
  *        -lcriterion -lcrypto
  */
 #include <arpa/inet.h>

@@ -41,7 +41,7 @@
  *  - The ALPN first/last character rules are JA4.md's own examples.
  *
  * Build: gcc -std=c11 -D_GNU_SOURCE -Iuser -Iinclude
- *        tests/unit/test_tls_hello.c user/tls_hello.c -lcriterion -lcrypto
+ *        tests/unit/test_tls_hello.c user/inspect/tls_hello.c -lcriterion -lcrypto
  */
 #include <stdint.h>
 #include <stdio.h>

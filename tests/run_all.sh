@@ -55,6 +55,7 @@ suite registry count_plain tests/lib/test_registry.sh
 suite records_doc count_plain tests/lib/test_records_doc.sh
 suite unit count_criterion build/unit_tests --jobs 1 --verbose=0
 suite schema count_plain tests/lib/test_validate_records.sh
+suite goldens count_plain tests/lib/validate_goldens.sh
 suite datapath count_criterion build/datapath_tests --jobs 1
 suite live count_pytest /usr/bin/python3 -m pytest -p no:cacheprovider -q tests/live
 for extra in tests/suites/*.sh; do

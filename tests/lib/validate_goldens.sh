@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The encoder's golden files (tests/unit/golden/*.jsonl, compared byte for
-# byte by tests/unit/test_record.c) are valid records: each file on its own
+# The encoder's golden files (tests/unit/encode/golden/*.jsonl, compared byte for
+# byte by tests/unit/encode/test_record.c) are valid records: each file on its own
 # and all of them together (record_ids unique) pass validate_records.py with
 # every line counted under the dataset its name says (flow_*, dns_*,
 # heartbeat*); each file ends in a newline and is used by test_record.c; and
@@ -12,8 +12,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 py=${PYTHON:-/usr/bin/python3} # Debian's, with python3-jsonschema
 validator=$here/validate_records.py
-golden=${NT_GOLDEN_DIR:-$root/tests/unit/golden}
-test_src=$root/tests/unit/test_record.c
+golden=${NT_GOLDEN_DIR:-$root/tests/unit/encode/golden}
+test_src=$root/tests/unit/encode/test_record.c
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/validate-goldens.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 passed=0 failed=0
@@ -48,7 +48,7 @@ for f in "${files[@]}"; do
 	if [ "$lines" -ge 1 ] && [ "$(tail -c 1 "$f" | od -An -c | tr -d ' ')" = '\n' ]; then ok
 	else fail "$name: empty, or the last line has no newline"; fi
 	if grep -qF "golden_check(\"$name\")" "$test_src"; then ok
-	else fail "$name: no golden_check(\"$name\") in tests/unit/test_record.c (stale file?)"; fi
+	else fail "$name: no golden_check(\"$name\") in tests/unit/encode/test_record.c (stale file?)"; fi
 
 	want="validated $lines records (flow=$flow heartbeat=$hb dns=$dns)"
 	rc=0
@@ -74,7 +74,7 @@ if [ -f "$golden/flow_tcp_sf.jsonl" ]; then
 	if [ $rc -eq 1 ] && grep -q "community_id" "$tmp/err"; then ok
 	else fail "a flow record without network.community_id passed (rc=$rc): $(head -3 "$tmp/err")"; fi
 else
-	fail "tests/unit/golden/flow_tcp_sf.jsonl missing (the negative control edits it)"
+	fail "tests/unit/encode/golden/flow_tcp_sf.jsonl missing (the negative control edits it)"
 fi
 
 echo "$passed passed, $failed failed"

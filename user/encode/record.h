@@ -42,7 +42,7 @@ struct nt_recorder {
 	const char *cloud_provider, *cloud_region, *cloud_account;
 	/* the record being encoded: its type and Kafka message key */
 	enum nt_record_type cur_type;
-	char cur_key[64];
+	char cur_key[256];           /* Community ID, or the node (up to 253) */
 	size_t rec_start;            /* where it starts in w */
 };
 

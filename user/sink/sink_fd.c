@@ -23,6 +23,33 @@ struct fd_sink {
 	uint64_t pending; /* records in buf */
 };
 
+/* Lines wholly in buf[0..n). */
+static uint64_t whole_lines(const char *buf, size_t n)
+{
+	uint64_t k = 0;
+
+	for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + n - p))); p++)
+		k++;
+	return k;
+}
+
+/* A write that fails part-way (disk full): the lines already out whole are
+ * written, the rest are lost and counted; a cut line is ended first thing
+ * in the next batch, so the record after it stays a line of its own. */
+static int fd_fail(struct nt_sink *s, struct fd_sink *f, size_t off, int err)
+{
+	uint64_t out = whole_lines(f->buf, off);
+
+	s->st.last_errno = err;
+	s->st.write_errors += f->pending - out;
+	s->st.records_written -= f->pending - out;
+	f->len = 0;
+	f->pending = 0;
+	if (off && f->buf[off - 1] != '\n')
+		f->buf[f->len++] = '\n';
+	return -1;
+}
+
 static int fd_flush(struct nt_sink *s)
 {
 	struct fd_sink *f = s->impl;
@@ -34,12 +61,7 @@ static int fd_flush(struct nt_sink *s)
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			s->st.last_errno = errno;
-			s->st.write_errors += f->pending;
-			s->st.records_written -= f->pending;
-			f->len = 0;
-			f->pending = 0;
-			return -1;
+			return fd_fail(s, f, off, errno);
 		}
 		off += (size_t)w;
 	}

@@ -3,7 +3,7 @@
  * The ECS encoder against golden files: flow reports, DNS transactions and a
  * heartbeat built by hand go through a recorder whose output is a fake that
  * keeps every struct nt_rec_out (type, key, bytes); the bytes must equal
- * tests/unit/golden/<name>.jsonl exactly (one record a line, as the fd sink
+ * tests/unit/encode/golden/<name>.jsonl exactly (one record a line, as the fd sink
  * writes them). tests/lib/validate_goldens.sh checks the golden files
  * against the schemas.
  *

@@ -128,8 +128,7 @@ int main(int argc, char **argv)
 	printf("{\"case\":\"collector-expire\",\"flows\":%u,\"rounds\":%u,"
 	       "\"records\":%llu,\"cpu_ms_per_10k_mean\":%.2f,"
 	       "\"cpu_ms_per_10k_best\":%.2f,\"records_per_cpu_s\":%.0f}\n",
-	       flows, rounds,
-	       (unsigned long long)nt_collector_stats(col)->flows_reported,
+	       flows, rounds, (unsigned long long)nt_collector_stats(col)->flows_reported,
 	       total / rounds * 1e3 * 10000 / flows, best * 1e3 * 10000 / flows,
 	       flows * rounds / total);
 	nt_collector_free(col);

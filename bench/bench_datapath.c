@@ -35,11 +35,9 @@ static unsigned char frame_tmpl[74] = {
 	/* Ethernet */
 	0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00,
 	/* IPv4: 20 bytes, tot_len 60 */
-	0x45, 0, 0, 60, 0, 1, 0x40, 0, 64, 6, 0, 0,
-	10, 0, 0, 1, 10, 0, 0, 2,
+	0x45, 0, 0, 60, 0, 1, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
 	/* TCP: 20 bytes, ACK */
-	0x9c, 0x40, 0x01, 0xbb, 0, 0, 0, 1, 0, 0, 0, 1, 0x50, 0x10, 0xff, 0xff,
-	0, 0, 0, 0,
+	0x9c, 0x40, 0x01, 0xbb, 0, 0, 0, 1, 0, 0, 0, 1, 0x50, 0x10, 0xff, 0xff, 0, 0, 0, 0,
 	/* 20 bytes payload */
 };
 
@@ -87,8 +85,7 @@ static double run_repeat(int fd, unsigned char *f, unsigned repeat)
 	double best = 1e18;
 
 	for (int t = 0; t < 5; t++) {
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f,
-			    .data_size_in = sizeof(frame_tmpl),
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f, .data_size_in = sizeof(frame_tmpl),
 			    .repeat = repeat);
 
 		if (bpf_prog_test_run_opts(fd, &o)) {
@@ -110,8 +107,8 @@ static double run_cycle(int fd, unsigned n, unsigned char flags)
 	memcpy(f, frame_tmpl, sizeof(f));
 	t0 = now_s();
 	for (unsigned i = 0; i < n; i++) {
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f,
-			    .data_size_in = sizeof(f), .repeat = 1);
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f, .data_size_in = sizeof(f),
+			    .repeat = 1);
 
 		set_flow(f, i, flags);
 		bpf_prog_test_run_opts(fd, &o);
@@ -127,7 +124,8 @@ static void populate(struct flow_bpf *s, unsigned n)
 static void report(const char *name, double nt, double empty)
 {
 	printf("{\"case\":\"%s\",\"nettrail_ns\":%.1f,\"empty_ns\":%.1f,"
-	       "\"added_ns\":%.1f}\n", name, nt, empty, nt - empty);
+	       "\"added_ns\":%.1f}\n",
+	       name, nt, empty, nt - empty);
 	fflush(stdout);
 }
 
@@ -180,8 +178,7 @@ int main(int argc, char **argv)
 		double nt, em;
 
 		populate(s, 50000);
-		nt = run_cycle(bpf_program__fd(s->progs.tc_ingress), 50000,
-			       0x10);
+		nt = run_cycle(bpf_program__fd(s->progs.tc_ingress), 50000, 0x10);
 		em = run_cycle(bpf_program__fd(s->progs.tc_empty), 50000, 0x10);
 		report("cycle/50000", nt, em);
 		flow_bpf__destroy(s);
@@ -190,10 +187,8 @@ int main(int argc, char **argv)
 		struct flow_bpf *s = load(131072);
 		double nt, em;
 
-		nt = run_cycle(bpf_program__fd(s->progs.tc_ingress), 100000,
-			       0x02);
-		em = run_cycle(bpf_program__fd(s->progs.tc_empty), 100000,
-			       0x02);
+		nt = run_cycle(bpf_program__fd(s->progs.tc_ingress), 100000, 0x02);
+		em = run_cycle(bpf_program__fd(s->progs.tc_empty), 100000, 0x02);
 		report("syn-insert", nt, em);
 		flow_bpf__destroy(s);
 	}
@@ -210,8 +205,8 @@ int main(int argc, char **argv)
 		printf("{\"case\":\"kernel-memory\",\"key_bytes\":%zu,"
 		       "\"value_bytes\":%zu,\"memlock_1024\":%lld,"
 		       "\"memlock_262144\":%lld,\"bytes_per_flow\":%.1f}\n",
-		       sizeof(struct nt_flow_key), sizeof(struct nt_flow_val),
-		       m[0], m[1], (double)(m[1] - m[0]) / (n[1] - n[0]));
+		       sizeof(struct nt_flow_key), sizeof(struct nt_flow_val), m[0], m[1],
+		       (double)(m[1] - m[0]) / (n[1] - n[0]));
 	}
 	return 0;
 }

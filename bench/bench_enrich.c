@@ -109,9 +109,10 @@ int main(int argc, char **argv)
 			records = atol(argv[i + 1]);
 	}
 	nt_config_defaults(&cfg);
-	if (nt_config_parse(&cfg, 5, (char *[]){ "x", "--cluster-cidr",
-		"10.64.0.0/10", "--service-cidr", "10.96.0.0/12", NULL }, NULL,
-		err, sizeof(err))) {
+	if (nt_config_parse(&cfg, 5,
+			    (char *[]){ "x", "--cluster-cidr", "10.64.0.0/10", "--service-cidr",
+					"10.96.0.0/12", NULL },
+			    NULL, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
@@ -129,8 +130,8 @@ int main(int argc, char **argv)
 	printf("{\"case\":\"enrich-off\",\"records\":%ld,\"cpu_s\":%.3f,\"records_per_s\":%.0f}\n",
 	       records, off, records / off);
 	printf("{\"case\":\"enrich-on\",\"pods\":%ld,\"records\":%ld,\"cpu_s\":%.3f,"
-	       "\"records_per_s\":%.0f,\"unresolved\":%llu}\n", pods, records, on,
-	       records / on, (unsigned long long)en.st.k8s_unresolved);
+	       "\"records_per_s\":%.0f,\"unresolved\":%llu}\n",
+	       pods, records, on, records / on, (unsigned long long)en.st.k8s_unresolved);
 	nt_k8s_stop(en.k8s);
 	nt_recorder_free(&rec);
 	nt_config_free(&cfg);

@@ -25,8 +25,7 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static size_t slurp(const char *dir, const char *name, uint8_t *buf,
-		    size_t cap)
+static size_t slurp(const char *dir, const char *name, uint8_t *buf, size_t cap)
 {
 	char path[512];
 	FILE *f;
@@ -84,7 +83,8 @@ int main(int argc, char **argv)
 		dns_parse(buf, n, &m);
 	dt = now_s() - t0;
 	printf("{\"case\":\"dns-parse\",\"bytes\":%zu,\"answers\":%d,"
-	       "\"messages_per_s\":%.0f}\n", n, m.n_answers, iters / dt);
+	       "\"messages_per_s\":%.0f}\n",
+	       n, m.n_answers, iters / dt);
 
 	snprintf(sub, sizeof(sub), "%s/tls_hello", dir);
 	for (int k = 0; k < 2; k++) {
@@ -115,8 +115,9 @@ int main(int argc, char **argv)
 	}
 
 	/* the name cache at its cap: 100,000 entries, two per address */
-	struct nt_dns_opts o = { .answer_timeout_ns = 1, .cache_max = 100000,
-				 .grace_ns = 0, .emit = noop };
+	struct nt_dns_opts o = {
+		.answer_timeout_ns = 1, .cache_max = 100000, .grace_ns = 0, .emit = noop
+	};
 	long before = rss_kb();
 	struct nt_dns *d = nt_dns_new(&o);
 	static struct nt_sample s;
@@ -125,8 +126,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 60000; i++) {
 		uint8_t *p = s.data;
 		char name[64];
-		int nl = snprintf(name, sizeof(name), "host%05d.example.com",
-				  i);
+		int nl = snprintf(name, sizeof(name), "host%05d.example.com", i);
 
 		memset(&s, 0, offsetof(struct nt_sample, data));
 		s.key.proto = 17;
@@ -141,16 +141,21 @@ int main(int argc, char **argv)
 		s.key.port[1] = 53;
 		s.side = 1; /* the server answers */
 		/* header: id, QR|RD|RA, 1 question, 1 answer */
-		memcpy(p, "\x12\x34\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00",
-		       12);
+		memcpy(p, "\x12\x34\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00", 12);
 		p += 12;
 		*p++ = (uint8_t)(nl - 12);
 		memcpy(p, name, (size_t)nl - 12);
 		p += nl - 12;
-		memcpy(p, "\x07" "example\x03" "com\x00\x00\x01\x00\x01", 17);
+		memcpy(p,
+		       "\x07"
+		       "example\x03"
+		       "com\x00\x00\x01\x00\x01",
+		       17);
 		p += 17;
-		memcpy(p, "\xc0\x0c\x00\x01\x00\x01\x00\x00\x0e\x10\x00\x04"
-			  "\x5d", 13);
+		memcpy(p,
+		       "\xc0\x0c\x00\x01\x00\x01\x00\x00\x0e\x10\x00\x04"
+		       "\x5d",
+		       13);
 		p += 13;
 		*p++ = (uint8_t)(i >> 16);
 		*p++ = (uint8_t)(i >> 8);
@@ -161,12 +166,9 @@ int main(int argc, char **argv)
 	long after = rss_kb();
 	printf("{\"case\":\"dns-cache\",\"cap_entries\":%zu,\"entries\":%llu,"
 	       "\"evictions\":%llu,\"rss_kib\":%ld,\"bytes_per_entry\":%.0f}\n",
-	       o.cache_max,
-	       (unsigned long long)nt_dns_stats(d)->cache_entries,
-	       (unsigned long long)nt_dns_stats(d)->cache_evictions,
-	       after - before,
-	       (after - before) * 1024.0 /
-		       (double)nt_dns_stats(d)->cache_entries);
+	       o.cache_max, (unsigned long long)nt_dns_stats(d)->cache_entries,
+	       (unsigned long long)nt_dns_stats(d)->cache_evictions, after - before,
+	       (after - before) * 1024.0 / (double)nt_dns_stats(d)->cache_entries);
 	nt_dns_free(d);
 	return 0;
 }

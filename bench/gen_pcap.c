@@ -39,7 +39,7 @@
  * into a large stdio buffer.
  */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE	/* fileno under -std=c11 */
+#define _GNU_SOURCE /* fileno under -std=c11 */
 #endif
 #include <errno.h>
 #include <inttypes.h>
@@ -50,43 +50,43 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define START_SEC	1704067200ull	/* 2024-01-01T00:00:00Z */
-#define STEP_NS		1000ull		/* one packet per microsecond */
+#define START_SEC 1704067200ull /* 2024-01-01T00:00:00Z */
+#define STEP_NS	  1000ull	/* one packet per microsecond */
 
-#define ETH_HLEN	14
-#define IP4_HLEN	20
-#define IP6_HLEN	40
-#define TCP_HLEN	32		/* 20 + NOP, NOP, timestamps */
-#define TCP_SYN_HLEN	40		/* 20 + MSS, SACK_PERM, TS, NOP, WS */
-#define MSS4		1460
-#define MSS6		1440
-#define TS_OPT_LEN	12
-#define FRAME_MAX	1514
-#define REC_HLEN	16		/* pcap record header */
+#define ETH_HLEN     14
+#define IP4_HLEN     20
+#define IP6_HLEN     40
+#define TCP_HLEN     32 /* 20 + NOP, NOP, timestamps */
+#define TCP_SYN_HLEN 40 /* 20 + MSS, SACK_PERM, TS, NOP, WS */
+#define MSS4	     1460
+#define MSS6	     1440
+#define TS_OPT_LEN   12
+#define FRAME_MAX    1514
+#define REC_HLEN     16 /* pcap record header */
 
-#define MIN_FLOW_PKTS	7		/* 3 handshake + 1 data + 3 teardown */
-#define N_SERVERS	64
-#define SYN_WINDOW	64240
-#define WINDOW		502		/* scaled by 1 << WSCALE = 64256 bytes */
-#define WSCALE		7
+#define MIN_FLOW_PKTS 7 /* 3 handshake + 1 data + 3 teardown */
+#define N_SERVERS     64
+#define SYN_WINDOW    64240
+#define WINDOW	      502 /* scaled by 1 << WSCALE = 64256 bytes */
+#define WSCALE	      7
 
-#define TH_FIN		0x01
-#define TH_SYN		0x02
-#define TH_PSH		0x08
-#define TH_ACK		0x10
+#define TH_FIN 0x01
+#define TH_SYN 0x02
+#define TH_PSH 0x08
+#define TH_ACK 0x10
 
 struct flow {
-	uint32_t total;		/* packets this flow has in the capture */
-	uint32_t sent;		/* packets emitted so far */
+	uint32_t total; /* packets this flow has in the capture */
+	uint32_t sent;	/* packets emitted so far */
 	bool v6;
-	bool prev_data;		/* last data-phase packet carried payload */
-	uint16_t port[2];	/* client, server */
+	bool prev_data;	  /* last data-phase packet carried payload */
+	uint16_t port[2]; /* client, server */
 	uint32_t addr4[2];
 	uint8_t addr6[2][16];
 	uint32_t flowlabel;
-	uint32_t seq[2];	/* next sequence number each side sends */
-	uint32_t ts_base[2];	/* TSval clock offset of each side */
-	uint32_t ts_last[2];	/* last TSval each side sent */
+	uint32_t seq[2];     /* next sequence number each side sends */
+	uint32_t ts_base[2]; /* TSval clock offset of each side */
+	uint32_t ts_last[2]; /* last TSval each side sent */
 	uint16_t ip_id[2];
 };
 
@@ -193,8 +193,8 @@ static int make_flows(struct flow *fl, uint32_t nflows, uint64_t npkts, double v
 		f->v6 = rnd_unit() < v6_ratio;
 		f->port[0] = (uint16_t)(32768 + rnd_below(28232));
 		f->port[1] = ports[rnd_below(sizeof(ports) / sizeof(ports[0]))];
-		f->addr4[0] = 0x0a000000u | (i + 1);		/* 10.x.y.z, unique */
-		f->addr4[1] = 0xc0a86400u | srv;		/* 192.168.100.srv */
+		f->addr4[0] = 0x0a000000u | (i + 1); /* 10.x.y.z, unique */
+		f->addr4[1] = 0xc0a86400u | srv;     /* 192.168.100.srv */
 		memcpy(f->addr6[0], "\xfd\x00\x00\x00\x00\x00\x00\x01", 8);
 		memcpy(f->addr6[1], "\xfd\x00\x00\x00\x00\x00\x00\x02", 8);
 		put32(f->addr6[0] + 12, i + 1);
@@ -233,8 +233,8 @@ static int make_flows(struct flow *fl, uint32_t nflows, uint64_t npkts, double v
 static uint32_t build_packet(struct flow *f, uint8_t *frame, uint32_t t_ms)
 {
 	static const uint8_t mac[2][6] = {
-		{ 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 },	/* client side */
-		{ 0x02, 0x00, 0x00, 0x00, 0x00, 0xfe },	/* server side (gateway) */
+		{ 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 }, /* client side */
+		{ 0x02, 0x00, 0x00, 0x00, 0x00, 0xfe }, /* server side (gateway) */
 	};
 	const uint32_t k = f->sent, n = f->total;
 	const uint32_t mss = f->v6 ? MSS6 : MSS4;
@@ -242,7 +242,7 @@ static uint32_t build_packet(struct flow *f, uint8_t *frame, uint32_t t_ms)
 	uint32_t ip_hlen = f->v6 ? IP6_HLEN : IP4_HLEN;
 	uint32_t tcp_hlen = TCP_HLEN, paylen = 0, sum, seq, ack, tsecr;
 	uint8_t flags, *ip = frame + ETH_HLEN, *tcp;
-	int dir;	/* 0: client to server, 1: server to client */
+	int dir; /* 0: client to server, 1: server to client */
 
 	if (k == 0) {
 		dir = 0;
@@ -269,7 +269,7 @@ static uint32_t build_packet(struct flow *f, uint8_t *frame, uint32_t t_ms)
 		dir = j & 1;
 		flags = TH_ACK;
 		if (j == 0 || !f->prev_data)
-			data = true;	/* never two pure ACKs in a row: no dup ACKs */
+			data = true; /* never two pure ACKs in a row: no dup ACKs */
 		else
 			data = rnd_unit() < (dir ? 0.85 : 0.15);
 		if (data) {
@@ -311,7 +311,7 @@ static uint32_t build_packet(struct flow *f, uint8_t *frame, uint32_t t_ms)
 		ip[1] = 0;
 		put16(ip + 2, (uint16_t)(IP4_HLEN + tcp_hlen + paylen));
 		put16(ip + 4, f->ip_id[dir]++);
-		put16(ip + 6, 0x4000);	/* DF */
+		put16(ip + 6, 0x4000); /* DF */
 		ip[8] = 64;
 		ip[9] = 6;
 		put16(ip + 10, 0);
@@ -334,21 +334,30 @@ static uint32_t build_packet(struct flow *f, uint8_t *frame, uint32_t t_ms)
 	if (flags & TH_SYN) {
 		uint8_t *o = tcp + 20;
 
-		o[0] = 2; o[1] = 4; put16(o + 2, (uint16_t)mss);	/* MSS */
-		o[4] = 4; o[5] = 2;					/* SACK permitted */
-		o[6] = 8; o[7] = 10;					/* timestamps */
+		o[0] = 2;
+		o[1] = 4;
+		put16(o + 2, (uint16_t)mss); /* MSS */
+		o[4] = 4;
+		o[5] = 2; /* SACK permitted */
+		o[6] = 8;
+		o[7] = 10; /* timestamps */
 		put32(o + 8, f->ts_last[dir]);
 		put32(o + 12, tsecr);
-		o[16] = 1;						/* NOP */
-		o[17] = 3; o[18] = 3; o[19] = WSCALE;			/* window scale */
+		o[16] = 1; /* NOP */
+		o[17] = 3;
+		o[18] = 3;
+		o[19] = WSCALE; /* window scale */
 	} else {
 		uint8_t *o = tcp + 20;
 
-		o[0] = 1; o[1] = 1; o[2] = 8; o[3] = 10;
+		o[0] = 1;
+		o[1] = 1;
+		o[2] = 8;
+		o[3] = 10;
 		put32(o + 4, f->ts_last[dir]);
 		put32(o + 8, tsecr);
 	}
-	if (paylen)	/* SYN options may have landed where payload goes */
+	if (paylen) /* SYN options may have landed where payload goes */
 		memset(tcp + tcp_hlen, 0, paylen);
 
 	/* pseudo-header + header; the zero payload adds nothing */
@@ -366,7 +375,8 @@ static uint32_t build_packet(struct flow *f, uint8_t *frame, uint32_t t_ms)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: gen_pcap OUT.pcap --packets N --flows F [--seed S] [--v6-ratio R]\n");
+	fprintf(stderr,
+		"usage: gen_pcap OUT.pcap --packets N --flows F [--seed S] [--v6-ratio R]\n");
 }
 
 /* Parse a whole decimal number in [min, max]; false on any junk. */
@@ -440,7 +450,8 @@ int main(int argc, char **argv)
 		}
 		continue;
 bad_value:
-		fprintf(stderr, "gen_pcap: bad value for %s: %s (--packets 1..%u, "
+		fprintf(stderr,
+			"gen_pcap: bad value for %s: %s (--packets 1..%u, "
 			"--flows 1..%u, --seed 0..2^64-1, --v6-ratio 0..1)\n",
 			opt, val ? val : "(missing)", UINT32_MAX, 0xfffffe);
 		return 2;
@@ -450,9 +461,11 @@ bad_value:
 		return 2;
 	}
 	if (npkts < nflows * MIN_FLOW_PKTS) {
-		fprintf(stderr, "gen_pcap: --packets %" PRIu64 " is too few for %" PRIu64
+		fprintf(stderr,
+			"gen_pcap: --packets %" PRIu64 " is too few for %" PRIu64
 			" flows: each flow needs at least %d (SYN, SYN+ACK, ACK, data, "
-			"FIN, FIN, ACK)\n", npkts, nflows, MIN_FLOW_PKTS);
+			"FIN, FIN, ACK)\n",
+			npkts, nflows, MIN_FLOW_PKTS);
 		return 2;
 	}
 
@@ -513,7 +526,7 @@ bad_value:
 	free(fl);
 	free(fen);
 
-	printf("{\"packets\":%" PRIu64 ",\"flows\":%" PRIu64 ",\"ip_bytes\":%" PRIu64 "}\n",
-	       npkts, nflows, ip_bytes);
+	printf("{\"packets\":%" PRIu64 ",\"flows\":%" PRIu64 ",\"ip_bytes\":%" PRIu64 "}\n", npkts,
+	       nflows, ip_bytes);
 	return fflush(stdout) == 0 ? 0 : 1;
 }

@@ -63,16 +63,16 @@
 /* ---- librdkafka statistics, through a wrapped rd_kafka_new ------------- */
 
 static int g_want_stats;
-static rd_kafka_t *g_rk;         /* the sink's current producer */
+static rd_kafka_t *g_rk; /* the sink's current producer */
 static char g_flow_topic[300];
 
 struct stats {
-	uint64_t n;              /* callbacks */
+	uint64_t n; /* callbacks */
 	int64_t txbytes, txmsgs, txmsg_bytes, tx_reqs;
 	/* rolling-window averages, weighted by their counts over the run */
 	double batchsize_sum, batchcnt_sum, batch_n;
 	double intlat_sum, intlat_n, rtt_sum, rtt_n, outbuf_sum, outbuf_n;
-	int64_t msg_max;         /* most messages waiting in librdkafka */
+	int64_t msg_max; /* most messages waiting in librdkafka */
 };
 static struct stats g_st, g_base; /* g_base: totals before the clock */
 
@@ -80,8 +80,7 @@ static int64_t jget(json_object *o, const char *k)
 {
 	json_object *v;
 
-	return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v)
-						   : 0;
+	return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : 0;
 }
 
 static void window(json_object *o, const char *k, double *sum, double *n)
@@ -121,14 +120,13 @@ static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
 		window(t, "batchcnt", &g_st.batchcnt_sum, &dummy);
 	}
 	if (json_object_object_get_ex(root, "brokers", &brokers)) {
-		json_object_object_foreach(brokers, name, b) {
+		json_object_object_foreach(brokers, name, b)
+		{
 			(void)name;
 			if (jget(b, "nodeid") < 0)
 				continue; /* bootstrap and internal */
-			window(b, "int_latency", &g_st.intlat_sum,
-			       &g_st.intlat_n);
-			window(b, "outbuf_latency", &g_st.outbuf_sum,
-			       &g_st.outbuf_n);
+			window(b, "int_latency", &g_st.intlat_sum, &g_st.intlat_n);
+			window(b, "outbuf_latency", &g_st.outbuf_sum, &g_st.outbuf_n);
 			window(b, "rtt", &g_st.rtt_sum, &g_st.rtt_n);
 		}
 	}
@@ -136,11 +134,11 @@ static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
 	return 0;
 }
 
-rd_kafka_t *__real_rd_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf,
-				char *errstr, size_t errstr_size);
+rd_kafka_t *__real_rd_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf, char *errstr,
+				size_t errstr_size);
 
-rd_kafka_t *__wrap_rd_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf,
-				char *errstr, size_t errstr_size)
+rd_kafka_t *__wrap_rd_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf, char *errstr,
+				size_t errstr_size)
 {
 	rd_kafka_t *rk;
 
@@ -167,8 +165,8 @@ static double rusage_s(void)
 	struct rusage ru;
 
 	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+	       ru.ru_stime.tv_usec / 1e6;
 }
 
 /* CPU of each thread of this process, by thread id. */
@@ -200,8 +198,7 @@ static void threads_read(struct thrset *s)
 			continue;
 		t = &s->t[s->n];
 		t->tid = atoi(e->d_name);
-		snprintf(p, sizeof(p), "/proc/self/task/%s/schedstat",
-			 e->d_name);
+		snprintf(p, sizeof(p), "/proc/self/task/%s/schedstat", e->d_name);
 		f = fopen(p, "r");
 		if (!f)
 			continue;
@@ -220,16 +217,14 @@ static void threads_read(struct thrset *s)
 		/* one group per kind: rdk:broker1, rdk:broker-1 -> rdk:broker */
 		if (!strncmp(buf, "rdk:broker", 10))
 			buf[10] = 0;
-		snprintf(t->name, sizeof(t->name), "%s",
-			 t->tid == getpid() ? "main" : buf);
+		snprintf(t->name, sizeof(t->name), "%s", t->tid == getpid() ? "main" : buf);
 		s->n++;
 	}
 	closedir(d);
 }
 
 /* CPU seconds per thread group between a and b, as a JSON object. */
-static void threads_json(const struct thrset *a, const struct thrset *b,
-			 char *out, size_t len)
+static void threads_json(const struct thrset *a, const struct thrset *b, char *out, size_t len)
 {
 	char names[MAX_THR][32];
 	double secs[MAX_THR];
@@ -254,8 +249,8 @@ static void threads_json(const struct thrset *a, const struct thrset *b,
 	}
 	o += (size_t)snprintf(out + o, len - o, "{");
 	for (int g = 0; g < ng && o < len; g++)
-		o += (size_t)snprintf(out + o, len - o, "%s\"%s\":%.3f",
-				      g ? "," : "", names[g], secs[g]);
+		o += (size_t)snprintf(out + o, len - o, "%s\"%s\":%.3f", g ? "," : "", names[g],
+				      secs[g]);
 	if (o < len)
 		snprintf(out + o, len - o, "}");
 }
@@ -290,8 +285,7 @@ static int load_records(const char *path, size_t max_lines)
 		fprintf(stderr, "kafka_bench: cannot read %s\n", path);
 		return -1;
 	}
-	while ((n = getline(&line, &cap, f)) > 0 &&
-	       (!max_lines || g_ntm < max_lines)) {
+	while ((n = getline(&line, &cap, f)) > 0 && (!max_lines || g_ntm < max_lines)) {
 		const char *c, *r, *fi, *ce, *re, *fe;
 		char *s;
 
@@ -315,10 +309,14 @@ static int load_records(const char *path, size_t max_lines)
 		if (!s || !g_tm)
 			return -1;
 		g_tm[g_ntm++] = (struct tmpl){
-			.p0 = s, .l0 = (size_t)(c - line),
-			.p1 = s + (ce - line), .l1 = (size_t)(r - ce),
-			.p2 = s + (re - line), .l2 = (size_t)(fi - re),
-			.p3 = s + (fe - line), .l3 = strlen(fe),
+			.p0 = s,
+			.l0 = (size_t)(c - line),
+			.p1 = s + (ce - line),
+			.l1 = (size_t)(r - ce),
+			.p2 = s + (re - line),
+			.l2 = (size_t)(fi - re),
+			.p3 = s + (fe - line),
+			.l3 = strlen(fe),
 		};
 	}
 	free(line);
@@ -338,24 +336,21 @@ static uint64_t splitmix(uint64_t x)
 	return x ^ (x >> 31);
 }
 
-static const char b64[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 static const char hexd[] = "0123456789abcdef";
 
 /* Record i's key, its Community ID: "1:" + base64 of 20 bytes (a SHA-1),
  * 28 characters, from i alone. */
 static size_t make_key(uint64_t i, char *key)
 {
-	uint64_t h[3] = { splitmix(i * 3 + 1), splitmix(i * 3 + 2),
-			  splitmix(i * 3 + 3) };
+	uint64_t h[3] = { splitmix(i * 3 + 1), splitmix(i * 3 + 2), splitmix(i * 3 + 3) };
 	const unsigned char *hb = (const unsigned char *)h;
 	char *k = key;
 
 	*k++ = '1';
 	*k++ = ':';
 	for (int j = 0; j < 18; j += 3) {
-		uint32_t v = (uint32_t)hb[j] << 16 | (uint32_t)hb[j + 1] << 8 |
-			     hb[j + 2];
+		uint32_t v = (uint32_t)hb[j] << 16 | (uint32_t)hb[j + 1] << 8 | hb[j + 2];
 
 		*k++ = b64[v >> 18];
 		*k++ = b64[(v >> 12) & 63];
@@ -429,8 +424,7 @@ static rd_kafka_t *admin_new(const char *brokers)
 static int create_topic(rd_kafka_t *rk, const char *name, int partitions)
 {
 	char e[512];
-	rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(name, partitions, 1, e,
-							sizeof(e));
+	rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(name, partitions, 1, e, sizeof(e));
 	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
 	rd_kafka_event_t *ev;
 	int r = -1;
@@ -438,21 +432,19 @@ static int create_topic(rd_kafka_t *rk, const char *name, int partitions)
 	rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
 	ev = rd_kafka_queue_poll(q, 30000);
 	if (ev) {
-		const rd_kafka_CreateTopics_result_t *res =
-			rd_kafka_event_CreateTopics_result(ev);
+		const rd_kafka_CreateTopics_result_t *res = rd_kafka_event_CreateTopics_result(ev);
 		size_t n;
 		const rd_kafka_topic_result_t **tr =
-			res ? rd_kafka_CreateTopics_result_topics(res, &n)
-			    : NULL;
+			res ? rd_kafka_CreateTopics_result_topics(res, &n) : NULL;
 
-		if (tr && n == 1 && (!rd_kafka_topic_result_error(tr[0]) ||
-				     rd_kafka_topic_result_error(tr[0]) ==
-					     RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS))
+		if (tr && n == 1 &&
+		    (!rd_kafka_topic_result_error(tr[0]) ||
+		     rd_kafka_topic_result_error(tr[0]) == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS))
 			r = 0;
 		else
 			fprintf(stderr, "kafka_bench: create %s: %s\n", name,
-				tr && n ? rd_kafka_topic_result_error_string(tr[0])
-					: rd_kafka_event_error_string(ev));
+				tr && n ? rd_kafka_topic_result_error_string(tr[0]) :
+					  rd_kafka_event_error_string(ev));
 		rd_kafka_event_destroy(ev);
 	}
 	rd_kafka_queue_destroy(q);
@@ -492,9 +484,8 @@ static int64_t end_offsets(rd_kafka_t *rk, const char *topic)
 	for (int p = 0; p < md->topics[0].partition_cnt; p++) {
 		int64_t lo, hi;
 
-		if (rd_kafka_query_watermark_offsets(
-			    rk, topic, md->topics[0].partitions[p].id, &lo, &hi,
-			    10000)) {
+		if (rd_kafka_query_watermark_offsets(rk, topic, md->topics[0].partitions[p].id, &lo,
+						     &hi, 10000)) {
 			sum = -1;
 			break;
 		}
@@ -508,8 +499,7 @@ out:
 
 /* Bytes of the files in dir whose names end with ext; with prefix, in its
  * subdirectories named prefix-<partition>. */
-static uint64_t dir_bytes(const char *dir, const char *prefix,
-			  const char *ext)
+static uint64_t dir_bytes(const char *dir, const char *prefix, const char *ext)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -525,15 +515,12 @@ static uint64_t dir_bytes(const char *dir, const char *prefix,
 
 		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
 		if (prefix) {
-			if (!strncmp(e->d_name, prefix, pl) &&
-			    e->d_name[pl] == '-' &&
-			    strspn(e->d_name + pl + 1, "0123456789") ==
-				    n - pl - 1)
+			if (!strncmp(e->d_name, prefix, pl) && e->d_name[pl] == '-' &&
+			    strspn(e->d_name + pl + 1, "0123456789") == n - pl - 1)
 				sum += dir_bytes(p, NULL, ext);
 			continue;
 		}
-		if (n > el && !strcmp(e->d_name + n - el, ext) &&
-		    !stat(p, &st))
+		if (n > el && !strcmp(e->d_name + n - el, ext) && !stat(p, &st))
 			sum += (uint64_t)st.st_size;
 	}
 	closedir(d);
@@ -562,9 +549,8 @@ static int cmp64(const void *a, const void *b)
 /* Consumes the whole topic and compares its keys (each record's own
  * Community ID) with those of records lo..lo+n-1: *missing of them are not
  * there, *dups messages repeat one. -1 if the topic cannot be read. */
-static int verify_topic(const char *brokers, const char *topic, uint64_t lo,
-			uint64_t n, uint64_t *missing, uint64_t *dups,
-			uint64_t *seen)
+static int verify_topic(const char *brokers, const char *topic, uint64_t lo, uint64_t n,
+			uint64_t *missing, uint64_t *dups, uint64_t *seen)
 {
 	rd_kafka_conf_t *c = rd_kafka_conf_new();
 	char e[512], key[64];
@@ -590,15 +576,13 @@ static int verify_topic(const char *brokers, const char *topic, uint64_t lo,
 		int32_t p = md->topics[0].partitions[pi].id;
 		int64_t lo, hi, next = 0;
 
-		if (rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi,
-						     10000))
+		if (rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, 10000))
 			goto out_md;
 		if (hi <= lo)
 			continue;
 		rd_kafka_consume_start(rkt, p, RD_KAFKA_OFFSET_BEGINNING);
 		while (next < hi) {
-			ssize_t m = rd_kafka_consume_batch(rkt, p, 5000, msgs,
-							   10000);
+			ssize_t m = rd_kafka_consume_batch(rkt, p, 5000, msgs, 10000);
 
 			if (m <= 0)
 				break;
@@ -606,11 +590,9 @@ static int verify_topic(const char *brokers, const char *topic, uint64_t lo,
 				if (!msgs[i]->err) {
 					if (ng == cap) {
 						cap *= 2;
-						got = realloc(got,
-							      cap * sizeof(*got));
+						got = realloc(got, cap * sizeof(*got));
 					}
-					got[ng++] = fnv(msgs[i]->key,
-							msgs[i]->key_len);
+					got[ng++] = fnv(msgs[i]->key, msgs[i]->key_len);
 					next = msgs[i]->offset + 1;
 				}
 				rd_kafka_message_destroy(msgs[i]);
@@ -651,12 +633,11 @@ out:
 
 static void usage(void)
 {
-	fprintf(stderr,
-"usage: kafka_bench --records FILE [--mode direct|spool-live|spool-write|\n"
-"       spool-replay|synth] [--brokers HOST:PORT] [-n N] [--seconds S]\n"
-"       [--rate R] [--prop K=V]... [--spool-dir D] [--topic-prefix P]\n"
-"       [--partitions P] [--broker-data DIR] [--tick-ms MS] [--batch N]\n"
-"       [--label L] [--keep] [--first I] [--verify] [--verify-n N]\n");
+	fprintf(stderr, "usage: kafka_bench --records FILE [--mode direct|spool-live|spool-write|\n"
+			"       spool-replay|synth] [--brokers HOST:PORT] [-n N] [--seconds S]\n"
+			"       [--rate R] [--prop K=V]... [--spool-dir D] [--topic-prefix P]\n"
+			"       [--partitions P] [--broker-data DIR] [--tick-ms MS] [--batch N]\n"
+			"       [--label L] [--keep] [--first I] [--verify] [--verify-n N]\n");
 	exit(2);
 }
 
@@ -709,34 +690,67 @@ int main(int argc, char **argv)
 
 	while ((o = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
 		switch (o) {
-		case 'r': records = optarg; break;
-		case 'm': mode = optarg; break;
-		case 'b': brokers = optarg; break;
-		case 'n': n = strtoull(optarg, NULL, 10); break;
-		case 's': seconds = atof(optarg); break;
-		case 'R': rate = atof(optarg); break;
+		case 'r':
+			records = optarg;
+			break;
+		case 'm':
+			mode = optarg;
+			break;
+		case 'b':
+			brokers = optarg;
+			break;
+		case 'n':
+			n = strtoull(optarg, NULL, 10);
+			break;
+		case 's':
+			seconds = atof(optarg);
+			break;
+		case 'R':
+			rate = atof(optarg);
+			break;
 		case 'X':
 			if (nprops == NT_MAX_KAFKA_PROPS - 1)
 				usage();
 			props[nprops++] = optarg;
 			if (!strncmp(optarg, "compression.type=", 17))
-				snprintf(compression, sizeof(compression),
-					 "%s", optarg + 17);
+				snprintf(compression, sizeof(compression), "%s", optarg + 17);
 			break;
-		case 'S': setenv("KB_SPOOL", optarg, 1); break;
-		case 'P': prefix = optarg; break;
-		case 'p': partitions = atoi(optarg); break;
-		case 'D': bdata = optarg; break;
-		case 'T': tick_ns = strtoull(optarg, NULL, 10) * 1000000ull;
+		case 'S':
+			setenv("KB_SPOOL", optarg, 1);
 			break;
-		case 'B': batch = strtoull(optarg, NULL, 10); break;
-		case 'L': label = optarg; break;
-		case 'K': keep = 1; break;
-		case 'V': verify = 1; break;
-		case 'F': first = strtoull(optarg, NULL, 10); break;
-		case 'N': verify_n = strtoull(optarg, NULL, 10); verify = 1;
+		case 'P':
+			prefix = optarg;
 			break;
-		default: usage();
+		case 'p':
+			partitions = atoi(optarg);
+			break;
+		case 'D':
+			bdata = optarg;
+			break;
+		case 'T':
+			tick_ns = strtoull(optarg, NULL, 10) * 1000000ull;
+			break;
+		case 'B':
+			batch = strtoull(optarg, NULL, 10);
+			break;
+		case 'L':
+			label = optarg;
+			break;
+		case 'K':
+			keep = 1;
+			break;
+		case 'V':
+			verify = 1;
+			break;
+		case 'F':
+			first = strtoull(optarg, NULL, 10);
+			break;
+		case 'N':
+			verify_n = strtoull(optarg, NULL, 10);
+			verify = 1;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (!records && strcmp(mode, "spool-replay"))
@@ -767,13 +781,12 @@ int main(int argc, char **argv)
 			for (uint64_t i = 0; i < 3; i++) {
 				size_t vl = build(i * g_ntm + 7, buf, key, &kl);
 
-				printf("%.*s\t%.*s\n", (int)kl, key, (int)vl,
-				       buf);
+				printf("%.*s\t%.*s\n", (int)kl, key, (int)vl, buf);
 			}
 		printf("{\"mode\":\"synth\",\"records\":%lu,\"templates\":%zu,"
 		       "\"bytes_per_record\":%.1f,\"ns_per_record\":%.1f,"
-		       "\"cpu_s\":%.3f}\n", n, g_ntm, (double)sum / n,
-		       (double)(t_end - t0) / n, rusage_s() - cpu0);
+		       "\"cpu_s\":%.3f}\n",
+		       n, g_ntm, (double)sum / n, (double)(t_end - t0) / n, rusage_s() - cpu0);
 		return 0;
 	}
 
@@ -794,8 +807,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (strcmp(mode, "direct") && !cfg.spool_dir) {
-		fprintf(stderr, "kafka_bench: --mode %s needs --spool-dir\n",
-			mode);
+		fprintf(stderr, "kafka_bench: --mode %s needs --spool-dir\n", mode);
 		return 2;
 	}
 	cfg.spool_max_bytes = 8ull << 30; /* no drop in these runs */
@@ -804,8 +816,7 @@ int main(int argc, char **argv)
 		cfg.kafka_props[cfg.n_kafka_props++] = strdup(props[i]);
 	if (strcmp(mode, "spool-write")) {
 		g_want_stats = 1;
-		cfg.kafka_props[cfg.n_kafka_props++] =
-			strdup("statistics.interval.ms=100");
+		cfg.kafka_props[cfg.n_kafka_props++] = strdup("statistics.interval.ms=100");
 	}
 	snprintf(topic, sizeof(topic), "%sflow", prefix);
 	snprintf(g_flow_topic, sizeof(g_flow_topic), "%s", topic);
@@ -876,7 +887,7 @@ int main(int argc, char **argv)
 			}
 			if (!ks.acked) {
 				fprintf(stderr, "kafka_bench: warm-up record "
-					"not acknowledged\n");
+						"not acknowledged\n");
 				return 1;
 			}
 			g_base = g_st;
@@ -901,7 +912,8 @@ int main(int argc, char **argv)
 				now = now_ns();
 				if (rate > 0) {
 					/* paced: sleep to the schedule */
-					uint64_t due = t0 + (uint64_t)((double)(i + 1) / rate * 1e9);
+					uint64_t due =
+						t0 + (uint64_t)((double)(i + 1) / rate * 1e9);
 
 					while (now < due) {
 						struct timespec d = { 0, (long)(due - now) };
@@ -930,8 +942,7 @@ int main(int argc, char **argv)
 				nt_kafka_poll(k);
 				nt_kafka_tick(k);
 				nt_kafka_stats_get(k, &ks);
-				if (ks.spool_records == 0 &&
-				    ks.outstanding == 0)
+				if (ks.spool_records == 0 && ks.outstanding == 0)
 					break;
 				usleep((useconds_t)(tick_ns / 1000));
 			}
@@ -961,26 +972,21 @@ int main(int argc, char **argv)
 	}
 	/* read the topic back: each of records 0..n-1 there, how many twice */
 	if (adm && verify)
-		v_rc = verify_topic(cfg.kafka_brokers, topic,
-				    verify_n ? 0 : first,
-				    verify_n ? verify_n : produced, &v_missing,
-				    &v_dups, &v_seen);
+		v_rc = verify_topic(cfg.kafka_brokers, topic, verify_n ? 0 : first,
+				    verify_n ? verify_n : produced, &v_missing, &v_dups, &v_seen);
 
 	{
 		double wall = (double)(t_end - t0) / 1e9;
 		double pwall = (double)(t_prod - t0) / 1e9;
-		int spool_ok = !strcmp(mode, "spool-write")
-				       ? ks.spool_records == produced
-				       : 1;
+		int spool_ok = !strcmp(mode, "spool-write") ? ks.spool_records == produced : 1;
 		/* what the broker must hold: this run's records and those a
 		 * spool from an earlier run held */
 		uint64_t fresh = strcmp(mode, "spool-replay") ? produced : 0;
 		int ok = ks.failed == 0 && spool_ok &&
-			 ks.spool_dropped_full + ks.spool_dropped_io +
-				 ks.spool_dropped_corrupt == 0 &&
-			 (strcmp(mode, "spool-write")
-				  ? offsets == (int64_t)(fresh + from_spool)
-				  : 1);
+			 ks.spool_dropped_full + ks.spool_dropped_io + ks.spool_dropped_corrupt ==
+				 0 &&
+			 (strcmp(mode, "spool-write") ? offsets == (int64_t)(fresh + from_spool) :
+							1);
 		uint64_t acked = ks.acked - (uint64_t)warm;
 		int64_t tx = g_st.txbytes - g_base.txbytes;
 		int64_t txm = g_st.txmsg_bytes - g_base.txmsg_bytes;
@@ -1009,26 +1015,21 @@ int main(int argc, char **argv)
 		       "\"spool_dropped\":%lu,\"spool_at_start\":%lu,"
 		       "\"end_offsets\":%ld,"
 		       "\"props\":\"",
-		       mode, label, compression, produced, wall, pwall,
-		       produced / wall, produced / pwall, cpu_end - cpu0,
-		       cpu_prod - cpu0, (cpu_end - cpu0) / produced * 1e6, thr,
-		       raw_bytes ? (double)raw_bytes / produced : 0.0,
-		       (double)tx / produced, (double)txm / produced,
-		       (double)log_bytes / produced,
+		       mode, label, compression, produced, wall, pwall, produced / wall,
+		       produced / pwall, cpu_end - cpu0, cpu_prod - cpu0,
+		       (cpu_end - cpu0) / produced * 1e6, thr,
+		       raw_bytes ? (double)raw_bytes / produced : 0.0, (double)tx / produced,
+		       (double)txm / produced, (double)log_bytes / produced,
 		       (double)spool_disk / produced,
 		       g_st.batch_n ? g_st.batchcnt_sum / g_st.batch_n : 0.0,
 		       g_st.batch_n ? g_st.batchsize_sum / g_st.batch_n : 0.0,
-		       g_st.intlat_n ? g_st.intlat_sum / g_st.intlat_n / 1000
-				     : 0.0,
-		       g_st.outbuf_n ? g_st.outbuf_sum / g_st.outbuf_n / 1000
-				     : 0.0,
+		       g_st.intlat_n ? g_st.intlat_sum / g_st.intlat_n / 1000 : 0.0,
+		       g_st.outbuf_n ? g_st.outbuf_sum / g_st.outbuf_n / 1000 : 0.0,
 		       g_st.rtt_n ? g_st.rtt_sum / g_st.rtt_n / 1000 : 0.0,
-		       (long)(g_st.tx_reqs - g_base.tx_reqs), (long)g_st.msg_max,
-		       acked,
-		       ks.failed, ks.queue_full, ks.spooled, ks.replayed,
-		       ks.resent, ks.degraded_episodes, ks.spool_records,
-		       ks.spool_dropped_full + ks.spool_dropped_io +
-			       ks.spool_dropped_corrupt,
+		       (long)(g_st.tx_reqs - g_base.tx_reqs), (long)g_st.msg_max, acked, ks.failed,
+		       ks.queue_full, ks.spooled, ks.replayed, ks.resent, ks.degraded_episodes,
+		       ks.spool_records,
+		       ks.spool_dropped_full + ks.spool_dropped_io + ks.spool_dropped_corrupt,
 		       from_spool, (long)offsets);
 		for (size_t i = 0; i < nprops; i++)
 			printf("%s%s", i ? " " : "", props[i]);
@@ -1036,8 +1037,8 @@ int main(int argc, char **argv)
 		if (verify)
 			printf(",\"verify\":{\"expected\":%lu,\"read\":%lu,"
 			       "\"missing\":%lu,\"duplicates\":%lu,\"ok\":%s}",
-			       verify_n ? verify_n : produced, v_seen,
-			       v_missing, v_dups, v_rc ? "false" : "true");
+			       verify_n ? verify_n : produced, v_seen, v_missing, v_dups,
+			       v_rc ? "false" : "true");
 		printf(",\"zero_loss\":%s}\n", ok ? "true" : "false");
 		fflush(stdout);
 		if (adm && !keep)

@@ -29,10 +29,10 @@
 #define TC_ACT_UNSPEC (-1)
 
 /* Load-time configuration, set by the loader before load (CO-RE style). */
-const volatile __u8 cfg_pcap_mode = 0;           /* time from skb->tstamp */
+const volatile __u8 cfg_pcap_mode = 0;		  /* time from skb->tstamp */
 const volatile __u32 cfg_overflow_per_sec = 2000; /* overflow events/s/CPU */
-const volatile __u8 cfg_sample_pkts = 4;          /* payload samples per direction */
-const volatile __u16 cfg_dns_ports[4] = { 53 };   /* 0 ends the list */
+const volatile __u8 cfg_sample_pkts = 4;	  /* payload samples per direction */
+const volatile __u16 cfg_dns_ports[4] = { 53 };	  /* 0 ends the list */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -76,19 +76,19 @@ struct {
 
 /* What the parser learned about one packet. */
 struct pkt {
-	__u32 src[4], dst[4];  /* IPv4 mapped into IPv6 */
+	__u32 src[4], dst[4]; /* IPv4 mapped into IPv6 */
 	__u16 sport, dport;
-	__u32 ip_bytes;        /* IP-layer bytes of this skb, before GSO math */
-	__u32 hdr_len;         /* IP + L4 header bytes (for GSO segments) */
+	__u32 ip_bytes; /* IP-layer bytes of this skb, before GSO math */
+	__u32 hdr_len;	/* IP + L4 header bytes (for GSO segments) */
 	__u8 proto;
 	__u8 ip_version;
 	__u8 tcp_flags;
 	__u8 icmp_type, icmp_code;
 	__u8 icmp_echo;
-	__u8 frag;             /* NT_ATTR_FRAG / NT_ATTR_FRAG_NOL4 */
-	__u8 frag_first;       /* first fragment of a fragmented datagram */
+	__u8 frag;	 /* NT_ATTR_FRAG / NT_ATTR_FRAG_NOL4 */
+	__u8 frag_first; /* first fragment of a fragmented datagram */
 	__u32 frag_id;
-	__u32 l3off;           /* where the IP header starts */
+	__u32 l3off; /* where the IP header starts */
 	__u32 tcp_seq;
 };
 
@@ -155,8 +155,7 @@ static __always_inline void frag_lookup(struct pkt *p, struct nt_stats *st)
  * association's port pair). Protocols without ports leave them 0 and
  * count by protocol number.
  */
-static __always_inline int parse_l4(struct __sk_buff *skb, struct pkt *p,
-				    __u32 l4off, __u32 l3off)
+static __always_inline int parse_l4(struct __sk_buff *skb, struct pkt *p, __u32 l4off, __u32 l3off)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
@@ -210,8 +209,8 @@ static __always_inline int parse_l4(struct __sk_buff *skb, struct pkt *p,
 	return 0;
 }
 
-static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p,
-				      __u32 off, struct nt_stats *st)
+static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p, __u32 off,
+				      struct nt_stats *st)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
@@ -223,8 +222,7 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p,
 		return -1;
 	}
 	ihl = ipv4_hdrlen(iph);
-	if (iph->version != 4 || ihl < IPV4_HLEN_MIN ||
-	    data + off + ihl > data_end) {
+	if (iph->version != 4 || ihl < IPV4_HLEN_MIN || data + off + ihl > data_end) {
 		stat_inc(st, NT_STAT_ERR_L3);
 		return -1;
 	}
@@ -267,8 +265,8 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p,
 	return 0;
 }
 
-static __always_inline int parse_ipv6(struct __sk_buff *skb, struct pkt *p,
-				      __u32 off, struct nt_stats *st)
+static __always_inline int parse_ipv6(struct __sk_buff *skb, struct pkt *p, __u32 off,
+				      struct nt_stats *st)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
@@ -297,8 +295,7 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, struct pkt *p,
 		plen = avail;
 	p->ip_bytes = plen;
 
-	r = ipv6_skip_exthdrs(skb, &p->proto, &l4off, &p->frag_id,
-			      &p->frag_first);
+	r = ipv6_skip_exthdrs(skb, &p->proto, &l4off, &p->frag_id, &p->frag_first);
 	if (r == IPV6_WALK_ERR) {
 		stat_inc(st, NT_STAT_ERR_EXTHDR);
 		return -1;
@@ -319,8 +316,8 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, struct pkt *p,
 	return 0;
 }
 
-static __always_inline void send_close(struct nt_flow_key *k, __u64 now,
-				       __u32 ifindex, struct nt_stats *st)
+static __always_inline void send_close(struct nt_flow_key *k, __u64 now, __u32 ifindex,
+				       struct nt_stats *st)
 {
 	struct nt_event *ev;
 
@@ -339,9 +336,8 @@ static __always_inline void send_close(struct nt_flow_key *k, __u64 now,
 }
 
 /* The table is full: hand this packet's counts to userspace, rate limited. */
-static __always_inline void send_overflow(struct nt_flow_key *k,
-					  struct pkt *p, __u8 side, __u32 segs,
-					  __u32 bytes, __u64 now, __u32 ifindex,
+static __always_inline void send_overflow(struct nt_flow_key *k, struct pkt *p, __u8 side,
+					  __u32 segs, __u32 bytes, __u64 now, __u32 ifindex,
 					  __u8 hook, struct nt_stats *st)
 {
 	__u32 zero = 0;
@@ -400,10 +396,8 @@ static __always_inline void note_seen(struct nt_flow_val *v, __u32 ifindex)
 }
 
 /* Once-per-flow TCP bookkeeping: only for SYN/FIN/RST-bearing packets. */
-static __always_inline void tcp_events(struct nt_flow_key *k,
-				       struct nt_flow_val *v, __u8 side,
-				       __u8 fl, __u64 now, __u32 ifindex,
-				       struct nt_stats *st)
+static __always_inline void tcp_events(struct nt_flow_key *k, struct nt_flow_val *v, __u8 side,
+				       __u8 fl, __u64 now, __u32 ifindex, struct nt_stats *st)
 {
 	__u32 all;
 
@@ -447,8 +441,8 @@ static __always_inline int is_dns(struct pkt *p)
 struct sample_args {
 	struct nt_flow_key key;
 	__u64 now;
-	__u32 off;             /* payload offset in the skb */
-	__u32 plen;            /* payload bytes */
+	__u32 off;  /* payload offset in the skb */
+	__u32 plen; /* payload bytes */
 	__u32 tcp_seq;
 	__u8 side, initiator, kind, tcp_flags;
 };
@@ -503,16 +497,16 @@ __noinline int send_sample(struct __sk_buff *skb, struct sample_args *a)
 /* What the steps of account() share about the packet being counted. */
 struct acct {
 	struct nt_flow_key key;
-	__u32 segs;            /* packets on the wire (GSO segments) */
-	__u32 bytes;           /* IP bytes on the wire */
+	__u32 segs;  /* packets on the wire (GSO segments) */
+	__u32 bytes; /* IP bytes on the wire */
 	__u32 ifindex;
-	__u8 side;             /* key side of the sender */
+	__u8 side; /* key side of the sender */
 	__u8 hook;
 };
 
 /* account(), new flow: the entry this first packet makes. */
-static __always_inline void flow_init(struct nt_flow_val *nv, struct pkt *p,
-				      struct acct *a, __u64 now)
+static __always_inline void flow_init(struct nt_flow_val *nv, struct pkt *p, struct acct *a,
+				      __u64 now)
 {
 	__u8 side = a->side, fl = p->tcp_flags;
 
@@ -548,14 +542,14 @@ static __always_inline void flow_init(struct nt_flow_val *nv, struct pkt *p,
 }
 
 enum flow_new_result {
-	FLOW_INSERTED,         /* the packet is counted in a new entry */
-	FLOW_RACED,            /* another CPU inserted it first: *vp */
-	FLOW_LOST,             /* the table is full: sent as an overflow */
+	FLOW_INSERTED, /* the packet is counted in a new entry */
+	FLOW_RACED,    /* another CPU inserted it first: *vp */
+	FLOW_LOST,     /* the table is full: sent as an overflow */
 };
 
 /* account(), a flow not in the table: insert its entry. */
-static __always_inline int flow_new(struct __sk_buff *skb, struct pkt *p,
-				    struct acct *a, struct nt_flow_val **vp)
+static __always_inline int flow_new(struct __sk_buff *skb, struct pkt *p, struct acct *a,
+				    struct nt_flow_val **vp)
 {
 	__u64 now = time_fine(skb);
 	struct nt_flow_val nv = {};
@@ -571,14 +565,13 @@ static __always_inline int flow_new(struct __sk_buff *skb, struct pkt *p,
 	*vp = r == -EEXIST ? bpf_map_lookup_elem(&flows, &a->key) : NULL;
 	if (*vp)
 		return FLOW_RACED;
-	send_overflow(&a->key, p, a->side, a->segs, a->bytes, now, a->ifindex,
-		      a->hook, stats_get());
+	send_overflow(&a->key, p, a->side, a->segs, a->bytes, now, a->ifindex, a->hook,
+		      stats_get());
 	return FLOW_LOST;
 }
 
 /* account(), TCP: flags, and the handshake and close timestamps. */
-static __always_inline void flow_update_tcp(struct __sk_buff *skb,
-					    struct pkt *p, struct acct *a,
+static __always_inline void flow_update_tcp(struct __sk_buff *skb, struct pkt *p, struct acct *a,
 					    struct nt_flow_val *v, __u64 now)
 {
 	__u8 fl = p->tcp_flags, side = a->side;
@@ -599,8 +592,8 @@ static __always_inline void flow_update_tcp(struct __sk_buff *skb,
 
 /* account(), a flow in the table: count the packet into v. Returns 0 when
  * another interface owns the flow (this one is only noted). */
-static __always_inline int flow_update(struct __sk_buff *skb, struct pkt *p,
-				       struct acct *a, struct nt_flow_val *v)
+static __always_inline int flow_update(struct __sk_buff *skb, struct pkt *p, struct acct *a,
+				       struct nt_flow_val *v)
 {
 	__u8 side = a->side;
 	__u64 now;
@@ -628,8 +621,8 @@ static __always_inline int flow_update(struct __sk_buff *skb, struct pkt *p,
 /* account(), last: a payload worth a look (TCP, UDP) goes up while its
  * direction has samples left, and always on a DNS flow. One compare per
  * packet once a direction's samples are spent. */
-static __always_inline void flow_sample(struct __sk_buff *skb, struct pkt *p,
-					struct acct *a, struct nt_flow_val *v)
+static __always_inline void flow_sample(struct __sk_buff *skb, struct pkt *p, struct acct *a,
+					struct nt_flow_val *v)
 {
 	__u8 side = a->side;
 	int dns;
@@ -687,8 +680,8 @@ __noinline int account(struct __sk_buff *skb, struct pkt *p, __u32 hook)
 	else
 		a.segs = 1;
 	/* lower endpoint first; side: the key side of the sender */
-	a.side = nt_flow_key_make(&a.key, p->src, p->dst, p->sport, p->dport,
-				  p->proto, p->ip_version, p->icmp_echo);
+	a.side = nt_flow_key_make(&a.key, p->src, p->dst, p->sport, p->dport, p->proto,
+				  p->ip_version, p->icmp_echo);
 
 	v = bpf_map_lookup_elem(&flows, &a.key);
 	if (!v) {

@@ -36,15 +36,15 @@ struct sk_state {
 	union flow_key_words last; /* the last flow sent up (or found sent) */
 	__u32 pid, uid;
 	char comm[16];
-	__u32 gen;             /* bumped whenever the process info changes */
+	__u32 gen; /* bumped whenever the process info changes */
 	__u8 has_proc;
-	__u8 done;             /* `last` is attributed with this gen */
+	__u8 done; /* `last` is attributed with this gen */
 	__u8 _pad[2];
 };
 
 struct flow_seen {
-	__u64 cookie;          /* socket that sent it up */
-	__u32 gen;             /* with this process info */
+	__u64 cookie; /* socket that sent it up */
+	__u32 gen;    /* with this process info */
 	__u32 _pad;
 };
 
@@ -163,8 +163,7 @@ int nt_sendmsg6(struct bpf_sock_addr *ctx)
 
 /* Reads the packet's addresses and ports (the skb starts at the IP header)
  * into the canonical key. Returns the side of the key that sent it, or -1. */
-static __always_inline int packet_key(struct __sk_buff *skb,
-				      struct nt_flow_key *k)
+static __always_inline int packet_key(struct __sk_buff *skb, struct nt_flow_key *k)
 {
 	__u32 src[4] = {}, dst[4] = {};
 	__u16 sport, dport;
@@ -201,8 +200,7 @@ static __always_inline int packet_key(struct __sk_buff *skb,
 		proto = ip6.nexthdr;
 		l4off = IPV6_HLEN;
 		/* the TC programs' walk; a later fragment has no ports */
-		if (ipv6_skip_exthdrs(skb, &proto, &l4off, NULL, NULL) !=
-		    IPV6_WALK_L4)
+		if (ipv6_skip_exthdrs(skb, &proto, &l4off, NULL, NULL) != IPV6_WALK_L4)
 			return -1;
 	} else {
 		return -1;
@@ -215,9 +213,8 @@ static __always_inline int packet_key(struct __sk_buff *skb,
 	return nt_flow_key_make(k, src, dst, sport, dport, proto, ver, 0);
 }
 
-static __always_inline void emit(struct __sk_buff *skb, struct sk_state *st,
-				 struct nt_flow_key *k, __u8 local_side,
-				 __u8 hook, __u64 cookie)
+static __always_inline void emit(struct __sk_buff *skb, struct sk_state *st, struct nt_flow_key *k,
+				 __u8 local_side, __u8 hook, __u64 cookie)
 {
 	struct nt_sock_event *ev;
 
@@ -296,8 +293,7 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 hook)
 		bpf_map_update_elem(&sock_seen, &k.key, &nseen, BPF_ANY);
 	}
 	/* egress: the packet's source is local; ingress: its destination */
-	emit(skb, st, &k.key, hook == NT_SOCK_HOOK_EGRESS ? side : !side, hook,
-	     cookie);
+	emit(skb, st, &k.key, hook == NT_SOCK_HOOK_EGRESS ? side : !side, hook, cookie);
 remember:
 	flow_key_copy(&st->last, &k);
 	st->done = 1;

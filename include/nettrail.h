@@ -25,12 +25,12 @@
  * port[0]/port[1] hold type/code of that message as seen, in key order.
  */
 struct nt_flow_key {
-	__u8 addr[2][16];  /* side 0, side 1 (network byte order) */
-	__u16 port[2];     /* host byte order (TCP, UDP, SCTP); 0 when the
+	__u8 addr[2][16]; /* side 0, side 1 (network byte order) */
+	__u16 port[2];	  /* host byte order (TCP, UDP, SCTP); 0 when the
 	                    * protocol has none */
-	__u8 proto;        /* IANA protocol number */
-	__u8 ip_version;   /* 4 or 6 */
-	__u8 icmp_echo;    /* 1: ICMP echo flow keyed by identifier */
+	__u8 proto;	  /* IANA protocol number */
+	__u8 ip_version;  /* 4 or 6 */
+	__u8 icmp_echo;	  /* 1: ICMP echo flow keyed by identifier */
 	__u8 _pad;
 };
 
@@ -54,9 +54,8 @@ static inline __attribute__((always_inline)) __u32 nt_flow_be32(__u32 x)
  * bpf/lib/flow_key.bpf.h), and so can userspace and the tests.
  */
 static inline __attribute__((always_inline)) __u8
-nt_flow_key_make(struct nt_flow_key *k, const __u32 *src, const __u32 *dst,
-		 __u16 sport, __u16 dport, __u8 proto, __u8 ip_version,
-		 __u8 icmp_echo)
+nt_flow_key_make(struct nt_flow_key *k, const __u32 *src, const __u32 *dst, __u16 sport,
+		 __u16 dport, __u8 proto, __u8 ip_version, __u8 icmp_echo)
 {
 	__u8 swap = 0;
 	int i;
@@ -104,10 +103,10 @@ decided:
 #define NT_MAX_SEEN_IFACES 3
 
 /* nt_flow_val.attrs bits */
-#define NT_ATTR_FRAG       0x01 /* at least one IP fragment was counted */
-#define NT_ATTR_FRAG_NOL4  0x02 /* a later fragment could not be matched */
-#define NT_ATTR_MIDSTREAM  0x04 /* TCP flow first seen without a SYN */
-#define NT_ATTR_DNS        0x08 /* a DNS port: every payload is sampled */
+#define NT_ATTR_FRAG	  0x01 /* at least one IP fragment was counted */
+#define NT_ATTR_FRAG_NOL4 0x02 /* a later fragment could not be matched */
+#define NT_ATTR_MIDSTREAM 0x04 /* TCP flow first seen without a SYN */
+#define NT_ATTR_DNS	  0x08 /* a DNS port: every payload is sampled */
 
 /*
  * The per-flow value. Counters are indexed by key side (0/1), not by
@@ -119,24 +118,24 @@ decided:
  * super-packet of N segments counts N packets and N sets of headers.
  */
 struct nt_flow_val {
-	__u64 first_ns;        /* first packet (hook clock, see nt_config) */
-	__u64 last_ns;         /* last packet */
-	__u64 pkts[2];         /* packets sent by side 0 / side 1 */
-	__u64 bytes[2];        /* IP bytes sent by side 0 / side 1 */
-	__u64 syn_ns;          /* initiator's first SYN */
-	__u64 synack_ns;       /* responder's first SYN+ACK */
-	__u64 ack_ns;          /* initiator's first ACK after the SYN+ACK */
-	__u64 close_ns;        /* FIN seen both ways, or first RST */
-	__u32 tcp_flags;       /* bits 0-7: side 0 flags, bits 8-15: side 1 */
-	__u32 owner_ifindex;   /* the interface that counts this flow */
+	__u64 first_ns;				/* first packet (hook clock, see nt_config) */
+	__u64 last_ns;				/* last packet */
+	__u64 pkts[2];				/* packets sent by side 0 / side 1 */
+	__u64 bytes[2];				/* IP bytes sent by side 0 / side 1 */
+	__u64 syn_ns;				/* initiator's first SYN */
+	__u64 synack_ns;			/* responder's first SYN+ACK */
+	__u64 ack_ns;				/* initiator's first ACK after the SYN+ACK */
+	__u64 close_ns;				/* FIN seen both ways, or first RST */
+	__u32 tcp_flags;			/* bits 0-7: side 0 flags, bits 8-15: side 1 */
+	__u32 owner_ifindex;			/* the interface that counts this flow */
 	__u32 seen_ifindex[NT_MAX_SEEN_IFACES]; /* others that saw it */
-	__u8 initiator;        /* key side (0/1) that opened the flow */
-	__u8 rst_first;        /* 0: no RST, 1: side 0 sent the first, 2: side 1 */
-	__u8 owner_hook;       /* NT_HOOK_* of the first packet */
-	__u8 attrs;            /* NT_ATTR_* */
-	__u8 icmp_type;        /* initiator's first ICMP type/code */
+	__u8 initiator;				/* key side (0/1) that opened the flow */
+	__u8 rst_first;				/* 0: no RST, 1: side 0 sent the first, 2: side 1 */
+	__u8 owner_hook;			/* NT_HOOK_* of the first packet */
+	__u8 attrs;				/* NT_ATTR_* */
+	__u8 icmp_type;				/* initiator's first ICMP type/code */
 	__u8 icmp_code;
-	__u8 samples[2];       /* payload samples sent up, per key side */
+	__u8 samples[2]; /* payload samples sent up, per key side */
 	__u8 _pad[4];
 };
 
@@ -156,14 +155,14 @@ enum nt_event_type {
 };
 
 struct nt_event {
-	__u32 type;            /* enum nt_event_type */
+	__u32 type; /* enum nt_event_type */
 	__u32 ifindex;
 	__u64 ts_ns;
 	struct nt_flow_key key;
 	/* NT_EV_OVERFLOW only: */
-	__u32 pkts;            /* GSO segments */
-	__u32 bytes;           /* IP bytes as on the wire */
-	__u8 side;             /* key side that sent the packet */
+	__u32 pkts;  /* GSO segments */
+	__u32 bytes; /* IP bytes as on the wire */
+	__u8 side;   /* key side that sent the packet */
 	__u8 tcp_flags;
 	__u8 hook;
 	__u8 icmp_type;
@@ -184,21 +183,21 @@ struct nt_event {
 #define NT_SAMPLE_MAX 2048
 
 enum nt_sample_kind {
-	NT_SAMPLE_FIRST = 1,   /* one of a flow direction's first payloads */
-	NT_SAMPLE_DNS = 2,     /* a packet to or from a DNS port */
+	NT_SAMPLE_FIRST = 1, /* one of a flow direction's first payloads */
+	NT_SAMPLE_DNS = 2,   /* a packet to or from a DNS port */
 };
 
 struct nt_sample {
 	__u64 ts_ns;
 	struct nt_flow_key key;
 	__u32 ifindex;
-	__u32 tcp_seq;         /* host order; 0 for other protocols */
-	__u16 payload_len;     /* L4 payload bytes in the packet */
-	__u16 cap_len;         /* bytes in data[] */
-	__u8 side;             /* key side that sent it */
+	__u32 tcp_seq;	   /* host order; 0 for other protocols */
+	__u16 payload_len; /* L4 payload bytes in the packet */
+	__u16 cap_len;	   /* bytes in data[] */
+	__u8 side;	   /* key side that sent it */
 	__u8 tcp_flags;
-	__u8 kind;             /* enum nt_sample_kind */
-	__u8 initiator;        /* the flow's initiator side, as known now */
+	__u8 kind;	/* enum nt_sample_kind */
+	__u8 initiator; /* the flow's initiator side, as known now */
 	__u8 data[NT_SAMPLE_MAX];
 };
 
@@ -210,14 +209,14 @@ struct nt_sample {
  */
 #define NT_KERNEL_STATS(X)                                                                         \
 	X(PACKETS, "packets", "packets seen by any hook")                                          \
-	X(NON_IP, "non_ip", "frames that are not IPv4 or IPv6 (ARP, LLDP...): not a loss")        \
-	X(ERR_L2, "parse_errors_l2", "truncated Ethernet or VLAN headers")                        \
-	X(ERR_L3, "parse_errors_l3", "truncated or invalid IP headers")                           \
+	X(NON_IP, "non_ip", "frames that are not IPv4 or IPv6 (ARP, LLDP...): not a loss")         \
+	X(ERR_L2, "parse_errors_l2", "truncated Ethernet or VLAN headers")                         \
+	X(ERR_L3, "parse_errors_l3", "truncated or invalid IP headers")                            \
 	X(ERR_EXTHDR, "parse_errors_exthdr", "IPv6 extension header chains too long or truncated") \
-	X(ERR_L4, "parse_errors_l4", "truncated transport headers (TCP, UDP, SCTP, ICMP)")        \
+	X(ERR_L4, "parse_errors_l4", "truncated transport headers (TCP, UDP, SCTP, ICMP)")         \
 	X(FRAG_UNMATCHED, "fragments_unmatched",                                                   \
 	  "later IP fragments counted without ports: their first fragment was not seen")           \
-	X(TABLE_FULL, "table_full", "flow inserts that failed: the kernel flow table was full")   \
+	X(TABLE_FULL, "table_full", "flow inserts that failed: the kernel flow table was full")    \
 	X(OVERFLOW_SENT, "overflow_events",                                                        \
 	  "packets of a full flow table sent to userspace on the ring buffer instead")             \
 	X(OVERFLOW_LOST_PKTS, "overflow_lost_packets",                                             \

@@ -15,9 +15,9 @@
 
 /* struct nt_sock_attr.has_proc */
 enum nt_sock_proc {
-	NT_PROC_NONE = 0,     /* no process known (accepted socket, socket
+	NT_PROC_NONE = 0,   /* no process known (accepted socket, socket
 	                       * older than the programs, kernel socket) */
-	NT_PROC_SENDER = 1,   /* the process that called connect() or, for an
+	NT_PROC_SENDER = 1, /* the process that called connect() or, for an
 	                       * unconnected UDP socket, sendmsg() */
 };
 
@@ -33,15 +33,15 @@ enum nt_sock_hook {
  * sockets (loopback, same-node pods) has one of these per side.
  */
 struct nt_sock_attr {
-	__u64 cgroup_id;       /* cgroup v2 id (inode) of the socket's cgroup */
-	__u64 sock_cookie;     /* SO_COOKIE of the local socket */
-	__u32 pid;             /* process (thread group) id; 0 unless has_proc */
-	__u32 uid;             /* its real uid; 0 unless has_proc */
-	char comm[16];         /* its comm, NUL-terminated; "" unless has_proc */
-	__u8 local_side;       /* 0: the key's side 0 (addr[0]/port[0]) is this
+	__u64 cgroup_id;   /* cgroup v2 id (inode) of the socket's cgroup */
+	__u64 sock_cookie; /* SO_COOKIE of the local socket */
+	__u32 pid;	   /* process (thread group) id; 0 unless has_proc */
+	__u32 uid;	   /* its real uid; 0 unless has_proc */
+	char comm[16];	   /* its comm, NUL-terminated; "" unless has_proc */
+	__u8 local_side;   /* 0: the key's side 0 (addr[0]/port[0]) is this
 	                        * socket's end, 1: side 1 is */
-	__u8 has_proc;         /* enum nt_sock_proc */
-	__u8 hook;             /* enum nt_sock_hook */
+	__u8 has_proc;	   /* enum nt_sock_proc */
+	__u8 hook;	   /* enum nt_sock_hook */
 	__u8 _pad[5];
 };
 
@@ -53,13 +53,13 @@ struct nt_sock_event {
 
 /* Per-CPU counters of the attribution programs (one per-CPU array element). */
 enum nt_sock_stat {
-	NT_SOCK_STAT_EVENTS = 0,    /* attributions sent up the ring */
-	NT_SOCK_STAT_RINGBUF_FULL,  /* attributions lost: ring full */
-	NT_SOCK_STAT_NO_STORAGE,    /* socket storage could not be created:
+	NT_SOCK_STAT_EVENTS = 0,   /* attributions sent up the ring */
+	NT_SOCK_STAT_RINGBUF_FULL, /* attributions lost: ring full */
+	NT_SOCK_STAT_NO_STORAGE,   /* socket storage could not be created:
 	                             * packet not attributed */
-	NT_SOCK_STAT_PARSE_ERR,     /* a socket packet whose IP/L4 header could
+	NT_SOCK_STAT_PARSE_ERR,	   /* a socket packet whose IP/L4 header could
 	                             * not be read */
-	NT_SOCK_STAT_PROC_SET,      /* connect/sendmsg recorded a process */
+	NT_SOCK_STAT_PROC_SET,	   /* connect/sendmsg recorded a process */
 	NT_SOCK_STAT_MAX,
 };
 
@@ -71,7 +71,7 @@ struct nt_sock_stats {
  * the packet parser made of the last frame run through it. */
 struct nt_sock_probe {
 	struct nt_flow_key key; /* valid when side >= 0 */
-	__s32 side;             /* key side of the packet's source, -1: not
+	__s32 side;		/* key side of the packet's source, -1: not
 	                         * parsed (counted as PARSE_ERR by handle()) */
 	__u32 runs;
 };
@@ -84,11 +84,10 @@ struct nt_sock_probe {
  * source went to side 1.
  */
 static inline __attribute__((always_inline)) __u8
-nt_sock_make_key(struct nt_flow_key *k, const __u32 *src, const __u32 *dst,
-		 __u16 sport, __u16 dport, __u8 proto, __u8 ip_version)
+nt_sock_make_key(struct nt_flow_key *k, const __u32 *src, const __u32 *dst, __u16 sport,
+		 __u16 dport, __u8 proto, __u8 ip_version)
 {
-	return nt_flow_key_make(k, src, dst, sport, dport, proto, ip_version,
-				0);
+	return nt_flow_key_make(k, src, dst, sport, dport, proto, ip_version, 0);
 }
 
 #endif /* NETTRAIL_NT_SOCK_H */

@@ -62,9 +62,9 @@ void nt_log(enum nt_log_level lvl, const char *fmt, ...)
  */
 int nt_log_libbpf(int libbpf_level, const char *fmt, va_list ap)
 {
-	enum nt_log_level lvl = libbpf_level == LIBBPF_WARN   ? NT_LOG_WARN
-				: libbpf_level == LIBBPF_INFO ? NT_LOG_INFO
-							      : NT_LOG_DEBUG;
+	enum nt_log_level lvl = libbpf_level == LIBBPF_WARN ? NT_LOG_WARN :
+				libbpf_level == LIBBPF_INFO ? NT_LOG_INFO :
+							      NT_LOG_DEBUG;
 
 	if (lvl == NT_LOG_WARN && strstr(fmt, "PROG LOAD LOG"))
 		lvl = NT_LOG_DEBUG;

@@ -29,17 +29,16 @@ int nt_log_level_parse(const char *word);
 const char *nt_log_level_name(enum nt_log_level lvl);
 
 /* Writes "nettrail: " + the message + '\n' when lvl is in force. */
-void nt_log(enum nt_log_level lvl, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void nt_log(enum nt_log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void nt_vlog(enum nt_log_level lvl, const char *fmt, va_list ap);
 
-#define nt_err(...) nt_log(NT_LOG_ERROR, __VA_ARGS__)
+#define nt_err(...)  nt_log(NT_LOG_ERROR, __VA_ARGS__)
 #define nt_warn(...) nt_log(NT_LOG_WARN, __VA_ARGS__)
 #define nt_info(...) nt_log(NT_LOG_INFO, __VA_ARGS__)
-#define nt_debug(...)                                          \
-	do {                                                   \
-		if (nt_log_level >= NT_LOG_DEBUG)              \
-			nt_log(NT_LOG_DEBUG, __VA_ARGS__);     \
+#define nt_debug(...)                                      \
+	do {                                               \
+		if (nt_log_level >= NT_LOG_DEBUG)          \
+			nt_log(NT_LOG_DEBUG, __VA_ARGS__); \
 	} while (0)
 
 /* For libbpf_set_print(): warn/info/debug mapped onto ours. */

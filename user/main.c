@@ -42,8 +42,8 @@
 #include "replay.h"
 #include "sink.h"
 
-#define NS 1000000000ULL
-#define TICK_NS 100000000ULL        /* 100 ms: close checks, events */
+#define NS		1000000000ULL
+#define TICK_NS		100000000ULL  /* 100 ms: close checks, events */
 #define CLOSE_LINGER_NS 1200000000ULL /* wait for the last ACK after a close */
 
 extern char **environ;
@@ -82,8 +82,7 @@ static void fail(const char *fmt, ...)
 	va_end(ap);
 }
 
-static int libbpf_print(enum libbpf_print_level lvl, const char *fmt,
-			va_list ap)
+static int libbpf_print(enum libbpf_print_level lvl, const char *fmt, va_list ap)
 {
 	return nt_log_libbpf(lvl, fmt, ap);
 }
@@ -165,8 +164,8 @@ static void start_k8s(struct app *a)
 	if (a->cfg.k8s == NT_K8S_OFF)
 		return;
 	if (a->cfg.kubeconfig) {
-		if (nt_k8s_load_kubeconfig(a->cfg.kubeconfig, &o, buf,
-					   sizeof(buf), err, sizeof(err)))
+		if (nt_k8s_load_kubeconfig(a->cfg.kubeconfig, &o, buf, sizeof(buf), err,
+					   sizeof(err)))
 			die_usage(err);
 		*op = o;
 		atexit(k8s_temp_cleanup);
@@ -175,8 +174,7 @@ static void start_k8s(struct app *a)
 		o.token_file = a->cfg.k8s_token_file;
 		o.ca_file = a->cfg.k8s_ca;
 	} else if (getenv("KUBERNETES_SERVICE_HOST")) {
-		if (nt_k8s_resolve_incluster(&o, buf, sizeof(buf), err,
-					     sizeof(err)))
+		if (nt_k8s_resolve_incluster(&o, buf, sizeof(buf), err, sizeof(err)))
 			die_usage(err);
 	} else if (a->cfg.k8s == NT_K8S_ON) {
 		die_usage("--k8s on: no API server (give --k8s-api with "
@@ -206,8 +204,7 @@ static void start_process_attribution(struct app *a)
 		a->dp.attach_errors++;
 		return;
 	}
-	a->enrich.cg = nt_cgroupmap_new(nt_sockattr_cgroup_root(
-		a->enrich.sa));
+	a->enrich.cg = nt_cgroupmap_new(nt_sockattr_cgroup_root(a->enrich.sa));
 }
 
 /* --help, --list-metrics, --version and --check-config answer and exit. */
@@ -309,10 +306,10 @@ static int build_pipeline(struct app *a)
 	a->col = nt_collector_new(&co);
 	/* one poller for both rings: flow events and payload samples */
 	a->rb = a->col ? ring_buffer__new(nt_dp_events_fd(&a->dp), nt_collector_on_event, a->col,
-					  NULL)
-		       : NULL;
-	if (a->rb && ring_buffer__add(a->rb, nt_dp_samples_fd(&a->dp), nt_payload_on_sample,
-				      a->payload)) {
+					  NULL) :
+			 NULL;
+	if (a->rb &&
+	    ring_buffer__add(a->rb, nt_dp_samples_fd(&a->dp), nt_payload_on_sample, a->payload)) {
 		ring_buffer__free(a->rb);
 		a->rb = NULL;
 	}
@@ -412,8 +409,8 @@ static int run_pcap(struct app *a)
 	a->rec.clock_offset_ns = 0; /* capture time is Unix time */
 	nt_enrich_begin(&a->enrich, nt_clock_ns(CLOCK_MONOTONIC));
 	a->replay = &st;
-	r = nt_replay(a->cfg.pcap, &a->dp, a->col, &a->rec, a->rb, a->dns,
-		      scan_interval(&a->cfg), &g_stop, &st, err, sizeof(err));
+	r = nt_replay(a->cfg.pcap, &a->dp, a->col, &a->rec, a->rb, a->dns, scan_interval(&a->cfg),
+		      &g_stop, &st, err, sizeof(err));
 	if (r < 0 && st.packets == 0) {
 		fail("%s", err);
 		return 1;
@@ -427,7 +424,8 @@ static int run_pcap(struct app *a)
 	a->replay = NULL;
 	if (st.run_errors)
 		fail("warning: %llu packets could not be run through the "
-		     "datapath", (unsigned long long)st.run_errors);
+		     "datapath",
+		     (unsigned long long)st.run_errors);
 	if (r < 0) {
 		/* what was read is reported; the damage is still an error */
 		fail("%s", err);
@@ -600,8 +598,7 @@ int main(int argc, char **argv)
 		rc = 1;
 	nt_sink_close(&a.sink);
 	if (rc == 0 && a.sink.st.write_errors) {
-		fail("could not write %llu records: %s",
-		     (unsigned long long)a.sink.st.write_errors,
+		fail("could not write %llu records: %s", (unsigned long long)a.sink.st.write_errors,
 		     strerror(a.sink.st.last_errno));
 		rc = 1;
 	}

@@ -16,16 +16,16 @@
 struct nt_metrics {
 	struct MHD_Daemon *d;
 	pthread_mutex_t lock;
-	char *text;                  /* the latest /metrics body */
+	char *text; /* the latest /metrics body */
 	size_t len;
 	int ready;
 };
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
-			     const char *type, const char *body, size_t n)
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
+			     const char *body, size_t n)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-		n, (void *)body, MHD_RESPMEM_MUST_COPY);
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(n, (void *)body, MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result ret;
 
 	if (!r)
@@ -36,9 +36,8 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
 	return ret;
 }
 
-static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
-			      const char *url, const char *method,
-			      const char *version, const char *upload,
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+			      const char *method, const char *version, const char *upload,
 			      size_t *upload_len, void **state)
 {
 	struct nt_metrics *m = cls;
@@ -49,30 +48,25 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 	(void)upload_len;
 	(void)state;
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
-		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
-			     "GET only\n", 9);
+		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", "GET only\n", 9);
 	if (!strcmp(url, "/healthz"))
 		return reply(c, MHD_HTTP_OK, "text/plain", "ok\n", 3);
 	pthread_mutex_lock(&m->lock);
 	if (!strcmp(url, "/readyz"))
-		ret = m->ready ? reply(c, MHD_HTTP_OK, "text/plain",
-				       "ready\n", 6)
-			       : reply(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-				       "text/plain", "not ready\n", 10);
+		ret = m->ready ? reply(c, MHD_HTTP_OK, "text/plain", "ready\n", 6) :
+				 reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", "not ready\n",
+				       10);
 	else if (!strcmp(url, "/metrics"))
-		ret = reply(c, MHD_HTTP_OK,
-			    "text/plain; version=0.0.4; charset=utf-8",
+		ret = reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
 			    m->text ? m->text : "", m->text ? m->len : 0);
 	else
-		ret = reply(c, MHD_HTTP_NOT_FOUND, "text/plain",
-			    "not found\n", 10);
+		ret = reply(c, MHD_HTTP_NOT_FOUND, "text/plain", "not found\n", 10);
 	pthread_mutex_unlock(&m->lock);
 	return ret;
 }
 
 /* "127.0.0.1:9464" or "[::1]:9464" */
-static int parse_addr(const char *addr, struct sockaddr_storage *ss,
-		      socklen_t *len)
+static int parse_addr(const char *addr, struct sockaddr_storage *ss, socklen_t *len)
 {
 	char host[128];
 	const char *colon;
@@ -82,8 +76,7 @@ static int parse_addr(const char *addr, struct sockaddr_storage *ss,
 	if (addr[0] == '[') {
 		const char *rb = strchr(addr, ']');
 
-		if (!rb || rb[1] != ':' || (size_t)(rb - addr - 1) >=
-						   sizeof(host))
+		if (!rb || rb[1] != ':' || (size_t)(rb - addr - 1) >= sizeof(host))
 			return -1;
 		memcpy(host, addr + 1, (size_t)(rb - addr - 1));
 		host[rb - addr - 1] = 0;
@@ -99,15 +92,13 @@ static int parse_addr(const char *addr, struct sockaddr_storage *ss,
 	if (*end || !colon[1] || port == 0 || port > 65535)
 		return -1;
 	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, host,
-		      &((struct sockaddr_in *)ss)->sin_addr) == 1) {
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
 		((struct sockaddr_in *)ss)->sin_family = AF_INET;
 		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
 		*len = sizeof(struct sockaddr_in);
 		return AF_INET;
 	}
-	if (inet_pton(AF_INET6, host,
-		      &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
+	if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
 		((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
 		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
 		*len = sizeof(struct sockaddr_in6);
@@ -116,8 +107,7 @@ static int parse_addr(const char *addr, struct sockaddr_storage *ss,
 	return -1;
 }
 
-struct nt_metrics *nt_metrics_start(const char *addr, char *err,
-				    size_t errlen, int *usage)
+struct nt_metrics *nt_metrics_start(const char *addr, char *err, size_t errlen, int *usage)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
@@ -128,8 +118,10 @@ struct nt_metrics *nt_metrics_start(const char *addr, char *err,
 	*usage = 0;
 	if (fam < 0) {
 		*usage = 1;
-		snprintf(err, errlen, "--metrics-addr: '%s' is not HOST:PORT "
-			 "(127.0.0.1:9464, [::1]:9464)", addr);
+		snprintf(err, errlen,
+			 "--metrics-addr: '%s' is not HOST:PORT "
+			 "(127.0.0.1:9464, [::1]:9464)",
+			 addr);
 		return NULL;
 	}
 	m = calloc(1, sizeof(*m));
@@ -138,14 +130,14 @@ struct nt_metrics *nt_metrics_start(const char *addr, char *err,
 	pthread_mutex_init(&m->lock, NULL);
 	if (fam == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	m->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, m,
-				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned)16,
-				MHD_OPTION_END);
+	m->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, m, MHD_OPTION_SOCK_ADDR,
+				(struct sockaddr *)&ss, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned)16, MHD_OPTION_END);
 	if (!m->d) {
-		snprintf(err, errlen, "--metrics-addr %s: cannot listen "
-			 "(address in use or not local?)", addr);
+		snprintf(err, errlen,
+			 "--metrics-addr %s: cannot listen "
+			 "(address in use or not local?)",
+			 addr);
 		pthread_mutex_destroy(&m->lock);
 		free(m);
 		return NULL;
@@ -188,14 +180,14 @@ void nt_metrics_publish(struct nt_metrics *m, const struct nt_metrics_snap *snap
 		add(&buf, &len, &cap,
 		    "# HELP nettrail_%s_total %s\n"
 		    "# TYPE nettrail_%s_total counter\n"
-		    "nettrail_%s_total %llu\n", nt_counter_defs[i].name, nt_counter_defs[i].help,
-		    snap->c[i]);
+		    "nettrail_%s_total %llu\n",
+		    nt_counter_defs[i].name, nt_counter_defs[i].help, snap->c[i]);
 	for (int i = 0; i < NT_G_MAX; i++)
 		add(&buf, &len, &cap,
 		    "# HELP nettrail_%s %s\n"
 		    "# TYPE nettrail_%s gauge\n"
-		    "nettrail_%s %llu\n", nt_gauge_defs[i].name, nt_gauge_defs[i].help,
-		    snap->g[i]);
+		    "nettrail_%s %llu\n",
+		    nt_gauge_defs[i].name, nt_gauge_defs[i].help, snap->g[i]);
 	pthread_mutex_lock(&m->lock);
 	old = m->text;
 	m->text = buf;

@@ -17,8 +17,7 @@ struct nt_metrics;
 
 /* Listens on "HOST:PORT" (IPv4 or [IPv6]). NULL with a one-line message
  * in err when the address is bad (*usage set) or cannot be bound. */
-struct nt_metrics *nt_metrics_start(const char *addr, char *err,
-				    size_t errlen, int *usage);
+struct nt_metrics *nt_metrics_start(const char *addr, char *err, size_t errlen, int *usage);
 
 struct nt_metrics_snap;
 

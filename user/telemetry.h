@@ -23,7 +23,7 @@ struct nt_sink_stats;
 
 /* What there is to read; NULL (or -1) for a module that is not running. */
 struct nt_telemetry_src {
-	int kernel_stats_fd;                 /* per-CPU struct nt_stats array */
+	int kernel_stats_fd; /* per-CPU struct nt_stats array */
 	const struct nt_collector *col;
 	const struct nt_payload *payload;
 	const struct nt_dns *dns;

@@ -7,12 +7,12 @@
 
 #include "common.bpf.h"
 
-#define ETH_HLEN 14
-#define ETH_P_IP 0x0800
-#define ETH_P_IPV6 0x86DD
-#define ETH_P_8021Q 0x8100
-#define ETH_P_8021AD 0x88A8
-#define VLAN_HLEN 4
+#define ETH_HLEN      14
+#define ETH_P_IP      0x0800
+#define ETH_P_IPV6    0x86DD
+#define ETH_P_8021Q   0x8100
+#define ETH_P_8021AD  0x88A8
+#define VLAN_HLEN     4
 #define ETH_MAX_VLANS 2 /* QinQ: an outer and an inner tag */
 
 /*
@@ -20,8 +20,7 @@
  * *proto is the EtherType they carry (network order), *off where its
  * header starts. Returns 0, or -1 when a header is cut short.
  */
-static __always_inline int eth_parse(void *data, void *data_end,
-				     __be16 *proto, __u32 *off)
+static __always_inline int eth_parse(void *data, void *data_end, __be16 *proto, __u32 *off)
 {
 	struct ethhdr *eth = data;
 	__u32 o = ETH_HLEN;

@@ -24,9 +24,8 @@ _Static_assert(sizeof(struct nt_flow_key) == FLOW_KEY_WORDS * 8,
 static __always_inline int flow_key_equal(const union flow_key_words *a,
 					  const union flow_key_words *b)
 {
-	return a->w[0] == b->w[0] && a->w[1] == b->w[1] &&
-	       a->w[2] == b->w[2] && a->w[3] == b->w[3] &&
-	       a->w[4] == b->w[4];
+	return a->w[0] == b->w[0] && a->w[1] == b->w[1] && a->w[2] == b->w[2] &&
+	       a->w[3] == b->w[3] && a->w[4] == b->w[4];
 }
 
 static __always_inline void flow_key_copy(union flow_key_words *dst,

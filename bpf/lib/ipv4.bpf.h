@@ -9,8 +9,8 @@
 #include "common.bpf.h"
 
 #define IPV4_HLEN_MIN 20
-#define IP_MF 0x2000     /* frag_off (host order): more fragments */
-#define IP_OFFSET 0x1fff /* frag_off: fragment offset, 8-byte units */
+#define IP_MF	      0x2000 /* frag_off (host order): more fragments */
+#define IP_OFFSET     0x1fff /* frag_off: fragment offset, 8-byte units */
 
 /* Header length in bytes (IHL); below IPV4_HLEN_MIN means invalid. */
 static __always_inline __u32 ipv4_hdrlen(const struct iphdr *iph)

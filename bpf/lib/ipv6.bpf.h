@@ -11,18 +11,18 @@
 #define IPV6_HLEN 40
 
 /* Next-header values that are extension headers (the kernel's names). */
-#define NEXTHDR_HOP 0        /* hop-by-hop options */
-#define NEXTHDR_ROUTING 43
+#define NEXTHDR_HOP	 0 /* hop-by-hop options */
+#define NEXTHDR_ROUTING	 43
 #define NEXTHDR_FRAGMENT 44
-#define NEXTHDR_AUTH 51      /* AH: its length counts 4-byte units */
-#define NEXTHDR_DEST 60      /* destination options */
+#define NEXTHDR_AUTH	 51 /* AH: its length counts 4-byte units */
+#define NEXTHDR_DEST	 60 /* destination options */
 #define NEXTHDR_MOBILITY 135
 
 /* Longest chain walked; a longer one is an error (parse_errors_exthdr). */
 #define IPV6_MAX_HEADERS 8
 
 #define IPV6_FRAG_OFFSET 0xfff8 /* fragment header frag_off (host order) */
-#define IPV6_FRAG_MF 0x0001
+#define IPV6_FRAG_MF	 0x0001
 
 static __always_inline int ipv6_is_exthdr(__u8 nexthdr)
 {
@@ -53,9 +53,9 @@ static __always_inline __u32 ipv6_authlen(const struct ipv6_opt_hdr *h)
 
 /* What ipv6_skip_exthdrs() found. */
 enum ipv6_walk {
-	IPV6_WALK_ERR = -1,        /* chain too long, or cut short */
-	IPV6_WALK_L4 = 0,          /* the upper-layer header */
-	IPV6_WALK_LATER_FRAG = 1,  /* a later fragment: no upper-layer header */
+	IPV6_WALK_ERR = -1,	  /* chain too long, or cut short */
+	IPV6_WALK_L4 = 0,	  /* the upper-layer header */
+	IPV6_WALK_LATER_FRAG = 1, /* a later fragment: no upper-layer header */
 };
 
 /*
@@ -71,8 +71,7 @@ enum ipv6_walk {
  * keeps it simple for the verifier (and works where headers are not in the
  * linear part of the skb).
  */
-static __always_inline int ipv6_skip_exthdrs(struct __sk_buff *skb,
-					     __u8 *nexthdr, __u32 *off,
+static __always_inline int ipv6_skip_exthdrs(struct __sk_buff *skb, __u8 *nexthdr, __u32 *off,
 					     __u32 *frag_id, __u8 *frag_first)
 {
 	__u8 nh = *nexthdr;

@@ -10,19 +10,19 @@
 #include "common.bpf.h"
 
 #define TCP_FLAGS_OFF 13 /* the flags byte (NT_TCP_*) */
-#define UDP_HLEN 8
-#define SCTP_HLEN 12     /* common header: ports, verification tag,
+#define UDP_HLEN      8
+#define SCTP_HLEN \
+	12	    /* common header: ports, verification tag,
 			  * checksum (repeated in every GSO segment) */
-#define ICMP_HLEN 8      /* type, code, checksum, 4 bytes (echo: id, seq) */
+#define ICMP_HLEN 8 /* type, code, checksum, 4 bytes (echo: id, seq) */
 
-#define ICMP_ECHOREPLY 0
-#define ICMP_ECHO 8
+#define ICMP_ECHOREPLY	    0
+#define ICMP_ECHO	    8
 #define ICMPV6_ECHO_REQUEST 128
-#define ICMPV6_ECHO_REPLY 129
+#define ICMPV6_ECHO_REPLY   129
 
 /* The two ports that open a TCP, UDP or SCTP header at h, host order. */
-static __always_inline void l4_ports(const void *h, __u16 *sport,
-				     __u16 *dport)
+static __always_inline void l4_ports(const void *h, __u16 *sport, __u16 *dport)
 {
 	const __be16 *p = h;
 

@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define P_TCP    6
-#define P_UDP    17
-#define P_ICMP   1
+#define P_TCP	 6
+#define P_UDP	 17
+#define P_ICMP	 1
 #define P_ICMPV6 58
-#define P_SCTP   132
+#define P_SCTP	 132
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -43,8 +43,8 @@ void pkt_ips(struct pkt_spec *s, const char *src, const char *dst)
 	pkt_addr(s->dst, dst);
 }
 
-struct pkt_spec pkt_tcp(const char *src, uint16_t sport, const char *dst,
-			uint16_t dport, uint8_t flags, size_t payload)
+struct pkt_spec pkt_tcp(const char *src, uint16_t sport, const char *dst, uint16_t dport,
+			uint8_t flags, size_t payload)
 {
 	struct pkt_spec s = { 0 };
 
@@ -59,8 +59,8 @@ struct pkt_spec pkt_tcp(const char *src, uint16_t sport, const char *dst,
 	return s;
 }
 
-struct pkt_spec pkt_udp(const char *src, uint16_t sport, const char *dst,
-			uint16_t dport, size_t payload)
+struct pkt_spec pkt_udp(const char *src, uint16_t sport, const char *dst, uint16_t dport,
+			size_t payload)
 {
 	struct pkt_spec s = { 0 };
 
@@ -72,8 +72,8 @@ struct pkt_spec pkt_udp(const char *src, uint16_t sport, const char *dst,
 	return s;
 }
 
-struct pkt_spec pkt_sctp(const char *src, uint16_t sport, const char *dst,
-			 uint16_t dport, uint32_t vtag, size_t payload)
+struct pkt_spec pkt_sctp(const char *src, uint16_t sport, const char *dst, uint16_t dport,
+			 uint32_t vtag, size_t payload)
 {
 	struct pkt_spec s = { 0 };
 
@@ -86,8 +86,8 @@ struct pkt_spec pkt_sctp(const char *src, uint16_t sport, const char *dst,
 	return s;
 }
 
-struct pkt_spec pkt_icmp(const char *src, const char *dst, uint8_t type,
-			 uint8_t code, uint16_t id, size_t payload)
+struct pkt_spec pkt_icmp(const char *src, const char *dst, uint8_t type, uint8_t code, uint16_t id,
+			 size_t payload)
 {
 	struct pkt_spec s = { 0 };
 
@@ -101,8 +101,7 @@ struct pkt_spec pkt_icmp(const char *src, const char *dst, uint8_t type,
 	return s;
 }
 
-struct pkt_spec pkt_proto(const char *src, const char *dst, uint8_t proto,
-			  size_t payload)
+struct pkt_spec pkt_proto(const char *src, const char *dst, uint8_t proto, size_t payload)
 {
 	struct pkt_spec s = { 0 };
 
@@ -245,18 +244,18 @@ static void build_ext(uint8_t *p, const struct pkt_ext *e, uint8_t next)
 		break;
 	case PKT_EXT_AH:
 		p[1] = (uint8_t)(n / 4 - 2);
-		put32(p + 4, 0x100);	/* SPI */
-		put32(p + 8, 1);	/* sequence */
+		put32(p + 4, 0x100); /* SPI */
+		put32(p + 8, 1);     /* sequence */
 		break;
 	case PKT_EXT_ROUTING:
 		p[1] = (uint8_t)(n / 8 - 1);
-		p[2] = 253;		/* experimental routing type */
-		p[3] = 0;		/* segments left */
+		p[2] = 253; /* experimental routing type */
+		p[3] = 0;   /* segments left */
 		break;
-	default:			/* hop-by-hop, destination options,
+	default: /* hop-by-hop, destination options,
 					 * mobility (same length rule) */
 		p[1] = (uint8_t)(n / 8 - 1);
-		p[2] = 1;		/* PadN over the rest */
+		p[2] = 1; /* PadN over the rest */
 		p[3] = (uint8_t)(n - 4);
 		break;
 	}
@@ -274,7 +273,7 @@ static void build_l4(uint8_t *h, size_t l4h, const struct pkt_spec *s)
 		h[12] = (uint8_t)((l4h / 4) << 4);
 		h[13] = s->tcp_flags;
 		put16(h + 14, 65535);
-		memset(h + 20, 1, l4h - 20);	/* NOP options */
+		memset(h + 20, 1, l4h - 20); /* NOP options */
 		break;
 	case P_UDP:
 		put16(h, s->sport);
@@ -286,7 +285,7 @@ static void build_l4(uint8_t *h, size_t l4h, const struct pkt_spec *s)
 		put16(h + 2, s->dport);
 		put32(h + 4, s->sctp_vtag);
 		break;
-	default:	/* ICMP, ICMPv6 */
+	default: /* ICMP, ICMPv6 */
 		h[0] = s->icmp_type;
 		h[1] = s->icmp_code;
 		put16(h + 4, s->icmp_id);
@@ -327,15 +326,13 @@ static bool ext_valid(const struct pkt_ext *e)
 	return n >= 8 && n % 8 == 0 && n <= 2048;
 }
 
-size_t pkt_build(uint8_t *buf, size_t cap, const struct pkt_spec *s,
-		 struct pkt_layout *lay)
+size_t pkt_build(uint8_t *buf, size_t cap, const struct pkt_spec *s, struct pkt_layout *lay)
 {
 	struct pkt_layout l = { 0 };
 	size_t off = 12, iph, l4h, len;
 	uint16_t etype = s->ethertype;
 
-	if (s->nvlan > 2 || (s->ip_version == 4 && (s->ip_opt_len % 4 ||
-						     s->ip_opt_len > 40)))
+	if (s->nvlan > 2 || (s->ip_version == 4 && (s->ip_opt_len % 4 || s->ip_opt_len > 40)))
 		return 0;
 	for (int i = 0; i < s->n_ext; i++)
 		if (!ext_valid(&s->ext[i]))
@@ -353,14 +350,12 @@ size_t pkt_build(uint8_t *buf, size_t cap, const struct pkt_spec *s,
 	buf[6] = 0x02;
 	buf[11] = 0x01;
 	for (int i = 0; i < s->nvlan; i++) {
-		put16(buf + off, s->vlan_tpid[i] ? s->vlan_tpid[i]
-						 : PKT_ETH_P_8021Q);
+		put16(buf + off, s->vlan_tpid[i] ? s->vlan_tpid[i] : PKT_ETH_P_8021Q);
 		put16(buf + off + 2, s->vlan_tci[i]);
 		off += 4;
 	}
 	if (!etype)
-		etype = s->ip_version == 4 ? PKT_ETH_P_IP
-		      : s->ip_version == 6 ? PKT_ETH_P_IPV6 : 0;
+		etype = s->ip_version == 4 ? PKT_ETH_P_IP : s->ip_version == 6 ? PKT_ETH_P_IPV6 : 0;
 	put16(buf + off, etype);
 	off += 2;
 
@@ -380,14 +375,13 @@ size_t pkt_build(uint8_t *buf, size_t cap, const struct pkt_spec *s,
 		ip[0] = (uint8_t)(ver << 4 | (ihl & 0x0f));
 		put16(ip + 2, s->len_set ? s->len_field : (uint16_t)l.ip_len);
 		put16(ip + 4, s->ip_id);
-		put16(ip + 6, (uint16_t)((s->df ? 0x4000 : 0) |
-					 (s->mf ? 0x2000 : 0) |
+		put16(ip + 6, (uint16_t)((s->df ? 0x4000 : 0) | (s->mf ? 0x2000 : 0) |
 					 (s->frag_off & 0x1fff)));
 		ip[8] = s->ttl ? s->ttl : 64;
 		ip[9] = s->proto;
 		memcpy(ip + 12, s->src, 4);
 		memcpy(ip + 16, s->dst, 4);
-		memset(ip + 20, 1, s->ip_opt_len);	/* NOP options */
+		memset(ip + 20, 1, s->ip_opt_len); /* NOP options */
 		put16(ip + 10, pkt_csum(ip, iph, 0));
 	} else if (s->ip_version == 6) {
 		uint8_t *ip = buf + off;
@@ -395,15 +389,13 @@ size_t pkt_build(uint8_t *buf, size_t cap, const struct pkt_spec *s,
 		size_t o = 40;
 
 		put32(ip, (uint32_t)ver << 28 | (s->flow_label & 0xfffff));
-		put16(ip + 4, s->len_set ? s->len_field
-					 : (uint16_t)(l.ip_len - 40));
+		put16(ip + 4, s->len_set ? s->len_field : (uint16_t)(l.ip_len - 40));
 		ip[6] = s->n_ext ? s->ext[0].type : s->proto;
 		ip[7] = s->ttl ? s->ttl : 64;
 		memcpy(ip + 8, s->src, 16);
 		memcpy(ip + 24, s->dst, 16);
 		for (int i = 0; i < s->n_ext; i++) {
-			uint8_t next = i + 1 < s->n_ext ? s->ext[i + 1].type
-							: s->proto;
+			uint8_t next = i + 1 < s->n_ext ? s->ext[i + 1].type : s->proto;
 
 			l.ext_off[i] = off + o;
 			build_ext(ip + o, &s->ext[i], next);

@@ -35,9 +35,9 @@
 #include "datapath/pkt.h"
 
 #define TC_ACT_UNSPEC (-1)
-#define T0 1000000000000ULL		/* 1000 s on the capture clock */
-#define TS(i) (T0 + (uint64_t)(i) * 1000003ULL)
-#define SEC_NS 1000000000ULL
+#define T0	      1000000000000ULL /* 1000 s on the capture clock */
+#define TS(i)	      (T0 + (uint64_t)(i)*1000003ULL)
+#define SEC_NS	      1000000000ULL
 
 #define FIN NT_TCP_FIN
 #define SYN NT_TCP_SYN
@@ -47,12 +47,12 @@
 #define ECE NT_TCP_ECE
 #define CWR NT_TCP_CWR
 
-#define IPPROTO_TCP_ 6
-#define IPPROTO_UDP_ 17
-#define IPPROTO_ICMP_ 1
+#define IPPROTO_TCP_	6
+#define IPPROTO_UDP_	17
+#define IPPROTO_ICMP_	1
 #define IPPROTO_ICMPV6_ 58
-#define IPPROTO_SCTP_ 132
-#define IPPROTO_GRE_ 47
+#define IPPROTO_SCTP_	132
+#define IPPROTO_GRE_	47
 
 /* ---- the loaded datapath --------------------------------------------- */
 
@@ -60,18 +60,18 @@ static struct flow_bpf *skel;
 static int prog_fd;
 static struct ring_buffer *rb;
 static struct nt_event evs[64];
-static int nevs;		/* events taken off the ring so far */
-static int ev_bad_size;		/* records of an unexpected size */
-static unsigned runs;		/* successful test runs */
+static int nevs;	/* events taken off the ring so far */
+static int ev_bad_size; /* records of an unexpected size */
+static unsigned runs;	/* successful test runs */
 static unsigned lo_ifindex;
 
 struct dp_cfg {
-	int live;			/* cfg_pcap_mode = 0 */
-	unsigned max_flows;		/* 0: the object's default */
-	unsigned overflow_per_sec;	/* 0: the object's default */
-	unsigned sample_pkts;		/* payload samples per direction;
+	int live;		   /* cfg_pcap_mode = 0 */
+	unsigned max_flows;	   /* 0: the object's default */
+	unsigned overflow_per_sec; /* 0: the object's default */
+	unsigned sample_pkts;	   /* payload samples per direction;
 					 * 0: none (flow-accounting tests) */
-	unsigned dns_port;		/* 0: no DNS sampling */
+	unsigned dns_port;	   /* 0: no DNS sampling */
 };
 
 static int on_event(void *ctx, void *data, size_t sz)
@@ -96,8 +96,8 @@ static void dp_open_cfg(struct dp_cfg c)
 	cr_assert_geq(cpu, 0, "sched_getcpu: %s", strerror(errno));
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
-	cr_assert_eq(sched_setaffinity(0, sizeof(set), &set), 0,
-		     "sched_setaffinity: %s", strerror(errno));
+	cr_assert_eq(sched_setaffinity(0, sizeof(set), &set), 0, "sched_setaffinity: %s",
+		     strerror(errno));
 
 	libbpf_set_print(NULL);
 	skel = flow_bpf__open();
@@ -108,13 +108,10 @@ static void dp_open_cfg(struct dp_cfg c)
 	if (c.overflow_per_sec)
 		skel->rodata->cfg_overflow_per_sec = c.overflow_per_sec;
 	if (c.max_flows)
-		cr_assert_eq(bpf_map__set_max_entries(skel->maps.flows,
-						      c.max_flows), 0);
-	cr_assert_eq(flow_bpf__load(skel), 0, "flow_bpf__load: %s (root?)",
-		     strerror(errno));
+		cr_assert_eq(bpf_map__set_max_entries(skel->maps.flows, c.max_flows), 0);
+	cr_assert_eq(flow_bpf__load(skel), 0, "flow_bpf__load: %s (root?)", strerror(errno));
 	prog_fd = bpf_program__fd(skel->progs.tc_ingress);
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL,
-			      NULL);
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
 	cr_assert_not_null(rb, "ring_buffer__new: %s", strerror(errno));
 	lo_ifindex = if_nametoindex("lo");
 	cr_assert_neq(lo_ifindex, 0u, "no lo interface");
@@ -136,10 +133,10 @@ static void dp_close(void)
 /* ---- running frames ---------------------------------------------------- */
 
 struct run_ctx {
-	uint64_t ts;		/* skb->tstamp */
+	uint64_t ts; /* skb->tstamp */
 	uint32_t gso_segs, gso_size;
-	uint32_t ifindex;	/* 0: the kernel's default (loopback) */
-	int egress;		/* run tc_egress instead of tc_ingress */
+	uint32_t ifindex; /* 0: the kernel's default (loopback) */
+	int egress;	  /* run tc_egress instead of tc_ingress */
 };
 
 /* One BPF_PROG_TEST_RUN; returns 0 or -errno. Checks the return value. */
@@ -153,14 +150,12 @@ static int run_raw(const uint8_t *f, size_t len, struct run_ctx r)
 	ctx.gso_segs = r.gso_segs;
 	ctx.gso_size = r.gso_size;
 	ctx.ifindex = r.ifindex;
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f,
-		    .data_size_in = (__u32)len, .ctx_in = &ctx,
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f, .data_size_in = (__u32)len, .ctx_in = &ctx,
 		    .ctx_size_in = sizeof(ctx), .repeat = 1);
 	if (bpf_prog_test_run_opts(fd, &o))
 		return -errno;
 	cr_assert_eq((int)o.retval, TC_ACT_UNSPEC,
-		     "the program returned %d, not TC_ACT_UNSPEC (len %zu)",
-		     (int)o.retval, len);
+		     "the program returned %d, not TC_ACT_UNSPEC (len %zu)", (int)o.retval, len);
 	runs++;
 	return 0;
 }
@@ -169,8 +164,7 @@ static void run_ok(const uint8_t *f, size_t len, struct run_ctx r)
 {
 	int err = run_raw(f, len, r);
 
-	cr_assert_eq(err, 0, "BPF_PROG_TEST_RUN (len %zu): %s", len,
-		     strerror(-err));
+	cr_assert_eq(err, 0, "BPF_PROG_TEST_RUN (len %zu): %s", len, strerror(-err));
 }
 
 static uint8_t frame[PKT_BUF];
@@ -213,8 +207,7 @@ static void mapped(uint8_t out[16], const uint8_t a[16], int ver)
  * side of its sender. portless: the key a later fragment without its first
  * fragment gets.
  */
-static struct nt_flow_key key_x(const struct pkt_spec *s, int *side,
-				int portless)
+static struct nt_flow_key key_x(const struct pkt_spec *s, int *side, int portless)
 {
 	struct nt_flow_key k;
 	uint8_t a[16], b[16];
@@ -226,13 +219,11 @@ static struct nt_flow_key key_x(const struct pkt_spec *s, int *side,
 	mapped(b, s->dst, s->ip_version);
 	k.proto = s->proto;
 	k.ip_version = s->ip_version;
-	if (!portless && (s->proto == IPPROTO_TCP_ ||
-			  s->proto == IPPROTO_UDP_ ||
-			  s->proto == IPPROTO_SCTP_)) {
+	if (!portless &&
+	    (s->proto == IPPROTO_TCP_ || s->proto == IPPROTO_UDP_ || s->proto == IPPROTO_SCTP_)) {
 		sp = s->sport;
 		dp = s->dport;
-	} else if (!portless && (s->proto == IPPROTO_ICMP_ ||
-				 s->proto == IPPROTO_ICMPV6_)) {
+	} else if (!portless && (s->proto == IPPROTO_ICMP_ || s->proto == IPPROTO_ICMPV6_)) {
 		uint8_t req = s->proto == IPPROTO_ICMP_ ? 8 : 128;
 		uint8_t rep = s->proto == IPPROTO_ICMP_ ? 0 : 129;
 
@@ -260,8 +251,7 @@ static struct nt_flow_key key_of(const struct pkt_spec *s, int *side)
 	return key_x(s, side, 0);
 }
 
-static const char *key_str(const struct nt_flow_key *k, char *buf,
-			   size_t n)
+static const char *key_str(const struct nt_flow_key *k, char *buf, size_t n)
 {
 	char a[2][INET6_ADDRSTRLEN];
 
@@ -271,9 +261,8 @@ static const char *key_str(const struct nt_flow_key *k, char *buf,
 		else
 			inet_ntop(AF_INET6, k->addr[i], a[i], sizeof(a[i]));
 	}
-	snprintf(buf, n, "[v%u proto %u echo %u] %s:%u - %s:%u",
-		 k->ip_version, k->proto, k->icmp_echo, a[0], k->port[0],
-		 a[1], k->port[1]);
+	snprintf(buf, n, "[v%u proto %u echo %u] %s:%u - %s:%u", k->ip_version, k->proto,
+		 k->icmp_echo, a[0], k->port[0], a[1], k->port[1]);
 	return buf;
 }
 
@@ -325,16 +314,28 @@ static struct nt_flow_val flow_get(const struct nt_flow_key *k)
 	char b[200];
 
 	memset(&v, 0, sizeof(v));
-	cr_assert(flow_find(k, &v), "no flow %s; the table holds:%s",
-		  key_str(k, b, sizeof(b)), flow_dump());
+	cr_assert(flow_find(k, &v), "no flow %s; the table holds:%s", key_str(k, b, sizeof(b)),
+		  flow_dump());
 	return v;
 }
 
 static const char *stat_name[NT_STAT_MAX] = {
-	"PACKETS", "NON_IP", "ERR_L2", "ERR_L3", "ERR_EXTHDR", "ERR_L4",
-	"FRAG_UNMATCHED", "TABLE_FULL", "OVERFLOW_SENT",
-	"OVERFLOW_LOST_PKTS", "OVERFLOW_LOST_BYTES", "RINGBUF_FULL",
-	"CLOSE_EV_LOST", "NOT_OWNER", "SAMPLES", "SAMPLES_LOST",
+	"PACKETS",
+	"NON_IP",
+	"ERR_L2",
+	"ERR_L3",
+	"ERR_EXTHDR",
+	"ERR_L4",
+	"FRAG_UNMATCHED",
+	"TABLE_FULL",
+	"OVERFLOW_SENT",
+	"OVERFLOW_LOST_PKTS",
+	"OVERFLOW_LOST_BYTES",
+	"RINGBUF_FULL",
+	"CLOSE_EV_LOST",
+	"NOT_OWNER",
+	"SAMPLES",
+	"SAMPLES_LOST",
 };
 
 static void stats_read(uint64_t out[NT_STAT_MAX])
@@ -346,9 +347,8 @@ static void stats_read(uint64_t out[NT_STAT_MAX])
 	cr_assert_gt(ncpu, 0);
 	pc = calloc((size_t)ncpu, sizeof(*pc));
 	cr_assert_not_null(pc);
-	cr_assert_eq(bpf_map_lookup_elem(bpf_map__fd(skel->maps.stats), &zero,
-					 pc), 0, "stats lookup: %s",
-		     strerror(errno));
+	cr_assert_eq(bpf_map_lookup_elem(bpf_map__fd(skel->maps.stats), &zero, pc), 0,
+		     "stats lookup: %s", strerror(errno));
 	memset(out, 0, sizeof(uint64_t) * NT_STAT_MAX);
 	for (int c = 0; c < ncpu; c++)
 		for (int i = 0; i < NT_STAT_MAX; i++)
@@ -365,29 +365,26 @@ static void check_stats(const uint64_t want[NT_STAT_MAX])
 	uint64_t got[NT_STAT_MAX];
 
 	stats_read(got);
-	cr_expect_eq(got[NT_STAT_PACKETS], (uint64_t)runs,
-		     "NT_STAT_PACKETS is %llu, but %u runs",
+	cr_expect_eq(got[NT_STAT_PACKETS], (uint64_t)runs, "NT_STAT_PACKETS is %llu, but %u runs",
 		     (unsigned long long)got[NT_STAT_PACKETS], runs);
 	for (int i = 1; i < NT_STAT_MAX; i++)
-		cr_expect_eq(got[i], want[i], "NT_STAT_%s is %llu, want %llu",
-			     stat_name[i], (unsigned long long)got[i],
-			     (unsigned long long)want[i]);
+		cr_expect_eq(got[i], want[i], "NT_STAT_%s is %llu, want %llu", stat_name[i],
+			     (unsigned long long)got[i], (unsigned long long)want[i]);
 }
 
 #define EXPECT_STATS(...) \
-	check_stats((const uint64_t[NT_STAT_MAX]){ [NT_STAT_PACKETS] = 0, \
-						   __VA_ARGS__ })
+	check_stats((const uint64_t[NT_STAT_MAX]){ [NT_STAT_PACKETS] = 0, __VA_ARGS__ })
 
 /* What check_val leaves alone. */
-#define SKIP_TIME 0x1	/* live mode: the clock is the kernel's */
-#define SKIP_ICMP 0x2	/* icmp_type/icmp_code asserted elsewhere */
+#define SKIP_TIME 0x1 /* live mode: the clock is the kernel's */
+#define SKIP_ICMP 0x2 /* icmp_type/icmp_code asserted elsewhere */
 
-#define VEQ(f)                                                              \
-	cr_expect_eq(g->f, w->f, "%s: " #f " is %llu, want %llu", what,     \
-		     (unsigned long long)g->f, (unsigned long long)w->f)
+#define VEQ(f)                                                                                    \
+	cr_expect_eq(g->f, w->f, "%s: " #f " is %llu, want %llu", what, (unsigned long long)g->f, \
+		     (unsigned long long)w->f)
 
-static void check_val(const char *what, const struct nt_flow_val *g,
-		      const struct nt_flow_val *w, unsigned skip)
+static void check_val(const char *what, const struct nt_flow_val *g, const struct nt_flow_val *w,
+		      unsigned skip)
 {
 	if (!(skip & SKIP_TIME)) {
 		VEQ(first_ns);
@@ -401,8 +398,7 @@ static void check_val(const char *what, const struct nt_flow_val *g,
 	VEQ(pkts[1]);
 	VEQ(bytes[0]);
 	VEQ(bytes[1]);
-	cr_expect_eq(g->tcp_flags, w->tcp_flags,
-		     "%s: tcp_flags is 0x%04x, want 0x%04x", what,
+	cr_expect_eq(g->tcp_flags, w->tcp_flags, "%s: tcp_flags is 0x%04x, want 0x%04x", what,
 		     g->tcp_flags, w->tcp_flags);
 	VEQ(owner_ifindex);
 	VEQ(seen_ifindex[0]);
@@ -411,8 +407,8 @@ static void check_val(const char *what, const struct nt_flow_val *g,
 	VEQ(initiator);
 	VEQ(rst_first);
 	VEQ(owner_hook);
-	cr_expect_eq(g->attrs, w->attrs, "%s: attrs is 0x%02x, want 0x%02x",
-		     what, g->attrs, w->attrs);
+	cr_expect_eq(g->attrs, w->attrs, "%s: attrs is 0x%02x, want 0x%02x", what, g->attrs,
+		     w->attrs);
 	if (!(skip & SKIP_ICMP)) {
 		VEQ(icmp_type);
 		VEQ(icmp_code);
@@ -431,8 +427,8 @@ static struct nt_flow_val val0(void)
 }
 
 /* Looks the flow up by its canonical key and checks every field. */
-static void expect_flow(const char *what, const struct nt_flow_key *k,
-			const struct nt_flow_val *w, unsigned skip)
+static void expect_flow(const char *what, const struct nt_flow_key *k, const struct nt_flow_val *w,
+			unsigned skip)
 {
 	struct nt_flow_val g = flow_get(k);
 
@@ -441,8 +437,7 @@ static void expect_flow(const char *what, const struct nt_flow_key *k,
 
 static void expect_no_flows(const char *what)
 {
-	cr_expect_eq(flow_count(), 0u, "%s: flows created:%s", what,
-		     flow_dump());
+	cr_expect_eq(flow_count(), 0u, "%s: flows created:%s", what, flow_dump());
 }
 
 /* ---- events --------------------------------------------------------------- */
@@ -463,34 +458,22 @@ static void expect_event(int i, const struct nt_event *w)
 	static const uint8_t zero[sizeof(w->_pad)];
 
 	cr_assert_lt(i, nevs, "event %d missing (%d events)", i, nevs);
-	cr_expect_eq(g->type, w->type, "event %d: type %u, want %u", i,
-		     g->type, w->type);
-	cr_expect_eq(g->ifindex, w->ifindex, "event %d: ifindex %u, want %u",
-		     i, g->ifindex, w->ifindex);
+	cr_expect_eq(g->type, w->type, "event %d: type %u, want %u", i, g->type, w->type);
+	cr_expect_eq(g->ifindex, w->ifindex, "event %d: ifindex %u, want %u", i, g->ifindex,
+		     w->ifindex);
 	cr_expect_eq(g->ts_ns, w->ts_ns, "event %d: ts_ns %llu, want %llu", i,
-		     (unsigned long long)g->ts_ns,
-		     (unsigned long long)w->ts_ns);
-	cr_expect(!memcmp(&g->key, &w->key, sizeof(g->key)),
-		  "event %d: key %s, want %s", i,
-		  key_str(&g->key, b1, sizeof(b1)),
-		  key_str(&w->key, b2, sizeof(b2)));
-	cr_expect_eq(g->pkts, w->pkts, "event %d: pkts %u, want %u", i,
-		     g->pkts, w->pkts);
-	cr_expect_eq(g->bytes, w->bytes, "event %d: bytes %u, want %u", i,
-		     g->bytes, w->bytes);
-	cr_expect_eq(g->side, w->side, "event %d: side %u, want %u", i,
-		     g->side, w->side);
-	cr_expect_eq(g->tcp_flags, w->tcp_flags,
-		     "event %d: tcp_flags 0x%x, want 0x%x", i, g->tcp_flags,
-		     w->tcp_flags);
-	cr_expect_eq(g->hook, w->hook, "event %d: hook %u, want %u", i,
-		     g->hook, w->hook);
-	cr_expect_eq(g->icmp_type, w->icmp_type, "event %d: icmp_type %u", i,
-		     g->icmp_type);
-	cr_expect_eq(g->icmp_code, w->icmp_code, "event %d: icmp_code %u", i,
-		     g->icmp_code);
-	cr_expect(!memcmp(g->_pad, zero, sizeof(zero)),
-		  "event %d: padding not zeroed", i);
+		     (unsigned long long)g->ts_ns, (unsigned long long)w->ts_ns);
+	cr_expect(!memcmp(&g->key, &w->key, sizeof(g->key)), "event %d: key %s, want %s", i,
+		  key_str(&g->key, b1, sizeof(b1)), key_str(&w->key, b2, sizeof(b2)));
+	cr_expect_eq(g->pkts, w->pkts, "event %d: pkts %u, want %u", i, g->pkts, w->pkts);
+	cr_expect_eq(g->bytes, w->bytes, "event %d: bytes %u, want %u", i, g->bytes, w->bytes);
+	cr_expect_eq(g->side, w->side, "event %d: side %u, want %u", i, g->side, w->side);
+	cr_expect_eq(g->tcp_flags, w->tcp_flags, "event %d: tcp_flags 0x%x, want 0x%x", i,
+		     g->tcp_flags, w->tcp_flags);
+	cr_expect_eq(g->hook, w->hook, "event %d: hook %u, want %u", i, g->hook, w->hook);
+	cr_expect_eq(g->icmp_type, w->icmp_type, "event %d: icmp_type %u", i, g->icmp_type);
+	cr_expect_eq(g->icmp_code, w->icmp_code, "event %d: icmp_code %u", i, g->icmp_code);
+	cr_expect(!memcmp(g->_pad, zero, sizeof(zero)), "event %d: padding not zeroed", i);
 }
 
 static struct nt_event close_ev(const struct nt_flow_key *k, uint64_t ts)
@@ -505,8 +488,8 @@ static struct nt_event close_ev(const struct nt_flow_key *k, uint64_t ts)
 	return e;
 }
 
-static struct nt_event overflow_ev(const struct pkt_spec *s, uint64_t ts,
-				   uint32_t pkts, uint32_t bytes)
+static struct nt_event overflow_ev(const struct pkt_spec *s, uint64_t ts, uint32_t pkts,
+				   uint32_t bytes)
 {
 	struct nt_event e;
 	int side;
@@ -542,8 +525,7 @@ TestSuite(datapath, .fini = dp_close);
 
 Test(pkt, ipv4_tcp_vlan_options_layout)
 {
-	struct pkt_spec s = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 80,
-				    SYN | ACK, 10);
+	struct pkt_spec s = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 80, SYN | ACK, 10);
 	struct pkt_layout l;
 	uint8_t *ip, *th;
 	uint32_t sum = 0;
@@ -574,8 +556,7 @@ Test(pkt, ipv4_tcp_vlan_options_layout)
 	cr_assert_eq(ip[6] << 8 | ip[7], 0x4000);
 	cr_assert_eq(ip[9], 6);
 	cr_assert(pkt_ipv4_csum_ok(ip));
-	cr_assert_eq(memcmp(ip + 12, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8),
-		     0);
+	cr_assert_eq(memcmp(ip + 12, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8), 0);
 	th = frame + l.l4_off;
 	cr_assert_eq(th[0] << 8 | th[1], 40000);
 	cr_assert_eq(th[2] << 8 | th[3], 80);
@@ -626,8 +607,7 @@ Test(pkt, ipv4_overrides_and_fragments)
 
 Test(pkt, sctp_layout_and_crc32c)
 {
-	struct pkt_spec s = pkt_sctp("10.1.0.1", 5000, "10.1.0.2", 38412,
-				     0xdeadbeef, 20);
+	struct pkt_spec s = pkt_sctp("10.1.0.1", 5000, "10.1.0.2", 38412, 0xdeadbeef, 20);
 	struct pkt_layout l;
 	uint8_t *h, copy[64];
 	uint32_t crc;
@@ -645,8 +625,9 @@ Test(pkt, sctp_layout_and_crc32c)
 	memcpy(copy, h, 32);
 	memset(copy + 8, 0, 4);
 	crc = pkt_crc32c(copy, 32);
-	cr_assert_eq((uint32_t)h[8] | (uint32_t)h[9] << 8 |
-		     (uint32_t)h[10] << 16 | (uint32_t)h[11] << 24, crc);
+	cr_assert_eq((uint32_t)h[8] | (uint32_t)h[9] << 8 | (uint32_t)h[10] << 16 |
+			     (uint32_t)h[11] << 24,
+		     crc);
 }
 
 Test(pkt, ipv6_extension_chain_layout)
@@ -674,15 +655,15 @@ Test(pkt, ipv6_extension_chain_layout)
 	cr_assert_eq(ip[6], PKT_EXT_HOPOPTS);
 	cr_assert_eq(l.ext_off[0], 54u);
 	cr_assert_eq(frame[54], PKT_EXT_ROUTING);
-	cr_assert_eq(frame[55], 1);		/* (16 / 8) - 1 */
+	cr_assert_eq(frame[55], 1); /* (16 / 8) - 1 */
 	cr_assert_eq(frame[70], PKT_EXT_FRAGMENT);
-	cr_assert_eq(frame[71], 2);		/* (24 / 8) - 1 */
+	cr_assert_eq(frame[71], 2); /* (24 / 8) - 1 */
 	cr_assert_eq(l.ext_off[2], 94u);
 	cr_assert_eq(frame[94], PKT_EXT_AH);
 	cr_assert_eq(frame[96] << 8 | frame[97], 0x123 << 3 | 1);
 	cr_assert_eq(memcmp(frame + 98, "\xde\xad\xbe\xef", 4), 0);
 	cr_assert_eq(frame[102], PKT_EXT_DSTOPTS);
-	cr_assert_eq(frame[103], 2);		/* AH: (16 / 4) - 2 */
+	cr_assert_eq(frame[103], 2); /* AH: (16 / 4) - 2 */
 	cr_assert_eq(frame[118], 17);
 	cr_assert_eq(frame[119], 0);
 	cr_assert_eq(l.l4_off, 126u);
@@ -704,8 +685,7 @@ Test(pkt, ipv6_extension_chain_layout)
  *   t4 S>C ACK 300 bytes           t5 C>S FIN|ACK
  *   t6 S>C FIN|ACK (close)         t7 C>S ACK
  */
-static void handshake(const char *cli, uint16_t cport, const char *srv,
-		      uint16_t sport)
+static void handshake(const char *cli, uint16_t cport, const char *srv, uint16_t sport)
 {
 	struct pkt_spec p[8];
 	struct nt_flow_val w = val0();
@@ -747,8 +727,7 @@ static void handshake(const char *cli, uint16_t cport, const char *srv,
 	w.tcp_flags = flags_of(cs, SYN | ECE | CWR | ACK | PSH | FIN) |
 		      flags_of(ss, SYN | ACK | ECE | FIN);
 	w.initiator = (uint8_t)cs;
-	cr_assert_eq(flow_count(), 1u, "both directions must share one entry:%s",
-		     flow_dump());
+	cr_assert_eq(flow_count(), 1u, "both directions must share one entry:%s", flow_dump());
 	expect_flow("handshake", &k, &w, 0);
 	EXPECT_STATS();
 	cr_assert_eq(drain(), 1, "want exactly one close event, got %d", nevs);
@@ -784,12 +763,9 @@ Test(datapath, tcp_handshake_v6_client_higher)
 /* SYN+ACK first: the initiator is its receiver, not the first sender. */
 Test(datapath, tcp_synack_first)
 {
-	struct pkt_spec sa = pkt_tcp("10.0.0.1", 80, "10.0.0.2", 40000,
-				     SYN | ACK, 0);
-	struct pkt_spec ack = pkt_tcp("10.0.0.2", 40000, "10.0.0.1", 80, ACK,
-				      0);
-	struct pkt_spec data = pkt_tcp("10.0.0.2", 40000, "10.0.0.1", 80,
-				       PSH | ACK, 50);
+	struct pkt_spec sa = pkt_tcp("10.0.0.1", 80, "10.0.0.2", 40000, SYN | ACK, 0);
+	struct pkt_spec ack = pkt_tcp("10.0.0.2", 40000, "10.0.0.1", 80, ACK, 0);
+	struct pkt_spec data = pkt_tcp("10.0.0.2", 40000, "10.0.0.1", 80, PSH | ACK, 50);
 	struct nt_flow_val w = val0();
 	struct nt_flow_key k;
 	int ss;
@@ -820,12 +796,9 @@ Test(datapath, tcp_synack_first)
  * retransmitted. The first of each stamps its time, retransmissions don't. */
 Test(datapath, tcp_syn_after_synack_and_retransmissions)
 {
-	struct pkt_spec sa = pkt_tcp("10.0.0.2", 80, "10.0.0.1", 40000,
-				     SYN | ACK, 0);
-	struct pkt_spec syn = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 80, SYN,
-				      0);
-	struct pkt_spec ack = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 80, ACK,
-				      0);
+	struct pkt_spec sa = pkt_tcp("10.0.0.2", 80, "10.0.0.1", 40000, SYN | ACK, 0);
+	struct pkt_spec syn = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 80, SYN, 0);
+	struct pkt_spec ack = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 80, ACK, 0);
 	struct nt_flow_val w = val0();
 	struct nt_flow_key k;
 
@@ -856,8 +829,7 @@ Test(datapath, tcp_syn_after_synack_and_retransmissions)
 /* First packet a plain ACK: midstream, initiator = first sender. */
 Test(datapath, tcp_midstream)
 {
-	struct pkt_spec d = pkt_tcp("10.0.0.2", 40000, "10.0.0.1", 80,
-				    PSH | ACK, 10);
+	struct pkt_spec d = pkt_tcp("10.0.0.2", 40000, "10.0.0.1", 80, PSH | ACK, 10);
 	struct pkt_spec a = pkt_tcp("10.0.0.1", 80, "10.0.0.2", 40000, ACK, 0);
 	struct nt_flow_val w = val0();
 	struct nt_flow_key k;
@@ -885,12 +857,9 @@ Test(datapath, tcp_midstream)
  * one close event; a later RST from the other side changes nothing. */
 Test(datapath, tcp_rst_after_syn)
 {
-	struct pkt_spec syn = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 23, SYN,
-				      0);
-	struct pkt_spec rst = pkt_tcp("10.0.0.2", 23, "10.0.0.1", 40000,
-				      RST | ACK, 0);
-	struct pkt_spec rst2 = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 23, RST,
-				       0);
+	struct pkt_spec syn = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 23, SYN, 0);
+	struct pkt_spec rst = pkt_tcp("10.0.0.2", 23, "10.0.0.1", 40000, RST | ACK, 0);
+	struct pkt_spec rst2 = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 23, RST, 0);
 	struct nt_flow_val w = val0();
 	struct nt_flow_key k;
 	struct nt_event e;
@@ -921,8 +890,7 @@ Test(datapath, tcp_rst_after_syn)
 /* A RST as the very first packet of a flow closes it at once. */
 Test(datapath, tcp_rst_first_packet)
 {
-	struct pkt_spec rst = pkt_tcp("10.0.0.2", 80, "10.0.0.1", 5555,
-				      RST | ACK, 0);
+	struct pkt_spec rst = pkt_tcp("10.0.0.2", 80, "10.0.0.1", 5555, RST | ACK, 0);
 	struct nt_flow_val w = val0();
 	struct nt_flow_key k;
 	struct nt_event e;
@@ -1000,8 +968,7 @@ Test(datapath, icmp_echo_request_then_reply)
 {
 	struct pkt_spec req = pkt_icmp("10.0.0.2", "10.0.0.1", 8, 0, 0x1234, 56);
 	struct pkt_spec rep = pkt_icmp("10.0.0.1", "10.0.0.2", 0, 0, 0x1234, 56);
-	struct pkt_spec req2 = pkt_icmp("10.0.0.2", "10.0.0.1", 8, 0, 0x4321,
-					16);
+	struct pkt_spec req2 = pkt_icmp("10.0.0.2", "10.0.0.1", 8, 0, 0x4321, 16);
 	struct nt_flow_val w = val0(), w2 = val0();
 	struct nt_flow_key k, k2;
 
@@ -1078,10 +1045,8 @@ Test(datapath, icmp_echo_reply_first_records_initiators_type)
 
 Test(datapath, icmpv6_echo)
 {
-	struct pkt_spec req = pkt_icmp("2001:db8::2", "2001:db8::1", 128, 0, 7,
-				       32);
-	struct pkt_spec rep = pkt_icmp("2001:db8::1", "2001:db8::2", 129, 0, 7,
-				       32);
+	struct pkt_spec req = pkt_icmp("2001:db8::2", "2001:db8::1", 128, 0, 7, 32);
+	struct pkt_spec rep = pkt_icmp("2001:db8::1", "2001:db8::2", 129, 0, 7, 32);
 	struct nt_flow_val w = val0();
 	struct nt_flow_key k;
 
@@ -1111,8 +1076,7 @@ Test(datapath, icmp_non_echo_keyed_by_type_code)
 {
 	struct pkt_spec unr = pkt_icmp("10.0.0.2", "10.0.0.1", 3, 1, 0, 28);
 	struct pkt_spec tex = pkt_icmp("10.0.0.1", "10.0.0.2", 11, 0, 0, 28);
-	struct pkt_spec ns = pkt_icmp("2001:db8::2", "2001:db8::1", 135, 0, 0,
-				      16);
+	struct pkt_spec ns = pkt_icmp("2001:db8::2", "2001:db8::1", 135, 0, 0, 16);
 	struct nt_flow_val w;
 	struct nt_flow_key k;
 
@@ -1123,7 +1087,7 @@ Test(datapath, icmp_non_echo_keyed_by_type_code)
 	cr_assert_eq(flow_count(), 3u, "%s", flow_dump());
 
 	k = key_of(&unr, NULL);
-	cr_assert_eq(k.port[0], 1);	/* sent by side 1: code, type */
+	cr_assert_eq(k.port[0], 1); /* sent by side 1: code, type */
 	cr_assert_eq(k.port[1], 3);
 	cr_assert_eq(k.icmp_echo, 0);
 	w = val0();
@@ -1162,10 +1126,8 @@ Test(datapath, icmp_non_echo_keyed_by_type_code)
 /* Protocols without parsed ports: counted by number, ports 0. */
 Test(datapath, other_protocols_portless)
 {
-	struct pkt_spec gre1 = pkt_proto("10.0.0.1", "10.0.0.2", IPPROTO_GRE_,
-					 32);
-	struct pkt_spec gre2 = pkt_proto("10.0.0.2", "10.0.0.1", IPPROTO_GRE_,
-					 12);
+	struct pkt_spec gre1 = pkt_proto("10.0.0.1", "10.0.0.2", IPPROTO_GRE_, 32);
+	struct pkt_spec gre2 = pkt_proto("10.0.0.2", "10.0.0.1", IPPROTO_GRE_, 12);
 	struct pkt_spec x = pkt_proto("10.0.0.2", "10.0.0.1", 253, 10);
 	struct pkt_spec x6 = pkt_proto("2001:db8::1", "2001:db8::2", 253, 4);
 	struct nt_flow_val w;
@@ -1212,25 +1174,23 @@ Test(datapath, other_protocols_portless)
 
 /* One packet of the two-association exchange below. */
 struct sctp_step {
-	int assoc;		/* 0: client port 5000, 1: client port 5001 */
+	int assoc; /* 0: client port 5000, 1: client port 5001 */
 	int from_client;
-	size_t chunks;		/* chunk bytes after the 12-byte header */
+	size_t chunks; /* chunk bytes after the 12-byte header */
 };
 
 /* INIT, INIT ACK, COOKIE ECHO, COOKIE ACK, DATA, SACK of two
  * associations, interleaved. Chunk bytes: association 0 sends 316 up and
  * 220 down in 3 + 3 packets, association 1 352 up and 220 down in 4 + 3. */
 static const struct sctp_step sctp_steps[] = {
-	{ 0, 1, 20 },  { 0, 0, 200 }, { 1, 1, 20 },  { 0, 1, 180 },
-	{ 1, 0, 200 }, { 0, 0, 4 },   { 1, 1, 180 }, { 1, 0, 4 },
-	{ 0, 1, 116 }, { 0, 0, 16 },  { 1, 1, 76 },  { 1, 1, 76 },
-	{ 1, 0, 16 },
+	{ 0, 1, 20 }, { 0, 0, 200 }, { 1, 1, 20 }, { 0, 1, 180 }, { 1, 0, 200 },
+	{ 0, 0, 4 },  { 1, 1, 180 }, { 1, 0, 4 },  { 0, 1, 116 }, { 0, 0, 16 },
+	{ 1, 1, 76 }, { 1, 1, 76 },  { 1, 0, 16 },
 };
 
 #define NGAP_PORT 38412
 
-static struct pkt_spec sctp_step_spec(const struct sctp_step *st,
-				      const char *cli, const char *srv)
+static struct pkt_spec sctp_step_spec(const struct sctp_step *st, const char *cli, const char *srv)
 {
 	uint16_t cport = (uint16_t)(5000 + st->assoc);
 	uint32_t vtag = 0x10000 * (uint32_t)(st->assoc + 1) + !st->from_client;
@@ -1245,8 +1205,8 @@ static struct pkt_spec sctp_step_spec(const struct sctp_step *st,
  * which sent the INIT) and exact packets and bytes each way. up/down: IP
  * bytes the client / the server sent, per association.
  */
-static void sctp_two_associations(const char *cli, const char *srv,
-				  const uint64_t up[2], const uint64_t down[2])
+static void sctp_two_associations(const char *cli, const char *srv, const uint64_t up[2],
+				  const uint64_t down[2])
 {
 	static const uint64_t up_pkts[2] = { 3, 4 }, down_pkts[2] = { 3, 3 };
 	static const unsigned first[2] = { 0, 2 }, last[2] = { 9, 12 };
@@ -1264,14 +1224,12 @@ static void sctp_two_associations(const char *cli, const char *srv,
 		struct pkt_spec s = sctp_step_spec(&init, cli, srv);
 		struct nt_flow_val w = val0();
 		struct nt_flow_key k;
-		int c;		/* the client's key side */
+		int c; /* the client's key side */
 
 		k = key_of(&s, &c);
 		cr_assert_eq(k.proto, 132);
-		cr_assert_eq(k.port[c], 5000 + a, "client port %u",
-			     k.port[c]);
-		cr_assert_eq(k.port[!c], NGAP_PORT, "server port %u",
-			     k.port[!c]);
+		cr_assert_eq(k.port[c], 5000 + a, "client port %u", k.port[c]);
+		cr_assert_eq(k.port[!c], NGAP_PORT, "server port %u", k.port[!c]);
 		w.first_ns = TS(first[a]);
 		w.last_ns = TS(last[a]);
 		w.pkts[c] = up_pkts[a];
@@ -1279,8 +1237,7 @@ static void sctp_two_associations(const char *cli, const char *srv,
 		w.pkts[!c] = down_pkts[a];
 		w.bytes[!c] = down[a];
 		w.initiator = (uint8_t)c;
-		expect_flow(a ? "association 5001" : "association 5000", &k,
-			    &w, 0);
+		expect_flow(a ? "association 5001" : "association 5000", &k, &w, 0);
 	}
 	EXPECT_STATS();
 	cr_assert_eq(drain(), 0, "SCTP has no close events");
@@ -1305,10 +1262,8 @@ Test(datapath, sctp_two_associations_v6)
 /* The same address both ends (a pod to itself): the ports decide. */
 Test(datapath, sctp_same_address_ports_decide)
 {
-	struct pkt_spec up = pkt_sctp("10.1.0.1", NGAP_PORT, "10.1.0.1", 5000,
-				      1, 20);
-	struct pkt_spec down = pkt_sctp("10.1.0.1", 5000, "10.1.0.1",
-					NGAP_PORT, 2, 200);
+	struct pkt_spec up = pkt_sctp("10.1.0.1", NGAP_PORT, "10.1.0.1", 5000, 1, 20);
+	struct pkt_spec down = pkt_sctp("10.1.0.1", 5000, "10.1.0.1", NGAP_PORT, 2, 200);
 	struct nt_flow_val w = val0();
 	struct nt_flow_key k;
 
@@ -1336,10 +1291,8 @@ Test(datapath, sctp_same_address_ports_decide)
  */
 Test(datapath, sctp_fragments_follow_their_first)
 {
-	struct pkt_spec a1 = pkt_sctp("10.1.0.1", 5000, "10.1.0.2", NGAP_PORT,
-				      7, 1468);
-	struct pkt_spec b1 = pkt_sctp("10.1.0.1", 5001, "10.1.0.2", NGAP_PORT,
-				      8, 1468);
+	struct pkt_spec a1 = pkt_sctp("10.1.0.1", 5000, "10.1.0.2", NGAP_PORT, 7, 1468);
+	struct pkt_spec b1 = pkt_sctp("10.1.0.1", 5001, "10.1.0.2", NGAP_PORT, 8, 1468);
 	struct pkt_spec a2 = pkt_proto("10.1.0.1", "10.1.0.2", 132, 200);
 	struct pkt_spec b2 = pkt_proto("10.1.0.1", "10.1.0.2", 132, 300);
 	struct pkt_spec lost = pkt_proto("10.1.0.1", "10.1.0.2", 132, 40);
@@ -1350,7 +1303,7 @@ Test(datapath, sctp_fragments_follow_their_first)
 	b1.ip_id = b2.ip_id = 0x0b0b;
 	lost.ip_id = 0x0c0c;
 	a1.mf = b1.mf = 1;
-	a2.frag_off = b2.frag_off = lost.frag_off = 185;	/* 1480 bytes */
+	a2.frag_off = b2.frag_off = lost.frag_off = 185; /* 1480 bytes */
 	a2.no_l4 = b2.no_l4 = lost.no_l4 = 1;
 	dp_open();
 	send_at(&a1, TS(0));
@@ -1385,15 +1338,14 @@ Test(datapath, sctp_fragments_follow_their_first)
 	EXPECT_STATS([NT_STAT_FRAG_UNMATCHED] = 1);
 }
 
-static struct pkt_spec sctp_frag6(uint16_t sport, uint16_t off, bool more,
-				  uint32_t id, size_t payload)
+static struct pkt_spec sctp_frag6(uint16_t sport, uint16_t off, bool more, uint32_t id,
+				  size_t payload)
 {
 	struct pkt_spec s;
 	struct pkt_ext *e;
 
 	if (off == 0) {
-		s = pkt_sctp("fd00:1::1", sport, "fd00:1::2", NGAP_PORT, 9,
-			     payload);
+		s = pkt_sctp("fd00:1::1", sport, "fd00:1::2", NGAP_PORT, 9, payload);
 	} else {
 		s = pkt_proto("fd00:1::1", "fd00:1::2", 132, payload);
 		s.no_l4 = 1;
@@ -1443,18 +1395,14 @@ Test(datapath, sctp_ipv6_fragments_follow_their_first)
  * SCTP header, as for TCP and UDP. */
 Test(datapath, gso_sctp_counts_segments)
 {
-	struct pkt_spec g4 = pkt_sctp("10.1.0.1", 5000, "10.1.0.2", NGAP_PORT,
-				      1, 2900);
-	struct pkt_spec g6 = pkt_sctp("fd00:1::1", 5001, "fd00:1::2",
-				      NGAP_PORT, 2, 2900);
+	struct pkt_spec g4 = pkt_sctp("10.1.0.1", 5000, "10.1.0.2", NGAP_PORT, 1, 2900);
+	struct pkt_spec g6 = pkt_sctp("fd00:1::1", 5001, "fd00:1::2", NGAP_PORT, 2, 2900);
 	struct nt_flow_val w = val0();
 	struct nt_flow_key k;
 
 	dp_open();
-	send_ex(&g4, (struct run_ctx){ .ts = TS(0), .gso_segs = 3,
-				       .gso_size = 1000 });
-	send_ex(&g6, (struct run_ctx){ .ts = TS(1), .gso_segs = 2,
-				       .gso_size = 1500 });
+	send_ex(&g4, (struct run_ctx){ .ts = TS(0), .gso_segs = 3, .gso_size = 1000 });
+	send_ex(&g6, (struct run_ctx){ .ts = TS(1), .gso_segs = 2, .gso_size = 1500 });
 	cr_assert_eq(flow_count(), 2u, "%s", flow_dump());
 	k = key_of(&g4, NULL);
 	w.first_ns = w.last_ns = TS(0);
@@ -1482,15 +1430,13 @@ Test(datapath, vlan_tags_counted_like_untagged)
 	dp_open();
 	for (int v = 0; v < 2; v++) {
 		for (int t = 0; t < 4; t++) {
-			struct pkt_spec s = pkt_udp(src[v], (uint16_t)(1000 + t),
-						    dst[v], 53, 20);
+			struct pkt_spec s = pkt_udp(src[v], (uint16_t)(1000 + t), dst[v], 53, 20);
 			struct nt_flow_val w = val0();
 			struct nt_flow_key k;
 			char what[32];
 
 			s.nvlan = t == 0 ? 0 : t == 1 ? 1 : 2;
-			s.vlan_tpid[0] = t == 2 ? PKT_ETH_P_8021AD
-						: PKT_ETH_P_8021Q;
+			s.vlan_tpid[0] = t == 2 ? PKT_ETH_P_8021AD : PKT_ETH_P_8021Q;
 			s.vlan_tci[0] = 200;
 			s.vlan_tpid[1] = PKT_ETH_P_8021Q;
 			s.vlan_tci[1] = 100;
@@ -1499,8 +1445,7 @@ Test(datapath, vlan_tags_counted_like_untagged)
 			w.first_ns = w.last_ns = TS(v * 4 + t);
 			w.pkts[0] = 1;
 			w.bytes[0] = v ? 68 : 48;
-			snprintf(what, sizeof(what), "v%d tags case %d",
-				 v ? 6 : 4, t);
+			snprintf(what, sizeof(what), "v%d tags case %d", v ? 6 : 4, t);
 			expect_flow(what, &k, &w, 0);
 		}
 	}
@@ -1513,8 +1458,8 @@ Test(datapath, ipv4_options_all_ihl)
 {
 	dp_open();
 	for (int ihl = 6; ihl <= 15; ihl++) {
-		struct pkt_spec s = pkt_tcp("10.0.0.1", (uint16_t)(1000 + ihl),
-					    "10.0.0.2", 80, ACK, 10);
+		struct pkt_spec s =
+			pkt_tcp("10.0.0.1", (uint16_t)(1000 + ihl), "10.0.0.2", 80, ACK, 10);
 		struct nt_flow_val w = val0();
 		struct nt_flow_key k;
 		char what[32];
@@ -1550,8 +1495,8 @@ Test(datapath, ipv4_fragments_follow_the_first)
 
 	f1.ip_id = f2.ip_id = f3.ip_id = 0x1234;
 	f1.mf = f2.mf = 1;
-	f2.frag_off = 4;	/* 32 bytes */
-	f3.frag_off = 8;	/* 64 bytes */
+	f2.frag_off = 4; /* 32 bytes */
+	f3.frag_off = 8; /* 64 bytes */
 	f2.no_l4 = f3.no_l4 = 1;
 	dp_open();
 	send_at(&f1, TS(0));
@@ -1581,7 +1526,7 @@ Test(datapath, ipv4_fragment_without_first)
 
 	f1.ip_id = 0x1234;
 	f1.mf = 1;
-	lost.ip_id = 0x9999;	/* another datagram */
+	lost.ip_id = 0x9999; /* another datagram */
 	lost.frag_off = 4;
 	lost.no_l4 = 1;
 	dp_open();
@@ -1635,8 +1580,7 @@ Test(datapath, unmatched_fragment_flags_existing_fragment_flow)
 	expect_flow("portless fragments", &k, &w, 0);
 }
 
-static struct pkt_spec frag6(uint16_t off, bool more, uint32_t id,
-			     size_t payload)
+static struct pkt_spec frag6(uint16_t off, bool more, uint32_t id, size_t payload)
 {
 	struct pkt_spec s;
 	struct pkt_ext *e;
@@ -1695,10 +1639,8 @@ Test(datapath, ipv6_fragments_follow_the_first)
 
 Test(datapath, ipv6_extension_chain_parsed)
 {
-	struct pkt_spec syn = pkt_tcp("2001:db8::1", 40000, "2001:db8::2", 443,
-				      SYN, 0);
-	struct pkt_spec u = pkt_udp("2001:db8::2", 7000, "2001:db8::1", 7001,
-				    12);
+	struct pkt_spec syn = pkt_tcp("2001:db8::1", 40000, "2001:db8::2", 443, SYN, 0);
+	struct pkt_spec u = pkt_udp("2001:db8::2", 7000, "2001:db8::1", 7001, 12);
 	struct nt_flow_val w = val0();
 	struct nt_flow_key k;
 
@@ -1732,8 +1674,7 @@ Test(datapath, ipv6_extension_chain_parsed)
 
 static struct pkt_spec chain(int n)
 {
-	struct pkt_spec s = pkt_udp("2001:db8::1", 1111, "2001:db8::2", 2222,
-				    8);
+	struct pkt_spec s = pkt_udp("2001:db8::1", 1111, "2001:db8::2", 2222, 8);
 
 	pkt_add_ext(&s, PKT_EXT_HOPOPTS, 8);
 	for (int i = 1; i < n; i++)
@@ -1771,8 +1712,7 @@ Test(datapath, ipv6_extension_chain_of_8_accepted)
 
 Test(datapath, ipv6_mobility_header_walked)
 {
-	struct pkt_spec s = pkt_udp("2001:db8::1", 1111, "2001:db8::2", 2222,
-				    8);
+	struct pkt_spec s = pkt_udp("2001:db8::1", 1111, "2001:db8::2", 2222, 8);
 	struct nt_flow_val w = val0();
 	struct nt_flow_key k;
 
@@ -1811,8 +1751,7 @@ static int kernel_refuses(const struct pkt_spec *s, size_t at)
 		return 1;
 	if (s->nvlan)
 		return 0;
-	return (s->ip_version == 4 && at < 14 + 20) ||
-	       (s->ip_version == 6 && at < 14 + 40);
+	return (s->ip_version == 4 && at < 14 + 20) || (s->ip_version == 6 && at < 14 + 40);
 }
 
 static void sweep(const struct pkt_spec *s, want_fn want, const char *what)
@@ -1830,29 +1769,27 @@ static void sweep(const struct pkt_spec *s, want_fn want, const char *what)
 		stats_read(before);
 		err = run_raw(copy, at, (struct run_ctx){ .ts = TS(at) });
 		if (kernel_refuses(s, at)) {
-			cr_assert_eq(err, -EINVAL,
-				     "%s: %zu bytes: want EINVAL, got %d", what,
-				     at, err);
+			cr_assert_eq(err, -EINVAL, "%s: %zu bytes: want EINVAL, got %d", what, at,
+				     err);
 			stats_read(after);
 			cr_assert_eq(memcmp(before, after, sizeof(after)), 0,
 				     "%s: a refused run moved counters", what);
 			continue;
 		}
-		cr_assert_eq(err, 0, "%s: run at %zu: %s", what, at,
-			     strerror(-err));
+		cr_assert_eq(err, 0, "%s: run at %zu: %s", what, at, strerror(-err));
 		stats_read(after);
 		for (int i = 0; i < NT_STAT_MAX; i++) {
 			uint64_t d = after[i] - before[i];
 			uint64_t e = i == NT_STAT_PACKETS || i == c;
 
-			cr_expect_eq(d, e, "%s: cut at %zu of %zu: NT_STAT_%s "
-				     "moved by %llu, want %llu", what, at, n,
-				     stat_name[i], (unsigned long long)d,
+			cr_expect_eq(d, e,
+				     "%s: cut at %zu of %zu: NT_STAT_%s "
+				     "moved by %llu, want %llu",
+				     what, at, n, stat_name[i], (unsigned long long)d,
 				     (unsigned long long)e);
 		}
 		if (c >= 0)
-			cr_assert_eq(flow_count(), 0u,
-				     "%s: cut at %zu made a flow:%s", what, at,
+			cr_assert_eq(flow_count(), 0u, "%s: cut at %zu made a flow:%s", what, at,
 				     flow_dump());
 		ok_runs++;
 	}
@@ -1860,8 +1797,7 @@ static void sweep(const struct pkt_spec *s, want_fn want, const char *what)
 	cr_assert_eq(flow_count(), 1u, "%s: the full frame counts", what);
 }
 
-static int want_l2l3l4(size_t at, const struct pkt_layout *l, size_t l3fix,
-		       size_t l4fix)
+static int want_l2l3l4(size_t at, const struct pkt_layout *l, size_t l3fix, size_t l4fix)
 {
 	if (at < 14)
 		return WANT_EINVAL;
@@ -1910,16 +1846,14 @@ Test(datapath, truncated_eth_ipv4_tcp)
 
 Test(datapath, truncated_eth_two_vlans_ipv4_tcp)
 {
-	struct pkt_spec s = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 80,
-				    PSH | ACK, 0);
+	struct pkt_spec s = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 80, PSH | ACK, 0);
 
 	s.nvlan = 2;
 	s.vlan_tpid[0] = PKT_ETH_P_8021AD;
 	s.vlan_tpid[1] = PKT_ETH_P_8021Q;
 	dp_open();
 	sweep(&s, want_v4_tcp, "eth/vlan/vlan/ipv4/tcp");
-	EXPECT_STATS([NT_STAT_ERR_L2] = 8, [NT_STAT_ERR_L3] = 20,
-		     [NT_STAT_ERR_L4] = 20);
+	EXPECT_STATS([NT_STAT_ERR_L2] = 8, [NT_STAT_ERR_L3] = 20, [NT_STAT_ERR_L4] = 20);
 }
 
 Test(datapath, truncated_eth_vlan_ipv4_icmp)
@@ -1929,8 +1863,7 @@ Test(datapath, truncated_eth_vlan_ipv4_icmp)
 	s.nvlan = 1;
 	dp_open();
 	sweep(&s, want_v4_icmp, "eth/vlan/ipv4/icmp");
-	EXPECT_STATS([NT_STAT_ERR_L2] = 4, [NT_STAT_ERR_L3] = 20,
-		     [NT_STAT_ERR_L4] = 8);
+	EXPECT_STATS([NT_STAT_ERR_L2] = 4, [NT_STAT_ERR_L3] = 20, [NT_STAT_ERR_L4] = 8);
 }
 
 Test(datapath, truncated_eth_ipv6_udp)
@@ -1950,8 +1883,8 @@ Test(datapath, truncated_eth_vlan_ipv6_hbh8_udp)
 	pkt_add_ext(&s, PKT_EXT_HOPOPTS, 8);
 	dp_open();
 	sweep(&s, want_v6_udp, "eth/vlan/ipv6/hbh/udp");
-	EXPECT_STATS([NT_STAT_ERR_L2] = 4, [NT_STAT_ERR_L3] = 40,
-		     [NT_STAT_ERR_EXTHDR] = 8, [NT_STAT_ERR_L4] = 8);
+	EXPECT_STATS([NT_STAT_ERR_L2] = 4, [NT_STAT_ERR_L3] = 40, [NT_STAT_ERR_EXTHDR] = 8,
+		     [NT_STAT_ERR_L4] = 8);
 }
 
 /*
@@ -2000,8 +1933,7 @@ static int want_v6_sctp(size_t at, const struct pkt_layout *l)
 
 Test(datapath, truncated_eth_ipv4_sctp)
 {
-	struct pkt_spec s = pkt_sctp("10.1.0.1", 5000, "10.1.0.2", NGAP_PORT,
-				     1, 0);
+	struct pkt_spec s = pkt_sctp("10.1.0.1", 5000, "10.1.0.2", NGAP_PORT, 1, 0);
 	struct nt_flow_val w = val0();
 	struct nt_flow_key k;
 
@@ -2018,14 +1950,12 @@ Test(datapath, truncated_eth_ipv4_sctp)
 
 Test(datapath, truncated_eth_vlan_ipv6_sctp)
 {
-	struct pkt_spec s = pkt_sctp("fd00:1::1", 5000, "fd00:1::2", NGAP_PORT,
-				     1, 0);
+	struct pkt_spec s = pkt_sctp("fd00:1::1", 5000, "fd00:1::2", NGAP_PORT, 1, 0);
 
 	s.nvlan = 1;
 	dp_open();
 	sweep(&s, want_v6_sctp, "eth/vlan/ipv6/sctp");
-	EXPECT_STATS([NT_STAT_ERR_L2] = 4, [NT_STAT_ERR_L3] = 40,
-		     [NT_STAT_ERR_L4] = 12);
+	EXPECT_STATS([NT_STAT_ERR_L2] = 4, [NT_STAT_ERR_L3] = 40, [NT_STAT_ERR_L4] = 12);
 }
 
 /* Run one frame; exactly counter c (and PACKETS) must move, no flow. */
@@ -2040,9 +1970,8 @@ static void expect_rejected(const struct pkt_spec *s, int c, const char *what)
 		uint64_t d = after[i] - before[i];
 		uint64_t e = i == NT_STAT_PACKETS || i == c;
 
-		cr_expect_eq(d, e, "%s: NT_STAT_%s moved by %llu, want %llu",
-			     what, stat_name[i], (unsigned long long)d,
-			     (unsigned long long)e);
+		cr_expect_eq(d, e, "%s: NT_STAT_%s moved by %llu, want %llu", what, stat_name[i],
+			     (unsigned long long)d, (unsigned long long)e);
 	}
 	expect_no_flows(what);
 }
@@ -2051,8 +1980,7 @@ Test(datapath, ipv4_ihl_below_5)
 {
 	dp_open();
 	for (int ihl = 0; ihl < 5; ihl++) {
-		struct pkt_spec s = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 80,
-					    SYN, 40);
+		struct pkt_spec s = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 80, SYN, 40);
 		char what[16];
 
 		s.ihl_set = 1;
@@ -2074,7 +2002,7 @@ Test(datapath, ip_version_nibble_wrong)
 		struct pkt_spec s = pkt_udp("10.0.0.1", 1, "10.0.0.2", 2, 60);
 
 		s.version_nibble = v4bad[i];
-		if (!v4bad[i]) {	/* 0 means "default" in the builder */
+		if (!v4bad[i]) { /* 0 means "default" in the builder */
 			size_t n = build(&s, NULL);
 
 			frame[14] &= 0x0f;
@@ -2084,8 +2012,7 @@ Test(datapath, ip_version_nibble_wrong)
 		expect_rejected(&s, NT_STAT_ERR_L3, "ipv4 ethertype, bad version");
 	}
 	for (size_t i = 0; i < sizeof(v6bad); i++) {
-		struct pkt_spec s = pkt_udp("2001:db8::1", 1, "2001:db8::2", 2,
-					    60);
+		struct pkt_spec s = pkt_udp("2001:db8::1", 1, "2001:db8::2", 2, 60);
 
 		s.version_nibble = v6bad[i];
 		if (!v6bad[i]) {
@@ -2110,7 +2037,7 @@ Test(datapath, ipv4_tot_len_below_ihl)
 
 	a.len_set = 1;
 	a.len_field = 19;
-	b.ip_opt_len = 40;	/* IHL 15: 60 bytes */
+	b.ip_opt_len = 40; /* IHL 15: 60 bytes */
 	b.len_set = 1;
 	b.len_field = 40;
 	dp_open();
@@ -2122,10 +2049,8 @@ Test(datapath, ipv4_tot_len_below_ihl)
 Test(datapath, non_ip_frames)
 {
 	struct pkt_spec arp = { .ethertype = PKT_ETH_P_ARP, .payload_len = 28 };
-	struct pkt_spec lldp = { .ethertype = PKT_ETH_P_LLDP,
-				 .payload_len = 46 };
-	struct pkt_spec varp = { .ethertype = PKT_ETH_P_ARP, .nvlan = 1,
-				 .payload_len = 28 };
+	struct pkt_spec lldp = { .ethertype = PKT_ETH_P_LLDP, .payload_len = 46 };
+	struct pkt_spec varp = { .ethertype = PKT_ETH_P_ARP, .nvlan = 1, .payload_len = 28 };
 
 	dp_open();
 	expect_rejected(&arp, NT_STAT_NON_IP, "arp");
@@ -2145,10 +2070,8 @@ Test(datapath, non_ip_frames)
  */
 Test(datapath, gso_tcp_counts_segments)
 {
-	struct pkt_spec g4 = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 80,
-				     PSH | ACK, 4000);
-	struct pkt_spec g6 = pkt_tcp("2001:db8::1", 40000, "2001:db8::2", 80,
-				     PSH | ACK, 4000);
+	struct pkt_spec g4 = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 80, PSH | ACK, 4000);
+	struct pkt_spec g6 = pkt_tcp("2001:db8::1", 40000, "2001:db8::2", 80, PSH | ACK, 4000);
 	struct pkt_spec a4 = pkt_tcp("10.0.0.2", 80, "10.0.0.1", 40000, ACK, 0);
 	struct pkt_spec gu = pkt_udp("10.0.0.1", 4433, "10.0.0.2", 443, 1500);
 	struct nt_flow_val w = val0();
@@ -2166,8 +2089,7 @@ Test(datapath, gso_tcp_counts_segments)
 	n = build(&g6, NULL);
 	run_ok(frame, pkt_truncate(n, 3072),
 	       (struct run_ctx){ .ts = TS(2), .gso_segs = 4, .gso_size = 1000 });
-	send_ex(&gu, (struct run_ctx){ .ts = TS(3), .gso_segs = 3,
-				       .gso_size = 500 });
+	send_ex(&gu, (struct run_ctx){ .ts = TS(3), .gso_segs = 3, .gso_size = 500 });
 
 	k = key_of(&g4, NULL);
 	w.first_ns = TS(0);
@@ -2208,8 +2130,7 @@ Test(datapath, gso_segs_0_and_1)
 
 	dp_open();
 	send_ex(&s, (struct run_ctx){ .ts = TS(0), .gso_segs = 0 });
-	send_ex(&s, (struct run_ctx){ .ts = TS(1), .gso_segs = 1,
-				      .gso_size = 100 });
+	send_ex(&s, (struct run_ctx){ .ts = TS(1), .gso_segs = 1, .gso_size = 100 });
 	k = key_of(&s, NULL);
 	w.first_ns = TS(0);
 	w.last_ns = TS(1);
@@ -2230,13 +2151,10 @@ Test(datapath, gso_segs_0_and_1)
 static void lengths(int live)
 {
 	struct pkt_spec cut4 = pkt_udp("10.0.0.1", 1000, "10.0.0.2", 53, 1472);
-	struct pkt_spec cut6 = pkt_udp("2001:db8::1", 1000, "2001:db8::2", 53,
-				       1452);
+	struct pkt_spec cut6 = pkt_udp("2001:db8::1", 1000, "2001:db8::2", 53, 1452);
 	struct pkt_spec pad = pkt_udp("10.0.0.1", 1001, "10.0.0.2", 53, 0);
-	struct pkt_spec big = pkt_tcp("10.0.0.1", 1002, "10.0.0.2", 80, ACK,
-				      100);
-	struct pkt_spec jumbo = pkt_tcp("2001:db8::1", 1003, "2001:db8::2", 80,
-					ACK, 100);
+	struct pkt_spec big = pkt_tcp("10.0.0.1", 1002, "10.0.0.2", 80, ACK, 100);
+	struct pkt_spec jumbo = pkt_tcp("2001:db8::1", 1003, "2001:db8::2", 80, ACK, 100);
 	struct nt_flow_val w;
 	struct nt_flow_key k;
 	unsigned skip = live ? SKIP_TIME : 0;
@@ -2331,10 +2249,8 @@ Test(datapath, live_mode_uses_kernel_clock)
 	hi = (uint64_t)b.tv_sec * SEC_NS + (uint64_t)b.tv_nsec;
 	k = key_of(&s, NULL);
 	v = flow_get(&k);
-	cr_expect(v.first_ns >= lo && v.first_ns <= hi,
-		  "first_ns %llu outside [%llu, %llu]",
-		  (unsigned long long)v.first_ns, (unsigned long long)lo,
-		  (unsigned long long)hi);
+	cr_expect(v.first_ns >= lo && v.first_ns <= hi, "first_ns %llu outside [%llu, %llu]",
+		  (unsigned long long)v.first_ns, (unsigned long long)lo, (unsigned long long)hi);
 	cr_expect_eq(v.syn_ns, v.first_ns);
 	cr_expect_eq(v.last_ns, v.first_ns);
 	EXPECT_STATS();
@@ -2347,8 +2263,7 @@ Test(datapath, live_mode_uses_kernel_clock)
 static void fill_table(unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
-		struct pkt_spec s = pkt_udp("10.0.0.1", (uint16_t)(1000 + i),
-					    "10.0.0.2", 53, 10);
+		struct pkt_spec s = pkt_udp("10.0.0.1", (uint16_t)(1000 + i), "10.0.0.2", 53, 10);
 
 		send_at(&s, TS(i));
 	}
@@ -2360,8 +2275,7 @@ Test(datapath, table_full_sends_overflow_events)
 {
 	struct pkt_spec u = pkt_udp("10.0.0.1", 2000, "10.0.0.2", 53, 10);
 	struct pkt_spec ur = pkt_udp("10.0.0.2", 53, "10.0.0.1", 2000, 50);
-	struct pkt_spec t = pkt_tcp("10.0.0.2", 80, "10.0.0.1", 3000,
-				    PSH | ACK, 2000);
+	struct pkt_spec t = pkt_tcp("10.0.0.2", 80, "10.0.0.1", 3000, PSH | ACK, 2000);
 	struct pkt_spec ic = pkt_icmp("10.0.0.1", "10.0.0.2", 3, 4, 0, 28);
 	struct pkt_spec old = pkt_udp("10.0.0.1", 1000, "10.0.0.2", 53, 20);
 	struct nt_flow_val w = val0(), v;
@@ -2372,10 +2286,9 @@ Test(datapath, table_full_sends_overflow_events)
 	fill_table(16);
 	send_at(&u, TS(100));
 	send_at(&ur, TS(101));
-	send_ex(&t, (struct run_ctx){ .ts = TS(102), .gso_segs = 2,
-				      .gso_size = 1000 });
+	send_ex(&t, (struct run_ctx){ .ts = TS(102), .gso_segs = 2, .gso_size = 1000 });
 	send_at(&ic, TS(103));
-	send_at(&old, TS(104));	/* an existing flow still counts */
+	send_at(&old, TS(104)); /* an existing flow still counts */
 
 	cr_assert_eq(flow_count(), 16u);
 	k = key_of(&u, NULL);
@@ -2419,11 +2332,9 @@ Test(datapath, overflow_rate_limit)
 	send_at(&u, t1);
 	send_at(&u, t1 + 1000000);
 	EXPECT_STATS([NT_STAT_TABLE_FULL] = 2, [NT_STAT_OVERFLOW_SENT] = 2);
-	send_ex(&g, (struct run_ctx){ .ts = t1 + 2000000, .gso_segs = 3,
-				      .gso_size = 10 });
+	send_ex(&g, (struct run_ctx){ .ts = t1 + 2000000, .gso_segs = 3, .gso_size = 10 });
 	EXPECT_STATS([NT_STAT_TABLE_FULL] = 3, [NT_STAT_OVERFLOW_SENT] = 2,
-		     [NT_STAT_OVERFLOW_LOST_PKTS] = 3,
-		     [NT_STAT_OVERFLOW_LOST_BYTES] = 58 + 2 * 28);
+		     [NT_STAT_OVERFLOW_LOST_PKTS] = 3, [NT_STAT_OVERFLOW_LOST_BYTES] = 58 + 2 * 28);
 	send_at(&u, t1 + SEC_NS - 1);
 	send_at(&u, t1 + SEC_NS);
 	EXPECT_STATS([NT_STAT_TABLE_FULL] = 5, [NT_STAT_OVERFLOW_SENT] = 3,
@@ -2445,8 +2356,10 @@ Test(datapath, overflow_rate_limit)
 
 static void links_del(void)
 {
-	if (system("ip link del ntdpA >/dev/null 2>&1")) { /* absent: fine */ }
-	if (system("ip link del ntdpB >/dev/null 2>&1")) { /* absent: fine */ }
+	if (system("ip link del ntdpA >/dev/null 2>&1")) { /* absent: fine */
+	}
+	if (system("ip link del ntdpB >/dev/null 2>&1")) { /* absent: fine */
+	}
 }
 
 static void node_fini(void)
@@ -2460,8 +2373,7 @@ TestSuite(node, .fini = node_fini);
 Test(node, counted_once_per_node)
 {
 	struct pkt_spec syn = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 80, SYN, 0);
-	struct pkt_spec sa = pkt_tcp("10.0.0.2", 80, "10.0.0.1", 40000,
-				     SYN | ACK, 0);
+	struct pkt_spec sa = pkt_tcp("10.0.0.2", 80, "10.0.0.1", 40000, SYN | ACK, 0);
 	struct nt_flow_val w = val0();
 	struct nt_flow_key k;
 	unsigned a, b;
@@ -2475,8 +2387,8 @@ Test(node, counted_once_per_node)
 			     "ip link add ntdpB type dummy failed");
 	} else {
 		cr_assert_eq(system("ip link add ntdpA type veth peer name "
-				    "ntdpB"), 0,
-			     "neither a dummy nor a veth pair could be made");
+				    "ntdpB"),
+			     0, "neither a dummy nor a veth pair could be made");
 	}
 	a = if_nametoindex("ntdpA");
 	b = if_nametoindex("ntdpB");
@@ -2534,8 +2446,8 @@ static void lower_first(const char *lo, const char *hi)
 	k = key_of(&q, &side);
 	cr_assert_eq(side, 1);
 	pkt_addr(a, lo);
-	cr_assert_eq(memcmp(k.addr[0] + (q.ip_version == 4 ? 12 : 0), a,
-			    q.ip_version == 4 ? 4 : 16), 0);
+	cr_assert_eq(
+		memcmp(k.addr[0] + (q.ip_version == 4 ? 12 : 0), a, q.ip_version == 4 ? 4 : 16), 0);
 	w.first_ns = TS(0);
 	w.last_ns = TS(1);
 	w.pkts[0] = w.pkts[1] = 1;
@@ -2572,9 +2484,8 @@ static int on_sample(void *ctx, void *data, size_t sz)
 }
 
 /* Runs a spec and checks the sample it should produce (or not). */
-static void send_and_sample(const struct pkt_spec *s, uint64_t ts,
-			    struct ring_buffer *srb, int want, uint8_t kind,
-			    uint8_t side, uint8_t initiator)
+static void send_and_sample(const struct pkt_spec *s, uint64_t ts, struct ring_buffer *srb,
+			    int want, uint8_t kind, uint8_t side, uint8_t initiator)
 {
 	struct pkt_layout lay;
 	size_t n = build(s, &lay);
@@ -2582,15 +2493,15 @@ static void send_and_sample(const struct pkt_spec *s, uint64_t ts,
 
 	run_ok(frame, n, (struct run_ctx){ .ts = ts });
 	ring_buffer__consume(srb);
-	cr_assert_eq(n_samples - before, want, "samples: %d, want %d",
-		     n_samples - before, want);
+	cr_assert_eq(n_samples - before, want, "samples: %d, want %d", n_samples - before, want);
 	if (!want)
 		return;
 	struct nt_sample *g = &samples_got[n_samples - 1];
 	size_t plen = lay.len - lay.payload_off;
 	size_t cap = plen < NT_SAMPLE_MAX ? plen : NT_SAMPLE_MAX;
 
-	cr_expect_eq(g->kind, kind, "kind %u, want %u (ts %llu)", g->kind, kind, (unsigned long long)ts);
+	cr_expect_eq(g->kind, kind, "kind %u, want %u (ts %llu)", g->kind, kind,
+		     (unsigned long long)ts);
 	cr_expect_eq(g->side, side);
 	cr_expect_eq(g->initiator, initiator);
 	cr_expect_eq(g->ts_ns, ts);
@@ -2608,8 +2519,7 @@ Test(datapath, payload_samples_first_packets_and_dns)
 	int side;
 
 	dp_open(.sample_pkts = 2, .dns_port = 53);
-	srb = ring_buffer__new(bpf_map__fd(skel->maps.samples), on_sample,
-			       NULL, NULL);
+	srb = ring_buffer__new(bpf_map__fd(skel->maps.samples), on_sample, NULL, NULL);
 	cr_assert_not_null(srb);
 	n_samples = 0;
 
@@ -2618,9 +2528,8 @@ Test(datapath, payload_samples_first_packets_and_dns)
 	syn.seq = 1000;
 	key_x(&syn, &side, 0);
 	cr_assert_eq(side, 0);
-	send_and_sample(&syn, 1000, srb, 0, 0, 0, 0);   /* no payload */
-	c1 = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 443,
-		     NT_TCP_ACK | NT_TCP_PSH, 100);
+	send_and_sample(&syn, 1000, srb, 0, 0, 0, 0); /* no payload */
+	c1 = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 443, NT_TCP_ACK | NT_TCP_PSH, 100);
 	c1.seq = 1001;
 	c2 = c1;
 	c2.payload_len = 200;
@@ -2630,7 +2539,7 @@ Test(datapath, payload_samples_first_packets_and_dns)
 	c3.seq = 1301;
 	send_and_sample(&c1, 2000, srb, 1, NT_SAMPLE_FIRST, 0, 0);
 	send_and_sample(&c2, 3000, srb, 1, NT_SAMPLE_FIRST, 0, 0);
-	send_and_sample(&c3, 4000, srb, 0, 0, 0, 0);    /* budget spent */
+	send_and_sample(&c3, 4000, srb, 0, 0, 0, 0); /* budget spent */
 	s1 = pkt_tcp("10.0.0.2", 443, "10.0.0.1", 40000, NT_TCP_ACK, 50);
 	s1.seq = 9001;
 	send_and_sample(&s1, 5000, srb, 1, NT_SAMPLE_FIRST, 1, 0);
@@ -2675,8 +2584,7 @@ static void sk_open(void)
 	cr_assert_not_null(sk_skel, "sock_bpf__open: %s", strerror(errno));
 	bpf_object__for_each_program(p, sk_skel->obj)
 		bpf_program__set_autoload(p, p == sk_skel->progs.nt_key_probe);
-	cr_assert_eq(sock_bpf__load(sk_skel), 0, "sock_bpf__load: %s (root?)",
-		     strerror(errno));
+	cr_assert_eq(sock_bpf__load(sk_skel), 0, "sock_bpf__load: %s (root?)", strerror(errno));
 }
 
 static void sk_close(void)
@@ -2689,8 +2597,7 @@ TestSuite(sockparse, .init = sk_open, .fini = sk_close);
 
 /* Runs the frame (cut at `cut` bytes unless 0) through the parser; returns
  * the side it gave (-1: not parsed), the key in *k. */
-static int sk_parse(const struct pkt_spec *s, size_t cut,
-		    struct nt_flow_key *k)
+static int sk_parse(const struct pkt_spec *s, size_t cut, struct nt_flow_key *k)
 {
 	int mfd = bpf_map__fd(sk_skel->maps.sock_probe);
 	struct nt_sock_probe pr;
@@ -2702,13 +2609,10 @@ static int sk_parse(const struct pkt_spec *s, size_t cut,
 	memset(&pr, 0, sizeof(pr));
 	pr.side = -2;
 	cr_assert_eq(bpf_map_update_elem(mfd, &zero, &pr, BPF_ANY), 0);
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame,
-		    .data_size_in = (__u32)n, .repeat = 1);
-	cr_assert_eq(bpf_prog_test_run_opts(
-			     bpf_program__fd(sk_skel->progs.nt_key_probe), &o),
-		     0, "BPF_PROG_TEST_RUN: %s", strerror(errno));
-	cr_assert_eq(o.retval, 1u, "a cgroup_skb program allows: returned %u",
-		     o.retval);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = (__u32)n, .repeat = 1);
+	cr_assert_eq(bpf_prog_test_run_opts(bpf_program__fd(sk_skel->progs.nt_key_probe), &o), 0,
+		     "BPF_PROG_TEST_RUN: %s", strerror(errno));
+	cr_assert_eq(o.retval, 1u, "a cgroup_skb program allows: returned %u", o.retval);
 	cr_assert_eq(bpf_map_lookup_elem(mfd, &zero, &pr), 0);
 	cr_assert_eq(pr.runs, 1u);
 	*k = pr.key;
@@ -2724,18 +2628,15 @@ static void sk_expect_key(const char *what, const struct pkt_spec *s)
 	want = key_of(s, &side);
 	got = sk_parse(s, 0, &k);
 	cr_assert_eq(got, side, "%s: side %d, want %d", what, got, side);
-	cr_assert_eq(memcmp(&k, &want, sizeof(k)), 0, "%s: key %s, want %s",
-		     what, key_str(&k, b1, sizeof(b1)),
-		     key_str(&want, b2, sizeof(b2)));
+	cr_assert_eq(memcmp(&k, &want, sizeof(k)), 0, "%s: key %s, want %s", what,
+		     key_str(&k, b1, sizeof(b1)), key_str(&want, b2, sizeof(b2)));
 }
 
-static void sk_expect_reject(const char *what, const struct pkt_spec *s,
-			     size_t cut)
+static void sk_expect_reject(const char *what, const struct pkt_spec *s, size_t cut)
 {
 	struct nt_flow_key k;
 
-	cr_assert_eq(sk_parse(s, cut, &k), -1, "%s: parsed, want rejected",
-		     what);
+	cr_assert_eq(sk_parse(s, cut, &k), -1, "%s: parsed, want rejected", what);
 }
 
 Test(sockparse, ipv4_tcp_udp_and_options)
@@ -2771,8 +2672,7 @@ Test(sockparse, not_tcp_or_udp_rejected)
 
 Test(sockparse, ipv6_options_routing_fragment)
 {
-	struct pkt_spec s = pkt_tcp("2001:db8::2", 443, "2001:db8::1", 40000,
-				    SYN | ACK, 0);
+	struct pkt_spec s = pkt_tcp("2001:db8::2", 443, "2001:db8::1", 40000, SYN | ACK, 0);
 	struct pkt_ext *f;
 
 	sk_expect_key("tcp v6", &s);
@@ -2792,10 +2692,8 @@ Test(sockparse, ipv6_options_routing_fragment)
 /* The TC programs' walker: AH and mobility headers are walked too. */
 Test(sockparse, ipv6_ah_and_mobility_walked)
 {
-	struct pkt_spec a = pkt_tcp("2001:db8::1", 40000, "2001:db8::2", 443,
-				    ACK, 20);
-	struct pkt_spec m = pkt_udp("2001:db8::1", 1111, "2001:db8::2", 2222,
-				    8);
+	struct pkt_spec a = pkt_tcp("2001:db8::1", 40000, "2001:db8::2", 443, ACK, 20);
+	struct pkt_spec m = pkt_udp("2001:db8::1", 1111, "2001:db8::2", 2222, 8);
 
 	pkt_add_ext(&a, PKT_EXT_AH, 24);
 	sk_expect_key("ah+tcp", &a);
@@ -2828,8 +2726,7 @@ Test(sockparse, truncated_rejected)
 
 	pkt_add_ext(&s, PKT_EXT_DSTOPTS, 64);
 	build(&s, &l);
-	sk_expect_reject("cut inside an extension header's body", &s,
-			 l.ext_off[3] + 32);
+	sk_expect_reject("cut inside an extension header's body", &s, l.ext_off[3] + 32);
 	sk_expect_reject("cut inside the UDP ports", &s, l.l4_off + 3);
 	sk_expect_key("whole", &s);
 }

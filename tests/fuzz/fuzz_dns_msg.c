@@ -20,7 +20,11 @@
 
 #include "dns_msg.h"
 
-#define CHECK(c) do { if (!(c)) abort(); } while (0)
+#define CHECK(c)                 \
+	do {                     \
+		if (!(c))        \
+			abort(); \
+	} while (0)
 
 /* NUL within size bytes, and every byte before it in lo..0x7e */
 static size_t text_ok(const char *s, size_t size, char lo)

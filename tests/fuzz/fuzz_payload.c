@@ -31,8 +31,7 @@ static void on_txn(void *ctx, const struct nt_dns_txn *t)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct nt_sample s;
-	struct nt_dns_opts o = { .answer_timeout_ns = 5, .cache_max = 16,
-				 .emit = on_txn };
+	struct nt_dns_opts o = { .answer_timeout_ns = 5, .cache_max = 16, .emit = on_txn };
 	struct nt_payload *pl = nt_payload_new();
 	struct nt_dns *dns = nt_dns_new(&o);
 	uint64_t ts = 0;
@@ -75,8 +74,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				s.key.port[0] = q ? 53 : 40000;
 				m = nt_payload_get(pl, &s.key);
 				if (m && m->tls) {
-					volatile size_t n = strlen(m->tls->sni) +
-							    strlen(m->tls->ja4);
+					volatile size_t n =
+						strlen(m->tls->sni) + strlen(m->tls->ja4);
 					(void)n;
 				}
 			}

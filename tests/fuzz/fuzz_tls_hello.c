@@ -50,8 +50,7 @@ static void fingerprint(const struct tls_client_hello *ch, struct prints *p)
 
 /* Re-frame the handshake message of a one-record ClientHello into records
  * of chunk bytes and check that nothing changes. */
-static void check_fragmented(const uint8_t *data, size_t size,
-			     const struct tls_client_hello *ch,
+static void check_fragmented(const uint8_t *data, size_t size, const struct tls_client_hello *ch,
 			     const struct prints *want)
 {
 	static uint8_t out[2 * (TLS_HS_MAX_LEN + 4)];
@@ -110,8 +109,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)tls_looks_like_handshake(copy, size);
 	if (tls_parse_client_hello(copy, size, &ch) == TLS_OK) {
 		fingerprint(&ch, &p);
-		if (size >= 9 && (size_t)(copy[3] << 8 | copy[4]) >=
-		    4 + ((size_t)copy[6] << 16 | (size_t)copy[7] << 8 | copy[8]))
+		if (size >= 9 &&
+		    (size_t)(copy[3] << 8 | copy[4]) >=
+			    4 + ((size_t)copy[6] << 16 | (size_t)copy[7] << 8 | copy[8]))
 			check_fragmented(copy, size, &ch, &p);
 	}
 	if (tls_parse_server_hello(copy, size, &sh) == TLS_OK)

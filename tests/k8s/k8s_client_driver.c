@@ -38,7 +38,10 @@ static uint64_t now_ms(void)
 
 static const char *kind_name(int k)
 {
-	return k == NT_K8S_POD ? "pod" : k == NT_K8S_SERVICE ? "service" : k == NT_K8S_NODE ? "node" : "?";
+	return k == NT_K8S_POD	   ? "pod" :
+	       k == NT_K8S_SERVICE ? "service" :
+	       k == NT_K8S_NODE	   ? "node" :
+				     "?";
 }
 
 static void lookup(struct nt_k8s *k, const char *ip, char *out, size_t n)
@@ -61,15 +64,16 @@ static void lookup(struct nt_k8s *k, const char *ip, char *out, size_t n)
 
 static int stat_get(const struct nt_k8s_stats *s, const char *name, uint64_t *v)
 {
-#define F(x)                          \
-	if (!strcmp(name, #x)) {      \
-		*v = (uint64_t)s->x;  \
-		return 0;             \
+#define F(x)                         \
+	if (!strcmp(name, #x)) {     \
+		*v = (uint64_t)s->x; \
+		return 0;            \
 	}
-	F(lists) F(watches) F(watch_events) F(relists_410) F(reconnects) F(auth_errors) F(errors)
-	F(pods) F(services) F(nodes) F(ip_entries) F(synced) F(forbidden) F(forbidden_mask)
+	F(lists)
+	F(watches) F(watch_events) F(relists_410) F(reconnects) F(auth_errors) F(errors) F(pods)
+		F(services) F(nodes) F(ip_entries) F(synced) F(forbidden) F(forbidden_mask)
 #undef F
-	return -1;
+			return -1;
 }
 
 /* the loader's temp files (certificate-authority-data, inline token) go with the driver */
@@ -80,7 +84,7 @@ static void drop_temps(const struct nt_k8s_opts *o)
 
 static int client(int argc, char **argv)
 {
-	struct nt_k8s_opts o = {0};
+	struct nt_k8s_opts o = { 0 };
 	char err[512], line[8192], out[16384], kbuf[8192];
 	const char *kubeconfig = NULL;
 	struct nt_k8s *k;
@@ -108,7 +112,8 @@ static int client(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	t0 = now_ms();
-	if (kubeconfig && nt_k8s_load_kubeconfig(kubeconfig, &o, kbuf, sizeof(kbuf), err, sizeof(err))) {
+	if (kubeconfig &&
+	    nt_k8s_load_kubeconfig(kubeconfig, &o, kbuf, sizeof(kbuf), err, sizeof(err))) {
 		printf("error %s\n", err);
 		return 1;
 	}
@@ -175,18 +180,20 @@ static int client(int argc, char **argv)
 			nt_k8s_stats(k, &s);
 			for (int r = 0; r < NT_K8S_R_COUNT; r++)
 				if (s.forbidden_mask & (1u << r))
-					snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
-						 *names ? "," : "", nt_k8s_res_name((enum nt_k8s_res)r));
+					snprintf(names + strlen(names),
+						 sizeof(names) - strlen(names), "%s%s",
+						 *names ? "," : "",
+						 nt_k8s_res_name((enum nt_k8s_res)r));
 			printf("lists=%llu watches=%llu watch_events=%llu relists_410=%llu reconnects=%llu "
 			       "auth_errors=%llu errors=%llu pods=%llu services=%llu nodes=%llu ip_entries=%llu synced=%d "
 			       "forbidden=%llu forbidden_resources=%s\n",
 			       (unsigned long long)s.lists, (unsigned long long)s.watches,
-			       (unsigned long long)s.watch_events, (unsigned long long)s.relists_410,
-			       (unsigned long long)s.reconnects, (unsigned long long)s.auth_errors,
-			       (unsigned long long)s.errors, (unsigned long long)s.pods,
-			       (unsigned long long)s.services, (unsigned long long)s.nodes,
-			       (unsigned long long)s.ip_entries, s.synced, (unsigned long long)s.forbidden,
-			       *names ? names : "-");
+			       (unsigned long long)s.watch_events,
+			       (unsigned long long)s.relists_410, (unsigned long long)s.reconnects,
+			       (unsigned long long)s.auth_errors, (unsigned long long)s.errors,
+			       (unsigned long long)s.pods, (unsigned long long)s.services,
+			       (unsigned long long)s.nodes, (unsigned long long)s.ip_entries,
+			       s.synced, (unsigned long long)s.forbidden, *names ? names : "-");
 		} else if (!strcmp(cmd, "waitstat")) {
 			uint64_t end, v = 0, want;
 			struct nt_k8s_stats s;
@@ -201,7 +208,9 @@ static int client(int argc, char **argv)
 					printf("fail unknown stat %s\n", a2);
 					break;
 				}
-				okv = !strcmp(a3, "==") ? v == want : !strcmp(a3, ">=") ? v >= want : v <= want;
+				okv = !strcmp(a3, "==") ? v == want :
+				      !strcmp(a3, ">=") ? v >= want :
+							  v <= want;
 				if (okv || now_ms() >= end) {
 					if (okv)
 						printf("ok\n");
@@ -268,8 +277,9 @@ static int mem(int argc, char **argv)
 	const struct nt_k8s_endpoint *e = nt_k8s_store_lookup_str(s, "10.64.0.5", 1);
 
 	printf("pods=%llu ip_entries=%llu heap_bytes=%zu bytes_per_pod=%zu rss_kb_delta=%ld ingest_ms=%llu\n",
-	       (unsigned long long)c.pods, (unsigned long long)c.ip_entries, b.uordblks - a.uordblks,
-	       n ? (b.uordblks - a.uordblks) / (size_t)n : 0, r1 - r0, (unsigned long long)(t1 - t0));
+	       (unsigned long long)c.pods, (unsigned long long)c.ip_entries,
+	       b.uordblks - a.uordblks, n ? (b.uordblks - a.uordblks) / (size_t)n : 0, r1 - r0,
+	       (unsigned long long)(t1 - t0));
 	if (e)
 		printf("sample %.*s\n", (int)e->json_len, e->json);
 	nt_k8s_store_free(s);

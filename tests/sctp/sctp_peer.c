@@ -36,7 +36,7 @@
 #include <usrsctp.h>
 
 #define MAX_ASSOC 8
-#define MAX_MSG 65536
+#define MAX_MSG	  65536
 
 /* One endpoint: a kernel socket or a usrsctp one. */
 struct ep {
@@ -66,10 +66,9 @@ static void stack_init(void)
 		if (fd >= 0)
 			close(fd);
 	}
-	fprintf(stderr, "sctp_peer: stack %s\n",
-		use_usrsctp ? "usrsctp" : "kernel");
+	fprintf(stderr, "sctp_peer: stack %s\n", use_usrsctp ? "usrsctp" : "kernel");
 	if (use_usrsctp)
-		usrsctp_init(0, NULL, NULL);	/* no UDP encapsulation */
+		usrsctp_init(0, NULL, NULL); /* no UDP encapsulation */
 }
 
 static void stack_finish(void)
@@ -89,8 +88,7 @@ static struct ep ep_socket(int family)
 	struct ep e = { .fd = -1 };
 
 	if (use_usrsctp)
-		e.us = usrsctp_socket(family, SOCK_STREAM, IPPROTO_SCTP, NULL,
-				      NULL, 0, NULL);
+		e.us = usrsctp_socket(family, SOCK_STREAM, IPPROTO_SCTP, NULL, NULL, 0, NULL);
 	else
 		e.fd = socket(family, SOCK_STREAM, IPPROTO_SCTP);
 	if (!e.us && e.fd < 0)
@@ -100,8 +98,8 @@ static struct ep ep_socket(int family)
 
 static void ep_bind(struct ep *e, struct sockaddr_storage *a, socklen_t n)
 {
-	int r = use_usrsctp ? usrsctp_bind(e->us, (struct sockaddr *)a, n)
-			    : bind(e->fd, (struct sockaddr *)a, n);
+	int r = use_usrsctp ? usrsctp_bind(e->us, (struct sockaddr *)a, n) :
+			      bind(e->fd, (struct sockaddr *)a, n);
 
 	if (r < 0)
 		die("bind");
@@ -109,8 +107,8 @@ static void ep_bind(struct ep *e, struct sockaddr_storage *a, socklen_t n)
 
 static void ep_connect(struct ep *e, struct sockaddr_storage *a, socklen_t n)
 {
-	int r = use_usrsctp ? usrsctp_connect(e->us, (struct sockaddr *)a, n)
-			    : connect(e->fd, (struct sockaddr *)a, n);
+	int r = use_usrsctp ? usrsctp_connect(e->us, (struct sockaddr *)a, n) :
+			      connect(e->fd, (struct sockaddr *)a, n);
 
 	if (r < 0)
 		die("connect");
@@ -118,8 +116,7 @@ static void ep_connect(struct ep *e, struct sockaddr_storage *a, socklen_t n)
 
 static void ep_listen(struct ep *e)
 {
-	if ((use_usrsctp ? usrsctp_listen(e->us, MAX_ASSOC)
-			 : listen(e->fd, MAX_ASSOC)) < 0)
+	if ((use_usrsctp ? usrsctp_listen(e->us, MAX_ASSOC) : listen(e->fd, MAX_ASSOC)) < 0)
 		die("listen");
 }
 
@@ -142,8 +139,7 @@ static void ep_send(struct ep *e, const char *buf, size_t n)
 	ssize_t r;
 
 	if (use_usrsctp)
-		r = usrsctp_sendv(e->us, buf, n, NULL, 0, NULL, 0,
-				  SCTP_SENDV_NOINFO, 0);
+		r = usrsctp_sendv(e->us, buf, n, NULL, 0, NULL, 0, SCTP_SENDV_NOINFO, 0);
 	else
 		r = send(e->fd, buf, n, 0);
 	if (r != (ssize_t)n)
@@ -161,8 +157,8 @@ static size_t ep_recv(struct ep *e, char *buf, size_t cap)
 		unsigned int itype = 0;
 		int flags = 0;
 
-		r = usrsctp_recvv(e->us, buf, cap, (struct sockaddr *)&from,
-				  &flen, NULL, &ilen, &itype, &flags);
+		r = usrsctp_recvv(e->us, buf, cap, (struct sockaddr *)&from, &flen, NULL, &ilen,
+				  &itype, &flags);
 	} else {
 		r = recv(e->fd, buf, cap, 0);
 	}
@@ -295,14 +291,13 @@ static void open_assoc(struct assoc *as, char *spec)
 	*dash = 0;
 	llen = parse_addr(spec, &la);
 	rlen = parse_addr(dash + 1, &ra);
-	f = strrchr(dash + 1, ':');	/* SIZE */
+	f = strrchr(dash + 1, ':'); /* SIZE */
 	as->size = (size_t)atoi(f + 1);
 	*f = 0;
-	f = strrchr(dash + 1, ':');	/* COUNT */
+	f = strrchr(dash + 1, ':'); /* COUNT */
 	as->count = atoi(f + 1);
-	as->lport = la.ss_family == AF_INET
-		? ntohs(((struct sockaddr_in *)&la)->sin_port)
-		: ntohs(((struct sockaddr_in6 *)&la)->sin6_port);
+	as->lport = la.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&la)->sin_port) :
+					      ntohs(((struct sockaddr_in6 *)&la)->sin6_port);
 	if (as->count < 1 || as->size < 1 || as->size > MAX_MSG) {
 		fprintf(stderr, "sctp_peer: bad association %s\n", spec);
 		exit(2);
@@ -340,8 +335,7 @@ static int run_client(int argc, char **argv)
 		ep_close(&as[i].e);
 	stack_finish();
 	for (int i = 0; i < argc; i++)
-		printf("%d %zu %zu\n", as[i].lport, as[i].sent,
-		       as[i].received);
+		printf("%d %zu %zu\n", as[i].lport, as[i].sent, as[i].received);
 	return 0;
 }
 
@@ -349,8 +343,8 @@ int main(int argc, char **argv)
 {
 	if (argc < 3) {
 		fprintf(stderr, "usage: sctp_peer server REPLY ADDR:PORT:N...\n"
-			"       sctp_peer client "
-			"LADDR:LPORT-RADDR:RPORT:COUNT:SIZE...\n");
+				"       sctp_peer client "
+				"LADDR:LPORT-RADDR:RPORT:COUNT:SIZE...\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);

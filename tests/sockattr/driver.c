@@ -209,20 +209,18 @@ static int listen_on(int family, const char *addr, uint16_t *port, int type)
 		inet_pton(AF_INET6, addr, &a->sin6_addr);
 		sl = sizeof(*a);
 	}
-	if (bind(fd, (void *)&ss, sl) ||
-	    (type == SOCK_STREAM && listen(fd, 16))) {
+	if (bind(fd, (void *)&ss, sl) || (type == SOCK_STREAM && listen(fd, 16))) {
 		close(fd);
 		return -1;
 	}
 	sl = sizeof(ss);
 	getsockname(fd, (void *)&ss, &sl);
-	*port = ntohs(family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-					: ((struct sockaddr_in6 *)&ss)->sin6_port);
+	*port = ntohs(family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port :
+					  ((struct sockaddr_in6 *)&ss)->sin6_port);
 	return fd;
 }
 
-static socklen_t mkaddr(int family, const char *addr, uint16_t port,
-			struct sockaddr_storage *ss)
+static socklen_t mkaddr(int family, const char *addr, uint16_t port, struct sockaddr_storage *ss)
 {
 	memset(ss, 0, sizeof(*ss));
 	if (family == AF_INET) {
@@ -248,15 +246,13 @@ static uint16_t local_port(int fd)
 
 	if (getsockname(fd, (void *)&ss, &sl))
 		return 0;
-	return ntohs(ss.ss_family == AF_INET
-			     ? ((struct sockaddr_in *)&ss)->sin_port
-			     : ((struct sockaddr_in6 *)&ss)->sin6_port);
+	return ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port :
+					       ((struct sockaddr_in6 *)&ss)->sin6_port);
 }
 
 /* TCP connect (on fd, or a new socket when fd < 0), send, read the echo;
  * the local port or 0. */
-static uint16_t tcp_exchange_fd(int fd, int family, const char *addr,
-				uint16_t port)
+static uint16_t tcp_exchange_fd(int fd, int family, const char *addr, uint16_t port)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = mkaddr(family, addr, port, &ss);
@@ -281,9 +277,8 @@ static uint16_t tcp_exchange(int family, const char *addr, uint16_t port)
 }
 
 /* The expected key, built here the plain way (not nt_sock_make_key). */
-static struct nt_flow_key expect_key(int family, const char *a, uint16_t pa,
-				     const char *b, uint16_t pb, int proto,
-				     int *side_of_a)
+static struct nt_flow_key expect_key(int family, const char *a, uint16_t pa, const char *b,
+				     uint16_t pb, int proto, int *side_of_a)
 {
 	struct nt_flow_key k;
 	unsigned char x[16] = {}, y[16] = {};
@@ -323,8 +318,7 @@ struct targets {
 	uint16_t tcpns;
 };
 
-static uint16_t udp_send(int family, const char *addr, uint16_t port,
-			 int connected, int count)
+static uint16_t udp_send(int family, const char *addr, uint16_t port, int connected, int count)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = mkaddr(family, addr, port, &ss);
@@ -355,7 +349,12 @@ static void client_main(const char *cg, const struct targets *t, int wfd)
 	struct client_report r = {};
 	int nsock = -1;
 
-#define BAIL(msg) do { r.err = errno; snprintf(r.what, sizeof(r.what), "%s", msg); goto out; } while (0)
+#define BAIL(msg)                                            \
+	do {                                                 \
+		r.err = errno;                               \
+		snprintf(r.what, sizeof(r.what), "%s", msg); \
+		goto out;                                    \
+	} while (0)
 	if (join_cgroup(cg))
 		BAIL("join cgroup");
 	prctl(PR_SET_NAME, "nt-sa-client");
@@ -387,8 +386,7 @@ static void client_main(const char *cg, const struct targets *t, int wfd)
 		BAIL("udp4 burst");
 	if (t->ns_client) {
 		/* the client namespace's socket: same cgroup and process */
-		if (!(r.tcpns = tcp_exchange_fd(nsock, AF_INET, t->ns_server_addr,
-						t->tcpns)))
+		if (!(r.tcpns = tcp_exchange_fd(nsock, AF_INET, t->ns_server_addr, t->tcpns)))
 			BAIL("tcp across the veth pair");
 	}
 out:
@@ -454,14 +452,12 @@ static void serve(int tcp4, int tcp6, int nsfd, int stop_fd)
 			c = accept(fds[i], NULL, NULL);
 			if (c < 0)
 				continue;
-			if (read(c, buf, sizeof(buf)) > 0 &&
-			    write(c, "hi", 2) != 2)
+			if (read(c, buf, sizeof(buf)) > 0 && write(c, "hi", 2) != 2)
 				perror("write");
 			close(c);
 		}
 	}
 }
-
 
 /* flow.bpf.c's TC programs on IFNAME of netns NS (the server pod's eth0):
  * the counters whose keys the attributions must match. */
@@ -503,8 +499,8 @@ out:
 }
 
 /* The TC flow entry with these two ports, if any (key copied to *k). */
-static int tc_flow(struct flow_bpf *fb, uint16_t pa, uint16_t pb,
-		   struct nt_flow_key *k, struct nt_flow_val *v)
+static int tc_flow(struct flow_bpf *fb, uint16_t pa, uint16_t pb, struct nt_flow_key *k,
+		   struct nt_flow_val *v)
 {
 	int fd = bpf_map__fd(fb->maps.flows);
 	struct nt_flow_key cur, next;
@@ -526,9 +522,8 @@ static int tc_flow(struct flow_bpf *fb, uint16_t pa, uint16_t pb,
 
 /* ---- attribution checks -------------------------------------------- */
 
-static void expect_attr(struct nt_sockattr *s, const char *name,
-			const struct nt_flow_key *k, int side, uint64_t cg,
-			int has_proc, uint32_t pid, uint32_t uid,
+static void expect_attr(struct nt_sockattr *s, const char *name, const struct nt_flow_key *k,
+			int side, uint64_t cg, int has_proc, uint32_t pid, uint32_t uid,
 			const char *comm)
 {
 	const struct nt_sock_attr *a = nt_sockattr_find_side(s, k, side);
@@ -537,14 +532,14 @@ static void expect_attr(struct nt_sockattr *s, const char *name,
 		check(0, "%s: no attribution for key side %d", name, side);
 		return;
 	}
-	check(a->local_side == side && a->cgroup_id == cg &&
-		      a->has_proc == has_proc && a->pid == pid && a->uid == uid &&
-		      strcmp(a->comm, comm) == 0 && a->sock_cookie != 0,
+	check(a->local_side == side && a->cgroup_id == cg && a->has_proc == has_proc &&
+		      a->pid == pid && a->uid == uid && strcmp(a->comm, comm) == 0 &&
+		      a->sock_cookie != 0,
 	      "%s: side %d cgroup %llu (want %llu) has_proc %u (want %d) "
 	      "pid %u (want %u) uid %u (want %u) comm '%s' (want '%s') cookie %llu",
-	      name, a->local_side, (unsigned long long)a->cgroup_id,
-	      (unsigned long long)cg, a->has_proc, has_proc, a->pid, pid,
-	      a->uid, uid, a->comm, comm, (unsigned long long)a->sock_cookie);
+	      name, a->local_side, (unsigned long long)a->cgroup_id, (unsigned long long)cg,
+	      a->has_proc, has_proc, a->pid, pid, a->uid, uid, a->comm, comm,
+	      (unsigned long long)a->sock_cookie);
 }
 
 /* Loaded programs named like two of ours. */
@@ -561,8 +556,7 @@ static int count_ours(void)
 		if (fd < 0)
 			continue;
 		if (bpf_obj_get_info_by_fd(fd, &pi, &len) == 0 &&
-		    (strcmp(pi.name, "nt_skb_egress") == 0 ||
-		     strcmp(pi.name, "nt_connect4") == 0))
+		    (strcmp(pi.name, "nt_skb_egress") == 0 || strcmp(pi.name, "nt_connect4") == 0))
 			n++;
 		close(fd);
 	}
@@ -588,8 +582,7 @@ static void check_maps(struct nt_sockattr *s)
 		pi.nr_map_ids = 16;
 		pi.map_ids = (__u64)(unsigned long)map_ids;
 		if (bpf_obj_get_info_by_fd(fd, &pi, &len) == 0 &&
-		    strncmp(pi.name, "nt_skb_", 7) == 0 &&
-		    (size_t)pi.load_time > 0) {
+		    strncmp(pi.name, "nt_skb_", 7) == 0 && (size_t)pi.load_time > 0) {
 			progs++;
 			for (__u32 i = 0; i < pi.nr_map_ids && i < 16; i++) {
 				struct bpf_map_info mi = {};
@@ -603,8 +596,7 @@ static void check_maps(struct nt_sockattr *s)
 					if (strncmp(mi.name, "sock_", 5) != 0 &&
 					    strcmp(mi.name, "sk_state") != 0)
 						bad++;
-					if (strlen(names) + strlen(mi.name) + 2 <
-					    sizeof(names)) {
+					if (strlen(names) + strlen(mi.name) + 2 < sizeof(names)) {
 						strcat(names, mi.name);
 						strcat(names, " ");
 					}
@@ -615,10 +607,8 @@ static void check_maps(struct nt_sockattr *s)
 		close(fd);
 	}
 	check(progs >= 2 && bad == 0 && maps > 0,
-	      "not counted twice: the cgroup_skb programs use only their own maps (%s)",
-	      names);
+	      "not counted twice: the cgroup_skb programs use only their own maps (%s)", names);
 }
-
 
 /* ---- bench: per-packet cost (not part of the suite's checks) -------- */
 
@@ -646,9 +636,8 @@ static double bench_udp(int n, int connected, int alternate)
 		if (connected) {
 			if (send(fd, "x", 1, 0) != 1)
 				return -1;
-		} else if (sendto(fd, "x", 1, 0,
-				  (void *)(alternate && (i & 1) ? &d2 : &d1),
-				  sl) != 1) {
+		} else if (sendto(fd, "x", 1, 0, (void *)(alternate && (i & 1) ? &d2 : &d1), sl) !=
+			   1) {
 			return -1;
 		}
 		/* drain so the receiver never drops (both paths identical) */
@@ -681,8 +670,8 @@ static double bench_tcp(int n)
 	t0 = now_ns();
 	for (int i = 0; i < n; i++) {
 		/* one segment each way per round: a request/response loop */
-		if (write(c, "x", 1) != 1 || read(a, b, sizeof(b)) <= 0 ||
-		    write(a, "y", 1) != 1 || read(c, b, sizeof(b)) <= 0)
+		if (write(c, "x", 1) != 1 || read(a, b, sizeof(b)) <= 0 || write(a, "y", 1) != 1 ||
+		    read(c, b, sizeof(b)) <= 0)
 			return -1;
 	}
 	t0 = now_ns() - t0;
@@ -709,8 +698,8 @@ static int prog_runs(struct prog_run *r, int max)
 
 		if (fd < 0)
 			continue;
-		if (bpf_obj_get_info_by_fd(fd, &pi, &len) == 0 &&
-		    strncmp(pi.name, "nt_", 3) == 0 && pi.type != BPF_PROG_TYPE_SCHED_CLS) {
+		if (bpf_obj_get_info_by_fd(fd, &pi, &len) == 0 && strncmp(pi.name, "nt_", 3) == 0 &&
+		    pi.type != BPF_PROG_TYPE_SCHED_CLS) {
 			snprintf(r[n].name, sizeof(r[n].name), "%s", pi.name);
 			r[n].cnt = pi.run_cnt;
 			r[n].ns = pi.run_time_ns;
@@ -759,7 +748,7 @@ static int bench_main(int n)
 		return 1;
 	for (struct bpf_program *p = NULL; (p = bpf_object__next_program(e->obj, p));)
 		bpf_program__set_autoload(p, p == e->progs.nt_skb_empty ||
-					     p == e->progs.nt_sendmsg_empty);
+						     p == e->progs.nt_sendmsg_empty);
 	if (sock_bpf__load(e))
 		return 1;
 	l[0] = bpf_program__attach_cgroup(e->progs.nt_skb_empty, cg);
@@ -795,8 +784,7 @@ static int bench_main(int n)
 	for (int k = 0; k < 4; k++)
 		printf("%-48s none %6.0f ns  empty progs %6.0f ns (%+4.0f)  "
 		       "nettrail %6.0f ns (%+4.0f) per op\n",
-		       names[k], base[k], empty[k], empty[k] - base[k], with[k],
-		       with[k] - base[k]);
+		       names[k], base[k], empty[k], empty[k] - base[k], with[k], with[k] - base[k]);
 
 	/* in-kernel run time per program run, per case (the run-time
 	 * statistics themselves add two clock reads per run) */
@@ -833,8 +821,8 @@ int main(int argc, char **argv)
 	const char *ns_client = argc > 4 ? argv[1] : NULL;
 	const char *ns_server = argc > 4 ? argv[2] : NULL;
 	const char *ns_addr = argc > 4 ? argv[3] : NULL;
-	char root[4096], err[512], base[4200], scope[4400], podfs[4400],
-		ctrfs[4400], hex1[65], hex2[65], uid1[37], uid1s[37], uid2[37];
+	char root[4096], err[512], base[4200], scope[4400], podfs[4400], ctrfs[4400], hex1[65],
+		hex2[65], uid1[37], uid1s[37], uid2[37];
 	struct nt_sockattr *s;
 	struct flow_bpf *fb = NULL;
 	struct nt_cgroupmap *cm;
@@ -859,8 +847,8 @@ int main(int argc, char **argv)
 	check(s != NULL, "nt_sockattr_open(NULL): %s", s ? "attached 6 programs" : err);
 	if (!s)
 		goto done;
-	check(strcmp(nt_sockattr_cgroup_root(s), root) == 0,
-	      "attached at %s", nt_sockattr_cgroup_root(s));
+	check(strcmp(nt_sockattr_cgroup_root(s), root) == 0, "attached at %s",
+	      nt_sockattr_cgroup_root(s));
 
 	/* kubelet-shaped cgroups, under a test directory */
 	rand_hex(hex1, 64);
@@ -878,14 +866,14 @@ int main(int argc, char **argv)
 		 base, uid1s, hex1);
 	snprintf(podfs, sizeof(podfs), "%s/kubepods/burstable/pod%s", base, uid2);
 	snprintf(ctrfs, sizeof(ctrfs), "%.4300s/%s", podfs, hex2);
-	check(mkdirs(scope) == 0 && mkdirs(ctrfs) == 0,
-	      "created %s and %s", scope + strlen(root), ctrfs + strlen(root));
+	check(mkdirs(scope) == 0 && mkdirs(ctrfs) == 0, "created %s and %s", scope + strlen(root),
+	      ctrfs + strlen(root));
 	cg_scope = ino_of(scope);
 	cg_ctr = ino_of(ctrfs);
 	cg_root = self_cgroup(root);
 	check(cg_scope && cg_scope == handle_id(scope) && cg_ctr == handle_id(ctrfs),
-	      "cgroup id = inode = name_to_handle_at id (%llu, %llu)",
-	      (unsigned long long)cg_scope, (unsigned long long)cg_ctr);
+	      "cgroup id = inode = name_to_handle_at id (%llu, %llu)", (unsigned long long)cg_scope,
+	      (unsigned long long)cg_ctr);
 
 	/* the driver's listeners (root cgroup, in the initial netns) */
 	tcp4 = listen_on(AF_INET, "127.0.0.1", &t.tcp4, SOCK_STREAM);
@@ -903,14 +891,13 @@ int main(int argc, char **argv)
 		close(self);
 		t.ns_client = ns_client;
 		t.ns_server_addr = ns_addr;
-		check(nsfd >= 0, "listener in netns %s on %s:%u", ns_server,
-		      ns_addr, t.tcpns);
+		check(nsfd >= 0, "listener in netns %s on %s:%u", ns_server, ns_addr, t.tcpns);
 		fb = tc_attach_in_ns(ns_server, "eth0");
 		check(fb != NULL, "flow.bpf.c TC programs on eth0 of %s", ns_server);
 	}
 	check(tcp4 >= 0 && tcp6 >= 0 && udp4 >= 0 && udp6 >= 0,
-	      "listeners 127.0.0.1:%u [::1]:%u udp 127.0.0.1:%u [::1]:%u",
-	      t.tcp4, t.tcp6, t.udp4, t.udp6);
+	      "listeners 127.0.0.1:%u [::1]:%u udp 127.0.0.1:%u [::1]:%u", t.tcp4, t.tcp6, t.udp4,
+	      t.udp6);
 
 	if (pipe(p) || pipe(stop))
 		return 1;
@@ -932,8 +919,8 @@ int main(int argc, char **argv)
 	waitpid(client, &st, 0);
 	check(rep.err == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	      "client (pid %d) in the systemd scope: TCP v4/v6, UDP v4/v6, "
-	      "connected UDP, 1000-datagram burst%s: %s", client,
-	      ns_client ? ", TCP across the veth pair" : "",
+	      "connected UDP, 1000-datagram burst%s: %s",
+	      client, ns_client ? ", TCP across the veth pair" : "",
 	      rep.err ? rep.what : "all passed (programs allow)");
 
 	/* inbound: the server child in the cgroupfs container */
@@ -947,7 +934,8 @@ int main(int argc, char **argv)
 	waitpid(server, &st, 0);
 	check(dport && WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	      "server (pid %d) in the cgroupfs container accepted a connection "
-	      "from the driver", server);
+	      "from the driver",
+	      server);
 	if (write(stop[1], "x", 1) != 1)
 		perror("stop");
 	waitpid(echo, NULL, 0);
@@ -985,34 +973,30 @@ int main(int argc, char **argv)
 
 		snprintf(caddr, sizeof(caddr), "%s", argv[4]);
 		k = expect_key(AF_INET, caddr, rep.tcpns, ns_addr, t.tcpns, 6, &side);
-		expect_attr(s, "tcp across netns, client", &k, side, cg_scope, 1,
-			    cpid, 4242, "nt-sa-client");
-		expect_attr(s, "tcp across netns, accepted", &k, !side, cg_root,
-			    0, 0, 0, "");
+		expect_attr(s, "tcp across netns, client", &k, side, cg_scope, 1, cpid, 4242,
+			    "nt-sa-client");
+		expect_attr(s, "tcp across netns, accepted", &k, !side, cg_root, 0, 0, 0, "");
 		/* the same key as the TC counters', counted there once */
 		struct nt_flow_key tk;
 		struct nt_flow_val tv;
 
 		if (fb && tc_flow(fb, rep.tcpns, t.tcpns, &tk, &tv)) {
-			check(memcmp(&tk, &k, sizeof(k)) == 0 &&
-				      nt_sockattr_find(s, &tk) != NULL,
+			check(memcmp(&tk, &k, sizeof(k)) == 0 && nt_sockattr_find(s, &tk) != NULL,
 			      "the TC flow entry's key (nt_flow_key_make in flow.bpf.c) is "
 			      "the attributed key");
-			check(tv.pkts[0] >= 4 && tv.pkts[1] >= 4 &&
-				      tv.pkts[0] < 20 && tv.pkts[1] < 20,
+			check(tv.pkts[0] >= 4 && tv.pkts[1] >= 4 && tv.pkts[0] < 20 &&
+				      tv.pkts[1] < 20,
 			      "TC counted the connection once on eth0: %llu + %llu packets",
-			      (unsigned long long)tv.pkts[0],
-			      (unsigned long long)tv.pkts[1]);
+			      (unsigned long long)tv.pkts[0], (unsigned long long)tv.pkts[1]);
 		} else {
-			check(0, "the TC programs saw no flow %u <-> %u", rep.tcpns,
-			      t.tcpns);
+			check(0, "the TC programs saw no flow %u <-> %u", rep.tcpns, t.tcpns);
 		}
 	}
 	k = expect_key(AF_INET, "127.0.0.1", dport, "127.0.0.1", sport, 6, &side);
-	expect_attr(s, "inbound: accepted by the container (cgroup, no process)",
-		    &k, !side, cg_ctr, 0, 0, 0, "");
-	expect_attr(s, "inbound: the driver's connecting socket", &k, side,
-		    cg_root, 1, dpid, 0, "nt-sa-driver");
+	expect_attr(s, "inbound: accepted by the container (cgroup, no process)", &k, !side, cg_ctr,
+		    0, 0, 0, "");
+	expect_attr(s, "inbound: the driver's connecting socket", &k, side, cg_root, 1, dpid, 0,
+		    "nt-sa-driver");
 	/* once per flow, not per packet: the client's whole run (a dozen
 	 * flows, 1,000+ packets) made a handful of attributions */
 	check(st1.events - st0.events < 100 && st1.proc_set - st0.proc_set < 20,
@@ -1053,23 +1037,22 @@ int main(int argc, char **argv)
 		uint64_t t0 = now_ns();
 		int r = nt_cgroupmap_lookup(cm, cg_scope, &cid, &puid, t0);
 
-		check(r == 0 && cid && strcmp(cid, hex1) == 0 && puid &&
-			      strcmp(puid, uid1) == 0,
+		check(r == 0 && cid && strcmp(cid, hex1) == 0 && puid && strcmp(puid, uid1) == 0,
 		      "cgroupmap systemd scope: container %s pod %s", cid ? cid : "-",
 		      puid ? puid : "-");
 		r = nt_cgroupmap_lookup(cm, cg_ctr, &cid, &puid, t0);
-		check(r == 0 && cid && strcmp(cid, hex2) == 0 && puid &&
-			      strcmp(puid, uid2) == 0,
-		      "cgroupmap cgroupfs container: container %s pod %s",
-		      cid ? cid : "-", puid ? puid : "-");
+		check(r == 0 && cid && strcmp(cid, hex2) == 0 && puid && strcmp(puid, uid2) == 0,
+		      "cgroupmap cgroupfs container: container %s pod %s", cid ? cid : "-",
+		      puid ? puid : "-");
 		r = nt_cgroupmap_lookup(cm, cg_root, &cid, &puid, t0);
-		check(r == 0 && !cid && !puid, "cgroupmap driver's own cgroup: known, no container");
+		check(r == 0 && !cid && !puid,
+		      "cgroupmap driver's own cgroup: known, no container");
 		/* an attribution's id resolves end to end */
 		k = expect_key(AF_INET, "127.0.0.1", rep.tcp4, "127.0.0.1", t.tcp4, 6, &side);
 		a = nt_sockattr_find(s, &k);
 		r = a ? nt_cgroupmap_lookup(cm, a->cgroup_id, &cid, &puid, t0) : -1;
-		check(r == 0 && cid && strcmp(cid, hex1) == 0,
-		      "flow -> cgroup id -> container %s", cid ? cid : "-");
+		check(r == 0 && cid && strcmp(cid, hex1) == 0, "flow -> cgroup id -> container %s",
+		      cid ? cid : "-");
 		/* unknown id: one rescan, then rate-limited */
 		uint64_t rs0, rs1, rs2;
 
@@ -1080,8 +1063,7 @@ int main(int argc, char **argv)
 		nt_cgroupmap_stats(cm, &rs2, NULL);
 		check(r == -1 && rs1 == rs0 + 1 && rs2 == rs1,
 		      "unknown id: -1, one rescan, the next within 1 s none (%llu %llu %llu)",
-		      (unsigned long long)rs0, (unsigned long long)rs1,
-		      (unsigned long long)rs2);
+		      (unsigned long long)rs0, (unsigned long long)rs1, (unsigned long long)rs2);
 	}
 	nt_cgroupmap_free(cm);
 
@@ -1109,8 +1091,7 @@ int main(int argc, char **argv)
 		int after = count_ours();
 
 		check(before >= 2 && after == before - 2,
-		      "close detached and freed the programs (%d -> %d)", before,
-		      after);
+		      "close detached and freed the programs (%d -> %d)", before, after);
 	}
 
 	/* cleanup: processes are gone; remove the cgroups bottom-up */

@@ -17,11 +17,11 @@
 #define SCAN_CHUNK 4096
 
 struct flow_state {
-	struct nt_flow_key key;      /* uthash key */
+	struct nt_flow_key key; /* uthash key */
 	/* what earlier reports already carried */
 	uint64_t rep_pkts[2], rep_bytes[2];
-	uint64_t rep_end_ns;         /* end of the last report's interval */
-	uint64_t rep_at_ns;          /* when it was made */
+	uint64_t rep_end_ns; /* end of the last report's interval */
+	uint64_t rep_at_ns;  /* when it was made */
 	uint32_t report_seq;
 	/* overflow counts not yet reported */
 	bool has_ov;
@@ -43,13 +43,13 @@ struct closing {
 struct nt_collector {
 	struct nt_collector_opts o;
 	struct nt_collector_stats st;
-	struct flow_state *flows;    /* uthash head */
-	uint32_t n_ov;               /* states with has_ov */
-	struct closing *closing;     /* FIFO of close events */
+	struct flow_state *flows; /* uthash head */
+	uint32_t n_ov;		  /* states with has_ov */
+	struct closing *closing;  /* FIFO of close events */
 	size_t n_closing, cap_closing;
-	struct nt_flow_key *keys;    /* scan buffers */
+	struct nt_flow_key *keys; /* scan buffers */
 	struct nt_flow_val *vals;
-	struct nt_flow_key *expire;  /* keys to remove after a scan */
+	struct nt_flow_key *expire; /* keys to remove after a scan */
 	uint8_t *expire_why;
 	size_t n_expire, cap_expire;
 };
@@ -57,10 +57,8 @@ struct nt_collector {
 const char *nt_end_reason_name(enum nt_end_reason r)
 {
 	static const char *const names[] = {
-		[NT_END_IDLE] = "idle",
-		[NT_END_ACTIVE] = "active",
-		[NT_END_TCP_CLOSE] = "tcp_close",
-		[NT_END_SHUTDOWN] = "shutdown",
+		[NT_END_IDLE] = "idle",		  [NT_END_ACTIVE] = "active",
+		[NT_END_TCP_CLOSE] = "tcp_close", [NT_END_SHUTDOWN] = "shutdown",
 		[NT_END_EVICTED] = "evicted",
 	};
 	return r <= NT_END_EVICTED ? names[r] : "unknown";
@@ -100,14 +98,12 @@ void nt_collector_free(struct nt_collector *c)
 	free(c);
 }
 
-const struct nt_collector_stats *nt_collector_stats(
-	const struct nt_collector *c)
+const struct nt_collector_stats *nt_collector_stats(const struct nt_collector *c)
 {
 	return &c->st;
 }
 
-static struct flow_state *state_find(struct nt_collector *c,
-				     const struct nt_flow_key *k)
+static struct flow_state *state_find(struct nt_collector *c, const struct nt_flow_key *k)
 {
 	struct flow_state *s = NULL;
 
@@ -116,8 +112,7 @@ static struct flow_state *state_find(struct nt_collector *c,
 	return s;
 }
 
-static struct flow_state *state_get(struct nt_collector *c,
-				    const struct nt_flow_key *k)
+static struct flow_state *state_get(struct nt_collector *c, const struct nt_flow_key *k)
 {
 	struct flow_state *s = state_find(c, k);
 
@@ -146,8 +141,7 @@ static void state_drop(struct nt_collector *c, struct flow_state *s)
  * first seen midstream has no SYN to go by: when exactly one end uses a
  * well-known port (< 1024), that end is the server, as Zeek would guess.
  */
-static uint8_t pick_source(const struct nt_flow_key *k, uint8_t initiator,
-			   uint8_t attrs)
+static uint8_t pick_source(const struct nt_flow_key *k, uint8_t initiator, uint8_t attrs)
 {
 	if (attrs & NT_ATTR_MIDSTREAM) {
 		int lo0 = k->port[0] < 1024, lo1 = k->port[1] < 1024;
@@ -161,9 +155,8 @@ static uint8_t pick_source(const struct nt_flow_key *k, uint8_t initiator,
 }
 
 /* Builds and emits a report from a kernel value (may be NULL) and state. */
-static void emit(struct nt_collector *c, const struct nt_flow_key *k,
-		 const struct nt_flow_val *v, struct flow_state *s,
-		 enum nt_end_reason why, uint64_t now)
+static void emit(struct nt_collector *c, const struct nt_flow_key *k, const struct nt_flow_val *v,
+		 struct flow_state *s, enum nt_end_reason why, uint64_t now)
 {
 	struct nt_flow_report r;
 	uint64_t tot = 0;
@@ -185,8 +178,7 @@ static void emit(struct nt_collector *c, const struct nt_flow_key *k,
 		r.icmp_code = v->icmp_code;
 		r.hook = v->owner_hook;
 		r.ifindex[0] = v->owner_ifindex;
-		memcpy(&r.ifindex[1], v->seen_ifindex,
-		       sizeof(v->seen_ifindex));
+		memcpy(&r.ifindex[1], v->seen_ifindex, sizeof(v->seen_ifindex));
 		r.src = pick_source(k, v->initiator, v->attrs);
 		if (v->syn_ns && v->ack_ns > v->syn_ns)
 			r.handshake_rtt_ns = v->ack_ns - v->syn_ns;
@@ -254,8 +246,8 @@ remember:
 }
 
 /* Removes a flow from the kernel and reports its final counters. */
-static void finish(struct nt_collector *c, const struct nt_flow_key *k,
-		   enum nt_end_reason why, uint64_t now)
+static void finish(struct nt_collector *c, const struct nt_flow_key *k, enum nt_end_reason why,
+		   uint64_t now)
 {
 	struct nt_flow_val v;
 	struct flow_state *s = state_find(c, k);
@@ -286,16 +278,14 @@ int nt_collector_on_event(void *ctx, void *data, size_t size)
 	if (ev->type == NT_EV_CLOSE) {
 		if (c->n_closing == c->cap_closing) {
 			size_t cap = c->cap_closing ? c->cap_closing * 2 : 256;
-			struct closing *n = realloc(c->closing,
-						    cap * sizeof(*n));
+			struct closing *n = realloc(c->closing, cap * sizeof(*n));
 			if (!n)
 				return 0; /* the scan still finds it */
 			c->closing = n;
 			c->cap_closing = cap;
 		}
 		c->closing[c->n_closing].key = ev->key;
-		c->closing[c->n_closing].due_ns = ev->ts_ns +
-						  c->o.close_linger_ns;
+		c->closing[c->n_closing].due_ns = ev->ts_ns + c->o.close_linger_ns;
 		c->n_closing++;
 		return 0;
 	}
@@ -310,8 +300,7 @@ int nt_collector_on_event(void *ctx, void *data, size_t size)
 		c->n_ov++;
 		s->ov_first_ns = ev->ts_ns;
 		s->ov_initiator = side;
-		if ((ev->tcp_flags & (NT_TCP_SYN | NT_TCP_ACK)) ==
-		    (NT_TCP_SYN | NT_TCP_ACK))
+		if ((ev->tcp_flags & (NT_TCP_SYN | NT_TCP_ACK)) == (NT_TCP_SYN | NT_TCP_ACK))
 			s->ov_initiator = !side;
 		s->ov_hook = ev->hook;
 		s->ov_ifindex = ev->ifindex;
@@ -337,14 +326,12 @@ void nt_collector_closing(struct nt_collector *c, uint64_t now)
 		i++;
 	}
 	if (i) {
-		memmove(c->closing, c->closing + i,
-			(n - i) * sizeof(*c->closing));
+		memmove(c->closing, c->closing + i, (n - i) * sizeof(*c->closing));
 		c->n_closing = n - i;
 	}
 }
 
-static void expire_push(struct nt_collector *c, const struct nt_flow_key *k,
-			enum nt_end_reason why)
+static void expire_push(struct nt_collector *c, const struct nt_flow_key *k, enum nt_end_reason why)
 {
 	if (c->n_expire == c->cap_expire) {
 		size_t cap = c->cap_expire ? c->cap_expire * 2 : 1024;
@@ -369,9 +356,8 @@ deferred: /* the flow stays in the table: the next scan tries again */
 }
 
 /* Decides one kernel entry's fate during a scan. */
-static void judge(struct nt_collector *c, const struct nt_flow_key *k,
-		  const struct nt_flow_val *v, uint64_t now, int flush,
-		  enum nt_end_reason flush_reason)
+static void judge(struct nt_collector *c, const struct nt_flow_key *k, const struct nt_flow_val *v,
+		  uint64_t now, int flush, enum nt_end_reason flush_reason)
 {
 	struct flow_state *s;
 	uint64_t since;
@@ -385,8 +371,7 @@ static void judge(struct nt_collector *c, const struct nt_flow_key *k,
 		return;
 	}
 	if (flush) {
-		expire_push(c, k, v->close_ns ? NT_END_TCP_CLOSE :
-				  flush_reason);
+		expire_push(c, k, v->close_ns ? NT_END_TCP_CLOSE : flush_reason);
 		return;
 	}
 	if (!c->o.active_ns || now < v->first_ns + c->o.active_ns)
@@ -413,14 +398,12 @@ static void scan_overflow(struct nt_collector *c, uint64_t now, int flush,
 			continue;
 		if (bpf_map_lookup_elem(c->o.flows_fd, &s->key, &v) == 0)
 			continue; /* merged when the kernel flow reports */
-		emit(c, &s->key, NULL, s,
-		     flush ? flush_reason : NT_END_IDLE, now);
+		emit(c, &s->key, NULL, s, flush ? flush_reason : NT_END_IDLE, now);
 		state_drop(c, s);
 	}
 }
 
-static void scan(struct nt_collector *c, uint64_t now, int flush,
-		 enum nt_end_reason flush_reason)
+static void scan(struct nt_collector *c, uint64_t now, int flush, enum nt_end_reason flush_reason)
 {
 	struct nt_flow_key out_batch;
 	void *in = NULL;
@@ -431,15 +414,14 @@ static void scan(struct nt_collector *c, uint64_t now, int flush,
 	for (;;) {
 		__u32 count = SCAN_CHUNK;
 
-		err = bpf_map_lookup_batch(c->o.flows_fd, in, &out_batch,
-					   c->keys, c->vals, &count, NULL);
+		err = bpf_map_lookup_batch(c->o.flows_fd, in, &out_batch, c->keys, c->vals, &count,
+					   NULL);
 		if (err && errno != ENOENT) {
 			c->st.scan_errors++;
 			break;
 		}
 		for (__u32 i = 0; i < count; i++)
-			judge(c, &c->keys[i], &c->vals[i], now, flush,
-			      flush_reason);
+			judge(c, &c->keys[i], &c->vals[i], now, flush, flush_reason);
 		tracked += count;
 		if (err)
 			break; /* ENOENT: the whole table was read */
@@ -447,8 +429,7 @@ static void scan(struct nt_collector *c, uint64_t now, int flush,
 	}
 	c->st.flows_tracked = tracked;
 	for (size_t i = 0; i < c->n_expire; i++)
-		finish(c, &c->expire[i], (enum nt_end_reason)c->expire_why[i],
-		       now);
+		finish(c, &c->expire[i], (enum nt_end_reason)c->expire_why[i], now);
 	scan_overflow(c, now, flush, flush_reason);
 }
 
@@ -458,8 +439,7 @@ void nt_collector_scan(struct nt_collector *c, uint64_t now)
 	scan(c, now, 0, NT_END_IDLE);
 }
 
-void nt_collector_flush(struct nt_collector *c, uint64_t now,
-			enum nt_end_reason reason)
+void nt_collector_flush(struct nt_collector *c, uint64_t now, enum nt_end_reason reason)
 {
 	/* closes whose linger has not passed still report as closed */
 	for (size_t i = 0; i < c->n_closing; i++)

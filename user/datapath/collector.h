@@ -32,21 +32,21 @@ const char *nt_end_reason_name(enum nt_end_reason r);
 /* One report of one flow, with sides already mapped to source/destination. */
 struct nt_flow_report {
 	struct nt_flow_key key;
-	uint8_t src;                 /* key side of the source (initiator) */
-	uint64_t pkts[2], bytes[2];  /* this report's deltas, by key side */
-	uint64_t flow_start_ns;      /* first packet of the flow */
-	uint64_t start_ns, end_ns;   /* the interval this report covers */
-	uint64_t handshake_rtt_ns;   /* 0: not seen */
+	uint8_t src;		    /* key side of the source (initiator) */
+	uint64_t pkts[2], bytes[2]; /* this report's deltas, by key side */
+	uint64_t flow_start_ns;	    /* first packet of the flow */
+	uint64_t start_ns, end_ns;  /* the interval this report covers */
+	uint64_t handshake_rtt_ns;  /* 0: not seen */
 	uint32_t report_seq;
-	uint8_t tcp_flags[2];        /* by key side, since the flow began */
-	uint8_t rst_first;           /* 0, or key side + 1 */
-	uint8_t attrs;               /* NT_ATTR_* */
+	uint8_t tcp_flags[2]; /* by key side, since the flow began */
+	uint8_t rst_first;    /* 0, or key side + 1 */
+	uint8_t attrs;	      /* NT_ATTR_* */
 	uint8_t icmp_type, icmp_code;
-	uint8_t hook;                /* enum nt_hook */
-	bool overflow;               /* counts came (partly) via the ring */
+	uint8_t hook;  /* enum nt_hook */
+	bool overflow; /* counts came (partly) via the ring */
 	enum nt_end_reason reason;
 	uint32_t ifindex[1 + NT_MAX_SEEN_IFACES]; /* owner first; 0 ends */
-	const struct nt_flow_meta *meta; /* what the payload said, or NULL */
+	const struct nt_flow_meta *meta;	  /* what the payload said, or NULL */
 };
 
 struct nt_flow_meta;
@@ -54,27 +54,26 @@ struct nt_flow_meta;
 typedef void (*nt_report_fn)(void *ctx, const struct nt_flow_report *r);
 
 struct nt_collector_opts {
-	int flows_fd;                /* the kernel flow map */
+	int flows_fd; /* the kernel flow map */
 	uint32_t max_flows;
 	uint64_t idle_ns;
-	uint64_t active_ns;          /* 0: no periodic reports */
-	uint64_t close_linger_ns;    /* wait after a close for the last ACK */
+	uint64_t active_ns;	  /* 0: no periodic reports */
+	uint64_t close_linger_ns; /* wait after a close for the last ACK */
 	nt_report_fn report;
 	void *report_ctx;
 	/* per-flow payload metadata (may be NULL): looked up for every
 	 * report, forgotten after a flow's final one */
-	const struct nt_flow_meta *(*meta_get)(void *ctx,
-					       const struct nt_flow_key *k);
+	const struct nt_flow_meta *(*meta_get)(void *ctx, const struct nt_flow_key *k);
 	void (*meta_forget)(void *ctx, const struct nt_flow_key *k);
 	void *meta_ctx;
 };
 
 struct nt_collector_stats {
-	uint64_t flows_reported;     /* reports emitted */
-	uint64_t flows_tracked;      /* kernel entries at the last scan */
-	uint64_t overflow_merged;    /* overflow events taken in */
-	uint64_t scan_errors;        /* map syscalls that failed */
-	uint64_t expire_deferred;    /* expiries put off: no memory for the list */
+	uint64_t flows_reported;  /* reports emitted */
+	uint64_t flows_tracked;	  /* kernel entries at the last scan */
+	uint64_t overflow_merged; /* overflow events taken in */
+	uint64_t scan_errors;	  /* map syscalls that failed */
+	uint64_t expire_deferred; /* expiries put off: no memory for the list */
 };
 
 struct nt_collector;
@@ -94,10 +93,8 @@ void nt_collector_scan(struct nt_collector *c, uint64_t now);
 
 /* Reports and removes every flow: closed ones as tcp_close, idle ones as
  * idle, the rest as `reason` (shutdown). */
-void nt_collector_flush(struct nt_collector *c, uint64_t now,
-			enum nt_end_reason reason);
+void nt_collector_flush(struct nt_collector *c, uint64_t now, enum nt_end_reason reason);
 
-const struct nt_collector_stats *nt_collector_stats(
-	const struct nt_collector *c);
+const struct nt_collector_stats *nt_collector_stats(const struct nt_collector *c);
 
 #endif

@@ -32,8 +32,8 @@ static void no_privilege(int e, char *err, size_t errlen)
 		 strerror(e));
 }
 
-int nt_dp_open(struct nt_datapath *dp, const struct nt_config *cfg,
-	       bool pcap_mode, char *err, size_t errlen)
+int nt_dp_open(struct nt_datapath *dp, const struct nt_config *cfg, bool pcap_mode, char *err,
+	       size_t errlen)
 {
 	int e;
 
@@ -49,8 +49,7 @@ int nt_dp_open(struct nt_datapath *dp, const struct nt_config *cfg,
 	dp->patterns = cfg->interfaces;
 	dp->skel = flow_bpf__open();
 	if (!dp->skel) {
-		snprintf(err, errlen, "cannot open the BPF object: %s",
-			 strerror(errno));
+		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
 		return -1;
 	}
 	dp->skel->rodata->cfg_pcap_mode = pcap_mode;
@@ -104,8 +103,7 @@ int nt_dp_samples_fd(const struct nt_datapath *dp)
 
 int nt_dp_prog_fd(const struct nt_datapath *dp, const char *name)
 {
-	struct bpf_program *p =
-		bpf_object__find_program_by_name(dp->skel->obj, name);
+	struct bpf_program *p = bpf_object__find_program_by_name(dp->skel->obj, name);
 
 	return p ? bpf_program__fd(p) : -1;
 }
@@ -118,16 +116,14 @@ static struct nt_iface *iface_find(struct nt_datapath *dp, uint32_t ifindex)
 	return NULL;
 }
 
-static struct nt_iface *iface_add(struct nt_datapath *dp, uint32_t ifindex,
-				  const char *name)
+static struct nt_iface *iface_add(struct nt_datapath *dp, uint32_t ifindex, const char *name)
 {
 	struct nt_iface *f = iface_find(dp, ifindex);
 
 	if (!f) {
 		if (dp->n_ifaces == dp->cap_ifaces) {
 			size_t cap = dp->cap_ifaces ? dp->cap_ifaces * 2 : 16;
-			struct nt_iface *n = realloc(dp->ifaces,
-						     cap * sizeof(*n));
+			struct nt_iface *n = realloc(dp->ifaces, cap * sizeof(*n));
 			if (!n)
 				return NULL;
 			dp->ifaces = n;
@@ -175,8 +171,8 @@ const char *const *nt_dp_attached_names(struct nt_datapath *dp)
 }
 
 /* Does the name match --interface? Default: everything but loopback. */
-static bool wanted(const struct nt_datapath *dp, const char *name,
-		   unsigned int flags, bool *explicit_name)
+static bool wanted(const struct nt_datapath *dp, const char *name, unsigned int flags,
+		   bool *explicit_name)
 {
 	const char *p = dp->patterns;
 
@@ -207,8 +203,7 @@ static bool wanted(const struct nt_datapath *dp, const char *name,
 	return false;
 }
 
-static int tc_attach_one(struct nt_datapath *dp, struct nt_iface *f,
-			 char *err, size_t errlen)
+static int tc_attach_one(struct nt_datapath *dp, struct nt_iface *f, char *err, size_t errlen)
 {
 	const char *progs[2] = { f->l3 ? "tc_ingress_l3" : "tc_ingress",
 				 f->l3 ? "tc_egress_l3" : "tc_egress" };
@@ -222,10 +217,8 @@ static int tc_attach_one(struct nt_datapath *dp, struct nt_iface *f,
 		goto fail;
 	f->created_qdisc = (e == 0);
 	for (int i = 0; i < 2; i++) {
-		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = NT_TC_HANDLE,
-			    .priority = NT_TC_PRIO,
-			    .prog_fd = nt_dp_prog_fd(dp, progs[i]),
-			    .flags = BPF_TC_F_REPLACE);
+		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = NT_TC_HANDLE, .priority = NT_TC_PRIO,
+			    .prog_fd = nt_dp_prog_fd(dp, progs[i]), .flags = BPF_TC_F_REPLACE);
 
 		hook.attach_point = pts[i];
 		e = bpf_tc_attach(&hook, &opts);
@@ -236,8 +229,7 @@ static int tc_attach_one(struct nt_datapath *dp, struct nt_iface *f,
 	return 0;
 fail:
 	dp->attach_errors++;
-	snprintf(err, errlen, "cannot attach to interface %s: %s%s", f->name,
-		 strerror(-e),
+	snprintf(err, errlen, "cannot attach to interface %s: %s%s", f->name, strerror(-e),
 		 e == -EPERM ? " (needs CAP_NET_ADMIN: run as root)" : "");
 	return -1;
 }
@@ -250,8 +242,7 @@ static void tc_detach_one(struct nt_iface *f)
 	if (!f->attached || f->gone)
 		return;
 	for (int i = 0; i < 2; i++) {
-		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = NT_TC_HANDLE,
-			    .priority = NT_TC_PRIO);
+		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = NT_TC_HANDLE, .priority = NT_TC_PRIO);
 
 		hook.attach_point = pts[i];
 		bpf_tc_detach(&hook, &opts);
@@ -267,8 +258,8 @@ static void tc_detach_one(struct nt_iface *f)
  * Handles one RTM_NEWLINK/RTM_DELLINK. at_start: the initial dump, where an
  * explicitly named interface that fails to attach is an error.
  */
-static int on_link(struct nt_datapath *dp, struct nlmsghdr *nh, bool at_start,
-		   char *err, size_t errlen)
+static int on_link(struct nt_datapath *dp, struct nlmsghdr *nh, bool at_start, char *err,
+		   size_t errlen)
 {
 	struct ifinfomsg *ifi = NLMSG_DATA(nh);
 	int len = (int)nh->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi));
@@ -278,8 +269,7 @@ static int on_link(struct nt_datapath *dp, struct nlmsghdr *nh, bool at_start,
 
 	if (len < 0)
 		return 0;
-	for (struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len);
-	     a = RTA_NEXT(a, len))
+	for (struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len))
 		if (a->rta_type == IFLA_IFNAME)
 			name = RTA_DATA(a);
 	if (!name)
@@ -300,8 +290,7 @@ static int on_link(struct nt_datapath *dp, struct nlmsghdr *nh, bool at_start,
 	f = iface_add(dp, (uint32_t)ifi->ifi_index, name);
 	if (!f)
 		return 0;
-	f->l3 = ifi->ifi_type != ARPHRD_ETHER &&
-		ifi->ifi_type != ARPHRD_LOOPBACK;
+	f->l3 = ifi->ifi_type != ARPHRD_ETHER && ifi->ifi_type != ARPHRD_LOOPBACK;
 	if (tc_attach_one(dp, f, err, errlen)) {
 		if (at_start && explicit_name)
 			return -1;
@@ -312,8 +301,7 @@ static int on_link(struct nt_datapath *dp, struct nlmsghdr *nh, bool at_start,
 
 /* Reads and dispatches netlink messages until the socket would block (or
  * until NLMSG_DONE when dumping). */
-static int nl_read(struct nt_datapath *dp, int fd, bool dump, char *err,
-		   size_t errlen)
+static int nl_read(struct nt_datapath *dp, int fd, bool dump, char *err, size_t errlen)
 {
 	char buf[32768];
 
@@ -327,14 +315,13 @@ static int nl_read(struct nt_datapath *dp, int fd, bool dump, char *err,
 				continue;
 			return dump ? -1 : 0;
 		}
-		for (struct nlmsghdr *nh = (struct nlmsghdr *)buf;
-		     NLMSG_OK(nh, (size_t)n); nh = NLMSG_NEXT(nh, n)) {
+		for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n);
+		     nh = NLMSG_NEXT(nh, n)) {
 			if (nh->nlmsg_type == NLMSG_DONE)
 				return 0;
 			if (nh->nlmsg_type == NLMSG_ERROR)
 				return dump ? -1 : 0;
-			if (nh->nlmsg_type == RTM_NEWLINK ||
-			    nh->nlmsg_type == RTM_DELLINK)
+			if (nh->nlmsg_type == RTM_NEWLINK || nh->nlmsg_type == RTM_DELLINK)
 				if (on_link(dp, nh, dump, err, errlen))
 					return -2;
 		}
@@ -355,15 +342,12 @@ int nt_dp_attach_all(struct nt_datapath *dp, char *err, size_t errlen)
 			.nlmsg_seq = 1 },
 		.ifi = { .ifi_family = AF_UNSPEC },
 	};
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
-				  .nl_groups = RTMGRP_LINK };
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
 	int dfd, r;
 
 	/* subscribe first, so no link appears unseen between dump and watch */
-	dp->nl_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
-			   NETLINK_ROUTE);
-	if (dp->nl_fd < 0 || bind(dp->nl_fd, (struct sockaddr *)&sa,
-				  sizeof(sa))) {
+	dp->nl_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+	if (dp->nl_fd < 0 || bind(dp->nl_fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		snprintf(err, errlen, "netlink: %s", strerror(errno));
 		return -1;
 	}
@@ -377,8 +361,7 @@ int nt_dp_attach_all(struct nt_datapath *dp, char *err, size_t errlen)
 	r = nl_read(dp, dfd, true, err, errlen);
 	close(dfd);
 	if (r == -1)
-		snprintf(err, errlen, "netlink dump failed: %s",
-			 strerror(errno));
+		snprintf(err, errlen, "netlink dump failed: %s", strerror(errno));
 	if (r)
 		return -1;
 	/* every explicitly named interface must exist */
@@ -394,8 +377,7 @@ int nt_dp_attach_all(struct nt_datapath *dp, char *err, size_t errlen)
 			for (size_t i = 0; i < dp->n_ifaces; i++)
 				found |= !strcmp(dp->ifaces[i].name, pat);
 			if (!found && !strpbrk(pat, "*?[")) {
-				snprintf(err, errlen,
-					 "unknown interface '%s'", pat);
+				snprintf(err, errlen, "unknown interface '%s'", pat);
 				return -1;
 			}
 		}

@@ -18,14 +18,14 @@
 
 /* Our TC filter identity: handle 0x4e54 ("NT") at priority 1 on clsact. */
 #define NT_TC_HANDLE 0x4e54
-#define NT_TC_PRIO 1
+#define NT_TC_PRIO   1
 
 struct nt_iface {
 	uint32_t ifindex;
 	char name[IF_NAMESIZE];
 	bool attached;
-	bool created_qdisc;          /* we made clsact: we remove it */
-	bool l3;                     /* no link-layer header (tun, wg) */
+	bool created_qdisc; /* we made clsact: we remove it */
+	bool l3;	    /* no link-layer header (tun, wg) */
 	bool gone;
 };
 
@@ -33,18 +33,18 @@ struct flow_bpf;
 
 struct nt_datapath {
 	struct flow_bpf *skel;
-	const char *patterns;        /* --interface, NULL: all up non-lo */
+	const char *patterns; /* --interface, NULL: all up non-lo */
 	struct nt_iface *ifaces;
 	size_t n_ifaces, cap_ifaces;
-	int nl_fd;                   /* link notifications, -1 if none */
+	int nl_fd; /* link notifications, -1 if none */
 	uint64_t attach_errors;
-	char pcap_name[64];          /* offline: the capture's base name */
+	char pcap_name[64]; /* offline: the capture's base name */
 };
 
 /* Opens and loads the programs with the configuration in .rodata.
  * Returns 0, or -1 with a message in err. */
-int nt_dp_open(struct nt_datapath *dp, const struct nt_config *cfg,
-	       bool pcap_mode, char *err, size_t errlen);
+int nt_dp_open(struct nt_datapath *dp, const struct nt_config *cfg, bool pcap_mode, char *err,
+	       size_t errlen);
 
 /* Attaches to every matching interface and subscribes to link changes.
  * Fails (-1, message) for an explicitly named interface that does not

@@ -4,7 +4,7 @@
  * See pcap_source.h for the contract.
  */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE	/* fileno, strdup; BSD u_char for pcap.h under -std=c11 */
+#define _GNU_SOURCE /* fileno, strdup; BSD u_char for pcap.h under -std=c11 */
 #endif
 #include "pcap_source.h"
 #include "util.h"
@@ -21,30 +21,30 @@
 
 #define ETH_P_IP	0x0800
 #define ETH_P_IPV6	0x86dd
-#define ETH_P_802_3_MIN	0x0600	/* cooked protocols below this are not EtherTypes */
-#define ARPHRD_NETLINK	824	/* cooked netlink capture: protocol is a netlink family */
+#define ETH_P_802_3_MIN 0x0600 /* cooked protocols below this are not EtherTypes */
+#define ARPHRD_NETLINK	824    /* cooked netlink capture: protocol is a netlink family */
 
 /* Address families a DLT_NULL / DLT_LOOP header may carry. */
-#define BSD_AF_INET		2
-#define BSD_AF_INET6_BSD	24	/* NetBSD, OpenBSD, BSD/OS */
-#define BSD_AF_INET6_FREEBSD	28	/* FreeBSD, DragonFly BSD */
-#define BSD_AF_INET6_DARWIN	30	/* macOS, iOS */
+#define BSD_AF_INET	     2
+#define BSD_AF_INET6_BSD     24 /* NetBSD, OpenBSD, BSD/OS */
+#define BSD_AF_INET6_FREEBSD 28 /* FreeBSD, DragonFly BSD */
+#define BSD_AF_INET6_DARWIN  30 /* macOS, iOS */
 
 /* Initial size of the normalization buffer; grows for bigger packets. */
-#define NORM_BUF_INIT	(PCAP_SOURCE_ETH_HLEN + 65536)
+#define NORM_BUF_INIT (PCAP_SOURCE_ETH_HLEN + 65536)
 
 enum lt_kind {
-	LT_ETH,		/* already Ethernet */
-	LT_SLL,		/* Linux cooked v1 */
-	LT_SLL2,	/* Linux cooked v2 */
-	LT_RAW,		/* bare IPv4/IPv6, version nibble decides */
-	LT_NULL,	/* 4-byte address family, either byte order */
+	LT_ETH,	 /* already Ethernet */
+	LT_SLL,	 /* Linux cooked v1 */
+	LT_SLL2, /* Linux cooked v2 */
+	LT_RAW,	 /* bare IPv4/IPv6, version nibble decides */
+	LT_NULL, /* 4-byte address family, either byte order */
 };
 
 struct lt_info {
-	int dlt;		/* value pcap_datalink() returns */
+	int dlt; /* value pcap_datalink() returns */
 	enum lt_kind kind;
-	uint32_t hdrlen;	/* link header bytes dropped before the network layer */
+	uint32_t hdrlen; /* link header bytes dropped before the network layer */
 	const char *name;
 };
 
@@ -55,16 +55,16 @@ struct lt_info {
  * caller's libpcap does not, and 14 is BSD/OS' DLT_RAW.
  */
 static const struct lt_info lt_table[] = {
-	{ 1,   LT_ETH,  14, "EN10MB" },		/* DLT_EN10MB */
-	{ 113, LT_SLL,  16, "LINUX_SLL" },	/* DLT_LINUX_SLL */
-	{ 276, LT_SLL2, 20, "LINUX_SLL2" },	/* DLT_LINUX_SLL2 */
-	{ 12,  LT_RAW,  0,  "RAW" },		/* DLT_RAW (most platforms) */
-	{ 14,  LT_RAW,  0,  "RAW" },		/* DLT_RAW (BSD/OS, OpenBSD) */
-	{ 101, LT_RAW,  0,  "RAW" },		/* LINKTYPE_RAW */
-	{ 228, LT_RAW,  0,  "IPV4" },		/* LINKTYPE_IPV4 */
-	{ 229, LT_RAW,  0,  "IPV6" },		/* LINKTYPE_IPV6 */
-	{ 0,   LT_NULL, 4,  "NULL" },		/* DLT_NULL */
-	{ 108, LT_NULL, 4,  "LOOP" },		/* DLT_LOOP (LINKTYPE_LOOP) */
+	{ 1, LT_ETH, 14, "EN10MB" },	    /* DLT_EN10MB */
+	{ 113, LT_SLL, 16, "LINUX_SLL" },   /* DLT_LINUX_SLL */
+	{ 276, LT_SLL2, 20, "LINUX_SLL2" }, /* DLT_LINUX_SLL2 */
+	{ 12, LT_RAW, 0, "RAW" },	    /* DLT_RAW (most platforms) */
+	{ 14, LT_RAW, 0, "RAW" },	    /* DLT_RAW (BSD/OS, OpenBSD) */
+	{ 101, LT_RAW, 0, "RAW" },	    /* LINKTYPE_RAW */
+	{ 228, LT_RAW, 0, "IPV4" },	    /* LINKTYPE_IPV4 */
+	{ 229, LT_RAW, 0, "IPV6" },	    /* LINKTYPE_IPV6 */
+	{ 0, LT_NULL, 4, "NULL" },	    /* DLT_NULL */
+	{ 108, LT_NULL, 4, "LOOP" },	    /* DLT_LOOP (LINKTYPE_LOOP) */
 };
 
 enum src_state {
@@ -77,12 +77,12 @@ struct pcap_source {
 	pcap_t *pcap;
 	const struct lt_info *lt;
 	char *path;
-	uint8_t *buf;		/* synthetic header + network-layer bytes */
+	uint8_t *buf; /* synthetic header + network-layer bytes */
 	size_t bufsz;
-	uint64_t records;	/* records read, skipped ones included */
+	uint64_t records; /* records read, skipped ones included */
 	struct pcap_source_stats stats;
 	enum src_state state;
-	char errmsg[1024];	/* the error -1 reports, kept for repeated calls */
+	char errmsg[1024]; /* the error -1 reports, kept for repeated calls */
 };
 
 /*
@@ -112,23 +112,21 @@ static inline uint16_t get_be16(const uint8_t *p)
 
 static inline uint32_t get_be32(const uint8_t *p)
 {
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 static inline uint32_t get_le32(const uint8_t *p)
 {
-	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[1] << 8 | p[0];
+	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
 }
 
 /* True when the first four bytes of a file are a magic libpcap can read. */
 static bool known_magic(const uint8_t m[4])
 {
 	static const uint32_t magics[] = {
-		0xa1b2c3d4, 0xd4c3b2a1,	/* pcap, microseconds */
-		0xa1b23c4d, 0x4d3cb2a1,	/* pcap, nanoseconds */
-		0xa1b2cd34, 0x34cdb2a1,	/* Kuznetzov's modified pcap */
+		0xa1b2c3d4, 0xd4c3b2a1, /* pcap, microseconds */
+		0xa1b23c4d, 0x4d3cb2a1, /* pcap, nanoseconds */
+		0xa1b2cd34, 0x34cdb2a1, /* Kuznetzov's modified pcap */
 		0x0a0d0d0a,		/* pcapng section header block */
 	};
 	uint32_t v = get_be32(m);
@@ -197,7 +195,7 @@ static pcap_t *open_capture(const char *path, char *err, size_t errlen)
 
 	p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, ebuf);
 	if (p)
-		return p;	/* owns fp now */
+		return p; /* owns fp now */
 	if (regular)
 		set_err(err, errlen, "%s: corrupt capture header: %s", path, ebuf);
 	else if (strstr(ebuf, "unknown file format"))
@@ -317,8 +315,8 @@ static uint16_t cooked_ethertype(uint16_t hatype, uint16_t proto)
  * Turn one record into *out. Returns 1 on success, 0 when the record was
  * skipped (and counted), -1 when the buffer could not grow.
  */
-static int normalize(struct pcap_source *s, const struct pcap_pkthdr *h,
-		     const uint8_t *data, struct pcap_pkt *out)
+static int normalize(struct pcap_source *s, const struct pcap_pkthdr *h, const uint8_t *data,
+		     struct pcap_pkt *out)
 {
 	const struct lt_info *lt = s->lt;
 	uint32_t caplen = h->caplen;
@@ -359,7 +357,7 @@ static int normalize(struct pcap_source *s, const struct pcap_pkthdr *h,
 
 	len = (uint64_t)caplen - lt->hdrlen + PCAP_SOURCE_ETH_HLEN;
 	if (len > UINT32_MAX) {
-		s->stats.skipped_short++;	/* cannot happen with libpcap's buffer limits */
+		s->stats.skipped_short++; /* cannot happen with libpcap's buffer limits */
 		return 0;
 	}
 	if (len > s->bufsz && grow_buf(s, len) < 0)
@@ -370,7 +368,7 @@ static int normalize(struct pcap_source *s, const struct pcap_pkthdr *h,
 
 	wire = h->len >= lt->hdrlen ? (uint64_t)h->len - lt->hdrlen + PCAP_SOURCE_ETH_HLEN : 0;
 	if (wire < len)
-		wire = len;	/* corrupt record: on-wire length below captured length */
+		wire = len; /* corrupt record: on-wire length below captured length */
 	if (wire > UINT32_MAX)
 		wire = UINT32_MAX;
 
@@ -421,7 +419,8 @@ int pcap_source_next(struct pcap_source *s, struct pcap_pkt *out, char *err, siz
 			continue;
 
 		out->ts_ns = h->ts.tv_sec < 0 ? 0 :
-			     (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
+						(uint64_t)h->ts.tv_sec * 1000000000ull +
+							(uint64_t)h->ts.tv_usec;
 		s->stats.packets++;
 		return 1;
 	}

@@ -38,16 +38,16 @@
 #define PCAP_SOURCE_ETH_HLEN 14
 
 struct pcap_pkt {
-	uint64_t ts_ns;        /* capture timestamp, ns since the Unix epoch */
-	const uint8_t *frame;  /* Ethernet frame (normalized), valid until the next call */
-	uint32_t len;          /* bytes in frame */
-	uint32_t wire_len;     /* length on the wire, normalized the same way (+/- header delta) */
+	uint64_t ts_ns;	      /* capture timestamp, ns since the Unix epoch */
+	const uint8_t *frame; /* Ethernet frame (normalized), valid until the next call */
+	uint32_t len;	      /* bytes in frame */
+	uint32_t wire_len;    /* length on the wire, normalized the same way (+/- header delta) */
 };
 
 struct pcap_source_stats {
-	uint64_t packets;           /* packets handed out by pcap_source_next() */
-	uint64_t skipped_linktype;  /* records whose payload has no EtherType */
-	uint64_t skipped_short;     /* records shorter than their link header */
+	uint64_t packets;	   /* packets handed out by pcap_source_next() */
+	uint64_t skipped_linktype; /* records whose payload has no EtherType */
+	uint64_t skipped_short;	   /* records shorter than their link header */
 };
 
 struct pcap_source;

@@ -20,13 +20,11 @@
  * without changing its counts.
  */
 #define REPLAY_MAX_DATA 3072
-#define CLOSE_CHECK_NS 100000000ULL /* capture time between close checks */
+#define CLOSE_CHECK_NS	100000000ULL /* capture time between close checks */
 
-int nt_replay(const char *path, struct nt_datapath *dp,
-	      struct nt_collector *col, struct nt_recorder *rec,
-	      struct ring_buffer *rb, struct nt_dns *dns,
-	      uint64_t scan_interval_ns,
-	      volatile int *stop, struct nt_replay_stats *st, char *err,
+int nt_replay(const char *path, struct nt_datapath *dp, struct nt_collector *col,
+	      struct nt_recorder *rec, struct ring_buffer *rb, struct nt_dns *dns,
+	      uint64_t scan_interval_ns, volatile int *stop, struct nt_replay_stats *st, char *err,
 	      size_t errlen)
 {
 	struct pcap_source *src = pcap_source_open(path, err, errlen);
@@ -40,8 +38,8 @@ int nt_replay(const char *path, struct nt_datapath *dp,
 	if (!src)
 		return -1;
 	while (!*stop && (r = pcap_source_next(src, &pkt, err, errlen)) == 1) {
-		LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &ctx,
-			    .ctx_size_in = sizeof(ctx), .repeat = 1);
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
+			    .repeat = 1);
 
 		st->packets++;
 		if (pkt.len < 14) {
@@ -51,8 +49,7 @@ int nt_replay(const char *path, struct nt_datapath *dp,
 		memset(&ctx, 0, sizeof(ctx));
 		ctx.tstamp = pkt.ts_ns;
 		opts.data_in = pkt.frame;
-		opts.data_size_in = pkt.len < REPLAY_MAX_DATA ? pkt.len
-							      : REPLAY_MAX_DATA;
+		opts.data_size_in = pkt.len < REPLAY_MAX_DATA ? pkt.len : REPLAY_MAX_DATA;
 		if (bpf_prog_test_run_opts(prog_fd, &opts))
 			st->run_errors++;
 		if (!st->first_ns)
@@ -76,8 +73,8 @@ int nt_replay(const char *path, struct nt_datapath *dp,
 		ret = -1;
 	else if (*stop)
 		ret = 1;
-	st->skipped += pcap_source_stats(src)->skipped_linktype +
-		       pcap_source_stats(src)->skipped_short;
+	st->skipped +=
+		pcap_source_stats(src)->skipped_linktype + pcap_source_stats(src)->skipped_short;
 	ring_buffer__consume(rb);
 	pcap_source_close(src);
 	return ret;

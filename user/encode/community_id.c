@@ -10,14 +10,14 @@
 
 #include <openssl/evp.h>
 
-#define PROTO_ICMP	1
-#define PROTO_TCP	6
-#define PROTO_UDP	17
-#define PROTO_ICMPV6	58
-#define PROTO_SCTP	132
+#define PROTO_ICMP   1
+#define PROTO_TCP    6
+#define PROTO_UDP    17
+#define PROTO_ICMPV6 58
+#define PROTO_SCTP   132
 
 /* seed(2) + 2 * addr(16) + proto(1) + pad(1) + 2 * port(2) */
-#define HASH_INPUT_MAX	40
+#define HASH_INPUT_MAX 40
 
 static const uint8_t v4mapped_prefix[12] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
@@ -37,17 +37,28 @@ struct cid_tuple {
 static int icmp_counterpart(unsigned type)
 {
 	switch (type) {
-	case 8:  return 0;	/* echo request -> echo reply */
-	case 0:  return 8;
-	case 13: return 14;	/* timestamp */
-	case 14: return 13;
-	case 15: return 16;	/* information */
-	case 16: return 15;
-	case 10: return 9;	/* router solicitation -> advertisement */
-	case 9:  return 10;
-	case 17: return 18;	/* address mask */
-	case 18: return 17;
-	default: return -1;
+	case 8:
+		return 0; /* echo request -> echo reply */
+	case 0:
+		return 8;
+	case 13:
+		return 14; /* timestamp */
+	case 14:
+		return 13;
+	case 15:
+		return 16; /* information */
+	case 16:
+		return 15;
+	case 10:
+		return 9; /* router solicitation -> advertisement */
+	case 9:
+		return 10;
+	case 17:
+		return 18; /* address mask */
+	case 18:
+		return 17;
+	default:
+		return -1;
 	}
 }
 
@@ -55,19 +66,32 @@ static int icmp_counterpart(unsigned type)
 static int icmp6_counterpart(unsigned type)
 {
 	switch (type) {
-	case 128: return 129;	/* echo request -> reply */
-	case 129: return 128;
-	case 130: return 131;	/* MLD listener query -> report */
-	case 131: return 130;
-	case 133: return 134;	/* router solicitation -> advertisement */
-	case 134: return 133;
-	case 135: return 136;	/* neighbour solicitation -> advertisement */
-	case 136: return 135;
-	case 139: return 140;	/* who-are-you request -> reply */
-	case 140: return 139;
-	case 144: return 145;	/* home agent address discovery */
-	case 145: return 144;
-	default:  return -1;
+	case 128:
+		return 129; /* echo request -> reply */
+	case 129:
+		return 128;
+	case 130:
+		return 131; /* MLD listener query -> report */
+	case 131:
+		return 130;
+	case 133:
+		return 134; /* router solicitation -> advertisement */
+	case 134:
+		return 133;
+	case 135:
+		return 136; /* neighbour solicitation -> advertisement */
+	case 136:
+		return 135;
+	case 139:
+		return 140; /* who-are-you request -> reply */
+	case 140:
+		return 139;
+	case 144:
+		return 145; /* home agent address discovery */
+	case 145:
+		return 144;
+	default:
+		return -1;
 	}
 }
 
@@ -81,12 +105,11 @@ static int map_icmp(struct cid_tuple *t, uint8_t proto)
 
 	if (t->sport > 255 || t->dport > 255)
 		return -1;
-	peer = proto == PROTO_ICMP ? icmp_counterpart(t->sport)
-				   : icmp6_counterpart(t->sport);
+	peer = proto == PROTO_ICMP ? icmp_counterpart(t->sport) : icmp6_counterpart(t->sport);
 	if (peer < 0)
-		t->one_way = 1;		/* (type, code), fixed direction */
+		t->one_way = 1; /* (type, code), fixed direction */
 	else
-		t->dport = (uint16_t)peer;	/* (type, counterpart type) */
+		t->dport = (uint16_t)peer; /* (type, counterpart type) */
 	return 0;
 }
 
@@ -94,9 +117,8 @@ static int map_icmp(struct cid_tuple *t, uint8_t proto)
  * part of the hash. */
 static int proto_has_ports(uint8_t proto)
 {
-	return proto == PROTO_TCP || proto == PROTO_UDP ||
-	       proto == PROTO_SCTP || proto == PROTO_ICMP ||
-	       proto == PROTO_ICMPV6;
+	return proto == PROTO_TCP || proto == PROTO_UDP || proto == PROTO_SCTP ||
+	       proto == PROTO_ICMP || proto == PROTO_ICMPV6;
 }
 
 /* order_endpoints - swap the endpoints unless the source (address, port)
@@ -107,8 +129,7 @@ static void order_endpoints(struct cid_tuple *t)
 	const uint8_t *a;
 	uint16_t p;
 
-	if (t->one_way || c < 0 ||
-	    (c == 0 && t->has_ports && t->sport < t->dport))
+	if (t->one_way || c < 0 || (c == 0 && t->has_ports && t->sport < t->dport))
 		return;
 	a = t->saddr;
 	t->saddr = t->daddr;
@@ -122,15 +143,13 @@ static void order_endpoints(struct cid_tuple *t)
  * make_tuple - validate the arguments and fill t with the ordered tuple
  * to hash. Returns 0, or -1 on bad arguments.
  */
-static int make_tuple(struct cid_tuple *t, int ip_version,
-		      const uint8_t *saddr, const uint8_t *daddr,
-		      uint8_t proto, uint16_t sport, uint16_t dport)
+static int make_tuple(struct cid_tuple *t, int ip_version, const uint8_t *saddr,
+		      const uint8_t *daddr, uint8_t proto, uint16_t sport, uint16_t dport)
 {
 	if (!saddr || !daddr)
 		return -1;
 	if (ip_version == 4) {
-		if (memcmp(saddr, v4mapped_prefix, 12) ||
-		    memcmp(daddr, v4mapped_prefix, 12))
+		if (memcmp(saddr, v4mapped_prefix, 12) || memcmp(daddr, v4mapped_prefix, 12))
 			return -1;
 		t->saddr = saddr + 12;
 		t->daddr = daddr + 12;
@@ -146,8 +165,7 @@ static int make_tuple(struct cid_tuple *t, int ip_version,
 	t->sport = t->has_ports ? sport : 0;
 	t->dport = t->has_ports ? dport : 0;
 	t->one_way = 0;
-	if ((proto == PROTO_ICMP || proto == PROTO_ICMPV6) &&
-	    map_icmp(t, proto) < 0)
+	if ((proto == PROTO_ICMP || proto == PROTO_ICMPV6) && map_icmp(t, proto) < 0)
 		return -1;
 	order_endpoints(t);
 	return 0;
@@ -162,8 +180,8 @@ static uint8_t *put_be16(uint8_t *p, uint16_t v)
 }
 
 /* serialize - lay out the hash input for t; returns its length. */
-static size_t serialize(uint8_t buf[HASH_INPUT_MAX], uint16_t seed,
-			const struct cid_tuple *t, uint8_t proto)
+static size_t serialize(uint8_t buf[HASH_INPUT_MAX], uint16_t seed, const struct cid_tuple *t,
+			uint8_t proto)
 {
 	uint8_t *p = put_be16(buf, seed);
 
@@ -180,9 +198,8 @@ static size_t serialize(uint8_t buf[HASH_INPUT_MAX], uint16_t seed,
 	return (size_t)(p - buf);
 }
 
-int community_id_v1_sha1(uint8_t digest[COMMUNITY_ID_SHA1_LEN], uint16_t seed,
-			 int ip_version, const uint8_t saddr[16],
-			 const uint8_t daddr[16], uint8_t proto,
+int community_id_v1_sha1(uint8_t digest[COMMUNITY_ID_SHA1_LEN], uint16_t seed, int ip_version,
+			 const uint8_t saddr[16], const uint8_t daddr[16], uint8_t proto,
 			 uint16_t sport, uint16_t dport)
 {
 	uint8_t buf[HASH_INPUT_MAX];
@@ -190,8 +207,7 @@ int community_id_v1_sha1(uint8_t digest[COMMUNITY_ID_SHA1_LEN], uint16_t seed,
 	unsigned int dlen = 0;
 	size_t n;
 
-	if (!digest || make_tuple(&t, ip_version, saddr, daddr, proto,
-				  sport, dport) < 0)
+	if (!digest || make_tuple(&t, ip_version, saddr, daddr, proto, sport, dport) < 0)
 		return -1;
 	n = serialize(buf, seed, &t, proto);
 	if (EVP_Digest(buf, n, digest, &dlen, EVP_sha1(), NULL) != 1 ||
@@ -201,22 +217,20 @@ int community_id_v1_sha1(uint8_t digest[COMMUNITY_ID_SHA1_LEN], uint16_t seed,
 }
 
 int community_id_v1(char out[COMMUNITY_ID_LEN], uint16_t seed, int ip_version,
-		    const uint8_t saddr[16], const uint8_t daddr[16],
-		    uint8_t proto, uint16_t sport, uint16_t dport)
+		    const uint8_t saddr[16], const uint8_t daddr[16], uint8_t proto, uint16_t sport,
+		    uint16_t dport)
 {
 	uint8_t digest[COMMUNITY_ID_SHA1_LEN];
 
 	if (!out)
 		return -1;
 	out[0] = '\0';
-	if (community_id_v1_sha1(digest, seed, ip_version, saddr, daddr,
-				 proto, sport, dport) < 0)
+	if (community_id_v1_sha1(digest, seed, ip_version, saddr, daddr, proto, sport, dport) < 0)
 		return -1;
 	out[0] = '1';
 	out[1] = ':';
 	/* 20 bytes -> 28 characters plus the NUL EVP_EncodeBlock adds */
-	if (EVP_EncodeBlock((unsigned char *)out + 2, digest,
-			    COMMUNITY_ID_SHA1_LEN) != 28) {
+	if (EVP_EncodeBlock((unsigned char *)out + 2, digest, COMMUNITY_ID_SHA1_LEN) != 28) {
 		out[0] = '\0';
 		return -1;
 	}

@@ -27,7 +27,7 @@
 
 #include <stdint.h>
 
-#define COMMUNITY_ID_LEN 31	/* "1:" + 28 base64 chars + NUL */
+#define COMMUNITY_ID_LEN      31 /* "1:" + 28 base64 chars + NUL */
 #define COMMUNITY_ID_SHA1_LEN 20
 
 /*
@@ -45,17 +45,16 @@
  * On -1, out holds an empty string (when out is not NULL).
  */
 int community_id_v1(char out[COMMUNITY_ID_LEN], uint16_t seed, int ip_version,
-		    const uint8_t saddr[16], const uint8_t daddr[16],
-		    uint8_t proto, uint16_t sport, uint16_t dport);
+		    const uint8_t saddr[16], const uint8_t daddr[16], uint8_t proto, uint16_t sport,
+		    uint16_t dport);
 
 /*
  * community_id_v1_sha1 - the same computation, but write the raw 20-byte
  * SHA-1 digest (the value before base64) to digest. Same arguments and
  * return values as community_id_v1(); digest is unspecified on -1.
  */
-int community_id_v1_sha1(uint8_t digest[COMMUNITY_ID_SHA1_LEN], uint16_t seed,
-			 int ip_version, const uint8_t saddr[16],
-			 const uint8_t daddr[16], uint8_t proto,
+int community_id_v1_sha1(uint8_t digest[COMMUNITY_ID_SHA1_LEN], uint16_t seed, int ip_version,
+			 const uint8_t saddr[16], const uint8_t daddr[16], uint8_t proto,
 			 uint16_t sport, uint16_t dport);
 
 #endif /* NETTRAIL_COMMUNITY_ID_H */

@@ -18,27 +18,29 @@
 #define JW_DEFAULT_CAP 256
 
 /* "00" "01" ... "99": two decimal digits per lookup. */
-static const char digits2[200] =
-	"00010203040506070809" "10111213141516171819"
-	"20212223242526272829" "30313233343536373839"
-	"40414243444546474849" "50515253545556575859"
-	"60616263646566676869" "70717273747576777879"
-	"80818283848586878889" "90919293949596979899";
-
+static const char digits2[200] = "00010203040506070809"
+				 "10111213141516171819"
+				 "20212223242526272829"
+				 "30313233343536373839"
+				 "40414243444546474849"
+				 "50515253545556575859"
+				 "60616263646566676869"
+				 "70717273747576777879"
+				 "80818283848586878889"
+				 "90919293949596979899";
 
 /* plain[c]: byte c is copied into a string as is (printable ASCII other
  * than '"' and '\\'). */
 static const unsigned char plain[256] = {
 	/* 0x00 - 0x1f: control characters */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0,
 	/* 0x20 - 0x2f: '"' is 0x22 */
-	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 	/* 0x50 - 0x5f: '\\' is 0x5c */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1,
 	/* 0x70 - 0x7f: DEL is 0x7f */
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
 	/* 0x80 - 0xff: zero, non-ASCII goes through the UTF-8 check */
@@ -46,8 +48,8 @@ static const unsigned char plain[256] = {
 
 /* short_esc[c]: the letter after '\\' for c, or 0 for \u00XX. */
 static const char short_esc[0x60] = {
-	['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't',
-	['"'] = '"', ['\\'] = '\\',
+	['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n',  ['\r'] = 'r',
+	['\t'] = 't', ['"'] = '"',  ['\\'] = '\\',
 };
 
 /* jw_die - report a fatal condition (out of memory, caller bug); never
@@ -234,10 +236,10 @@ static inline int word_is_plain(uint64_t x)
 	uint64_t b = x ^ (ONES * '\\');
 	uint64_t t;
 
-	t = (x - ONES * 0x20) & ~x;	/* a byte < 0x20 */
-	t |= (x + ONES * 0x01) | x;	/* a byte >= 0x7f */
-	t |= (q - ONES) & ~q;		/* a '"' */
-	t |= (b - ONES) & ~b;		/* a '\\' */
+	t = (x - ONES * 0x20) & ~x; /* a byte < 0x20 */
+	t |= (x + ONES * 0x01) | x; /* a byte >= 0x7f */
+	t |= (q - ONES) & ~q;	    /* a '"' */
+	t |= (b - ONES) & ~b;	    /* a '\\' */
 	return (t & HIGHS) == 0;
 }
 
@@ -296,17 +298,17 @@ static int utf8_check(const unsigned char *s, size_t n)
 	} else if (c >= 0xe0 && c <= 0xef) {
 		need = 2;
 		if (c == 0xe0)
-			lo = 0xa0;	/* no overlongs */
+			lo = 0xa0; /* no overlongs */
 		else if (c == 0xed)
-			hi = 0x9f;	/* no surrogates */
+			hi = 0x9f; /* no surrogates */
 	} else if (c >= 0xf0 && c <= 0xf4) {
 		need = 3;
 		if (c == 0xf0)
-			lo = 0x90;	/* no overlongs */
+			lo = 0x90; /* no overlongs */
 		else if (c == 0xf4)
-			hi = 0x8f;	/* nothing above U+10FFFF */
+			hi = 0x8f; /* nothing above U+10FFFF */
 	} else {
-		return -1;	/* continuation byte, C0, C1, F5..FF */
+		return -1; /* continuation byte, C0, C1, F5..FF */
 	}
 	for (k = 1; k <= need; k++) {
 		if ((size_t)k >= n || s[k] < lo || s[k] > hi)
@@ -327,8 +329,7 @@ static size_t put_utf8(struct jw *w, const unsigned char *s, size_t n)
 		jw_put(w, "\\ufffd", 6);
 		return (size_t)-k;
 	}
-	if (k == 3 && s[0] == 0xe2 && s[1] == 0x80 &&
-	    (s[2] == 0xa8 || s[2] == 0xa9)) {
+	if (k == 3 && s[0] == 0xe2 && s[1] == 0x80 && (s[2] == 0xa8 || s[2] == 0xa9)) {
 		jw_put(w, s[2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
 		return 3;
 	}
@@ -476,12 +477,12 @@ static void civil_from_days(uint64_t z, unsigned *y, unsigned *m, unsigned *d)
 	uint64_t era;
 	unsigned doe, yoe, doy, mp;
 
-	z += 719468;		/* now days since 0000-03-01 */
+	z += 719468; /* now days since 0000-03-01 */
 	era = z / 146097;
-	doe = (unsigned)(z - era * 146097);	/* day of era, [0, 146096] */
+	doe = (unsigned)(z - era * 146097); /* day of era, [0, 146096] */
 	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);	/* [0, 365] */
-	mp = (5 * doy + 2) / 153;	/* month, March = 0 */
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100); /* [0, 365] */
+	mp = (5 * doy + 2) / 153;		       /* month, March = 0 */
 	*d = doy - (153 * mp + 2) / 5 + 1;
 	*m = mp < 10 ? mp + 3 : mp - 9;
 	*y = (unsigned)(yoe + era * 400) + (*m <= 2);

@@ -4,8 +4,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-size_t nt_addr_fmt(char out[NT_ADDRSTRLEN], int ip_version,
-		   const uint8_t addr[16])
+size_t nt_addr_fmt(char out[NT_ADDRSTRLEN], int ip_version, const uint8_t addr[16])
 {
 	if (ip_version == 4)
 		inet_ntop(AF_INET, addr + 12, out, NT_ADDRSTRLEN);
@@ -19,13 +18,11 @@ int nt_addr_is_private(int ip_version, const uint8_t a[16])
 	if (ip_version == 4) {
 		const uint8_t *b = a + 12;
 
-		return b[0] == 10 || b[0] == 127 ||
-		       (b[0] == 172 && (b[1] & 0xf0) == 16) ||
-		       (b[0] == 192 && b[1] == 168) ||
-		       (b[0] == 169 && b[1] == 254) ||
+		return b[0] == 10 || b[0] == 127 || (b[0] == 172 && (b[1] & 0xf0) == 16) ||
+		       (b[0] == 192 && b[1] == 168) || (b[0] == 169 && b[1] == 254) ||
 		       (b[0] == 100 && (b[1] & 0xc0) == 64);
 	}
-	if ((a[0] & 0xfe) == 0xfc)              /* fc00::/7 */
+	if ((a[0] & 0xfe) == 0xfc) /* fc00::/7 */
 		return 1;
 	if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) /* fe80::/10 */
 		return 1;
@@ -44,8 +41,7 @@ const char *nt_direction_of(int src_inside, int dst_inside)
 	return "external";
 }
 
-const char *nt_direction(int ip_version, const uint8_t src[16],
-			 const uint8_t dst[16])
+const char *nt_direction(int ip_version, const uint8_t src[16], const uint8_t dst[16])
 {
 	return nt_direction_of(nt_addr_is_private(ip_version, src),
 			       nt_addr_is_private(ip_version, dst));
@@ -56,24 +52,42 @@ const char *nt_transport_name(uint8_t proto)
 	/* IANA protocol keywords in lower case, as ECS network.transport
 	 * wants them (and as the schema lists them) */
 	switch (proto) {
-	case 1: return "icmp";
-	case 2: return "igmp";
-	case 4: return "ipv4";
-	case 6: return "tcp";
-	case 17: return "udp";
-	case 33: return "dccp";
-	case 41: return "ipv6";
-	case 47: return "gre";
-	case 50: return "esp";
-	case 51: return "ah";
-	case 58: return "ipv6-icmp";
-	case 89: return "ospfigp";
-	case 103: return "pim";
-	case 112: return "vrrp";
-	case 115: return "l2tp";
-	case 132: return "sctp";
-	case 136: return "udplite";
-	case 137: return "mpls-in-ip";
+	case 1:
+		return "icmp";
+	case 2:
+		return "igmp";
+	case 4:
+		return "ipv4";
+	case 6:
+		return "tcp";
+	case 17:
+		return "udp";
+	case 33:
+		return "dccp";
+	case 41:
+		return "ipv6";
+	case 47:
+		return "gre";
+	case 50:
+		return "esp";
+	case 51:
+		return "ah";
+	case 58:
+		return "ipv6-icmp";
+	case 89:
+		return "ospfigp";
+	case 103:
+		return "pim";
+	case 112:
+		return "vrrp";
+	case 115:
+		return "l2tp";
+	case 132:
+		return "sctp";
+	case 136:
+		return "udplite";
+	case 137:
+		return "mpls-in-ip";
 	}
 	return NULL;
 }

@@ -20,8 +20,8 @@
 #include "payload.h"
 #include "tls_hello.h"
 
-int nt_recorder_init(struct nt_recorder *r, struct nt_output out,
-		     const char *node, const char *cluster)
+int nt_recorder_init(struct nt_recorder *r, struct nt_output out, const char *node,
+		     const char *cluster)
 {
 	uint8_t rnd[24];
 
@@ -79,8 +79,7 @@ static const struct {
 };
 
 /* Opens the record and writes the fields every record type shares. */
-static void common_head(struct nt_recorder *r, uint64_t ts_unix_ns,
-			enum nt_record_type t)
+static void common_head(struct nt_recorder *r, uint64_t ts_unix_ns, enum nt_record_type t)
 {
 	struct jw *w = &r->w;
 
@@ -154,9 +153,8 @@ static void nettrail_head(struct nt_recorder *r)
 	jw_strn(&r->w, "record_id", id, 33 + n);
 }
 
-static void endpoint(struct nt_recorder *r, const char *name,
-		     const struct nt_flow_report *rep, int side,
-		     const struct nt_k8s_endpoint *ep)
+static void endpoint(struct nt_recorder *r, const char *name, const struct nt_flow_report *rep,
+		     int side, const struct nt_k8s_endpoint *ep)
 {
 	struct jw *w = &r->w;
 	char ip[NT_ADDRSTRLEN];
@@ -167,8 +165,8 @@ static void endpoint(struct nt_recorder *r, const char *name,
 	/* the name the other end resolved this address from, as of the
 	 * flow's start (a long flow keeps the name it was opened by) */
 	if (r->dns)
-		domain = nt_dns_name(r->dns, rep->key.addr[!side],
-				     rep->key.addr[side], rep->flow_start_ns);
+		domain = nt_dns_name(r->dns, rep->key.addr[!side], rep->key.addr[side],
+				     rep->flow_start_ns);
 	jw_obj_open(w, name); /* source.* or destination.* */
 	jw_strn(w, "ip", ip, n);
 	if (domain)
@@ -250,13 +248,12 @@ static void network_ends(struct nt_recorder *r, const struct nt_flow_key *k, int
 	}
 	jw_str(w, "direction",
 	       r->enrich ? nt_enrich_direction(r->enrich, k->ip_version, k->addr[s], k->addr[d], ks,
-					       kd)
-			 : nt_direction(k->ip_version, k->addr[s], k->addr[d]));
+					       kd) :
+			   nt_direction(k->ip_version, k->addr[s], k->addr[d]));
 }
 
-static void network(struct nt_recorder *r, const struct nt_flow_report *rep,
-		    int s, int d, const struct nt_k8s_endpoint *ks,
-		    const struct nt_k8s_endpoint *kd)
+static void network(struct nt_recorder *r, const struct nt_flow_report *rep, int s, int d,
+		    const struct nt_k8s_endpoint *ks, const struct nt_k8s_endpoint *kd)
 {
 	struct jw *w = &r->w;
 	const struct nt_flow_key *k = &rep->key;
@@ -301,8 +298,7 @@ static void tls_ecs(struct jw *w, const struct nt_tls_meta *t)
 }
 
 /* nettrail.tls / nettrail.ssh: what ECS has no field for. */
-static void payload_extras(struct jw *w, const struct nt_flow_meta *m, int s,
-			   int d)
+static void payload_extras(struct jw *w, const struct nt_flow_meta *m, int s, int d)
 {
 	const struct nt_tls_meta *t = m->tls;
 
@@ -326,8 +322,7 @@ static void payload_extras(struct jw *w, const struct nt_flow_meta *m, int s,
 			jw_u64(w, "cipher_id", t->cipher);
 		jw_obj_close(w);
 	}
-	if (m->app == NT_APP_SSH &&
-	    (m->app_from_side[s] || m->app_from_side[d])) {
+	if (m->app == NT_APP_SSH && (m->app_from_side[s] || m->app_from_side[d])) {
 		jw_obj_open(w, "ssh"); /* nettrail.ssh.* */
 		if (m->app_from_side[s])
 			jw_str(w, "client", m->app_info[s].software);
@@ -503,8 +498,7 @@ void nt_record_heartbeat(struct nt_recorder *r, const struct nt_heartbeat *hb)
 static const char *opcode_name(uint8_t op, char buf[8])
 {
 	static const char *const names[] = {
-		[0] = "QUERY", [1] = "IQUERY", [2] = "STATUS", [4] = "NOTIFY",
-		[5] = "UPDATE",
+		[0] = "QUERY", [1] = "IQUERY", [2] = "STATUS", [4] = "NOTIFY", [5] = "UPDATE",
 	};
 
 	if (op < sizeof(names) / sizeof(names[0]) && names[op])
@@ -516,10 +510,14 @@ static const char *opcode_name(uint8_t op, char buf[8])
 static const char *class_name(uint16_t c, char buf[16])
 {
 	switch (c) {
-	case 1: return "IN";
-	case 3: return "CH";
-	case 4: return "HS";
-	case 255: return "ANY";
+	case 1:
+		return "IN";
+	case 3:
+		return "CH";
+	case 4:
+		return "HS";
+	case 255:
+		return "ANY";
 	}
 	snprintf(buf, 16, "CLASS%u", c);
 	return buf;
@@ -553,8 +551,7 @@ static void resolved_ips(struct jw *w, const struct dns_msg *a)
 		jw_arr_close(w);
 }
 
-static void dns_endpoint(struct jw *w, const char *name,
-			 const struct nt_flow_key *k, int side,
+static void dns_endpoint(struct jw *w, const char *name, const struct nt_flow_key *k, int side,
 			 const struct nt_k8s_endpoint *ep)
 {
 	char ip[NT_ADDRSTRLEN];
@@ -603,8 +600,7 @@ static void dns_header(struct jw *w, const struct nt_dns_txn *t, const struct dn
 }
 
 /* dns.question.* and dns.answers[] (with dns.resolved_ip) */
-static void dns_question_answers(struct jw *w, const struct nt_dns_txn *t,
-				 const struct dns_msg *a)
+static void dns_question_answers(struct jw *w, const struct nt_dns_txn *t, const struct dns_msg *a)
 {
 	char b1[16], b2[16];
 
@@ -632,8 +628,7 @@ static void dns_question_answers(struct jw *w, const struct nt_dns_txn *t,
 }
 
 /* nettrail.dns.* and nettrail.observer.* of a DNS record */
-static void dns_nettrail(struct nt_recorder *r, const struct nt_dns_txn *t,
-			 const struct dns_msg *a)
+static void dns_nettrail(struct nt_recorder *r, const struct nt_dns_txn *t, const struct dns_msg *a)
 {
 	struct jw *w = &r->w;
 

@@ -27,23 +27,23 @@ typedef const char *(*nt_ifname_fn)(void *ctx, uint32_t ifindex);
 
 struct nt_recorder {
 	struct jw w;
-	struct nt_output out;        /* where each encoded record goes */
-	uint64_t seq;                /* record_id sequence */
-	char run_id[33];             /* 32 hex digits, random per process */
-	uint64_t flow_seed;          /* flow.id hash seed */
+	struct nt_output out; /* where each encoded record goes */
+	uint64_t seq;	      /* record_id sequence */
+	char run_id[33];      /* 32 hex digits, random per process */
+	uint64_t flow_seed;   /* flow.id hash seed */
 	const char *node;
-	const char *cluster;         /* NULL: omitted */
-	int64_t clock_offset_ns;     /* hook clock + offset = Unix time */
+	const char *cluster;	 /* NULL: omitted */
+	int64_t clock_offset_ns; /* hook clock + offset = Unix time */
 	nt_ifname_fn ifname;
 	void *ifname_ctx;
-	struct nt_dns *dns;          /* names for flow endpoints; may be NULL */
-	const char *hook_name;       /* "tc" or "pcap" */
-	struct nt_enrich *enrich;    /* identities; NULL: addresses only */
+	struct nt_dns *dns;	  /* names for flow endpoints; may be NULL */
+	const char *hook_name;	  /* "tc" or "pcap" */
+	struct nt_enrich *enrich; /* identities; NULL: addresses only */
 	const char *cloud_provider, *cloud_region, *cloud_account;
 	/* the record being encoded: its type and Kafka message key */
 	enum nt_record_type cur_type;
-	char cur_key[256];           /* Community ID, or the node (up to 253) */
-	size_t rec_start;            /* where it starts in w */
+	char cur_key[256]; /* Community ID, or the node (up to 253) */
+	size_t rec_start;  /* where it starts in w */
 };
 
 struct nt_heartbeat {
@@ -52,13 +52,13 @@ struct nt_heartbeat {
 	uint32_t interval_s;
 	uint64_t flows_tracked;
 	uint32_t flow_table_size;
-	const char *const *interfaces; /* NULL-terminated */
+	const char *const *interfaces;	       /* NULL-terminated */
 	const struct nt_metrics_snap *metrics; /* every counter and gauge (counters.h) */
 };
 
 /* Initializes the recorder; reads a random run id from getrandom(). */
-int nt_recorder_init(struct nt_recorder *r, struct nt_output out,
-		     const char *node, const char *cluster);
+int nt_recorder_init(struct nt_recorder *r, struct nt_output out, const char *node,
+		     const char *cluster);
 void nt_recorder_free(struct nt_recorder *r);
 
 /* nt_report_fn-compatible: ctx is the recorder. */

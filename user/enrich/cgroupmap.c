@@ -23,10 +23,10 @@
 #define NT_CGROUPMAP_KEEP_NS (300ULL * 1000000000ULL)
 
 struct cg_entry {
-	uint64_t id;                 /* uthash key */
-	uint64_t seen_ns;            /* last scan that found it */
+	uint64_t id;	  /* uthash key */
+	uint64_t seen_ns; /* last scan that found it */
 	struct nt_cgroup_ident ident;
-	char *path;                  /* relative to the mount, "/..." */
+	char *path; /* relative to the mount, "/..." */
 	UT_hash_handle hh;
 };
 
@@ -171,10 +171,8 @@ int nt_cgroup_parse_path(const char *path, struct nt_cgroup_ident *out)
 
 			while (dash > 0 && c[dash - 1] != '-')
 				dash--;
-			if (kubepods && dash > 0 && m - dash > 3 &&
-			    memcmp(c + dash, "pod", 3) == 0)
-				parse_uid(c + dash + 3, m - dash - 3, '_',
-					  out->pod_uid);
+			if (kubepods && dash > 0 && m - dash > 3 && memcmp(c + dash, "pod", 3) == 0)
+				parse_uid(c + dash + 3, m - dash - 3, '_', out->pod_uid);
 		} else if (has_suffix(c, n, ".scope")) {
 			/* systemd driver: <runtime>-<64hex>.scope */
 			rt = container_component(c, n - 6, id);
@@ -187,8 +185,9 @@ int nt_cgroup_parse_path(const char *path, struct nt_cgroup_ident *out)
 			 * Docker: /docker/<64hex> */
 			memcpy(out->container_id, c, n);
 			out->container_id[n] = 0;
-			out->runtime = prev && prev_n == 6 &&
-				memcmp(prev, "docker", 6) == 0 ? "docker" : "";
+			out->runtime = prev && prev_n == 6 && memcmp(prev, "docker", 6) == 0 ?
+					       "docker" :
+					       "";
 		} else if (kubepods && n > 3 && memcmp(c, "pod", 3) == 0) {
 			parse_uid(c + 3, n - 3, '-', out->pod_uid);
 		} else if ((rt = container_component(c, n, id)) != NULL) {
@@ -204,8 +203,7 @@ int nt_cgroup_parse_path(const char *path, struct nt_cgroup_ident *out)
 
 /* ---- the mount ----------------------------------------------------- */
 
-const char *nt_cgroup_v2_mount_from(const char *mounts_file, char *buf,
-				    size_t n)
+const char *nt_cgroup_v2_mount_from(const char *mounts_file, char *buf, size_t n)
 {
 	struct mntent me, *m;
 	char line[4096];
@@ -306,8 +304,7 @@ int nt_cgroupmap_rescan(struct nt_cgroupmap *m, uint64_t now_ns)
 	fts_close(fts);
 	/* forget cgroups gone for a while */
 	HASH_ITER(hh, m->byid, e, tmp) {
-		if (e->seen_ns != now_ns &&
-		    now_ns - e->seen_ns > NT_CGROUPMAP_KEEP_NS) {
+		if (e->seen_ns != now_ns && now_ns - e->seen_ns > NT_CGROUPMAP_KEEP_NS) {
 			HASH_DEL(m->byid, e);
 			entry_free(e);
 		}
@@ -315,8 +312,7 @@ int nt_cgroupmap_rescan(struct nt_cgroupmap *m, uint64_t now_ns)
 	return n;
 }
 
-static struct cg_entry *find(struct nt_cgroupmap *m, uint64_t id,
-			     uint64_t now_ns)
+static struct cg_entry *find(struct nt_cgroupmap *m, uint64_t id, uint64_t now_ns)
 {
 	struct cg_entry *e;
 
@@ -331,8 +327,8 @@ static struct cg_entry *find(struct nt_cgroupmap *m, uint64_t id,
 }
 
 int nt_cgroupmap_lookup_full(struct nt_cgroupmap *m, uint64_t cgroup_id,
-			     const struct nt_cgroup_ident **ident,
-			     const char **path, uint64_t now_ns)
+			     const struct nt_cgroup_ident **ident, const char **path,
+			     uint64_t now_ns)
 {
 	struct cg_entry *e = m ? find(m, cgroup_id, now_ns) : NULL;
 
@@ -343,9 +339,8 @@ int nt_cgroupmap_lookup_full(struct nt_cgroupmap *m, uint64_t cgroup_id,
 	return e ? 0 : -1;
 }
 
-int nt_cgroupmap_lookup(struct nt_cgroupmap *m, uint64_t cgroup_id,
-			const char **container_id, const char **pod_uid,
-			uint64_t now_ns)
+int nt_cgroupmap_lookup(struct nt_cgroupmap *m, uint64_t cgroup_id, const char **container_id,
+			const char **pod_uid, uint64_t now_ns)
 {
 	const struct nt_cgroup_ident *id;
 	int r = nt_cgroupmap_lookup_full(m, cgroup_id, &id, NULL, now_ns);
@@ -357,8 +352,7 @@ int nt_cgroupmap_lookup(struct nt_cgroupmap *m, uint64_t cgroup_id,
 	return r;
 }
 
-void nt_cgroupmap_stats(struct nt_cgroupmap *m, uint64_t *rescans,
-			uint64_t *known)
+void nt_cgroupmap_stats(struct nt_cgroupmap *m, uint64_t *rescans, uint64_t *known)
 {
 	if (rescans)
 		*rescans = m ? m->rescans : 0;

@@ -15,13 +15,13 @@
 #include <stdint.h>
 
 #define NT_CONTAINER_ID_LEN 64 /* hex digits */
-#define NT_POD_UID_MAX 36      /* 8-4-4-4-12; static pods: 32 hex digits */
+#define NT_POD_UID_MAX	    36 /* 8-4-4-4-12; static pods: 32 hex digits */
 
 /* What one cgroup path says. */
 struct nt_cgroup_ident {
 	char container_id[NT_CONTAINER_ID_LEN + 1]; /* "" when none */
-	char pod_uid[NT_POD_UID_MAX + 1];           /* "" when none */
-	const char *runtime; /* "containerd", "cri-o", "docker", "podman", or
+	char pod_uid[NT_POD_UID_MAX + 1];	    /* "" when none */
+	const char *runtime;			    /* "containerd", "cri-o", "docker", "podman", or
 	                      * "" (a bare id under a cgroupfs pod: containerd
 	                      * and Docker look alike there); never NULL */
 };
@@ -51,30 +51,27 @@ struct nt_cgroupmap *nt_cgroupmap_new(const char *cgroup_root);
  * the next call that rescans.
  */
 #define NT_CGROUPMAP_RESCAN_NS 1000000000ULL
-int nt_cgroupmap_lookup(struct nt_cgroupmap *m, uint64_t cgroup_id,
-			const char **container_id, const char **pod_uid,
-			uint64_t now_ns);
+int nt_cgroupmap_lookup(struct nt_cgroupmap *m, uint64_t cgroup_id, const char **container_id,
+			const char **pod_uid, uint64_t now_ns);
 
 /* The same, with the runtime and the cgroup's path relative to the mount
  * (path/runtime may be NULL). */
 int nt_cgroupmap_lookup_full(struct nt_cgroupmap *m, uint64_t cgroup_id,
-			     const struct nt_cgroup_ident **ident,
-			     const char **path, uint64_t now_ns);
+			     const struct nt_cgroup_ident **ident, const char **path,
+			     uint64_t now_ns);
 
 /* Walks the tree now (no rate limit). Returns the number of cgroups. */
 int nt_cgroupmap_rescan(struct nt_cgroupmap *m, uint64_t now_ns);
 
 /* Rescans so far, cgroups known. */
-void nt_cgroupmap_stats(struct nt_cgroupmap *m, uint64_t *rescans,
-			uint64_t *known);
+void nt_cgroupmap_stats(struct nt_cgroupmap *m, uint64_t *rescans, uint64_t *known);
 
 /* The first cgroup2 mount point in /proc/mounts, copied into buf; NULL if
  * none (or it does not fit). */
 const char *nt_cgroup_v2_mount(char *buf, size_t n);
 
 /* The same from another mounts file (tests). */
-const char *nt_cgroup_v2_mount_from(const char *mounts_file, char *buf,
-				     size_t n);
+const char *nt_cgroup_v2_mount_from(const char *mounts_file, char *buf, size_t n);
 
 void nt_cgroupmap_free(struct nt_cgroupmap *m);
 

@@ -42,8 +42,7 @@ void nt_enrich_end(struct nt_enrich *e)
 	}
 }
 
-const struct nt_k8s_endpoint *nt_enrich_k8s(struct nt_enrich *e,
-					    const uint8_t addr[16])
+const struct nt_k8s_endpoint *nt_enrich_k8s(struct nt_enrich *e, const uint8_t addr[16])
 {
 	if (!e->k8s || !e->locked)
 		return NULL;
@@ -58,16 +57,13 @@ static int in_list(const struct nt_cidr *c, size_t n, const uint8_t a[16])
 	return 0;
 }
 
-static int inside(struct nt_enrich *e, const uint8_t a[16],
-		  const struct nt_k8s_endpoint *ep)
+static int inside(struct nt_enrich *e, const uint8_t a[16], const struct nt_k8s_endpoint *ep)
 {
-	return ep || in_list(e->cluster, e->n_cluster, a) ||
-	       in_list(e->service, e->n_service, a);
+	return ep || in_list(e->cluster, e->n_cluster, a) || in_list(e->service, e->n_service, a);
 }
 
-const char *nt_enrich_direction(struct nt_enrich *e, int ip_version,
-				const uint8_t src[16], const uint8_t dst[16],
-				const struct nt_k8s_endpoint *ksrc,
+const char *nt_enrich_direction(struct nt_enrich *e, int ip_version, const uint8_t src[16],
+				const uint8_t dst[16], const struct nt_k8s_endpoint *ksrc,
 				const struct nt_k8s_endpoint *kdst)
 {
 	int s, d;
@@ -79,9 +75,8 @@ const char *nt_enrich_direction(struct nt_enrich *e, int ip_version,
 	if (e->k8s && !e->synced)
 		e->st.k8s_unsynced_records++;
 	else if (e->k8s) /* an in-cluster range without an identity */
-		e->st.k8s_unresolved += (s && !ksrc && in_list(e->cluster,
-			e->n_cluster, src)) + (d && !kdst &&
-			in_list(e->cluster, e->n_cluster, dst));
+		e->st.k8s_unresolved += (s && !ksrc && in_list(e->cluster, e->n_cluster, src)) +
+					(d && !kdst && in_list(e->cluster, e->n_cluster, dst));
 	return nt_direction_of(s, d);
 }
 
@@ -99,16 +94,15 @@ static void fill(struct nt_enrich *e, const struct nt_sock_attr *a, int side,
 		out->comm[sizeof(out->comm) - 1] = 0;
 	}
 	if (e->cg && a->cgroup_id)
-		nt_cgroupmap_lookup(e->cg, a->cgroup_id, &out->container_id,
-				    &pod_uid, e->now_ns);
+		nt_cgroupmap_lookup(e->cg, a->cgroup_id, &out->container_id, &pod_uid, e->now_ns);
 	if (out->container_id && !out->container_id[0])
 		out->container_id = NULL;
 	if (pod_uid && pod_uid[0] && e->k8s && e->locked)
 		out->pod = nt_k8s_pod_by_uid(e->k8s, pod_uid);
 }
 
-int nt_enrich_local(struct nt_enrich *e, const struct nt_flow_key *k,
-		    int src_side, struct nt_local_end out[2])
+int nt_enrich_local(struct nt_enrich *e, const struct nt_flow_key *k, int src_side,
+		    struct nt_local_end out[2])
 {
 	int n = 0;
 
@@ -118,8 +112,7 @@ int nt_enrich_local(struct nt_enrich *e, const struct nt_flow_key *k,
 		return 0;
 	for (int i = 0; i < 2; i++) {
 		int side = i ? !src_side : src_side;
-		const struct nt_sock_attr *a = nt_sockattr_find_side(e->sa, k,
-								      side);
+		const struct nt_sock_attr *a = nt_sockattr_find_side(e->sa, k, side);
 
 		if (a)
 			fill(e, a, side, &out[n++]);

@@ -25,13 +25,13 @@
 #include "log.h"
 #include "k8s_ident.h"
 
-#define LIST_LIMIT 500
-#define BACKOFF_MIN_MS 500
-#define BACKOFF_MAX_MS 30000
-#define AUTH_RETRY_MS 1000       /* after a 401 with the token unchanged: 0.75 to 1.25 s */
-#define RETRY_AFTER_MAX_S 60     /* Retry-After (429, 503) is honoured up to this */
-#define FORBIDDEN_RETRY_S 60     /* default forbidden_retry_s */
-#define JSON_DEPTH 128
+#define LIST_LIMIT	  500
+#define BACKOFF_MIN_MS	  500
+#define BACKOFF_MAX_MS	  30000
+#define AUTH_RETRY_MS	  1000 /* after a 401 with the token unchanged: 0.75 to 1.25 s */
+#define RETRY_AFTER_MAX_S 60   /* Retry-After (429, 503) is honoured up to this */
+#define FORBIDDEN_RETRY_S 60   /* default forbidden_retry_s */
+#define JSON_DEPTH	  128
 
 enum phase { PH_LIST, PH_WATCH };
 
@@ -40,37 +40,37 @@ struct nt_k8s;
 struct res {
 	struct nt_k8s *k;
 	enum nt_k8s_res r;
-	char path[64];      /* /api/v1/pods, /apis/apps/v1/replicasets: res_path() */
+	char path[64]; /* /api/v1/pods, /apis/apps/v1/replicasets: res_path() */
 	enum phase phase;
-	int listing;        /* a list is under way (marked; pages applied) */
+	int listing; /* a list is under way (marked; pages applied) */
 	int listed_once;
-	char *cont;         /* continue token of the next page */
-	char rv[64];        /* where the watch starts */
+	char *cont;  /* continue token of the next page */
+	char rv[64]; /* where the watch starts */
 	CURL *easy;
 	int active;
 	struct curl_slist *hdrs;
 	long http;
 	int got_200;
-	int relist;         /* an ERROR 410 event arrived */
+	int relist; /* an ERROR 410 event arrived */
 	int parse_error;
-	char *buf;          /* list body, or a failed watch's Status */
+	char *buf; /* list body, or a failed watch's Status */
 	size_t len, cap;
 	json_tokener *tok;
-	struct json_object **q;  /* parsed watch events not applied yet */
+	struct json_object **q; /* parsed watch events not applied yet */
 	size_t nq, capq;
 	uint64_t next_ms;
 	unsigned backoff_ms;
 	uint64_t last_rx_ms;
 	unsigned token_gen; /* k->token_gen when the request was sent */
-	int forbidden;      /* 0, or 1 + the phase that was answered 403 */
-	int auth_wait;      /* waiting after a 401: a new token ends the wait */
+	int forbidden;	    /* 0, or 1 + the phase that was answered 403 */
+	int auth_wait;	    /* waiting after a 401: a new token ends the wait */
 };
 
 struct nt_k8s {
 	char *api_url, *token_file, *ca_file, *node_name;
 	unsigned timeout_s, grace_s, watch_idle_s, watch_timeout_s;
 	char *token;
-	unsigned token_gen;  /* bumped when the token's content changes */
+	unsigned token_gen; /* bumped when the token's content changes */
 	unsigned forbidden_retry_s;
 	struct stat token_st;
 	pthread_rwlock_t lock;
@@ -86,8 +86,8 @@ struct nt_k8s {
 
 /* API groups ("" is the core group), all at version v1: the paths and RBAC messages */
 static const char *const res_groups[NT_K8S_R_COUNT] = {
-	[NT_K8S_R_NAMESPACES] = "", [NT_K8S_R_NODES] = "", [NT_K8S_R_REPLICASETS] = "apps",
-	[NT_K8S_R_JOBS] = "batch", [NT_K8S_R_SERVICES] = "", [NT_K8S_R_PODS] = "",
+	[NT_K8S_R_NAMESPACES] = "", [NT_K8S_R_NODES] = "",    [NT_K8S_R_REPLICASETS] = "apps",
+	[NT_K8S_R_JOBS] = "batch",  [NT_K8S_R_SERVICES] = "", [NT_K8S_R_PODS] = "",
 };
 
 /* the collection's path: /api/v1/pods (core group), /apis/apps/v1/replicasets */
@@ -101,11 +101,11 @@ static void res_path(enum nt_k8s_res r, char *out, size_t n)
 		snprintf(out, n, "/api/v1/%s", nt_k8s_res_name(r));
 }
 
-#define STAT_ADD(k, field, n)                          \
-	do {                                           \
-		pthread_mutex_lock(&(k)->stats_mu);    \
-		(k)->st.field += (n);                  \
-		pthread_mutex_unlock(&(k)->stats_mu);  \
+#define STAT_ADD(k, field, n)                         \
+	do {                                          \
+		pthread_mutex_lock(&(k)->stats_mu);   \
+		(k)->st.field += (n);                 \
+		pthread_mutex_unlock(&(k)->stats_mu); \
 	} while (0)
 
 /* ---------------------------------------------------------------- token */
@@ -118,8 +118,8 @@ static int token_refresh(struct nt_k8s *k, int force)
 	if (stat(k->token_file, &st) != 0)
 		return k->token ? 0 : -1;
 	if (!force && k->token && st.st_mtim.tv_sec == k->token_st.st_mtim.tv_sec &&
-	    st.st_mtim.tv_nsec == k->token_st.st_mtim.tv_nsec && st.st_size == k->token_st.st_size &&
-	    st.st_ino == k->token_st.st_ino)
+	    st.st_mtim.tv_nsec == k->token_st.st_mtim.tv_nsec &&
+	    st.st_size == k->token_st.st_size && st.st_ino == k->token_st.st_ino)
 		return 0;
 	char *t = nt_k8s_read_file(k->token_file, 64 * 1024);
 
@@ -225,7 +225,7 @@ static size_t on_data(char *d, size_t sz, size_t nm, void *arg)
 		curl_easy_getinfo(rs->easy, CURLINFO_RESPONSE_CODE, &rs->http);
 	if (rs->phase == PH_LIST || rs->http != 200) {
 		if (rs->phase != PH_LIST && rs->len > 65536)
-			return n;   /* a Status body is small; keep the start */
+			return n; /* a Status body is small; keep the start */
 		return buf_add(rs, d, n) ? 0 : n;
 	}
 	while (off < n) {
@@ -236,7 +236,7 @@ static size_t on_data(char *d, size_t sz, size_t nm, void *arg)
 			break;
 		if (e != json_tokener_success || !o) {
 			rs->parse_error = 1;
-			return 0;   /* abort the transfer */
+			return 0; /* abort the transfer */
 		}
 		off += json_tokener_get_parse_end(rs->tok);
 		json_tokener_reset(rs->tok);
@@ -273,8 +273,10 @@ static void start(struct res *rs, uint64_t now)
 			 c ? "&continue=" : "", c ? c : "");
 		free(c);
 	} else {
-		snprintf(url, sizeof(url), "%s%s?watch=1&allowWatchBookmarks=true&resourceVersion=%s&timeoutSeconds=%u",
-			 k->api_url, rs->path, rs->rv, k->watch_timeout_s);
+		snprintf(
+			url, sizeof(url),
+			"%s%s?watch=1&allowWatchBookmarks=true&resourceVersion=%s&timeoutSeconds=%u",
+			k->api_url, rs->path, rs->rv, k->watch_timeout_s);
 	}
 	if (!rs->easy)
 		rs->easy = curl_easy_init();
@@ -307,12 +309,13 @@ static void start(struct res *rs, uint64_t now)
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, rs);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, rs);
 	if (rs->phase == PH_LIST) {
-		curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");   /* gzip for big lists */
+		curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""); /* gzip for big lists */
 		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
 		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)k->timeout_s);
 	} else {
 		/* the idle guard (watch_idle_s) is checked by the loop */
-		curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)(k->watch_timeout_s + k->watch_idle_s + 30));
+		curl_easy_setopt(e, CURLOPT_TIMEOUT,
+				 (long)(k->watch_timeout_s + k->watch_idle_s + 30));
 	}
 	rs->http = 0;
 	rs->got_200 = 0;
@@ -358,7 +361,8 @@ static const char *obj_rv(struct json_object *o)
 {
 	struct json_object *md, *rv;
 
-	if (!json_object_object_get_ex(o, "metadata", &md) || !json_object_object_get_ex(md, "resourceVersion", &rv) ||
+	if (!json_object_object_get_ex(o, "metadata", &md) ||
+	    !json_object_object_get_ex(md, "resourceVersion", &rv) ||
 	    !json_object_is_type(rv, json_type_string))
 		return NULL;
 	return json_object_get_string(rv);
@@ -379,7 +383,8 @@ static void update_counts(struct nt_k8s *k)
 
 	nt_k8s_store_counts(k->store, &c);
 	for (int i = 0; i < NT_K8S_R_COUNT; i++) {
-		synced &= k->res[i].listed_once || k->res[i].forbidden;   /* forbidden: nothing to wait for */
+		synced &= k->res[i].listed_once ||
+			  k->res[i].forbidden; /* forbidden: nothing to wait for */
 		if (k->res[i].forbidden)
 			mask |= 1u << i;
 	}
@@ -419,7 +424,9 @@ static void apply_queued(struct nt_k8s *k)
 			struct json_object *ev = rs->q[j], *t, *o = NULL;
 
 			json_object_object_get_ex(ev, "object", &o);
-			const char *type = json_object_object_get_ex(ev, "type", &t) ? json_object_get_string(t) : NULL;
+			const char *type = json_object_object_get_ex(ev, "type", &t) ?
+						   json_object_get_string(t) :
+						   NULL;
 			enum nt_k8s_ev et = ev_type(type);
 
 			if (rs->relist || !o) {
@@ -433,7 +440,8 @@ static void apply_queued(struct nt_k8s *k)
 			} else if (type && !strcmp(type, "ERROR")) {
 				struct json_object *code;
 
-				if (json_object_object_get_ex(o, "code", &code) && json_object_get_int(code) == 410)
+				if (json_object_object_get_ex(o, "code", &code) &&
+				    json_object_get_int(code) == 410)
 					rs->relist = 1;
 				else
 					rs->parse_error = 1;
@@ -485,8 +493,9 @@ static void forbid(struct res *rs, uint64_t now)
 		else
 			snprintf(where, sizeof(where), "in the core group (\"\")");
 		nt_warn("kubernetes: %s %s forbidden: add get/list/watch on %s %s to the "
-			"ClusterRole (retrying every %u s)", phase_verb[rs->phase], full, nt_k8s_res_name(rs->r),
-			where, k->forbidden_retry_s);
+			"ClusterRole (retrying every %u s)",
+			phase_verb[rs->phase], full, nt_k8s_res_name(rs->r), where,
+			k->forbidden_retry_s);
 	}
 	rs->forbidden = 1 + (int)rs->phase;
 	to_list(rs);
@@ -511,7 +520,8 @@ static int list_page(struct res *rs, uint64_t now)
 {
 	struct nt_k8s *k = rs->k;
 	json_tokener *tok = json_tokener_new_ex(JSON_DEPTH);
-	struct json_object *doc = tok ? json_tokener_parse_ex(tok, rs->buf ? rs->buf : "", (int)rs->len) : NULL;
+	struct json_object *doc =
+		tok ? json_tokener_parse_ex(tok, rs->buf ? rs->buf : "", (int)rs->len) : NULL;
 	struct json_object *items = NULL, *md = NULL, *c = NULL;
 
 	if (tok)
@@ -522,7 +532,8 @@ static int list_page(struct res *rs, uint64_t now)
 		return -1;
 	}
 	const char *rv = obj_rv(doc);
-	const char *cont = json_object_object_get_ex(md, "continue", &c) ? json_object_get_string(c) : NULL;
+	const char *cont =
+		json_object_object_get_ex(md, "continue", &c) ? json_object_get_string(c) : NULL;
 	uint64_t now_s = now / 1000;
 
 	allowed_again(rs, PH_LIST);
@@ -535,7 +546,8 @@ static int list_page(struct res *rs, uint64_t now)
 		size_t n = json_object_array_length(items);
 
 		for (size_t i = 0; i < n; i++)
-			nt_k8s_store_apply(k->store, rs->r, NT_K8S_EV_ADDED, json_object_array_get_idx(items, i), now_s);
+			nt_k8s_store_apply(k->store, rs->r, NT_K8S_EV_ADDED,
+					   json_object_array_get_idx(items, i), now_s);
 	}
 	free(rs->cont);
 	rs->cont = cont && *cont ? strdup(cont) : NULL;
@@ -560,7 +572,9 @@ static int list_page(struct res *rs, uint64_t now)
 static void retry_later(struct res *rs, long http, curl_off_t retry_after_s, uint64_t now)
 {
 	if ((http == 429 || http == 503) && retry_after_s > 0) {
-		uint64_t ms = (uint64_t)(retry_after_s > RETRY_AFTER_MAX_S ? RETRY_AFTER_MAX_S : retry_after_s) * 1000;
+		uint64_t ms = (uint64_t)(retry_after_s > RETRY_AFTER_MAX_S ? RETRY_AFTER_MAX_S :
+									     retry_after_s) *
+			      1000;
 
 		rs->next_ms = now + ms + rnd(rs->k) % (ms / 10 + 1);
 		return;
@@ -579,9 +593,9 @@ static void finished(struct res *rs, CURLcode cc, uint64_t now)
 		ra = 0;
 	stop_transfer(rs);
 	nt_debug("kubernetes: %s %s ended: curl %d (%s), HTTP %ld%s%s", nt_k8s_res_name(rs->r),
-			rs->phase == PH_LIST ? "list" : "watch", (int)cc, curl_easy_strerror(cc), http,
-			rs->relist ? ", 410 event" : "", rs->parse_error ? ", bad JSON" : "");
-	if (http == 401) {   /* re-read the token now: a new one is tried at once */
+		 rs->phase == PH_LIST ? "list" : "watch", (int)cc, curl_easy_strerror(cc), http,
+		 rs->relist ? ", 410 event" : "", rs->parse_error ? ", bad JSON" : "");
+	if (http == 401) { /* re-read the token now: a new one is tried at once */
 		STAT_ADD(k, auth_errors, 1);
 		token_refresh(k, 1);
 		if (k->token_gen != rs->token_gen) {
@@ -618,7 +632,7 @@ static void finished(struct res *rs, CURLcode cc, uint64_t now)
 	/* a watch that was open ended */
 	STAT_ADD(k, reconnects, 1);
 	if (cc == CURLE_OK && !rs->parse_error) {
-		rs->next_ms = now;   /* a clean end (timeoutSeconds): at once */
+		rs->next_ms = now; /* a clean end (timeoutSeconds): at once */
 		return;
 	}
 	if (rs->parse_error)
@@ -675,7 +689,8 @@ static void *run(void *arg)
 				continue;
 			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&rs);
 			if (rs) {
-				watch_check_open(rs, now);   /* it may end before the loop saw it open */
+				watch_check_open(rs,
+						 now); /* it may end before the loop saw it open */
 				finished(rs, m->data.result, now);
 			}
 		}
@@ -683,7 +698,8 @@ static void *run(void *arg)
 		for (int i = 0; i < NT_K8S_R_COUNT; i++) {
 			struct res *rs = &k->res[i];
 
-			if (rs->active && rs->phase == PH_WATCH && now - rs->last_rx_ms > k->watch_idle_s * 1000ull) {
+			if (rs->active && rs->phase == PH_WATCH &&
+			    now - rs->last_rx_ms > k->watch_idle_s * 1000ull) {
 				stop_transfer(rs);
 				drop_queue(rs);
 				STAT_ADD(k, errors, 1);
@@ -691,7 +707,7 @@ static void *run(void *arg)
 				backoff(rs, now);
 			}
 		}
-		if (now - last_flush >= 1000) {   /* collect expired graces */
+		if (now - last_flush >= 1000) { /* collect expired graces */
 			pthread_rwlock_wrlock(&k->lock);
 			nt_k8s_store_flush(k->store, now / 1000);
 			update_counts(k);
@@ -761,7 +777,8 @@ struct nt_k8s *nt_k8s_start(const struct nt_k8s_opts *o, char *err, size_t errle
 
 	if (!o || !o->api_url || strncmp(o->api_url, "https://", 8) || !o->api_url[8] ||
 	    strlen(o->api_url) > 1024) {
-		nt_k8s_errf(err, errlen, "kubernetes: API URL must be https://host[:port], got '%s'",
+		nt_k8s_errf(err, errlen,
+			    "kubernetes: API URL must be https://host[:port], got '%s'",
 			    o && o->api_url ? o->api_url : "");
 		return NULL;
 	}

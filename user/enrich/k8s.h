@@ -18,40 +18,44 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "k8s_config.h"   /* the options' sources: in-cluster, kubeconfig */
+#include "k8s_config.h" /* the options' sources: in-cluster, kubeconfig */
 
 struct nt_k8s;
 
 struct nt_k8s_opts {
-	const char *api_url;     /* https://host:port (no trailing path) */
-	const char *token_file;  /* bearer token, re-read when it changes (mtime/size/inode) and on 401 */
-	const char *ca_file;     /* TLS verification always on */
+	const char *api_url; /* https://host:port (no trailing path) */
+	const char *
+		token_file; /* bearer token, re-read when it changes (mtime/size/inode) and on 401 */
+	const char *ca_file;	       /* TLS verification always on */
 	int ca_is_temp, token_is_temp; /* made by nt_k8s_load_kubeconfig from inline
 	                                * data: 0600 files in $TMPDIR, the caller
 	                                * unlinks them (nt_k8s_opts_drop_temps) */
-	const char *node_name;   /* this node (informational; see docs for node-local scope) */
-	unsigned timeout_s;      /* connect timeout and list stall timeout (default 10) */
-	unsigned delete_grace_s; /* a deleted pod's IP keeps its identity this long (default 60) */
-	unsigned watch_idle_s;   /* a watch with no byte (event or bookmark) for this long is
+	const char *node_name;	  /* this node (informational; see docs for node-local scope) */
+	unsigned timeout_s;	  /* connect timeout and list stall timeout (default 10) */
+	unsigned delete_grace_s;  /* a deleted pod's IP keeps its identity this long (default 60) */
+	unsigned watch_idle_s;	  /* a watch with no byte (event or bookmark) for this long is
 	                          * reconnected (default 120: twice the API server's ~60 s
 	                          * bookmark period) */
 	unsigned watch_timeout_s; /* timeoutSeconds asked of the server per watch (default 300) */
-	unsigned forbidden_retry_s; /* a resource answered 403 (RBAC) is retried this often (default 60) */
+	unsigned
+		forbidden_retry_s; /* a resource answered 403 (RBAC) is retried this often (default 60) */
 };
 
 struct nt_k8s_stats {
-	uint64_t lists;        /* complete lists (all pages) of a resource */
+	uint64_t lists;	       /* complete lists (all pages) of a resource */
 	uint64_t watches;      /* watch streams opened (HTTP 200) */
 	uint64_t watch_events; /* ADDED, MODIFIED, DELETED events applied */
 	uint64_t relists_410;  /* 410 Gone (ERROR event, HTTP 410, expired continue) -> relist */
-	uint64_t reconnects;   /* watches that ended (any way but 410) and were re-opened from their RV */
-	uint64_t auth_errors;  /* HTTP 401 answers */
-	uint64_t errors;       /* other failed requests: transport, HTTP status, bad JSON, stalls */
+	uint64_t
+		reconnects; /* watches that ended (any way but 410) and were re-opened from their RV */
+	uint64_t auth_errors; /* HTTP 401 answers */
+	uint64_t errors;      /* other failed requests: transport, HTTP status, bad JSON, stalls */
 	uint64_t pods, services, nodes, ip_entries; /* current */
-	int synced;            /* every resource's initial list is done (or it is forbidden) */
-	uint64_t forbidden;    /* HTTP 403 answers (RBAC): the resource is skipped, retried every
+	int synced;	    /* every resource's initial list is done (or it is forbidden) */
+	uint64_t forbidden; /* HTTP 403 answers (RBAC): the resource is skipped, retried every
 	                        * forbidden_retry_s */
-	unsigned forbidden_mask; /* resources forbidden now: bit (1u << enum nt_k8s_res), k8s_ident.h */
+	unsigned
+		forbidden_mask; /* resources forbidden now: bit (1u << enum nt_k8s_res), k8s_ident.h */
 };
 
 struct nt_k8s_endpoint {
@@ -60,10 +64,11 @@ struct nt_k8s_endpoint {
 	 * address is its node's and resolves to the Node (kind NT_K8S_NODE);
 	 * only nt_k8s_pod_by_uid() returns such a pod. */
 	int host_network;
-	const char *json;        /* the rendered object for `<end>.kubernetes` (NUL-terminated;
+	const char *json; /* the rendered object for `<end>.kubernetes` (NUL-terminated;
 	                          * json_len bytes without the NUL) */
 	size_t json_len;
-	const char *namespace_, *pod_name, *pod_uid; /* may be NULL (services: pod_* NULL; nodes: all NULL) */
+	const char *namespace_, *pod_name,
+		*pod_uid; /* may be NULL (services: pod_* NULL; nodes: all NULL) */
 };
 
 /*

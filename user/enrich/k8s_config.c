@@ -77,17 +77,20 @@ static const char *put(char *buf, size_t n, size_t *off, const char *s)
 
 int nt_k8s_resolve_incluster(struct nt_k8s_opts *o, char *buf, size_t n, char *err, size_t errlen)
 {
-	const char *host = getenv("KUBERNETES_SERVICE_HOST"), *port = getenv("KUBERNETES_SERVICE_PORT");
+	const char *host = getenv("KUBERNETES_SERVICE_HOST"),
+		   *port = getenv("KUBERNETES_SERVICE_PORT");
 	char url[512];
 	size_t off = 0;
 
 	if (!host || !*host) {
-		nt_k8s_errf(err, errlen, "kubernetes: not in a cluster (KUBERNETES_SERVICE_HOST is not set)");
+		nt_k8s_errf(err, errlen,
+			    "kubernetes: not in a cluster (KUBERNETES_SERVICE_HOST is not set)");
 		return -1;
 	}
 	if (!port || !*port)
 		port = "443";
-	snprintf(url, sizeof(url), strchr(host, ':') ? "https://[%s]:%s" : "https://%s:%s", host, port);
+	snprintf(url, sizeof(url), strchr(host, ':') ? "https://[%s]:%s" : "https://%s:%s", host,
+		 port);
 	if (!nt_k8s_readable(SA_DIR "/token") || !nt_k8s_readable(SA_DIR "/ca.crt")) {
 		nt_k8s_errf(err, errlen, "kubernetes: %s/{token,ca.crt} not readable", SA_DIR);
 		return -1;
@@ -107,14 +110,15 @@ int nt_k8s_resolve_incluster(struct nt_k8s_opts *o, char *buf, size_t n, char *e
 /* ---------------------------------------------------------------- kubeconfig */
 
 #define YAML_MAX_DEPTH 64
-#define YAML_MAX_NODES 200000   /* aliases can make a small file expand a lot */
+#define YAML_MAX_NODES 200000 /* aliases can make a small file expand a lot */
 
 static int yaml_null(const yaml_node_t *nd)
 {
 	const char *v = (const char *)nd->data.scalar.value;
 
 	return nd->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-	       (!*v || !strcmp(v, "~") || !strcmp(v, "null") || !strcmp(v, "Null") || !strcmp(v, "NULL"));
+	       (!*v || !strcmp(v, "~") || !strcmp(v, "null") || !strcmp(v, "Null") ||
+		!strcmp(v, "NULL"));
 }
 
 /*
@@ -122,7 +126,8 @@ static int yaml_null(const yaml_node_t *nd)
  * arrays, scalars -> strings (plain null, ~ and empty -> JSON null). All a
  * kubeconfig needs. -1 past the depth or node budget.
  */
-static int yaml_to_json(yaml_document_t *d, yaml_node_t *nd, int depth, size_t *budget, struct json_object **out)
+static int yaml_to_json(yaml_document_t *d, yaml_node_t *nd, int depth, size_t *budget,
+			struct json_object **out)
 {
 	*out = NULL;
 	if (!nd || depth > YAML_MAX_DEPTH || *budget == 0)
@@ -130,16 +135,19 @@ static int yaml_to_json(yaml_document_t *d, yaml_node_t *nd, int depth, size_t *
 	--*budget;
 	if (nd->type == YAML_SCALAR_NODE) {
 		if (!yaml_null(nd))
-			*out = json_object_new_string_len((const char *)nd->data.scalar.value, (int)nd->data.scalar.length);
+			*out = json_object_new_string_len((const char *)nd->data.scalar.value,
+							  (int)nd->data.scalar.length);
 		return 0;
 	}
 	if (nd->type == YAML_SEQUENCE_NODE) {
 		struct json_object *a = json_object_new_array();
 
-		for (yaml_node_item_t *it = nd->data.sequence.items.start; it < nd->data.sequence.items.top; it++) {
+		for (yaml_node_item_t *it = nd->data.sequence.items.start;
+		     it < nd->data.sequence.items.top; it++) {
 			struct json_object *v;
 
-			if (yaml_to_json(d, yaml_document_get_node(d, *it), depth + 1, budget, &v)) {
+			if (yaml_to_json(d, yaml_document_get_node(d, *it), depth + 1, budget,
+					 &v)) {
 				json_object_put(a);
 				return -1;
 			}
@@ -151,13 +159,15 @@ static int yaml_to_json(yaml_document_t *d, yaml_node_t *nd, int depth, size_t *
 	if (nd->type == YAML_MAPPING_NODE) {
 		struct json_object *m = json_object_new_object();
 
-		for (yaml_node_pair_t *pr = nd->data.mapping.pairs.start; pr < nd->data.mapping.pairs.top; pr++) {
+		for (yaml_node_pair_t *pr = nd->data.mapping.pairs.start;
+		     pr < nd->data.mapping.pairs.top; pr++) {
 			yaml_node_t *kn = yaml_document_get_node(d, pr->key);
 			struct json_object *v;
 
 			if (!kn || kn->type != YAML_SCALAR_NODE)
-				continue;   /* complex keys: never in a kubeconfig */
-			if (yaml_to_json(d, yaml_document_get_node(d, pr->value), depth + 1, budget, &v)) {
+				continue; /* complex keys: never in a kubeconfig */
+			if (yaml_to_json(d, yaml_document_get_node(d, pr->value), depth + 1, budget,
+					 &v)) {
 				json_object_put(m);
 				return -1;
 			}
@@ -170,7 +180,8 @@ static int yaml_to_json(yaml_document_t *d, yaml_node_t *nd, int depth, size_t *
 }
 
 /* the kubeconfig text (YAML, or JSON, which is YAML) to a json-c object, or NULL with err set */
-static struct json_object *kubeconfig_doc(const char *path, const char *text, size_t len, char *err, size_t errlen)
+static struct json_object *kubeconfig_doc(const char *path, const char *text, size_t len, char *err,
+					  size_t errlen)
 {
 	const char *p = text + strspn(text, " \t\r\n");
 	struct json_object *doc = NULL;
@@ -179,15 +190,16 @@ static struct json_object *kubeconfig_doc(const char *path, const char *text, si
 	yaml_node_t *root;
 	size_t budget = YAML_MAX_NODES;
 
-	if (*p == '{') {   /* kubectl config view -o json: keep JSON's own types */
+	if (*p == '{') { /* kubectl config view -o json: keep JSON's own types */
 		doc = json_tokener_parse(p);
 		if (doc && json_object_is_type(doc, json_type_object))
 			return doc;
-		json_object_put(doc);   /* not JSON after all: libyaml says where it breaks */
+		json_object_put(doc); /* not JSON after all: libyaml says where it breaks */
 		doc = NULL;
 	}
 	if (!yaml_parser_initialize(&ps)) {
-		nt_k8s_errf(err, errlen, "kubernetes: kubeconfig '%s': cannot start the YAML parser", path);
+		nt_k8s_errf(err, errlen,
+			    "kubernetes: kubeconfig '%s': cannot start the YAML parser", path);
 		return NULL;
 	}
 	yaml_parser_set_input_string(&ps, (const unsigned char *)text, len);
@@ -195,15 +207,21 @@ static struct json_object *kubeconfig_doc(const char *path, const char *text, si
 		const char *prob = ps.problem ? ps.problem : "cannot parse";
 
 		if (ps.error == YAML_READER_ERROR)
-			nt_k8s_errf(err, errlen, "kubernetes: kubeconfig '%s': bad YAML at byte %zu: %s", path,
+			nt_k8s_errf(err, errlen,
+				    "kubernetes: kubeconfig '%s': bad YAML at byte %zu: %s", path,
 				    ps.problem_offset, prob);
 		else if (ps.context)
-			nt_k8s_errf(err, errlen, "kubernetes: kubeconfig '%s': bad YAML at line %zu, column %zu: %s "
-				    "(%s at line %zu, column %zu)", path, ps.problem_mark.line + 1, ps.problem_mark.column + 1,
-				    prob, ps.context, ps.context_mark.line + 1, ps.context_mark.column + 1);
+			nt_k8s_errf(
+				err, errlen,
+				"kubernetes: kubeconfig '%s': bad YAML at line %zu, column %zu: %s "
+				"(%s at line %zu, column %zu)",
+				path, ps.problem_mark.line + 1, ps.problem_mark.column + 1, prob,
+				ps.context, ps.context_mark.line + 1, ps.context_mark.column + 1);
 		else
-			nt_k8s_errf(err, errlen, "kubernetes: kubeconfig '%s': bad YAML at line %zu, column %zu: %s", path,
-				    ps.problem_mark.line + 1, ps.problem_mark.column + 1, prob);
+			nt_k8s_errf(
+				err, errlen,
+				"kubernetes: kubeconfig '%s': bad YAML at line %zu, column %zu: %s",
+				path, ps.problem_mark.line + 1, ps.problem_mark.column + 1, prob);
 		yaml_parser_delete(&ps);
 		return NULL;
 	}
@@ -211,10 +229,16 @@ static struct json_object *kubeconfig_doc(const char *path, const char *text, si
 	if (!root)
 		nt_k8s_errf(err, errlen, "kubernetes: kubeconfig '%s' is empty", path);
 	else if (yaml_to_json(&d, root, 0, &budget, &doc))
-		nt_k8s_errf(err, errlen, "kubernetes: kubeconfig '%s': YAML nested too deep or too large (aliases?)", path);
+		nt_k8s_errf(
+			err, errlen,
+			"kubernetes: kubeconfig '%s': YAML nested too deep or too large (aliases?)",
+			path);
 	else if (!json_object_is_type(doc, json_type_object))
-		nt_k8s_errf(err, errlen, "kubernetes: kubeconfig '%s' is not a mapping (apiVersion, clusters, contexts, "
-			    "users, current-context)", path);
+		nt_k8s_errf(
+			err, errlen,
+			"kubernetes: kubeconfig '%s' is not a mapping (apiVersion, clusters, contexts, "
+			"users, current-context)",
+			path);
 	if (doc && !json_object_is_type(doc, json_type_object)) {
 		json_object_put(doc);
 		doc = NULL;
@@ -230,13 +254,15 @@ static struct json_object *named(struct json_object *doc, const char *list, cons
 	struct json_object *arr;
 	size_t i, cnt;
 
-	if (!name || !json_object_object_get_ex(doc, list, &arr) || !json_object_is_type(arr, json_type_array))
+	if (!name || !json_object_object_get_ex(doc, list, &arr) ||
+	    !json_object_is_type(arr, json_type_array))
 		return NULL;
 	cnt = json_object_array_length(arr);
 	for (i = 0; i < cnt; i++) {
 		struct json_object *e = json_object_array_get_idx(arr, i), *nm;
 
-		if (json_object_object_get_ex(e, "name", &nm) && json_object_is_type(nm, json_type_string) &&
+		if (json_object_object_get_ex(e, "name", &nm) &&
+		    json_object_is_type(nm, json_type_string) &&
 		    !strcmp(json_object_get_string(nm), name))
 			return e;
 	}
@@ -267,7 +293,8 @@ static const char *js_or(struct json_object *o, const char *k, const char *dflt)
 /* a YAML 1.1 / JSON boolean that is set (present and not false, no, off) */
 static int truthy(struct json_object *v)
 {
-	static const char *const no[] = { "", "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N", "0" };
+	static const char *const no[] = { "",	 "false", "False", "FALSE", "no", "No", "NO",
+					  "off", "Off",	  "OFF",   "n",	    "N",  "0" };
 
 	if (!v)
 		return 0;
@@ -342,8 +369,7 @@ static const char *to_temp(const char *data, size_t dlen, char *buf, size_t n, s
 
 	if (!dir || !*dir)
 		dir = "/tmp";
-	if (snprintf(path, sizeof(path), "%s/nettrail-k8s-XXXXXX", dir) >=
-	    (int)sizeof(path))
+	if (snprintf(path, sizeof(path), "%s/nettrail-k8s-XXXXXX", dir) >= (int)sizeof(path))
 		return NULL;
 	fd = mkstemp(path);
 	FILE *f;
@@ -387,10 +413,10 @@ static const char *put_path(char *buf, size_t n, size_t *off, const char *kcpath
 
 /* a kubeconfig being loaded: the current context's parts, where the option strings go */
 struct kc {
-	const char *path;                   /* the kubeconfig (messages, relative paths) */
+	const char *path;		    /* the kubeconfig (messages, relative paths) */
 	struct json_object *cluster, *user; /* the current context's entries */
-	const char *cname, *uname;          /* their names */
-	char *buf;                          /* the strings the options point to: n bytes, off used */
+	const char *cname, *uname;	    /* their names */
+	char *buf; /* the strings the options point to: n bytes, off used */
 	size_t n, off;
 	char *err;
 	size_t errlen;
@@ -399,8 +425,7 @@ struct kc {
 #define USE_TOKEN "not supported: give the user a token or tokenFile (e.g. a ServiceAccount token)"
 
 /* "kubernetes: kubeconfig 'PATH': " and the message into the error; returns -1 */
-__attribute__((format(printf, 2, 3)))
-static int kc_fail(const struct kc *c, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int kc_fail(const struct kc *c, const char *fmt, ...)
 {
 	va_list ap;
 	int l;
@@ -450,7 +475,8 @@ static int kc_context(struct kc *c, struct json_object *doc)
 	struct json_object *ctx;
 
 	if (!cur || !*cur)
-		return kc_fail(c, "no current-context (choose one with kubectl config use-context NAME)");
+		return kc_fail(
+			c, "no current-context (choose one with kubectl config use-context NAME)");
 	ctx = member(named(doc, "contexts", cur), "context");
 	if (!ctx)
 		return kc_fail(c, "current-context '%s' is not in contexts", cur);
@@ -460,12 +486,15 @@ static int kc_context(struct kc *c, struct json_object *doc)
 		return kc_fail(c, "context '%s' names no cluster", cur);
 	c->cluster = member(named(doc, "clusters", c->cname), "cluster");
 	if (!c->cluster)
-		return kc_fail(c, "context '%s' names cluster '%s', which is not in clusters", cur, c->cname);
+		return kc_fail(c, "context '%s' names cluster '%s', which is not in clusters", cur,
+			       c->cname);
 	if (!c->uname || !*c->uname)
-		return kc_fail(c, "context '%s' names no user (anonymous access is not supported)", cur);
+		return kc_fail(c, "context '%s' names no user (anonymous access is not supported)",
+			       cur);
 	c->user = member(named(doc, "users", c->uname), "user");
 	if (!c->user)
-		return kc_fail(c, "context '%s' names user '%s', which is not in users", cur, c->uname);
+		return kc_fail(c, "context '%s' names user '%s', which is not in users", cur,
+			       c->uname);
 	return 0;
 }
 
@@ -479,8 +508,11 @@ static int kc_server(struct kc *c, struct nt_k8s_opts *o)
 	if (strncmp(server, "https://", 8))
 		return kc_fail(c, "cluster '%s': server '%s' is not https://", c->cname, server);
 	if (truthy(member(c->cluster, "insecure-skip-tls-verify")))
-		return kc_fail(c, "cluster '%s' sets insecure-skip-tls-verify: refused (TLS verification is "
-			       "always on; give certificate-authority or certificate-authority-data)", c->cname);
+		return kc_fail(
+			c,
+			"cluster '%s' sets insecure-skip-tls-verify: refused (TLS verification is "
+			"always on; give certificate-authority or certificate-authority-data)",
+			c->cname);
 	o->api_url = put(c->buf, c->n, &c->off, server);
 	return 0;
 }
@@ -497,8 +529,11 @@ static int kc_ca(struct kc *c, struct nt_k8s_opts *o)
 
 		if (!pem || !strstr(pem, "-----BEGIN CERTIFICATE-----")) {
 			free(pem);
-			return kc_fail(c, "cluster '%s': certificate-authority-data is not base64 of a PEM "
-				       "certificate", c->cname);
+			return kc_fail(
+				c,
+				"cluster '%s': certificate-authority-data is not base64 of a PEM "
+				"certificate",
+				c->cname);
 		}
 		o->ca_file = to_temp(pem, dl, c->buf, c->n, &c->off);
 		o->ca_is_temp = o->ca_file != NULL;
@@ -508,12 +543,15 @@ static int kc_ca(struct kc *c, struct nt_k8s_opts *o)
 	if ((v = js(c->cluster, "certificate-authority")) && *v) {
 		o->ca_file = put_path(c->buf, c->n, &c->off, c->path, v);
 		if (o->ca_file && !nt_k8s_readable(o->ca_file))
-			return kc_fail(c, "cluster '%s': certificate-authority '%s' is not readable", c->cname,
-				       o->ca_file);
+			return kc_fail(c,
+				       "cluster '%s': certificate-authority '%s' is not readable",
+				       c->cname, o->ca_file);
 		return 0;
 	}
-	return kc_fail(c, "cluster '%s' has no certificate-authority or certificate-authority-data "
-		       "(the system store is not used)", c->cname);
+	return kc_fail(c,
+		       "cluster '%s' has no certificate-authority or certificate-authority-data "
+		       "(the system store is not used)",
+		       c->cname);
 }
 
 /* the user has no token: name what it has instead (none of it is supported); -1 */
@@ -522,18 +560,21 @@ static int kc_other_auth(const struct kc *c)
 	struct json_object *us = c->user, *x;
 
 	if ((x = member(us, "exec")))
-		return kc_fail(c, "user '%s' uses an exec credential plugin (command '%s'): " USE_TOKEN, c->uname,
-			       js_or(x, "command", "?"));
+		return kc_fail(
+			c, "user '%s' uses an exec credential plugin (command '%s'): " USE_TOKEN,
+			c->uname, js_or(x, "command", "?"));
 	if ((x = member(us, "auth-provider")))
-		return kc_fail(c, "user '%s' uses the auth-provider plugin '%s': " USE_TOKEN, c->uname,
-			       js_or(x, "name", "?"));
-	if (js(us, "client-certificate") || js(us, "client-certificate-data") || js(us, "client-key") ||
-	    js(us, "client-key-data"))
+		return kc_fail(c, "user '%s' uses the auth-provider plugin '%s': " USE_TOKEN,
+			       c->uname, js_or(x, "name", "?"));
+	if (js(us, "client-certificate") || js(us, "client-certificate-data") ||
+	    js(us, "client-key") || js(us, "client-key-data"))
 		return kc_fail(c, "user '%s' uses a client certificate (%s): " USE_TOKEN, c->uname,
 			       js(us, "client-certificate-data") ? "client-certificate-data" :
-			       js(us, "client-certificate") ? "client-certificate" : "client-key");
+			       js(us, "client-certificate")	 ? "client-certificate" :
+								   "client-key");
 	if (js(us, "username") || js(us, "password"))
-		return kc_fail(c, "user '%s' uses basic auth (username/password): " USE_TOKEN, c->uname);
+		return kc_fail(c, "user '%s' uses basic auth (username/password): " USE_TOKEN,
+			       c->uname);
 	return kc_fail(c, "user '%s' has no token or tokenFile", c->uname);
 }
 
@@ -545,7 +586,8 @@ static int kc_token(struct kc *c, struct nt_k8s_opts *o)
 	if ((v = js(c->user, "tokenFile")) && *v) {
 		o->token_file = put_path(c->buf, c->n, &c->off, c->path, v);
 		if (o->token_file && !nt_k8s_readable(o->token_file))
-			return kc_fail(c, "user '%s': tokenFile '%s' is not readable", c->uname, o->token_file);
+			return kc_fail(c, "user '%s': tokenFile '%s' is not readable", c->uname,
+				       o->token_file);
 		return 0;
 	}
 	if ((v = js(c->user, "token")) && *v) {
@@ -556,8 +598,8 @@ static int kc_token(struct kc *c, struct nt_k8s_opts *o)
 	return kc_other_auth(c);
 }
 
-int nt_k8s_load_kubeconfig(const char *path, struct nt_k8s_opts *o, char *buf, size_t n,
-			   char *err, size_t errlen)
+int nt_k8s_load_kubeconfig(const char *path, struct nt_k8s_opts *o, char *buf, size_t n, char *err,
+			   size_t errlen)
 {
 	struct kc c = { .path = path, .buf = buf, .n = n, .err = err, .errlen = errlen };
 	struct json_object *doc = kc_read(path, err, errlen);
@@ -568,7 +610,7 @@ int nt_k8s_load_kubeconfig(const char *path, struct nt_k8s_opts *o, char *buf, s
 	rc = kc_context(&c, doc) || kc_server(&c, o) || kc_ca(&c, o) || kc_token(&c, o) ? -1 : 0;
 	if (!rc && (!o->api_url || !o->ca_file || !o->token_file))
 		rc = kc_fail(&c, "buffer too small or temporary file failed");
-	if (rc) {   /* no temp file outlives a failure */
+	if (rc) { /* no temp file outlives a failure */
 		nt_k8s_opts_drop_temps(o);
 		o->ca_is_temp = o->token_is_temp = 0;
 	}

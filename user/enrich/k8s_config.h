@@ -31,8 +31,8 @@ int nt_k8s_resolve_incluster(struct nt_k8s_opts *o, char *buf, size_t n, char *e
  * line and column. The strings o points to live in buf (n bytes). Returns
  * 0, or -1 with err set.
  */
-int nt_k8s_load_kubeconfig(const char *path, struct nt_k8s_opts *o, char *buf, size_t n,
-			   char *err, size_t errlen);
+int nt_k8s_load_kubeconfig(const char *path, struct nt_k8s_opts *o, char *buf, size_t n, char *err,
+			   size_t errlen);
 
 /* Removes the temp files nt_k8s_load_kubeconfig made for inline data. */
 void nt_k8s_opts_drop_temps(const struct nt_k8s_opts *o);
@@ -40,8 +40,8 @@ void nt_k8s_opts_drop_temps(const struct nt_k8s_opts *o);
 /* Helpers k8s.c shares (not an API). */
 
 /* "fmt", ... into err (errlen bytes; nothing when err is NULL or errlen 0) */
-__attribute__((format(printf, 3, 4)))
-void nt_k8s_errf(char *err, size_t errlen, const char *fmt, ...);
+__attribute__((format(printf, 3, 4))) void nt_k8s_errf(char *err, size_t errlen, const char *fmt,
+						       ...);
 
 /* the first max bytes of a file, NUL-terminated, malloc'd; NULL when it cannot be read */
 char *nt_k8s_read_file(const char *path, size_t max);

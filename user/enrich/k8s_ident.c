@@ -34,8 +34,8 @@
 #include "json.h"
 #include "k8s_ident.h"
 
-#define POD_MAX_IPS 2   /* dual stack: one per family (API validation) */
-#define SVC_MAX_IPS 2
+#define POD_MAX_IPS  2 /* dual stack: one per family (API validation) */
+#define SVC_MAX_IPS  2
 #define NODE_MAX_IPS 8
 
 struct pod;
@@ -43,43 +43,43 @@ struct pod;
 struct ns {
 	UT_hash_handle hh;
 	unsigned refs;
-	int present;        /* the Namespace object exists */
+	int present; /* the Namespace object exists */
 	uint32_t gen;
-	struct pod *pods;   /* live pods, doubly linked */
-	struct svc *svcs;   /* services sorted by name */
+	struct pod *pods; /* live pods, doubly linked */
+	struct svc *svcs; /* services sorted by name */
 	char name[];
 };
 
-struct istr {              /* interned node / service account names */
+struct istr { /* interned node / service account names */
 	UT_hash_handle hh;
 	unsigned refs;
 	char s[];
 };
 
-struct owner {             /* a ReplicaSet or Job */
+struct owner { /* a ReplicaSet or Job */
 	UT_hash_handle hh;
-	unsigned refs;     /* pods + 1 while the object exists */
+	unsigned refs; /* pods + 1 while the object exists */
 	int present;
 	uint32_t gen;
 	struct ns *ns;
 	char *ctrl_kind, *ctrl_name;
-	struct pod *pods;  /* via own_next/own_prev */
-	char key[];        /* "R:ns/name" or "J:ns/name" */
+	struct pod *pods; /* via own_next/own_prev */
+	char key[];	  /* "R:ns/name" or "J:ns/name" */
 };
 
 struct ipent {
 	UT_hash_handle hh;
 	uint8_t ip[16];
-	struct nt_k8s_endpoint *target;   /* first member of struct pod/svc/node */
-	uint64_t expires;                  /* 0: live; else CLOCK_MONOTONIC s */
+	struct nt_k8s_endpoint *target;	   /* first member of struct pod/svc/node */
+	uint64_t expires;		   /* 0: live; else CLOCK_MONOTONIC s */
 	struct ipent *exp_next, *exp_prev; /* on the expiring list when expires != 0 */
 };
 
 struct pod {
-	struct nt_k8s_endpoint ep;   /* must stay first */
-	UT_hash_handle hh;           /* by key "ns/name" */
+	struct nt_k8s_endpoint ep; /* must stay first */
+	UT_hash_handle hh;	   /* by key "ns/name" */
 	UT_hash_handle hh_uid;
-	char *blk;                   /* "ns/name\0uid\0okind\0oname\0" + labels "k\0v\0"... */
+	char *blk; /* "ns/name\0uid\0okind\0oname\0" + labels "k\0v\0"... */
 	const char *key, *owner_kind, *owner_name, *labels;
 	struct ns *ns;
 	struct pod *ns_next, *ns_prev;
@@ -87,7 +87,7 @@ struct pod {
 	struct pod *own_next, *own_prev;
 	struct svc *svc;
 	struct istr *node, *sa;
-	struct pod *dirty_next;      /* dirty list (live pods) or graveyard (dead ones) */
+	struct pod *dirty_next; /* dirty list (live pods) or graveyard (dead ones) */
 	uint64_t dead_until;
 	uint32_t gen, iprefs;
 	uint16_t nlabels;
@@ -96,13 +96,13 @@ struct pod {
 };
 
 struct svc {
-	struct nt_k8s_endpoint ep;   /* must stay first */
+	struct nt_k8s_endpoint ep; /* must stay first */
 	UT_hash_handle hh;
 	struct ns *ns;
 	struct svc *ns_next;
-	char *key;                   /* "ns/name" */
+	char *key; /* "ns/name" */
 	const char *name;
-	char *selector;              /* "k\0v\0"... */
+	char *selector; /* "k\0v\0"... */
 	uint16_t nsel;
 	uint8_t nips;
 	uint32_t gen;
@@ -110,7 +110,7 @@ struct svc {
 };
 
 struct node {
-	struct nt_k8s_endpoint ep;   /* must stay first */
+	struct nt_k8s_endpoint ep; /* must stay first */
 	UT_hash_handle hh;
 	uint32_t gen;
 	uint8_t nips;
@@ -135,9 +135,9 @@ struct nt_k8s_store {
 };
 
 static const char *const res_names[NT_K8S_R_COUNT] = {
-	[NT_K8S_R_NAMESPACES] = "namespaces", [NT_K8S_R_NODES] = "nodes",
+	[NT_K8S_R_NAMESPACES] = "namespaces",	[NT_K8S_R_NODES] = "nodes",
 	[NT_K8S_R_REPLICASETS] = "replicasets", [NT_K8S_R_JOBS] = "jobs",
-	[NT_K8S_R_SERVICES] = "services", [NT_K8S_R_PODS] = "pods",
+	[NT_K8S_R_SERVICES] = "services",	[NT_K8S_R_PODS] = "pods",
 };
 
 const char *nt_k8s_res_name(enum nt_k8s_res r)
@@ -261,7 +261,8 @@ static size_t map_size(struct json_object *m)
 
 	if (!m || !json_object_is_type(m, json_type_object))
 		return 0;
-	json_object_object_foreach(m, k, v) {
+	json_object_object_foreach(m, k, v)
+	{
 		if (json_object_is_type(v, json_type_string))
 			n += strlen(k) + 1 + (size_t)json_object_get_string_len(v) + 1;
 	}
@@ -274,7 +275,8 @@ static uint16_t map_copy(struct json_object *m, char **p)
 
 	if (!m || !json_object_is_type(m, json_type_object))
 		return 0;
-	json_object_object_foreach(m, k, v) {
+	json_object_object_foreach(m, k, v)
+	{
 		if (!json_object_is_type(v, json_type_string) || n == UINT16_MAX)
 			continue;
 		size_t kl = strlen(k) + 1, vl = strlen(json_object_get_string(v)) + 1;
@@ -365,7 +367,7 @@ static struct owner *owner_get(struct nt_k8s_store *s, char kind, const char *ns
 
 	snprintf(key, l, "%c:%s/%s", kind, ns, name);
 	INTERN(s->owners, key, key, o);
-	if (!o->ns)   /* made now */
+	if (!o->ns) /* made now */
 		o->ns = ns_get(s, ns);
 	return o;
 }
@@ -470,7 +472,8 @@ static void ipset_add(uint8_t (*ips)[16], uint8_t *n, unsigned max, const char *
 {
 	uint8_t ip[16];
 
-	if (*n >= max || !text || nt_k8s_parse_ip(text, ip) || ip_in((const uint8_t (*)[16])ips, *n, ip))
+	if (*n >= max || !text || nt_k8s_parse_ip(text, ip) ||
+	    ip_in((const uint8_t(*)[16])ips, *n, ip))
 		return;
 	memcpy(ips[(*n)++], ip, 16);
 }
@@ -497,7 +500,7 @@ static void ipset_update(struct nt_k8s_store *s, struct ipent **tab, struct nt_k
 		if (!ip_in(nw, nnew, cur[i]))
 			ip_release(s, tab, cur[i], t, now_s);
 	for (unsigned i = 0; i < nnew; i++)
-		if (!ip_in((const uint8_t (*)[16])cur, *ncur, nw[i]))
+		if (!ip_in((const uint8_t(*)[16])cur, *ncur, nw[i]))
 			ip_claim(s, tab, nw[i], t);
 	memcpy(cur, nw, (size_t)nnew * 16);
 	*ncur = nnew;
@@ -517,7 +520,8 @@ static void set_json(struct nt_k8s_endpoint *ep, struct jw *w)
 }
 
 /* {"k":"v",...} with escaped keys, as one raw value (jw keys must be constants) */
-static void render_map(struct nt_k8s_store *s, struct jw *w, const char *key, const char *m, uint16_t n)
+static void render_map(struct nt_k8s_store *s, struct jw *w, const char *key, const char *m,
+		       uint16_t n)
 {
 	struct jw *t = &s->tmp;
 
@@ -707,9 +711,9 @@ static void pod_delete(struct nt_k8s_store *s, struct pod *p, uint64_t now_s)
 	HASH_DELETE(hh, s->pods, p);
 	pod_unlink_ns(p);
 	pod_unlink_owner(s, p);
-	p->svc = NULL;  /* the json keeps the name; the pointer may dangle later */
-	ipset_update(s, &s->ips, &p->ep, p->ips, &p->nips, (const uint8_t (*)[16])none, 0, now_s);
-	if (p->dirty) {   /* render it once with what it had */
+	p->svc = NULL; /* the json keeps the name; the pointer may dangle later */
+	ipset_update(s, &s->ips, &p->ep, p->ips, &p->nips, (const uint8_t(*)[16])none, 0, now_s);
+	if (p->dirty) { /* render it once with what it had */
 		struct pod **pp;
 
 		for (pp = &s->dirty; *pp; pp = &(*pp)->dirty_next)
@@ -748,7 +752,7 @@ static void pod_rehash(struct nt_k8s_store *s, struct pod *p, int was_new)
 
 	if (was_new)
 		HASH_ADD_KEYPTR(hh, s->pods, p->key, kl, p);
-	else {   /* the key string moved: re-point the hash entry */
+	else { /* the key string moved: re-point the hash entry */
 		HASH_DELETE(hh, s->pods, p);
 		HASH_ADD_KEYPTR(hh, s->pods, p->key, kl, p);
 	}
@@ -762,11 +766,12 @@ static void pod_rehash(struct nt_k8s_store *s, struct pod *p, int was_new)
 }
 
 /* the pod's strings in one block: "ns/name", uid, controller kind and name, labels */
-static void pod_set_strings(struct nt_k8s_store *s, struct pod *p, struct json_object *md, const char *key,
-			    const char *uid)
+static void pod_set_strings(struct nt_k8s_store *s, struct pod *p, struct json_object *md,
+			    const char *key, const char *uid)
 {
 	struct json_object *oref = controller_ref(md), *labels = jget(md, "labels");
-	const char *ok = oref ? jstrne(oref, "kind") : NULL, *on = oref ? jstrne(oref, "name") : NULL;
+	const char *ok = oref ? jstrne(oref, "kind") : NULL,
+		   *on = oref ? jstrne(oref, "name") : NULL;
 	size_t kl = strlen(key) + 1;
 	size_t bl = kl + (uid ? strlen(uid) : 0) + 1 + (ok ? strlen(ok) + strlen(on) : 0) + 2 +
 		    map_size(labels);
@@ -821,7 +826,7 @@ static void pod_set_owner(struct nt_k8s_store *s, struct pod *p)
 			o->pods = p;
 		}
 	} else if (o) {
-		owner_put(s, o);   /* already held */
+		owner_put(s, o); /* already held */
 	}
 }
 
@@ -846,19 +851,22 @@ static const char *pod_ip_of(struct json_object *e)
 }
 
 /* the pod's IPs: none for host-network pods and finished pods */
-static void pod_set_ips(struct nt_k8s_store *s, struct pod *p, struct json_object *st, uint64_t now_s)
+static void pod_set_ips(struct nt_k8s_store *s, struct pod *p, struct json_object *st,
+			uint64_t now_s)
 {
 	uint8_t nw[POD_MAX_IPS][16], nn = 0;
 	const char *phase = jstr(st, "phase");
 
-	if (!p->ep.host_network && !(phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")))) {
+	if (!p->ep.host_network &&
+	    !(phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")))) {
 		ipset_add_each(nw, &nn, POD_MAX_IPS, jget(st, "podIPs"), pod_ip_of);
 		ipset_add(nw, &nn, POD_MAX_IPS, jstrne(st, "podIP"));
 	}
-	ipset_update(s, &s->ips, &p->ep, p->ips, &p->nips, (const uint8_t (*)[16])nw, nn, now_s);
+	ipset_update(s, &s->ips, &p->ep, p->ips, &p->nips, (const uint8_t(*)[16])nw, nn, now_s);
 }
 
-static void pod_apply(struct nt_k8s_store *s, struct json_object *obj, enum nt_k8s_ev ev, uint64_t now_s)
+static void pod_apply(struct nt_k8s_store *s, struct json_object *obj, enum nt_k8s_ev ev,
+		      uint64_t now_s)
 {
 	struct json_object *md = jget(obj, "metadata");
 	const char *nsn, *uid = jstrne(md, "uid");
@@ -911,7 +919,7 @@ static void svc_delete(struct nt_k8s_store *s, struct svc *v, uint64_t now_s)
 	HASH_DEL(s->svcs, v);
 	svc_unlink(v);
 	svc_repoint(s, v);
-	ipset_update(s, &s->ips, &v->ep, v->ips, &v->nips, (const uint8_t (*)[16])none, 0, now_s);
+	ipset_update(s, &s->ips, &v->ep, v->ips, &v->nips, (const uint8_t(*)[16])none, 0, now_s);
 	ns_put(s, v->ns);
 	free((char *)v->ep.json);
 	free(v->key);
@@ -960,12 +968,14 @@ static void svc_set_selector(struct nt_k8s_store *s, struct svc *v, struct json_
 /* spec.clusterIPs[]: "None" for a headless service */
 static const char *cluster_ip_of(struct json_object *e)
 {
-	const char *t = e && json_object_is_type(e, json_type_string) ? json_object_get_string(e) : NULL;
+	const char *t =
+		e && json_object_is_type(e, json_type_string) ? json_object_get_string(e) : NULL;
 
 	return t && strcmp(t, "None") ? t : NULL;
 }
 
-static void svc_apply(struct nt_k8s_store *s, struct json_object *obj, enum nt_k8s_ev ev, uint64_t now_s)
+static void svc_apply(struct nt_k8s_store *s, struct json_object *obj, enum nt_k8s_ev ev,
+		      uint64_t now_s)
 {
 	struct json_object *md = jget(obj, "metadata"), *spec = jget(obj, "spec");
 	const char *nsn;
@@ -993,7 +1003,7 @@ static void svc_apply(struct nt_k8s_store *s, struct json_object *obj, enum nt_k
 	ipset_add_each(nw, &nn, SVC_MAX_IPS, jget(spec, "clusterIPs"), cluster_ip_of);
 	if (cip && strcmp(cip, "None"))
 		ipset_add(nw, &nn, SVC_MAX_IPS, cip);
-	ipset_update(s, &s->ips, &v->ep, v->ips, &v->nips, (const uint8_t (*)[16])nw, nn, now_s);
+	ipset_update(s, &s->ips, &v->ep, v->ips, &v->nips, (const uint8_t(*)[16])nw, nn, now_s);
 }
 
 /* ---------------------------------------------------------------- nodes */
@@ -1003,7 +1013,8 @@ static void node_delete(struct nt_k8s_store *s, struct node *n, uint64_t now_s)
 	uint8_t none[1][16];
 
 	HASH_DEL(s->nodes, n);
-	ipset_update(s, &s->node_ips, &n->ep, n->ips, &n->nips, (const uint8_t (*)[16])none, 0, now_s);
+	ipset_update(s, &s->node_ips, &n->ep, n->ips, &n->nips, (const uint8_t(*)[16])none, 0,
+		     now_s);
 	free((char *)n->ep.json);
 	free(n);
 }
@@ -1013,10 +1024,12 @@ static const char *node_ip_of(struct json_object *a)
 {
 	const char *t = jstr(a, "type");
 
-	return t && (!strcmp(t, "InternalIP") || !strcmp(t, "ExternalIP")) ? jstr(a, "address") : NULL;
+	return t && (!strcmp(t, "InternalIP") || !strcmp(t, "ExternalIP")) ? jstr(a, "address") :
+									     NULL;
 }
 
-static void node_apply(struct nt_k8s_store *s, struct json_object *obj, enum nt_k8s_ev ev, uint64_t now_s)
+static void node_apply(struct nt_k8s_store *s, struct json_object *obj, enum nt_k8s_ev ev,
+		       uint64_t now_s)
 {
 	struct json_object *md = jget(obj, "metadata"), *st = jget(obj, "status");
 	const char *name = jstrne(md, "name");
@@ -1042,7 +1055,8 @@ static void node_apply(struct nt_k8s_store *s, struct json_object *obj, enum nt_
 	uint8_t nw[NODE_MAX_IPS][16], nn = 0;
 
 	ipset_add_each(nw, &nn, NODE_MAX_IPS, jget(st, "addresses"), node_ip_of);
-	ipset_update(s, &s->node_ips, &n->ep, n->ips, &n->nips, (const uint8_t (*)[16])nw, nn, now_s);
+	ipset_update(s, &s->node_ips, &n->ep, n->ips, &n->nips, (const uint8_t(*)[16])nw, nn,
+		     now_s);
 }
 
 /* ---------------------------------------------------------------- owners, namespaces */
@@ -1063,8 +1077,8 @@ static void owner_gone(struct nt_k8s_store *s, struct owner *o)
 	owner_put(s, o);
 }
 
-static void owner_apply(struct nt_k8s_store *s, char kind, struct json_object *obj, enum nt_k8s_ev ev,
-			enum nt_k8s_res r)
+static void owner_apply(struct nt_k8s_store *s, char kind, struct json_object *obj,
+			enum nt_k8s_ev ev, enum nt_k8s_res r)
 {
 	struct json_object *md = jget(obj, "metadata");
 	struct owner *o = owner_get(s, kind, ns_of(md), jstrne(md, "name"));
@@ -1078,21 +1092,22 @@ static void owner_apply(struct nt_k8s_store *s, char kind, struct json_object *o
 	int first = !o->present;
 
 	if (!first)
-		owner_put(s, o);   /* the object's ref is already held */
+		owner_put(s, o); /* the object's ref is already held */
 	o->present = 1;
 	o->gen = s->gen[r];
 
 	struct json_object *ref = controller_ref(md);
 	const char *ck = ref ? jstrne(ref, "kind") : NULL, *cn = ref ? jstrne(ref, "name") : NULL;
 
-	if ((ck == NULL) != (o->ctrl_kind == NULL) || (ck && (strcmp(ck, o->ctrl_kind) || strcmp(cn, o->ctrl_name)))) {
+	if ((ck == NULL) != (o->ctrl_kind == NULL) ||
+	    (ck && (strcmp(ck, o->ctrl_kind) || strcmp(cn, o->ctrl_name)))) {
 		free(o->ctrl_kind);
 		free(o->ctrl_name);
 		o->ctrl_kind = ck ? xstrdup(ck) : NULL;
 		o->ctrl_name = ck ? xstrdup(cn) : NULL;
 		first = 1;
 	}
-	if (first)   /* its pods showed the bare ReplicaSet/Job, or another controller */
+	if (first) /* its pods showed the bare ReplicaSet/Job, or another controller */
 		owner_rerender(s, o);
 }
 
@@ -1261,8 +1276,8 @@ static const struct nt_k8s_endpoint *ipent_live(const struct ipent *e, uint64_t 
 	return e->target;
 }
 
-const struct nt_k8s_endpoint *nt_k8s_store_lookup(const struct nt_k8s_store *s, const uint8_t ip[16],
-						  uint64_t now_s)
+const struct nt_k8s_endpoint *nt_k8s_store_lookup(const struct nt_k8s_store *s,
+						  const uint8_t ip[16], uint64_t now_s)
 {
 	struct ipent *e;
 	const struct nt_k8s_endpoint *t;
@@ -1325,7 +1340,7 @@ void nt_k8s_store_free(struct nt_k8s_store *s)
 	struct ipent *e, *te;
 
 	s->dirty = NULL;
-	HASH_ITER(hh, s->ips, e, te)   /* first: entries point into pods */
+	HASH_ITER(hh, s->ips, e, te) /* first: entries point into pods */
 		ip_remove(s, &s->ips, e);
 	HASH_ITER(hh, s->pods, p, tp)
 		pod_delete(s, p, 0);

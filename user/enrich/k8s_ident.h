@@ -63,9 +63,10 @@ void nt_k8s_store_sweep(struct nt_k8s_store *s, enum nt_k8s_res r, uint64_t now_
  */
 void nt_k8s_store_flush(struct nt_k8s_store *s, uint64_t now_s);
 
-const struct nt_k8s_endpoint *nt_k8s_store_lookup(const struct nt_k8s_store *s, const uint8_t ip[16],
-						  uint64_t now_s);
-const struct nt_k8s_endpoint *nt_k8s_store_pod_by_uid(const struct nt_k8s_store *s, const char *uid);
+const struct nt_k8s_endpoint *nt_k8s_store_lookup(const struct nt_k8s_store *s,
+						  const uint8_t ip[16], uint64_t now_s);
+const struct nt_k8s_endpoint *nt_k8s_store_pod_by_uid(const struct nt_k8s_store *s,
+						      const char *uid);
 
 /* Lookup by text address ("10.0.0.1", "fd00::1"); NULL for a bad address. */
 const struct nt_k8s_endpoint *nt_k8s_store_lookup_str(const struct nt_k8s_store *s, const char *ip,

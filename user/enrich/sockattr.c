@@ -27,12 +27,12 @@
 #define NPROGS 6
 
 struct attr_entry {
-	struct nt_flow_key key;          /* uthash key */
-	struct nt_sock_attr side[2];     /* by local side */
-	uint8_t present;                 /* bit per side */
-	uint8_t first;                   /* side that arrived first */
+	struct nt_flow_key key;	     /* uthash key */
+	struct nt_sock_attr side[2]; /* by local side */
+	uint8_t present;	     /* bit per side */
+	uint8_t first;		     /* side that arrived first */
 	UT_hash_handle hh;
-	struct attr_entry *prev, *next;  /* LRU: head is the oldest */
+	struct attr_entry *prev, *next; /* LRU: head is the oldest */
 };
 
 struct nt_sockattr {
@@ -41,15 +41,14 @@ struct nt_sockattr {
 	struct ring_buffer *rb;
 	int cg_fd;
 	char root[4096];
-	struct attr_entry *table;        /* uthash head */
-	struct attr_entry *lru;          /* utlist DL head */
+	struct attr_entry *table; /* uthash head */
+	struct attr_entry *lru;	  /* utlist DL head */
 	uint32_t max_flows;
 	uint64_t events, evicted;
 	int ncpus;
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, const char *a,
-		    int e)
+static void set_err(char *err, size_t errlen, const char *fmt, const char *a, int e)
 {
 	if (!err || !errlen)
 		return;
@@ -101,8 +100,7 @@ static int on_event(void *ctx, void *data, size_t len)
 		touch(s, e);
 		/* a later report of the same socket without a process (an
 		 * accepted socket re-reporting) must not erase one with */
-		if ((e->present & (1u << side)) && e->side[side].has_proc &&
-		    !ev->attr.has_proc &&
+		if ((e->present & (1u << side)) && e->side[side].has_proc && !ev->attr.has_proc &&
 		    e->side[side].sock_cookie == ev->attr.sock_cookie)
 			return 0;
 	}
@@ -133,13 +131,12 @@ static uint32_t ring_bytes(uint32_t kib)
 }
 
 /* s->root (cgroup_root, or the cgroup2 mount) and s->cg_fd. */
-static int open_root(struct nt_sockattr *s, const char *cgroup_root,
-		     char *err, size_t errlen)
+static int open_root(struct nt_sockattr *s, const char *cgroup_root, char *err, size_t errlen)
 {
 	if (cgroup_root) {
 		if (strlen(cgroup_root) >= sizeof(s->root)) {
-			set_err(err, errlen, "sockattr: cgroup root too long: %s%s",
-				"", ENAMETOOLONG);
+			set_err(err, errlen, "sockattr: cgroup root too long: %s%s", "",
+				ENAMETOOLONG);
 			return -1;
 		}
 		strcpy(s->root, cgroup_root);
@@ -160,8 +157,8 @@ static int open_root(struct nt_sockattr *s, const char *cgroup_root,
 
 /* Opens and loads sock.bpf.o: the kernel LRU of lru entries, a ring of
  * ring bytes. */
-static int load_programs(struct nt_sockattr *s, uint32_t lru, uint32_t ring,
-			 char *err, size_t errlen)
+static int load_programs(struct nt_sockattr *s, uint32_t lru, uint32_t ring, char *err,
+			 size_t errlen)
 {
 	int r;
 
@@ -180,8 +177,7 @@ static int load_programs(struct nt_sockattr *s, uint32_t lru, uint32_t ring,
 	bpf_map__set_max_entries(s->skel->maps.sock_events, ring);
 	r = sock_bpf__load(s->skel);
 	if (r) {
-		set_err(err, errlen, "sockattr: load BPF programs%s: %s", "",
-			-r);
+		set_err(err, errlen, "sockattr: load BPF programs%s: %s", "", -r);
 		return -1;
 	}
 	return 0;
@@ -207,8 +203,7 @@ static int attach_programs(struct nt_sockattr *s, char *err, size_t errlen)
 			s->links[i] = NULL;
 			if (err && errlen)
 				snprintf(err, errlen, "sockattr: attach %s to %s: %s",
-					 bpf_program__section_name(progs[i]),
-					 s->root, strerror(e));
+					 bpf_program__section_name(progs[i]), s->root, strerror(e));
 			return -1;
 		}
 	}
@@ -218,23 +213,20 @@ static int attach_programs(struct nt_sockattr *s, char *err, size_t errlen)
 /* The ring buffer's reader and the CPU count the counters need. */
 static int open_ring(struct nt_sockattr *s, char *err, size_t errlen)
 {
-	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.sock_events),
-				 on_event, s, NULL);
+	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.sock_events), on_event, s, NULL);
 	if (!s->rb) {
 		set_err(err, errlen, "sockattr: ring buffer%s: %s", "", errno);
 		return -1;
 	}
 	s->ncpus = libbpf_num_possible_cpus();
 	if (s->ncpus <= 0) {
-		set_err(err, errlen, "sockattr: possible CPUs%s: %s", "",
-			-s->ncpus);
+		set_err(err, errlen, "sockattr: possible CPUs%s: %s", "", -s->ncpus);
 		return -1;
 	}
 	return 0;
 }
 
-struct nt_sockattr *nt_sockattr_open_opts(const char *cgroup_root,
-					  const struct nt_sockattr_opts *o,
+struct nt_sockattr *nt_sockattr_open_opts(const char *cgroup_root, const struct nt_sockattr_opts *o,
 					  char *err, size_t errlen)
 {
 	struct nt_sockattr *s;
@@ -265,8 +257,7 @@ struct nt_sockattr *nt_sockattr_open_opts(const char *cgroup_root,
 	return s;
 }
 
-struct nt_sockattr *nt_sockattr_open(const char *cgroup_root, char *err,
-				     size_t errlen)
+struct nt_sockattr *nt_sockattr_open(const char *cgroup_root, char *err, size_t errlen)
 {
 	return nt_sockattr_open_opts(cgroup_root, NULL, err, errlen);
 }
@@ -285,8 +276,7 @@ int nt_sockattr_poll(struct nt_sockattr *s)
 	return (int)(s->events - before);
 }
 
-static struct attr_entry *lookup(struct nt_sockattr *s,
-				 const struct nt_flow_key *k)
+static struct attr_entry *lookup(struct nt_sockattr *s, const struct nt_flow_key *k)
 {
 	struct attr_entry *e;
 	struct nt_flow_key key = *k;
@@ -300,8 +290,7 @@ static struct attr_entry *lookup(struct nt_sockattr *s,
 	return e;
 }
 
-const struct nt_sock_attr *nt_sockattr_find(struct nt_sockattr *s,
-					    const struct nt_flow_key *k)
+const struct nt_sock_attr *nt_sockattr_find(struct nt_sockattr *s, const struct nt_flow_key *k)
 {
 	struct attr_entry *e = lookup(s, k);
 	int first;
@@ -317,8 +306,7 @@ const struct nt_sock_attr *nt_sockattr_find(struct nt_sockattr *s,
 	return &e->side[e->present == 2 ? 1 : 0];
 }
 
-const struct nt_sock_attr *nt_sockattr_find_side(struct nt_sockattr *s,
-						 const struct nt_flow_key *k,
+const struct nt_sock_attr *nt_sockattr_find_side(struct nt_sockattr *s, const struct nt_flow_key *k,
 						 int side)
 {
 	struct attr_entry *e = lookup(s, k);
@@ -357,8 +345,7 @@ void nt_sockattr_stats(struct nt_sockattr *s, struct nt_sockattr_stats *st)
 	pc = calloc((size_t)s->ncpus, sizeof(*pc));
 	if (!pc)
 		return;
-	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.sock_stats), &zero,
-				pc) == 0) {
+	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.sock_stats), &zero, pc) == 0) {
 		for (int c = 0; c < s->ncpus; c++) {
 			st->events += pc[c].v[NT_SOCK_STAT_EVENTS];
 			st->ringbuf_full += pc[c].v[NT_SOCK_STAT_RINGBUF_FULL];
@@ -370,8 +357,7 @@ void nt_sockattr_stats(struct nt_sockattr *s, struct nt_sockattr_stats *st)
 	free(pc);
 }
 
-void nt_sockattr_counters(struct nt_sockattr *s, uint64_t *lost,
-			  uint64_t *tracked)
+void nt_sockattr_counters(struct nt_sockattr *s, uint64_t *lost, uint64_t *tracked)
 {
 	struct nt_sockattr_stats st;
 

@@ -8,13 +8,11 @@
 #include <string.h>
 
 static const char *const names[NT_APP_MAX] = {
-	[NT_APP_TLS] = "tls",       [NT_APP_HTTP] = "http",
-	[NT_APP_HTTP2] = "http",    [NT_APP_SSH] = "ssh",
-	[NT_APP_RDP] = "rdp",       [NT_APP_VNC] = "vnc",
-	[NT_APP_STRATUM] = "stratum", [NT_APP_SMTP] = "smtp",
-	[NT_APP_FTP] = "ftp",       [NT_APP_POP3] = "pop3",
-	[NT_APP_IMAP] = "imap",     [NT_APP_REDIS] = "redis",
-	[NT_APP_MQTT] = "mqtt",     [NT_APP_DNS] = "dns",
+	[NT_APP_TLS] = "tls",	      [NT_APP_HTTP] = "http", [NT_APP_HTTP2] = "http",
+	[NT_APP_SSH] = "ssh",	      [NT_APP_RDP] = "rdp",   [NT_APP_VNC] = "vnc",
+	[NT_APP_STRATUM] = "stratum", [NT_APP_SMTP] = "smtp", [NT_APP_FTP] = "ftp",
+	[NT_APP_POP3] = "pop3",	      [NT_APP_IMAP] = "imap", [NT_APP_REDIS] = "redis",
+	[NT_APP_MQTT] = "mqtt",	      [NT_APP_DNS] = "dns",
 };
 
 const char *nt_app_name(enum nt_app a)
@@ -42,8 +40,8 @@ static size_t line_len(const uint8_t *p, size_t len)
 static int http_request(const uint8_t *p, size_t len)
 {
 	static const char *const methods[] = {
-		"GET ", "POST ", "PUT ", "HEAD ", "DELETE ", "OPTIONS ",
-		"PATCH ", "CONNECT ", "TRACE ",
+		"GET ",	    "POST ",  "PUT ",	  "HEAD ",  "DELETE ",
+		"OPTIONS ", "PATCH ", "CONNECT ", "TRACE ",
 	};
 	size_t n = line_len(p, len), m = 0;
 
@@ -61,9 +59,8 @@ static int http_request(const uint8_t *p, size_t len)
 /* "HTTP/1.x ddd " status line. */
 static int http_response(const uint8_t *p, size_t len)
 {
-	return len >= 13 && starts(p, len, "HTTP/1.") &&
-	       (p[7] == '0' || p[7] == '1') && p[8] == ' ' &&
-	       p[9] >= '1' && p[9] <= '5' && p[10] >= '0' && p[10] <= '9' &&
+	return len >= 13 && starts(p, len, "HTTP/1.") && (p[7] == '0' || p[7] == '1') &&
+	       p[8] == ' ' && p[9] >= '1' && p[9] <= '5' && p[10] >= '0' && p[10] <= '9' &&
 	       p[11] >= '0' && p[11] <= '9' && (p[12] == ' ' || p[12] == '\r');
 }
 
@@ -111,17 +108,17 @@ static int rdp(const uint8_t *p, size_t len, int from_client)
 /* "RFB 003.008\n": the server speaks first, the client echoes a version. */
 static int vnc(const uint8_t *p, size_t len)
 {
-	return len >= 12 && starts(p, len, "RFB ") && p[4] >= '0' &&
-	       p[4] <= '9' && p[7] == '.' && p[11] == '\n';
+	return len >= 12 && starts(p, len, "RFB ") && p[4] >= '0' && p[4] <= '9' && p[7] == '.' &&
+	       p[11] == '\n';
 }
 
 /* Mining JSON-RPC: a JSON object naming a stratum method. */
 static int stratum(const uint8_t *p, size_t len)
 {
 	static const char *const methods[] = {
-		"\"mining.subscribe\"", "\"mining.authorize\"",
-		"\"mining.notify\"", "\"mining.submit\"",
-		"\"mining.set_difficulty\"", "\"login\"", "\"eth_submitLogin\"",
+		"\"mining.subscribe\"", "\"mining.authorize\"",	     "\"mining.notify\"",
+		"\"mining.submit\"",	"\"mining.set_difficulty\"", "\"login\"",
+		"\"eth_submitLogin\"",
 	};
 	size_t n = len < 1024 ? len : 1024;
 
@@ -141,8 +138,8 @@ static enum nt_app text_banner(const uint8_t *p, size_t len, int from_client)
 	if (!n)
 		return NT_APP_NONE;
 	if (from_client)
-		return starts(p, len, "EHLO ") || starts(p, len, "HELO ")
-			       ? NT_APP_SMTP : NT_APP_NONE;
+		return starts(p, len, "EHLO ") || starts(p, len, "HELO ") ? NT_APP_SMTP :
+									    NT_APP_NONE;
 	if (starts(p, len, "220 ") || starts(p, len, "220-")) {
 		if (memmem(p, n, "SMTP", 4))
 			return NT_APP_SMTP;
@@ -166,8 +163,8 @@ static int redis(const uint8_t *p, size_t len)
 		return 0;
 	while (i < len && i < 6 && p[i] >= '0' && p[i] <= '9')
 		i++;
-	return i + 3 < len && p[i] == '\r' && p[i + 1] == '\n' &&
-	       p[i + 2] == '$' && p[i + 3] >= '0' && p[i + 3] <= '9';
+	return i + 3 < len && p[i] == '\r' && p[i + 1] == '\n' && p[i + 2] == '$' &&
+	       p[i + 3] >= '0' && p[i + 3] <= '9';
 }
 
 /* MQTT CONNECT: fixed header 0x10, then protocol name "MQTT" or "MQIsdp". */
@@ -182,12 +179,10 @@ static int mqtt(const uint8_t *p, size_t len)
 	i++;
 	return i + 6 <= len && p[i] == 0 &&
 	       ((p[i + 1] == 4 && !memcmp(p + i + 2, "MQTT", 4)) ||
-		(p[i + 1] == 6 && i + 8 <= len &&
-		 !memcmp(p + i + 2, "MQIsdp", 6)));
+		(p[i + 1] == 6 && i + 8 <= len && !memcmp(p + i + 2, "MQIsdp", 6)));
 }
 
-enum nt_app nt_app_detect(const uint8_t *p, size_t len, int from_client,
-			  struct nt_app_info *info)
+enum nt_app nt_app_detect(const uint8_t *p, size_t len, int from_client, struct nt_app_info *info)
 {
 	enum nt_app a;
 
@@ -195,8 +190,7 @@ enum nt_app nt_app_detect(const uint8_t *p, size_t len, int from_client,
 		return NT_APP_NONE;
 	/* TLS record: handshake (22), version 3.0-3.4, ClientHello (1) from
 	 * the client or ServerHello (2) from the server */
-	if (p[0] == 0x16 && p[1] == 3 && p[2] <= 4 && len >= 6 &&
-	    p[5] == (from_client ? 1 : 2))
+	if (p[0] == 0x16 && p[1] == 3 && p[2] <= 4 && len >= 6 && p[5] == (from_client ? 1 : 2))
 		return NT_APP_TLS;
 	if (starts(p, len, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"))
 		return NT_APP_HTTP2;

@@ -20,13 +20,13 @@ struct pend_key {
 };
 
 struct pending {
-	struct pend_key k;           /* uthash key */
+	struct pend_key k; /* uthash key */
 	struct nt_dns_txn t;
 	UT_hash_handle hh;
 };
 
 struct cache_key {
-	uint8_t client[16];          /* all zero: the node-wide entry */
+	uint8_t client[16]; /* all zero: the node-wide entry */
 	uint8_t addr[16];
 };
 
@@ -48,19 +48,19 @@ struct tcp_key {
 
 struct tcp_stream {
 	struct tcp_key k;
-	uint32_t next_seq;           /* the byte expected next */
+	uint32_t next_seq; /* the byte expected next */
 	uint64_t last_ns;
 	uint16_t len;
-	uint8_t buf[TCP_BUF];        /* bytes not yet making a message */
+	uint8_t buf[TCP_BUF]; /* bytes not yet making a message */
 	UT_hash_handle hh;
 };
 
 struct nt_dns {
 	struct nt_dns_opts o;
 	struct nt_dns_stats st;
-	struct pending *pend;        /* insertion order = query time order */
-	struct cache_ent *cache;     /* insertion order = LRU order */
-	struct tcp_stream *tcp;      /* insertion order = creation order */
+	struct pending *pend;	 /* insertion order = query time order */
+	struct cache_ent *cache; /* insertion order = LRU order */
+	struct tcp_stream *tcp;	 /* insertion order = creation order */
 };
 
 struct nt_dns *nt_dns_new(const struct nt_dns_opts *o)
@@ -108,8 +108,7 @@ const struct nt_dns_stats *nt_dns_stats(const struct nt_dns *d)
 }
 
 /* The cache key: (client, address), or (zero, address) node-wide. */
-static struct cache_key cache_key(const uint8_t client[16],
-				  const uint8_t addr[16])
+static struct cache_key cache_key(const uint8_t client[16], const uint8_t addr[16])
 {
 	struct cache_key k;
 
@@ -122,9 +121,8 @@ static struct cache_key cache_key(const uint8_t client[16],
 
 /* Inserts or refreshes (client, addr) -> name; evicts the least recently
  * used entries past the cap. */
-static void cache_put(struct nt_dns *d, const uint8_t client[16],
-		      const uint8_t addr[16], const char *name,
-		      uint64_t expires)
+static void cache_put(struct nt_dns *d, const uint8_t client[16], const uint8_t addr[16],
+		      const char *name, uint64_t expires)
 {
 	struct cache_key k = cache_key(client, addr);
 	struct cache_ent *e = NULL;
@@ -160,8 +158,8 @@ static void cache_put(struct nt_dns *d, const uint8_t client[16],
 	}
 }
 
-static const char *cache_get(struct nt_dns *d, const uint8_t client[16],
-			     const uint8_t addr[16], uint64_t now)
+static const char *cache_get(struct nt_dns *d, const uint8_t client[16], const uint8_t addr[16],
+			     uint64_t now)
 {
 	struct cache_key k = cache_key(client, addr);
 	struct cache_ent *e = NULL;
@@ -178,8 +176,8 @@ static const char *cache_get(struct nt_dns *d, const uint8_t client[16],
 	return e->name;
 }
 
-const char *nt_dns_name(struct nt_dns *d, const uint8_t client[16],
-			const uint8_t addr[16], uint64_t now)
+const char *nt_dns_name(struct nt_dns *d, const uint8_t client[16], const uint8_t addr[16],
+			uint64_t now)
 {
 	const char *n = cache_get(d, client, addr, now);
 
@@ -194,8 +192,8 @@ const char *nt_dns_name(struct nt_dns *d, const uint8_t client[16],
 
 /* Every A/AAAA in an answer names its address for the client, by the name
  * the client asked (a CNAME chain resolves to the question's name). */
-static void learn(struct nt_dns *d, const struct dns_msg *m,
-		  const uint8_t client[16], int ipver, uint64_t now)
+static void learn(struct nt_dns *d, const struct dns_msg *m, const uint8_t client[16], int ipver,
+		  uint64_t now)
 {
 	(void)ipver;
 	for (int i = 0; i < m->n_answers; i++) {
@@ -218,8 +216,7 @@ static void learn(struct nt_dns *d, const struct dns_msg *m,
 }
 
 /* A transaction is over: out of the table, counted as outcome, reported. */
-static void emit_pending(struct nt_dns *d, struct pending *p,
-			 uint64_t *outcome)
+static void emit_pending(struct nt_dns *d, struct pending *p, uint64_t *outcome)
 {
 	HASH_DEL(d->pend, p);
 	d->st.pending--;
@@ -229,8 +226,8 @@ static void emit_pending(struct nt_dns *d, struct pending *p,
 }
 
 /* What a transaction takes from the first message of it that is seen. */
-static void txn_start(struct nt_dns_txn *t, const struct nt_sample *s,
-		      const struct dns_msg *m, int client)
+static void txn_start(struct nt_dns_txn *t, const struct nt_sample *s, const struct dns_msg *m,
+		      int client)
 {
 	t->key = s->key;
 	t->client = (uint8_t)client;
@@ -241,8 +238,7 @@ static void txn_start(struct nt_dns_txn *t, const struct nt_sample *s,
 	memcpy(t->qname, m->qname, sizeof(t->qname));
 }
 
-static void on_message(struct nt_dns *d, const struct nt_sample *s,
-		       const struct dns_msg *m)
+static void on_message(struct nt_dns *d, const struct nt_sample *s, const struct dns_msg *m)
 {
 	struct pend_key pk;
 	struct pending *p = NULL;
@@ -302,9 +298,8 @@ static void on_message(struct nt_dns *d, const struct nt_sample *s,
  * (a lost or not-yet-seen segment) drops what was pending and restarts at
  * this segment, assumed to begin a message (what resolvers send).
  */
-static struct tcp_stream *tcp_feed(struct nt_dns *d,
-				   const struct nt_sample *s,
-				   const uint8_t **p, size_t *n)
+static struct tcp_stream *tcp_feed(struct nt_dns *d, const struct nt_sample *s, const uint8_t **p,
+				   size_t *n)
 {
 	static uint8_t flat[TCP_BUF + NT_SAMPLE_MAX];
 	struct tcp_key k;

@@ -23,7 +23,7 @@
 /* One transaction, as handed to the record writer. */
 struct nt_dns_txn {
 	struct nt_flow_key key;
-	uint8_t client;              /* key side of the client */
+	uint8_t client; /* key side of the client */
 	uint32_t ifindex;
 	bool has_query, has_answer;
 	uint64_t query_ns, answer_ns;
@@ -38,9 +38,9 @@ struct nt_dns_txn {
 typedef void (*nt_dns_emit_fn)(void *ctx, const struct nt_dns_txn *t);
 
 struct nt_dns_opts {
-	uint64_t answer_timeout_ns;  /* a query unanswered this long is reported */
-	size_t cache_max;            /* cache entries, both kinds together */
-	uint64_t grace_ns;           /* kept past the TTL */
+	uint64_t answer_timeout_ns; /* a query unanswered this long is reported */
+	size_t cache_max;	    /* cache entries, both kinds together */
+	uint64_t grace_ns;	    /* kept past the TTL */
 	nt_dns_emit_fn emit;
 	void *emit_ctx;
 };
@@ -48,17 +48,17 @@ struct nt_dns_opts {
 struct nt_dns_stats {
 	uint64_t messages, parse_errors;
 	uint64_t answered, unanswered, unmatched_answers;
-	uint64_t pending;            /* queries waiting now */
+	uint64_t pending; /* queries waiting now */
 	uint64_t cache_entries, cache_evictions, cache_hits, cache_misses;
-	uint64_t tcp_gaps;           /* TCP DNS bytes missed: stream resynced */
-	uint64_t tcp_streams;        /* TCP DNS directions being reassembled */
-	uint64_t pending_early;      /* reported unanswered early: too many waiting */
-	uint64_t tcp_streams_dropped;/* oldest TCP stream dropped: too many */
+	uint64_t tcp_gaps;	      /* TCP DNS bytes missed: stream resynced */
+	uint64_t tcp_streams;	      /* TCP DNS directions being reassembled */
+	uint64_t pending_early;	      /* reported unanswered early: too many waiting */
+	uint64_t tcp_streams_dropped; /* oldest TCP stream dropped: too many */
 };
 
 /* Bounds: a query flood or thousands of TCP DNS connections cost at most
  * this much memory; the oldest give way, and are counted. */
-#define NT_DNS_MAX_PENDING 65536     /* ~330 bytes each */
+#define NT_DNS_MAX_PENDING     65536 /* ~330 bytes each */
 #define NT_DNS_MAX_TCP_STREAMS 1024  /* ~4.2 KiB each */
 
 struct nt_dns;
@@ -78,8 +78,8 @@ void nt_dns_flush(struct nt_dns *d);
 
 /* The name `client` resolved `addr` from, or a node-wide one, or NULL.
  * Both addresses are 16 bytes (IPv4-mapped). now: hook clock. */
-const char *nt_dns_name(struct nt_dns *d, const uint8_t client[16],
-			const uint8_t addr[16], uint64_t now);
+const char *nt_dns_name(struct nt_dns *d, const uint8_t client[16], const uint8_t addr[16],
+			uint64_t now);
 
 const struct nt_dns_stats *nt_dns_stats(const struct nt_dns *d);
 

@@ -17,8 +17,8 @@
 #include <stddef.h>
 #include <string.h>
 
-#define NAME_TEXT_MAX	(DNS_MAX_NAME - 2)	/* 253 */
-#define NAME_WIRE_MAX	255
+#define NAME_TEXT_MAX (DNS_MAX_NAME - 2) /* 253 */
+#define NAME_WIRE_MAX 255
 
 struct msg {
 	const uint8_t *buf;
@@ -32,8 +32,7 @@ static uint16_t get16(const uint8_t *p)
 
 static uint32_t get32(const uint8_t *p)
 {
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 /* "\DDD", decimal (RFC 1035 5.1). */
@@ -156,7 +155,7 @@ static void fmt_ip6(const uint8_t *a, char *s)
  */
 struct txt {
 	char *p;
-	size_t cap;	/* room for text, "..." and the NUL kept apart */
+	size_t cap; /* room for text, "..." and the NUL kept apart */
 	size_t n;
 	bool cut;
 };
@@ -257,7 +256,7 @@ static enum dns_err name_get(const struct msg *m, size_t *off, char *out)
 		}
 		if (!c)
 			break;
-		if (c >= m->len - pos) {	/* pos + 1 + c > len */
+		if (c >= m->len - pos) { /* pos + 1 + c > len */
 			err = DNS_E_NAME_OOB;
 			goto fail;
 		}
@@ -342,8 +341,7 @@ static enum dns_err name_skip(const struct msg *m, size_t *off)
 }
 
 /* A name inside RDATA [*o, re): decoded, and its in-place part within. */
-static enum dns_err rd_name(const struct msg *m, size_t *o, size_t re,
-			    char *out)
+static enum dns_err rd_name(const struct msg *m, size_t *o, size_t re, char *out)
 {
 	enum dns_err err = name_get(m, o, out);
 
@@ -352,10 +350,8 @@ static enum dns_err rd_name(const struct msg *m, size_t *o, size_t re,
 	return *o <= re ? DNS_OK : DNS_E_RR_OOB;
 }
 
-static void rd_generic(const struct msg *m, size_t o, size_t re,
-		       struct txt *t)
+static void rd_generic(const struct msg *m, size_t o, size_t re, struct txt *t)
 {
-
 	txt_str(t, "\\# ");
 	txt_u32(t, (uint32_t)(re - o));
 	if (o < re)
@@ -379,8 +375,8 @@ static void rd_quoted(const struct msg *m, size_t o, size_t n, struct txt *t)
 }
 
 /* MX "pref name", SRV "prio weight port name": u16s, then a name. */
-static enum dns_err rd_mx_srv(const struct msg *m, uint16_t type, size_t o,
-			      size_t re, struct txt *t)
+static enum dns_err rd_mx_srv(const struct msg *m, uint16_t type, size_t o, size_t re,
+			      struct txt *t)
 {
 	size_t fixed = type == DNS_T_MX ? 2 : 6;
 	char n1[DNS_MAX_NAME];
@@ -402,8 +398,7 @@ static enum dns_err rd_mx_srv(const struct msg *m, uint16_t type, size_t o,
 	return DNS_OK;
 }
 
-static enum dns_err rd_soa(const struct msg *m, size_t o, size_t re,
-			   struct txt *t)
+static enum dns_err rd_soa(const struct msg *m, size_t o, size_t re, struct txt *t)
 {
 	char n1[DNS_MAX_NAME], n2[DNS_MAX_NAME];
 	enum dns_err err;
@@ -426,8 +421,7 @@ static enum dns_err rd_soa(const struct msg *m, size_t o, size_t re,
 	return DNS_OK;
 }
 
-static enum dns_err rd_txt(const struct msg *m, size_t o, size_t re,
-			   struct txt *t)
+static enum dns_err rd_txt(const struct msg *m, size_t o, size_t re, struct txt *t)
 {
 	while (o < re) {
 		size_t n = m->buf[o];
@@ -442,8 +436,7 @@ static enum dns_err rd_txt(const struct msg *m, size_t o, size_t re,
 	return DNS_OK;
 }
 
-static enum dns_err rd_caa(const struct msg *m, size_t o, size_t re,
-			   struct txt *t)
+static enum dns_err rd_caa(const struct msg *m, size_t o, size_t re, struct txt *t)
 {
 	size_t rdlen = re - o, tag;
 
@@ -462,8 +455,7 @@ static enum dns_err rd_caa(const struct msg *m, size_t o, size_t re,
 	return DNS_OK;
 }
 
-static enum dns_err rdata_text(const struct msg *m, struct dns_rr *rr,
-			       size_t o, size_t re)
+static enum dns_err rdata_text(const struct msg *m, struct dns_rr *rr, size_t o, size_t re)
 {
 	size_t rdlen = re - o;
 	enum dns_err err;
@@ -522,9 +514,8 @@ static enum dns_err rdata_text(const struct msg *m, struct dns_rr *rr,
  * The fixed part of a record after its owner name: TYPE, CLASS, TTL and
  * RDLENGTH. *off moves to the RDATA, which must lie inside the message.
  */
-static inline enum dns_err rr_fixed(const struct msg *m, size_t *off,
-				    uint16_t *type, uint16_t *class,
-				    uint32_t *ttl, size_t *rdlen)
+static inline enum dns_err rr_fixed(const struct msg *m, size_t *off, uint16_t *type,
+				    uint16_t *class, uint32_t *ttl, size_t *rdlen)
 {
 	const uint8_t *p;
 
@@ -540,8 +531,7 @@ static inline enum dns_err rr_fixed(const struct msg *m, size_t *off,
 }
 
 /* One answer, stored whole; *off moves past it only on success. */
-static enum dns_err answer_get(const struct msg *m, size_t *off,
-			       struct dns_rr *rr)
+static enum dns_err answer_get(const struct msg *m, size_t *off, struct dns_rr *rr)
 {
 	size_t o = *off, rdlen;
 	enum dns_err err;
@@ -579,8 +569,7 @@ enum dns_err dns_parse(const uint8_t *buf, size_t len, struct dns_msg *out)
 
 	/* answers[] is large: only answers[0 .. n_answers) are ever valid */
 	memset(out, 0, offsetof(struct dns_msg, answers));
-	memset(&out->n_answers, 0,
-	       sizeof(*out) - offsetof(struct dns_msg, n_answers));
+	memset(&out->n_answers, 0, sizeof(*out) - offsetof(struct dns_msg, n_answers));
 
 	if (len < DNS_HDR_LEN)
 		return DNS_E_SHORT;
@@ -621,8 +610,7 @@ enum dns_err dns_parse(const uint8_t *buf, size_t len, struct dns_msg *out)
 		if (off == len)
 			return DNS_E_COUNTS;
 		if (i < out->ancount && out->n_answers < DNS_MAX_ANSWERS) {
-			err = answer_get(&m, &off,
-					 &out->answers[out->n_answers]);
+			err = answer_get(&m, &off, &out->answers[out->n_answers]);
 			if (err)
 				return err;
 			out->n_answers++;
@@ -637,8 +625,8 @@ enum dns_err dns_parse(const uint8_t *buf, size_t len, struct dns_msg *out)
 		off += rdlen;
 		if (i < out->ancount)
 			out->answers_truncated = 1;
-		else if (i >= (size_t)out->ancount + out->nscount &&
-			 type == DNS_T_OPT && !out->has_edns)
+		else if (i >= (size_t)out->ancount + out->nscount && type == DNS_T_OPT &&
+			 !out->has_edns)
 			edns_opt(out, class, ttl);
 	}
 	return DNS_OK;
@@ -663,72 +651,54 @@ const char *dns_err_name(enum dns_err e)
 
 const char *dns_type_name(uint16_t type)
 {
-	switch (type) {
-	case 1: return "A";
-	case 2: return "NS";
-	case 5: return "CNAME";
-	case 6: return "SOA";
-	case 10: return "NULL";
-	case 11: return "WKS";
-	case 12: return "PTR";
-	case 13: return "HINFO";
-	case 15: return "MX";
-	case 16: return "TXT";
-	case 17: return "RP";
-	case 18: return "AFSDB";
-	case 24: return "SIG";
-	case 25: return "KEY";
-	case 28: return "AAAA";
-	case 29: return "LOC";
-	case 33: return "SRV";
-	case 35: return "NAPTR";
-	case 36: return "KX";
-	case 37: return "CERT";
-	case 39: return "DNAME";
-	case 41: return "OPT";
-	case 42: return "APL";
-	case 43: return "DS";
-	case 44: return "SSHFP";
-	case 45: return "IPSECKEY";
-	case 46: return "RRSIG";
-	case 47: return "NSEC";
-	case 48: return "DNSKEY";
-	case 49: return "DHCID";
-	case 50: return "NSEC3";
-	case 51: return "NSEC3PARAM";
-	case 52: return "TLSA";
-	case 53: return "SMIMEA";
-	case 55: return "HIP";
-	case 59: return "CDS";
-	case 60: return "CDNSKEY";
-	case 61: return "OPENPGPKEY";
-	case 62: return "CSYNC";
-	case 63: return "ZONEMD";
-	case 64: return "SVCB";
-	case 65: return "HTTPS";
-	case 99: return "SPF";
-	case 108: return "EUI48";
-	case 109: return "EUI64";
-	case 249: return "TKEY";
-	case 250: return "TSIG";
-	case 251: return "IXFR";
-	case 252: return "AXFR";
-	case 255: return "ANY";
-	case 256: return "URI";
-	case 257: return "CAA";
-	default: return NULL;
-	}
+	/* indexed by type: one bounds check, one load */
+	static const char *const names[] = {
+		[1] = "A",	  [2] = "NS",	       [5] = "CNAME",  [6] = "SOA",
+		[10] = "NULL",	  [11] = "WKS",	       [12] = "PTR",   [13] = "HINFO",
+		[15] = "MX",	  [16] = "TXT",	       [17] = "RP",    [18] = "AFSDB",
+		[24] = "SIG",	  [25] = "KEY",	       [28] = "AAAA",  [29] = "LOC",
+		[33] = "SRV",	  [35] = "NAPTR",      [36] = "KX",    [37] = "CERT",
+		[39] = "DNAME",	  [41] = "OPT",	       [42] = "APL",   [43] = "DS",
+		[44] = "SSHFP",	  [45] = "IPSECKEY",   [46] = "RRSIG", [47] = "NSEC",
+		[48] = "DNSKEY",  [49] = "DHCID",      [50] = "NSEC3", [51] = "NSEC3PARAM",
+		[52] = "TLSA",	  [53] = "SMIMEA",     [55] = "HIP",   [59] = "CDS",
+		[60] = "CDNSKEY", [61] = "OPENPGPKEY", [62] = "CSYNC", [63] = "ZONEMD",
+		[64] = "SVCB",	  [65] = "HTTPS",      [99] = "SPF",   [108] = "EUI48",
+		[109] = "EUI64",  [249] = "TKEY",      [250] = "TSIG", [251] = "IXFR",
+		[252] = "AXFR",	  [255] = "ANY",       [256] = "URI",  [257] = "CAA",
+	};
+
+	return type < sizeof(names) / sizeof(names[0]) ? names[type] : NULL;
 }
 
 const char *dns_rcode_name(uint8_t rcode)
 {
 	static const char *const names[] = {
-		"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",
-		"REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH",
-		"NOTZONE", "DSOTYPENI", NULL, NULL, NULL, NULL,
+		"NOERROR",
+		"FORMERR",
+		"SERVFAIL",
+		"NXDOMAIN",
+		"NOTIMP",
+		"REFUSED",
+		"YXDOMAIN",
+		"YXRRSET",
+		"NXRRSET",
+		"NOTAUTH",
+		"NOTZONE",
+		"DSOTYPENI",
+		NULL,
+		NULL,
+		NULL,
+		NULL,
 		/* 16 is BADSIG too, in TSIG; here it came from OPT */
-		"BADVERS", "BADKEY", "BADTIME", "BADMODE", "BADNAME",
-		"BADALG", "BADTRUNC", "BADCOOKIE",
+		"BADVERS",
+		"BADKEY",
+		"BADTIME",
+		"BADMODE",
+		"BADNAME",
+		"BADALG",
+		"BADTRUNC",
+		"BADCOOKIE",
 	};
 
 	return rcode < sizeof(names) / sizeof(names[0]) ? names[rcode] : NULL;

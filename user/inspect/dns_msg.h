@@ -38,26 +38,36 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DNS_MAX_NAME	255	/* text form, NUL included: names up to 253 chars */
-#define DNS_MAX_ANSWERS	32
-#define DNS_MAX_JUMPS	64	/* compression pointers followed per name */
-#define DNS_DATA_MAX	512	/* dns_rr.data, NUL included */
+#define DNS_MAX_NAME	255 /* text form, NUL included: names up to 253 chars */
+#define DNS_MAX_ANSWERS 32
+#define DNS_MAX_JUMPS	64  /* compression pointers followed per name */
+#define DNS_DATA_MAX	512 /* dns_rr.data, NUL included */
 #define DNS_HDR_LEN	12
 
 /* Header flag bits (RFC 1035 4.1.1, RFC 4035 3.2). */
-#define DNS_F_QR	0x8000
-#define DNS_F_AA	0x0400
-#define DNS_F_TC	0x0200
-#define DNS_F_RD	0x0100
-#define DNS_F_RA	0x0080
-#define DNS_F_AD	0x0020
-#define DNS_F_CD	0x0010
+#define DNS_F_QR 0x8000
+#define DNS_F_AA 0x0400
+#define DNS_F_TC 0x0200
+#define DNS_F_RD 0x0100
+#define DNS_F_RA 0x0080
+#define DNS_F_AD 0x0020
+#define DNS_F_CD 0x0010
 
 enum {
-	DNS_T_A = 1, DNS_T_NS = 2, DNS_T_CNAME = 5, DNS_T_SOA = 6,
-	DNS_T_PTR = 12, DNS_T_MX = 15, DNS_T_TXT = 16, DNS_T_AAAA = 28,
-	DNS_T_SRV = 33, DNS_T_DNAME = 39, DNS_T_OPT = 41, DNS_T_SVCB = 64,
-	DNS_T_HTTPS = 65, DNS_T_CAA = 257,
+	DNS_T_A = 1,
+	DNS_T_NS = 2,
+	DNS_T_CNAME = 5,
+	DNS_T_SOA = 6,
+	DNS_T_PTR = 12,
+	DNS_T_MX = 15,
+	DNS_T_TXT = 16,
+	DNS_T_AAAA = 28,
+	DNS_T_SRV = 33,
+	DNS_T_DNAME = 39,
+	DNS_T_OPT = 41,
+	DNS_T_SVCB = 64,
+	DNS_T_HTTPS = 65,
+	DNS_T_CAA = 257,
 };
 
 /*
@@ -84,11 +94,11 @@ struct dns_rr {
 	uint32_t ttl;
 	char data[DNS_DATA_MAX];
 	uint8_t ip[16];
-	uint8_t ip_len;		/* 4/16 for A/AAAA, else 0 */
+	uint8_t ip_len; /* 4/16 for A/AAAA, else 0 */
 };
 
 struct dns_msg {
-	uint16_t id, flags;	/* flags: the whole second header word */
+	uint16_t id, flags; /* flags: the whole second header word */
 	uint8_t qr, opcode, rcode;
 	/*
 	 * rcode is extended by EDNS OPT when present (RFC 6891 6.1.3):
@@ -99,13 +109,13 @@ struct dns_msg {
 	uint16_t qdcount, ancount, nscount, arcount;
 	char qname[DNS_MAX_NAME];
 	uint16_t qtype, qclass;
-	uint8_t has_question;	/* the first question was parsed whole */
+	uint8_t has_question; /* the first question was parsed whole */
 	struct dns_rr answers[DNS_MAX_ANSWERS];
-	uint8_t n_answers;	/* answers parsed whole */
+	uint8_t n_answers;	   /* answers parsed whole */
 	uint8_t answers_truncated; /* more than DNS_MAX_ANSWERS were there */
-	uint8_t edns_do;	/* DO bit from OPT */
-	uint8_t has_edns;	/* an OPT record was seen (the first one counts) */
-	uint16_t edns_udp_size;	/* its CLASS: the sender's UDP payload size */
+	uint8_t edns_do;	   /* DO bit from OPT */
+	uint8_t has_edns;	   /* an OPT record was seen (the first one counts) */
+	uint16_t edns_udp_size;	   /* its CLASS: the sender's UDP payload size */
 	uint8_t edns_version;
 };
 

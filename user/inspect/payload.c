@@ -19,7 +19,7 @@ struct entry {
 struct nt_payload {
 	struct entry *flows;
 	struct nt_payload_stats st;
-	struct nt_dns *dns;          /* where DNS samples go; may be NULL */
+	struct nt_dns *dns; /* where DNS samples go; may be NULL */
 };
 
 void nt_payload_set_dns(struct nt_payload *pl, struct nt_dns *dns)
@@ -72,8 +72,7 @@ static struct entry *find(struct nt_payload *pl, const struct nt_flow_key *k)
 	return e;
 }
 
-const struct nt_flow_meta *nt_payload_get(void *pl,
-					  const struct nt_flow_key *k)
+const struct nt_flow_meta *nt_payload_get(void *pl, const struct nt_flow_key *k)
 {
 	struct entry *e = find(pl, k);
 
@@ -106,9 +105,8 @@ static int32_t seq_diff(uint32_t a, uint32_t b)
  * bytes seen first, a gap ends the prefix until the missing segment comes.
  * Returns the number of contiguous bytes now in `out`.
  */
-static size_t reassemble(struct nt_payload *pl, struct nt_flow_meta *m,
-			 int side, uint32_t seq, const uint8_t *data,
-			 uint16_t len, const uint8_t **out)
+static size_t reassemble(struct nt_payload *pl, struct nt_flow_meta *m, int side, uint32_t seq,
+			 const uint8_t *data, uint16_t len, const uint8_t **out)
 {
 	struct nt_stream_prefix *d = m->dir[side];
 	static uint8_t flat[NT_STREAM_MAX];
@@ -149,8 +147,7 @@ build:
 		int j = i;
 
 		order[i] = i;
-		while (j > 0 &&
-		       seq_diff(d->seq[order[j - 1]], d->seq[i]) > 0) {
+		while (j > 0 && seq_diff(d->seq[order[j - 1]], d->seq[i]) > 0) {
 			order[j] = order[j - 1];
 			j--;
 		}
@@ -167,8 +164,7 @@ build:
 		skip = have - (size_t)start;
 		if (skip >= d->len[s])
 			continue; /* wholly overlapped */
-		memcpy(flat + have, d->buf + d->off[s] + skip,
-		       d->len[s] - skip);
+		memcpy(flat + have, d->buf + d->off[s] + skip, d->len[s] - skip);
 		have += d->len[s] - skip;
 	}
 	*out = flat;
@@ -176,8 +172,7 @@ build:
 }
 
 /* What a client's hello says, kept for its flow. */
-static void keep_client_hello(struct nt_tls_meta *t,
-			      const struct tls_client_hello *ch)
+static void keep_client_hello(struct nt_tls_meta *t, const struct tls_client_hello *ch)
 {
 	t->client_hello = true;
 	if (!ch->sni_invalid)
@@ -193,12 +188,10 @@ static void keep_client_hello(struct nt_tls_meta *t,
 }
 
 /* What a server's hello says, kept for its flow. */
-static void keep_server_hello(struct nt_tls_meta *t,
-			      const struct tls_server_hello *sh)
+static void keep_server_hello(struct nt_tls_meta *t, const struct tls_server_hello *sh)
 {
 	t->server_hello = true;
-	t->version = sh->selected_version ? sh->selected_version
-					  : sh->legacy_version;
+	t->version = sh->selected_version ? sh->selected_version : sh->legacy_version;
 	t->cipher = sh->cipher;
 }
 
@@ -207,15 +200,14 @@ static void keep_server_hello(struct nt_tls_meta *t,
  * direction, counting a malformed hello, and keep what a parsed one says
  * in the flow's TLS state (allocated on first use).
  */
-static void tls_hello(struct nt_payload *pl, struct nt_flow_meta *m,
-		      const uint8_t *p, size_t n, int side, bool from_client)
+static void tls_hello(struct nt_payload *pl, struct nt_flow_meta *m, const uint8_t *p, size_t n,
+		      int side, bool from_client)
 {
 	struct tls_client_hello ch;
 	struct tls_server_hello sh;
 	enum tls_parse_result r;
 
-	r = from_client ? tls_parse_client_hello(p, n, &ch)
-			: tls_parse_server_hello(p, n, &sh);
+	r = from_client ? tls_parse_client_hello(p, n, &ch) : tls_parse_server_hello(p, n, &sh);
 	if (r == TLS_NEED_MORE)
 		return;
 	settle(pl, m, side);
@@ -278,8 +270,7 @@ int nt_payload_on_sample(void *ctx, void *data, size_t size)
 	int side, from_client;
 	enum nt_app app;
 
-	if (size < offsetof(struct nt_sample, data) ||
-	    s->cap_len > NT_SAMPLE_MAX)
+	if (size < offsetof(struct nt_sample, data) || s->cap_len > NT_SAMPLE_MAX)
 		return 0;
 	pl->st.samples++;
 	if (s->kind == NT_SAMPLE_DNS)
@@ -293,8 +284,7 @@ int nt_payload_on_sample(void *ctx, void *data, size_t size)
 	if (e->m.done[side])
 		return 0;
 	if (s->key.proto == 6) {
-		n = reassemble(pl, &e->m, side, s->tcp_seq, s->data,
-			       s->cap_len, &stream);
+		n = reassemble(pl, &e->m, side, s->tcp_seq, s->data, s->cap_len, &stream);
 	} else {
 		stream = s->data; /* a datagram stands alone */
 		n = s->cap_len;

@@ -20,8 +20,8 @@
 #include "appproto.h"
 #include "nettrail.h"
 
-#define NT_STREAM_MAX 4096 /* first bytes kept per direction */
-#define NT_SEGS_MAX 8
+#define NT_STREAM_MAX	      4096 /* first bytes kept per direction */
+#define NT_SEGS_MAX	      8
 /* Prefix buffers alive at once (~4.1 KiB each: 64 MiB at most). Past it,
  * a new direction is looked at segment by segment only, and counted. */
 #define NT_PREFIX_BUFFERS_MAX 16384
@@ -33,9 +33,9 @@ struct nt_tls_meta {
 	char ja4_r[1024];
 	char ja3[1024];
 	char ja3_md5[33];
-	uint16_t client_version;       /* highest offered */
-	uint16_t version;              /* negotiated (ServerHello) */
-	uint16_t cipher;               /* negotiated */
+	uint16_t client_version; /* highest offered */
+	uint16_t version;	 /* negotiated (ServerHello) */
+	uint16_t cipher;	 /* negotiated */
 	char alpn[8][64];
 	uint8_t n_alpn;
 };
@@ -44,7 +44,7 @@ struct nt_tls_meta {
 struct nt_stream_prefix {
 	uint32_t seq[NT_SEGS_MAX];
 	uint16_t len[NT_SEGS_MAX];
-	uint16_t off[NT_SEGS_MAX];     /* where its bytes sit in buf */
+	uint16_t off[NT_SEGS_MAX]; /* where its bytes sit in buf */
 	uint8_t n;
 	uint16_t used;
 	uint8_t buf[NT_STREAM_MAX];
@@ -54,22 +54,22 @@ struct nt_stream_prefix {
 struct nt_flow_meta {
 	enum nt_app app;
 	struct nt_app_info app_info[2];
-	bool app_from_side[2];         /* info[] filled for that side */
-	struct nt_tls_meta *tls;       /* only for flows that spoke TLS */
+	bool app_from_side[2];	 /* info[] filled for that side */
+	struct nt_tls_meta *tls; /* only for flows that spoke TLS */
 	/* by key side: the prefix being rebuilt, freed once done */
 	struct nt_stream_prefix *dir[2];
-	bool done[2];                  /* classified and parsed */
+	bool done[2]; /* classified and parsed */
 };
 
 struct nt_payload_stats {
-	uint64_t samples;              /* taken in */
+	uint64_t samples; /* taken in */
 	uint64_t tls_client_hellos;
 	uint64_t tls_server_hellos;
-	uint64_t tls_parse_errors;     /* malformed hello: counted, no crash */
-	uint64_t streams_overflow;     /* prefix longer than NT_STREAM_MAX */
-	uint64_t buffers_alive;        /* prefix buffers held now */
-	uint64_t buffers_refused;      /* NT_PREFIX_BUFFERS_MAX reached */
-	uint64_t flows_tracked;        /* metadata entries alive */
+	uint64_t tls_parse_errors; /* malformed hello: counted, no crash */
+	uint64_t streams_overflow; /* prefix longer than NT_STREAM_MAX */
+	uint64_t buffers_alive;	   /* prefix buffers held now */
+	uint64_t buffers_refused;  /* NT_PREFIX_BUFFERS_MAX reached */
+	uint64_t flows_tracked;	   /* metadata entries alive */
 };
 
 struct nt_payload;
@@ -86,8 +86,7 @@ void nt_payload_free(struct nt_payload *pl);
 int nt_payload_on_sample(void *ctx, void *data, size_t size);
 
 /* The metadata of a flow, or NULL. Valid until nt_payload_forget(). */
-const struct nt_flow_meta *nt_payload_get(void *pl,
-					  const struct nt_flow_key *k);
+const struct nt_flow_meta *nt_payload_get(void *pl, const struct nt_flow_key *k);
 
 /* Drops a flow's metadata (its final report was written). */
 void nt_payload_forget(void *pl, const struct nt_flow_key *k);

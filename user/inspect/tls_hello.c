@@ -13,19 +13,18 @@
 
 #include <openssl/evp.h>
 
-#define TLS_CT_HANDSHAKE	0x16
-#define TLS_HS_CLIENT_HELLO	1
-#define TLS_HS_SERVER_HELLO	2
-#define TLS_REC_HDR		5
-#define TLS_HS_HDR		4
+#define TLS_CT_HANDSHAKE    0x16
+#define TLS_HS_CLIENT_HELLO 1
+#define TLS_HS_SERVER_HELLO 2
+#define TLS_REC_HDR	    5
+#define TLS_HS_HDR	    4
 
-#define EXT_SERVER_NAME		0x0000
-#define EXT_SUPPORTED_GROUPS	0x000a
-#define EXT_EC_POINT_FORMATS	0x000b
-#define EXT_SIG_ALGS		0x000d
-#define EXT_ALPN		0x0010
-#define EXT_SUPPORTED_VERSIONS	0x002b
-
+#define EXT_SERVER_NAME	       0x0000
+#define EXT_SUPPORTED_GROUPS   0x000a
+#define EXT_EC_POINT_FORMATS   0x000b
+#define EXT_SIG_ALGS	       0x000d
+#define EXT_ALPN	       0x0010
+#define EXT_SUPPORTED_VERSIONS 0x002b
 
 /* GREASE (RFC 8701): 0x0a0a, 0x1a1a, ... 0xfafa. */
 static inline int is_grease(uint16_t v)
@@ -114,8 +113,7 @@ static inline int cur_vec(struct cur *c, int prefix, struct cur *sub)
  * far as the bytes go. The first record of a stream decides NOT_TLS; a
  * later bad header inside a fragmented message is MALFORMED.
  */
-static enum tls_parse_result record_header(const uint8_t *p, size_t avail,
-					   int first, size_t *rlen)
+static enum tls_parse_result record_header(const uint8_t *p, size_t avail, int first, size_t *rlen)
 {
 	enum tls_parse_result bad = first ? TLS_NOT_TLS : TLS_MALFORMED;
 
@@ -140,7 +138,7 @@ static enum tls_parse_result record_header(const uint8_t *p, size_t avail,
 }
 
 struct hs_msg {
-	struct cur body;	/* handshake body, after the 4-byte header */
+	struct cur body; /* handshake body, after the 4-byte header */
 	uint16_t record_version;
 };
 
@@ -150,9 +148,8 @@ struct hs_msg {
  * in place; otherwise the fragments are copied into scratch, which holds
  * TLS_HS_HDR + TLS_HS_MAX_LEN bytes. A NULL buf is an empty stream.
  */
-static enum tls_parse_result hs_first_message(const uint8_t *buf, size_t len,
-					      uint8_t want, uint8_t *scratch,
-					      struct hs_msg *m)
+static enum tls_parse_result hs_first_message(const uint8_t *buf, size_t len, uint8_t want,
+					      uint8_t *scratch, struct hs_msg *m)
 {
 	size_t off = 0, have = 0, need = 0;
 	int first = 1;
@@ -223,8 +220,7 @@ static enum tls_parse_result hs_first_message(const uint8_t *buf, size_t len,
 }
 
 /* Push v into a bounded u16 list, flagging overflow. */
-static void push16(uint16_t *arr, uint8_t *n, size_t max, uint16_t v,
-		   uint8_t *trunc)
+static void push16(uint16_t *arr, uint8_t *n, size_t max, uint16_t v, uint8_t *trunc)
 {
 	if (*n < max)
 		arr[(*n)++] = v;
@@ -234,8 +230,8 @@ static void push16(uint16_t *arr, uint8_t *n, size_t max, uint16_t v,
 
 /* parse_u16_list - a vector of u16 (prefix bytes of length) that must fill
  * the extension exactly; GREASE dropped. */
-static int parse_u16_list(struct cur *d, int prefix, uint16_t *arr,
-			  uint8_t *n, size_t max, uint8_t *trunc)
+static int parse_u16_list(struct cur *d, int prefix, uint16_t *arr, uint8_t *n, size_t max,
+			  uint8_t *trunc)
 {
 	struct cur l;
 
@@ -344,18 +340,30 @@ enum {
 	SEEN_VERS = 1 << 5,
 };
 
-static int parse_extension(uint16_t type, struct cur *d,
-			   struct tls_client_hello *ch, unsigned *seen)
+static int parse_extension(uint16_t type, struct cur *d, struct tls_client_hello *ch,
+			   unsigned *seen)
 {
 	unsigned bit;
 
 	switch (type) {
-	case EXT_SERVER_NAME:		bit = SEEN_SNI; break;
-	case EXT_SUPPORTED_GROUPS:	bit = SEEN_GROUPS; break;
-	case EXT_EC_POINT_FORMATS:	bit = SEEN_PF; break;
-	case EXT_SIG_ALGS:		bit = SEEN_SIG; break;
-	case EXT_ALPN:			bit = SEEN_ALPN; break;
-	case EXT_SUPPORTED_VERSIONS:	bit = SEEN_VERS; break;
+	case EXT_SERVER_NAME:
+		bit = SEEN_SNI;
+		break;
+	case EXT_SUPPORTED_GROUPS:
+		bit = SEEN_GROUPS;
+		break;
+	case EXT_EC_POINT_FORMATS:
+		bit = SEEN_PF;
+		break;
+	case EXT_SIG_ALGS:
+		bit = SEEN_SIG;
+		break;
+	case EXT_ALPN:
+		bit = SEEN_ALPN;
+		break;
+	case EXT_SUPPORTED_VERSIONS:
+		bit = SEEN_VERS;
+		break;
 	default:
 		return 0;
 	}
@@ -368,18 +376,18 @@ static int parse_extension(uint16_t type, struct cur *d,
 		ch->has_sni_ext = 1;
 		return parse_sni(d, ch);
 	case EXT_SUPPORTED_GROUPS:
-		return parse_u16_list(d, 2, ch->groups, &ch->n_groups,
-				      TLS_MAX_GROUPS, &ch->truncated_lists);
+		return parse_u16_list(d, 2, ch->groups, &ch->n_groups, TLS_MAX_GROUPS,
+				      &ch->truncated_lists);
 	case EXT_EC_POINT_FORMATS:
 		return parse_point_formats(d, ch);
 	case EXT_SIG_ALGS:
-		return parse_u16_list(d, 2, ch->sig_algs, &ch->n_sig_algs,
-				      TLS_MAX_SIG_ALGS, &ch->truncated_lists);
+		return parse_u16_list(d, 2, ch->sig_algs, &ch->n_sig_algs, TLS_MAX_SIG_ALGS,
+				      &ch->truncated_lists);
 	case EXT_ALPN:
 		return parse_alpn(d, ch);
 	default: /* EXT_SUPPORTED_VERSIONS */
-		return parse_u16_list(d, 1, ch->versions, &ch->n_versions,
-				      TLS_MAX_VERSIONS, &ch->truncated_lists);
+		return parse_u16_list(d, 1, ch->versions, &ch->n_versions, TLS_MAX_VERSIONS,
+				      &ch->truncated_lists);
 	}
 }
 
@@ -389,8 +397,7 @@ static inline int hello_head(struct cur *c, uint16_t *legacy_version)
 {
 	struct cur sid;
 
-	if (cur_u16(c, legacy_version) || cur_skip(c, 32) ||
-	    cur_vec(c, 1, &sid) || sid.n > 32)
+	if (cur_u16(c, legacy_version) || cur_skip(c, 32) || cur_vec(c, 1, &sid) || sid.n > 32)
 		return -1;
 	return 0;
 }
@@ -401,22 +408,20 @@ static inline int hello_head(struct cur *c, uint16_t *legacy_version)
  * handed to fn with its type and data. -1 when malformed or fn fails.
  * Inline: each hello's fn becomes a direct call, inlined in turn.
  */
-static inline int walk_exts(struct cur c,
-			    int (*fn)(void *ctx, uint16_t type, struct cur *d),
+static inline int walk_exts(struct cur c, int (*fn)(void *ctx, uint16_t type, struct cur *d),
 			    void *ctx)
 {
 	struct cur exts;
 
 	if (c.n == 0)
-		return 0;		/* no extensions block */
+		return 0; /* no extensions block */
 	if (cur_vec(&c, 2, &exts) || c.n != 0)
 		return -1;
 	while (exts.n) {
 		uint16_t type;
 		struct cur d;
 
-		if (cur_u16(&exts, &type) || cur_vec(&exts, 2, &d) ||
-		    fn(ctx, type, &d))
+		if (cur_u16(&exts, &type) || cur_vec(&exts, 2, &d) || fn(ctx, type, &d))
 			return -1;
 	}
 	return 0;
@@ -424,7 +429,7 @@ static inline int walk_exts(struct cur c,
 
 struct client_exts {
 	struct tls_client_hello *ch;
-	unsigned seen;		/* SEEN_* */
+	unsigned seen; /* SEEN_* */
 };
 
 static int client_ext(void *ctx, uint16_t type, struct cur *d)
@@ -435,19 +440,16 @@ static int client_ext(void *ctx, uint16_t type, struct cur *d)
 	if (is_grease(type))
 		return 0;
 	ch->n_exts_total++;
-	push16(ch->exts, &ch->n_exts, TLS_MAX_EXTS, type,
-	       &ch->truncated_lists);
+	push16(ch->exts, &ch->n_exts, TLS_MAX_EXTS, type, &ch->truncated_lists);
 	return parse_extension(type, d, ch, &x->seen);
 }
 
-static enum tls_parse_result parse_client_body(struct cur c,
-					       struct tls_client_hello *ch)
+static enum tls_parse_result parse_client_body(struct cur c, struct tls_client_hello *ch)
 {
 	struct client_exts x = { ch, 0 };
 	struct cur ciphers, comp;
 
-	if (hello_head(&c, &ch->legacy_version) ||
-	    cur_vec(&c, 2, &ciphers) || (ciphers.n & 1) ||
+	if (hello_head(&c, &ch->legacy_version) || cur_vec(&c, 2, &ciphers) || (ciphers.n & 1) ||
 	    cur_vec(&c, 1, &comp))
 		return TLS_MALFORMED;
 	for (size_t i = 0; i < ciphers.n; i += 2) {
@@ -456,8 +458,7 @@ static enum tls_parse_result parse_client_body(struct cur c,
 		if (is_grease(v))
 			continue;
 		ch->n_ciphers_total++;
-		push16(ch->ciphers, &ch->n_ciphers, TLS_MAX_CIPHERS, v,
-		       &ch->truncated_lists);
+		push16(ch->ciphers, &ch->n_ciphers, TLS_MAX_CIPHERS, v, &ch->truncated_lists);
 	}
 	return walk_exts(c, client_ext, &x) ? TLS_MALFORMED : TLS_OK;
 }
@@ -504,8 +505,7 @@ enum tls_parse_result tls_parse_server_hello(const uint8_t *buf, size_t len,
 		return r;
 	memset(out, 0, sizeof(*out));
 	c = m.body;
-	if (hello_head(&c, &out->legacy_version) ||
-	    cur_u16(&c, &out->cipher) || cur_u8(&c, &comp))
+	if (hello_head(&c, &out->legacy_version) || cur_u16(&c, &out->cipher) || cur_u8(&c, &comp))
 		return TLS_MALFORMED;
 	out->selected_version = out->legacy_version;
 	return walk_exts(c, server_ext, out) ? TLS_MALFORMED : TLS_OK;
@@ -590,8 +590,7 @@ static void hash12(const char *s, size_t n, int empty, char out[12])
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 
-	if (empty || !EVP_Digest(s, n, md, &mdlen, EVP_sha256(), NULL) ||
-	    mdlen < 6) {
+	if (empty || !EVP_Digest(s, n, md, &mdlen, EVP_sha256(), NULL) || mdlen < 6) {
 		memset(out, '0', 12);
 		return;
 	}
@@ -604,23 +603,32 @@ static void hash12(const char *s, size_t n, int empty, char out[12])
 static const char *ja4_version(uint16_t v)
 {
 	switch (v) {
-	case 0x0304: return "13";
-	case 0x0303: return "12";
-	case 0x0302: return "11";
-	case 0x0301: return "10";
-	case 0x0300: return "s3";
-	case 0x0002: return "s2";
-	case 0xfeff: return "d1";
-	case 0xfefd: return "d2";
-	case 0xfefc: return "d3";
-	default:     return "00";
+	case 0x0304:
+		return "13";
+	case 0x0303:
+		return "12";
+	case 0x0302:
+		return "11";
+	case 0x0301:
+		return "10";
+	case 0x0300:
+		return "s3";
+	case 0x0002:
+		return "s2";
+	case 0xfeff:
+		return "d1";
+	case 0xfefd:
+		return "d2";
+	case 0xfefc:
+		return "d3";
+	default:
+		return "00";
 	}
 }
 
 static int is_alnum(uint8_t c)
 {
-	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
-	       (c >= 'a' && c <= 'z');
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
 static void copy_cut(char *dst, size_t dst_len, const char *src, size_t n)
@@ -634,13 +642,13 @@ static void copy_cut(char *dst, size_t dst_len, const char *src, size_t n)
 }
 
 /* Room for the longest strings (TLS_JA4_R_MAX_LEN, TLS_JA3_MAX_LEN). */
-#define JA4_R_BUF	2048
-#define JA3_BUF		2048
+#define JA4_R_BUF 2048
+#define JA3_BUF	  2048
 _Static_assert(TLS_JA4_R_MAX_LEN < JA4_R_BUF && TLS_JA3_MAX_LEN < JA3_BUF,
 	       "fingerprint buffers too small");
 
-void tls_ja4(const struct tls_client_hello *ch, char transport, char out[37],
-	     char *out_r, size_t out_r_len)
+void tls_ja4(const struct tls_client_hello *ch, char transport, char out[37], char *out_r,
+	     size_t out_r_len)
 {
 	uint16_t ciphers[TLS_MAX_CIPHERS], exts[TLS_MAX_EXTS];
 	size_t nc = ch->n_ciphers, ne = 0, nx;
@@ -653,8 +661,7 @@ void tls_ja4(const struct tls_client_hello *ch, char transport, char out[37],
 		nc = TLS_MAX_CIPHERS;
 	nx = ch->n_exts > TLS_MAX_EXTS ? TLS_MAX_EXTS : ch->n_exts;
 	if (ch->n_versions) {
-		size_t n = ch->n_versions > TLS_MAX_VERSIONS ?
-			   TLS_MAX_VERSIONS : ch->n_versions;
+		size_t n = ch->n_versions > TLS_MAX_VERSIONS ? TLS_MAX_VERSIONS : ch->n_versions;
 
 		ver = 0;
 		for (size_t i = 0; i < n; i++)
@@ -709,8 +716,7 @@ void tls_ja4(const struct tls_client_hello *ch, char transport, char out[37],
 	es = p;
 	p = hex_list(p, exts, ne);
 	if (ch->n_sig_algs) {
-		size_t ns = ch->n_sig_algs > TLS_MAX_SIG_ALGS ?
-			    TLS_MAX_SIG_ALGS : ch->n_sig_algs;
+		size_t ns = ch->n_sig_algs > TLS_MAX_SIG_ALGS ? TLS_MAX_SIG_ALGS : ch->n_sig_algs;
 
 		*p++ = '_';
 		p = hex_list(p, ch->sig_algs, ns);
@@ -734,8 +740,7 @@ static char *dec_list16(char *p, const uint16_t *v, size_t n)
 	return p;
 }
 
-void tls_ja3(const struct tls_client_hello *ch, char *out, size_t out_len,
-	     char md5_hex[33])
+void tls_ja3(const struct tls_client_hello *ch, char *out, size_t out_len, char md5_hex[33])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
@@ -744,25 +749,23 @@ void tls_ja3(const struct tls_client_hello *ch, char *out, size_t out_len,
 
 	p = put_dec(p, ch->legacy_version);
 	*p++ = ',';
-	p = dec_list16(p, ch->ciphers, ch->n_ciphers > TLS_MAX_CIPHERS ?
-		       TLS_MAX_CIPHERS : ch->n_ciphers);
+	p = dec_list16(p, ch->ciphers,
+		       ch->n_ciphers > TLS_MAX_CIPHERS ? TLS_MAX_CIPHERS : ch->n_ciphers);
 	*p++ = ',';
-	p = dec_list16(p, ch->exts, ch->n_exts > TLS_MAX_EXTS ?
-		       TLS_MAX_EXTS : ch->n_exts);
+	p = dec_list16(p, ch->exts, ch->n_exts > TLS_MAX_EXTS ? TLS_MAX_EXTS : ch->n_exts);
 	*p++ = ',';
-	p = dec_list16(p, ch->groups, ch->n_groups > TLS_MAX_GROUPS ?
-		       TLS_MAX_GROUPS : ch->n_groups);
+	p = dec_list16(p, ch->groups,
+		       ch->n_groups > TLS_MAX_GROUPS ? TLS_MAX_GROUPS : ch->n_groups);
 	*p++ = ',';
-	npf = ch->n_point_formats > TLS_MAX_POINT_FORMATS ?
-	      TLS_MAX_POINT_FORMATS : ch->n_point_formats;
+	npf = ch->n_point_formats > TLS_MAX_POINT_FORMATS ? TLS_MAX_POINT_FORMATS :
+							    ch->n_point_formats;
 	for (size_t i = 0; i < npf; i++) {
 		if (i)
 			*p++ = '-';
 		p = put_dec(p, ch->point_formats[i]);
 	}
 
-	if (EVP_Digest(s, (size_t)(p - s), md, &mdlen, EVP_md5(), NULL) &&
-	    mdlen == 16)
+	if (EVP_Digest(s, (size_t)(p - s), md, &mdlen, EVP_md5(), NULL) && mdlen == 16)
 		nt_hex(md5_hex, md, 16);
 	else
 		md5_hex[0] = '\0';
@@ -772,13 +775,20 @@ void tls_ja3(const struct tls_client_hello *ch, char *out, size_t out_len,
 const char *tls_version_name(uint16_t v)
 {
 	switch (v) {
-	case 0x0304: return "1.3";
-	case 0x0303: return "1.2";
-	case 0x0302: return "1.1";
-	case 0x0301: return "1.0";
-	case 0x0300: return "3.0";
-	case 0x0002: return "2.0";
-	default:     return NULL;
+	case 0x0304:
+		return "1.3";
+	case 0x0303:
+		return "1.2";
+	case 0x0302:
+		return "1.1";
+	case 0x0301:
+		return "1.0";
+	case 0x0300:
+		return "3.0";
+	case 0x0002:
+		return "2.0";
+	default:
+		return NULL;
 	}
 }
 

@@ -40,42 +40,42 @@
 #include <stdint.h>
 
 /* Longest handshake message body accepted (bytes after the 4-byte header). */
-#define TLS_HS_MAX_LEN		16384
+#define TLS_HS_MAX_LEN	   16384
 /* Longest TLS plaintext record payload (RFC 8446 5.1). */
-#define TLS_RECORD_MAX_LEN	16384
+#define TLS_RECORD_MAX_LEN 16384
 
-#define TLS_JA4_LEN		36	/* "t13d1516h2_8daaf6152771_e5627efa2ab1" */
-#define TLS_MD5_HEX_LEN		32
+#define TLS_JA4_LEN	  36 /* "t13d1516h2_8daaf6152771_e5627efa2ab1" */
+#define TLS_MD5_HEX_LEN	  32
 /* Longest possible JA4_r and JA3 strings of a (bounded) ClientHello, NUL
  * not counted: 10 + 3 '_' + 128 + 64 + 64 hex lists; 5 + 4 ',' + 128 + 64
  * + 64 decimal lists + 16 point formats. Real hellos are far shorter. */
-#define TLS_JA4_R_MAX_LEN	1290
-#define TLS_JA3_MAX_LEN		1605
+#define TLS_JA4_R_MAX_LEN 1290
+#define TLS_JA3_MAX_LEN	  1605
 
-#define TLS_MAX_VERSIONS	16
-#define TLS_MAX_CIPHERS		128
-#define TLS_MAX_EXTS		64
-#define TLS_MAX_GROUPS		64
-#define TLS_MAX_POINT_FORMATS	16
-#define TLS_MAX_SIG_ALGS	64
-#define TLS_MAX_ALPN		8
-#define TLS_ALPN_NAME_MAX	63	/* bytes kept per ALPN name (+ NUL) */
-#define TLS_SNI_MAX		255	/* bytes kept of host_name (+ NUL) */
+#define TLS_MAX_VERSIONS      16
+#define TLS_MAX_CIPHERS	      128
+#define TLS_MAX_EXTS	      64
+#define TLS_MAX_GROUPS	      64
+#define TLS_MAX_POINT_FORMATS 16
+#define TLS_MAX_SIG_ALGS      64
+#define TLS_MAX_ALPN	      8
+#define TLS_ALPN_NAME_MAX     63  /* bytes kept per ALPN name (+ NUL) */
+#define TLS_SNI_MAX	      255 /* bytes kept of host_name (+ NUL) */
 
-struct tls_client_hello {		/* fixed-size, no heap: everything bounded */
-	uint16_t record_version;	/* first record's version */
-	uint16_t legacy_version;	/* ClientHello.legacy_version */
-	uint16_t versions[TLS_MAX_VERSIONS];	/* supported_versions, GREASE removed */
+struct tls_client_hello {		     /* fixed-size, no heap: everything bounded */
+	uint16_t record_version;	     /* first record's version */
+	uint16_t legacy_version;	     /* ClientHello.legacy_version */
+	uint16_t versions[TLS_MAX_VERSIONS]; /* supported_versions, GREASE removed */
 	uint8_t n_versions;
-	uint16_t ciphers[TLS_MAX_CIPHERS];	/* GREASE removed, original order */
-	uint8_t n_ciphers;		/* stored (<= TLS_MAX_CIPHERS) */
-	uint16_t exts[TLS_MAX_EXTS];	/* extension types, original order, GREASE removed */
-	uint8_t n_exts;			/* stored (<= TLS_MAX_EXTS) */
-	uint16_t groups[TLS_MAX_GROUPS];	/* supported_groups, GREASE removed */
+	uint16_t ciphers[TLS_MAX_CIPHERS]; /* GREASE removed, original order */
+	uint8_t n_ciphers;		   /* stored (<= TLS_MAX_CIPHERS) */
+	uint16_t exts[TLS_MAX_EXTS];	   /* extension types, original order, GREASE removed */
+	uint8_t n_exts;			   /* stored (<= TLS_MAX_EXTS) */
+	uint16_t groups[TLS_MAX_GROUPS];   /* supported_groups, GREASE removed */
 	uint8_t n_groups;
 	uint8_t point_formats[TLS_MAX_POINT_FORMATS];
 	uint8_t n_point_formats;
-	uint16_t sig_algs[TLS_MAX_SIG_ALGS];	/* signature_algorithms, GREASE removed */
+	uint16_t sig_algs[TLS_MAX_SIG_ALGS]; /* signature_algorithms, GREASE removed */
 	uint8_t n_sig_algs;
 	/*
 	 * server_name host_name (the first one), NUL-terminated; empty when
@@ -93,27 +93,27 @@ struct tls_client_hello {		/* fixed-size, no heap: everything bounded */
 	char alpn[TLS_MAX_ALPN][TLS_ALPN_NAME_MAX + 1];
 	uint8_t n_alpn;
 	uint8_t n_alpn_total;
-	uint8_t truncated_lists;	/* any list (or ALPN name) exceeded its bound */
+	uint8_t truncated_lists; /* any list (or ALPN name) exceeded its bound */
 
 	/* Additions to the minimal layout, so that JA4 stays exact. */
-	uint8_t has_sni_ext;		/* server_name extension present (JA4 'd') */
-	uint16_t n_ciphers_total;	/* non-GREASE ciphers, including overflow */
-	uint16_t n_exts_total;		/* non-GREASE extensions, including overflow */
-	uint16_t alpn0_len;		/* full length of the first ALPN name */
-	uint8_t alpn0_first, alpn0_last;	/* its first and last byte (if alpn0_len) */
+	uint8_t has_sni_ext;		 /* server_name extension present (JA4 'd') */
+	uint16_t n_ciphers_total;	 /* non-GREASE ciphers, including overflow */
+	uint16_t n_exts_total;		 /* non-GREASE extensions, including overflow */
+	uint16_t alpn0_len;		 /* full length of the first ALPN name */
+	uint8_t alpn0_first, alpn0_last; /* its first and last byte (if alpn0_len) */
 };
 
 struct tls_server_hello {
-	uint16_t legacy_version;	/* ServerHello.legacy_version */
-	uint16_t selected_version;	/* supported_versions if present, else legacy */
+	uint16_t legacy_version;   /* ServerHello.legacy_version */
+	uint16_t selected_version; /* supported_versions if present, else legacy */
 	uint16_t cipher;
 };
 
 enum tls_parse_result {
 	TLS_OK = 0,
-	TLS_NEED_MORE = 1,	/* a valid prefix: call again with more bytes */
-	TLS_NOT_TLS = 2,	/* not a TLS handshake stream, or not the hello asked for */
-	TLS_MALFORMED = 3,	/* TLS-looking but inconsistent or over the limits */
+	TLS_NEED_MORE = 1, /* a valid prefix: call again with more bytes */
+	TLS_NOT_TLS = 2,   /* not a TLS handshake stream, or not the hello asked for */
+	TLS_MALFORMED = 3, /* TLS-looking but inconsistent or over the limits */
 };
 
 /*
@@ -144,8 +144,8 @@ int tls_looks_like_handshake(const uint8_t *buf, size_t len);
  * never cuts; 1024 cuts only hellos with well over 100 ciphers).
  * transport: 't' TCP, 'q' QUIC, 'd' DTLS.
  */
-void tls_ja4(const struct tls_client_hello *ch, char transport, char out[37],
-	     char *out_r, size_t out_r_len);
+void tls_ja4(const struct tls_client_hello *ch, char transport, char out[37], char *out_r,
+	     size_t out_r_len);
 
 /*
  * tls_ja3 - the JA3 string into out (cut to out_len - 1 bytes and
@@ -153,8 +153,7 @@ void tls_ja4(const struct tls_client_hello *ch, char transport, char out[37],
  * never cuts) and the MD5 of the whole, uncut string in lower-case hex
  * (empty string if libcrypto refuses MD5, e.g. in FIPS mode).
  */
-void tls_ja3(const struct tls_client_hello *ch, char *out, size_t out_len,
-	     char md5_hex[33]);
+void tls_ja3(const struct tls_client_hello *ch, char *out, size_t out_len, char md5_hex[33]);
 
 /* tls_version_name - ECS tls.version ("1.3", "1.2", "1.1", "1.0", "3.0",
  * "2.0") for a protocol version number; NULL if unknown. */

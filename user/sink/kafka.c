@@ -27,66 +27,63 @@ static const char *const type_names[NT_REC_MAX] = {
  * idempotent (no duplicates or reordering on retries), acks from every
  * in-sync replica, batched and compressed, bounded local memory. */
 static const char *const defaults[][2] = {
-	{ "enable.idempotence", "true" },
-	{ "acks", "all" },
-	{ "compression.type", "lz4" },
-	{ "linger.ms", "50" },
-	{ "batch.num.messages", "10000" },
-	{ "queue.buffering.max.kbytes", "262144" },
-	{ "message.timeout.ms", "300000" },
-	{ "client.id", "nettrail" },
+	{ "enable.idempotence", "true" },   { "acks", "all" },
+	{ "compression.type", "lz4" },	    { "linger.ms", "50" },
+	{ "batch.num.messages", "10000" },  { "queue.buffering.max.kbytes", "262144" },
+	{ "message.timeout.ms", "300000" }, { "client.id", "nettrail" },
 };
 
 /* A block read back from the spool, in librdkafka until every record of
  * it is settled (acknowledged, lost and counted, or queued again). */
 struct replay_blk {
 	void *seg;
-	uint64_t first_seq;      /* sorts its failures ahead of later records */
+	uint64_t first_seq; /* sorts its failures ahead of later records */
 	uint32_t pending;
 };
 
 /* A record whose delivery failed, kept until it is spooled again; or,
  * with no spool and no producer, a new record waiting for one. */
 struct failure {
-	uint64_t seq;            /* produce order */
-	uint64_t order;          /* delivery report order (tie-break) */
-	struct replay_blk *blk;  /* settled once the copy is safe */
-	int fresh;               /* never sent (not a re-send) */
-	struct nt_spool_rec r;   /* key and val are heap copies */
+	uint64_t seq;		/* produce order */
+	uint64_t order;		/* delivery report order (tie-break) */
+	struct replay_blk *blk; /* settled once the copy is safe */
+	int fresh;		/* never sent (not a re-send) */
+	struct nt_spool_rec r;	/* key and val are heap copies */
 };
 
 struct nt_kafka {
-	rd_kafka_t *rk;          /* NULL only while re-creation fails */
-	rd_kafka_conf_t *conf;   /* template: a reset producer starts from it */
+	rd_kafka_t *rk;	       /* NULL only while re-creation fails */
+	rd_kafka_conf_t *conf; /* template: a reset producer starts from it */
 	rd_kafka_topic_t *topics[NT_REC_MAX];
 	char topic_names[NT_REC_MAX][256];
 	struct nt_kafka_stats st;
 	char node[256];
 	uint64_t last_err_logged;
 	struct nt_spool *spool;
-	int spool_active;        /* the spool holds records: new ones queue up
+	int spool_active; /* the spool holds records: new ones queue up
 				    behind them, so order holds */
-	int degraded;            /* broker down, slow or full: spool, probe */
-	int fatal;               /* librdkafka raised a fatal error */
+	int degraded;	  /* broker down, slow or full: spool, probe */
+	int fatal;	  /* librdkafka raised a fatal error */
 	uint64_t next_seq, fail_order;
 	uint64_t last_probe_ns, last_state_log;
 	uint64_t next_create_ns; /* no producer: the next attempt, not before */
-	uint32_t create_fails;   /* failed re-creations in a row */
+	uint32_t create_fails;	 /* failed re-creations in a row */
 	struct failure *fails;
 	size_t nfails, fails_cap;
-	int retry_direct;        /* no spool: re-send failures after a reset */
-	uint64_t test_fatal_at;  /* --fault kafka-fatal-at: raise a fatal error
+	int retry_direct;	  /* no spool: re-send failures after a reset */
+	uint64_t test_fatal_at;	  /* --fault kafka-fatal-at: raise a fatal error
 				    after this many records (tests only) */
 	uint32_t test_reset_fail; /* --fault kafka-reset-fail: re-creations
 				     left to fail */
-	uint32_t test_keep_fail; /* --fault kafka-keep-fail: failed deliveries
+	uint32_t test_keep_fail;  /* --fault kafka-keep-fail: failed deliveries
 				    left to find no memory */
 };
 
-#define REPLAY_WINDOW 20000      /* records from the spool in librdkafka */
-#define PROBE_NS 1000000000ull   /* while degraded, one block a second */
-#define RECREATE_NS 1000000000ull /* a failed re-creation: again 1 s later */
-#define HOLD_MAX 100000          /* no spool, no producer: records that wait
+#define REPLAY_WINDOW 20000	    /* records from the spool in librdkafka */
+#define PROBE_NS      1000000000ull /* while degraded, one block a second */
+#define RECREATE_NS   1000000000ull /* a failed re-creation: again 1 s later */
+#define HOLD_MAX \
+	100000 /* no spool, no producer: records that wait
 				    in memory (librdkafka's own default cap) */
 
 static uint64_t now_ns(void)
@@ -103,18 +100,16 @@ static void set_degraded(struct nt_kafka *k, const char *why)
 		k->degraded = 1;
 		k->st.degraded_episodes++;
 		nt_warn("kafka: %s; %s", why,
-			k->spool ? "records go to the spool until it recovers"
-				 : "records wait in memory (no --spool-dir)");
+			k->spool ? "records go to the spool until it recovers" :
+				   "records wait in memory (no --spool-dir)");
 	}
 }
 
 /* Errors no retry can cure: the record itself is refused. */
 static int permanent(rd_kafka_resp_err_t e)
 {
-	return e == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
-	       e == RD_KAFKA_RESP_ERR_INVALID_MSG ||
-	       e == RD_KAFKA_RESP_ERR_INVALID_RECORD ||
-	       e == RD_KAFKA_RESP_ERR__BAD_MSG;
+	return e == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE || e == RD_KAFKA_RESP_ERR_INVALID_MSG ||
+	       e == RD_KAFKA_RESP_ERR_INVALID_RECORD || e == RD_KAFKA_RESP_ERR__BAD_MSG;
 }
 
 static int type_of(const struct nt_kafka *k, const rd_kafka_topic_t *rkt)
@@ -133,8 +128,8 @@ static void lost(struct nt_kafka *k, const char *what, const char *why)
 {
 	k->st.failed++;
 	if (k->st.failed - k->last_err_logged >= 1000 || k->st.failed == 1) {
-		nt_warn("kafka: %s (%llu lost so far): %s", what,
-			(unsigned long long)k->st.failed, why);
+		nt_warn("kafka: %s (%llu lost so far): %s", what, (unsigned long long)k->st.failed,
+			why);
 		k->last_err_logged = k->st.failed;
 	}
 }
@@ -170,9 +165,8 @@ static int grow_fails(struct nt_kafka *k, size_t need)
 
 /* Keeps a copy of one record for later: spooled again, or (no spool) sent
  * to the next producer. -1 when there is no memory for it. */
-static int hold(struct nt_kafka *k, int type, const void *key, size_t klen,
-		const void *val, size_t vlen, uint64_t seq,
-		struct replay_blk *blk, int fresh)
+static int hold(struct nt_kafka *k, int type, const void *key, size_t klen, const void *val,
+		size_t vlen, uint64_t seq, struct replay_blk *blk, int fresh)
 {
 	struct failure *f;
 	char *kc, *vc;
@@ -198,29 +192,28 @@ static int hold(struct nt_kafka *k, int type, const void *key, size_t klen,
 	f->r = (struct nt_spool_rec){ .type = (uint8_t)type,
 				      .klen = (uint16_t)klen,
 				      .vlen = (uint32_t)vlen,
-				      .key = kc, .val = vc };
+				      .key = kc,
+				      .val = vc };
 	return 0;
 }
 
-static void keep_failure(struct nt_kafka *k, const rd_kafka_message_t *m,
-			 uint64_t seq, struct replay_blk *blk)
+static void keep_failure(struct nt_kafka *k, const rd_kafka_message_t *m, uint64_t seq,
+			 struct replay_blk *blk)
 {
 	int fault = k->test_keep_fail > 0;
 
 	if (fault)
 		k->test_keep_fail--; /* as if malloc had failed */
-	if (!fault && !hold(k, type_of(k, m->rkt), m->key, m->key_len,
-			    m->payload, m->len, seq, blk, 0))
+	if (!fault &&
+	    !hold(k, type_of(k, m->rkt), m->key, m->key_len, m->payload, m->len, seq, blk, 0))
 		return;
 	/* lost, counted, and settled: a block left unsettled would stop a
 	 * degraded spool's probes (and so its draining) until a restart */
-	lost(k, "no memory to keep a failed delivery for re-sending",
-	     rd_kafka_err2str(m->err));
+	lost(k, "no memory to keep a failed delivery for re-sending", rd_kafka_err2str(m->err));
 	settle(k, blk);
 }
 
-static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
-			void *opaque)
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
 	struct nt_kafka *k = opaque;
 	uintptr_t o = (uintptr_t)m->_private;
@@ -239,8 +232,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
 	}
 	if (!permanent(m->err) && (k->spool || k->retry_direct)) {
 		/* hand it back to the spool (or to the next producer) */
-		keep_failure(k, m, blk ? blk->first_seq : (uint64_t)(o >> 1),
-			     blk);
+		keep_failure(k, m, blk ? blk->first_seq : (uint64_t)(o >> 1), blk);
 		if (k->spool && m->err != RD_KAFKA_RESP_ERR__PURGE_QUEUE &&
 		    m->err != RD_KAFKA_RESP_ERR__PURGE_INFLIGHT)
 			set_degraded(k, rd_kafka_err2str(m->err));
@@ -252,16 +244,14 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
 
 /* librdkafka's own log lines: errors arrive through on_error already, so
  * only what it calls critical or worse is printed, in our format. */
-static void on_log(const rd_kafka_t *rk, int level, const char *fac,
-		   const char *buf)
+static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
 	(void)rk;
 	if (level <= 2)
 		nt_warn("kafka: %s: %s", fac, buf);
 }
 
-static void on_error(rd_kafka_t *rk, int err, const char *reason,
-		     void *opaque)
+static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
 	struct nt_kafka *k = opaque;
 	uint64_t now = now_ns();
@@ -270,7 +260,7 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason,
 	if (err == RD_KAFKA_RESP_ERR__FATAL) {
 		k->fatal = 1;
 		k->retry_direct = !k->spool; /* keep the records it hands back */
-		return; /* handled (and logged) by the main loop */
+		return;			     /* handled (and logged) by the main loop */
 	}
 	if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
 		k->st.broker_up = 0;
@@ -283,29 +273,25 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason,
 	}
 }
 
-static int conf_set(rd_kafka_conf_t *c, const char *key, const char *val,
-		    char *err, size_t errlen)
+static int conf_set(rd_kafka_conf_t *c, const char *key, const char *val, char *err, size_t errlen)
 {
 	char e[256];
 
-	if (rd_kafka_conf_set(c, key, val, e, sizeof(e)) ==
-	    RD_KAFKA_CONF_OK)
+	if (rd_kafka_conf_set(c, key, val, e, sizeof(e)) == RD_KAFKA_CONF_OK)
 		return 0;
 	snprintf(err, errlen, "kafka property %s=%s: %s", key, val, e);
 	return -1;
 }
 
 /* "key=value", leading/trailing blanks ignored. */
-static int conf_line(rd_kafka_conf_t *c, const char *line, char *err,
-		     size_t errlen)
+static int conf_line(rd_kafka_conf_t *c, const char *line, char *err, size_t errlen)
 {
 	char buf[1024], *eq, *k, *v, *end;
 
 	snprintf(buf, sizeof(buf), "%s", line);
 	eq = strchr(buf, '=');
 	if (!eq) {
-		snprintf(err, errlen, "kafka property '%s': not key=value",
-			 line);
+		snprintf(err, errlen, "kafka property '%s': not key=value", line);
 		return -1;
 	}
 	*eq = 0;
@@ -315,8 +301,7 @@ static int conf_line(rd_kafka_conf_t *c, const char *line, char *err,
 		*end = 0;
 	for (v = eq + 1; isspace((unsigned char)*v); v++)
 		;
-	for (end = v + strlen(v) - 1; end >= v &&
-	     isspace((unsigned char)*end); end--)
+	for (end = v + strlen(v) - 1; end >= v && isspace((unsigned char)*end); end--)
 		*end = 0;
 	/* "${NAME}": the value of an environment variable, so a secret
 	 * (a SASL password from a Kubernetes Secret) never appears on the
@@ -327,8 +312,10 @@ static int conf_line(rd_kafka_conf_t *c, const char *line, char *err,
 		v[strlen(v) - 1] = 0;
 		ev = getenv(v + 2);
 		if (!ev) {
-			snprintf(err, errlen, "kafka property %s: environment "
-				 "variable %s is not set", k, v + 2);
+			snprintf(err, errlen,
+				 "kafka property %s: environment "
+				 "variable %s is not set",
+				 k, v + 2);
 			return -1;
 		}
 		v = (char *)ev;
@@ -336,8 +323,7 @@ static int conf_line(rd_kafka_conf_t *c, const char *line, char *err,
 	return conf_set(c, k, v, err, errlen);
 }
 
-static int conf_file(rd_kafka_conf_t *c, const char *path, char *err,
-		     size_t errlen)
+static int conf_file(rd_kafka_conf_t *c, const char *path, char *err, size_t errlen)
 {
 	char line[1024];
 	FILE *f = fopen(path, "r");
@@ -394,13 +380,10 @@ static void fault_conf(rd_kafka_conf_t *c)
 	char e[256];
 
 	if (rd_kafka_conf_set(c, "security.protocol", "ssl", e, sizeof(e)) ||
-	    rd_kafka_conf_set(c, "ssl.ca.location",
-			      "/nonexistent/nettrail-fault/ca.pem", e,
+	    rd_kafka_conf_set(c, "ssl.ca.location", "/nonexistent/nettrail-fault/ca.pem", e,
 			      sizeof(e))) {
-		rd_kafka_conf_set(c, "enable.idempotence", "true", e,
-				  sizeof(e));
-		rd_kafka_conf_set(c, "max.in.flight.requests.per.connection",
-				  "6", e, sizeof(e));
+		rd_kafka_conf_set(c, "enable.idempotence", "true", e, sizeof(e));
+		rd_kafka_conf_set(c, "max.in.flight.requests.per.connection", "6", e, sizeof(e));
 	}
 }
 
@@ -418,8 +401,7 @@ static void drop_producer(struct nt_kafka *k)
 
 /* A producer and its topics from the template conf, or none at all.
  * reset: a re-creation (where --fault kafka-reset-fail applies). */
-static int make_producer(struct nt_kafka *k, int reset, char *err,
-			 size_t errlen)
+static int make_producer(struct nt_kafka *k, int reset, char *err, size_t errlen)
 {
 	rd_kafka_conf_t *c = rd_kafka_conf_dup(k->conf);
 	char e[512];
@@ -439,11 +421,9 @@ static int make_producer(struct nt_kafka *k, int reset, char *err,
 		return -1;
 	}
 	for (int t = 0; t < NT_REC_MAX; t++) {
-		k->topics[t] = rd_kafka_topic_new(k->rk, k->topic_names[t],
-						  NULL);
+		k->topics[t] = rd_kafka_topic_new(k->rk, k->topic_names[t], NULL);
 		if (!k->topics[t]) {
-			snprintf(err, errlen, "kafka topic %s: %s",
-				 k->topic_names[t],
+			snprintf(err, errlen, "kafka topic %s: %s", k->topic_names[t],
 				 rd_kafka_err2str(rd_kafka_last_error()));
 			drop_producer(k);
 			return -1;
@@ -454,22 +434,20 @@ static int make_producer(struct nt_kafka *k, int reset, char *err,
 
 /* Brokers checked, then our defaults, bootstrap.servers, --kafka-config,
  * --kafka-prop in that order (later wins). Every failure is a usage error. */
-static int build_conf(rd_kafka_conf_t *c, const struct nt_config *cfg,
-		      char *err, size_t errlen)
+static int build_conf(rd_kafka_conf_t *c, const struct nt_config *cfg, char *err, size_t errlen)
 {
 	if (!cfg->kafka_brokers || !brokers_ok(cfg->kafka_brokers)) {
-		snprintf(err, errlen, "--kafka-brokers: '%s' is not a list of "
-			 "host:port", cfg->kafka_brokers ? cfg->kafka_brokers
-							: "");
+		snprintf(err, errlen,
+			 "--kafka-brokers: '%s' is not a list of "
+			 "host:port",
+			 cfg->kafka_brokers ? cfg->kafka_brokers : "");
 		return -1;
 	}
 	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
 		if (conf_set(c, defaults[i][0], defaults[i][1], err, errlen))
 			return -1;
-	if (conf_set(c, "bootstrap.servers", cfg->kafka_brokers, err,
-		     errlen) ||
-	    (cfg->kafka_config && conf_file(c, cfg->kafka_config, err,
-					    errlen)))
+	if (conf_set(c, "bootstrap.servers", cfg->kafka_brokers, err, errlen) ||
+	    (cfg->kafka_config && conf_file(c, cfg->kafka_config, err, errlen)))
 		return -1;
 	for (size_t i = 0; i < cfg->n_kafka_props; i++)
 		if (conf_line(c, cfg->kafka_props[i], err, errlen))
@@ -477,8 +455,7 @@ static int build_conf(rd_kafka_conf_t *c, const struct nt_config *cfg,
 	return 0;
 }
 
-int nt_kafka_check_config(const struct nt_config *cfg, char *err,
-			  size_t errlen)
+int nt_kafka_check_config(const struct nt_config *cfg, char *err, size_t errlen)
 {
 	rd_kafka_conf_t *c = rd_kafka_conf_new();
 	int r = build_conf(c, cfg, err, errlen);
@@ -487,8 +464,8 @@ int nt_kafka_check_config(const struct nt_config *cfg, char *err,
 	return r;
 }
 
-struct nt_kafka *nt_kafka_new(const struct nt_config *cfg, const char *node,
-			      char *err, size_t errlen, int *usage)
+struct nt_kafka *nt_kafka_new(const struct nt_config *cfg, const char *node, char *err,
+			      size_t errlen, int *usage)
 {
 	struct nt_kafka *k = calloc(1, sizeof(*k));
 	rd_kafka_conf_t *c = rd_kafka_conf_new();
@@ -506,15 +483,13 @@ struct nt_kafka *nt_kafka_new(const struct nt_config *cfg, const char *node,
 	for (int t = 0; t < NT_REC_MAX; t++)
 		snprintf(k->topic_names[t], sizeof(k->topic_names[t]), "%s%s",
 			 cfg->kafka_topic[t] ? "" : cfg->kafka_topic_prefix,
-			 cfg->kafka_topic[t] ? cfg->kafka_topic[t]
-					     : type_names[t]);
+			 cfg->kafka_topic[t] ? cfg->kafka_topic[t] : type_names[t]);
 	k->conf = c;
 	c = NULL;
 	*usage = 0;
 	if (cfg->spool_dir) {
-		k->spool = nt_spool_open(cfg->spool_dir, cfg->spool_max_bytes,
-					 cfg->spool_policy, cfg->spool_fsync_ms,
-					 err, errlen);
+		k->spool = nt_spool_open(cfg->spool_dir, cfg->spool_max_bytes, cfg->spool_policy,
+					 cfg->spool_fsync_ms, err, errlen);
 		if (!k->spool)
 			goto fail;
 		k->st.spool_at_start = nt_spool_stats(k->spool)->records;
@@ -537,25 +512,20 @@ fail:
 }
 
 /* One message to librdkafka. 0, or the producev error. */
-static rd_kafka_resp_err_t send1(struct nt_kafka *k, int t, const char *key,
-				 size_t klen, const char *val, size_t vlen,
-				 void *opaque)
+static rd_kafka_resp_err_t send1(struct nt_kafka *k, int t, const char *key, size_t klen,
+				 const char *val, size_t vlen, void *opaque)
 {
 	return rd_kafka_producev(
-		k->rk, RD_KAFKA_V_RKT(k->topics[t]),
-		RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-		RD_KAFKA_V_KEY(key, klen),
-		RD_KAFKA_V_VALUE((void *)val, vlen),
+		k->rk, RD_KAFKA_V_RKT(k->topics[t]), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+		RD_KAFKA_V_KEY(key, klen), RD_KAFKA_V_VALUE((void *)val, vlen),
 		RD_KAFKA_V_OPAQUE(opaque),
 		RD_KAFKA_V_HEADER("nettrail.record_type", type_names[t], -1),
-		RD_KAFKA_V_HEADER("nettrail.schema_version",
-				  NT_SCHEMA_VERSION, -1),
-		RD_KAFKA_V_HEADER("nettrail.node", k->node, -1),
-		RD_KAFKA_V_END);
+		RD_KAFKA_V_HEADER("nettrail.schema_version", NT_SCHEMA_VERSION, -1),
+		RD_KAFKA_V_HEADER("nettrail.node", k->node, -1), RD_KAFKA_V_END);
 }
 
-static int to_spool(struct nt_kafka *k, enum nt_record_type t,
-		    const char *key, size_t klen, const char *val, size_t vlen)
+static int to_spool(struct nt_kafka *k, enum nt_record_type t, const char *key, size_t klen,
+		    const char *val, size_t vlen)
 {
 	k->spool_active = 1;
 	return nt_spool_append(k->spool, (uint8_t)t, key, klen, val, vlen);
@@ -580,8 +550,7 @@ static void keep_back(struct nt_kafka *k, struct failure *f, size_t n)
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		lost(k, "no memory to keep a record for re-sending",
-		     "record lost");
+		lost(k, "no memory to keep a record for re-sending", "record lost");
 		settle(k, f[i].blk);
 		free((void *)f[i].r.key);
 		free((void *)f[i].r.val);
@@ -589,16 +558,14 @@ static void keep_back(struct nt_kafka *k, struct failure *f, size_t n)
 }
 
 /* With a spool: ahead of everything spooled. */
-static void spool_again(struct nt_kafka *k, const struct failure *f,
-			size_t n)
+static void spool_again(struct nt_kafka *k, const struct failure *f, size_t n)
 {
 	struct nt_spool_rec *r = malloc(n * sizeof(*r));
 
 	k->spool_active = 1;
 	if (!r) {
 		for (size_t i = 0; i < n; i++)
-			lost(k, "no memory to spool failed deliveries again",
-			     "record lost");
+			lost(k, "no memory to spool failed deliveries again", "record lost");
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -609,8 +576,7 @@ static void spool_again(struct nt_kafka *k, const struct failure *f,
 
 /* Without a spool: to the producer, waiting for room in its queue. How
  * many it took; after a fatal error the rest wait for the next one. */
-static size_t resend_direct(struct nt_kafka *k, const struct failure *f,
-			    size_t n)
+static size_t resend_direct(struct nt_kafka *k, const struct failure *f, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct nt_spool_rec *r = &f[i].r;
@@ -630,8 +596,7 @@ static size_t resend_direct(struct nt_kafka *k, const struct failure *f,
 			return i;
 		}
 		if (e)
-			lost(k, "could not send a record again",
-			     rd_kafka_err2str(e));
+			lost(k, "could not send a record again", rd_kafka_err2str(e));
 	}
 	return n;
 }
@@ -670,9 +635,8 @@ static void purge_all(struct nt_kafka *k)
 {
 	uint64_t until = now_ns() + 5000000000ull;
 
-	rd_kafka_purge(k->rk, RD_KAFKA_PURGE_F_QUEUE |
-			      RD_KAFKA_PURGE_F_INFLIGHT |
-			      RD_KAFKA_PURGE_F_NON_BLOCKING);
+	rd_kafka_purge(k->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT |
+				      RD_KAFKA_PURGE_F_NON_BLOCKING);
 	while (rd_kafka_outq_len(k->rk) > 0 && now_ns() < until)
 		rd_kafka_poll(k->rk, 50);
 	rd_kafka_poll(k->rk, 0);
@@ -683,8 +647,7 @@ static void purge_all(struct nt_kafka *k)
 static void retire_producer(struct nt_kafka *k)
 {
 	char reason[512];
-	rd_kafka_resp_err_t e = rd_kafka_fatal_error(k->rk, reason,
-						     sizeof(reason));
+	rd_kafka_resp_err_t e = rd_kafka_fatal_error(k->rk, reason, sizeof(reason));
 
 	nt_warn("kafka: fatal error %s: %s; re-creating "
 		"the producer and re-sending unconfirmed records",
@@ -714,15 +677,13 @@ static void revive_producer(struct nt_kafka *k)
 		if (++k->create_fails <= 3 || k->create_fails % 60 == 0)
 			nt_warn("kafka: could not re-create the producer "
 				"(attempt %u): %s; %s, trying again every "
-				"second", k->create_fails,
-				strncmp(err, "kafka: ", 7) ? err : err + 7,
-				k->spool ? "records go to the spool"
-					 : "records wait in memory");
+				"second",
+				k->create_fails, strncmp(err, "kafka: ", 7) ? err : err + 7,
+				k->spool ? "records go to the spool" : "records wait in memory");
 		return;
 	}
 	if (k->create_fails)
-		nt_warn("kafka: producer re-created after %u failed attempts",
-			k->create_fails);
+		nt_warn("kafka: producer re-created after %u failed attempts", k->create_fails);
 	k->create_fails = 0;
 	requeue_failures(k);
 	k->retry_direct = 0;
@@ -743,21 +704,21 @@ static int have_producer(struct nt_kafka *k)
 
 /* No spool and no producer: the record waits in memory for the next
  * producer, up to HOLD_MAX records; beyond, it is lost and counted. */
-static int hold_new(struct nt_kafka *k, enum nt_record_type t,
-		    const char *key, size_t klen, const char *val, size_t vlen)
+static int hold_new(struct nt_kafka *k, enum nt_record_type t, const char *key, size_t klen,
+		    const char *val, size_t vlen)
 {
-	if (k->nfails < HOLD_MAX &&
-	    !hold(k, t, key, klen, val, vlen, k->next_seq++, NULL, 1))
+	if (k->nfails < HOLD_MAX && !hold(k, t, key, klen, val, vlen, k->next_seq++, NULL, 1))
 		return 0;
-	lost(k, "no producer, and no room to keep the record until there "
-	     "is one", "record lost");
+	lost(k,
+	     "no producer, and no room to keep the record until there "
+	     "is one",
+	     "record lost");
 	return -1;
 }
 
 /* Straight to librdkafka: the spool empty (or none) and a producer. */
-static int produce_direct(struct nt_kafka *k, enum nt_record_type t,
-			  const char *key, size_t klen, const char *val,
-			  size_t vlen)
+static int produce_direct(struct nt_kafka *k, enum nt_record_type t, const char *key, size_t klen,
+			  const char *val, size_t vlen)
 {
 	int full = 0;
 
@@ -766,10 +727,9 @@ static int produce_direct(struct nt_kafka *k, enum nt_record_type t,
 		rd_kafka_resp_err_t e;
 
 		if (!k->rk)
-			return k->spool ? to_spool(k, t, key, klen, val, vlen)
-					: hold_new(k, t, key, klen, val, vlen);
-		e = send1(k, t, key, klen, val, vlen,
-			  (void *)(uintptr_t)(seq << 1));
+			return k->spool ? to_spool(k, t, key, klen, val, vlen) :
+					  hold_new(k, t, key, klen, val, vlen);
+		e = send1(k, t, key, klen, val, vlen, (void *)(uintptr_t)(seq << 1));
 		if (!e)
 			return 0;
 		if (e == RD_KAFKA_RESP_ERR__FATAL) {
@@ -787,7 +747,7 @@ static int produce_direct(struct nt_kafka *k, enum nt_record_type t,
 			k->st.queue_full++;
 		if (k->spool) {
 			set_degraded(k, "local queue full (broker slow or "
-				     "down)");
+					"down)");
 			return to_spool(k, t, key, klen, val, vlen);
 		}
 		/* no spool: backpressure, serve reports until there is room */
@@ -795,19 +755,16 @@ static int produce_direct(struct nt_kafka *k, enum nt_record_type t,
 	}
 }
 
-int nt_kafka_produce(struct nt_kafka *k, enum nt_record_type t,
-		     const char *key, size_t klen, const char *val,
-		     size_t vlen)
+int nt_kafka_produce(struct nt_kafka *k, enum nt_record_type t, const char *key, size_t klen,
+		     const char *val, size_t vlen)
 {
 	k->st.produced++;
 	if (k->rk && k->test_fatal_at && k->st.produced == k->test_fatal_at)
-		rd_kafka_test_fatal_error(k->rk,
-			RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
-			"--fault kafka-fatal-at");
+		rd_kafka_test_fatal_error(k->rk, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
+					  "--fault kafka-fatal-at");
 	if (!k->spool && (k->fatal || !k->rk))
 		have_producer(k); /* hand back, re-create, re-send first */
-	if (k->spool && (k->spool_active || k->degraded || k->fatal ||
-			 !k->rk))
+	if (k->spool && (k->spool_active || k->degraded || k->fatal || !k->rk))
 		return to_spool(k, t, key, klen, val, vlen);
 	return produce_direct(k, t, key, klen, val, vlen);
 }
@@ -823,8 +780,7 @@ static int replay_block(struct nt_kafka *k)
 	blk = malloc(sizeof(*blk));
 	if (!blk) {
 		for (uint32_t i = 0; i < b.n; i++)
-			lost(k, "no memory to replay a spool block",
-			     "record lost");
+			lost(k, "no memory to replay a spool block", "record lost");
 		nt_spool_done(k->spool, b.seg, b.n);
 		return 1;
 	}
@@ -839,8 +795,7 @@ static int replay_block(struct nt_kafka *k)
 		int full = 0;
 
 		while ((e = send1(k, t, r->key, r->klen, r->val, r->vlen,
-				  (void *)((uintptr_t)blk | 1))) ==
-		       RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+				  (void *)((uintptr_t)blk | 1))) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
 			if (!full++)
 				k->st.queue_full++;
 			rd_kafka_poll(k->rk, 10);
@@ -849,13 +804,11 @@ static int replay_block(struct nt_kafka *k)
 		if (e == RD_KAFKA_RESP_ERR__FATAL) {
 			/* back to the spool with the producer's failures */
 			k->fatal = 1;
-			if (!hold(k, t, r->key, r->klen, r->val, r->vlen,
-				  blk->first_seq, blk, 0))
+			if (!hold(k, t, r->key, r->klen, r->val, r->vlen, blk->first_seq, blk, 0))
 				continue;
 		}
 		if (e) {
-			lost(k, "could not replay a record",
-			     rd_kafka_err2str(e));
+			lost(k, "could not replay a record", rd_kafka_err2str(e));
 			if (settle(k, blk))
 				return 1;
 		}
@@ -869,8 +822,7 @@ static void replay(struct nt_kafka *k, uint64_t now)
 		return;
 	if (k->degraded) {
 		/* probe: one block a second, if nothing of ours is out */
-		if (nt_spool_unsettled(k->spool) == 0 &&
-		    now - k->last_probe_ns >= PROBE_NS) {
+		if (nt_spool_unsettled(k->spool) == 0 && now - k->last_probe_ns >= PROBE_NS) {
 			k->last_probe_ns = now;
 			if (!replay_block(k))
 				k->spool_active = 0;
@@ -920,8 +872,7 @@ static int flushed(const struct nt_kafka *k)
 		return 0; /* records taken back wait to be sent or spooled */
 	if (!k->rk)
 		return !k->spool || !k->spool_active;
-	return rd_kafka_outq_len(k->rk) == 0 &&
-	       (!k->spool || k->degraded || !k->spool_active);
+	return rd_kafka_outq_len(k->rk) == 0 && (!k->spool || k->degraded || !k->spool_active);
 }
 
 int nt_kafka_flush(struct nt_kafka *k, int timeout_ms)
@@ -933,8 +884,7 @@ int nt_kafka_flush(struct nt_kafka *k, int timeout_ms)
 		if (k->rk)
 			rd_kafka_poll(k->rk, 50);
 		else
-			nanosleep(&(struct timespec){ .tv_nsec = 50000000 },
-				  NULL);
+			nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
 		have_producer(k);
 		requeue_failures(k);
 		if (flushed(k))
@@ -953,7 +903,7 @@ int nt_kafka_flush(struct nt_kafka *k, int timeout_ms)
 
 void nt_kafka_stats_get(struct nt_kafka *k, struct nt_kafka_stats *out)
 {
-	*out = k->st;     /* counters, queue_full and degraded_episodes too */
+	*out = k->st; /* counters, queue_full and degraded_episodes too */
 	out->outstanding = outstanding(k);
 	out->producer_up = k->rk != NULL;
 	if (k->spool) {

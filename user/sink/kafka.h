@@ -38,27 +38,26 @@
 #include "rectype.h"
 #include "spool.h"
 
-
 struct nt_kafka_stats {
-	uint64_t produced;       /* records handed to the Kafka sink */
-	uint64_t acked;          /* delivery confirmed by the broker */
-	uint64_t failed;         /* lost for good (reason logged) */
-	uint64_t queue_full;     /* records that found librdkafka's queue
+	uint64_t produced;		 /* records handed to the Kafka sink */
+	uint64_t acked;			 /* delivery confirmed by the broker */
+	uint64_t failed;		 /* lost for good (reason logged) */
+	uint64_t queue_full;		 /* records that found librdkafka's queue
 				    full (then spooled, or waited for room) */
-	uint64_t replayed;       /* read back from the spool and sent */
-	uint64_t resent;         /* sent again after a failed delivery */
-	uint64_t producer_resets; /* producers replaced after fatal errors */
+	uint64_t replayed;		 /* read back from the spool and sent */
+	uint64_t resent;		 /* sent again after a failed delivery */
+	uint64_t producer_resets;	 /* producers replaced after fatal errors */
 	uint64_t producer_create_failed; /* re-creations that failed (each
 					    tried again a second later) */
-	uint64_t degraded_episodes; /* times the sink went degraded */
-	uint64_t spool_at_start; /* records an earlier run left in the spool */
-	uint64_t broker_up;      /* gauge: 0 after "all brokers down" */
-	uint64_t outstanding;    /* gauge: in librdkafka's queue, or waiting
+	uint64_t degraded_episodes;	 /* times the sink went degraded */
+	uint64_t spool_at_start;	 /* records an earlier run left in the spool */
+	uint64_t broker_up;		 /* gauge: 0 after "all brokers down" */
+	uint64_t outstanding;		 /* gauge: in librdkafka's queue, or waiting
 				    in memory for a producer (no spool) */
-	uint64_t producer_up;    /* gauge: 0 while re-creation fails */
+	uint64_t producer_up;		 /* gauge: 0 while re-creation fails */
 	/* from the spool */
-	uint64_t spooled, spool_read, spool_dropped_full, spool_dropped_corrupt,
-		 spool_dropped_io, spool_corrupt_blocks, spool_io_errors;
+	uint64_t spooled, spool_read, spool_dropped_full, spool_dropped_corrupt, spool_dropped_io,
+		spool_corrupt_blocks, spool_io_errors;
 	uint64_t spool_records, spool_bytes, spool_segments; /* gauges */
 };
 
@@ -66,17 +65,15 @@ struct nt_kafka;
 
 /* Creates the producer. NULL with a one-line message in err on a bad
  * broker list or property (a usage error: *usage set) or a failure. */
-struct nt_kafka *nt_kafka_new(const struct nt_config *cfg, const char *node,
-			      char *err, size_t errlen, int *usage);
+struct nt_kafka *nt_kafka_new(const struct nt_config *cfg, const char *node, char *err,
+			      size_t errlen, int *usage);
 
 /* Produces one record (copied). Waits while the local queue is full. */
-int nt_kafka_produce(struct nt_kafka *k, enum nt_record_type t,
-		     const char *key, size_t klen, const char *val,
-		     size_t vlen);
+int nt_kafka_produce(struct nt_kafka *k, enum nt_record_type t, const char *key, size_t klen,
+		     const char *val, size_t vlen);
 
 /* Validates brokers and properties without connecting (--check-config). */
-int nt_kafka_check_config(const struct nt_config *cfg, char *err,
-			  size_t errlen);
+int nt_kafka_check_config(const struct nt_config *cfg, char *err, size_t errlen);
 
 /* Serves delivery reports; call after every batch of records. */
 void nt_kafka_poll(struct nt_kafka *k);

@@ -22,8 +22,8 @@ struct nt_sink;
 struct nt_kafka;
 
 struct nt_sink_stats {
-	uint64_t records_written;   /* taken by the sink (written, buffered or produced) */
-	uint64_t write_errors;      /* records lost to failed writes */
+	uint64_t records_written; /* taken by the sink (written, buffered or produced) */
+	uint64_t write_errors;	  /* records lost to failed writes */
 	int last_errno;
 };
 

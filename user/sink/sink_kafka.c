@@ -44,8 +44,9 @@ static int k_drain(struct nt_sink *s, int timeout_ms)
 		(unsigned long long)ks.failed, (unsigned long long)ks.spooled,
 		(unsigned long long)ks.replayed, (unsigned long long)ks.resent,
 		(unsigned long long)ks.producer_resets, (unsigned long long)ks.spool_dropped_full,
-		(unsigned long long)ks.spool_dropped_corrupt, (unsigned long long)ks.spool_dropped_io,
-		(unsigned long long)ks.spool_records, (unsigned long long)ks.spool_at_start);
+		(unsigned long long)ks.spool_dropped_corrupt,
+		(unsigned long long)ks.spool_dropped_io, (unsigned long long)ks.spool_records,
+		(unsigned long long)ks.spool_at_start);
 	if (ks.spool_records)
 		nt_warn("kafka: %llu records wait in the spool for the next start",
 			(unsigned long long)ks.spool_records);

@@ -20,14 +20,14 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#define FILE_MAGIC "NTSPOOL\001"
-#define FILE_HDR 8
-#define BLK_MAGIC 0x4e54534bu    /* "NTSK" */
-#define BLK_HDR 32
+#define FILE_MAGIC  "NTSPOOL\001"
+#define FILE_HDR    8
+#define BLK_MAGIC   0x4e54534bu /* "NTSK" */
+#define BLK_HDR	    32
 #define BLK_RAW_MAX (256u << 10) /* a block is written at this size */
-#define REC_HDR 15               /* len, crc, type, klen, vlen */
-#define REC_MAX (4u << 20)
-#define FIRST_ID (1ull << 40)    /* room below for prepended segments */
+#define REC_HDR	    15		 /* len, crc, type, klen, vlen */
+#define REC_MAX	    (4u << 20)
+#define FIRST_ID    (1ull << 40) /* room below for prepended segments */
 
 struct blk_hdr {
 	uint32_t magic, nrec, raw_len, comp_len, crc, flags, rsvd, hcrc;
@@ -35,14 +35,14 @@ struct blk_hdr {
 
 struct seg {
 	uint64_t id;
-	int fd;                  /* open while it is written or read */
-	int writable;            /* the tail */
-	int gone;                /* dropped by the full policy */
-	uint64_t size;           /* bytes on disk */
-	uint64_t nrec;           /* records known (valid headers so far) */
-	uint64_t scanned;        /* offset up to which nrec counts */
+	int fd;		  /* open while it is written or read */
+	int writable;	  /* the tail */
+	int gone;	  /* dropped by the full policy */
+	uint64_t size;	  /* bytes on disk */
+	uint64_t nrec;	  /* records known (valid headers so far) */
+	uint64_t scanned; /* offset up to which nrec counts */
 	uint64_t nread, nsettled;
-	uint64_t roff;           /* next block to read */
+	uint64_t roff; /* next block to read */
 	struct seg *next;
 };
 
@@ -53,16 +53,16 @@ struct nt_spool {
 	enum nt_spool_policy policy;
 	uint64_t fsync_ns, last_sync;
 	int dirty, dir_dirty;
-	int refusing;            /* drop-newest: full until a segment goes */
-	struct seg *segs;        /* ascending id */
+	int refusing;	  /* drop-newest: full until a segment goes */
+	struct seg *segs; /* ascending id */
 	struct seg *tail;
 	uint64_t next_id;
-	char *wbuf;              /* records waiting to become a block */
+	char *wbuf; /* records waiting to become a block */
 	size_t wlen, wcap;
 	uint32_t wn;
-	unsigned char *zbuf;     /* compressed block */
+	unsigned char *zbuf; /* compressed block */
 	size_t zcap;
-	char *rbuf;              /* a block read back, decompressed */
+	char *rbuf; /* a block read back, decompressed */
 	size_t rcap;
 	struct nt_spool_rec *recs;
 	size_t recs_cap;
@@ -70,10 +70,26 @@ struct nt_spool {
 	struct nt_spool_stats st;
 };
 
-static void put32(char *p, uint32_t v) { memcpy(p, &v, 4); }
-static void put16(char *p, uint16_t v) { memcpy(p, &v, 2); }
-static uint32_t get32(const char *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static uint16_t get16(const char *p) { uint16_t v; memcpy(&v, p, 2); return v; }
+static void put32(char *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+static void put16(char *p, uint16_t v)
+{
+	memcpy(p, &v, 2);
+}
+static uint32_t get32(const char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+static uint16_t get16(const char *p)
+{
+	uint16_t v;
+	memcpy(&v, p, 2);
+	return v;
+}
 
 static void seg_name(const struct seg *g, char *buf, size_t n)
 {
@@ -98,14 +114,12 @@ static int grow(void *pp, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
-static void logit(struct nt_spool *s, const char *what, const struct seg *g,
-		  uint64_t off)
+static void logit(struct nt_spool *s, const char *what, const struct seg *g, uint64_t off)
 {
 	char name[32];
 
 	seg_name(g, name, sizeof(name));
-	nt_warn("spool: %s/%s at byte %llu: %s", s->dir,
-		name, (unsigned long long)off, what);
+	nt_warn("spool: %s/%s at byte %llu: %s", s->dir, name, (unsigned long long)off, what);
 }
 
 static uint32_t hdr_crc(const struct blk_hdr *h)
@@ -208,8 +222,7 @@ static struct seg *seg_create(struct nt_spool *s, uint64_t id)
 		return NULL;
 	g->id = id;
 	seg_name(g, name, sizeof(name));
-	g->fd = openat(s->dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
-		       0640);
+	g->fd = openat(s->dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
 	if (g->fd < 0 || write(g->fd, FILE_MAGIC, FILE_HDR) != FILE_HDR) {
 		if (g->fd >= 0) {
 			close(g->fd);
@@ -277,12 +290,10 @@ static int make_room(struct nt_spool *s, uint64_t len, const struct seg *keep)
 }
 
 /* Compresses raw (n records) into a block and appends it to g. */
-static int write_block(struct nt_spool *s, struct seg *g, const char *raw,
-		       size_t rlen, uint32_t n)
+static int write_block(struct nt_spool *s, struct seg *g, const char *raw, size_t rlen, uint32_t n)
 {
 	uLongf clen = compressBound(rlen);
-	struct blk_hdr h = { .magic = BLK_MAGIC, .nrec = n,
-			     .raw_len = (uint32_t)rlen };
+	struct blk_hdr h = { .magic = BLK_MAGIC, .nrec = n, .raw_len = (uint32_t)rlen };
 	struct iovec iov[2];
 	ssize_t w;
 
@@ -300,8 +311,7 @@ static int write_block(struct nt_spool *s, struct seg *g, const char *raw,
 	w = pwritev(g->fd, iov, 2, (off_t)g->size);
 	if (w != (ssize_t)(BLK_HDR + clen)) {
 		if (s->st.io_errors++ == 0 || nt_mono_ns() - s->last_log > 10e9) {
-			logit(s, w < 0 ? strerror(errno) : "short write", g,
-			      g->size);
+			logit(s, w < 0 ? strerror(errno) : "short write", g, g->size);
 			s->last_log = nt_mono_ns();
 		}
 		s->st.dropped_io += n;
@@ -325,8 +335,7 @@ static void flush_tail(struct nt_spool *s)
 	if (!s->wn)
 		return;
 	need = BLK_HDR + compressBound(s->wlen);
-	if (s->tail && s->tail->size + need > s->seg_max &&
-	    s->tail->size > FILE_HDR) {
+	if (s->tail && s->tail->size + need > s->seg_max && s->tail->size > FILE_HDR) {
 		s->tail->writable = 0; /* full: the next block opens a new one */
 		s->tail = NULL;
 	}
@@ -350,8 +359,8 @@ out:
 	s->wn = 0;
 }
 
-static size_t frame(char *p, uint8_t type, const char *key, size_t klen,
-		    const char *val, size_t vlen)
+static size_t frame(char *p, uint8_t type, const char *key, size_t klen, const char *val,
+		    size_t vlen)
 {
 	uint32_t len = (uint32_t)(7 + klen + vlen);
 	uint32_t crc;
@@ -367,13 +376,12 @@ static size_t frame(char *p, uint8_t type, const char *key, size_t klen,
 	return 8 + len;
 }
 
-int nt_spool_append(struct nt_spool *s, uint8_t type, const char *key,
-		    size_t klen, const char *val, size_t vlen)
+int nt_spool_append(struct nt_spool *s, uint8_t type, const char *key, size_t klen, const char *val,
+		    size_t vlen)
 {
 	size_t need = REC_HDR + klen + vlen;
 
-	if (klen > 0xffff || need > REC_MAX ||
-	    grow(&s->wbuf, &s->wcap, s->wlen + need, 1)) {
+	if (klen > 0xffff || need > REC_MAX || grow(&s->wbuf, &s->wcap, s->wlen + need, 1)) {
 		s->st.dropped_io++;
 		return -1;
 	}
@@ -384,8 +392,7 @@ int nt_spool_append(struct nt_spool *s, uint8_t type, const char *key,
 	return 0;
 }
 
-int nt_spool_prepend(struct nt_spool *s, const struct nt_spool_rec *r,
-		     size_t n)
+int nt_spool_prepend(struct nt_spool *s, const struct nt_spool_rec *r, size_t n)
 {
 	char *raw = NULL;
 	size_t cap = 0, len = 0, i = 0;
@@ -410,8 +417,8 @@ int nt_spool_prepend(struct nt_spool *s, const struct nt_spool_rec *r,
 
 			if (grow(&raw, &cap, len + need, 1))
 				break;
-			len += frame(raw + len, r[i].type, r[i].key, r[i].klen,
-				     r[i].val, r[i].vlen);
+			len += frame(raw + len, r[i].type, r[i].key, r[i].klen, r[i].val,
+				     r[i].vlen);
 		}
 		if (!bn) { /* out of memory */
 			s->st.dropped_io += n - i;
@@ -435,15 +442,13 @@ int nt_spool_prepend(struct nt_spool *s, const struct nt_spool_rec *r,
 void nt_spool_flush(struct nt_spool *s, uint64_t now_ns)
 {
 	flush_tail(s);
-	if ((s->dirty || s->dir_dirty) &&
-	    now_ns - s->last_sync >= s->fsync_ns)
+	if ((s->dirty || s->dir_dirty) && now_ns - s->last_sync >= s->fsync_ns)
 		sync_now(s, now_ns);
 	refresh_gauges(s);
 }
 
 /* Parses a decompressed block into s->recs; returns records parsed. */
-static uint32_t parse_block(struct nt_spool *s, const char *raw, size_t len,
-			    uint32_t nrec)
+static uint32_t parse_block(struct nt_spool *s, const char *raw, size_t len, uint32_t nrec)
 {
 	uint32_t got = 0;
 	size_t off = 0;
@@ -499,8 +504,7 @@ static int resync(struct seg *g, uint64_t from, uint64_t *found)
 
 /* Reads the block at g->roff. 1 with records, 0 if the segment is done,
  * 2 when a damaged block was skipped (try again). */
-static int read_block(struct nt_spool *s, struct seg *g,
-		      struct nt_spool_block *b)
+static int read_block(struct nt_spool *s, struct seg *g, struct nt_spool_block *b)
 {
 	struct blk_hdr h;
 	uLongf rlen;
@@ -510,8 +514,7 @@ static int read_block(struct nt_spool *s, struct seg *g,
 	if (v == -1) {
 		if (g->roff < g->size) { /* a header cut short */
 			s->st.corrupt_blocks++;
-			logit(s, "truncated block header (skipped)", g,
-			      g->roff);
+			logit(s, "truncated block header (skipped)", g, g->roff);
 		}
 		g->roff = g->size;
 		return 0;
@@ -532,11 +535,9 @@ static int read_block(struct nt_spool *s, struct seg *g,
 		g->nrec += h.nrec;
 		g->scanned = g->roff + BLK_HDR + h.comp_len;
 	}
-	if (grow(&s->zbuf, &s->zcap, h.comp_len, 1) ||
-	    grow(&s->rbuf, &s->rcap, h.raw_len, 1))
+	if (grow(&s->zbuf, &s->zcap, h.comp_len, 1) || grow(&s->rbuf, &s->rcap, h.raw_len, 1))
 		return 0;
-	if (pread(g->fd, s->zbuf, h.comp_len, (off_t)(g->roff + BLK_HDR)) !=
-	    (ssize_t)h.comp_len) {
+	if (pread(g->fd, s->zbuf, h.comp_len, (off_t)(g->roff + BLK_HDR)) != (ssize_t)h.comp_len) {
 		s->st.corrupt_blocks++;
 		s->st.dropped_corrupt += h.nrec;
 		g->nread += h.nrec;
@@ -548,22 +549,19 @@ static int read_block(struct nt_spool *s, struct seg *g,
 	g->roff += BLK_HDR + h.comp_len;
 	rlen = h.raw_len;
 	if ((uint32_t)crc32(0, s->zbuf, h.comp_len) != h.crc ||
-	    uncompress((Bytef *)s->rbuf, &rlen, s->zbuf, h.comp_len) != Z_OK ||
-	    rlen != h.raw_len) {
+	    uncompress((Bytef *)s->rbuf, &rlen, s->zbuf, h.comp_len) != Z_OK || rlen != h.raw_len) {
 		s->st.corrupt_blocks++;
 		s->st.dropped_corrupt += h.nrec;
 		g->nread += h.nrec;
 		g->nsettled += h.nrec;
-		logit(s, "block fails its checksum (skipped)", g,
-		      g->roff - BLK_HDR - h.comp_len);
+		logit(s, "block fails its checksum (skipped)", g, g->roff - BLK_HDR - h.comp_len);
 		return 2;
 	}
 	got = parse_block(s, s->rbuf, rlen, h.nrec);
 	if (got < h.nrec) {
 		s->st.corrupt_blocks++;
 		s->st.dropped_corrupt += h.nrec - got;
-		logit(s, "damaged records in block (skipped)", g,
-		      g->roff - BLK_HDR - h.comp_len);
+		logit(s, "damaged records in block (skipped)", g, g->roff - BLK_HDR - h.comp_len);
 	}
 	/* every record of the block is now read; the bad ones are settled */
 	g->nread += h.nrec;
@@ -599,8 +597,7 @@ int nt_spool_read(struct nt_spool *s, struct nt_spool_block *b)
 				/* done: counted records that could not be
 				 * read back (a cut tail) are lost, and said */
 				if (g->nrec > g->nread) {
-					s->st.dropped_corrupt +=
-						g->nrec - g->nread;
+					s->st.dropped_corrupt += g->nrec - g->nread;
 					g->nsettled += g->nrec - g->nread;
 					g->nread = g->nrec;
 				}
@@ -651,8 +648,7 @@ static void scan_seg(struct nt_spool *s, struct seg *g)
 	char magic[FILE_HDR];
 	uint64_t off = FILE_HDR;
 
-	if (pread(g->fd, magic, FILE_HDR, 0) != FILE_HDR ||
-	    memcmp(magic, FILE_MAGIC, FILE_HDR)) {
+	if (pread(g->fd, magic, FILE_HDR, 0) != FILE_HDR || memcmp(magic, FILE_MAGIC, FILE_HDR)) {
 		s->st.corrupt_blocks++;
 		logit(s, "not a spool segment (skipped)", g, 0);
 		g->roff = g->size;
@@ -695,9 +691,8 @@ static void load_pos(struct nt_spool *s, struct seg *g)
 	if (n <= 0)
 		return;
 	buf[n] = 0;
-	if (sscanf(buf, "%llu %llu", &roff, &nread) != 2 || roff < FILE_HDR ||
-	    roff > g->size || nread > g->nrec ||
-	    (roff < g->size && read_hdr(g, roff, &h) != 1)) {
+	if (sscanf(buf, "%llu %llu", &roff, &nread) != 2 || roff < FILE_HDR || roff > g->size ||
+	    nread > g->nrec || (roff < g->size && read_hdr(g, roff, &h) != 1)) {
 		logit(s, "stale read position ignored", g, roff);
 		return;
 	}
@@ -716,10 +711,9 @@ static void save_pos(struct nt_spool *s, struct seg *g)
 	if (g->gone || !g->nread || g->nsettled != g->nread)
 		return;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", name);
-	n = snprintf(buf, sizeof(buf), "%llu %llu\n",
-		     (unsigned long long)g->roff, (unsigned long long)g->nread);
-	fd = openat(s->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		    0640);
+	n = snprintf(buf, sizeof(buf), "%llu %llu\n", (unsigned long long)g->roff,
+		     (unsigned long long)g->nread);
+	fd = openat(s->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	if (fd < 0)
 		return;
 	if (write(fd, buf, (size_t)n) == n && !fdatasync(fd))
@@ -760,8 +754,8 @@ static int spool_lock(struct nt_spool *s, const char *dir, char *err, size_t err
 
 /* One segment file found at open ("%016llx.seg"): scanned, its saved read
  * position loaded. 1 when the name is not a segment's, -1 on an error. */
-static int spool_load_seg(struct nt_spool *s, const char *dir, const char *name,
-			  uint64_t *max_id, char *err, size_t errlen)
+static int spool_load_seg(struct nt_spool *s, const char *dir, const char *name, uint64_t *max_id,
+			  char *err, size_t errlen)
 {
 	unsigned long long id;
 	struct seg *g;
@@ -831,9 +825,8 @@ static int spool_probe(struct nt_spool *s, const char *dir, char *err, size_t er
 	return 0;
 }
 
-struct nt_spool *nt_spool_open(const char *dir, uint64_t max_bytes,
-			       enum nt_spool_policy policy, uint32_t fsync_ms,
-			       char *err, size_t errlen)
+struct nt_spool *nt_spool_open(const char *dir, uint64_t max_bytes, enum nt_spool_policy policy,
+			       uint32_t fsync_ms, char *err, size_t errlen)
 {
 	struct nt_spool *s = calloc(1, sizeof(*s));
 

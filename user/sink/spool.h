@@ -34,7 +34,7 @@
 #include "config.h"
 
 struct nt_spool_rec {
-	uint8_t type;            /* enum nt_record_type */
+	uint8_t type; /* enum nt_record_type */
 	uint16_t klen;
 	uint32_t vlen;
 	const char *key;
@@ -42,17 +42,17 @@ struct nt_spool_rec {
 };
 
 struct nt_spool_stats {
-	uint64_t appended;       /* records written into the spool */
-	uint64_t read;           /* records read back out for delivery */
-	uint64_t dropped_full;   /* records lost to a full spool (policy) */
+	uint64_t appended;	  /* records written into the spool */
+	uint64_t read;		  /* records read back out for delivery */
+	uint64_t dropped_full;	  /* records lost to a full spool (policy) */
 	uint64_t dropped_corrupt; /* records in blocks that failed checks */
-	uint64_t corrupt_blocks; /* blocks skipped: bad checksum, truncated */
-	uint64_t io_errors;      /* failed writes (their records are counted
+	uint64_t corrupt_blocks;  /* blocks skipped: bad checksum, truncated */
+	uint64_t io_errors;	  /* failed writes (their records are counted
 				    in dropped_io) */
 	uint64_t dropped_io;
-	uint64_t records;        /* gauge: records waiting (disk + buffer) */
-	uint64_t bytes;          /* gauge: bytes on disk */
-	uint64_t segments;       /* gauge */
+	uint64_t records;  /* gauge: records waiting (disk + buffer) */
+	uint64_t bytes;	   /* gauge: bytes on disk */
+	uint64_t segments; /* gauge */
 };
 
 /* A block read back: records point into the spool's buffer, valid until
@@ -67,17 +67,15 @@ struct nt_spool;
 
 /* Opens (creating) dir, takes its lock, counts what earlier runs left.
  * NULL with a one-line message when the directory cannot be used. */
-struct nt_spool *nt_spool_open(const char *dir, uint64_t max_bytes,
-			       enum nt_spool_policy policy, uint32_t fsync_ms,
-			       char *err, size_t errlen);
+struct nt_spool *nt_spool_open(const char *dir, uint64_t max_bytes, enum nt_spool_policy policy,
+			       uint32_t fsync_ms, char *err, size_t errlen);
 
 /* Buffers one record at the tail. 0, or -1 when it was dropped (counted). */
-int nt_spool_append(struct nt_spool *s, uint8_t type, const char *key,
-		    size_t klen, const char *val, size_t vlen);
+int nt_spool_append(struct nt_spool *s, uint8_t type, const char *key, size_t klen, const char *val,
+		    size_t vlen);
 
 /* Writes n records, in this order, ahead of everything spooled. */
-int nt_spool_prepend(struct nt_spool *s, const struct nt_spool_rec *r,
-		     size_t n);
+int nt_spool_prepend(struct nt_spool *s, const struct nt_spool_rec *r, size_t n);
 
 /* Writes the buffered tail as a block; syncs by the fsync policy. */
 void nt_spool_flush(struct nt_spool *s, uint64_t now_ns);

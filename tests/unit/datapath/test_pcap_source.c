@@ -9,7 +9,7 @@
  * timestamps, the stats and the exact error messages.
  */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE	/* mkstemp; BSD u_char for pcap.h under -std=c11 */
+#define _GNU_SOURCE /* mkstemp; BSD u_char for pcap.h under -std=c11 */
 #endif
 #include <criterion/criterion.h>
 
@@ -26,8 +26,8 @@
 #include "tmpdir.h"
 #include "pcap_source.h"
 
-#define TS_2024		1704067200u	/* 2024-01-01T00:00:00Z */
-#define NS		1000000000ull
+#define TS_2024 1704067200u /* 2024-01-01T00:00:00Z */
+#define NS	1000000000ull
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -66,8 +66,7 @@ struct rec {
 };
 
 /* Write recs with libpcap as a nanosecond pcap of link type dlt. */
-static void dump_pcap(const char *path, int dlt, int precision,
-		      const struct rec *r, size_t n)
+static void dump_pcap(const char *path, int dlt, int precision, const struct rec *r, size_t n)
 {
 	pcap_t *p = pcap_open_dead_with_tstamp_precision(dlt, 262144, precision);
 	pcap_dumper_t *d;
@@ -80,8 +79,8 @@ static void dump_pcap(const char *path, int dlt, int precision,
 	for (i = 0; i < n; i++) {
 		memset(&h, 0, sizeof(h));
 		h.ts.tv_sec = r[i].sec;
-		h.ts.tv_usec = precision == PCAP_TSTAMP_PRECISION_NANO ?
-			       r[i].nsec : r[i].nsec / 1000;
+		h.ts.tv_usec =
+			precision == PCAP_TSTAMP_PRECISION_NANO ? r[i].nsec : r[i].nsec / 1000;
 		h.caplen = r[i].caplen;
 		h.len = r[i].len ? r[i].len : r[i].caplen;
 		pcap_dump((u_char *)d, &h, r[i].data);
@@ -139,8 +138,7 @@ static void put_pad(struct blob *o, size_t len)
 }
 
 /* Hand-built classic pcap: any link type value, either byte order, us or ns. */
-static void build_pcap(struct blob *o, uint32_t linktype, bool nano,
-		       const struct rec *r, size_t n)
+static void build_pcap(struct blob *o, uint32_t linktype, bool nano, const struct rec *r, size_t n)
 {
 	size_t i;
 
@@ -164,8 +162,8 @@ static void build_pcap(struct blob *o, uint32_t linktype, bool nano,
  * Hand-built pcapng: SHB, one IDB (if_tsresol 10^-tsresol unless tsresol is
  * 0, which leaves the default microseconds), one EPB per record.
  */
-static void build_pcapng(struct blob *o, uint16_t linktype, uint8_t tsresol,
-			 const struct rec *r, size_t n)
+static void build_pcapng(struct blob *o, uint16_t linktype, uint8_t tsresol, const struct rec *r,
+			 size_t n)
 {
 	uint32_t idb_len = 20 + (tsresol ? 12 : 0);
 	uint64_t ts, unit;
@@ -177,7 +175,7 @@ static void build_pcapng(struct blob *o, uint16_t linktype, uint8_t tsresol,
 	put32(o, 0x1a2b3c4d);
 	put16(o, 1);
 	put16(o, 0);
-	put32(o, 0xffffffff);	/* section length -1: unknown */
+	put32(o, 0xffffffff); /* section length -1: unknown */
 	put32(o, 0xffffffff);
 	put32(o, 28);
 
@@ -188,11 +186,11 @@ static void build_pcapng(struct blob *o, uint16_t linktype, uint8_t tsresol,
 	put16(o, 0);
 	put32(o, 262144);
 	if (tsresol) {
-		put16(o, 9);	/* if_tsresol */
+		put16(o, 9); /* if_tsresol */
 		put16(o, 1);
 		put(o, &tsresol, 1);
 		put_pad(o, 1);
-		put16(o, 0);	/* opt_endofopt */
+		put16(o, 0); /* opt_endofopt */
 		put16(o, 0);
 	}
 	put32(o, idb_len);
@@ -254,8 +252,8 @@ static void next_eof(struct pcap_source *s)
 }
 
 /* A synthetic frame: 12 zero bytes, et, then exactly payload. */
-static void assert_synth(const struct pcap_pkt *p, uint16_t et,
-			 const uint8_t *payload, uint32_t paylen)
+static void assert_synth(const struct pcap_pkt *p, uint16_t et, const uint8_t *payload,
+			 uint32_t paylen)
 {
 	static const uint8_t zero[12];
 
@@ -266,8 +264,8 @@ static void assert_synth(const struct pcap_pkt *p, uint16_t et,
 	cr_assert_eq(memcmp(p->frame + 14, payload, paylen), 0, "payload differs");
 }
 
-static void assert_stats(struct pcap_source *s, uint64_t packets,
-			 uint64_t skipped_linktype, uint64_t skipped_short)
+static void assert_stats(struct pcap_source *s, uint64_t packets, uint64_t skipped_linktype,
+			 uint64_t skipped_short)
 {
 	const struct pcap_source_stats *st = pcap_source_stats(s);
 
@@ -282,19 +280,18 @@ static void assert_stats(struct pcap_source *s, uint64_t packets,
 
 /* Sample network-layer packets: only the version nibble matters to the reader. */
 static const uint8_t ip4[28] = {
-	0x45, 0x00, 0x00, 0x1c, 0x12, 0x34, 0x40, 0x00, 0x40, 0x11, 0x00, 0x00,
-	10, 0, 0, 1, 10, 0, 0, 2, 0x30, 0x39, 0x00, 0x35, 0x00, 0x08, 0x00, 0x00,
+	0x45, 0x00, 0x00, 0x1c, 0x12, 0x34, 0x40, 0x00, 0x40, 0x11, 0x00, 0x00, 10,   0,
+	0,    1,    10,	  0,	0,    2,    0x30, 0x39, 0x00, 0x35, 0x00, 0x08, 0x00, 0x00,
 };
 static const uint8_t ip6[48] = {
-	0x60, 0x00, 0x00, 0x00, 0x00, 0x08, 0x11, 0x40,
-	0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
-	0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
-	0x30, 0x39, 0x00, 0x35, 0x00, 0x08, 0x00, 0x00,
+	0x60, 0x00, 0x00, 0x00, 0x00, 0x08, 0x11, 0x40, 0xfd, 0,    0,	  0,	0,    0,    0, 0, 0,
+	0,    0,    0,	  0,	0,    0,    1,	  0xfd, 0,    0,    0,	  0,	0,    0,    0, 0, 0,
+	0,    0,    0,	  0,	0,    2,    0x30, 0x39, 0x00, 0x35, 0x00, 0x08, 0x00, 0x00,
 };
 
 /* hdr followed by payload, in buf. */
-static uint32_t cat(uint8_t *buf, const uint8_t *hdr, uint32_t hlen,
-		    const uint8_t *payload, uint32_t plen)
+static uint32_t cat(uint8_t *buf, const uint8_t *hdr, uint32_t hlen, const uint8_t *payload,
+		    uint32_t plen)
 {
 	memcpy(buf, hdr, hlen);
 	if (plen)
@@ -332,7 +329,7 @@ Test(pcap_source, ethernet_passthrough_ns)
 	cr_assert_eq(p.wire_len, sizeof(f1));
 	cr_assert_eq(memcmp(p.frame, f1, sizeof(f1)), 0);
 
-	next_ok(s, &p);	/* the 10-byte record is skipped */
+	next_ok(s, &p); /* the 10-byte record is skipped */
 	cr_assert_eq(p.ts_ns, (TS_2024 + 1) * NS + 1);
 	cr_assert_eq(p.len, sizeof(f2));
 	cr_assert_eq(p.wire_len, 1514);
@@ -395,10 +392,10 @@ Test(pcap_source, byte_swapped_pcap)
 static void sll1_hdr(uint8_t h[16], uint16_t hatype, uint16_t proto)
 {
 	memset(h, 0, 16);
-	h[1] = 4;		/* PACKET_OUTGOING */
+	h[1] = 4; /* PACKET_OUTGOING */
 	h[2] = hatype >> 8;
 	h[3] = hatype & 0xff;
-	h[5] = 6;		/* address length */
+	h[5] = 6; /* address length */
 	memcpy(h + 6, "\x02\x00\x00\x00\x00\x07", 6);
 	h[14] = proto >> 8;
 	h[15] = proto & 0xff;
@@ -409,19 +406,19 @@ static void sll2_hdr(uint8_t h[20], uint16_t hatype, uint16_t proto)
 	memset(h, 0, 20);
 	h[0] = proto >> 8;
 	h[1] = proto & 0xff;
-	h[7] = 3;		/* ifindex */
+	h[7] = 3; /* ifindex */
 	h[8] = hatype >> 8;
 	h[9] = hatype & 0xff;
-	h[10] = 0;		/* PACKET_HOST */
+	h[10] = 0; /* PACKET_HOST */
 	h[11] = 6;
 	memcpy(h + 12, "\x02\x00\x00\x00\x00\x07", 6);
 }
 
 /* VLAN-tagged IPv4 as libpcap writes it into a cooked capture: TCI + inner type. */
 static const uint8_t vlan_payload[4 + sizeof(ip4)] = {
-	0x00, 0x64, 0x08, 0x00,
-	0x45, 0x00, 0x00, 0x1c, 0x12, 0x34, 0x40, 0x00, 0x40, 0x11, 0x00, 0x00,
-	10, 0, 0, 1, 10, 0, 0, 2, 0x30, 0x39, 0x00, 0x35, 0x00, 0x08, 0x00, 0x00,
+	0x00, 0x64, 0x08, 0x00, 0x45, 0x00, 0x00, 0x1c, 0x12, 0x34, 0x40,
+	0x00, 0x40, 0x11, 0x00, 0x00, 10,   0,	  0,	1,    10,   0,
+	0,    2,    0x30, 0x39, 0x00, 0x35, 0x00, 0x08, 0x00, 0x00,
 };
 static const uint8_t arp_payload[28] = { 0x00, 0x01, 0x08, 0x00, 6, 4, 0, 1 };
 
@@ -443,20 +440,20 @@ static void cooked_case(bool v2)
 	n[1] = cat(pk[1], h, hl, ip6, sizeof(ip6));
 	HDR(1, 0x8100);
 	n[2] = cat(pk[2], h, hl, vlan_payload, sizeof(vlan_payload));
-	HDR(1, 0x0004);		/* 802.2 LLC: no EtherType */
+	HDR(1, 0x0004); /* 802.2 LLC: no EtherType */
 	n[3] = cat(pk[3], h, hl, ip4, 8);
-	HDR(824, 0x0800);	/* netlink: the protocol is a netlink family, never an EtherType */
+	HDR(824, 0x0800); /* netlink: the protocol is a netlink family, never an EtherType */
 	n[4] = cat(pk[4], h, hl, ip4, 8);
 	HDR(1, 0x0800);
-	n[5] = hl - 1;		/* one byte short of the cooked header */
+	n[5] = hl - 1; /* one byte short of the cooked header */
 	memcpy(pk[5], h, n[5]);
-	HDR(772, 0x0806);	/* ARP on loopback, kept as given */
+	HDR(772, 0x0806); /* ARP on loopback, kept as given */
 	n[6] = cat(pk[6], h, hl, arp_payload, sizeof(arp_payload));
 #undef HDR
 
 	for (i = 0; i < 7; i++)
 		r[i] = (struct rec){ TS_2024, (uint32_t)i * 1000 + 7, pk[i], n[i], 0 };
-	r[1].len = n[1] + 100;	/* snapped packet: wire_len follows */
+	r[1].len = n[1] + 100; /* snapped packet: wire_len follows */
 
 	tmp_path(path, sizeof(path));
 	dump_pcap(path, v2 ? DLT_LINUX_SLL2 : DLT_LINUX_SLL, PCAP_TSTAMP_PRECISION_NANO, r, 7);
@@ -507,7 +504,7 @@ static void raw_records(struct rec r[5])
 	r[1] = (struct rec){ TS_2024, 2, ip6, sizeof(ip6), 0 };
 	r[2] = (struct rec){ TS_2024, 3, bogus, sizeof(bogus), 0 };
 	r[3] = (struct rec){ TS_2024, 4, ip4, 0, 0 };
-	r[4] = (struct rec){ TS_2024, 5, ip6, 40, 48 };	/* snapped */
+	r[4] = (struct rec){ TS_2024, 5, ip6, 40, 48 }; /* snapped */
 }
 
 static void raw_check(const char *path, const char *name)
@@ -549,7 +546,9 @@ Test(pcap_source, raw_linktype_values)
 	static const struct {
 		uint32_t linktype;
 		const char *name;
-	} lts[] = { { 12, "RAW" }, { 14, "RAW" }, { 101, "RAW" }, { 228, "IPV4" }, { 229, "IPV6" } };
+	} lts[] = {
+		{ 12, "RAW" }, { 14, "RAW" }, { 101, "RAW" }, { 228, "IPV4" }, { 229, "IPV6" }
+	};
 	struct rec r[5];
 	char path[256];
 	size_t i;
@@ -675,8 +674,8 @@ Test(pcap_source, pcapng_ethernet_ns_resolution)
 	memcpy(f1 + 14, ip4, sizeof(ip4));
 	memcpy(f2 + 14, ip6, sizeof(ip6));
 	r[0] = (struct rec){ TS_2024, 123456789, f1, sizeof(f1), 0 };
-	r[1] = (struct rec){ TS_2024 + 5, 1, f2, 61, 1000 };	/* odd length: padded */
-	r[2] = (struct rec){ TS_2024 + 6, 0, f1, 13, 0 };	/* short */
+	r[1] = (struct rec){ TS_2024 + 5, 1, f2, 61, 1000 }; /* odd length: padded */
+	r[2] = (struct rec){ TS_2024 + 6, 0, f1, 13, 0 };    /* short */
 	build_pcapng(&o, 1, 9, r, 3);
 	tmp_path(path, sizeof(path));
 	write_blob(path, &o);
@@ -862,12 +861,12 @@ Test(pcap_source, truncated_pcap)
 	tmp_path(path, sizeof(path));
 	snprintf(want, sizeof(want), "%s: truncated capture after 2 packets: ", path);
 
-	write_file(path, o.b, full - 20);	/* inside the third packet's data */
+	write_file(path, o.b, full - 20); /* inside the third packet's data */
 	expect_read_error(path, 2, want);
-	write_file(path, o.b, full - 60 - 6);	/* inside the third record header */
+	write_file(path, o.b, full - 60 - 6); /* inside the third record header */
 	expect_read_error(path, 2, want);
 
-	write_file(path, o.b, full - 76);	/* cut exactly between records: clean EOF */
+	write_file(path, o.b, full - 76); /* cut exactly between records: clean EOF */
 	{
 		struct pcap_source *s = must_open(path);
 		struct pcap_pkt p;

@@ -40,9 +40,9 @@
 struct vec {
 	uint8_t proto;
 	const char *saddr, *daddr;
-	uint16_t sport, dport;		/* ICMP: type, code */
+	uint16_t sport, dport; /* ICMP: type, code */
 	const char *id_seed0;
-	const char *sha1_seed0;		/* hex, the "no base64" form */
+	const char *sha1_seed0; /* hex, the "no base64" form */
 	const char *id_seed1;
 };
 
@@ -212,30 +212,27 @@ static int parse_addr(const char *s, uint8_t out[16])
 }
 
 /* cid - Community ID of a textual tuple; fails the test on error. */
-static void cid(char out[COMMUNITY_ID_LEN], uint16_t seed, uint8_t proto,
-		const char *saddr, const char *daddr,
-		uint16_t sport, uint16_t dport)
+static void cid(char out[COMMUNITY_ID_LEN], uint16_t seed, uint8_t proto, const char *saddr,
+		const char *daddr, uint16_t sport, uint16_t dport)
 {
 	uint8_t s[16], d[16];
 	int v = parse_addr(saddr, s);
 
 	cr_assert_eq(parse_addr(daddr, d), v, "mixed families");
-	cr_assert_eq(community_id_v1(out, seed, v, s, d, proto, sport, dport),
-		     0, "community_id_v1 failed for %s -> %s", saddr, daddr);
+	cr_assert_eq(community_id_v1(out, seed, v, s, d, proto, sport, dport), 0,
+		     "community_id_v1 failed for %s -> %s", saddr, daddr);
 	cr_assert_eq(strlen(out), COMMUNITY_ID_LEN - 1);
 }
 
 /* cid_hex - "1:" + the SHA-1 in hex, like the reference's --no-base64. */
-static void cid_hex(char out[43], uint16_t seed, uint8_t proto,
-		    const char *saddr, const char *daddr,
-		    uint16_t sport, uint16_t dport)
+static void cid_hex(char out[43], uint16_t seed, uint8_t proto, const char *saddr,
+		    const char *daddr, uint16_t sport, uint16_t dport)
 {
 	uint8_t s[16], d[16], dig[COMMUNITY_ID_SHA1_LEN];
 	int v = parse_addr(saddr, s), i;
 
 	parse_addr(daddr, d);
-	cr_assert_eq(community_id_v1_sha1(dig, seed, v, s, d, proto,
-					  sport, dport), 0);
+	cr_assert_eq(community_id_v1_sha1(dig, seed, v, s, d, proto, sport, dport), 0);
 	out[0] = '1';
 	out[1] = ':';
 	for (i = 0; i < COMMUNITY_ID_SHA1_LEN; i++)
@@ -253,8 +250,7 @@ static void check_vectors(const char *set, const struct vec *v, size_t n)
 		cr_expect_str_eq(id, v->id_seed0, "%s[%zu] seed 0", set, i);
 		cid(id, 1, v->proto, v->saddr, v->daddr, v->sport, v->dport);
 		cr_expect_str_eq(id, v->id_seed1, "%s[%zu] seed 1", set, i);
-		cid_hex(hex, 0, v->proto, v->saddr, v->daddr, v->sport,
-			v->dport);
+		cid_hex(hex, 0, v->proto, v->saddr, v->daddr, v->sport, v->dport);
 		cr_expect_str_eq(hex, v->sha1_seed0, "%s[%zu] sha1", set, i);
 	}
 }
@@ -339,8 +335,7 @@ static const uint8_t icmp4_pairs[][2] = {
 	{ 8, 0 }, { 13, 14 }, { 15, 16 }, { 10, 9 }, { 17, 18 },
 };
 static const uint8_t icmp6_pairs[][2] = {
-	{ 128, 129 }, { 130, 131 }, { 133, 134 }, { 135, 136 },
-	{ 139, 140 }, { 144, 145 },
+	{ 128, 129 }, { 130, 131 }, { 133, 134 }, { 135, 136 }, { 139, 140 }, { 144, 145 },
 };
 
 /* pair_of - the counterpart of type t in pairs, or -1. */
@@ -357,8 +352,8 @@ static int pair_of(const uint8_t (*pairs)[2], size_t n, unsigned t)
 	return -1;
 }
 
-static void check_icmp_types(uint8_t proto, const char *a, const char *b,
-			     const uint8_t (*pairs)[2], size_t npairs)
+static void check_icmp_types(uint8_t proto, const char *a, const char *b, const uint8_t (*pairs)[2],
+			     size_t npairs)
 {
 	char fwd[COMMUNITY_ID_LEN], rev[COMMUNITY_ID_LEN];
 	unsigned t;
@@ -381,10 +376,8 @@ static void check_icmp_types(uint8_t proto, const char *a, const char *b,
 
 Test(community_id, icmp_two_way_types_are_exactly_the_reference_pairs)
 {
-	check_icmp_types(1, "192.0.2.1", "198.51.100.7", icmp4_pairs,
-			 NVEC(icmp4_pairs));
-	check_icmp_types(58, "2001:db8::1", "2001:db8::2", icmp6_pairs,
-			 NVEC(icmp6_pairs));
+	check_icmp_types(1, "192.0.2.1", "198.51.100.7", icmp4_pairs, NVEC(icmp4_pairs));
+	check_icmp_types(58, "2001:db8::1", "2001:db8::2", icmp6_pairs, NVEC(icmp6_pairs));
 }
 
 Test(community_id, protocol_without_ports_ignores_ports)
@@ -402,7 +395,7 @@ Test(community_id, protocol_without_ports_ignores_ports)
 	cid(b, 0, 47, "10.0.0.2", "10.0.0.1", 4242, 1);
 	cr_assert_str_eq(a, b);
 	cid(b, 0, 6, "10.0.0.1", "10.0.0.2", 0, 0);
-	cr_assert_str_neq(a, b);	/* TCP is a different protocol */
+	cr_assert_str_neq(a, b); /* TCP is a different protocol */
 }
 
 Test(community_id, equal_addresses_order_by_port)

@@ -34,13 +34,12 @@ static const char *str_value(struct jw *w, const char *s, size_t n)
 	return jw_cstr(w);
 }
 
-#define expect_str(in, want)						\
-	do {								\
-		struct jw w_;						\
-		jw_init(&w_, 0);					\
-		cr_expect_str_eq(str_value(&w_, in, sizeof(in) - 1),	\
-				 want, "input " #in);			\
-		jw_free(&w_);						\
+#define expect_str(in, want)                                                              \
+	do {                                                                              \
+		struct jw w_;                                                             \
+		jw_init(&w_, 0);                                                          \
+		cr_expect_str_eq(str_value(&w_, in, sizeof(in) - 1), want, "input " #in); \
+		jw_free(&w_);                                                             \
 	} while (0)
 
 /* xorshift64* - a fixed, portable PRNG so failures reproduce. */
@@ -64,7 +63,7 @@ static unsigned rng_below(unsigned n)
 struct jv {
 	const unsigned char *s;
 	size_t n, i;
-	uint32_t *cps;		/* decoded code points of strings, or NULL */
+	uint32_t *cps; /* decoded code points of strings, or NULL */
 	size_t ncp, capcp;
 	int depth;
 };
@@ -72,8 +71,7 @@ struct jv {
 /* utf8_decode_strict - decode one sequence by bit arithmetic (not by
  * Table 3-7 ranges, to be independent of json.c); returns its length or 0
  * when ill-formed (overlong, surrogate, > 10FFFF, truncated, bad byte). */
-static size_t utf8_decode_strict(const unsigned char *s, size_t n,
-				 uint32_t *cp)
+static size_t utf8_decode_strict(const unsigned char *s, size_t n, uint32_t *cp)
 {
 	static const uint32_t min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
 	size_t len, k;
@@ -216,7 +214,7 @@ static int jv_string(struct jv *p)
 			return 0;
 		}
 		if (c < 0x20)
-			return -1;	/* raw control characters are invalid */
+			return -1; /* raw control characters are invalid */
 		if (c == '\\') {
 			p->i++;
 			if (jv_escape(p, &cp))
@@ -329,8 +327,7 @@ static int jv_value(struct jv *p)
 }
 
 /* json_lines_valid - buf is one or more "value\n" records, nothing else. */
-static int json_lines_valid(const char *buf, size_t n, uint32_t **cps,
-			    size_t *ncp)
+static int json_lines_valid(const char *buf, size_t n, uint32_t **cps, size_t *ncp)
 {
 	struct jv p = { (const unsigned char *)buf, n, 0, NULL, 0, 0, 0 };
 	int ok = n > 0;
@@ -383,10 +380,9 @@ Test(json, nesting_and_commas)
 	jw_obj_close(&w);
 	jw_newline(&w);
 	cr_assert_eq(w.depth, 0);
-	cr_assert_str_eq(jw_cstr(&w),
-		"{\"a\":1,\"b\":{\"c\":\"x\",\"d\":[1,-2,{\"e\":true,"
-		"\"f\":false},[],{}],\"g\":[]},\"h\":{},\"i\":null,"
-		"\"j\":[1,{\"k\":2}],\"l\":null}\n");
+	cr_assert_str_eq(jw_cstr(&w), "{\"a\":1,\"b\":{\"c\":\"x\",\"d\":[1,-2,{\"e\":true,"
+				      "\"f\":false},[],{}],\"g\":[]},\"h\":{},\"i\":null,"
+				      "\"j\":[1,{\"k\":2}],\"l\":null}\n");
 	cr_assert(json_lines_valid(w.buf, w.len, NULL, NULL));
 	jw_free(&w);
 }
@@ -441,8 +437,7 @@ Test(json, max_depth_is_usable)
 	jw_free(&w);
 }
 
-Test(json, too_deep_aborts, .signal = SIGABRT,
-	.init = cr_redirect_stderr)
+Test(json, too_deep_aborts, .signal = SIGABRT, .init = cr_redirect_stderr)
 {
 	struct jw w;
 	int d;
@@ -452,8 +447,7 @@ Test(json, too_deep_aborts, .signal = SIGABRT,
 		jw_arr_open(&w, NULL);
 }
 
-Test(json, close_without_open_aborts, .signal = SIGABRT,
-	.init = cr_redirect_stderr)
+Test(json, close_without_open_aborts, .signal = SIGABRT, .init = cr_redirect_stderr)
 {
 	struct jw w;
 
@@ -476,12 +470,11 @@ Test(json, buffer_grows_from_one_byte)
 	jw_obj_close(&w);
 	cr_assert_eq(w.len, 8 + sizeof(big) + 1 + 25 + 1);
 	cr_assert_eq(memcmp(w.buf, "{\"big\":\"abcdef", 14), 0);
-	cr_assert_str_eq(jw_cstr(&w) + w.len - 26,
-			 ",\"n\":18446744073709551615}");
+	cr_assert_str_eq(jw_cstr(&w) + w.len - 26, ",\"n\":18446744073709551615}");
 	cr_assert_geq(w.cap, w.len);
 	jw_free(&w);
 	cr_assert_null(w.buf);
-	jw_free(&w);	/* twice is harmless */
+	jw_free(&w); /* twice is harmless */
 }
 
 /* ---- string escaping -------------------------------------------------- */
@@ -501,12 +494,11 @@ Test(json, escape_quote_backslash_short_forms)
 Test(json, escape_every_control_character)
 {
 	static const char *const want[32] = {
-		"\\u0000", "\\u0001", "\\u0002", "\\u0003", "\\u0004",
-		"\\u0005", "\\u0006", "\\u0007", "\\b", "\\t", "\\n",
-		"\\u000b", "\\f", "\\r", "\\u000e", "\\u000f", "\\u0010",
-		"\\u0011", "\\u0012", "\\u0013", "\\u0014", "\\u0015",
-		"\\u0016", "\\u0017", "\\u0018", "\\u0019", "\\u001a",
-		"\\u001b", "\\u001c", "\\u001d", "\\u001e", "\\u001f",
+		"\\u0000", "\\u0001", "\\u0002", "\\u0003", "\\u0004", "\\u0005", "\\u0006",
+		"\\u0007", "\\b",     "\\t",	 "\\n",	    "\\u000b", "\\f",	  "\\r",
+		"\\u000e", "\\u000f", "\\u0010", "\\u0011", "\\u0012", "\\u0013", "\\u0014",
+		"\\u0015", "\\u0016", "\\u0017", "\\u0018", "\\u0019", "\\u001a", "\\u001b",
+		"\\u001c", "\\u001d", "\\u001e", "\\u001f",
 	};
 	struct jw w;
 	char in[3], exp[16];
@@ -530,7 +522,9 @@ Test(json, escape_del_nul_and_line_separators)
 	expect_str("\0\0", "\"\\u0000\\u0000\"");
 	expect_str("\xe2\x80\xa8", "\"\\u2028\"");
 	expect_str("\xe2\x80\xa9", "\"\\u2029\"");
-	expect_str("a\xe2\x80\xa8" "b\xe2\x80\xa9" "c",
+	expect_str("a\xe2\x80\xa8"
+		   "b\xe2\x80\xa9"
+		   "c",
 		   "\"a\\u2028b\\u2029c\"");
 	/* the neighbours are ordinary characters */
 	expect_str("\xe2\x80\xa7\xe2\x80\xaa", "\"\xe2\x80\xa7\xe2\x80\xaa\"");
@@ -550,7 +544,7 @@ Test(json, jw_str_stops_at_nul)
 
 Test(json, valid_utf8_passes_through)
 {
-	expect_str("\xc2\x80", "\"\xc2\x80\"");			/* U+0080 */
+	expect_str("\xc2\x80", "\"\xc2\x80\""); /* U+0080 */
 	expect_str("\xc3\xa9t\xc3\xa9", "\"\xc3\xa9t\xc3\xa9\"");
 	expect_str("\xdf\xbf", "\"\xdf\xbf\"");			/* U+07FF */
 	expect_str("\xe0\xa0\x80", "\"\xe0\xa0\x80\"");		/* U+0800 */
@@ -559,9 +553,9 @@ Test(json, valid_utf8_passes_through)
 	expect_str("\xee\x80\x80", "\"\xee\x80\x80\"");		/* U+E000 */
 	expect_str("\xef\xbf\xbd", "\"\xef\xbf\xbd\"");		/* U+FFFD */
 	expect_str("\xef\xbf\xbf", "\"\xef\xbf\xbf\"");		/* U+FFFF */
-	expect_str("\xf0\x90\x80\x80", "\"\xf0\x90\x80\x80\"");	/* U+10000 */
-	expect_str("\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\"");	/* emoji */
-	expect_str("\xf4\x8f\xbf\xbf", "\"\xf4\x8f\xbf\xbf\"");	/* U+10FFFF */
+	expect_str("\xf0\x90\x80\x80", "\"\xf0\x90\x80\x80\""); /* U+10000 */
+	expect_str("\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\""); /* emoji */
+	expect_str("\xf4\x8f\xbf\xbf", "\"\xf4\x8f\xbf\xbf\""); /* U+10FFFF */
 }
 
 #define R "\\ufffd"
@@ -587,15 +581,23 @@ Test(json, invalid_utf8_replaced_per_maximal_subpart)
 	/* truncated sequences: one U+FFFD for the whole valid prefix */
 	expect_str("\xc2", "\"" R "\"");
 	expect_str("\xe2\x82", "\"" R "\"");
-	expect_str("\xe2\x82" "A", "\"" R "A\"");
+	expect_str("\xe2\x82"
+		   "A",
+		   "\"" R "A\"");
 	expect_str("\xf0\x9f\x98", "\"" R "\"");
-	expect_str("\xf0\x9f\x98" "A", "\"" R "A\"");
-	expect_str("\xf0\x9f" "A", "\"" R "A\"");
+	expect_str("\xf0\x9f\x98"
+		   "A",
+		   "\"" R "A\"");
+	expect_str("\xf0\x9f"
+		   "A",
+		   "\"" R "A\"");
 	expect_str("\xc2\xc2\x80", "\"" R "\xc2\x80\"");
 	/* stray continuation bytes */
 	expect_str("\x80", "\"" R "\"");
 	expect_str("\xbf", "\"" R "\"");
-	expect_str("a\x80" "b", "\"a" R "b\"");
+	expect_str("a\x80"
+		   "b",
+		   "\"a" R "b\"");
 	/* The Unicode Standard, Table 3-8 */
 	expect_str("\x61\xf1\x80\x80\xe1\x80\xc2\x62\x80\x63\x80\xbf\x64",
 		   "\"a" R R R "b" R "c" R R "d\"");
@@ -621,8 +623,8 @@ static void escaped_form(unsigned char c, char *exp, size_t size)
 Test(json, fast_path_boundaries)
 {
 	static const unsigned char special[] = {
-		'"', '\\', 0x00, 0x01, 0x1f, 0x7f, 0x80, 0xff,
-		0x20, 0x7e, 0x21, 0x5b, 0x5d,	/* plain edges: not escaped */
+		'"',  '\\', 0x00, 0x01, 0x1f, 0x7f, 0x80,
+		0xff, 0x20, 0x7e, 0x21, 0x5b, 0x5d, /* plain edges: not escaped */
 	};
 	struct jw w;
 	char in[40], exp[16];
@@ -637,12 +639,9 @@ Test(json, fast_path_boundaries)
 				escaped_form(special[k], exp, sizeof(exp));
 				str_value(&w, in, len);
 				cr_assert_eq(w.len, len + 1 + strlen(exp),
-					     "len %zu pos %zu byte %#x",
-					     len, pos, special[k]);
-				cr_assert_eq(memcmp(w.buf + 1 + pos, exp,
-						    strlen(exp)), 0,
-					     "len %zu pos %zu byte %#x",
-					     len, pos, special[k]);
+					     "len %zu pos %zu byte %#x", len, pos, special[k]);
+				cr_assert_eq(memcmp(w.buf + 1 + pos, exp, strlen(exp)), 0,
+					     "len %zu pos %zu byte %#x", len, pos, special[k]);
 			}
 		}
 	}
@@ -657,7 +656,7 @@ Test(json, fast_path_boundaries)
  * are proper prefixes of a well-formed sequence. A maximal subpart is then
  * the longest such prefix at the current position.
  */
-static unsigned char *prefix2, *prefix3;	/* bitmaps: 2^16, 2^24 bits */
+static unsigned char *prefix2, *prefix3; /* bitmaps: 2^16, 2^24 bits */
 static unsigned char prefix1[256];
 
 static size_t utf8_encode(uint32_t cp, unsigned char *o)
@@ -684,8 +683,8 @@ static size_t utf8_encode(uint32_t cp, unsigned char *o)
 	return 4;
 }
 
-#define BIT_SET(m, i) ((m)[(i) >> 3] |= (unsigned char)(1u << ((i) & 7)))
-#define BIT_GET(m, i) (((m)[(i) >> 3] >> ((i) & 7)) & 1)
+#define BIT_SET(m, i) ((m)[(i) >> 3] |= (unsigned char)(1u << ((i)&7)))
+#define BIT_GET(m, i) (((m)[(i) >> 3] >> ((i)&7)) & 1)
 
 static void build_prefix_sets(void)
 {
@@ -704,8 +703,7 @@ static void build_prefix_sets(void)
 		if (len >= 3)
 			BIT_SET(prefix2, (uint32_t)b[0] << 8 | b[1]);
 		if (len == 4)
-			BIT_SET(prefix3, (uint32_t)b[0] << 16 |
-					 (uint32_t)b[1] << 8 | b[2]);
+			BIT_SET(prefix3, (uint32_t)b[0] << 16 | (uint32_t)b[1] << 8 | b[2]);
 	}
 }
 
@@ -716,8 +714,7 @@ static int is_proper_prefix(const unsigned char *s, size_t len)
 	if (len == 2)
 		return BIT_GET(prefix2, (uint32_t)s[0] << 8 | s[1]);
 	if (len == 3)
-		return BIT_GET(prefix3, (uint32_t)s[0] << 16 |
-					(uint32_t)s[1] << 8 | s[2]);
+		return BIT_GET(prefix3, (uint32_t)s[0] << 16 | (uint32_t)s[1] << 8 | s[2]);
 	return 0;
 }
 
@@ -750,8 +747,8 @@ static size_t ref_decode(const unsigned char *s, size_t n, uint32_t *out)
 static size_t gen_piece(unsigned char *p)
 {
 	static const uint32_t cps[] = {
-		0x80, 0x7ff, 0x800, 0xfffd, 0xffff, 0x10000, 0x10ffff,
-		0x2028, 0x2029, 0xd7ff, 0xe000, 0xe9, 0x20ac, 0x1f600,
+		0x80,	0x7ff,	0x800,	0xfffd, 0xffff, 0x10000, 0x10ffff,
+		0x2028, 0x2029, 0xd7ff, 0xe000, 0xe9,	0x20ac,	 0x1f600,
 	};
 	static const unsigned char ctl[] = { 0, '\n', '"', '\\', 0x7f, 0x1f };
 	unsigned r = rng_below(100);
@@ -774,14 +771,14 @@ static size_t gen_piece(unsigned char *p)
 		if (rng_below(2))
 			cp = cps[rng_below(sizeof(cps) / sizeof(cps[0]))];
 		else
-			cp = 0x80 + rng_below(0x1fffff - 0x80);	/* may be
+			cp = 0x80 + rng_below(0x1fffff - 0x80); /* may be
 						 * surrogate or > 10FFFF */
 		len = utf8_encode(cp & 0x1fffff, p);
 		if (rng_below(4) == 0)
-			len -= rng_below((unsigned)len);	/* truncate */
+			len -= rng_below((unsigned)len); /* truncate */
 		return len;
 	}
-	p[0] = (unsigned char)(0x80 + rng_below(0x40));	/* continuation */
+	p[0] = (unsigned char)(0x80 + rng_below(0x40)); /* continuation */
 	return 1;
 }
 
@@ -811,8 +808,7 @@ Test(json, hostile_bytes_give_valid_json_and_utf8)
 		cr_assert(utf8_valid((const unsigned char *)w.buf, w.len),
 			  "iteration %d: output is not UTF-8", it);
 		cr_assert(json_lines_valid(w.buf, w.len, &got, &ngot),
-			  "iteration %d: invalid JSON: %.*s", it,
-			  (int)w.len, w.buf);
+			  "iteration %d: invalid JSON: %.*s", it, (int)w.len, w.buf);
 		cr_assert_null(memchr(w.buf, 0x7f, w.len));
 		cr_assert_null(memmem(w.buf, w.len, "\xe2\x80\xa8", 3));
 		cr_assert_null(memmem(w.buf, w.len, "\xe2\x80\xa9", 3));
@@ -821,8 +817,7 @@ Test(json, hostile_bytes_give_valid_json_and_utf8)
 		nwant = ref_decode(in, n, want);
 		cr_assert_eq(ngot, 2 + 2 * nwant, "iteration %d", it);
 		for (i = 0; i < nwant; i++) {
-			cr_assert_eq(got[1 + i], want[i],
-				     "iteration %d cp %zu", it, i);
+			cr_assert_eq(got[1 + i], want[i], "iteration %d cp %zu", it, i);
 			cr_assert_eq(got[2 + nwant + i], want[i]);
 		}
 		free(got);
@@ -836,19 +831,28 @@ Test(json, hostile_bytes_give_valid_json_and_utf8)
 Test(json, validator_rejects_bad_json)
 {
 	static const char *const bad[] = {
-		"{\"a\":1\n", "{\"a\":1}", "{\"a\":1,}\n", "[1 2]\n",
-		"\"\x01\"\n", "\"\xc0\x80\"\n", "\"\xed\xa0\x80\"\n",
-		"\"\\ud800\"\n", "\"\\x\"\n", "{a:1}\n", "01\n", "[\n",
-		"\"\xe2\x82\"\n", "\"\x80\"\n",
+		"{\"a\":1\n",
+		"{\"a\":1}",
+		"{\"a\":1,}\n",
+		"[1 2]\n",
+		"\"\x01\"\n",
+		"\"\xc0\x80\"\n",
+		"\"\xed\xa0\x80\"\n",
+		"\"\\ud800\"\n",
+		"\"\\x\"\n",
+		"{a:1}\n",
+		"01\n",
+		"[\n",
+		"\"\xe2\x82\"\n",
+		"\"\x80\"\n",
 	};
-	static const char good[] =
-		"{\"a\":[1,-2.5e3,\"\\ud83d\\ude00\",true,null]}\n[]\n";
+	static const char good[] = "{\"a\":[1,-2.5e3,\"\\ud83d\\ude00\",true,null]}\n[]\n";
 	size_t i;
 
 	cr_assert(json_lines_valid(good, strlen(good), NULL, NULL));
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		cr_expect_not(json_lines_valid(bad[i], strlen(bad[i]), NULL,
-					       NULL), "accepted %s", bad[i]);
+		cr_expect_not(json_lines_valid(bad[i], strlen(bad[i]), NULL, NULL), "accepted %s",
+			      bad[i]);
 }
 
 /* ---- integers --------------------------------------------------------- */
@@ -906,9 +910,8 @@ Test(json, i64_edges)
 	jw_i64(&w, NULL, INT64_MIN);
 	jw_u64(&w, NULL, UINT64_MAX);
 	jw_arr_close(&w);
-	cr_assert_str_eq(jw_cstr(&w),
-		"[0,-1,9,-10,9223372036854775807,-9223372036854775808,"
-		"18446744073709551615]");
+	cr_assert_str_eq(jw_cstr(&w), "[0,-1,9,-10,9223372036854775807,-9223372036854775808,"
+				      "18446744073709551615]");
 	jw_free(&w);
 }
 
@@ -933,8 +936,7 @@ static const char *gmtime_ref(uint64_t ns)
 
 	cr_assert_not_null(gmtime_r(&t, &tm));
 	n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, sizeof(buf) - n, ".%06uZ",
-		 (unsigned)(ns % 1000000000u / 1000));
+	snprintf(buf + n, sizeof(buf) - n, ".%06uZ", (unsigned)(ns % 1000000000u / 1000));
 	return buf;
 }
 
@@ -947,7 +949,7 @@ Test(json, rfc3339_exact_values)
 		const char *want;
 	} t[] = {
 		{ 0, "1970-01-01T00:00:00.000000Z" },
-		{ 999, "1970-01-01T00:00:00.000000Z" },	/* truncated */
+		{ 999, "1970-01-01T00:00:00.000000Z" }, /* truncated */
 		{ 1000, "1970-01-01T00:00:00.000001Z" },
 		{ SEC - 1, "1970-01-01T00:00:00.999999Z" },
 		{ 86399 * SEC + 999999999, "1970-01-01T23:59:59.999999Z" },
@@ -978,15 +980,13 @@ Test(json, rfc3339_matches_gmtime)
 	/* every day from 1970 to the end of the uint64_t range */
 	for (day = 0; day < UINT64_MAX / SEC / 86400; day++) {
 		ns = (day * 86400 + rng() % 86400) * SEC + rng() % SEC;
-		cr_assert_str_eq(fmt_time(ns), gmtime_ref(ns), "day %" PRIu64,
-				 day);
-		ns = day * 86400 * SEC;		/* midnight */
+		cr_assert_str_eq(fmt_time(ns), gmtime_ref(ns), "day %" PRIu64, day);
+		ns = day * 86400 * SEC; /* midnight */
 		cr_assert_str_eq(fmt_time(ns), gmtime_ref(ns));
 	}
 	for (k = 0; k < 100000; k++) {
 		ns = rng();
-		cr_assert_str_eq(fmt_time(ns), gmtime_ref(ns), "ns %" PRIu64,
-				 ns);
+		cr_assert_str_eq(fmt_time(ns), gmtime_ref(ns), "ns %" PRIu64, ns);
 	}
 }
 
@@ -999,8 +999,7 @@ Test(json, jw_time_is_a_json_string)
 	jw_time(&w, "@timestamp", 1795426800 * SEC + 123456789);
 	jw_time(&w, "end", 0);
 	jw_obj_close(&w);
-	cr_assert_str_eq(jw_cstr(&w),
-		"{\"@timestamp\":\"2026-11-23T09:40:00.123456Z\","
-		"\"end\":\"1970-01-01T00:00:00.000000Z\"}");
+	cr_assert_str_eq(jw_cstr(&w), "{\"@timestamp\":\"2026-11-23T09:40:00.123456Z\","
+				      "\"end\":\"1970-01-01T00:00:00.000000Z\"}");
 	jw_free(&w);
 }

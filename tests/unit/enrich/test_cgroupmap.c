@@ -18,10 +18,10 @@
 #include "cgroupmap.h"
 #include "nt_sock.h"
 
-#define H64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-#define H64B "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
-#define UID "0d7e1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
-#define UIDU "0d7e1a2b_3c4d_4e5f_8a9b_0c1d2e3f4a5b"
+#define H64   "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define H64B  "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+#define UID   "0d7e1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
+#define UIDU  "0d7e1a2b_3c4d_4e5f_8a9b_0c1d2e3f4a5b"
 #define UID32 "5e0a2c8e1b7d4f3a9c6b8d2e4f1a3c5b" /* static pod: manifest hash */
 
 struct pcase {
@@ -33,29 +33,33 @@ struct pcase {
 static const struct pcase cases[] = {
 	/* kubelet systemd driver: containerd, CRI-O, Docker; every QoS class */
 	{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UIDU
-	  ".slice/cri-containerd-" H64 ".scope", 1, H64, UID, "containerd" },
-	{ "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" UIDU
-	  ".slice/crio-" H64 ".scope", 1, H64, UID, "cri-o" },
-	{ "/kubepods.slice/kubepods-pod" UIDU ".slice/docker-" H64 ".scope", 1,
-	  H64, UID, "docker" },
-	{ "/kubepods.slice/kubepods-pod" UIDU ".slice/cri-containerd-" H64 ".scope",
+	  ".slice/cri-containerd-" H64 ".scope",
 	  1, H64, UID, "containerd" },
+	{ "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" UIDU
+	  ".slice/crio-" H64 ".scope",
+	  1, H64, UID, "cri-o" },
+	{ "/kubepods.slice/kubepods-pod" UIDU ".slice/docker-" H64 ".scope", 1, H64, UID,
+	  "docker" },
+	{ "/kubepods.slice/kubepods-pod" UIDU ".slice/cri-containerd-" H64 ".scope", 1, H64, UID,
+	  "containerd" },
 	/* the pod's own slice (no container yet), and CRI-O's conmon */
+	{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UIDU ".slice", 1, "",
+	  UID, "" },
 	{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UIDU
-	  ".slice", 1, "", UID, "" },
-	{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UIDU
-	  ".slice/crio-conmon-" H64 ".scope", 1, "", UID, "" },
+	  ".slice/crio-conmon-" H64 ".scope",
+	  1, "", UID, "" },
 	/* a cgroup nested inside a container's scope belongs to it */
 	{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UIDU
-	  ".slice/cri-containerd-" H64 ".scope/init.scope", 1, H64, UID,
-	  "containerd" },
+	  ".slice/cri-containerd-" H64 ".scope/init.scope",
+	  1, H64, UID, "containerd" },
 	/* static pods: 32 hex digits */
 	{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID32
-	  ".slice/cri-containerd-" H64 ".scope", 1, H64, UID32, "containerd" },
+	  ".slice/cri-containerd-" H64 ".scope",
+	  1, H64, UID32, "containerd" },
 	/* kubelet --cgroup-root=/kubelet.slice */
 	{ "/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-besteffort.slice/"
-	  "kubelet-kubepods-besteffort-pod" UIDU ".slice/cri-containerd-" H64
-	  ".scope", 1, H64, UID, "containerd" },
+	  "kubelet-kubepods-besteffort-pod" UIDU ".slice/cri-containerd-" H64 ".scope",
+	  1, H64, UID, "containerd" },
 	/* kubelet cgroupfs driver: burstable, besteffort, guaranteed */
 	{ "/kubepods/burstable/pod" UID "/" H64, 1, H64, UID, "" },
 	{ "/kubepods/besteffort/pod" UID "/" H64, 1, H64, UID, "" },
@@ -84,11 +88,15 @@ static const struct pcase cases[] = {
 	{ "/kubepods/burstable", 0, "", "", "" },
 	/* malformed: one hex digit short or long, capitals, wrong separators,
 	 * pod outside kubepods */
-	{ "/system.slice/docker-" "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde"
-	  ".scope", 0, "", "", "" },
+	{ "/system.slice/docker-"
+	  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde"
+	  ".scope",
+	  0, "", "", "" },
 	{ "/system.slice/docker-" H64 "0.scope", 0, "", "", "" },
-	{ "/system.slice/docker-" "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef"
-	  ".scope", 0, "", "", "" },
+	{ "/system.slice/docker-"
+	  "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef"
+	  ".scope",
+	  0, "", "", "" },
 	{ "/kubepods.slice/kubepods-pod" UID ".slice", 0, "", "", "" },
 	{ "/kubepods/pod" UIDU "/x", 0, "", "", "" },
 	{ "/other/pod" UID, 0, "", "", "" },
@@ -142,8 +150,7 @@ Test(cgroup_mount, hybrid_pure_none)
 		      "tmpfs /sys/fs/cgroup tmpfs rw,relatime,mode=755 0 0\n"
 		      "cgroup /sys/fs/cgroup/memory cgroup rw,memory 0 0\n"
 		      "cgroup2 /sys/fs/cgroup/unified cgroup2 rw,relatime 0 0\n");
-	cr_expect_str_eq(nt_cgroup_v2_mount_from(p, buf, sizeof(buf)),
-			 "/sys/fs/cgroup/unified");
+	cr_expect_str_eq(nt_cgroup_v2_mount_from(p, buf, sizeof(buf)), "/sys/fs/cgroup/unified");
 	unlink(p);
 	p = write_tmp("cgroup2 /sys/fs/cgroup cgroup2 rw,nsdelegate 0 0\n");
 	cr_expect_str_eq(nt_cgroup_v2_mount_from(p, buf, sizeof(buf)), "/sys/fs/cgroup");
@@ -193,7 +200,8 @@ static void rm_tree(void)
 		fprintf(stderr, "cannot remove %s\n", tree);
 }
 
-#define SCOPE "kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UIDU \
+#define SCOPE                                                                 \
+	"kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UIDU \
 	".slice/cri-containerd-" H64 ".scope"
 #define CTRFS "kubepods/besteffort/pod" UID "/" H64B
 
@@ -226,9 +234,11 @@ Test(cgroupmap, tmp_tree, .init = setup_tree, .fini = rm_tree)
 	cr_expect_str_eq(cid, H64B);
 	cr_expect_str_eq(pod, UID);
 	/* the pod's slice: pod, no container; a plain service; the root */
-	cr_expect_eq(nt_cgroupmap_lookup(m, ino("kubepods.slice/kubepods-burstable.slice/"
-					       "kubepods-burstable-pod" UIDU ".slice"),
-					 &cid, &pod, t), 0);
+	cr_expect_eq(nt_cgroupmap_lookup(m,
+					 ino("kubepods.slice/kubepods-burstable.slice/"
+					     "kubepods-burstable-pod" UIDU ".slice"),
+					 &cid, &pod, t),
+		     0);
 	cr_expect_null(cid);
 	cr_expect_str_eq(pod, UID);
 	cr_expect_eq(nt_cgroupmap_lookup(m, ino("system.slice/ssh.service"), &cid, &pod, t), 0);

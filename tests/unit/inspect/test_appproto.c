@@ -77,10 +77,14 @@ Test(appproto, vnc_stratum)
 	cr_expect_eq(DET("RFB 003.008\n", 0), NT_APP_VNC);
 	cr_expect_eq(DET("RFB 003.008\n", 1), NT_APP_VNC);
 	cr_expect_eq(DET("RFB 3.8\n", 0), NT_APP_NONE);
-	cr_expect_eq(DET("{\"id\":1,\"method\":\"mining.subscribe\",\"params\":[\"cgminer/4.10\"]}\n", 1),
-		     NT_APP_STRATUM);
-	cr_expect_eq(DET("{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":{\"login\":\"4A..\"}}\n", 1),
-		     NT_APP_STRATUM);
+	cr_expect_eq(
+		DET("{\"id\":1,\"method\":\"mining.subscribe\",\"params\":[\"cgminer/4.10\"]}\n",
+		    1),
+		NT_APP_STRATUM);
+	cr_expect_eq(
+		DET("{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":{\"login\":\"4A..\"}}\n",
+		    1),
+		NT_APP_STRATUM);
 	cr_expect_eq(DET("{\"id\":1,\"method\":\"getblock\"}", 1), NT_APP_NONE);
 	cr_expect_eq(DET("{\"login\":\"x\"}", 1), NT_APP_NONE); /* no method */
 }

@@ -39,7 +39,7 @@
 struct exp_rr {
 	const char *name;
 	uint16_t type;
-	const char *tname;	/* tshark's mnemonic; NULL for "Unknown" */
+	const char *tname; /* tshark's mnemonic; NULL for "Unknown" */
 	uint16_t class;
 	uint32_t ttl;
 	const char *data;
@@ -49,17 +49,17 @@ struct exp_msg {
 	const char *what;
 	const uint8_t *buf;
 	size_t len;
-	int tcp;		/* buf holds the 2-byte length prefix too */
+	int tcp; /* buf holds the 2-byte length prefix too */
 	enum dns_err err;
 	uint16_t id, flags;
 	uint8_t rcode;
 	const char *rcode_name;
 	uint16_t qd, an, ns, ar;
-	const char *qname;	/* NULL: no question */
+	const char *qname; /* NULL: no question */
 	uint16_t qtype, qclass;
 	uint8_t has_edns, edns_do;
 	uint16_t edns_udp;
-	const char *hflags;	/* ECS dns.header_flags, space separated */
+	const char *hflags; /* ECS dns.header_flags, space separated */
 	uint8_t truncated;
 	size_t n_rr;
 	const struct exp_rr *rr;
@@ -132,8 +132,7 @@ static void check_capture(const struct exp_msg *e)
 	join_flags(&msg, hf, sizeof(hf));
 	cr_expect_str_eq(hf, e->hflags, "%s: header flags", e->what);
 	cr_expect_eq(msg.answers_truncated, e->truncated, "%s: trunc", e->what);
-	cr_assert_eq(msg.n_answers, e->n_rr, "%s: %u answers", e->what,
-		     msg.n_answers);
+	cr_assert_eq(msg.n_answers, e->n_rr, "%s: %u answers", e->what, msg.n_answers);
 	for (size_t i = 0; i < e->n_rr; i++) {
 		const struct dns_rr *r = &msg.answers[i];
 		const struct exp_rr *x = &e->rr[i];
@@ -259,19 +258,17 @@ static const uint8_t cap_r_txt_binary[] =
 	"\x00\x00\x00";
 
 /* frame 21: dig +dnssec query: DO set in OPT */
-static const uint8_t cap_q_do[] =
-	"\x84\xa5\x01\x20\x00\x01\x00\x00\x00\x00\x00\x01\x03\x77\x77\x77"
-	"\x07\x65\x78\x61\x6d\x70\x6c\x65\x04\x74\x65\x73\x74\x00\x00\x01"
-	"\x00\x01\x00\x00\x29\x04\xd0\x00\x00\x80\x00\x00\x0c\x00\x0a\x00"
-	"\x08\x5e\xf0\xf6\xe8\x30\x33\x0a\xe1";
+static const uint8_t cap_q_do[] = "\x84\xa5\x01\x20\x00\x01\x00\x00\x00\x00\x00\x01\x03\x77\x77\x77"
+				  "\x07\x65\x78\x61\x6d\x70\x6c\x65\x04\x74\x65\x73\x74\x00\x00\x01"
+				  "\x00\x01\x00\x00\x29\x04\xd0\x00\x00\x80\x00\x00\x0c\x00\x0a\x00"
+				  "\x08\x5e\xf0\xf6\xe8\x30\x33\x0a\xe1";
 
 /* frame 22: dnsmasq: answer to a DO query, DO echoed */
-static const uint8_t cap_r_do[] =
-	"\x84\xa5\x85\x80\x00\x01\x00\x02\x00\x00\x00\x01\x03\x77\x77\x77"
-	"\x07\x65\x78\x61\x6d\x70\x6c\x65\x04\x74\x65\x73\x74\x00\x00\x01"
-	"\x00\x01\xc0\x0c\x00\x01\x00\x01\x00\x00\x01\x2c\x00\x04\xc0\x00"
-	"\x02\x0b\xc0\x0c\x00\x01\x00\x01\x00\x00\x01\x2c\x00\x04\xc0\x00"
-	"\x02\x0a\x00\x00\x29\x04\xd0\x00\x00\x80\x00\x00\x00";
+static const uint8_t cap_r_do[] = "\x84\xa5\x85\x80\x00\x01\x00\x02\x00\x00\x00\x01\x03\x77\x77\x77"
+				  "\x07\x65\x78\x61\x6d\x70\x6c\x65\x04\x74\x65\x73\x74\x00\x00\x01"
+				  "\x00\x01\xc0\x0c\x00\x01\x00\x01\x00\x00\x01\x2c\x00\x04\xc0\x00"
+				  "\x02\x0b\xc0\x0c\x00\x01\x00\x01\x00\x00\x01\x2c\x00\x04\xc0\x00"
+				  "\x02\x0a\x00\x00\x29\x04\xd0\x00\x00\x80\x00\x00\x00";
 
 /* frame 24: dnsmasq (authoritative): NXDOMAIN, SOA in authority */
 static const uint8_t cap_r_nxdomain_soa[] =
@@ -597,71 +594,123 @@ static const uint8_t cap_q_formerr[] =
 	"\x6d\x70\x6c\x65\x03\x6f\x72\x67\x00\x00\x01\x00\x01";
 
 /* frame 82: named: FORMERR to it, header only */
-static const uint8_t cap_r_formerr[] =
-	"\xbe\xef\x81\x01\x00\x00\x00\x00\x00\x00\x00\x00";
+static const uint8_t cap_r_formerr[] = "\xbe\xef\x81\x01\x00\x00\x00\x00\x00\x00\x00\x00";
 
 static const struct exp_msg exp_q_alias = {
 	.what = "dig alias.example.test A (query, dnsmasq)",
-	.buf = cap_q_alias, .len = sizeof(cap_q_alias) - 1, .tcp = 0,
-	.err = DNS_OK, .id = 0xe944, .flags = 0x0120,
-	.rcode = 0, .rcode_name = "NOERROR",
-	.qd = 1, .an = 0, .ns = 0, .ar = 1,
-	.qname = "alias.example.test", .qtype = 1, .qclass = 1,
-	.has_edns = 1, .edns_do = 0, .edns_udp = 1232, .hflags = "RD AD",
-	.truncated = 0, .n_rr = 0, .rr = NULL,
+	.buf = cap_q_alias,
+	.len = sizeof(cap_q_alias) - 1,
+	.tcp = 0,
+	.err = DNS_OK,
+	.id = 0xe944,
+	.flags = 0x0120,
+	.rcode = 0,
+	.rcode_name = "NOERROR",
+	.qd = 1,
+	.an = 0,
+	.ns = 0,
+	.ar = 1,
+	.qname = "alias.example.test",
+	.qtype = 1,
+	.qclass = 1,
+	.has_edns = 1,
+	.edns_do = 0,
+	.edns_udp = 1232,
+	.hflags = "RD AD",
+	.truncated = 0,
+	.n_rr = 0,
+	.rr = NULL,
 };
 
 static const struct exp_rr rr_r_cname_chain[] = {
-	{ "alias.example.test", 5, "CNAME", 1, 300,
-	  "mid.example.test" },
-	{ "mid.example.test", 5, "CNAME", 1, 300,
-	  "www.example.test" },
-	{ "www.example.test", 1, "A", 1, 300,
-	  "192.0.2.10" },
-	{ "www.example.test", 1, "A", 1, 300,
-	  "192.0.2.11" },
+	{ "alias.example.test", 5, "CNAME", 1, 300, "mid.example.test" },
+	{ "mid.example.test", 5, "CNAME", 1, 300, "www.example.test" },
+	{ "www.example.test", 1, "A", 1, 300, "192.0.2.10" },
+	{ "www.example.test", 1, "A", 1, 300, "192.0.2.11" },
 };
 static const struct exp_msg exp_r_cname_chain = {
 	.what = "dnsmasq: alias -> mid -> www CNAME chain, two A",
-	.buf = cap_r_cname_chain, .len = sizeof(cap_r_cname_chain) - 1, .tcp = 0,
-	.err = DNS_OK, .id = 0xe944, .flags = 0x8580,
-	.rcode = 0, .rcode_name = "NOERROR",
-	.qd = 1, .an = 4, .ns = 0, .ar = 1,
-	.qname = "alias.example.test", .qtype = 1, .qclass = 1,
-	.has_edns = 1, .edns_do = 0, .edns_udp = 1232, .hflags = "AA RD RA",
-	.truncated = 0, .n_rr = 4, .rr = rr_r_cname_chain,
+	.buf = cap_r_cname_chain,
+	.len = sizeof(cap_r_cname_chain) - 1,
+	.tcp = 0,
+	.err = DNS_OK,
+	.id = 0xe944,
+	.flags = 0x8580,
+	.rcode = 0,
+	.rcode_name = "NOERROR",
+	.qd = 1,
+	.an = 4,
+	.ns = 0,
+	.ar = 1,
+	.qname = "alias.example.test",
+	.qtype = 1,
+	.qclass = 1,
+	.has_edns = 1,
+	.edns_do = 0,
+	.edns_udp = 1232,
+	.hflags = "AA RD RA",
+	.truncated = 0,
+	.n_rr = 4,
+	.rr = rr_r_cname_chain,
 };
 
 static const struct exp_rr rr_r_aaaa[] = {
-	{ "www.example.test", 28, "AAAA", 1, 300,
-	  "2001:db8::10" },
+	{ "www.example.test", 28, "AAAA", 1, 300, "2001:db8::10" },
 };
 static const struct exp_msg exp_r_aaaa = {
 	.what = "dnsmasq: www.example.test AAAA",
-	.buf = cap_r_aaaa, .len = sizeof(cap_r_aaaa) - 1, .tcp = 0,
-	.err = DNS_OK, .id = 0xf6a3, .flags = 0x8580,
-	.rcode = 0, .rcode_name = "NOERROR",
-	.qd = 1, .an = 1, .ns = 0, .ar = 1,
-	.qname = "www.example.test", .qtype = 28, .qclass = 1,
-	.has_edns = 1, .edns_do = 0, .edns_udp = 1232, .hflags = "AA RD RA",
-	.truncated = 0, .n_rr = 1, .rr = rr_r_aaaa,
+	.buf = cap_r_aaaa,
+	.len = sizeof(cap_r_aaaa) - 1,
+	.tcp = 0,
+	.err = DNS_OK,
+	.id = 0xf6a3,
+	.flags = 0x8580,
+	.rcode = 0,
+	.rcode_name = "NOERROR",
+	.qd = 1,
+	.an = 1,
+	.ns = 0,
+	.ar = 1,
+	.qname = "www.example.test",
+	.qtype = 28,
+	.qclass = 1,
+	.has_edns = 1,
+	.edns_do = 0,
+	.edns_udp = 1232,
+	.hflags = "AA RD RA",
+	.truncated = 0,
+	.n_rr = 1,
+	.rr = rr_r_aaaa,
 };
 
 static const struct exp_rr rr_r_mx[] = {
-	{ "example.test", 15, "MX", 1, 300,
-	  "20 backup-mx.example.test" },
-	{ "example.test", 15, "MX", 1, 300,
-	  "10 mail.example.test" },
+	{ "example.test", 15, "MX", 1, 300, "20 backup-mx.example.test" },
+	{ "example.test", 15, "MX", 1, 300, "10 mail.example.test" },
 };
 static const struct exp_msg exp_r_mx = {
 	.what = "dnsmasq: example.test MX, glue A in additional",
-	.buf = cap_r_mx, .len = sizeof(cap_r_mx) - 1, .tcp = 0,
-	.err = DNS_OK, .id = 0x77ac, .flags = 0x8580,
-	.rcode = 0, .rcode_name = "NOERROR",
-	.qd = 1, .an = 2, .ns = 0, .ar = 2,
-	.qname = "example.test", .qtype = 15, .qclass = 1,
-	.has_edns = 1, .edns_do = 0, .edns_udp = 1232, .hflags = "AA RD RA",
-	.truncated = 0, .n_rr = 2, .rr = rr_r_mx,
+	.buf = cap_r_mx,
+	.len = sizeof(cap_r_mx) - 1,
+	.tcp = 0,
+	.err = DNS_OK,
+	.id = 0x77ac,
+	.flags = 0x8580,
+	.rcode = 0,
+	.rcode_name = "NOERROR",
+	.qd = 1,
+	.an = 2,
+	.ns = 0,
+	.ar = 2,
+	.qname = "example.test",
+	.qtype = 15,
+	.qclass = 1,
+	.has_edns = 1,
+	.edns_do = 0,
+	.edns_udp = 1232,
+	.hflags = "AA RD RA",
+	.truncated = 0,
+	.n_rr = 2,
+	.rr = rr_r_mx,
 };
 
 static const struct exp_rr rr_r_txt_quotes[] = {
@@ -670,170 +719,339 @@ static const struct exp_rr rr_r_txt_quotes[] = {
 };
 static const struct exp_msg exp_r_txt_quotes = {
 	.what = "dnsmasq: TXT with quotes, backslash and ';'",
-	.buf = cap_r_txt_quotes, .len = sizeof(cap_r_txt_quotes) - 1, .tcp = 0,
-	.err = DNS_OK, .id = 0x4522, .flags = 0x8580,
-	.rcode = 0, .rcode_name = "NOERROR",
-	.qd = 1, .an = 1, .ns = 0, .ar = 1,
-	.qname = "txt.example.test", .qtype = 16, .qclass = 1,
-	.has_edns = 1, .edns_do = 0, .edns_udp = 1232, .hflags = "AA RD RA",
-	.truncated = 0, .n_rr = 1, .rr = rr_r_txt_quotes,
+	.buf = cap_r_txt_quotes,
+	.len = sizeof(cap_r_txt_quotes) - 1,
+	.tcp = 0,
+	.err = DNS_OK,
+	.id = 0x4522,
+	.flags = 0x8580,
+	.rcode = 0,
+	.rcode_name = "NOERROR",
+	.qd = 1,
+	.an = 1,
+	.ns = 0,
+	.ar = 1,
+	.qname = "txt.example.test",
+	.qtype = 16,
+	.qclass = 1,
+	.has_edns = 1,
+	.edns_do = 0,
+	.edns_udp = 1232,
+	.hflags = "AA RD RA",
+	.truncated = 0,
+	.n_rr = 1,
+	.rr = rr_r_txt_quotes,
 };
 
 static const struct exp_rr rr_r_srv[] = {
-	{ "_sip._tcp.example.test", 33, "SRV", 1, 300,
-	  "10 60 5060 sip.example.test" },
+	{ "_sip._tcp.example.test", 33, "SRV", 1, 300, "10 60 5060 sip.example.test" },
 };
 static const struct exp_msg exp_r_srv = {
 	.what = "dnsmasq: _sip._tcp SRV",
-	.buf = cap_r_srv, .len = sizeof(cap_r_srv) - 1, .tcp = 0,
-	.err = DNS_OK, .id = 0xaa14, .flags = 0x8580,
-	.rcode = 0, .rcode_name = "NOERROR",
-	.qd = 1, .an = 1, .ns = 0, .ar = 2,
-	.qname = "_sip._tcp.example.test", .qtype = 33, .qclass = 1,
-	.has_edns = 1, .edns_do = 0, .edns_udp = 1232, .hflags = "AA RD RA",
-	.truncated = 0, .n_rr = 1, .rr = rr_r_srv,
+	.buf = cap_r_srv,
+	.len = sizeof(cap_r_srv) - 1,
+	.tcp = 0,
+	.err = DNS_OK,
+	.id = 0xaa14,
+	.flags = 0x8580,
+	.rcode = 0,
+	.rcode_name = "NOERROR",
+	.qd = 1,
+	.an = 1,
+	.ns = 0,
+	.ar = 2,
+	.qname = "_sip._tcp.example.test",
+	.qtype = 33,
+	.qclass = 1,
+	.has_edns = 1,
+	.edns_do = 0,
+	.edns_udp = 1232,
+	.hflags = "AA RD RA",
+	.truncated = 0,
+	.n_rr = 1,
+	.rr = rr_r_srv,
 };
 
 static const struct exp_msg exp_r_nxdomain = {
 	.what = "dnsmasq (recursive): NXDOMAIN, no SOA",
-	.buf = cap_r_nxdomain, .len = sizeof(cap_r_nxdomain) - 1, .tcp = 0,
-	.err = DNS_OK, .id = 0x6217, .flags = 0x8183,
-	.rcode = 3, .rcode_name = "NXDOMAIN",
-	.qd = 1, .an = 0, .ns = 0, .ar = 1,
-	.qname = "nope.example.test", .qtype = 1, .qclass = 1,
-	.has_edns = 1, .edns_do = 0, .edns_udp = 1232, .hflags = "RD RA",
-	.truncated = 0, .n_rr = 0, .rr = NULL,
+	.buf = cap_r_nxdomain,
+	.len = sizeof(cap_r_nxdomain) - 1,
+	.tcp = 0,
+	.err = DNS_OK,
+	.id = 0x6217,
+	.flags = 0x8183,
+	.rcode = 3,
+	.rcode_name = "NXDOMAIN",
+	.qd = 1,
+	.an = 0,
+	.ns = 0,
+	.ar = 1,
+	.qname = "nope.example.test",
+	.qtype = 1,
+	.qclass = 1,
+	.has_edns = 1,
+	.edns_do = 0,
+	.edns_udp = 1232,
+	.hflags = "RD RA",
+	.truncated = 0,
+	.n_rr = 0,
+	.rr = NULL,
 };
 
 static const struct exp_rr rr_r_ptr[] = {
-	{ "10.2.0.192.in-addr.arpa", 12, "PTR", 1, 300,
-	  "www.example.test" },
+	{ "10.2.0.192.in-addr.arpa", 12, "PTR", 1, 300, "www.example.test" },
 };
 static const struct exp_msg exp_r_ptr = {
 	.what = "dnsmasq: dig -x 192.0.2.10",
-	.buf = cap_r_ptr, .len = sizeof(cap_r_ptr) - 1, .tcp = 0,
-	.err = DNS_OK, .id = 0x0c4d, .flags = 0x8580,
-	.rcode = 0, .rcode_name = "NOERROR",
-	.qd = 1, .an = 1, .ns = 0, .ar = 1,
-	.qname = "10.2.0.192.in-addr.arpa", .qtype = 12, .qclass = 1,
-	.has_edns = 1, .edns_do = 0, .edns_udp = 1232, .hflags = "AA RD RA",
-	.truncated = 0, .n_rr = 1, .rr = rr_r_ptr,
+	.buf = cap_r_ptr,
+	.len = sizeof(cap_r_ptr) - 1,
+	.tcp = 0,
+	.err = DNS_OK,
+	.id = 0x0c4d,
+	.flags = 0x8580,
+	.rcode = 0,
+	.rcode_name = "NOERROR",
+	.qd = 1,
+	.an = 1,
+	.ns = 0,
+	.ar = 1,
+	.qname = "10.2.0.192.in-addr.arpa",
+	.qtype = 12,
+	.qclass = 1,
+	.has_edns = 1,
+	.edns_do = 0,
+	.edns_udp = 1232,
+	.hflags = "AA RD RA",
+	.truncated = 0,
+	.n_rr = 1,
+	.rr = rr_r_ptr,
 };
 
 static const struct exp_rr rr_r_caa[] = {
-	{ "caa.example.test", 257, "CAA", 1, 300,
-	  "0 issue \"letsencrypt.org\"" },
+	{ "caa.example.test", 257, "CAA", 1, 300, "0 issue \"letsencrypt.org\"" },
 };
 static const struct exp_msg exp_r_caa = {
 	.what = "dnsmasq: CAA (dns-rr)",
-	.buf = cap_r_caa, .len = sizeof(cap_r_caa) - 1, .tcp = 0,
-	.err = DNS_OK, .id = 0x6097, .flags = 0x8580,
-	.rcode = 0, .rcode_name = "NOERROR",
-	.qd = 1, .an = 1, .ns = 0, .ar = 1,
-	.qname = "caa.example.test", .qtype = 257, .qclass = 1,
-	.has_edns = 1, .edns_do = 0, .edns_udp = 1232, .hflags = "AA RD RA",
-	.truncated = 0, .n_rr = 1, .rr = rr_r_caa,
+	.buf = cap_r_caa,
+	.len = sizeof(cap_r_caa) - 1,
+	.tcp = 0,
+	.err = DNS_OK,
+	.id = 0x6097,
+	.flags = 0x8580,
+	.rcode = 0,
+	.rcode_name = "NOERROR",
+	.qd = 1,
+	.an = 1,
+	.ns = 0,
+	.ar = 1,
+	.qname = "caa.example.test",
+	.qtype = 257,
+	.qclass = 1,
+	.has_edns = 1,
+	.edns_do = 0,
+	.edns_udp = 1232,
+	.hflags = "AA RD RA",
+	.truncated = 0,
+	.n_rr = 1,
+	.rr = rr_r_caa,
 };
 
 static const struct exp_rr rr_r_type65280[] = {
-	{ "odd.example.test", 65280, NULL, 1, 300,
-	  "\\# 5 deadbeef00" },
+	{ "odd.example.test", 65280, NULL, 1, 300, "\\# 5 deadbeef00" },
 };
 static const struct exp_msg exp_r_type65280 = {
 	.what = "dnsmasq: TYPE65280, RFC 3597 rendering",
-	.buf = cap_r_type65280, .len = sizeof(cap_r_type65280) - 1, .tcp = 0,
-	.err = DNS_OK, .id = 0x3043, .flags = 0x8580,
-	.rcode = 0, .rcode_name = "NOERROR",
-	.qd = 1, .an = 1, .ns = 0, .ar = 1,
-	.qname = "odd.example.test", .qtype = 65280, .qclass = 1,
-	.has_edns = 1, .edns_do = 0, .edns_udp = 1232, .hflags = "AA RD RA",
-	.truncated = 0, .n_rr = 1, .rr = rr_r_type65280,
+	.buf = cap_r_type65280,
+	.len = sizeof(cap_r_type65280) - 1,
+	.tcp = 0,
+	.err = DNS_OK,
+	.id = 0x3043,
+	.flags = 0x8580,
+	.rcode = 0,
+	.rcode_name = "NOERROR",
+	.qd = 1,
+	.an = 1,
+	.ns = 0,
+	.ar = 1,
+	.qname = "odd.example.test",
+	.qtype = 65280,
+	.qclass = 1,
+	.has_edns = 1,
+	.edns_do = 0,
+	.edns_udp = 1232,
+	.hflags = "AA RD RA",
+	.truncated = 0,
+	.n_rr = 1,
+	.rr = rr_r_type65280,
 };
 
 static const struct exp_rr rr_r_txt_binary[] = {
-	{ "bin.example.test", 16, "TXT", 1, 300,
-	  "\"a\\000\\011\\\"\\000\" \"\\\\\" \"\\127\"" },
+	{ "bin.example.test", 16, "TXT", 1, 300, "\"a\\000\\011\\\"\\000\" \"\\\\\" \"\\127\"" },
 };
 static const struct exp_msg exp_r_txt_binary = {
 	.what = "dnsmasq: TXT with NUL, quote, backslash, DEL",
-	.buf = cap_r_txt_binary, .len = sizeof(cap_r_txt_binary) - 1, .tcp = 0,
-	.err = DNS_OK, .id = 0x89b6, .flags = 0x8580,
-	.rcode = 0, .rcode_name = "NOERROR",
-	.qd = 1, .an = 1, .ns = 0, .ar = 1,
-	.qname = "bin.example.test", .qtype = 16, .qclass = 1,
-	.has_edns = 1, .edns_do = 0, .edns_udp = 1232, .hflags = "AA RD RA",
-	.truncated = 0, .n_rr = 1, .rr = rr_r_txt_binary,
+	.buf = cap_r_txt_binary,
+	.len = sizeof(cap_r_txt_binary) - 1,
+	.tcp = 0,
+	.err = DNS_OK,
+	.id = 0x89b6,
+	.flags = 0x8580,
+	.rcode = 0,
+	.rcode_name = "NOERROR",
+	.qd = 1,
+	.an = 1,
+	.ns = 0,
+	.ar = 1,
+	.qname = "bin.example.test",
+	.qtype = 16,
+	.qclass = 1,
+	.has_edns = 1,
+	.edns_do = 0,
+	.edns_udp = 1232,
+	.hflags = "AA RD RA",
+	.truncated = 0,
+	.n_rr = 1,
+	.rr = rr_r_txt_binary,
 };
 
 static const struct exp_msg exp_q_do = {
 	.what = "dig +dnssec query: DO set in OPT",
-	.buf = cap_q_do, .len = sizeof(cap_q_do) - 1, .tcp = 0,
-	.err = DNS_OK, .id = 0x84a5, .flags = 0x0120,
-	.rcode = 0, .rcode_name = "NOERROR",
-	.qd = 1, .an = 0, .ns = 0, .ar = 1,
-	.qname = "www.example.test", .qtype = 1, .qclass = 1,
-	.has_edns = 1, .edns_do = 1, .edns_udp = 1232, .hflags = "RD AD DO",
-	.truncated = 0, .n_rr = 0, .rr = NULL,
+	.buf = cap_q_do,
+	.len = sizeof(cap_q_do) - 1,
+	.tcp = 0,
+	.err = DNS_OK,
+	.id = 0x84a5,
+	.flags = 0x0120,
+	.rcode = 0,
+	.rcode_name = "NOERROR",
+	.qd = 1,
+	.an = 0,
+	.ns = 0,
+	.ar = 1,
+	.qname = "www.example.test",
+	.qtype = 1,
+	.qclass = 1,
+	.has_edns = 1,
+	.edns_do = 1,
+	.edns_udp = 1232,
+	.hflags = "RD AD DO",
+	.truncated = 0,
+	.n_rr = 0,
+	.rr = NULL,
 };
 
 static const struct exp_rr rr_r_do[] = {
-	{ "www.example.test", 1, "A", 1, 300,
-	  "192.0.2.11" },
-	{ "www.example.test", 1, "A", 1, 300,
-	  "192.0.2.10" },
+	{ "www.example.test", 1, "A", 1, 300, "192.0.2.11" },
+	{ "www.example.test", 1, "A", 1, 300, "192.0.2.10" },
 };
 static const struct exp_msg exp_r_do = {
 	.what = "dnsmasq: answer to a DO query, DO echoed",
-	.buf = cap_r_do, .len = sizeof(cap_r_do) - 1, .tcp = 0,
-	.err = DNS_OK, .id = 0x84a5, .flags = 0x8580,
-	.rcode = 0, .rcode_name = "NOERROR",
-	.qd = 1, .an = 2, .ns = 0, .ar = 1,
-	.qname = "www.example.test", .qtype = 1, .qclass = 1,
-	.has_edns = 1, .edns_do = 1, .edns_udp = 1232, .hflags = "AA RD RA DO",
-	.truncated = 0, .n_rr = 2, .rr = rr_r_do,
+	.buf = cap_r_do,
+	.len = sizeof(cap_r_do) - 1,
+	.tcp = 0,
+	.err = DNS_OK,
+	.id = 0x84a5,
+	.flags = 0x8580,
+	.rcode = 0,
+	.rcode_name = "NOERROR",
+	.qd = 1,
+	.an = 2,
+	.ns = 0,
+	.ar = 1,
+	.qname = "www.example.test",
+	.qtype = 1,
+	.qclass = 1,
+	.has_edns = 1,
+	.edns_do = 1,
+	.edns_udp = 1232,
+	.hflags = "AA RD RA DO",
+	.truncated = 0,
+	.n_rr = 2,
+	.rr = rr_r_do,
 };
 
 static const struct exp_msg exp_r_nxdomain_soa = {
 	.what = "dnsmasq (authoritative): NXDOMAIN, SOA in authority",
-	.buf = cap_r_nxdomain_soa, .len = sizeof(cap_r_nxdomain_soa) - 1, .tcp = 0,
-	.err = DNS_OK, .id = 0xa455, .flags = 0x8503,
-	.rcode = 3, .rcode_name = "NXDOMAIN",
-	.qd = 1, .an = 0, .ns = 1, .ar = 1,
-	.qname = "nope.example.test", .qtype = 1, .qclass = 1,
-	.has_edns = 1, .edns_do = 0, .edns_udp = 1232, .hflags = "AA RD",
-	.truncated = 0, .n_rr = 0, .rr = NULL,
+	.buf = cap_r_nxdomain_soa,
+	.len = sizeof(cap_r_nxdomain_soa) - 1,
+	.tcp = 0,
+	.err = DNS_OK,
+	.id = 0xa455,
+	.flags = 0x8503,
+	.rcode = 3,
+	.rcode_name = "NXDOMAIN",
+	.qd = 1,
+	.an = 0,
+	.ns = 1,
+	.ar = 1,
+	.qname = "nope.example.test",
+	.qtype = 1,
+	.qclass = 1,
+	.has_edns = 1,
+	.edns_do = 0,
+	.edns_udp = 1232,
+	.hflags = "AA RD",
+	.truncated = 0,
+	.n_rr = 0,
+	.rr = NULL,
 };
 
 static const struct exp_msg exp_tcp_q_www = {
 	.what = "dig +tcp www.example.org (client stream, length prefix)",
-	.buf = cap_tcp_q_www, .len = sizeof(cap_tcp_q_www) - 1, .tcp = 1,
-	.err = DNS_OK, .id = 0x7887, .flags = 0x0120,
-	.rcode = 0, .rcode_name = "NOERROR",
-	.qd = 1, .an = 0, .ns = 0, .ar = 1,
-	.qname = "www.example.org", .qtype = 1, .qclass = 1,
-	.has_edns = 1, .edns_do = 0, .edns_udp = 1232, .hflags = "RD AD",
-	.truncated = 0, .n_rr = 0, .rr = NULL,
+	.buf = cap_tcp_q_www,
+	.len = sizeof(cap_tcp_q_www) - 1,
+	.tcp = 1,
+	.err = DNS_OK,
+	.id = 0x7887,
+	.flags = 0x0120,
+	.rcode = 0,
+	.rcode_name = "NOERROR",
+	.qd = 1,
+	.an = 0,
+	.ns = 0,
+	.ar = 1,
+	.qname = "www.example.org",
+	.qtype = 1,
+	.qclass = 1,
+	.has_edns = 1,
+	.edns_do = 0,
+	.edns_udp = 1232,
+	.hflags = "RD AD",
+	.truncated = 0,
+	.n_rr = 0,
+	.rr = NULL,
 };
 
 static const struct exp_rr rr_tcp_r_www[] = {
-	{ "www.example.org", 5, "CNAME", 1, 3600,
-	  "web.example.org" },
-	{ "web.example.org", 5, "CNAME", 1, 300,
-	  "cdn.example.org" },
-	{ "cdn.example.org", 1, "A", 1, 60,
-	  "198.51.100.8" },
-	{ "cdn.example.org", 1, "A", 1, 60,
-	  "198.51.100.7" },
+	{ "www.example.org", 5, "CNAME", 1, 3600, "web.example.org" },
+	{ "web.example.org", 5, "CNAME", 1, 300, "cdn.example.org" },
+	{ "cdn.example.org", 1, "A", 1, 60, "198.51.100.8" },
+	{ "cdn.example.org", 1, "A", 1, 60, "198.51.100.7" },
 };
 static const struct exp_msg exp_tcp_r_www = {
 	.what = "named over TCP: www -> web -> cdn, two A",
-	.buf = cap_tcp_r_www, .len = sizeof(cap_tcp_r_www) - 1, .tcp = 1,
-	.err = DNS_OK, .id = 0x7887, .flags = 0x8500,
-	.rcode = 0, .rcode_name = "NOERROR",
-	.qd = 1, .an = 4, .ns = 0, .ar = 1,
-	.qname = "www.example.org", .qtype = 1, .qclass = 1,
-	.has_edns = 1, .edns_do = 0, .edns_udp = 1232, .hflags = "AA RD",
-	.truncated = 0, .n_rr = 4, .rr = rr_tcp_r_www,
+	.buf = cap_tcp_r_www,
+	.len = sizeof(cap_tcp_r_www) - 1,
+	.tcp = 1,
+	.err = DNS_OK,
+	.id = 0x7887,
+	.flags = 0x8500,
+	.rcode = 0,
+	.rcode_name = "NOERROR",
+	.qd = 1,
+	.an = 4,
+	.ns = 0,
+	.ar = 1,
+	.qname = "www.example.org",
+	.qtype = 1,
+	.qclass = 1,
+	.has_edns = 1,
+	.edns_do = 0,
+	.edns_udp = 1232,
+	.hflags = "AA RD",
+	.truncated = 0,
+	.n_rr = 4,
+	.rr = rr_tcp_r_www,
 };
 
 static const struct exp_rr rr_r_soa[] = {
@@ -842,13 +1060,28 @@ static const struct exp_rr rr_r_soa[] = {
 };
 static const struct exp_msg exp_r_soa = {
 	.what = "named: example.org SOA",
-	.buf = cap_r_soa, .len = sizeof(cap_r_soa) - 1, .tcp = 0,
-	.err = DNS_OK, .id = 0xbee4, .flags = 0x8500,
-	.rcode = 0, .rcode_name = "NOERROR",
-	.qd = 1, .an = 1, .ns = 0, .ar = 1,
-	.qname = "example.org", .qtype = 6, .qclass = 1,
-	.has_edns = 1, .edns_do = 0, .edns_udp = 1232, .hflags = "AA RD",
-	.truncated = 0, .n_rr = 1, .rr = rr_r_soa,
+	.buf = cap_r_soa,
+	.len = sizeof(cap_r_soa) - 1,
+	.tcp = 0,
+	.err = DNS_OK,
+	.id = 0xbee4,
+	.flags = 0x8500,
+	.rcode = 0,
+	.rcode_name = "NOERROR",
+	.qd = 1,
+	.an = 1,
+	.ns = 0,
+	.ar = 1,
+	.qname = "example.org",
+	.qtype = 6,
+	.qclass = 1,
+	.has_edns = 1,
+	.edns_do = 0,
+	.edns_udp = 1232,
+	.hflags = "AA RD",
+	.truncated = 0,
+	.n_rr = 1,
+	.rr = rr_r_soa,
 };
 
 static const struct exp_rr rr_r_txt_weird[] = {
@@ -857,375 +1090,584 @@ static const struct exp_rr rr_r_txt_weird[] = {
 };
 static const struct exp_msg exp_r_txt_weird = {
 	.what = "named: six TXT strings incl. NUL and UTF-8",
-	.buf = cap_r_txt_weird, .len = sizeof(cap_r_txt_weird) - 1, .tcp = 0,
-	.err = DNS_OK, .id = 0xe4b9, .flags = 0x8500,
-	.rcode = 0, .rcode_name = "NOERROR",
-	.qd = 1, .an = 1, .ns = 0, .ar = 1,
-	.qname = "weird.example.org", .qtype = 16, .qclass = 1,
-	.has_edns = 1, .edns_do = 0, .edns_udp = 1232, .hflags = "AA RD",
-	.truncated = 0, .n_rr = 1, .rr = rr_r_txt_weird,
+	.buf = cap_r_txt_weird,
+	.len = sizeof(cap_r_txt_weird) - 1,
+	.tcp = 0,
+	.err = DNS_OK,
+	.id = 0xe4b9,
+	.flags = 0x8500,
+	.rcode = 0,
+	.rcode_name = "NOERROR",
+	.qd = 1,
+	.an = 1,
+	.ns = 0,
+	.ar = 1,
+	.qname = "weird.example.org",
+	.qtype = 16,
+	.qclass = 1,
+	.has_edns = 1,
+	.edns_do = 0,
+	.edns_udp = 1232,
+	.hflags = "AA RD",
+	.truncated = 0,
+	.n_rr = 1,
+	.rr = rr_r_txt_weird,
 };
 
 static const struct exp_rr rr_r_dot_in_label[] = {
-	{ "a\\046b.example.org", 16, "TXT", 1, 3600,
-	  "\"dotted label\"" },
+	{ "a\\046b.example.org", 16, "TXT", 1, 3600, "\"dotted label\"" },
 };
 static const struct exp_msg exp_r_dot_in_label = {
 	.what = "named: owner label 'a.b' (a dot inside a label)",
-	.buf = cap_r_dot_in_label, .len = sizeof(cap_r_dot_in_label) - 1, .tcp = 0,
-	.err = DNS_OK, .id = 0x0d1a, .flags = 0x8500,
-	.rcode = 0, .rcode_name = "NOERROR",
-	.qd = 1, .an = 1, .ns = 0, .ar = 1,
-	.qname = "a\\046b.example.org", .qtype = 16, .qclass = 1,
-	.has_edns = 1, .edns_do = 0, .edns_udp = 1232, .hflags = "AA RD",
-	.truncated = 0, .n_rr = 1, .rr = rr_r_dot_in_label,
+	.buf = cap_r_dot_in_label,
+	.len = sizeof(cap_r_dot_in_label) - 1,
+	.tcp = 0,
+	.err = DNS_OK,
+	.id = 0x0d1a,
+	.flags = 0x8500,
+	.rcode = 0,
+	.rcode_name = "NOERROR",
+	.qd = 1,
+	.an = 1,
+	.ns = 0,
+	.ar = 1,
+	.qname = "a\\046b.example.org",
+	.qtype = 16,
+	.qclass = 1,
+	.has_edns = 1,
+	.edns_do = 0,
+	.edns_udp = 1232,
+	.hflags = "AA RD",
+	.truncated = 0,
+	.n_rr = 1,
+	.rr = rr_r_dot_in_label,
 };
 
 static const struct exp_rr rr_r_bel_in_label[] = {
-	{ "bin\\007x.example.org", 1, "A", 1, 3600,
-	  "192.0.2.7" },
+	{ "bin\\007x.example.org", 1, "A", 1, 3600, "192.0.2.7" },
 };
 static const struct exp_msg exp_r_bel_in_label = {
 	.what = "named: owner label 'bin\\\\007x' (a BEL byte)",
-	.buf = cap_r_bel_in_label, .len = sizeof(cap_r_bel_in_label) - 1, .tcp = 0,
-	.err = DNS_OK, .id = 0xbca0, .flags = 0x8500,
-	.rcode = 0, .rcode_name = "NOERROR",
-	.qd = 1, .an = 1, .ns = 0, .ar = 1,
-	.qname = "bin\\007x.example.org", .qtype = 1, .qclass = 1,
-	.has_edns = 1, .edns_do = 0, .edns_udp = 1232, .hflags = "AA RD",
-	.truncated = 0, .n_rr = 1, .rr = rr_r_bel_in_label,
+	.buf = cap_r_bel_in_label,
+	.len = sizeof(cap_r_bel_in_label) - 1,
+	.tcp = 0,
+	.err = DNS_OK,
+	.id = 0xbca0,
+	.flags = 0x8500,
+	.rcode = 0,
+	.rcode_name = "NOERROR",
+	.qd = 1,
+	.an = 1,
+	.ns = 0,
+	.ar = 1,
+	.qname = "bin\\007x.example.org",
+	.qtype = 1,
+	.qclass = 1,
+	.has_edns = 1,
+	.edns_do = 0,
+	.edns_udp = 1232,
+	.hflags = "AA RD",
+	.truncated = 0,
+	.n_rr = 1,
+	.rr = rr_r_bel_in_label,
 };
 
 static const struct exp_rr rr_r_https[] = {
-	{ "example.org", 65, "HTTPS", 1, 3600,
-	  "\\# 13 00010000010006026832026833" },
+	{ "example.org", 65, "HTTPS", 1, 3600, "\\# 13 00010000010006026832026833" },
 };
 static const struct exp_msg exp_r_https = {
 	.what = "named: HTTPS, RFC 3597 rendering, glue in additional",
-	.buf = cap_r_https, .len = sizeof(cap_r_https) - 1, .tcp = 0,
-	.err = DNS_OK, .id = 0x8734, .flags = 0x8500,
-	.rcode = 0, .rcode_name = "NOERROR",
-	.qd = 1, .an = 1, .ns = 0, .ar = 2,
-	.qname = "example.org", .qtype = 65, .qclass = 1,
-	.has_edns = 1, .edns_do = 0, .edns_udp = 1232, .hflags = "AA RD",
-	.truncated = 0, .n_rr = 1, .rr = rr_r_https,
+	.buf = cap_r_https,
+	.len = sizeof(cap_r_https) - 1,
+	.tcp = 0,
+	.err = DNS_OK,
+	.id = 0x8734,
+	.flags = 0x8500,
+	.rcode = 0,
+	.rcode_name = "NOERROR",
+	.qd = 1,
+	.an = 1,
+	.ns = 0,
+	.ar = 2,
+	.qname = "example.org",
+	.qtype = 65,
+	.qclass = 1,
+	.has_edns = 1,
+	.edns_do = 0,
+	.edns_udp = 1232,
+	.hflags = "AA RD",
+	.truncated = 0,
+	.n_rr = 1,
+	.rr = rr_r_https,
 };
 
 static const struct exp_msg exp_r_badvers = {
 	.what = "named: BADVERS to EDNS version 1 (extended RCODE 16)",
-	.buf = cap_r_badvers, .len = sizeof(cap_r_badvers) - 1, .tcp = 0,
-	.err = DNS_OK, .id = 0x9d6b, .flags = 0x8100,
-	.rcode = 16, .rcode_name = "BADVERS",
-	.qd = 1, .an = 0, .ns = 0, .ar = 1,
-	.qname = "example.org", .qtype = 1, .qclass = 1,
-	.has_edns = 1, .edns_do = 0, .edns_udp = 1232, .hflags = "RD",
-	.truncated = 0, .n_rr = 0, .rr = NULL,
+	.buf = cap_r_badvers,
+	.len = sizeof(cap_r_badvers) - 1,
+	.tcp = 0,
+	.err = DNS_OK,
+	.id = 0x9d6b,
+	.flags = 0x8100,
+	.rcode = 16,
+	.rcode_name = "BADVERS",
+	.qd = 1,
+	.an = 0,
+	.ns = 0,
+	.ar = 1,
+	.qname = "example.org",
+	.qtype = 1,
+	.qclass = 1,
+	.has_edns = 1,
+	.edns_do = 0,
+	.edns_udp = 1232,
+	.hflags = "RD",
+	.truncated = 0,
+	.n_rr = 0,
+	.rr = NULL,
 };
 
 static const struct exp_msg exp_q_status = {
 	.what = "dig +opcode=status query",
-	.buf = cap_q_status, .len = sizeof(cap_q_status) - 1, .tcp = 0,
-	.err = DNS_OK, .id = 0x3cd2, .flags = 0x1120,
-	.rcode = 0, .rcode_name = "NOERROR",
-	.qd = 1, .an = 0, .ns = 0, .ar = 1,
-	.qname = "example.org", .qtype = 1, .qclass = 1,
-	.has_edns = 1, .edns_do = 0, .edns_udp = 1232, .hflags = "RD AD",
-	.truncated = 0, .n_rr = 0, .rr = NULL,
+	.buf = cap_q_status,
+	.len = sizeof(cap_q_status) - 1,
+	.tcp = 0,
+	.err = DNS_OK,
+	.id = 0x3cd2,
+	.flags = 0x1120,
+	.rcode = 0,
+	.rcode_name = "NOERROR",
+	.qd = 1,
+	.an = 0,
+	.ns = 0,
+	.ar = 1,
+	.qname = "example.org",
+	.qtype = 1,
+	.qclass = 1,
+	.has_edns = 1,
+	.edns_do = 0,
+	.edns_udp = 1232,
+	.hflags = "RD AD",
+	.truncated = 0,
+	.n_rr = 0,
+	.rr = NULL,
 };
 
 static const struct exp_msg exp_r_notimp = {
 	.what = "named: NOTIMP to opcode STATUS, no question",
-	.buf = cap_r_notimp, .len = sizeof(cap_r_notimp) - 1, .tcp = 0,
-	.err = DNS_OK, .id = 0x3cd2, .flags = 0x9004,
-	.rcode = 4, .rcode_name = "NOTIMP",
-	.qd = 0, .an = 0, .ns = 0, .ar = 1,
+	.buf = cap_r_notimp,
+	.len = sizeof(cap_r_notimp) - 1,
+	.tcp = 0,
+	.err = DNS_OK,
+	.id = 0x3cd2,
+	.flags = 0x9004,
+	.rcode = 4,
+	.rcode_name = "NOTIMP",
+	.qd = 0,
+	.an = 0,
+	.ns = 0,
+	.ar = 1,
 	.qname = NULL,
-	.has_edns = 1, .edns_do = 0, .edns_udp = 1232, .hflags = "",
-	.truncated = 0, .n_rr = 0, .rr = NULL,
+	.has_edns = 1,
+	.edns_do = 0,
+	.edns_udp = 1232,
+	.hflags = "",
+	.truncated = 0,
+	.n_rr = 0,
+	.rr = NULL,
 };
 
 static const struct exp_msg exp_r_refused = {
 	.what = "named: REFUSED (not authoritative, no recursion)",
-	.buf = cap_r_refused, .len = sizeof(cap_r_refused) - 1, .tcp = 0,
-	.err = DNS_OK, .id = 0xb33b, .flags = 0x8105,
-	.rcode = 5, .rcode_name = "REFUSED",
-	.qd = 1, .an = 0, .ns = 0, .ar = 1,
-	.qname = "example.com", .qtype = 1, .qclass = 1,
-	.has_edns = 1, .edns_do = 0, .edns_udp = 1232, .hflags = "RD",
-	.truncated = 0, .n_rr = 0, .rr = NULL,
+	.buf = cap_r_refused,
+	.len = sizeof(cap_r_refused) - 1,
+	.tcp = 0,
+	.err = DNS_OK,
+	.id = 0xb33b,
+	.flags = 0x8105,
+	.rcode = 5,
+	.rcode_name = "REFUSED",
+	.qd = 1,
+	.an = 0,
+	.ns = 0,
+	.ar = 1,
+	.qname = "example.com",
+	.qtype = 1,
+	.qclass = 1,
+	.has_edns = 1,
+	.edns_do = 0,
+	.edns_udp = 1232,
+	.hflags = "RD",
+	.truncated = 0,
+	.n_rr = 0,
+	.rr = NULL,
 };
 
 static const struct exp_msg exp_r_servfail = {
 	.what = "named: SERVFAIL (zone failed to load)",
-	.buf = cap_r_servfail, .len = sizeof(cap_r_servfail) - 1, .tcp = 0,
-	.err = DNS_OK, .id = 0x76e4, .flags = 0x8102,
-	.rcode = 2, .rcode_name = "SERVFAIL",
-	.qd = 1, .an = 0, .ns = 0, .ar = 1,
-	.qname = "broken.example", .qtype = 1, .qclass = 1,
-	.has_edns = 1, .edns_do = 0, .edns_udp = 1232, .hflags = "RD",
-	.truncated = 0, .n_rr = 0, .rr = NULL,
+	.buf = cap_r_servfail,
+	.len = sizeof(cap_r_servfail) - 1,
+	.tcp = 0,
+	.err = DNS_OK,
+	.id = 0x76e4,
+	.flags = 0x8102,
+	.rcode = 2,
+	.rcode_name = "SERVFAIL",
+	.qd = 1,
+	.an = 0,
+	.ns = 0,
+	.ar = 1,
+	.qname = "broken.example",
+	.qtype = 1,
+	.qclass = 1,
+	.has_edns = 1,
+	.edns_do = 0,
+	.edns_udp = 1232,
+	.hflags = "RD",
+	.truncated = 0,
+	.n_rr = 0,
+	.rr = NULL,
 };
 
 static const struct exp_rr rr_r_many[] = {
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.33" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.19" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.25" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.26" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.13" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.28" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.17" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.6" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.3" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.5" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.10" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.4" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.21" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.22" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.2" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.38" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.9" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.14" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.39" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.8" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.1" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.7" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.31" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.34" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.18" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.20" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.35" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.32" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.37" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.15" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.11" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.40" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.33" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.19" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.25" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.26" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.13" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.28" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.17" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.6" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.3" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.5" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.10" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.4" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.21" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.22" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.2" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.38" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.9" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.14" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.39" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.8" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.1" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.7" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.31" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.34" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.18" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.20" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.35" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.32" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.37" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.15" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.11" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.40" },
 };
 static const struct exp_msg exp_r_many = {
 	.what = "named: 40 A records (more than DNS_MAX_ANSWERS)",
-	.buf = cap_r_many, .len = sizeof(cap_r_many) - 1, .tcp = 0,
-	.err = DNS_OK, .id = 0xc5bf, .flags = 0x8500,
-	.rcode = 0, .rcode_name = "NOERROR",
-	.qd = 1, .an = 40, .ns = 0, .ar = 1,
-	.qname = "many.example.org", .qtype = 1, .qclass = 1,
-	.has_edns = 1, .edns_do = 0, .edns_udp = 1232, .hflags = "AA RD",
-	.truncated = 1, .n_rr = 32, .rr = rr_r_many,
+	.buf = cap_r_many,
+	.len = sizeof(cap_r_many) - 1,
+	.tcp = 0,
+	.err = DNS_OK,
+	.id = 0xc5bf,
+	.flags = 0x8500,
+	.rcode = 0,
+	.rcode_name = "NOERROR",
+	.qd = 1,
+	.an = 40,
+	.ns = 0,
+	.ar = 1,
+	.qname = "many.example.org",
+	.qtype = 1,
+	.qclass = 1,
+	.has_edns = 1,
+	.edns_do = 0,
+	.edns_udp = 1232,
+	.hflags = "AA RD",
+	.truncated = 1,
+	.n_rr = 32,
+	.rr = rr_r_many,
 };
 
 static const struct exp_rr rr_r_mx_glue[] = {
-	{ "example.org", 15, "MX", 1, 3600,
-	  "20 mail2.example.org" },
-	{ "example.org", 15, "MX", 1, 3600,
-	  "10 mail.example.org" },
+	{ "example.org", 15, "MX", 1, 3600, "20 mail2.example.org" },
+	{ "example.org", 15, "MX", 1, 3600, "10 mail.example.org" },
 };
 static const struct exp_msg exp_r_mx_glue = {
 	.what = "named: MX with A and AAAA glue",
-	.buf = cap_r_mx_glue, .len = sizeof(cap_r_mx_glue) - 1, .tcp = 0,
-	.err = DNS_OK, .id = 0xb032, .flags = 0x8500,
-	.rcode = 0, .rcode_name = "NOERROR",
-	.qd = 1, .an = 2, .ns = 0, .ar = 3,
-	.qname = "example.org", .qtype = 15, .qclass = 1,
-	.has_edns = 1, .edns_do = 0, .edns_udp = 1232, .hflags = "AA RD",
-	.truncated = 0, .n_rr = 2, .rr = rr_r_mx_glue,
+	.buf = cap_r_mx_glue,
+	.len = sizeof(cap_r_mx_glue) - 1,
+	.tcp = 0,
+	.err = DNS_OK,
+	.id = 0xb032,
+	.flags = 0x8500,
+	.rcode = 0,
+	.rcode_name = "NOERROR",
+	.qd = 1,
+	.an = 2,
+	.ns = 0,
+	.ar = 3,
+	.qname = "example.org",
+	.qtype = 15,
+	.qclass = 1,
+	.has_edns = 1,
+	.edns_do = 0,
+	.edns_udp = 1232,
+	.hflags = "AA RD",
+	.truncated = 0,
+	.n_rr = 2,
+	.rr = rr_r_mx_glue,
 };
 
 static const struct exp_rr rr_r_srv_xmpp[] = {
-	{ "_xmpp._tcp.example.org", 33, "SRV", 1, 3600,
-	  "5 0 5269 xmpp.example.org" },
+	{ "_xmpp._tcp.example.org", 33, "SRV", 1, 3600, "5 0 5269 xmpp.example.org" },
 };
 static const struct exp_msg exp_r_srv_xmpp = {
 	.what = "named: _xmpp._tcp SRV",
-	.buf = cap_r_srv_xmpp, .len = sizeof(cap_r_srv_xmpp) - 1, .tcp = 0,
-	.err = DNS_OK, .id = 0x94cc, .flags = 0x8500,
-	.rcode = 0, .rcode_name = "NOERROR",
-	.qd = 1, .an = 1, .ns = 0, .ar = 2,
-	.qname = "_xmpp._tcp.example.org", .qtype = 33, .qclass = 1,
-	.has_edns = 1, .edns_do = 0, .edns_udp = 1232, .hflags = "AA RD",
-	.truncated = 0, .n_rr = 1, .rr = rr_r_srv_xmpp,
+	.buf = cap_r_srv_xmpp,
+	.len = sizeof(cap_r_srv_xmpp) - 1,
+	.tcp = 0,
+	.err = DNS_OK,
+	.id = 0x94cc,
+	.flags = 0x8500,
+	.rcode = 0,
+	.rcode_name = "NOERROR",
+	.qd = 1,
+	.an = 1,
+	.ns = 0,
+	.ar = 2,
+	.qname = "_xmpp._tcp.example.org",
+	.qtype = 33,
+	.qclass = 1,
+	.has_edns = 1,
+	.edns_do = 0,
+	.edns_udp = 1232,
+	.hflags = "AA RD",
+	.truncated = 0,
+	.n_rr = 1,
+	.rr = rr_r_srv_xmpp,
 };
 
 static const struct exp_msg exp_tcp_q_keep1 = {
 	.what = "dig +tcp +keepopen: first query",
-	.buf = cap_tcp_q_keep1, .len = sizeof(cap_tcp_q_keep1) - 1, .tcp = 1,
-	.err = DNS_OK, .id = 0xa34c, .flags = 0x0120,
-	.rcode = 0, .rcode_name = "NOERROR",
-	.qd = 1, .an = 0, .ns = 0, .ar = 1,
-	.qname = "example.org", .qtype = 1, .qclass = 1,
-	.has_edns = 1, .edns_do = 0, .edns_udp = 1232, .hflags = "RD AD",
-	.truncated = 0, .n_rr = 0, .rr = NULL,
+	.buf = cap_tcp_q_keep1,
+	.len = sizeof(cap_tcp_q_keep1) - 1,
+	.tcp = 1,
+	.err = DNS_OK,
+	.id = 0xa34c,
+	.flags = 0x0120,
+	.rcode = 0,
+	.rcode_name = "NOERROR",
+	.qd = 1,
+	.an = 0,
+	.ns = 0,
+	.ar = 1,
+	.qname = "example.org",
+	.qtype = 1,
+	.qclass = 1,
+	.has_edns = 1,
+	.edns_do = 0,
+	.edns_udp = 1232,
+	.hflags = "RD AD",
+	.truncated = 0,
+	.n_rr = 0,
+	.rr = NULL,
 };
 
 static const struct exp_rr rr_tcp_r_keep1[] = {
-	{ "example.org", 1, "A", 1, 3600,
-	  "192.0.2.1" },
+	{ "example.org", 1, "A", 1, 3600, "192.0.2.1" },
 };
 static const struct exp_msg exp_tcp_r_keep1 = {
 	.what = "named over TCP: first answer on a kept-open connection",
-	.buf = cap_tcp_r_keep1, .len = sizeof(cap_tcp_r_keep1) - 1, .tcp = 1,
-	.err = DNS_OK, .id = 0xa34c, .flags = 0x8500,
-	.rcode = 0, .rcode_name = "NOERROR",
-	.qd = 1, .an = 1, .ns = 0, .ar = 1,
-	.qname = "example.org", .qtype = 1, .qclass = 1,
-	.has_edns = 1, .edns_do = 0, .edns_udp = 1232, .hflags = "AA RD",
-	.truncated = 0, .n_rr = 1, .rr = rr_tcp_r_keep1,
+	.buf = cap_tcp_r_keep1,
+	.len = sizeof(cap_tcp_r_keep1) - 1,
+	.tcp = 1,
+	.err = DNS_OK,
+	.id = 0xa34c,
+	.flags = 0x8500,
+	.rcode = 0,
+	.rcode_name = "NOERROR",
+	.qd = 1,
+	.an = 1,
+	.ns = 0,
+	.ar = 1,
+	.qname = "example.org",
+	.qtype = 1,
+	.qclass = 1,
+	.has_edns = 1,
+	.edns_do = 0,
+	.edns_udp = 1232,
+	.hflags = "AA RD",
+	.truncated = 0,
+	.n_rr = 1,
+	.rr = rr_tcp_r_keep1,
 };
 
 static const struct exp_msg exp_tcp_q_keep2 = {
 	.what = "dig +tcp +keepopen: second query",
-	.buf = cap_tcp_q_keep2, .len = sizeof(cap_tcp_q_keep2) - 1, .tcp = 1,
-	.err = DNS_OK, .id = 0xe6d5, .flags = 0x0120,
-	.rcode = 0, .rcode_name = "NOERROR",
-	.qd = 1, .an = 0, .ns = 0, .ar = 1,
-	.qname = "example.org", .qtype = 15, .qclass = 1,
-	.has_edns = 1, .edns_do = 0, .edns_udp = 1232, .hflags = "RD AD",
-	.truncated = 0, .n_rr = 0, .rr = NULL,
+	.buf = cap_tcp_q_keep2,
+	.len = sizeof(cap_tcp_q_keep2) - 1,
+	.tcp = 1,
+	.err = DNS_OK,
+	.id = 0xe6d5,
+	.flags = 0x0120,
+	.rcode = 0,
+	.rcode_name = "NOERROR",
+	.qd = 1,
+	.an = 0,
+	.ns = 0,
+	.ar = 1,
+	.qname = "example.org",
+	.qtype = 15,
+	.qclass = 1,
+	.has_edns = 1,
+	.edns_do = 0,
+	.edns_udp = 1232,
+	.hflags = "RD AD",
+	.truncated = 0,
+	.n_rr = 0,
+	.rr = NULL,
 };
 
 static const struct exp_rr rr_tcp_r_keep2[] = {
-	{ "example.org", 15, "MX", 1, 3600,
-	  "10 mail.example.org" },
-	{ "example.org", 15, "MX", 1, 3600,
-	  "20 mail2.example.org" },
+	{ "example.org", 15, "MX", 1, 3600, "10 mail.example.org" },
+	{ "example.org", 15, "MX", 1, 3600, "20 mail2.example.org" },
 };
 static const struct exp_msg exp_tcp_r_keep2 = {
 	.what = "named over TCP: second answer, MX with glue",
-	.buf = cap_tcp_r_keep2, .len = sizeof(cap_tcp_r_keep2) - 1, .tcp = 1,
-	.err = DNS_OK, .id = 0xe6d5, .flags = 0x8500,
-	.rcode = 0, .rcode_name = "NOERROR",
-	.qd = 1, .an = 2, .ns = 0, .ar = 3,
-	.qname = "example.org", .qtype = 15, .qclass = 1,
-	.has_edns = 1, .edns_do = 0, .edns_udp = 1232, .hflags = "AA RD",
-	.truncated = 0, .n_rr = 2, .rr = rr_tcp_r_keep2,
+	.buf = cap_tcp_r_keep2,
+	.len = sizeof(cap_tcp_r_keep2) - 1,
+	.tcp = 1,
+	.err = DNS_OK,
+	.id = 0xe6d5,
+	.flags = 0x8500,
+	.rcode = 0,
+	.rcode_name = "NOERROR",
+	.qd = 1,
+	.an = 2,
+	.ns = 0,
+	.ar = 3,
+	.qname = "example.org",
+	.qtype = 15,
+	.qclass = 1,
+	.has_edns = 1,
+	.edns_do = 0,
+	.edns_udp = 1232,
+	.hflags = "AA RD",
+	.truncated = 0,
+	.n_rr = 2,
+	.rr = rr_tcp_r_keep2,
 };
 
 static const struct exp_rr rr_tcp_r_axfr[] = {
 	{ "example.org", 6, "SOA", 1, 3600,
 	  "ns1.example.org hostmaster.example.org 2024052001 7200 900 1209600 300" },
-	{ "example.org", 65, "HTTPS", 1, 3600,
-	  "\\# 13 00010000010006026832026833" },
-	{ "example.org", 16, "TXT", 1, 3600,
-	  "\"v=spf1 ip4:192.0.2.0/24 -all\"" },
-	{ "example.org", 2, "NS", 1, 3600,
-	  "ns1.example.org" },
-	{ "example.org", 1, "A", 1, 3600,
-	  "192.0.2.1" },
-	{ "example.org", 15, "MX", 1, 3600,
-	  "10 mail.example.org" },
-	{ "example.org", 15, "MX", 1, 3600,
-	  "20 mail2.example.org" },
-	{ "example.org", 257, "CAA", 1, 3600,
-	  "0 issue \"letsencrypt.org\"" },
-	{ "_xmpp._tcp.example.org", 33, "SRV", 1, 3600,
-	  "5 0 5269 xmpp.example.org" },
-	{ "a\\046b.example.org", 16, "TXT", 1, 3600,
-	  "\"dotted label\"" },
-	{ "bin\\007x.example.org", 1, "A", 1, 3600,
-	  "192.0.2.7" },
-	{ "cdn.example.org", 1, "A", 1, 60,
-	  "198.51.100.7" },
-	{ "cdn.example.org", 1, "A", 1, 60,
-	  "198.51.100.8" },
-	{ "cdn.example.org", 28, "AAAA", 1, 60,
-	  "2001:db8:0:1::7" },
-	{ "dot.label.example.org", 16, "TXT", 1, 3600,
-	  "\"x\"" },
-	{ "mail.example.org", 1, "A", 1, 3600,
-	  "192.0.2.25" },
-	{ "mail2.example.org", 28, "AAAA", 1, 3600,
-	  "2001:db8::25" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.1" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.2" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.3" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.4" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.5" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.6" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.7" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.8" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.9" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.10" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.11" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.12" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.13" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.14" },
-	{ "many.example.org", 1, "A", 1, 60,
-	  "10.0.0.15" },
+	{ "example.org", 65, "HTTPS", 1, 3600, "\\# 13 00010000010006026832026833" },
+	{ "example.org", 16, "TXT", 1, 3600, "\"v=spf1 ip4:192.0.2.0/24 -all\"" },
+	{ "example.org", 2, "NS", 1, 3600, "ns1.example.org" },
+	{ "example.org", 1, "A", 1, 3600, "192.0.2.1" },
+	{ "example.org", 15, "MX", 1, 3600, "10 mail.example.org" },
+	{ "example.org", 15, "MX", 1, 3600, "20 mail2.example.org" },
+	{ "example.org", 257, "CAA", 1, 3600, "0 issue \"letsencrypt.org\"" },
+	{ "_xmpp._tcp.example.org", 33, "SRV", 1, 3600, "5 0 5269 xmpp.example.org" },
+	{ "a\\046b.example.org", 16, "TXT", 1, 3600, "\"dotted label\"" },
+	{ "bin\\007x.example.org", 1, "A", 1, 3600, "192.0.2.7" },
+	{ "cdn.example.org", 1, "A", 1, 60, "198.51.100.7" },
+	{ "cdn.example.org", 1, "A", 1, 60, "198.51.100.8" },
+	{ "cdn.example.org", 28, "AAAA", 1, 60, "2001:db8:0:1::7" },
+	{ "dot.label.example.org", 16, "TXT", 1, 3600, "\"x\"" },
+	{ "mail.example.org", 1, "A", 1, 3600, "192.0.2.25" },
+	{ "mail2.example.org", 28, "AAAA", 1, 3600, "2001:db8::25" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.1" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.2" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.3" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.4" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.5" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.6" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.7" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.8" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.9" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.10" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.11" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.12" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.13" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.14" },
+	{ "many.example.org", 1, "A", 1, 60, "10.0.0.15" },
 };
 static const struct exp_msg exp_tcp_r_axfr = {
 	.what = "named: AXFR of example.org, 64 records in one message",
-	.buf = cap_tcp_r_axfr, .len = sizeof(cap_tcp_r_axfr) - 1, .tcp = 1,
-	.err = DNS_OK, .id = 0x3395, .flags = 0x8400,
-	.rcode = 0, .rcode_name = "NOERROR",
-	.qd = 1, .an = 64, .ns = 0, .ar = 1,
-	.qname = "example.org", .qtype = 252, .qclass = 1,
-	.has_edns = 1, .edns_do = 0, .edns_udp = 1232, .hflags = "AA",
-	.truncated = 1, .n_rr = 32, .rr = rr_tcp_r_axfr,
+	.buf = cap_tcp_r_axfr,
+	.len = sizeof(cap_tcp_r_axfr) - 1,
+	.tcp = 1,
+	.err = DNS_OK,
+	.id = 0x3395,
+	.flags = 0x8400,
+	.rcode = 0,
+	.rcode_name = "NOERROR",
+	.qd = 1,
+	.an = 64,
+	.ns = 0,
+	.ar = 1,
+	.qname = "example.org",
+	.qtype = 252,
+	.qclass = 1,
+	.has_edns = 1,
+	.edns_do = 0,
+	.edns_udp = 1232,
+	.hflags = "AA",
+	.truncated = 1,
+	.n_rr = 32,
+	.rr = rr_tcp_r_axfr,
 };
 
 static const struct exp_msg exp_q_formerr = {
 	.what = "hand-made query with QDCOUNT 2 and one question (tshark: malformed)",
-	.buf = cap_q_formerr, .len = sizeof(cap_q_formerr) - 1, .tcp = 0,
-	.err = DNS_E_COUNTS, .id = 0xbeef, .flags = 0x0100,
-	.rcode = 0, .rcode_name = "NOERROR",
-	.qd = 2, .an = 0, .ns = 0, .ar = 0,
-	.qname = "example.org", .qtype = 1, .qclass = 1,
-	.has_edns = 0, .edns_do = 0, .edns_udp = 0, .hflags = "RD",
-	.truncated = 0, .n_rr = 0, .rr = NULL,
+	.buf = cap_q_formerr,
+	.len = sizeof(cap_q_formerr) - 1,
+	.tcp = 0,
+	.err = DNS_E_COUNTS,
+	.id = 0xbeef,
+	.flags = 0x0100,
+	.rcode = 0,
+	.rcode_name = "NOERROR",
+	.qd = 2,
+	.an = 0,
+	.ns = 0,
+	.ar = 0,
+	.qname = "example.org",
+	.qtype = 1,
+	.qclass = 1,
+	.has_edns = 0,
+	.edns_do = 0,
+	.edns_udp = 0,
+	.hflags = "RD",
+	.truncated = 0,
+	.n_rr = 0,
+	.rr = NULL,
 };
 
 static const struct exp_msg exp_r_formerr = {
 	.what = "named: FORMERR to it, header only",
-	.buf = cap_r_formerr, .len = sizeof(cap_r_formerr) - 1, .tcp = 0,
-	.err = DNS_OK, .id = 0xbeef, .flags = 0x8101,
-	.rcode = 1, .rcode_name = "FORMERR",
-	.qd = 0, .an = 0, .ns = 0, .ar = 0,
+	.buf = cap_r_formerr,
+	.len = sizeof(cap_r_formerr) - 1,
+	.tcp = 0,
+	.err = DNS_OK,
+	.id = 0xbeef,
+	.flags = 0x8101,
+	.rcode = 1,
+	.rcode_name = "FORMERR",
+	.qd = 0,
+	.an = 0,
+	.ns = 0,
+	.ar = 0,
 	.qname = NULL,
-	.has_edns = 0, .edns_do = 0, .edns_udp = 0, .hflags = "RD",
-	.truncated = 0, .n_rr = 0, .rr = NULL,
+	.has_edns = 0,
+	.edns_do = 0,
+	.edns_udp = 0,
+	.hflags = "RD",
+	.truncated = 0,
+	.n_rr = 0,
+	.rr = NULL,
 };
 
 Test(dns_capture, q_alias)
@@ -1408,18 +1850,16 @@ Test(dns_capture, r_formerr)
 	check_capture(&exp_r_formerr);
 }
 
-
 static const struct exp_msg *const captures[] = {
-	&exp_q_alias, &exp_r_cname_chain, &exp_r_aaaa, &exp_r_mx,
-	&exp_r_txt_quotes, &exp_r_srv, &exp_r_nxdomain, &exp_r_ptr,
-	&exp_r_caa, &exp_r_type65280, &exp_r_txt_binary, &exp_q_do,
-	&exp_r_do, &exp_r_nxdomain_soa, &exp_tcp_q_www, &exp_tcp_r_www,
-	&exp_r_soa, &exp_r_txt_weird, &exp_r_dot_in_label,
-	&exp_r_bel_in_label, &exp_r_https, &exp_r_badvers, &exp_q_status,
-	&exp_r_notimp, &exp_r_refused, &exp_r_servfail, &exp_r_many,
-	&exp_r_mx_glue, &exp_r_srv_xmpp, &exp_tcp_q_keep1, &exp_tcp_r_keep1,
-	&exp_tcp_q_keep2, &exp_tcp_r_keep2, &exp_tcp_r_axfr, &exp_q_formerr,
-	&exp_r_formerr,
+	&exp_q_alias,	   &exp_r_cname_chain,	&exp_r_aaaa,	     &exp_r_mx,
+	&exp_r_txt_quotes, &exp_r_srv,		&exp_r_nxdomain,     &exp_r_ptr,
+	&exp_r_caa,	   &exp_r_type65280,	&exp_r_txt_binary,   &exp_q_do,
+	&exp_r_do,	   &exp_r_nxdomain_soa, &exp_tcp_q_www,	     &exp_tcp_r_www,
+	&exp_r_soa,	   &exp_r_txt_weird,	&exp_r_dot_in_label, &exp_r_bel_in_label,
+	&exp_r_https,	   &exp_r_badvers,	&exp_q_status,	     &exp_r_notimp,
+	&exp_r_refused,	   &exp_r_servfail,	&exp_r_many,	     &exp_r_mx_glue,
+	&exp_r_srv_xmpp,   &exp_tcp_q_keep1,	&exp_tcp_r_keep1,    &exp_tcp_q_keep2,
+	&exp_tcp_r_keep2,  &exp_tcp_r_axfr,	&exp_q_formerr,	     &exp_r_formerr,
 };
 #define N_CAPTURES (sizeof(captures) / sizeof(captures[0]))
 
@@ -1459,8 +1899,8 @@ static void p32(struct mb *m, uint32_t v)
 	p16(m, v & 0xffff);
 }
 
-static void hdr(struct mb *m, unsigned int flags, unsigned int qd,
-		unsigned int an, unsigned int ns, unsigned int ar)
+static void hdr(struct mb *m, unsigned int flags, unsigned int qd, unsigned int an, unsigned int ns,
+		unsigned int ar)
 {
 	m->n = 0;
 	p16(m, 0x1234);
@@ -1563,7 +2003,7 @@ Test(dns_hostile, pointer_loop_a_b_a)
 	rrh(&mb, 0xff00, 0, 4);
 	a = mb.n;
 	labels(&mb, "a", 1);
-	b = mb.n + 2;		/* answer 2 starts right after this RDATA */
+	b = mb.n + 2; /* answer 2 starts right after this RDATA */
 	ptr(&mb, b);
 	cr_assert_eq(mb.n, b);
 	labels(&mb, "b", 1);
@@ -1602,7 +2042,7 @@ Test(dns_hostile, self_pointer)
 Test(dns_hostile, forward_pointer)
 {
 	hdr(&mb, 0, 1, 0, 0, 0);
-	ptr(&mb, 18);		/* a valid name does sit at 18 */
+	ptr(&mb, 18); /* a valid name does sit at 18 */
 	p32(&mb, 0x00010001);
 	labels(&mb, "fwd.example", 0);
 	cr_expect_eq(parse(&mb), DNS_E_NAME_FORWARD_PTR);
@@ -1668,8 +2108,7 @@ Test(dns_hostile, label_past_end)
 	cr_expect_eq(parse(&mb), DNS_E_NAME_OOB);
 }
 
-static void long_name_open(struct mb *m, const size_t *lens, size_t n,
-			   uint8_t fill)
+static void long_name_open(struct mb *m, const size_t *lens, size_t n, uint8_t fill)
 {
 	for (size_t i = 0; i < n; i++) {
 		p8(m, lens[i]);
@@ -1695,10 +2134,10 @@ static enum dns_err long_question(const size_t *lens, size_t n, uint8_t fill)
 
 Test(dns_hostile, name_too_long)
 {
-	static const size_t l253[] = { 63, 63, 63, 61 };	/* 253 chars */
+	static const size_t l253[] = { 63, 63, 63, 61 }; /* 253 chars */
 	static const size_t l254[] = { 63, 63, 63, 62 };
 	static const size_t l255[] = { 63, 63, 63, 63 };
-	size_t lmany[128];				/* 128 labels: 255 chars */
+	size_t lmany[128]; /* 128 labels: 255 chars */
 
 	for (size_t i = 0; i < 128; i++)
 		lmany[i] = 1;
@@ -1712,7 +2151,7 @@ Test(dns_hostile, name_too_long)
 	cr_expect_eq(long_question(l255, 4, 'a'), DNS_E_NAME_TOO_LONG);
 
 	cr_expect_eq(long_question(lmany, 128, 'z'), DNS_E_NAME_TOO_LONG);
-	cr_expect_eq(long_question(lmany, 127, 'z'), DNS_OK);	/* 253 */
+	cr_expect_eq(long_question(lmany, 127, 'z'), DNS_OK); /* 253 */
 	cr_expect_eq(strlen(msg.qname), 253);
 
 	/* escapes count as written: 63 NULs are 252 characters ... */
@@ -1801,27 +2240,27 @@ static void pointer_chain(struct mb *m, unsigned int n)
 	size_t rd;
 
 	hdr(m, 0x8000, 1, 2, 0, 0);
-	question(m, ".", 1);		/* the root label is at 12 */
+	question(m, ".", 1); /* the root label is at 12 */
 	labels(m, ".", 0);
 	rrh(m, 0xff00, 0, 2 * n);
 	rd = m->n;
 	ptr(m, 12);
 	for (unsigned int i = 1; i < n; i++)
 		ptr(m, rd + 2 * (i - 1));
-	ptr(m, rd + 2 * (n - 1));	/* answer 2's name: one more jump */
+	ptr(m, rd + 2 * (n - 1)); /* answer 2's name: one more jump */
 	rrh(m, 1, 0, 4);
 	p32(m, 0x01020304);
 }
 
 Test(dns_hostile, too_many_jumps)
 {
-	pointer_chain(&mb, DNS_MAX_JUMPS - 1);	/* 64 jumps in all */
+	pointer_chain(&mb, DNS_MAX_JUMPS - 1); /* 64 jumps in all */
 	cr_expect_eq(parse(&mb), DNS_OK);
 	cr_expect_eq(msg.n_answers, 2);
 	cr_expect_str_eq(msg.answers[1].name, ".");
 	cr_expect_str_eq(msg.answers[1].data, "1.2.3.4");
 
-	pointer_chain(&mb, DNS_MAX_JUMPS);	/* 65 */
+	pointer_chain(&mb, DNS_MAX_JUMPS); /* 65 */
 	cr_expect_eq(parse(&mb), DNS_E_NAME_LOOP);
 	cr_expect_eq(msg.n_answers, 1);
 
@@ -1885,8 +2324,7 @@ Test(dns_hostile, rr_out_of_bounds)
  * One answer of the given type: n bytes follow its fixed fields, of which
  * RDLENGTH claims rdlen.
  */
-static enum dns_err one_rr2(unsigned int type, const void *rd, size_t n,
-			    size_t rdlen)
+static enum dns_err one_rr2(unsigned int type, const void *rd, size_t n, size_t rdlen)
 {
 	hdr(&mb, 0x8180, 1, 1, 0, 0);
 	question(&mb, "example.com", type);
@@ -1944,18 +2382,18 @@ Test(dns_hostile, rdata_not_matching_type)
 	cr_expect_eq(ONE(0xabcd, ""), DNS_OK);
 	cr_expect_str_eq(msg.answers[0].data, "\\# 0");
 	cr_expect_eq(ONE(DNS_T_SOA, "\xc0\x0c\2hm\xc0\x0c\0\0\0\1\0\0\0\2"
-				    "\0\0\0\3\0\0\0\4\xff\xff\xff\xff"), DNS_OK);
-	cr_expect_str_eq(msg.answers[0].data,
-			 "example.com hm.example.com 1 2 3 4 4294967295");
+				    "\0\0\0\3\0\0\0\4\xff\xff\xff\xff"),
+		     DNS_OK);
+	cr_expect_str_eq(msg.answers[0].data, "example.com hm.example.com 1 2 3 4 4294967295");
 }
 
 Test(dns_hostile, txt_nul_quotes_high_bytes)
 {
 	cr_assert_eq(ONE(DNS_T_TXT, "\5\0\"\\\xff "
-				     "\0"
-				     "\3a\"b"), DNS_OK);
-	cr_expect_str_eq(msg.answers[0].data,
-			 "\"\\000\\\"\\\\\\255 \" \"\" \"a\\\"b\"");
+				    "\0"
+				    "\3a\"b"),
+		     DNS_OK);
+	cr_expect_str_eq(msg.answers[0].data, "\"\\000\\\"\\\\\\255 \" \"\" \"a\\\"b\"");
 	/* a TXT is safe printable ASCII whatever it holds */
 	{
 		uint8_t rd[256];
@@ -2050,10 +2488,23 @@ Test(dns_hostile, beyond_max_answers)
 Test(dns_hostile, address_text_as_inet_ntop)
 {
 	static const char *const v6[] = {
-		"::", "::1", "::2", "::ffff:1.2.3.4", "::1.2.3.4", "1::",
-		"1:0:0:2::3", "1::2:0:0:3", "ff02::1:ff00:1", "::ffff:0:1",
-		"2001:db8:0:0:1:0:0:1", "fe80::", "0:0:1::", "1:2:3:4:5:6:7:8",
-		"1:2:3:4:5:6::", "::ffff:255.255.255.255", "64:ff9b::192.0.2.33",
+		"::",
+		"::1",
+		"::2",
+		"::ffff:1.2.3.4",
+		"::1.2.3.4",
+		"1::",
+		"1:0:0:2::3",
+		"1::2:0:0:3",
+		"ff02::1:ff00:1",
+		"::ffff:0:1",
+		"2001:db8:0:0:1:0:0:1",
+		"fe80::",
+		"0:0:1::",
+		"1:2:3:4:5:6:7:8",
+		"1:2:3:4:5:6::",
+		"::ffff:255.255.255.255",
+		"64:ff9b::192.0.2.33",
 	};
 	uint8_t a[16];
 	char want[INET6_ADDRSTRLEN];
@@ -2103,22 +2554,22 @@ Test(dns_hostile, edns_opt)
 	cr_expect_eq(msg.has_edns, 1);
 	cr_expect_eq(msg.edns_udp_size, 4096);
 
-	opt_msg(7, 0x01000000, 0);		/* 1 << 4 | 7 = 23 */
+	opt_msg(7, 0x01000000, 0); /* 1 << 4 | 7 = 23 */
 	cr_assert_eq(parse(&mb), DNS_OK);
 	cr_expect_eq(msg.rcode, 23);
 	cr_expect_str_eq(dns_rcode_name(msg.rcode), "BADCOOKIE");
 	cr_expect_eq(msg.edns_do, 0);
 
-	opt_msg(15, 0x0f000000, 0);		/* 255 still fits */
+	opt_msg(15, 0x0f000000, 0); /* 255 still fits */
 	cr_assert_eq(parse(&mb), DNS_OK);
 	cr_expect_eq(msg.rcode, 255);
-	opt_msg(2, 0x10018000, 0);		/* 258 does not: header's */
+	opt_msg(2, 0x10018000, 0); /* 258 does not: header's */
 	cr_assert_eq(parse(&mb), DNS_OK);
 	cr_expect_eq(msg.rcode, 2);
 	cr_expect_eq(msg.edns_version, 1);
 	cr_expect_eq(msg.edns_do, 1);
 
-	opt_msg(0, 0x01008000, 1);		/* the first OPT counts */
+	opt_msg(0, 0x01008000, 1); /* the first OPT counts */
 	cr_assert_eq(parse(&mb), DNS_OK);
 	cr_expect_eq(msg.rcode, 16);
 	cr_expect_eq(msg.edns_udp_size, 4096);
@@ -2177,8 +2628,7 @@ Test(dns_hostile, every_prefix_of_every_capture)
 				cr_assert_str_eq(a->name, b2->name);
 				cr_assert_eq(a->type, b2->type);
 				cr_assert_eq(a->ttl, b2->ttl);
-				cr_assert_str_eq(a->data, b2->data,
-						 "%s cut at %zu", e->what, cut);
+				cr_assert_str_eq(a->data, b2->data, "%s cut at %zu", e->what, cut);
 			}
 			cr_assert(msg.has_edns <= full.has_edns);
 		}
@@ -2280,11 +2730,11 @@ Test(dns_names, type_names)
 		uint16_t t;
 		const char *n;
 	} tab[] = {
-		{ 1, "A" }, { 28, "AAAA" }, { 5, "CNAME" }, { 12, "PTR" },
-		{ 2, "NS" }, { 15, "MX" }, { 33, "SRV" }, { 16, "TXT" },
-		{ 6, "SOA" }, { 65, "HTTPS" }, { 64, "SVCB" }, { 41, "OPT" },
-		{ 257, "CAA" }, { 39, "DNAME" }, { 255, "ANY" }, { 252, "AXFR" },
-		{ 46, "RRSIG" }, { 48, "DNSKEY" }, { 43, "DS" }, { 52, "TLSA" },
+		{ 1, "A" },	 { 28, "AAAA" },   { 5, "CNAME" }, { 12, "PTR" },
+		{ 2, "NS" },	 { 15, "MX" },	   { 33, "SRV" },  { 16, "TXT" },
+		{ 6, "SOA" },	 { 65, "HTTPS" },  { 64, "SVCB" }, { 41, "OPT" },
+		{ 257, "CAA" },	 { 39, "DNAME" },  { 255, "ANY" }, { 252, "AXFR" },
+		{ 46, "RRSIG" }, { 48, "DNSKEY" }, { 43, "DS" },   { 52, "TLSA" },
 	};
 
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
@@ -2296,9 +2746,9 @@ Test(dns_names, type_names)
 
 Test(dns_names, rcode_names)
 {
-	static const char *const n[] = { "NOERROR", "FORMERR", "SERVFAIL",
-		"NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET",
-		"NXRRSET", "NOTAUTH", "NOTZONE", "DSOTYPENI" };
+	static const char *const n[] = { "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
+					 "NOTIMP",  "REFUSED", "YXDOMAIN", "YXRRSET",
+					 "NXRRSET", "NOTAUTH", "NOTZONE",  "DSOTYPENI" };
 
 	for (unsigned int i = 0; i < sizeof(n) / sizeof(n[0]); i++)
 		cr_expect_str_eq(dns_rcode_name((uint8_t)i), n[i]);
@@ -2314,13 +2764,12 @@ Test(dns_names, header_flags)
 {
 	struct dns_msg m = { .flags = 0xffff, .edns_do = 1 };
 	const char *f[7];
-	static const char *const all[] = { "AA", "TC", "RD", "RA", "AD", "CD",
-					   "DO" };
+	static const char *const all[] = { "AA", "TC", "RD", "RA", "AD", "CD", "DO" };
 
 	cr_assert_eq(dns_header_flags(&m, f), 7);
 	for (int i = 0; i < 7; i++)
 		cr_expect_str_eq(f[i], all[i]);
-	m.flags = 0x8000 | 0x0040 | 0x000f;	/* QR, Z, rcode: none of them */
+	m.flags = 0x8000 | 0x0040 | 0x000f; /* QR, Z, rcode: none of them */
 	m.edns_do = 0;
 	cr_expect_eq(dns_header_flags(&m, f), 0);
 	m.flags = DNS_F_TC | DNS_F_CD;

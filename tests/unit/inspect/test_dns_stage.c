@@ -28,15 +28,16 @@ static struct nt_dns *stage(size_t cache_max)
 {
 	struct nt_dns_opts o = { .answer_timeout_ns = 5 * NS,
 				 .cache_max = cache_max,
-				 .grace_ns = 10 * NS, .emit = on_txn };
+				 .grace_ns = 10 * NS,
+				 .emit = on_txn };
 
 	n_got = 0;
 	return nt_dns_new(&o);
 }
 
 /* A query for NAME (A) with id, or its answer with one A record ip/ttl. */
-static size_t msg(uint8_t *b, uint16_t id, const char *name, int answer,
-		  const uint8_t ip[4], uint32_t ttl)
+static size_t msg(uint8_t *b, uint16_t id, const char *name, int answer, const uint8_t ip[4],
+		  uint32_t ttl)
 {
 	size_t n = 0;
 
@@ -73,8 +74,8 @@ static size_t msg(uint8_t *b, uint16_t id, const char *name, int answer,
 	return n;
 }
 
-static void sample(struct nt_sample *s, int proto, int side, uint64_t ts,
-		   uint32_t seq, const uint8_t *data, size_t n)
+static void sample(struct nt_sample *s, int proto, int side, uint64_t ts, uint32_t seq,
+		   const uint8_t *data, size_t n)
 {
 	memset(s, 0, offsetof(struct nt_sample, data));
 	s->key.proto = (uint8_t)proto;
@@ -83,8 +84,8 @@ static void sample(struct nt_sample *s, int proto, int side, uint64_t ts,
 		s->key.addr[i][10] = s->key.addr[i][11] = 0xff;
 		s->key.addr[i][12] = 10;
 	}
-	s->key.addr[0][15] = 1;   /* client 10.0.0.1, side 0 */
-	s->key.addr[1][15] = 53;  /* server 10.0.0.53, side 1 */
+	s->key.addr[0][15] = 1;	 /* client 10.0.0.1, side 0 */
+	s->key.addr[1][15] = 53; /* server 10.0.0.53, side 1 */
 	s->key.port[0] = 40000;
 	s->key.port[1] = 53;
 	s->side = (uint8_t)side;
@@ -245,8 +246,7 @@ Test(dns_stage, cache_is_bounded_lru)
 	cr_expect_null(nt_dns_name(d, s.key.addr[0], addr, 2 * NS));
 	ip[3] = 4;
 	mapped(addr, ip);
-	cr_expect_str_eq(nt_dns_name(d, s.key.addr[0], addr, 2 * NS),
-			 "h4.example.com");
+	cr_expect_str_eq(nt_dns_name(d, s.key.addr[0], addr, 2 * NS), "h4.example.com");
 	nt_dns_free(d);
 }
 

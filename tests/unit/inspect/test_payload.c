@@ -27,8 +27,7 @@ static size_t slurp(const char *name, uint8_t *buf)
 	return n;
 }
 
-static void seg(struct nt_payload *pl, int side, uint32_t seq,
-		const uint8_t *data, size_t n)
+static void seg(struct nt_payload *pl, int side, uint32_t seq, const uint8_t *data, size_t n)
 {
 	static struct nt_sample s;
 
@@ -185,7 +184,6 @@ Test(payload, prefix_buffers_are_capped_and_accounted)
 	s.key.addr[0][13] = 0;
 	s.key.addr[0][12] = 0;
 	nt_payload_forget(pl, &s.key);
-	cr_expect_eq(nt_payload_stats(pl)->buffers_alive,
-		     NT_PREFIX_BUFFERS_MAX - 1);
+	cr_expect_eq(nt_payload_stats(pl)->buffers_alive, NT_PREFIX_BUFFERS_MAX - 1);
 	nt_payload_free(pl);
 }

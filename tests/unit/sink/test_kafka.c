@@ -32,8 +32,7 @@ TestSuite(kafka, .init = mkdir_tmp, .fini = rm_tmp);
 /* A sink to a port where nothing listens, with extra flags. */
 static struct nt_kafka *sink(struct nt_config *c, int argc, char **extra)
 {
-	char *argv[16] = { "nettrail", "-o", "kafka", "--kafka-brokers",
-			   "127.0.0.1:1" };
+	char *argv[16] = { "nettrail", "-o", "kafka", "--kafka-brokers", "127.0.0.1:1" };
 	char err[256] = "";
 	struct nt_kafka *k;
 	int usage;
@@ -42,8 +41,7 @@ static struct nt_kafka *sink(struct nt_config *c, int argc, char **extra)
 	for (int i = 0; i < argc; i++)
 		argv[5 + i] = extra[i];
 	nt_config_defaults(c);
-	cr_assert_eq(nt_config_parse(c, 5 + argc, argv, NULL, err,
-				     sizeof(err)), 0, "%s", err);
+	cr_assert_eq(nt_config_parse(c, 5 + argc, argv, NULL, err, sizeof(err)), 0, "%s", err);
 	k = nt_kafka_new(c, "unit-node", err, sizeof(err), &usage);
 	cr_assert(k, "%s", err);
 	return k;
@@ -55,8 +53,8 @@ static void produce(struct nt_kafka *k, int n)
 		char val[64];
 		int len = snprintf(val, sizeof(val), "{\"n\":%d}", i);
 
-		cr_assert_eq(nt_kafka_produce(k, NT_REC_FLOW, "key", 3, val,
-					      (size_t)len), 0, "record %d", i);
+		cr_assert_eq(nt_kafka_produce(k, NT_REC_FLOW, "key", 3, val, (size_t)len), 0,
+			     "record %d", i);
 	}
 }
 
@@ -92,8 +90,7 @@ Test(kafka, no_producer_after_failed_recreation)
 Test(kafka, no_producer_spools)
 {
 	struct nt_config c;
-	char *flags[] = { "--fault", "kafka-fatal-at=1,kafka-reset-fail=100",
-			  "--spool-dir", dir };
+	char *flags[] = { "--fault", "kafka-fatal-at=1,kafka-reset-fail=100", "--spool-dir", dir };
 	struct nt_kafka *k = sink(&c, 4, flags);
 	struct nt_kafka_stats st;
 
@@ -117,8 +114,7 @@ Test(kafka, no_producer_spools)
 Test(kafka, queue_full_and_degraded_episodes_counted)
 {
 	struct nt_config c;
-	char *flags[] = { "--kafka-prop", "queue.buffering.max.messages=10",
-			  "--spool-dir", dir };
+	char *flags[] = { "--kafka-prop", "queue.buffering.max.messages=10", "--spool-dir", dir };
 	struct nt_kafka *k = sink(&c, 4, flags);
 	struct nt_kafka_stats st;
 
@@ -127,8 +123,7 @@ Test(kafka, queue_full_and_degraded_episodes_counted)
 	nt_kafka_stats_get(k, &st);
 	cr_expect_eq(st.queue_full, 1);
 	cr_expect_eq(st.degraded_episodes, 1);
-	cr_expect_eq(st.outstanding, 10, "%llu",
-		     (unsigned long long)st.outstanding);
+	cr_expect_eq(st.outstanding, 10, "%llu", (unsigned long long)st.outstanding);
 	cr_expect_eq(st.producer_up, 1);
 	cr_expect_eq(st.spool_records, 40);
 	/* at exit the 10 in librdkafka are purged and spooled ahead */

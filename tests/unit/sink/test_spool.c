@@ -58,8 +58,7 @@ static void append_range(struct nt_spool *s, int from, int to)
 	for (int i = from; i < to; i++) {
 		size_t n = make_rec(i, buf, sizeof(buf), key, sizeof(key));
 
-		cr_assert_eq(nt_spool_append(s, (uint8_t)(i % 3), key,
-					     strlen(key), buf, n), 0);
+		cr_assert_eq(nt_spool_append(s, (uint8_t)(i % 3), key, strlen(key), buf, n), 0);
 	}
 }
 
@@ -74,14 +73,12 @@ static int drain(struct nt_spool *s, int *seqs, int max)
 		for (uint32_t i = 0; i < b.n; i++) {
 			char buf[2048], key[32];
 			int seq = atoi(b.recs[i].val + 7);
-			size_t n = make_rec(seq, buf, sizeof(buf), key,
-					    sizeof(key));
+			size_t n = make_rec(seq, buf, sizeof(buf), key, sizeof(key));
 
 			cr_assert_eq(b.recs[i].vlen, n);
 			cr_assert_eq(memcmp(b.recs[i].val, buf, n), 0);
 			cr_assert_eq(b.recs[i].klen, strlen(key));
-			cr_assert_eq(memcmp(b.recs[i].key, key, b.recs[i].klen),
-				     0);
+			cr_assert_eq(memcmp(b.recs[i].key, key, b.recs[i].klen), 0);
 			cr_assert_eq(b.recs[i].type, seq % 3);
 			cr_assert_lt(got, max);
 			seqs[got++] = seq;
@@ -168,13 +165,13 @@ Test(spool, prepended_records_come_first)
 	append_range(s, 10, 20);
 	nt_spool_flush(s, 0);
 	for (int i = 0; i < 5; i++) {
-		size_t n = make_rec(i, bufs[i], sizeof(bufs[i]), keys[i],
-				    sizeof(keys[i]));
+		size_t n = make_rec(i, bufs[i], sizeof(bufs[i]), keys[i], sizeof(keys[i]));
 
 		r[i] = (struct nt_spool_rec){ .type = (uint8_t)(i % 3),
 					      .klen = (uint16_t)strlen(keys[i]),
 					      .vlen = (uint32_t)n,
-					      .key = keys[i], .val = bufs[i] };
+					      .key = keys[i],
+					      .val = bufs[i] };
 	}
 	cr_assert_eq(nt_spool_prepend(s, r, 5), 0);
 	cr_assert_eq(nt_spool_stats(s)->records, 15);
@@ -291,8 +288,7 @@ Test(spool, truncated_tail_is_counted)
 	nb = blocks(path, sizeof(path), off, nrec, 16);
 	cr_assert_eq(stat(path, &st), 0);
 	/* a write cut by kill -9: half of the last block is on disk */
-	cr_assert_eq(truncate(path, off[nb - 1] + (st.st_size - off[nb - 1]) / 2),
-		     0);
+	cr_assert_eq(truncate(path, off[nb - 1] + (st.st_size - off[nb - 1]) / 2), 0);
 	s = open_spool(64 << 20, NT_SPOOL_DROP_OLDEST);
 	/* the cut block's header is whole: its records are counted at open,
 	 * then as lost, so the books balance */
@@ -349,8 +345,7 @@ Test(spool, second_user_of_a_directory_is_refused)
 	struct nt_spool *s = open_spool(64 << 20, NT_SPOOL_DROP_OLDEST);
 	char err[256] = "";
 
-	cr_assert_null(nt_spool_open(dir, 64 << 20, NT_SPOOL_DROP_OLDEST, 0,
-				     err, sizeof(err)));
+	cr_assert_null(nt_spool_open(dir, 64 << 20, NT_SPOOL_DROP_OLDEST, 0, err, sizeof(err)));
 	cr_assert(strstr(err, "in use by another nettrail"), "%s", err);
 	nt_spool_close(s);
 }
@@ -359,8 +354,7 @@ Test(spool, unwritable_directory_is_an_error)
 {
 	char err[256] = "";
 
-	cr_assert_null(nt_spool_open("/proc/version/spool", 64 << 20,
-				     NT_SPOOL_DROP_OLDEST, 0, err,
+	cr_assert_null(nt_spool_open("/proc/version/spool", 64 << 20, NT_SPOOL_DROP_OLDEST, 0, err,
 				     sizeof(err)));
 	cr_assert(strstr(err, "--spool-dir /proc/version/spool: "), "%s", err);
 }
@@ -374,8 +368,7 @@ Test(spool, a_foreign_file_is_skipped)
 
 	snprintf(path, sizeof(path), "%s/0000000000000001.seg", dir);
 	f = fopen(path, "w");
-	fputs("not a spool segment at all, but long enough to hold a header",
-	      f);
+	fputs("not a spool segment at all, but long enough to hold a header", f);
 	fclose(f);
 	s = open_spool(64 << 20, NT_SPOOL_DROP_OLDEST);
 	append_range(s, 0, 5);

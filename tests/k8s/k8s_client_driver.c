@@ -75,7 +75,7 @@ static int stat_get(const struct nt_k8s_stats *s, const char *name, uint64_t *v)
 	F(forbidden_mask)
 	/* clang-format on */
 #undef F
-	return -1;
+			return -1;
 }
 
 /* the loader's temp files (certificate-authority-data, inline token) go with the driver */

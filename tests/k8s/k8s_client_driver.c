@@ -64,18 +64,29 @@ static void lookup(struct nt_k8s *k, const char *ip, char *out, size_t n)
 
 static int stat_get(const struct nt_k8s_stats *s, const char *name, uint64_t *v)
 {
-#define F(x)                         \
-	if (!strcmp(name, #x)) {     \
-		*v = (uint64_t)s->x; \
-		return 0;            \
-	}
-	/* clang-format off */
-	F(lists) F(watches) F(watch_events) F(relists_410) F(reconnects) F(auth_errors)
-	F(errors) F(pods) F(services) F(nodes) F(ip_entries) F(synced) F(forbidden)
-	F(forbidden_mask)
-	/* clang-format on */
+#define F(x)                                 \
+	do {                                 \
+		if (!strcmp(name, #x)) {     \
+			*v = (uint64_t)s->x; \
+			return 0;            \
+		}                            \
+	} while (0)
+	F(lists);
+	F(watches);
+	F(watch_events);
+	F(relists_410);
+	F(reconnects);
+	F(auth_errors);
+	F(errors);
+	F(pods);
+	F(services);
+	F(nodes);
+	F(ip_entries);
+	F(synced);
+	F(forbidden);
+	F(forbidden_mask);
 #undef F
-			return -1;
+	return -1;
 }
 
 /* the loader's temp files (certificate-authority-data, inline token) go with the driver */

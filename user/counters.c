@@ -2,12 +2,12 @@
 /* counters.c - the registry's tables (see counters.h). */
 #include "counters.h"
 
-#define NT_DEF_(id, n, h) [NT_C_##id] = { .name = n, .help = h },
-const struct nt_metric_def nt_counter_defs[NT_C_MAX] = { NT_KERNEL_STATS(NT_DEF_)
-								 NT_USER_COUNTERS(NT_DEF_) };
-#undef NT_DEF_
-#define NT_DEF_(id, n, h) [NT_G_##id] = { .name = n, .help = h },
-const struct nt_metric_def nt_gauge_defs[NT_G_MAX] = { NT_GAUGES(NT_DEF_) };
+#define NT_DEF_(id, n, h, ...) { .name = n, .help = h },
+#define NT_NONE_(...)
+const struct nt_metric_def nt_counter_defs[NT_C_MAX] = { NT_KERNEL_STATS(NT_DEF_) NT_METRICS_USER(
+	NT_DEF_, NT_NONE_, NT_DEF_, NT_NONE_) };
+const struct nt_metric_def nt_gauge_defs[NT_G_MAX] = { NT_METRICS_USER(NT_NONE_, NT_DEF_, NT_NONE_,
+								       NT_DEF_) };
 #undef NT_DEF_
 
 void nt_counters_list(FILE *f)

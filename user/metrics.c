@@ -176,18 +176,17 @@ void nt_metrics_publish(struct nt_metrics *m, const struct nt_metrics_snap *snap
 		return;
 	buf[0] = 0;
 	/* once per tick, a few dozen lines: printf is fine here */
-	for (int i = 0; i < NT_C_MAX; i++)
+	for (int i = 0; i < NT_C_MAX + NT_G_MAX; i++) {
+		int c = i < NT_C_MAX;
+		const struct nt_metric_def *d =
+			c ? &nt_counter_defs[i] : &nt_gauge_defs[i - NT_C_MAX];
+
 		add(&buf, &len, &cap,
-		    "# HELP nettrail_%s_total %s\n"
-		    "# TYPE nettrail_%s_total counter\n"
-		    "nettrail_%s_total %llu\n",
-		    nt_counter_defs[i].name, nt_counter_defs[i].help, snap->c[i]);
-	for (int i = 0; i < NT_G_MAX; i++)
-		add(&buf, &len, &cap,
-		    "# HELP nettrail_%s %s\n"
-		    "# TYPE nettrail_%s gauge\n"
-		    "nettrail_%s %llu\n",
-		    nt_gauge_defs[i].name, nt_gauge_defs[i].help, snap->g[i]);
+		    c ? "# HELP nettrail_%s_total %s\n# TYPE nettrail_%s_total counter\n"
+			"nettrail_%s_total %llu\n" :
+			"# HELP nettrail_%s %s\n# TYPE nettrail_%s gauge\nnettrail_%s %llu\n",
+		    d->name, d->help, c ? snap->c[i] : snap->g[i - NT_C_MAX]);
+	}
 	pthread_mutex_lock(&m->lock);
 	old = m->text;
 	m->text = buf;

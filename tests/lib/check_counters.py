@@ -2,9 +2,10 @@
 """Every counter a module keeps reaches the heartbeat and /metrics.
 
 Each field of each module's stats struct (struct nt_<module>_stats in
-user/*.h) must be read by user/telemetry.c, which fills the registry's
-snapshot (user/counters.h); and every registry entry must be filled there.
-A counter collected and never reported fails this check."""
+user/**/*.h) must be in a row of the registry (user/counters.def: the row
+names the field it is read from) or be derived in user/telemetry.c; and
+every derived row (CX, GX) must be filled there. A counter collected and
+never reported fails this check."""
 import pathlib
 import re
 import sys
@@ -12,8 +13,14 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 USER = ROOT / "user"
 tele = (USER / "telemetry.c").read_text()
-reg = (USER / "counters.h").read_text() + (ROOT / "include" / "nettrail.h").read_text()
+table = (USER / "counters.def").read_text()
 failed = passed = 0
+
+# which stats struct each module's rows of counters.def are read from
+MODULES = {"COLLECTOR": "nt_collector_stats", "REPLAY": "nt_replay_stats",
+           "SINK": "nt_sink_stats", "PROCESS": "nt_telemetry_src",
+           "PAYLOAD": "nt_payload_stats", "DNS": "nt_dns_stats", "KAFKA": "nt_kafka_stats",
+           "K8S": "nt_k8s_stats", "ENRICH": "nt_enrich_stats", "SOCKATTR": "nt_sockattr_stats"}
 
 
 def check(ok, what):
@@ -36,6 +43,17 @@ def fields(body):
     return out
 
 
+# the fields each module's rows read, and the derived rows (CX, GX)
+rows = {}
+derived = []
+for m in re.finditer(r"#define NT_METRICS_(\w+)\(C, G, CX, GX\)(.*?)(?=\n\n|\n/\*)", table, re.S):
+    mod, body = m.group(1), m.group(2)
+    if mod == "USER":
+        continue
+    check(mod in MODULES, f"counters.def: module {mod} has no stats struct in check_counters.py")
+    rows[MODULES.get(mod)] = set(re.findall(r"\b[CG]\([A-Z0-9_]+, \"[^\"]*\", \"[^\"]*\", (\w+)\)", body))
+    derived += re.findall(r"\b([CG])X\(([A-Z0-9_]+),", body)
+
 # stats folded into another module's before telemetry.c reads them
 VIA = {"nt_spool_stats": ("sink/kafka.c", "ss->")}
 # fields that are not counters or gauges
@@ -44,19 +62,20 @@ NOT_METRICS = {("nt_replay_stats", "first_ns"), ("nt_replay_stats", "last_ns"),
 
 for h in sorted(USER.rglob("*.h")):
     for m in re.finditer(r"struct (nt_\w+_stats) \{(.*?)\n\};", h.read_text(), re.S):
-        where, ref = VIA.get(m.group(1), ("telemetry.c", "s->"))
-        text = (USER / where).read_text()
+        name = m.group(1)
         for f in fields(m.group(2)):
-            if (m.group(1), f) in NOT_METRICS:
+            if (name, f) in NOT_METRICS:
                 continue
-            check(re.search(rf"{re.escape(ref)}{re.escape(f)}\b", text),
-                  f"{h.relative_to(ROOT)}: {m.group(1)}.{f} is never read by user/{where}")
+            if name in VIA:
+                where, ref = VIA[name]
+                ok = re.search(rf"{re.escape(ref)}{re.escape(f)}\b", (USER / where).read_text())
+                check(ok, f"{h.relative_to(ROOT)}: {name}.{f} is never read by user/{where}")
+                continue
+            ok = f in rows.get(name, ()) or re.search(rf"s->{re.escape(f)}\b", tele)
+            check(ok, f"{h.relative_to(ROOT)}: {name}.{f} is in no row of user/counters.def "
+                      "and not derived in user/telemetry.c")
 
-ids_c = re.findall(r"\bC\(([A-Z0-9_]+), \"", reg)
-ids_g = re.findall(r"\bG\(([A-Z0-9_]+), \"", reg)
-for i in ids_c:
-    check(f"NT_C_{i}]" in tele, f"counter {i} is never filled in user/telemetry.c")
-for i in ids_g:
-    check(f"NT_G_{i}]" in tele, f"gauge {i} is never filled in user/telemetry.c")
+for kind, i in derived:
+    check(f"NT_{kind}_{i}]" in tele, f"derived {kind}X {i} is never filled in user/telemetry.c")
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -32,67 +32,32 @@ struct cid_tuple {
 	int one_way;
 };
 
-/* icmp_counterpart - the reply type of an ICMP request type or vice versa,
- * or -1 when the type is one-way (Zeek's ICMP.cc mapping). */
-static int icmp_counterpart(unsigned type)
-{
-	switch (type) {
-	case 8:
-		return 0; /* echo request -> echo reply */
-	case 0:
-		return 8;
-	case 13:
-		return 14; /* timestamp */
-	case 14:
-		return 13;
-	case 15:
-		return 16; /* information */
-	case 16:
-		return 15;
-	case 10:
-		return 9; /* router solicitation -> advertisement */
-	case 9:
-		return 10;
-	case 17:
-		return 18; /* address mask */
-	case 18:
-		return 17;
-	default:
-		return -1;
-	}
-}
+/* ICMP request/reply type pairs (Zeek's ICMP.cc mapping): either member
+ * names the other; a type in no pair is one-way. */
+static const uint8_t icmp4_pairs[][2] = {
+	{ 8, 0 },   /* echo request, reply */
+	{ 13, 14 }, /* timestamp */
+	{ 15, 16 }, /* information */
+	{ 10, 9 },  /* router solicitation, advertisement */
+	{ 17, 18 }, /* address mask */
+};
+static const uint8_t icmp6_pairs[][2] = {
+	{ 128, 129 }, /* echo request, reply */
+	{ 130, 131 }, /* MLD listener query, report */
+	{ 133, 134 }, /* router solicitation, advertisement */
+	{ 135, 136 }, /* neighbour solicitation, advertisement */
+	{ 139, 140 }, /* who-are-you request, reply */
+	{ 144, 145 }, /* home agent address discovery */
+};
 
-/* icmp6_counterpart - the same for ICMPv6 types. */
-static int icmp6_counterpart(unsigned type)
+/* The other type of the pair `type` is in, or -1 when it is one-way. */
+static int icmp_peer(const uint8_t (*pairs)[2], size_t n, unsigned type)
 {
-	switch (type) {
-	case 128:
-		return 129; /* echo request -> reply */
-	case 129:
-		return 128;
-	case 130:
-		return 131; /* MLD listener query -> report */
-	case 131:
-		return 130;
-	case 133:
-		return 134; /* router solicitation -> advertisement */
-	case 134:
-		return 133;
-	case 135:
-		return 136; /* neighbour solicitation -> advertisement */
-	case 136:
-		return 135;
-	case 139:
-		return 140; /* who-are-you request -> reply */
-	case 140:
-		return 139;
-	case 144:
-		return 145; /* home agent address discovery */
-	case 145:
-		return 144;
-	default:
-		return -1;
-	}
+	for (size_t i = 0; i < n; i++)
+		for (int j = 0; j < 2; j++)
+			if (pairs[i][j] == type)
+				return pairs[i][!j];
+	return -1;
 }
 
 /*
@@ -105,7 +70,11 @@ static int map_icmp(struct cid_tuple *t, uint8_t proto)
 
 	if (t->sport > 255 || t->dport > 255)
 		return -1;
-	peer = proto == PROTO_ICMP ? icmp_counterpart(t->sport) : icmp6_counterpart(t->sport);
+	peer = proto == PROTO_ICMP ?
+		       icmp_peer(icmp4_pairs, sizeof(icmp4_pairs) / sizeof(icmp4_pairs[0]),
+				 t->sport) :
+		       icmp_peer(icmp6_pairs, sizeof(icmp6_pairs) / sizeof(icmp6_pairs[0]),
+				 t->sport);
 	if (peer < 0)
 		t->one_way = 1; /* (type, code), fixed direction */
 	else

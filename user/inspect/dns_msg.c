@@ -665,7 +665,7 @@ const char *dns_type_name(uint16_t type)
 		[60] = "CDNSKEY", [61] = "OPENPGPKEY", [62] = "CSYNC", [63] = "ZONEMD",
 		[64] = "SVCB",	  [65] = "HTTPS",      [99] = "SPF",   [108] = "EUI48",
 		[109] = "EUI64",  [249] = "TKEY",      [250] = "TSIG", [251] = "IXFR",
-		[252] = "AXFR",	  [255] = "ANY",       [256] = "URI",  [257] = "CAA",
+		[252] = "AXFR",	  [255] = "ANY",       [256] = "URI",  [257] = "CAA"
 	};
 
 	return type < sizeof(names) / sizeof(names[0]) ? names[type] : NULL;

@@ -344,14 +344,19 @@ int dt_config_set(struct dt_config *c, const char *key, const char *value, char 
 
 		if (strcmp(keys[i].name, key))
 			continue;
+		int old_evidence = c->max_evidence;
+
 		if (keys[i].type == K_STRS || keys[i].type == K_CIDRS)
 			rc = set_list(dst, keys[i].type, value);
 		else
 			rc = set_scalar(dst, keys[i].type, value);
-		if (rc)
+		if (rc) {
 			snprintf(err, errlen, "bad value for %s: '%s'", key, value);
-		else if (c->max_evidence < 1 || c->max_evidence > 20)
-			snprintf(err, errlen, "max_evidence must be 1..20"), rc = -1;
+		} else if (c->max_evidence < 1 || c->max_evidence > 20) {
+			snprintf(err, errlen, "max_evidence must be 1..20");
+			c->max_evidence = old_evidence;
+			rc = -1;
+		}
 		return rc;
 	}
 	snprintf(err, errlen, "unknown key '%s'", key);

@@ -214,7 +214,10 @@ struct json_object *dt_alert_build(struct dt_alert *a)
 	json_object_object_add(d, "destination", end_obj(&a->dst));
 	add_str(net, "transport", a->transport);
 	add_str(net, "protocol", a->protocol);
-	json_object_object_add(d, "network", net);
+	if (json_object_object_length(net))
+		json_object_object_add(d, "network", net);
+	else
+		json_object_put(net);
 	json_object_object_add(d, "related", related_obj(a));
 	add_str(obs, "hostname", a->host);
 	add_str(obs, "product", "nettrail-detect");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* config, record parsing and malformed lines, the state store and its memory cap, inputs. */
 #include <criterion/criterion.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -285,4 +286,43 @@ Test(input, file_and_mem)
 	cr_expect_null(dt_input_open("kafka:broker/topic", err, sizeof(err)));
 	cr_expect(strstr(err, "unknown input"));
 	cr_expect_null(dt_input_open("file:/nonexistent/x.jsonl", err, sizeof(err)));
+}
+
+/* detect/nettrail-detect.conf documents every key with its default: loading it changes nothing */
+Test(config, example_file_is_the_defaults)
+{
+	struct dt_config def, c;
+	char err[256];
+
+	dt_config_defaults(&def);
+	dt_config_defaults(&c);
+	cr_assert_eq(dt_config_load(&c, "detect/nettrail-detect.conf", err, sizeof(err)), 0, "%s",
+		     err);
+	cr_expect_eq(c.memory_cap_bytes, def.memory_cap_bytes);
+	cr_expect_eq(memcmp(&c.scan.port_threshold, &def.scan.port_threshold,
+			    offsetof(struct dt_scan_cfg, allow_sources)),
+		     0);
+	cr_expect_eq(c.scan.allow_sources.n + c.scan.allow_namespaces.n + c.scan.local_networks.n,
+		     0);
+	cr_expect_eq(c.remote_access.protocols.n, 3);
+	cr_expect_eq(c.remote_access.include_nodes, def.remote_access.include_nodes);
+	cr_expect_eq(c.remote_access.suppress_us, def.remote_access.suppress_us);
+	cr_expect_eq(c.crypto.suppress_us, def.crypto.suppress_us);
+	cr_expect_eq(c.longconn.min_duration_us, def.longconn.min_duration_us);
+	cr_expect_eq(c.longconn.suppress_us, def.longconn.suppress_us);
+	cr_expect_str_eq(c.longconn.directions.v[0], "outbound");
+	cr_expect_eq(c.beacon.min_connections, def.beacon.min_connections);
+	cr_expect_float_eq(c.beacon.threshold, def.beacon.threshold, 1e-12);
+	cr_expect_eq(c.beacon.window_us, def.beacon.window_us);
+	cr_expect_eq(c.beacon.suppress_us, def.beacon.suppress_us);
+	cr_expect_eq(c.beacon.eval_interval_us, def.beacon.eval_interval_us);
+	cr_expect_eq(c.beacon.max_connections, def.beacon.max_connections);
+	cr_expect_float_eq(c.beacon.hist_mode_sensitivity, def.beacon.hist_mode_sensitivity, 1e-12);
+	cr_expect_eq(c.beacon.hist_bimodal_min_hours, def.beacon.hist_bimodal_min_hours);
+	cr_expect_eq(c.beacon.hist_bins, def.beacon.hist_bins);
+	cr_expect_eq(c.beacon.dur_min_hours, def.beacon.dur_min_hours);
+	cr_expect_eq(c.beacon.dur_ideal_hours, def.beacon.dur_ideal_hours);
+	cr_expect_eq(dt_config_check(&c, err, sizeof(err)), 0);
+	dt_config_free(&c);
+	dt_config_free(&def);
 }

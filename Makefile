@@ -56,6 +56,8 @@ FMT_SRCS   = $(shell find bpf user include tests bench -name '*.[ch]' | sort)
 
 all: $(BUILD)/nettrail
 
+include detect/detect.mk
+
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard include/*.h bpf/*.h bpf/lib/*.h) vmlinux/vmlinux.h | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * alert.h - the ECS alert document, and where alerts are written.
+ *
+ * A rule fills a struct dt_alert (borrowed strings and json-c objects, valid
+ * for the call) and dt_alert_emit() writes it as one JSON line:
+ * @timestamp (the detector's event-time watermark), event.kind "alert",
+ * event.category, event.start/end of the evidence, rule.*, threat.*
+ * (MITRE ATT&CK technique and sub-technique), source.* and destination.*
+ * with the evidence's kubernetes identity, related.ip/hosts,
+ * observer.hostname and orchestrator.cluster of the evidence, and
+ * nettrail.alert.evidence (the evidence's nettrail.record_id, at most 20).
+ *
+ * Outputs: "stdout" or "file:PATH" (appended). Kafka comes later through
+ * the same dt_output_write().
+ */
+#ifndef DT_ALERT_H
+#define DT_ALERT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "input.h"
+#include "rules.h"
+#include "state.h"
+
+struct json_object;
+
+struct dt_alert_end {
+	const char *ip;
+	int port; /* -1: absent */
+	const char *domain;
+	struct json_object *k8s; /* borrowed, may be NULL */
+};
+
+struct dt_alert {
+	const struct dt_rule_def *def;
+	const char *subtechnique_id, *subtechnique_name; /* override the rule's */
+	dt_time at;					 /* @timestamp */
+	dt_time start, end;				 /* of the evidence */
+	const char *host;
+	struct json_object *cluster; /* borrowed, may be NULL */
+	struct dt_alert_end src, dst;
+	const char *transport, *protocol;
+	const char *related_ip[DT_EVIDENCE_MAX + 2];
+	int n_related;
+	const char *related_host;
+	const char *evidence[DT_EVIDENCE_MAX];
+	int n_evidence;
+	uint64_t evidence_total; /* every record that counted, kept or not */
+	char message[256];
+	struct json_object *details; /* owned; becomes nettrail.alert.<rule.name> */
+	const char *key;	     /* the suppression key */
+};
+
+struct dt_output {
+	FILE *f;
+	int owned;
+	uint64_t written, errors;
+};
+
+int dt_output_open(struct dt_output *o, const char *spec, char *err, size_t errlen);
+void dt_output_close(struct dt_output *o);
+/* One JSON object as one line; counts a failed write. */
+int dt_output_write(struct dt_output *o, struct json_object *doc);
+
+/* Adds an IP to related.ip once. */
+void dt_alert_relate(struct dt_alert *a, const char *ip);
+/* The document (caller puts it); consumes a->details. */
+struct json_object *dt_alert_build(struct dt_alert *a);
+int dt_alert_emit(struct dt_output *o, struct dt_alert *a);
+
+#endif

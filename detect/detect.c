@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* detect.c - the detector loop, its counters and its exit records. */
+#include "detect.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#ifndef NT_VERSION
+#define NT_VERSION "0.0.0"
+#endif
+
+void dt_detector_init(struct dt_detector *d, const struct dt_config *cfg, struct dt_output *out)
+{
+	memset(d, 0, sizeof(*d));
+	d->cfg = *cfg;
+	d->out = out;
+	d->watermark = DT_TIME_NONE;
+	d->first_time = DT_TIME_NONE;
+	dt_store_init(&d->store, cfg->memory_cap_bytes);
+	d->store.free_data[DT_T_PORT_SCAN] = dt_rule_scan_free;
+	d->store.free_data[DT_T_ADDR_SCAN] = dt_rule_scan_free;
+	d->store.free_data[DT_T_BEACON] = dt_rule_beacon_free;
+}
+
+void dt_detector_free(struct dt_detector *d)
+{
+	dt_store_free(&d->store);
+	dt_config_free(&d->cfg);
+}
+
+static void count_malformed(struct dt_detector *d, enum dt_parse_result pr,
+			    const struct dt_record *r)
+{
+	switch (pr) {
+	case DT_PARSE_NOT_JSON:
+		d->n.malformed_not_json++;
+		snprintf(d->last_error, sizeof(d->last_error), "line %llu: not a JSON object",
+			 (unsigned long long)d->n.lines);
+		break;
+	case DT_PARSE_UNKNOWN_DATASET:
+		d->n.malformed_unknown_dataset++;
+		snprintf(d->last_error, sizeof(d->last_error), "line %llu: unknown event.dataset",
+			 (unsigned long long)d->n.lines);
+		break;
+	default:
+		d->n.malformed_missing_field++;
+		snprintf(d->last_error, sizeof(d->last_error), "line %llu: missing %s",
+			 (unsigned long long)d->n.lines, r->error ? r->error : "field");
+		break;
+	}
+}
+
+static void advance_time(struct dt_detector *d, const struct dt_record *r)
+{
+	dt_time early = r->ts;
+
+	if (r->ds == DT_DS_FLOW && r->flow_start < early)
+		early = r->flow_start;
+	if (d->first_time == DT_TIME_NONE || early < d->first_time)
+		d->first_time = early;
+	if (d->watermark == DT_TIME_NONE || r->ts > d->watermark)
+		d->watermark = r->ts;
+	snprintf(d->last_host, sizeof(d->last_host), "%s", r->host);
+}
+
+void dt_detector_line(struct dt_detector *d, const char *line, size_t len)
+{
+	struct dt_record r;
+	enum dt_parse_result pr;
+
+	d->n.lines++;
+	pr = dt_record_parse(line, len, &r);
+	if (pr != DT_PARSE_OK) {
+		count_malformed(d, pr, &r);
+		dt_record_free(&r);
+		return;
+	}
+	if (r.ds == DT_DS_FLOW)
+		d->n.flows++;
+	else if (r.ds == DT_DS_DNS)
+		d->n.dns++;
+	else
+		d->n.heartbeats++;
+	advance_time(d, &r);
+	dt_rules_record(d, &r);
+	dt_store_maintain(&d->store, d->watermark);
+	dt_record_free(&r);
+}
+
+int dt_detector_run(struct dt_detector *d, struct dt_input *in)
+{
+	const char *line;
+	size_t len;
+	int rc;
+
+	while ((rc = in->next(in, &line, &len)) > 0)
+		dt_detector_line(d, line, len);
+	return rc < 0 ? -1 : 0;
+}
+
+void dt_detector_finish(struct dt_detector *d)
+{
+	struct json_object *hb;
+
+	dt_rules_flush(d);
+	hb = dt_detector_heartbeat(d);
+	dt_output_write(d->out, hb);
+	json_object_put(hb);
+	fflush(d->out->f);
+}
+
+void dt_emit(struct dt_detector *d, enum dt_rule_id rule, struct dt_alert *a)
+{
+	a->def = &dt_rule_defs[rule];
+	a->at = d->watermark;
+	if (a->n_evidence > d->cfg.max_evidence) {
+		/* keep the most recent ones */
+		int drop = a->n_evidence - d->cfg.max_evidence;
+
+		memmove(a->evidence, a->evidence + drop,
+			sizeof(a->evidence[0]) * (size_t)(a->n_evidence - drop));
+		a->n_evidence -= drop;
+	}
+	if (!a->evidence_total)
+		a->evidence_total = (uint64_t)a->n_evidence;
+	d->n.alerts++;
+	d->n.alerts_by_rule[rule]++;
+	dt_alert_emit(d->out, a);
+}
+
+#define COUNTER(o, name, v) json_object_object_add(o, name, json_object_new_int64((int64_t)(v)))
+
+static struct json_object *counters_obj(const struct dt_detector *d)
+{
+	struct json_object *c = json_object_new_object();
+	const struct dt_counters *n = &d->n;
+
+	COUNTER(c, "lines", n->lines);
+	COUNTER(c, "flow_records", n->flows);
+	COUNTER(c, "dns_records", n->dns);
+	COUNTER(c, "heartbeat_records", n->heartbeats);
+	COUNTER(c, "malformed_not_json", n->malformed_not_json);
+	COUNTER(c, "malformed_unknown_dataset", n->malformed_unknown_dataset);
+	COUNTER(c, "malformed_missing_field", n->malformed_missing_field);
+	COUNTER(c, "alerts", n->alerts);
+	for (int i = 0; i < DT_RULE_COUNT; i++) {
+		char k[64];
+
+		snprintf(k, sizeof(k), "alerts_%s", dt_rule_defs[i].name);
+		COUNTER(c, k, n->alerts_by_rule[i]);
+	}
+	COUNTER(c, "alerts_suppressed", n->suppressed);
+	COUNTER(c, "scan_attempts", n->scan_attempts);
+	COUNTER(c, "beacon_connections", n->beacon_connections);
+	COUNTER(c, "beacon_scored", n->beacon_scored);
+	COUNTER(c, "beacon_skipped_multi_report", n->beacon_skipped_multi_report);
+	COUNTER(c, "beacon_dropped_connections", n->beacon_dropped_connections);
+	COUNTER(c, "state_evictions", d->store.evictions);
+	for (int t = 0; t < DT_T_COUNT; t++) {
+		char k[64];
+
+		snprintf(k, sizeof(k), "state_evictions_%s", dt_table_name(t));
+		COUNTER(c, k, d->store.evictions_by_table[t]);
+	}
+	COUNTER(c, "state_expired", d->store.expired);
+	COUNTER(c, "output_written", d->out->written);
+	COUNTER(c, "output_errors", d->out->errors);
+	return c;
+}
+
+struct json_object *dt_detector_heartbeat(const struct dt_detector *d)
+{
+	struct json_object *doc = json_object_new_object();
+	struct json_object *ev = json_object_new_object();
+	struct json_object *obs = json_object_new_object();
+	struct json_object *nt = json_object_new_object();
+	struct json_object *det = json_object_new_object();
+	struct json_object *g = json_object_new_object();
+	dt_time at = d->watermark;
+	char ts[28];
+
+	/* event time, so a replay writes the same record; wall clock with no input */
+	if (at == DT_TIME_NONE)
+		at = (dt_time)time(NULL) * DT_SEC;
+	dt_time_format(at, ts);
+	json_object_object_add(doc, "@timestamp", json_object_new_string(ts));
+	json_object_object_add(ev, "kind", json_object_new_string("metric"));
+	json_object_object_add(ev, "dataset", json_object_new_string("nettrail.detect.heartbeat"));
+	json_object_object_add(ev, "module", json_object_new_string("nettrail"));
+	json_object_object_add(doc, "event", ev);
+	json_object_object_add(obs, "product", json_object_new_string("nettrail-detect"));
+	json_object_object_add(obs, "vendor", json_object_new_string("nettrail"));
+	json_object_object_add(obs, "version", json_object_new_string(NT_VERSION));
+	json_object_object_add(doc, "observer", obs);
+	COUNTER(g, "state_bytes", d->store.used);
+	COUNTER(g, "state_peak_bytes", d->store.peak);
+	COUNTER(g, "state_entries", d->store.entries);
+	COUNTER(g, "memory_cap_bytes", d->store.cap);
+	json_object_object_add(det, "final", json_object_new_boolean(1));
+	json_object_object_add(det, "counters", counters_obj(d));
+	json_object_object_add(det, "gauges", g);
+	json_object_object_add(nt, "detect", det);
+	json_object_object_add(doc, "nettrail", nt);
+	return doc;
+}
+
+void dt_detector_summary(const struct dt_detector *d, FILE *f)
+{
+	const struct dt_counters *n = &d->n;
+
+	fprintf(f,
+		"nettrail-detect: lines=%llu flows=%llu dns=%llu heartbeats=%llu "
+		"malformed=%llu (not_json=%llu unknown_dataset=%llu missing_field=%llu) "
+		"alerts=%llu suppressed=%llu evictions=%llu expired=%llu state_peak_bytes=%zu "
+		"output_errors=%llu\n",
+		(unsigned long long)n->lines, (unsigned long long)n->flows,
+		(unsigned long long)n->dns, (unsigned long long)n->heartbeats,
+		(unsigned long long)(n->malformed_not_json + n->malformed_unknown_dataset +
+				     n->malformed_missing_field),
+		(unsigned long long)n->malformed_not_json,
+		(unsigned long long)n->malformed_unknown_dataset,
+		(unsigned long long)n->malformed_missing_field, (unsigned long long)n->alerts,
+		(unsigned long long)n->suppressed, (unsigned long long)d->store.evictions,
+		(unsigned long long)d->store.expired, d->store.peak,
+		(unsigned long long)d->out->errors);
+}

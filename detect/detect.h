@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * detect.h - the detector: one record in, the rules run, alerts out.
+ *
+ * struct dt_detector holds the configuration, the state store, the output
+ * and the counters. dt_detector_line() parses one JSON line, counts it
+ * (malformed lines are counted by reason and skipped, never fatal),
+ * advances the event-time watermark and hands the record to every rule;
+ * dt_detector_finish() lets the windowed rules score what they still hold
+ * (end of input), then writes the nettrail.detect.heartbeat record.
+ */
+#ifndef DT_DETECT_H
+#define DT_DETECT_H
+
+#include <stdint.h>
+
+#include "alert.h"
+#include "config.h"
+#include "input.h"
+#include "rules.h"
+#include "state.h"
+
+struct dt_counters {
+	uint64_t lines;
+	uint64_t flows, dns, heartbeats;
+	uint64_t malformed_not_json, malformed_unknown_dataset, malformed_missing_field;
+	uint64_t alerts, alerts_by_rule[DT_RULE_COUNT];
+	uint64_t suppressed;
+	uint64_t scan_attempts;
+	uint64_t beacon_connections, beacon_scored, beacon_skipped_multi_report;
+	uint64_t beacon_dropped_connections;
+};
+
+struct dt_detector {
+	struct dt_config cfg;
+	struct dt_store store;
+	struct dt_output *out;
+	struct dt_counters n;
+	dt_time watermark;  /* the largest @timestamp seen */
+	dt_time first_time; /* the earliest time seen (@timestamp or flow start) */
+	char last_host[256];
+	char last_error[128]; /* the last malformed line's reason */
+};
+
+/* Takes ownership of *cfg's lists (the caller must not free them). */
+void dt_detector_init(struct dt_detector *d, const struct dt_config *cfg, struct dt_output *out);
+void dt_detector_free(struct dt_detector *d);
+void dt_detector_line(struct dt_detector *d, const char *line, size_t len);
+/* Reads every line of in. Returns -1 on a read error. */
+int dt_detector_run(struct dt_detector *d, struct dt_input *in);
+void dt_detector_finish(struct dt_detector *d);
+
+/* The counters as the nettrail.detect.heartbeat record (caller puts it). */
+struct json_object *dt_detector_heartbeat(const struct dt_detector *d);
+/* The one-line summary for stderr. */
+void dt_detector_summary(const struct dt_detector *d, FILE *f);
+
+/* For rules: fill the common parts of an alert and write it. */
+void dt_emit(struct dt_detector *d, enum dt_rule_id rule, struct dt_alert *a);
+
+#endif

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* rules.c - the rule table, dispatch and the predicates rules share. */
+#include "rules.h"
+
+#include <json-c/json.h>
+#include <string.h>
+
+#include "alert.h"
+#include "detect.h"
+
+const struct dt_rule_def dt_rule_defs[DT_RULE_COUNT] = {
+	[DT_R_PORT_SCAN] = { "port_scan", "NTD-0001",
+			     "One source made failed connection attempts to many distinct ports of one host "
+			     "within the window (Zeek scan.zeek Port_Scan).",
+			     "intrusion_detection", "T1046", "Network Service Discovery", NULL,
+			     NULL, "TA0007", "Discovery" },
+	[DT_R_ADDRESS_SCAN] = { "address_scan", "NTD-0002",
+				"One source made failed connection attempts to many distinct hosts on one port "
+				"within the window (Zeek scan.zeek / bro-simple-scan Address_Scan).",
+				"intrusion_detection", "T1046", "Network Service Discovery", NULL,
+				NULL, "TA0007", "Discovery" },
+	[DT_R_REMOTE_ACCESS] = { "remote_access_in_container", "NTD-0003",
+				 "An interactive remote-access protocol (SSH, RDP, VNC, named from the payload) "
+				 "to or from a pod.",
+				 "intrusion_detection", "T1021", "Remote Services", NULL, NULL,
+				 "TA0008", "Lateral Movement" },
+	[DT_R_CRYPTO_MINING] = { "crypto_mining", "NTD-0004",
+				 "The Stratum mining protocol (named from the payload, on any port).",
+				 "intrusion_detection", "T1496", "Resource Hijacking", NULL, NULL,
+				 "TA0040", "Impact" },
+	[DT_R_LONG_CONNECTION] = { "long_connection", "NTD-0005",
+				   "A connection open for longer than the threshold (RITA long connections).",
+				   "network", "T1071", "Application Layer Protocol", NULL, NULL,
+				   "TA0011", "Command and Control" },
+	[DT_R_BEACONING] = { "beaconing", "NTD-0006",
+			     "Periodic connections from one source to one destination (RITA beacon score).",
+			     "network", "T1071", "Application Layer Protocol", "T1071.001",
+			     "Web Protocols", "TA0011", "Command and Control" },
+};
+
+void dt_rules_record(struct dt_detector *d, const struct dt_record *r)
+{
+	if (r->ds != DT_DS_FLOW)
+		return;
+	dt_rule_scan_record(d, r);
+	dt_rule_watch_record(d, r);
+	dt_rule_long_record(d, r);
+	dt_rule_beacon_record(d, r);
+}
+
+void dt_rules_flush(struct dt_detector *d)
+{
+	dt_rule_beacon_flush(d);
+}
+
+bool dt_failed_attempt(const struct dt_record *r)
+{
+	const char *cs = r->conn_state;
+
+	if (!strcmp(r->transport, "tcp")) {
+		if (!cs)
+			return false;
+		if (!strcmp(cs, "S0") || !strcmp(cs, "REJ") || !strcmp(cs, "RSTOS0"))
+			return true;
+		/* RSTR with no data: neither side pushed a payload */
+		return !strcmp(cs, "RSTR") && !r->src.psh && !r->dst.psh;
+	}
+	/* UDP with no reply; counts are per report, so only a flow's first one says so */
+	if (!strcmp(r->transport, "udp"))
+		return r->report_seq == 1 && r->dst.packets == 0;
+	return false;
+}
+
+bool dt_is_pod_end(const struct json_object *k8s, bool include_nodes)
+{
+	struct json_object *v;
+
+	if (!k8s)
+		return false;
+	if (include_nodes)
+		return true;
+	return json_object_object_get_ex(k8s, "pod", &v) ||
+	       json_object_object_get_ex(k8s, "namespace", &v);
+}
+
+bool dt_namespace_allowed(const struct dt_record *r, const struct dt_strs *namespaces)
+{
+	if (!namespaces->n)
+		return false;
+	return dt_strs_has(namespaces, dt_jstr(r->src.k8s, "namespace")) ||
+	       dt_strs_has(namespaces, dt_jstr(r->dst.k8s, "namespace"));
+}

@@ -50,7 +50,7 @@ LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/*.c tests/unit/*/*.c)
 
 .SECONDARY: $(SKELS) $(BPF_OBJS)
-FMT_SRCS   = $(shell find bpf user include tests bench -name '*.[ch]' | sort)
+FMT_SRCS   = $(shell find bpf user include tests bench detect -name '*.[ch]' | sort)
 
 .PHONY: all run test deps test-deps unit datapath live bench clean fmt fmt-check fuzz image print-ldlibs
 

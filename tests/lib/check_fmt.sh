@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The tree is as `make fmt` leaves it: clang-format (.clang-format) changes
-# nothing in bpf/, user/, include/, tests/ or bench/. One result per file.
+# nothing in bpf/, user/, include/, tests/, bench/ or detect/. One result per file.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 command -v clang-format >/dev/null || { echo "clang-format missing (make test-deps)"; echo "0 passed, 1 failed"; exit 1; }
@@ -12,6 +12,6 @@ while read -r f; do
 		fail=$((fail + 1))
 		echo "not formatted: $f (run make fmt)"
 	fi
-done < <(find bpf user include tests bench -name '*.[ch]' | sort)
+done < <(find bpf user include tests bench detect -name '*.[ch]' | sort)
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

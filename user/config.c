@@ -59,6 +59,7 @@ struct opt {
 #define FIELD(cfg, o, T) ((T *)((char *)(cfg) + (o)->off))
 #define CFIELD(cfg, o, T) ((T const *)((const char *)(cfg) + (o)->off))
 #define COUNT(cfg, o) ((size_t *)((char *)(cfg) + (o)->n_off))
+#define CCOUNT(cfg, o) (*(const size_t *)((const char *)(cfg) + (o)->n_off))
 #define S(x) ((x) ? (x) : "")
 
 /* Writes the one-line message to err; returns -1 for the caller to return. */
@@ -84,7 +85,7 @@ static int set_str(char **dst, const char *val)
 	return 0;
 }
 
-/* ---- string checks ---------------------------------------------------- */
+/* ---- string checks ------------------------------------------------------ */
 
 static int check_list(const struct opt *o, const char *val, char *err,
 		      size_t errlen)
@@ -177,7 +178,8 @@ static int parse_size(struct nt_config *cfg, const struct opt *o,
 	errno = 0;
 	if (isdigit((unsigned char)val[0]))
 		v = strtoull(val, &end, 10);
-	if (end && !errno && *end && (u = strchr(units, toupper(*end)))) {
+	if (end && !errno && *end &&
+	    (u = strchr(units, toupper((unsigned char)*end)))) {
 		v <<= 10 * (u - units + 1);
 		end++;
 	}
@@ -304,7 +306,7 @@ static int parse_output(struct nt_config *cfg, const struct opt *o,
 		   "or kafka)", o->pub.name, val);
 }
 
-/* --fault's keys: the field in struct nt_faults, its size, its largest value. */
+/* --fault's keys: a field of struct nt_faults, its size, its largest value */
 static const struct fault_key {
 	const char *name;
 	size_t off, size;
@@ -411,7 +413,7 @@ static void print_cidrs(FILE *f, const struct nt_config *cfg,
 			const struct opt *o)
 {
 	const struct nt_cidr *c = CFIELD(cfg, o, struct nt_cidr);
-	size_t n = *COUNT((struct nt_config *)cfg, o);
+	size_t n = CCOUNT(cfg, o);
 
 	fprintf(f, "%s=", o->pub.name);
 	for (size_t i = 0; i < n; i++) {
@@ -456,7 +458,7 @@ static void print_props(FILE *f, const struct nt_config *c,
 			const struct opt *o)
 {
 	char *const *list = CFIELD(c, o, char *);
-	size_t n = *COUNT((struct nt_config *)c, o);
+	size_t n = CCOUNT(c, o);
 
 	for (size_t i = 0; i < n; i++) {
 		if (secret_key(list[i]))
@@ -537,7 +539,7 @@ static const struct opt_kind output_kind = { .parse = parse_output,
 static const struct opt_kind fault_kind = { .parse = parse_fault,
 	.print = print_fault };
 
-/* ---- the table -------------------------------------------------------- */
+/* ---- the table ---------------------------------------------------------- */
 
 #define MEMBER(f)   (((struct nt_config *)0)->f)
 /* offsetof(struct nt_config, f); it does not compile unless f is a T */
@@ -711,7 +713,7 @@ const struct nt_option *nt_config_option(size_t i)
 	return i < N_OPTS ? &opts[i].pub : NULL;
 }
 
-/* ---- the table's uses ----------------------------------------------------- */
+/* ---- the table's uses --------------------------------------------------- */
 
 void nt_config_defaults(struct nt_config *cfg)
 {

@@ -1,5 +1,18 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* config.c - flags and NETTRAIL_* environment variables. */
+/*
+ * config.c - flags and NETTRAIL_* environment variables, one row an option.
+ *
+ * A row of opts[] names an option (long name, short name; the variable is
+ * NETTRAIL_ and the long name in capitals), its kind (how a value is parsed,
+ * printed and freed), the field it sets (offsetof into struct nt_config,
+ * checked against the kind's type when it compiles), a range or the words
+ * of a choice, the default as written after the flag, a metavar and the
+ * help text. getopt_long's table, the environment, --help, --check-config
+ * (nt_config_print), the defaults and nt_config_free all walk the table:
+ * a new option is one row (opts[], after the kinds it uses). What ties two
+ * options together (--output kafka needs --kafka-brokers) is code after the
+ * parse, in check_combinations.
+ */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* strdup, memmem, getrandom... whatever the flags */
 #endif
@@ -9,202 +22,56 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-enum {
-	OPT_IDLE = 1000, OPT_ACTIVE, OPT_HEARTBEAT, OPT_DURATION, OPT_MAXFLOWS,
-	OPT_CLUSTER, OPT_NODE, OPT_VERSION, OPT_OVERFLOW, OPT_SAMPLES,
-	OPT_DNSPORTS, OPT_DNSCACHE, OPT_KBROKERS, OPT_KPREFIX, OPT_KPROP,
-	OPT_KCONFIG, OPT_METRICS, OPT_KTOPIC_FLOW, OPT_KTOPIC_DNS,
-	OPT_KTOPIC_HB, OPT_KFLUSH, OPT_SPOOL_DIR, OPT_SPOOL_MAX,
-	OPT_SPOOL_POLICY, OPT_SPOOL_FSYNC, OPT_K8S, OPT_K8S_API,
-	OPT_K8S_TOKEN, OPT_K8S_CA, OPT_KUBECONFIG, OPT_K8S_TIMEOUT,
-	OPT_CLUSTER_CIDR, OPT_SERVICE_CIDR, OPT_CGROUP_ROOT, OPT_PROCATTR,
-	OPT_CLOUD_PROVIDER, OPT_CLOUD_REGION, OPT_CLOUD_ACCOUNT, OPT_CHECK,
-	OPT_LOG_LEVEL, OPT_FAULT, OPT_LIST_METRICS,
+struct opt;
+
+/* A kind of value: how it is parsed, printed (--check-config) and freed. */
+struct opt_kind {
+	int (*parse)(struct nt_config *cfg, const struct opt *o,
+		     const char *val, char *err, size_t errlen);
+	/* NULL: a command (--help...), not configuration: not printed */
+	void (*print)(FILE *f, const struct nt_config *cfg,
+		      const struct opt *o);
+	void (*release)(struct nt_config *cfg, const struct opt *o);
+	/* a heap string: nt_config_defaults allocates nothing (callers may put
+	 * their own copies in), so nt_config_parse copies the default in when
+	 * neither the environment nor a flag set one */
+	int late_default;
 };
 
-static const struct option long_opts[] = {
-	{ "interface", required_argument, NULL, 'i' },
-	{ "pcap", required_argument, NULL, 'r' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
-	{ "active-timeout", required_argument, NULL, OPT_ACTIVE },
-	{ "heartbeat", required_argument, NULL, OPT_HEARTBEAT },
-	{ "duration", required_argument, NULL, OPT_DURATION },
-	{ "max-flows", required_argument, NULL, OPT_MAXFLOWS },
-	{ "overflow-rate", required_argument, NULL, OPT_OVERFLOW },
-	{ "sample-packets", required_argument, NULL, OPT_SAMPLES },
-	{ "dns-ports", required_argument, NULL, OPT_DNSPORTS },
-	{ "dns-cache-entries", required_argument, NULL, OPT_DNSCACHE },
-	{ "kafka-brokers", required_argument, NULL, OPT_KBROKERS },
-	{ "kafka-topic-prefix", required_argument, NULL, OPT_KPREFIX },
-	{ "kafka-prop", required_argument, NULL, OPT_KPROP },
-	{ "kafka-config", required_argument, NULL, OPT_KCONFIG },
-	{ "kafka-topic-flow", required_argument, NULL, OPT_KTOPIC_FLOW },
-	{ "kafka-topic-dns", required_argument, NULL, OPT_KTOPIC_DNS },
-	{ "kafka-topic-heartbeat", required_argument, NULL, OPT_KTOPIC_HB },
-	{ "kafka-flush-timeout", required_argument, NULL, OPT_KFLUSH },
-	{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
-	{ "spool-max-bytes", required_argument, NULL, OPT_SPOOL_MAX },
-	{ "spool-full-policy", required_argument, NULL, OPT_SPOOL_POLICY },
-	{ "spool-fsync-ms", required_argument, NULL, OPT_SPOOL_FSYNC },
-	{ "metrics-addr", required_argument, NULL, OPT_METRICS },
-	{ "k8s", required_argument, NULL, OPT_K8S },
-	{ "k8s-api", required_argument, NULL, OPT_K8S_API },
-	{ "k8s-token-file", required_argument, NULL, OPT_K8S_TOKEN },
-	{ "k8s-ca", required_argument, NULL, OPT_K8S_CA },
-	{ "kubeconfig", required_argument, NULL, OPT_KUBECONFIG },
-	{ "k8s-timeout", required_argument, NULL, OPT_K8S_TIMEOUT },
-	{ "cluster-cidr", required_argument, NULL, OPT_CLUSTER_CIDR },
-	{ "service-cidr", required_argument, NULL, OPT_SERVICE_CIDR },
-	{ "cgroup-root", required_argument, NULL, OPT_CGROUP_ROOT },
-	{ "process-attribution", required_argument, NULL, OPT_PROCATTR },
-	{ "cloud-provider", required_argument, NULL, OPT_CLOUD_PROVIDER },
-	{ "cloud-region", required_argument, NULL, OPT_CLOUD_REGION },
-	{ "cloud-account", required_argument, NULL, OPT_CLOUD_ACCOUNT },
-	{ "check-config", no_argument, NULL, OPT_CHECK },
-	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
-	{ "fault", required_argument, NULL, OPT_FAULT },
-	{ "cluster-name", required_argument, NULL, OPT_CLUSTER },
-	{ "node-name", required_argument, NULL, OPT_NODE },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ "list-metrics", no_argument, NULL, OPT_LIST_METRICS },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+struct opt {
+	struct nt_option pub;     /* name, short name, metavar, default, help */
+	const struct opt_kind *kind;
+	size_t off;               /* the field: offsetof(struct nt_config, ...) */
+	size_t n_off;             /* a list's count (size_t) */
+	uint64_t min, max;        /* a number's range; a list's capacity */
+	const char *const *words; /* a choice: value i is words[i] */
+	/* a string's check before it is copied, or NULL */
+	int (*check)(const struct opt *o, const char *val, char *err,
+		     size_t errlen);
 };
 
-void nt_config_defaults(struct nt_config *cfg)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->output = NT_OUT_STDOUT;
-	cfg->idle_timeout = 15;
-	cfg->active_timeout = 60;
-	cfg->heartbeat = 30;
-	cfg->max_flows = 65536;
-	cfg->overflow_rate = 2000;
-	cfg->sample_pkts = 4;
-	cfg->dns_ports[0] = 53;
-	cfg->dns_cache_entries = 100000;
-	cfg->kafka_flush_timeout = 10;
-	cfg->spool_max_bytes = 1ULL << 30;
-	cfg->spool_fsync_ms = 1000;
-	cfg->k8s_timeout = 10;
-	cfg->process_attribution = 1;
-	cfg->log_level = 1; /* NT_LOG_WARN */
-}
+#define FIELD(cfg, o, T) ((T *)((char *)(cfg) + (o)->off))
+#define CFIELD(cfg, o, T) ((T const *)((const char *)(cfg) + (o)->off))
+#define COUNT(cfg, o) ((size_t *)((char *)(cfg) + (o)->n_off))
+#define CCOUNT(cfg, o) (*(const size_t *)((const char *)(cfg) + (o)->n_off))
+#define S(x) ((x) ? (x) : "")
 
-void nt_config_free(struct nt_config *cfg)
+/* Writes the one-line message to err; returns -1 for the caller to return. */
+__attribute__((format(printf, 3, 4))) static int bad(char *err, size_t errlen,
+						     const char *fmt, ...)
 {
-	free(cfg->interfaces);
-	free(cfg->pcap);
-	free(cfg->output_path);
-	free(cfg->cluster_name);
-	free(cfg->kafka_brokers);
-	free(cfg->kafka_topic_prefix);
-	free(cfg->kafka_config);
-	free(cfg->metrics_addr);
-	for (int i = 0; i < 3; i++)
-		free(cfg->kafka_topic[i]);
-	free(cfg->spool_dir);
-	free(cfg->k8s_api);
-	free(cfg->k8s_token_file);
-	free(cfg->k8s_ca);
-	free(cfg->kubeconfig);
-	free(cfg->cgroup_root);
-	free(cfg->cloud_provider);
-	free(cfg->cloud_region);
-	free(cfg->cloud_account);
-	for (size_t i = 0; i < cfg->n_kafka_props; i++)
-		free(cfg->kafka_props[i]);
-	free(cfg->node_name);
-	memset(cfg, 0, sizeof(*cfg));
-}
+	va_list ap;
 
-void nt_config_usage(void *stream)
-{
-	fputs(
-"Usage: nettrail [OPTIONS]\n"
-"Aggregates the node's traffic into bidirectional flow records (JSON lines).\n"
-"\n"
-"  -i, --interface LIST     interfaces to attach to: comma-separated names or\n"
-"                           globs (veth*); default: every interface that is up,\n"
-"                           except loopback. New matching interfaces are attached\n"
-"                           as they appear.\n"
-"  -r, --pcap FILE          offline: run the datapath over a pcap/pcapng capture\n"
-"  -o, --output SINK        stdout (default), file:PATH or kafka\n"
-"      --kafka-brokers LIST host:port,... (with --output kafka)\n"
-"      --kafka-topic-prefix P  topics P+flow, P+dns, P+heartbeat\n"
-"                           (default nettrail.)\n"
-"      --kafka-prop K=V     any librdkafka property (repeatable): TLS,\n"
-"                           SASL, tuning\n"
-"      --kafka-config FILE  librdkafka properties, one K=V per line\n"
-"      --idle-timeout SEC   report a flow after SEC idle seconds (default 15)\n"
-"      --active-timeout SEC report live flows every SEC seconds (default 60;\n"
-"                           0 disables periodic reports)\n"
-"      --heartbeat SEC      heartbeat record every SEC seconds (default 30;\n"
-"                           0 disables)\n"
-"      --duration SEC       run SEC seconds, report every flow, exit 0\n"
-"      --max-flows N        kernel flow table size (default 65536)\n"
-"      --overflow-rate N    table-full events per second per CPU (default 2000)\n"
-"      --sample-packets N   first payload packets of each flow direction handed\n"
-"                           to userspace for TLS and protocol detection\n"
-"                           (default 4, 0 to 32)\n"
-"      --dns-ports LIST     DNS ports, up to 4, comma-separated (default 53)\n"
-"      --dns-cache-entries N  address-to-name cache size (default 100000,\n"
-"                           about 150 bytes each)\n"
-"      --kafka-topic-flow T, --kafka-topic-dns T, --kafka-topic-heartbeat T\n"
-"                           override one record type's topic\n"
-"      --kafka-flush-timeout SEC  at exit, wait SEC for acknowledgements, then\n"
-"                           spool what is left (default 10)\n"
-"      --spool-dir DIR      on-disk spool for records the broker cannot take\n"
-"                           now (outage, slow broker, full queue); replayed\n"
-"                           in order when it is back, also after a restart\n"
-"      --spool-max-bytes N  spool size cap, K/M/G suffixes (default 1G)\n"
-"      --spool-full-policy P  drop-oldest (default: the oldest segment goes)\n"
-"                           or drop-newest (new records are refused); counted\n"
-"      --spool-fsync-ms MS  fsync the spool at most every MS (default 1000;\n"
-"                           0: after every batch)\n"
-"      --metrics-addr ADDR  serve /metrics (Prometheus), /healthz, /readyz on\n"
-"                           HOST:PORT, e.g. 127.0.0.1:9464 (default off)\n"
-"      --k8s MODE           Kubernetes metadata: auto (default: in-cluster when\n"
-"                           KUBERNETES_SERVICE_HOST is set), on, off\n"
-"      --k8s-api URL        API server (with --k8s-token-file, --k8s-ca)\n"
-"      --k8s-token-file F   bearer token, re-read when it rotates\n"
-"      --k8s-ca F           CA bundle for the API server's certificate\n"
-"      --kubeconfig F       take server, CA and token from a kubeconfig\n"
-"      --k8s-timeout SEC    timeout of each API call (default 10)\n"
-"      --cluster-cidr CIDR  pod network (repeatable or comma-separated)\n"
-"      --service-cidr CIDR  service network (repeatable or comma-separated)\n"
-"      --cgroup-root PATH   cgroup v2 mount (default: from /proc/mounts)\n"
-"      --process-attribution on|off  cgroup hooks naming the local process\n"
-"                           and container of each flow (default on)\n"
-"      --cloud-provider P, --cloud-region R, --cloud-account A\n"
-"                           cloud context in every record\n"
-"      --cluster-name NAME  orchestrator.cluster.name in every record\n"
-"      --node-name NAME     observer.hostname (default: the host name)\n"
-"      --log-level L        error, warn (default), info or debug (libbpf's\n"
-"                           debug output and verifier logs included)\n"
-"      --fault SPEC         tests only: inject failures, comma-separated\n"
-"                           kafka-fatal-at=N (a fatal producer error at the\n"
-"                           Nth record), kafka-reset-fail=N (the first N\n"
-"                           producer re-creations fail), kafka-keep-fail=N\n"
-"                           (the first N failed deliveries find no memory to\n"
-"                           be kept for re-sending)\n"
-"      --check-config       validate everything, print the effective\n"
-"                           configuration and exit (0 ok, 2 bad)\n"
-"      --version            print the version and exit\n"
-"      --list-metrics       print every counter and gauge (kind, name, help:\n"
-"                           the heartbeat and /metrics carry exactly these)\n"
-"  -h, --help               this text\n"
-"\n"
-"Every option can also be set by an environment variable: NETTRAIL_ and the\n"
-"option name in capitals with '-' as '_' (NETTRAIL_IDLE_TIMEOUT=30).\n"
-"Flags override the environment. Exit codes: 0 ok, 1 runtime error, 2 usage.\n",
-	      (FILE *)stream);
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
 }
 
 static int set_str(char **dst, const char *val)
@@ -218,28 +85,210 @@ static int set_str(char **dst, const char *val)
 	return 0;
 }
 
-static int parse_u32(const char *name, const char *val, uint32_t min,
-		     uint32_t max, uint32_t *out, char *err, size_t errlen)
+/* ---- string checks ------------------------------------------------------ */
+
+static int check_list(const struct opt *o, const char *val, char *err,
+		      size_t errlen)
+{
+	return val[0] ? 0 : bad(err, errlen, "--%s: empty list", o->pub.name);
+}
+
+static int check_path(const struct opt *o, const char *val, char *err,
+		      size_t errlen)
+{
+	return val[0] ? 0 : bad(err, errlen, "--%s: empty path", o->pub.name);
+}
+
+/* A name that lands in every record: 1 to 253 printable characters. */
+static int check_name(const struct opt *o, const char *val, char *err,
+		      size_t errlen)
+{
+	size_t n = strlen(val);
+
+	if (n == 0 || n > 253)
+		return bad(err, errlen, "--%s: must be 1 to 253 characters",
+			   o->pub.name);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)val[i] < 0x20 || val[i] == 0x7f)
+			return bad(err, errlen, "--%s: control characters "
+				   "are not allowed", o->pub.name);
+	return 0;
+}
+
+/* Kafka's legal topic characters, 1 to 249 of them. */
+static int check_topic(const struct opt *o, const char *val, char *err,
+		       size_t errlen)
+{
+	size_t n = strlen(val);
+
+	if (n == 0 || n > 249 || strspn(val, "abcdefghijklmnopqrstuvwxyz"
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n)
+		return bad(err, errlen, "'%s' is not a Kafka topic name "
+			   "([a-zA-Z0-9._-], 1 to 249)", val);
+	return 0;
+}
+
+static int check_https(const struct opt *o, const char *val, char *err,
+		       size_t errlen)
+{
+	if (strncmp(val, "https://", 8) || !val[8])
+		return bad(err, errlen, "--%s: '%s' is not an https:// URL "
+			   "(TLS is always on)", o->pub.name, val);
+	return 0;
+}
+
+/* ---- parsers, one a kind ------------------------------------------------ */
+
+static int parse_str(struct nt_config *cfg, const struct opt *o,
+		     const char *val, char *err, size_t errlen)
+{
+	if (o->check && o->check(o, val, err, errlen))
+		return -1;
+	return set_str(FIELD(cfg, o, char *), val);
+}
+
+static int parse_u32(struct nt_config *cfg, const struct opt *o,
+		     const char *val, char *err, size_t errlen)
 {
 	unsigned long long v;
 	char *end;
 
 	errno = 0;
-	if (!val[0] || !isdigit((unsigned char)val[0]))
-		goto bad;
-	v = strtoull(val, &end, 10);
-	if (errno || *end || v < min || v > max)
-		goto bad;
-	*out = (uint32_t)v;
-	return 0;
-bad:
-	snprintf(err, errlen, "--%s: '%s' is not a whole number from %u to %u",
-		 name, val, min, max);
-	return -1;
+	if (isdigit((unsigned char)val[0])) {
+		v = strtoull(val, &end, 10);
+		if (!errno && !*end && v >= o->min && v <= o->max) {
+			*FIELD(cfg, o, uint32_t) = (uint32_t)v;
+			return 0;
+		}
+	}
+	return bad(err, errlen, "--%s: '%s' is not a whole number from %llu "
+		   "to %llu", o->pub.name, val, (unsigned long long)o->min,
+		   (unsigned long long)o->max);
 }
 
-static int parse_output(struct nt_config *cfg, const char *val, char *err,
-			size_t errlen)
+/* "512M", "1G", "4096": bytes. */
+static int parse_size(struct nt_config *cfg, const struct opt *o,
+		      const char *val, char *err, size_t errlen)
+{
+	static const char units[] = "KMGT";
+	unsigned long long v = 0;
+	const char *u;
+	char *end = NULL;
+
+	errno = 0;
+	if (isdigit((unsigned char)val[0]))
+		v = strtoull(val, &end, 10);
+	if (end && !errno && *end &&
+	    (u = strchr(units, toupper((unsigned char)*end)))) {
+		v <<= 10 * (u - units + 1);
+		end++;
+	}
+	if (end && !errno && !*end && v >= o->min && v <= o->max) {
+		*FIELD(cfg, o, uint64_t) = v;
+		return 0;
+	}
+	return bad(err, errlen, "--%s: '%s' is not a size from 1M to 1P "
+		   "(bytes, K/M/G/T suffixes)", o->pub.name, val);
+}
+
+/* One of the row's words; its index goes to the field. */
+static int parse_choice(struct nt_config *cfg, const struct opt *o,
+			const char *val, char *err, size_t errlen)
+{
+	const char *const *w = o->words;
+	char list[128] = "";
+
+	for (int i = 0; w[i]; i++) {
+		if (!strcmp(val, w[i])) {
+			*FIELD(cfg, o, int) = i;
+			return 0;
+		}
+		snprintf(list + strlen(list), sizeof(list) - strlen(list),
+			 "%s%s", i ? (w[i + 1] ? ", " : " or ") : "", w[i]);
+	}
+	return bad(err, errlen, "--%s: '%s' is not %s", o->pub.name, val,
+		   list);
+}
+
+/* Comma-separated CIDRs appended to a list (flags repeat, env is a list). */
+static int parse_cidrs(struct nt_config *cfg, const struct opt *o,
+		       const char *val, char *err, size_t errlen)
+{
+	struct nt_cidr *list = FIELD(cfg, o, struct nt_cidr);
+	size_t *n = COUNT(cfg, o);
+	char buf[1024], *save = NULL, *tok;
+
+	snprintf(buf, sizeof(buf), "%s", val);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		while (*tok == ' ')
+			tok++;
+		if (*n == o->max)
+			return bad(err, errlen, "--%s: at most %d prefixes",
+				   o->pub.name, (int)o->max);
+		if (nt_cidr_parse(tok, &list[*n]))
+			return bad(err, errlen, "--%s: '%s' is not a CIDR "
+				   "(10.0.0.0/8, fd00::/8; host bits zero)",
+				   o->pub.name, tok);
+		(*n)++;
+	}
+	return *n ? 0 : bad(err, errlen, "--%s: empty list", o->pub.name);
+}
+
+/* "53,5353": ports 1 to 65535, as many as the field holds. */
+static int parse_ports(struct nt_config *cfg, const struct opt *o,
+		       const char *val, char *err, size_t errlen)
+{
+	uint16_t ports[64] = { 0 };
+	const char *p = val;
+	size_t n = 0;
+
+	while (*p) {
+		char *end;
+		unsigned long v;
+
+		errno = 0;
+		v = isdigit((unsigned char)*p) ? strtoul(p, &end, 10) : 0;
+		if (!v || v > 65535 || errno || (*end && *end != ',') ||
+		    n == o->max || n == 64)
+			return bad(err, errlen, "--%s: '%s' is not a list of up "
+				   "to %d ports (1-65535)", o->pub.name, val,
+				   (int)o->max);
+		ports[n++] = (uint16_t)v;
+		p = *end ? end + 1 : end;
+	}
+	if (!n)
+		return bad(err, errlen, "--%s: empty list", o->pub.name);
+	memcpy(FIELD(cfg, o, uint16_t), ports, o->max * sizeof(ports[0]));
+	return 0;
+}
+
+/* key=value appended to a list (--kafka-prop, repeatable). */
+static int parse_props(struct nt_config *cfg, const struct opt *o,
+		       const char *val, char *err, size_t errlen)
+{
+	char **list = FIELD(cfg, o, char *);
+	size_t *n = COUNT(cfg, o);
+
+	if (*n == o->max || !strchr(val, '='))
+		return bad(err, errlen, "--%s: '%s' is not key=value (at most "
+			   "%d)", o->pub.name, val, (int)o->max);
+	list[*n] = strdup(val);
+	if (!list[*n])
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+static int parse_flag(struct nt_config *cfg, const struct opt *o,
+		      const char *val, char *err, size_t errlen)
+{
+	*FIELD(cfg, o, int) = 1;
+	return 0;
+}
+
+static int parse_output(struct nt_config *cfg, const struct opt *o,
+			const char *val, char *err, size_t errlen)
 {
 	if (!strcmp(val, "stdout")) {
 		cfg->output = NT_OUT_STDOUT;
@@ -253,123 +302,696 @@ static int parse_output(struct nt_config *cfg, const char *val, char *err,
 		cfg->output = NT_OUT_FILE;
 		return set_str(&cfg->output_path, val + 5);
 	}
-	snprintf(err, errlen,
-		 "--output: '%s' is not a sink (stdout, file:PATH or kafka)", val);
-	return -1;
+	return bad(err, errlen, "--%s: '%s' is not a sink (stdout, file:PATH "
+		   "or kafka)", o->pub.name, val);
 }
 
-/* "53,5353": up to four ports, 1 to 65535. */
-static int parse_ports(struct nt_config *cfg, const char *val, char *err,
-		       size_t errlen)
-{
-	uint16_t ports[4] = { 0 };
-	const char *p = val;
-	int n = 0;
+/* --fault's keys: a field of struct nt_faults, its size, its largest value */
+static const struct fault_key {
+	const char *name;
+	size_t off, size;
+	uint64_t max;
+} fault_keys[] = {
+#define FAULT_KEY(name, f, max) \
+	{ name, offsetof(struct nt_faults, f), \
+	  sizeof(((struct nt_faults *)0)->f), max }
+	FAULT_KEY("kafka-fatal-at", kafka_fatal_at, UINT64_MAX),
+	FAULT_KEY("kafka-reset-fail", kafka_reset_fail, 1000000),
+	FAULT_KEY("kafka-keep-fail", kafka_keep_fail, 1000000),
+#undef FAULT_KEY
+};
 
-	while (*p) {
-		char *end;
-		unsigned long v;
+#define N_FAULT_KEYS (sizeof(fault_keys) / sizeof(fault_keys[0]))
+
+static uint64_t fault_get(const struct nt_faults *ft, const struct fault_key *k)
+{
+	const char *p = (const char *)ft + k->off;
+
+	return k->size == 8 ? *(const uint64_t *)p : *(const uint32_t *)p;
+}
+
+static const struct fault_key *fault_key(const char *name)
+{
+	for (size_t i = 0; i < N_FAULT_KEYS; i++)
+		if (!strcmp(name, fault_keys[i].name))
+			return &fault_keys[i];
+	return NULL;
+}
+
+/* "kafka-fatal-at=150,kafka-reset-fail=2,kafka-keep-fail=3" */
+static int parse_fault(struct nt_config *cfg, const struct opt *o,
+		       const char *val, char *err, size_t errlen)
+{
+	char *ft = (char *)FIELD(cfg, o, struct nt_faults);
+	char buf[256], *save = NULL, *tok;
+
+	snprintf(buf, sizeof(buf), "%s", val);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		const struct fault_key *k;
+		unsigned long long v;
+		char *eq = strchr(tok, '='), *end;
 
 		errno = 0;
-		v = isdigit((unsigned char)*p) ? strtoul(p, &end, 10) : 0;
-		if (!v || v > 65535 || errno || (*end && *end != ',') ||
-		    n == 4) {
-			snprintf(err, errlen, "--dns-ports: '%s' is not a list "
-				 "of up to 4 ports (1-65535)", val);
-			return -1;
-		}
-		ports[n++] = (uint16_t)v;
-		p = *end ? end + 1 : end;
+		v = eq && isdigit((unsigned char)eq[1]) ?
+			    strtoull(eq + 1, &end, 10) : 0;
+		if (!v || errno || *end)
+			goto invalid;
+		*eq = 0;
+		k = fault_key(tok);
+		if (!k || v > k->max)
+			goto invalid;
+		if (k->size == 8)
+			*(uint64_t *)(ft + k->off) = v;
+		else
+			*(uint32_t *)(ft + k->off) = (uint32_t)v;
 	}
-	if (!n) {
-		snprintf(err, errlen, "--dns-ports: empty list");
-		return -1;
-	}
-	memcpy(cfg->dns_ports, ports, sizeof(ports));
 	return 0;
+invalid:
+	return bad(err, errlen, "--%s: '%s' is not a list of kafka-fatal-at=N, "
+		   "kafka-reset-fail=N, kafka-keep-fail=N", o->pub.name, val);
 }
 
-static int check_name(const char *opt, const char *val, char *err,
-		      size_t errlen)
-{
-	size_t n = strlen(val);
+/* ---- printers (--check-config): name=value ------------------------------ */
 
-	if (n == 0 || n > 253) {
-		snprintf(err, errlen, "--%s: must be 1 to 253 characters", opt);
-		return -1;
-	}
+static void print_str(FILE *f, const struct nt_config *c, const struct opt *o)
+{
+	fprintf(f, "%s=%s\n", o->pub.name, S(*CFIELD(c, o, char *)));
+}
+
+/* "*" (every interface) in a live capture, nothing for --pcap */
+static void print_iface(FILE *f, const struct nt_config *c,
+			const struct opt *o)
+{
+	const char *v = *CFIELD(c, o, char *);
+
+	fprintf(f, "%s=%s\n", o->pub.name, v ? v : (c->pcap ? "" : "*"));
+}
+
+static void print_u32(FILE *f, const struct nt_config *c, const struct opt *o)
+{
+	fprintf(f, "%s=%u\n", o->pub.name, *CFIELD(c, o, uint32_t));
+}
+
+static void print_size(FILE *f, const struct nt_config *c, const struct opt *o)
+{
+	fprintf(f, "%s=%llu\n", o->pub.name,
+		(unsigned long long)*CFIELD(c, o, uint64_t));
+}
+
+static void print_choice(FILE *f, const struct nt_config *c,
+			 const struct opt *o)
+{
+	int v = *CFIELD(c, o, int), i = 0;
+
+	while (o->words[i] && i < v)
+		i++;
+	fprintf(f, "%s=%s\n", o->pub.name, v >= 0 ? S(o->words[i]) : "");
+}
+
+static void print_cidrs(FILE *f, const struct nt_config *cfg,
+			const struct opt *o)
+{
+	const struct nt_cidr *c = CFIELD(cfg, o, struct nt_cidr);
+	size_t n = CCOUNT(cfg, o);
+
+	fprintf(f, "%s=", o->pub.name);
 	for (size_t i = 0; i < n; i++) {
-		if ((unsigned char)val[i] < 0x20 || val[i] == 0x7f) {
-			snprintf(err, errlen,
-				 "--%s: control characters are not allowed",
-				 opt);
+		char a[INET6_ADDRSTRLEN];
+		int v4 = !memcmp(c[i].addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12)
+			 && c[i].len >= 96;
+
+		inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? c[i].addr + 12 :
+			  c[i].addr, a, sizeof(a));
+		fprintf(f, "%s%s/%u", i ? "," : "", a,
+			v4 ? c[i].len - 96u : c[i].len);
+	}
+	fputc('\n', f);
+}
+
+static void print_ports(FILE *f, const struct nt_config *c,
+			const struct opt *o)
+{
+	const uint16_t *p = CFIELD(c, o, uint16_t);
+
+	fprintf(f, "%s=", o->pub.name);
+	for (size_t i = 0; i < o->max && p[i]; i++)
+		fprintf(f, "%s%u", i ? "," : "", p[i]);
+	fputc('\n', f);
+}
+
+/* A property whose value must not reach a terminal or a log. */
+static int secret_key(const char *kv)
+{
+	static const char *const words[] = { "password", "secret", "token",
+					     "key.pem", "sasl.oauthbearer.config" };
+	size_t klen = strcspn(kv, "=");
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (memmem(kv, klen, words[i], strlen(words[i])))
+			return 1;
+	return 0;
+}
+
+/* one line a property, secrets redacted */
+static void print_props(FILE *f, const struct nt_config *c,
+			const struct opt *o)
+{
+	char *const *list = CFIELD(c, o, char *);
+	size_t n = CCOUNT(c, o);
+
+	for (size_t i = 0; i < n; i++) {
+		if (secret_key(list[i]))
+			fprintf(f, "%s=%.*s=<redacted>\n", o->pub.name,
+				(int)strcspn(list[i], "="), list[i]);
+		else
+			fprintf(f, "%s=%s\n", o->pub.name, list[i]);
+	}
+}
+
+static void print_output(FILE *f, const struct nt_config *c,
+			 const struct opt *o)
+{
+	static const char *const sinks[] = { "stdout", "file", "kafka" };
+	int file = c->output == NT_OUT_FILE;
+
+	fprintf(f, "%s=%s%s%s\n", o->pub.name, sinks[c->output % 3],
+		file ? ":" : "", file ? S(c->output_path) : "");
+}
+
+/* every key, once any fault is set */
+static void print_fault(FILE *f, const struct nt_config *c,
+			const struct opt *o)
+{
+	const struct nt_faults *ft = CFIELD(c, o, struct nt_faults);
+	uint64_t any = 0;
+
+	for (size_t i = 0; i < N_FAULT_KEYS; i++)
+		any |= fault_get(ft, &fault_keys[i]);
+	if (!any)
+		return;
+	fprintf(f, "%s=", o->pub.name);
+	for (size_t i = 0; i < N_FAULT_KEYS; i++)
+		fprintf(f, "%s%s=%llu", i ? "," : "", fault_keys[i].name,
+			(unsigned long long)fault_get(ft, &fault_keys[i]));
+	fputc('\n', f);
+}
+
+/* ---- release ------------------------------------------------------------ */
+
+static void release_str(struct nt_config *cfg, const struct opt *o)
+{
+	free(*FIELD(cfg, o, char *));
+}
+
+static void release_props(struct nt_config *cfg, const struct opt *o)
+{
+	char **list = FIELD(cfg, o, char *);
+
+	for (size_t i = 0; i < *COUNT(cfg, o); i++)
+		free(list[i]);
+}
+
+static void release_output(struct nt_config *cfg, const struct opt *o)
+{
+	free(cfg->output_path);
+}
+
+static const struct opt_kind str_kind = { .parse = parse_str,
+	.print = print_str, .release = release_str, .late_default = 1 };
+static const struct opt_kind iface_kind = { .parse = parse_str,
+	.print = print_iface, .release = release_str, .late_default = 1 };
+static const struct opt_kind u32_kind = { .parse = parse_u32,
+	.print = print_u32 };
+static const struct opt_kind size_kind = { .parse = parse_size,
+	.print = print_size };
+static const struct opt_kind choice_kind = { .parse = parse_choice,
+	.print = print_choice };
+static const struct opt_kind cidrs_kind = { .parse = parse_cidrs,
+	.print = print_cidrs };
+static const struct opt_kind ports_kind = { .parse = parse_ports,
+	.print = print_ports };
+static const struct opt_kind props_kind = { .parse = parse_props,
+	.print = print_props, .release = release_props };
+static const struct opt_kind flag_kind = { .parse = parse_flag };
+static const struct opt_kind output_kind = { .parse = parse_output,
+	.print = print_output, .release = release_output };
+static const struct opt_kind fault_kind = { .parse = parse_fault,
+	.print = print_fault };
+
+/* ---- the table ---------------------------------------------------------- */
+
+#define MEMBER(f)   (((struct nt_config *)0)->f)
+/* offsetof(struct nt_config, f); it does not compile unless f is a T */
+#define AT(f, T)    (offsetof(struct nt_config, f) + _Generic(MEMBER(f), T: 0))
+#define CAPACITY(f) (sizeof(MEMBER(f)) / sizeof(MEMBER(f)[0]))
+/* an int or an enum (the same size on every ABI nettrail builds for) */
+#define AT_INT(f) \
+	(offsetof(struct nt_config, f) + \
+	 0 * sizeof(char[sizeof(MEMBER(f)) == sizeof(int) ? 1 : -1]))
+
+#define ROW(_kind, _name, _short, _meta, _def, _help, ...)                 \
+	{ .pub = { .name = _name, .short_name = _short, .metavar = _meta, \
+		   .def = _def, .help = _help },                          \
+	  .kind = &_kind, __VA_ARGS__ }
+/* a string, copied once check (or NULL) accepts it */
+#define STR(name, s, f, chk, meta, def, help) \
+	ROW(str_kind, name, s, meta, def, help, .off = AT(f, char *), \
+	    .check = chk)
+/* a whole number from lo to hi */
+#define U32(name, f, lo, hi, meta, def, help) \
+	ROW(u32_kind, name, 0, meta, def, help, .off = AT(f, uint32_t), \
+	    .min = lo, .max = hi)
+/* bytes with K/M/G/T suffixes, 1M to 1P */
+#define SIZE(name, f, meta, def, help) \
+	ROW(size_kind, name, 0, meta, def, help, .off = AT(f, uint64_t), \
+	    .min = 1ULL << 20, .max = 1ULL << 50)
+/* one of the words (an int or enum field: value i is the i-th word) */
+#define CHOICE(name, f, meta, def, help, ...) \
+	ROW(choice_kind, name, 0, meta, def, help, .off = AT_INT(f), \
+	    .words = (const char *const[]){ __VA_ARGS__, NULL })
+/* comma-separated CIDRs appended to f, its count in nf (repeatable) */
+#define CIDRS(name, f, nf, meta, help) \
+	ROW(cidrs_kind, name, 0, meta, NULL, help, \
+	    .off = AT(f, struct nt_cidr *), .n_off = AT(nf, size_t), \
+	    .max = CAPACITY(f))
+/* up to CAPACITY(f) comma-separated ports, 0 ends the list */
+#define PORTS(name, f, meta, def, help) \
+	ROW(ports_kind, name, 0, meta, def, help, .off = AT(f, uint16_t *), \
+	    .max = CAPACITY(f))
+/* key=value strings appended to f, their count in nf (repeatable) */
+#define PROPS(name, f, nf, meta, help) \
+	ROW(props_kind, name, 0, meta, NULL, help, .off = AT(f, char **), \
+	    .n_off = AT(nf, size_t), .max = CAPACITY(f))
+/* a command: takes no value, sets f to 1 (NETTRAIL_X=1 or true) */
+#define FLAG(name, s, f, help) \
+	ROW(flag_kind, name, s, NULL, NULL, help, .off = AT(f, int))
+/* a value with its own parse, print and release */
+#define CUSTOM(kind, name, s, f, meta, def, help) \
+	ROW(kind, name, s, meta, def, help, .off = offsetof(struct nt_config, f))
+
+/* Print order is --check-config's (tests read it), --help follows it. */
+static const struct opt opts[] = {
+	ROW(iface_kind, "interface", 'i', "LIST", NULL,
+	    "interfaces to attach to: comma-separated names or globs (veth*); "
+	    "default: every interface that is up, except loopback. New "
+	    "matching interfaces are attached as they appear.",
+	    .off = AT(interfaces, char *), .check = check_list),
+	STR("pcap", 'r', pcap, NULL, "FILE", NULL,
+	    "offline: run the datapath over a pcap/pcapng capture"),
+	CUSTOM(output_kind, "output", 'o', output, "SINK", "stdout",
+	       "stdout, file:PATH or kafka"),
+	U32("idle-timeout", idle_timeout, 1, 86400, "SEC", "15",
+	    "report a flow after SEC idle seconds"),
+	U32("active-timeout", active_timeout, 0, 86400, "SEC", "60",
+	    "report live flows every SEC seconds; 0 disables periodic reports"),
+	U32("heartbeat", heartbeat, 0, 86400, "SEC", "30",
+	    "heartbeat record every SEC seconds; 0 disables"),
+	U32("duration", duration, 1, 31536000, "SEC", NULL,
+	    "run SEC seconds, report every flow, exit 0 (default: run until "
+	    "a signal)"),
+	U32("max-flows", max_flows, 16, 16777216, "N", "65536",
+	    "kernel flow table size"),
+	U32("overflow-rate", overflow_rate, 0, 10000000, "N", "2000",
+	    "table-full events per second per CPU"),
+	U32("sample-packets", sample_pkts, 0, 32, "N", "4",
+	    "first payload packets of each flow direction handed to userspace "
+	    "for TLS and protocol detection, 0 to 32"),
+	PORTS("dns-ports", dns_ports, "LIST", "53",
+	      "DNS ports, up to 4, comma-separated"),
+	U32("dns-cache-entries", dns_cache_entries, 16, 10000000, "N",
+	    "100000", "address-to-name cache size, about 150 bytes each"),
+	STR("kafka-brokers", 0, kafka_brokers, NULL, "LIST", NULL,
+	    "host:port,... (with --output kafka)"),
+	STR("kafka-topic-prefix", 0, kafka_topic_prefix, NULL, "P",
+	    "nettrail.", "topics P+flow, P+dns, P+heartbeat"),
+	STR("kafka-topic-flow", 0, kafka_topic[0], check_topic, "T", NULL,
+	    "override the flow records' topic"),
+	STR("kafka-topic-dns", 0, kafka_topic[1], check_topic, "T", NULL,
+	    "override the DNS records' topic"),
+	STR("kafka-topic-heartbeat", 0, kafka_topic[2], check_topic, "T",
+	    NULL, "override the heartbeats' topic"),
+	STR("kafka-config", 0, kafka_config, NULL, "FILE", NULL,
+	    "librdkafka properties, one K=V per line"),
+	PROPS("kafka-prop", kafka_props, n_kafka_props, "K=V",
+	      "any librdkafka property (repeatable): TLS, SASL, tuning"),
+	U32("kafka-flush-timeout", kafka_flush_timeout, 0, 3600, "SEC", "10",
+	    "at exit, wait SEC for acknowledgements, then spool what is left"),
+	STR("spool-dir", 0, spool_dir, check_path, "DIR", NULL,
+	    "on-disk spool for records the broker cannot take now (outage, "
+	    "slow broker, full queue); replayed in order when it is back, also "
+	    "after a restart"),
+	SIZE("spool-max-bytes", spool_max_bytes, "N", "1G",
+	     "spool size cap, K/M/G suffixes"),
+	CHOICE("spool-full-policy", spool_policy, "P", "drop-oldest",
+	       "drop-oldest (the oldest segment goes) or drop-newest (new "
+	       "records are refused); counted",
+	       "drop-oldest", "drop-newest"),
+	U32("spool-fsync-ms", spool_fsync_ms, 0, 3600000, "MS", "1000",
+	    "fsync the spool at most every MS; 0: after every batch"),
+	STR("metrics-addr", 0, metrics_addr, NULL, "ADDR", NULL,
+	    "serve /metrics (Prometheus), /healthz, /readyz on HOST:PORT, "
+	    "e.g. 127.0.0.1:9464 (default off)"),
+	CHOICE("k8s", k8s, "MODE", "auto",
+	       "Kubernetes metadata: auto (in-cluster when "
+	       "KUBERNETES_SERVICE_HOST is set), on, off",
+	       "auto", "on", "off"), /* enum nt_k8s_mode's order */
+	STR("k8s-api", 0, k8s_api, check_https, "URL", NULL,
+	    "API server (with --k8s-token-file, --k8s-ca)"),
+	STR("k8s-token-file", 0, k8s_token_file, NULL, "F", NULL,
+	    "bearer token, re-read when it rotates"),
+	STR("k8s-ca", 0, k8s_ca, NULL, "F", NULL,
+	    "CA bundle for the API server's certificate"),
+	STR("kubeconfig", 0, kubeconfig, NULL, "F", NULL,
+	    "take server, CA and token from a kubeconfig"),
+	U32("k8s-timeout", k8s_timeout, 1, 600, "SEC", "10",
+	    "timeout of each API call"),
+	CIDRS("cluster-cidr", cluster_cidrs, n_cluster_cidrs, "CIDR",
+	      "pod network (repeatable or comma-separated)"),
+	CIDRS("service-cidr", service_cidrs, n_service_cidrs, "CIDR",
+	      "service network (repeatable or comma-separated)"),
+	STR("cgroup-root", 0, cgroup_root, NULL, "PATH", NULL,
+	    "cgroup v2 mount (default: from /proc/mounts)"),
+	CHOICE("process-attribution", process_attribution, "on|off", "on",
+	       "cgroup hooks naming the local process and container of each "
+	       "flow",
+	       "off", "on"),
+	STR("cloud-provider", 0, cloud_provider, check_name, "P", NULL,
+	    "cloud.provider in every record"),
+	STR("cloud-region", 0, cloud_region, check_name, "R", NULL,
+	    "cloud.region in every record"),
+	STR("cloud-account", 0, cloud_account, check_name, "A", NULL,
+	    "cloud.account.id in every record"),
+	STR("cluster-name", 0, cluster_name, check_name, "NAME", NULL,
+	    "orchestrator.cluster.name in every record"),
+	STR("node-name", 0, node_name, check_name, "NAME", NULL,
+	    "observer.hostname (default: the host name)"),
+	CHOICE("log-level", log_level, "L", "warn",
+	       "error, warn, info or debug; debug includes libbpf's output and "
+	       "verifier logs",
+	       "error", "warn", "info", "debug"), /* enum nt_log_level's */
+	CUSTOM(fault_kind, "fault", 0, fault, "SPEC", NULL,
+	       "tests only: inject failures, comma-separated kafka-fatal-at=N "
+	       "(a fatal producer error at the Nth record), kafka-reset-fail=N "
+	       "(the first N producer re-creations fail), kafka-keep-fail=N "
+	       "(the first N failed deliveries find no memory to be kept for "
+	       "re-sending)"),
+	FLAG("check-config", 0, check_config,
+	     "validate everything, print the effective configuration and exit "
+	     "(0 ok, 2 bad)"),
+	FLAG("version", 0, show_version, "print the version and exit"),
+	FLAG("list-metrics", 0, list_metrics,
+	     "print every counter and gauge (kind, name, help: the heartbeat "
+	     "and /metrics carry exactly these)"),
+	FLAG("help", 'h', show_help, "this text"),
+};
+
+#define N_OPTS (sizeof(opts) / sizeof(opts[0]))
+
+const struct nt_option *nt_config_option(size_t i)
+{
+	return i < N_OPTS ? &opts[i].pub : NULL;
+}
+
+/* ---- the table's uses --------------------------------------------------- */
+
+void nt_config_defaults(struct nt_config *cfg)
+{
+	char err[256];
+
+	memset(cfg, 0, sizeof(*cfg));
+	for (const struct opt *o = opts; o < opts + N_OPTS; o++)
+		if (o->pub.def && !o->kind->late_default)
+			(void)o->kind->parse(cfg, o, o->pub.def, err,
+					     sizeof(err));
+}
+
+/* The string defaults nt_config_defaults leaves out (see late_default). */
+static int late_defaults(struct nt_config *cfg)
+{
+	for (const struct opt *o = opts; o < opts + N_OPTS; o++)
+		if (o->pub.def && o->kind->late_default &&
+		    !*FIELD(cfg, o, char *) &&
+		    set_str(FIELD(cfg, o, char *), o->pub.def))
 			return -1;
+	return 0;
+}
+
+void nt_config_free(struct nt_config *cfg)
+{
+	for (const struct opt *o = opts; o < opts + N_OPTS; o++)
+		if (o->kind->release)
+			o->kind->release(cfg, o);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+void nt_config_print(const struct nt_config *cfg, void *stream)
+{
+	for (const struct opt *o = opts; o < opts + N_OPTS; o++)
+		if (o->kind->print)
+			o->kind->print(stream, cfg, o);
+}
+
+#define HELP_COL   27 /* where the help text starts */
+#define HELP_WIDTH 79
+
+/* text from column col on, wrapped at spaces, continued at HELP_COL */
+static void put_wrapped(FILE *f, int col, const char *p)
+{
+	while (*p) {
+		size_t room = (size_t)(HELP_WIDTH - col), n = strlen(p);
+
+		if (n > room) {
+			n = room;
+			while (n && p[n] != ' ')
+				n--;
+			if (!n)
+				n = strcspn(p, " ");
+		}
+		fprintf(f, "%.*s\n", (int)n, p);
+		p += strspn(p + n, " ") + n;
+		if (*p)
+			fprintf(f, "%*s", HELP_COL, "");
+		col = HELP_COL;
+	}
+}
+
+static void usage_row(FILE *f, const struct opt *o)
+{
+	char text[1024];
+	int col;
+
+	if (o->pub.short_name)
+		col = fprintf(f, "  -%c, --%s", o->pub.short_name, o->pub.name);
+	else
+		col = fprintf(f, "      --%s", o->pub.name);
+	if (o->pub.metavar)
+		col += fprintf(f, " %s", o->pub.metavar);
+	col += fprintf(f, "%*s", col < HELP_COL ? HELP_COL - col : 2, "");
+	snprintf(text, sizeof(text), "%s%s%s%s", o->pub.help,
+		 o->pub.def ? " (default " : "", S(o->pub.def),
+		 o->pub.def ? ")" : "");
+	put_wrapped(f, col, text);
+}
+
+void nt_config_usage(void *stream)
+{
+	FILE *f = stream;
+
+	fputs("Usage: nettrail [OPTIONS]\n"
+	      "Aggregates the node's traffic into bidirectional flow records "
+	      "(JSON lines).\n\n", f);
+	for (const struct opt *o = opts; o < opts + N_OPTS; o++)
+		usage_row(f, o);
+	fputs("\n"
+	      "Every option can also be set by an environment variable: "
+	      "NETTRAIL_ and the\n"
+	      "option name in capitals with '-' as '_' "
+	      "(NETTRAIL_IDLE_TIMEOUT=30).\n"
+	      "Flags override the environment. Exit codes: 0 ok, 1 runtime "
+	      "error, 2 usage.\n", f);
+}
+
+/* NETTRAIL_IDLE_TIMEOUT -> the idle-timeout row */
+static const struct opt *env_option(const char *name, size_t n)
+{
+	for (const struct opt *o = opts; o < opts + N_OPTS; o++) {
+		const char *on = o->pub.name;
+		size_t i;
+
+		if (strlen(on) != n)
+			continue;
+		for (i = 0; i < n; i++) {
+			char c = on[i] == '-' ? '_' : (char)toupper(
+				(unsigned char)on[i]);
+			if (c != name[i])
+				break;
+		}
+		if (i == n)
+			return o;
+	}
+	return NULL;
+}
+
+static int parse_env(struct nt_config *cfg, char **envp, char *err,
+		     size_t errlen)
+{
+	for (; envp && *envp; envp++) {
+		const char *e = *envp, *eq;
+		const struct opt *o;
+		char tmp[512];
+
+		if (strncmp(e, "NETTRAIL_", 9))
+			continue;
+		eq = strchr(e, '=');
+		if (!eq)
+			continue;
+		o = env_option(e + 9, (size_t)(eq - e - 9));
+		if (!o)
+			return bad(err, errlen, "%.*s: unknown NETTRAIL_ "
+				   "variable", (int)(eq - e), e);
+		/* a command is on with 1 or true, anything else leaves it off */
+		if (!o->pub.metavar && strcmp(eq + 1, "1") &&
+		    strcmp(eq + 1, "true"))
+			continue;
+		if (o->kind->parse(cfg, o, eq + 1, err, errlen)) {
+			/* name the variable, not the flag */
+			snprintf(tmp, sizeof(tmp), "%s", err);
+			return bad(err, errlen, "%.*s: %s", (int)(eq - e), e,
+				   tmp);
 		}
 	}
 	return 0;
 }
 
-/* One of a NULL-terminated list of words; its index in *out. */
-static int parse_choice(const char *name, const char *val,
-			const char *const *words, int *out, char *err,
-			size_t errlen)
+/* getopt_long's code for a row: its short name, or 256 + its index. */
+static int opt_code(const struct opt *o)
 {
-	char list[128] = "";
+	return o->pub.short_name ? o->pub.short_name : 256 + (int)(o - opts);
+}
 
-	for (int i = 0; words[i]; i++) {
-		if (!strcmp(val, words[i])) {
-			*out = i;
-			return 0;
+/* getopt_long's tables from opts[]: long options and ":i:r:o:h" */
+static void getopt_tables(struct option *lo, char *shorts)
+{
+	*shorts++ = ':'; /* a missing value returns ':', not '?' */
+	for (size_t i = 0; i < N_OPTS; i++) {
+		const struct opt *o = &opts[i];
+
+		lo[i] = (struct option){ o->pub.name, o->pub.metavar ?
+					 required_argument : no_argument,
+					 NULL, opt_code(o) };
+		if (o->pub.short_name) {
+			*shorts++ = o->pub.short_name;
+			if (o->pub.metavar)
+				*shorts++ = ':';
 		}
-		snprintf(list + strlen(list), sizeof(list) - strlen(list),
-			 "%s%s", i ? (words[i + 1] ? ", " : " or ") : "",
-			 words[i]);
 	}
-	snprintf(err, errlen, "--%s: '%s' is not %s", name, val, list);
-	return -1;
+	lo[N_OPTS] = (struct option){ 0 };
+	*shorts = 0;
 }
 
-/* Kafka's legal topic characters, 1 to 249 of them. */
-static int check_topic(const char *val, char *err, size_t errlen)
-{
-	size_t n = strlen(val);
-
-	if (n == 0 || n > 249 || strspn(val, "abcdefghijklmnopqrstuvwxyz"
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n) {
-		snprintf(err, errlen, "'%s' is not a Kafka topic name "
-			 "([a-zA-Z0-9._-], 1 to 249)", val);
-		return -1;
-	}
-	return 0;
-}
-
-/* "512M", "1G", "4096": bytes, at least 1 MiB. */
-static int parse_size(const char *name, const char *val, uint64_t *out,
+static int parse_argv(struct nt_config *cfg, int argc, char **argv,
 		      char *err, size_t errlen)
 {
-	unsigned long long v;
-	char *end;
+	struct option lo[N_OPTS + 1];
+	char shorts[2 * N_OPTS + 2];
+	int code;
 
-	errno = 0;
-	if (!isdigit((unsigned char)val[0]))
-		goto bad;
-	v = strtoull(val, &end, 10);
-	if (errno)
-		goto bad;
-	switch (*end) {
-	case 'K': case 'k': v <<= 10; end++; break;
-	case 'M': case 'm': v <<= 20; end++; break;
-	case 'G': case 'g': v <<= 30; end++; break;
-	case 'T': case 't': v <<= 40; end++; break;
+	getopt_tables(lo, shorts);
+	optind = 1;
+	opterr = 0;
+	while ((code = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
+		const struct opt *o = opts;
+
+		/* optopt: a short option's letter, a row's code for a value
+		 * given to a command (--version=1), else 0 */
+		if (code == '?' && optopt > 0 && optopt < 256 &&
+		    isprint(optopt))
+			return bad(err, errlen, "unknown option '-%c'", optopt);
+		if (code == '?')
+			return bad(err, errlen, "unknown option '%s'",
+				   argv[optind - 1]);
+		if (code == ':')
+			return bad(err, errlen, "option '%s' needs a value",
+				   argv[optind - 1]);
+		while (opt_code(o) != code)
+			o++;
+		if (o->kind->parse(cfg, o, optarg ? optarg : "", err, errlen))
+			return -1;
 	}
-	if (*end || v < (1ULL << 20) || v > (1ULL << 50))
-		goto bad;
-	*out = v;
+	if (optind < argc)
+		return bad(err, errlen, "unexpected argument '%s'",
+			   argv[optind]);
 	return 0;
-bad:
-	snprintf(err, errlen, "--%s: '%s' is not a size from 1M to 1P "
-		 "(bytes, K/M/G/T suffixes)", name, val);
-	return -1;
+}
+
+/* What involves more than one option. */
+static int check_combinations(const struct nt_config *cfg, char *err,
+			      size_t errlen)
+{
+	if (cfg->pcap && cfg->interfaces)
+		return bad(err, errlen, "--pcap and --interface cannot be "
+			   "used together");
+	if (cfg->output == NT_OUT_KAFKA && !cfg->kafka_brokers)
+		return bad(err, errlen, "--output kafka needs --kafka-brokers");
+	if (cfg->spool_dir && cfg->output != NT_OUT_KAFKA)
+		return bad(err, errlen, "--spool-dir applies to --output kafka");
+	if (cfg->kubeconfig && (cfg->k8s_api || cfg->k8s_token_file ||
+				cfg->k8s_ca))
+		return bad(err, errlen, "--kubeconfig and --k8s-api/--k8s-"
+			   "token-file/--k8s-ca cannot be used together");
+	if (cfg->k8s_api && !cfg->k8s_ca)
+		return bad(err, errlen, "--k8s-api needs --k8s-ca (TLS "
+			   "verification is always on)");
+	if (cfg->k8s == NT_K8S_OFF && (cfg->k8s_api || cfg->kubeconfig))
+		return bad(err, errlen, "--k8s off contradicts --k8s-api/"
+			   "--kubeconfig");
+	if (cfg->pcap && cfg->duration)
+		return bad(err, errlen, "--duration applies to live capture, "
+			   "not --pcap");
+	return 0;
+}
+
+int nt_config_parse(struct nt_config *cfg, int argc, char **argv,
+		    char **envp, char *err, size_t errlen)
+{
+	if (parse_env(cfg, envp, err, errlen) ||
+	    parse_argv(cfg, argc, argv, err, errlen) || late_defaults(cfg) ||
+	    check_combinations(cfg, err, errlen))
+		return -1;
+	return 0;
+}
+
+static int readable(const char *opt, const char *path, char *err,
+		    size_t errlen)
+{
+	if (path && access(path, R_OK))
+		return bad(err, errlen, "--%s: cannot read %s: %s", opt, path,
+			   strerror(errno));
+	return 0;
+}
+
+int nt_config_check_files(const struct nt_config *c, char *err, size_t errlen)
+{
+	if (readable("pcap", c->pcap, err, errlen) ||
+	    readable("kafka-config", c->kafka_config, err, errlen) ||
+	    readable("k8s-token-file", c->k8s_token_file, err, errlen) ||
+	    readable("k8s-ca", c->k8s_ca, err, errlen) ||
+	    readable("kubeconfig", c->kubeconfig, err, errlen) ||
+	    readable("cgroup-root", c->cgroup_root, err, errlen))
+		return -1;
+	if (c->metrics_addr) {
+		const char *colon = strrchr(c->metrics_addr, ':');
+		unsigned long port;
+		char *end;
+
+		port = colon ? strtoul(colon + 1, &end, 10) : 0;
+		if (!colon || colon == c->metrics_addr || !colon[1] || *end ||
+		    !port || port > 65535)
+			return bad(err, errlen, "--metrics-addr: '%s' is not "
+				   "HOST:PORT", c->metrics_addr);
+	}
+	return 0;
 }
 
 int nt_cidr_parse(const char *s, struct nt_cidr *out)
@@ -416,504 +1038,4 @@ int nt_cidr_contains(const struct nt_cidr *c, const uint8_t addr[16])
 		return 0;
 	return !rest || ((c->addr[full] ^ addr[full]) &
 			 (uint8_t)(0xff00 >> rest)) == 0;
-}
-
-/* Comma-separated CIDRs appended to a list (flags repeat, env is a list). */
-static int parse_cidrs(const char *name, const char *val, struct nt_cidr *list,
-		       size_t *n, char *err, size_t errlen)
-{
-	char buf[1024], *save = NULL, *tok;
-
-	snprintf(buf, sizeof(buf), "%s", val);
-	for (tok = strtok_r(buf, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		while (*tok == ' ')
-			tok++;
-		if (*n == NT_MAX_CIDRS) {
-			snprintf(err, errlen, "--%s: at most %d prefixes", name,
-				 NT_MAX_CIDRS);
-			return -1;
-		}
-		if (nt_cidr_parse(tok, &list[*n])) {
-			snprintf(err, errlen, "--%s: '%s' is not a CIDR "
-				 "(10.0.0.0/8, fd00::/8; host bits zero)", name,
-				 tok);
-			return -1;
-		}
-		(*n)++;
-	}
-	if (!*n) {
-		snprintf(err, errlen, "--%s: empty list", name);
-		return -1;
-	}
-	return 0;
-}
-
-/* "kafka-fatal-at=150,kafka-reset-fail=2,kafka-keep-fail=3" */
-static int parse_fault(struct nt_config *cfg, const char *val, char *err,
-		       size_t errlen)
-{
-	char buf[256], *save = NULL, *tok;
-
-	snprintf(buf, sizeof(buf), "%s", val);
-	for (tok = strtok_r(buf, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		unsigned long long v;
-		char *eq = strchr(tok, '='), *end;
-
-		errno = 0;
-		v = eq && isdigit((unsigned char)eq[1]) ?
-			    strtoull(eq + 1, &end, 10) : 0;
-		if (!eq || !v || errno || *end)
-			goto bad;
-		*eq = 0;
-		if (!strcmp(tok, "kafka-fatal-at"))
-			cfg->fault.kafka_fatal_at = v;
-		else if (!strcmp(tok, "kafka-reset-fail") && v <= 1000000)
-			cfg->fault.kafka_reset_fail = (uint32_t)v;
-		else if (!strcmp(tok, "kafka-keep-fail") && v <= 1000000)
-			cfg->fault.kafka_keep_fail = (uint32_t)v;
-		else
-			goto bad;
-	}
-	return 0;
-bad:
-	snprintf(err, errlen, "--fault: '%s' is not a list of "
-		 "kafka-fatal-at=N, kafka-reset-fail=N, kafka-keep-fail=N",
-		 val);
-	return -1;
-}
-
-/* Applies one option (from a flag or the environment). */
-static int apply(struct nt_config *cfg, int opt, const char *val, char *err,
-		 size_t errlen)
-{
-	switch (opt) {
-	case 'i':
-		if (!val[0]) {
-			snprintf(err, errlen, "--interface: empty list");
-			return -1;
-		}
-		return set_str(&cfg->interfaces, val);
-	case 'r':
-		return set_str(&cfg->pcap, val);
-	case 'o':
-		return parse_output(cfg, val, err, errlen);
-	case OPT_IDLE:
-		return parse_u32("idle-timeout", val, 1, 86400,
-				 &cfg->idle_timeout, err, errlen);
-	case OPT_ACTIVE:
-		return parse_u32("active-timeout", val, 0, 86400,
-				 &cfg->active_timeout, err, errlen);
-	case OPT_HEARTBEAT:
-		return parse_u32("heartbeat", val, 0, 86400, &cfg->heartbeat,
-				 err, errlen);
-	case OPT_DURATION:
-		return parse_u32("duration", val, 1, 31536000, &cfg->duration,
-				 err, errlen);
-	case OPT_MAXFLOWS:
-		return parse_u32("max-flows", val, 16, 16777216,
-				 &cfg->max_flows, err, errlen);
-	case OPT_OVERFLOW:
-		return parse_u32("overflow-rate", val, 0, 10000000,
-				 &cfg->overflow_rate, err, errlen);
-	case OPT_SAMPLES:
-		return parse_u32("sample-packets", val, 0, 32,
-				 &cfg->sample_pkts, err, errlen);
-	case OPT_DNSPORTS:
-		return parse_ports(cfg, val, err, errlen);
-	case OPT_DNSCACHE:
-		return parse_u32("dns-cache-entries", val, 16, 10000000,
-				 &cfg->dns_cache_entries, err, errlen);
-	case OPT_KBROKERS:
-		return set_str(&cfg->kafka_brokers, val);
-	case OPT_KPREFIX:
-		return set_str(&cfg->kafka_topic_prefix, val);
-	case OPT_KCONFIG:
-		return set_str(&cfg->kafka_config, val);
-	case OPT_METRICS:
-		return set_str(&cfg->metrics_addr, val);
-	case OPT_KTOPIC_FLOW:
-	case OPT_KTOPIC_DNS:
-	case OPT_KTOPIC_HB:
-		if (check_topic(val, err, errlen))
-			return -1;
-		return set_str(&cfg->kafka_topic[opt - OPT_KTOPIC_FLOW], val);
-	case OPT_KFLUSH:
-		return parse_u32("kafka-flush-timeout", val, 0, 3600,
-				 &cfg->kafka_flush_timeout, err, errlen);
-	case OPT_SPOOL_DIR:
-		if (!val[0]) {
-			snprintf(err, errlen, "--spool-dir: empty path");
-			return -1;
-		}
-		return set_str(&cfg->spool_dir, val);
-	case OPT_SPOOL_MAX:
-		return parse_size("spool-max-bytes", val, &cfg->spool_max_bytes,
-				  err, errlen);
-	case OPT_SPOOL_POLICY: {
-		static const char *const w[] = { "drop-oldest", "drop-newest",
-						 NULL };
-		int i;
-
-		if (parse_choice("spool-full-policy", val, w, &i, err, errlen))
-			return -1;
-		cfg->spool_policy = i ? NT_SPOOL_DROP_NEWEST
-				      : NT_SPOOL_DROP_OLDEST;
-		return 0;
-	}
-	case OPT_SPOOL_FSYNC:
-		return parse_u32("spool-fsync-ms", val, 0, 3600000,
-				 &cfg->spool_fsync_ms, err, errlen);
-	case OPT_K8S: {
-		/* in enum nt_k8s_mode order */
-		static const char *const w[] = { "auto", "on", "off", NULL };
-		int i;
-
-		if (parse_choice("k8s", val, w, &i, err, errlen))
-			return -1;
-		cfg->k8s = (enum nt_k8s_mode)i;
-		return 0;
-	}
-	case OPT_K8S_API:
-		if (strncmp(val, "https://", 8) || !val[8]) {
-			snprintf(err, errlen, "--k8s-api: '%s' is not an "
-				 "https:// URL (TLS is always on)", val);
-			return -1;
-		}
-		return set_str(&cfg->k8s_api, val);
-	case OPT_K8S_TOKEN:
-		return set_str(&cfg->k8s_token_file, val);
-	case OPT_K8S_CA:
-		return set_str(&cfg->k8s_ca, val);
-	case OPT_KUBECONFIG:
-		return set_str(&cfg->kubeconfig, val);
-	case OPT_K8S_TIMEOUT:
-		return parse_u32("k8s-timeout", val, 1, 600, &cfg->k8s_timeout,
-				 err, errlen);
-	case OPT_CLUSTER_CIDR:
-		return parse_cidrs("cluster-cidr", val, cfg->cluster_cidrs,
-				   &cfg->n_cluster_cidrs, err, errlen);
-	case OPT_SERVICE_CIDR:
-		return parse_cidrs("service-cidr", val, cfg->service_cidrs,
-				   &cfg->n_service_cidrs, err, errlen);
-	case OPT_CGROUP_ROOT:
-		return set_str(&cfg->cgroup_root, val);
-	case OPT_PROCATTR: {
-		static const char *const w[] = { "off", "on", NULL };
-
-		return parse_choice("process-attribution", val, w,
-				    &cfg->process_attribution, err, errlen);
-	}
-	case OPT_CLOUD_PROVIDER:
-		if (check_name("cloud-provider", val, err, errlen))
-			return -1;
-		return set_str(&cfg->cloud_provider, val);
-	case OPT_CLOUD_REGION:
-		if (check_name("cloud-region", val, err, errlen))
-			return -1;
-		return set_str(&cfg->cloud_region, val);
-	case OPT_CLOUD_ACCOUNT:
-		if (check_name("cloud-account", val, err, errlen))
-			return -1;
-		return set_str(&cfg->cloud_account, val);
-	case OPT_CHECK:
-		cfg->check_config = 1;
-		return 0;
-	case OPT_LOG_LEVEL: {
-		static const char *const w[] = { "error", "warn", "info",
-						 "debug", NULL };
-
-		return parse_choice("log-level", val, w, &cfg->log_level, err,
-				    errlen);
-	}
-	case OPT_FAULT:
-		return parse_fault(cfg, val, err, errlen);
-	case OPT_KPROP:
-		if (cfg->n_kafka_props == NT_MAX_KAFKA_PROPS || !strchr(val, '=')) {
-			snprintf(err, errlen, "--kafka-prop: '%s' is not key=value "
-				 "(at most %d)", val, NT_MAX_KAFKA_PROPS);
-			return -1;
-		}
-		cfg->kafka_props[cfg->n_kafka_props] = strdup(val);
-		if (!cfg->kafka_props[cfg->n_kafka_props])
-			return -1;
-		cfg->n_kafka_props++;
-		return 0;
-	case OPT_CLUSTER:
-		if (check_name("cluster-name", val, err, errlen))
-			return -1;
-		return set_str(&cfg->cluster_name, val);
-	case OPT_NODE:
-		if (check_name("node-name", val, err, errlen))
-			return -1;
-		return set_str(&cfg->node_name, val);
-	case OPT_VERSION:
-		cfg->show_version = 1;
-		return 0;
-	case OPT_LIST_METRICS:
-		cfg->list_metrics = 1;
-		return 0;
-	case 'h':
-		cfg->show_help = 1;
-		return 0;
-	}
-	snprintf(err, errlen, "unknown option");
-	return -1;
-}
-
-/* NETTRAIL_IDLE_TIMEOUT -> idle-timeout */
-static const struct option *env_option(const char *name, size_t n)
-{
-	for (const struct option *o = long_opts; o->name; o++) {
-		size_t len = strlen(o->name), i;
-
-		if (len != n)
-			continue;
-		for (i = 0; i < n; i++) {
-			char c = o->name[i] == '-' ? '_' : (char)toupper(
-				(unsigned char)o->name[i]);
-			if (c != name[i])
-				break;
-		}
-		if (i == n)
-			return o;
-	}
-	return NULL;
-}
-
-static int parse_env(struct nt_config *cfg, char **envp, char *err,
-		     size_t errlen)
-{
-	for (; envp && *envp; envp++) {
-		const char *e = *envp, *eq;
-		const struct option *o;
-
-		if (strncmp(e, "NETTRAIL_", 9))
-			continue;
-		eq = strchr(e, '=');
-		if (!eq)
-			continue;
-		o = env_option(e + 9, (size_t)(eq - e - 9));
-		if (!o) {
-			snprintf(err, errlen, "%.*s: unknown NETTRAIL_ variable",
-				 (int)(eq - e), e);
-			return -1;
-		}
-		if (o->has_arg == no_argument) {
-			if (strcmp(eq + 1, "1") && strcmp(eq + 1, "true"))
-				continue;
-		}
-		if (apply(cfg, o->val, eq + 1, err, errlen)) {
-			/* name the variable, not the flag */
-			char tmp[512];
-
-			snprintf(tmp, sizeof(tmp), "%.*s: %s", (int)(eq - e),
-				 e, err);
-			snprintf(err, errlen, "%s", tmp);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-int nt_config_parse(struct nt_config *cfg, int argc, char **argv,
-		    char **envp, char *err, size_t errlen)
-{
-	int opt;
-
-	if (parse_env(cfg, envp, err, errlen))
-		return -1;
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":i:r:o:h", long_opts, NULL)) !=
-	       -1) {
-		if (opt == '?') {
-			if (optopt)
-				snprintf(err, errlen, "unknown option '-%c'",
-					 optopt);
-			else
-				snprintf(err, errlen, "unknown option '%s'",
-					 argv[optind - 1]);
-			return -1;
-		}
-		if (opt == ':') {
-			snprintf(err, errlen, "option '%s' needs a value",
-				 argv[optind - 1]);
-			return -1;
-		}
-		if (apply(cfg, opt, optarg ? optarg : "", err, errlen))
-			return -1;
-	}
-	if (optind < argc) {
-		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
-		return -1;
-	}
-	if (cfg->pcap && cfg->interfaces) {
-		snprintf(err, errlen,
-			 "--pcap and --interface cannot be used together");
-		return -1;
-	}
-	if (cfg->output == NT_OUT_KAFKA && !cfg->kafka_brokers) {
-		snprintf(err, errlen, "--output kafka needs --kafka-brokers");
-		return -1;
-	}
-	if (!cfg->kafka_topic_prefix &&
-	    set_str(&cfg->kafka_topic_prefix, "nettrail."))
-		return -1;
-	if (cfg->spool_dir && cfg->output != NT_OUT_KAFKA) {
-		snprintf(err, errlen, "--spool-dir applies to --output kafka");
-		return -1;
-	}
-	if (cfg->kubeconfig && (cfg->k8s_api || cfg->k8s_token_file ||
-				cfg->k8s_ca)) {
-		snprintf(err, errlen, "--kubeconfig and --k8s-api/--k8s-token-"
-			 "file/--k8s-ca cannot be used together");
-		return -1;
-	}
-	if (cfg->k8s_api && !cfg->k8s_ca) {
-		snprintf(err, errlen, "--k8s-api needs --k8s-ca (TLS "
-			 "verification is always on)");
-		return -1;
-	}
-	if (cfg->k8s == NT_K8S_OFF && (cfg->k8s_api || cfg->kubeconfig)) {
-		snprintf(err, errlen, "--k8s off contradicts --k8s-api/"
-			 "--kubeconfig");
-		return -1;
-	}
-	if (cfg->pcap && cfg->duration) {
-		snprintf(err, errlen,
-			 "--duration applies to live capture, not --pcap");
-		return -1;
-	}
-	return 0;
-}
-
-static void print_cidrs(FILE *f, const char *name, const struct nt_cidr *c,
-			size_t n)
-{
-	fprintf(f, "%s=", name);
-	for (size_t i = 0; i < n; i++) {
-		char a[INET6_ADDRSTRLEN];
-		int v4 = !memcmp(c[i].addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12)
-			 && c[i].len >= 96;
-
-		inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? c[i].addr + 12 :
-			  c[i].addr, a, sizeof(a));
-		fprintf(f, "%s%s/%u", i ? "," : "", a,
-			v4 ? c[i].len - 96u : c[i].len);
-	}
-	fputc('\n', f);
-}
-
-/* A property whose value must not reach a terminal or a log. */
-static int secret_key(const char *kv)
-{
-	static const char *const words[] = { "password", "secret", "token",
-					     "key.pem", "sasl.oauthbearer.config" };
-	size_t klen = strcspn(kv, "=");
-
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (memmem(kv, klen, words[i], strlen(words[i])))
-			return 1;
-	return 0;
-}
-
-#define S(x) ((x) ? (x) : "")
-
-void nt_config_print(const struct nt_config *c, void *stream)
-{
-	static const char *const outputs[] = { "stdout", "file", "kafka" };
-	static const char *const k8s[] = { "auto", "on", "off" };
-	FILE *f = stream;
-
-	fprintf(f, "interface=%s\n", c->interfaces ? c->interfaces :
-		(c->pcap ? "" : "*"));
-	fprintf(f, "pcap=%s\n", S(c->pcap));
-	fprintf(f, "output=%s%s%s\n", outputs[c->output],
-		c->output == NT_OUT_FILE ? ":" : "", S(c->output_path));
-	fprintf(f, "idle-timeout=%u\nactive-timeout=%u\nheartbeat=%u\n"
-		"duration=%u\nmax-flows=%u\noverflow-rate=%u\n"
-		"sample-packets=%u\n", c->idle_timeout, c->active_timeout,
-		c->heartbeat, c->duration, c->max_flows, c->overflow_rate,
-		c->sample_pkts);
-	fprintf(f, "dns-ports=");
-	for (int i = 0; i < 4 && c->dns_ports[i]; i++)
-		fprintf(f, "%s%u", i ? "," : "", c->dns_ports[i]);
-	fprintf(f, "\ndns-cache-entries=%u\n", c->dns_cache_entries);
-	fprintf(f, "kafka-brokers=%s\nkafka-topic-prefix=%s\n",
-		S(c->kafka_brokers), S(c->kafka_topic_prefix));
-	fprintf(f, "kafka-topic-flow=%s\nkafka-topic-dns=%s\n"
-		"kafka-topic-heartbeat=%s\n", S(c->kafka_topic[0]),
-		S(c->kafka_topic[1]), S(c->kafka_topic[2]));
-	fprintf(f, "kafka-config=%s\n", S(c->kafka_config));
-	for (size_t i = 0; i < c->n_kafka_props; i++) {
-		if (secret_key(c->kafka_props[i]))
-			fprintf(f, "kafka-prop=%.*s=<redacted>\n",
-				(int)strcspn(c->kafka_props[i], "="),
-				c->kafka_props[i]);
-		else
-			fprintf(f, "kafka-prop=%s\n", c->kafka_props[i]);
-	}
-	fprintf(f, "kafka-flush-timeout=%u\n", c->kafka_flush_timeout);
-	fprintf(f, "spool-dir=%s\nspool-max-bytes=%llu\nspool-full-policy=%s\n"
-		"spool-fsync-ms=%u\n", S(c->spool_dir),
-		(unsigned long long)c->spool_max_bytes,
-		c->spool_policy == NT_SPOOL_DROP_OLDEST ? "drop-oldest" :
-		"drop-newest", c->spool_fsync_ms);
-	fprintf(f, "metrics-addr=%s\n", S(c->metrics_addr));
-	fprintf(f, "k8s=%s\nk8s-api=%s\nk8s-token-file=%s\nk8s-ca=%s\n"
-		"kubeconfig=%s\nk8s-timeout=%u\n", k8s[c->k8s], S(c->k8s_api),
-		S(c->k8s_token_file), S(c->k8s_ca), S(c->kubeconfig),
-		c->k8s_timeout);
-	print_cidrs(f, "cluster-cidr", c->cluster_cidrs, c->n_cluster_cidrs);
-	print_cidrs(f, "service-cidr", c->service_cidrs, c->n_service_cidrs);
-	fprintf(f, "cgroup-root=%s\nprocess-attribution=%s\n",
-		S(c->cgroup_root), c->process_attribution ? "on" : "off");
-	fprintf(f, "cloud-provider=%s\ncloud-region=%s\ncloud-account=%s\n",
-		S(c->cloud_provider), S(c->cloud_region), S(c->cloud_account));
-	fprintf(f, "cluster-name=%s\nnode-name=%s\n", S(c->cluster_name),
-		S(c->node_name));
-	fprintf(f, "log-level=%s\n", (const char *[]){ "error", "warn",
-		"info", "debug" }[c->log_level & 3]);
-	if (c->fault.kafka_fatal_at || c->fault.kafka_reset_fail)
-		fprintf(f, "fault=kafka-fatal-at=%llu,kafka-reset-fail=%u\n",
-			(unsigned long long)c->fault.kafka_fatal_at,
-			c->fault.kafka_reset_fail);
-}
-
-static int readable(const char *opt, const char *path, char *err,
-		    size_t errlen)
-{
-	if (path && access(path, R_OK)) {
-		snprintf(err, errlen, "--%s: cannot read %s: %s", opt, path,
-			 strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-int nt_config_check_files(const struct nt_config *c, char *err, size_t errlen)
-{
-	if (readable("pcap", c->pcap, err, errlen) ||
-	    readable("kafka-config", c->kafka_config, err, errlen) ||
-	    readable("k8s-token-file", c->k8s_token_file, err, errlen) ||
-	    readable("k8s-ca", c->k8s_ca, err, errlen) ||
-	    readable("kubeconfig", c->kubeconfig, err, errlen) ||
-	    readable("cgroup-root", c->cgroup_root, err, errlen))
-		return -1;
-	if (c->metrics_addr) {
-		const char *colon = strrchr(c->metrics_addr, ':');
-		unsigned long port;
-		char *end;
-
-		port = colon ? strtoul(colon + 1, &end, 10) : 0;
-		if (!colon || colon == c->metrics_addr || !colon[1] || *end ||
-		    !port || port > 65535) {
-			snprintf(err, errlen, "--metrics-addr: '%s' is not "
-				 "HOST:PORT", c->metrics_addr);
-			return -1;
-		}
-	}
-	return 0;
 }

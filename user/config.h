@@ -105,4 +105,22 @@ int nt_cidr_contains(const struct nt_cidr *c, const uint8_t addr[16]);
 /* Writes the --help text to the stream. */
 void nt_config_usage(void *stream);
 
+/*
+ * One row of the option table, as --help shows it. Every flag, its
+ * NETTRAIL_ twin, its default, --help and --check-config come from the
+ * table in config.c; this is its read-only face (tests, documentation).
+ */
+struct nt_option {
+	const char *name;    /* long name; the variable is NETTRAIL_ + NAME */
+	char short_name;     /* 'i' for -i, or 0 */
+	const char *metavar; /* NULL: a command such as --help, no value */
+	const char *def;     /* the default as written after the flag, or NULL */
+	const char *help;
+};
+
+/* The i-th row (0, 1, ...), NULL past the last. nt_config_print writes a
+ * name=value line for every row but the commands (no metavar): a repeatable
+ * option one line a value, --fault only when a fault is set. */
+const struct nt_option *nt_config_option(size_t i);
+
 #endif

@@ -51,6 +51,7 @@ suite() { # name counter command...
 }
 
 suite fixed_paths count_plain tests/lib/check_fixed_paths.sh
+suite fmt count_plain tests/lib/check_fmt.sh
 suite registry count_plain tests/lib/test_registry.sh
 suite records_doc count_plain tests/lib/test_records_doc.sh
 suite unit count_criterion build/unit_tests --jobs 1 --verbose=0

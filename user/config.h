@@ -15,7 +15,7 @@
 enum nt_output_kind { NT_OUT_STDOUT = 0, NT_OUT_FILE, NT_OUT_KAFKA };
 
 #define NT_MAX_KAFKA_PROPS 64
-#define NT_MAX_CIDRS 32
+#define NT_MAX_CIDRS	   32
 
 enum nt_spool_policy { NT_SPOOL_DROP_OLDEST = 0, NT_SPOOL_DROP_NEWEST };
 enum nt_k8s_mode { NT_K8S_AUTO = 0, NT_K8S_ON, NT_K8S_OFF };
@@ -23,56 +23,56 @@ enum nt_k8s_mode { NT_K8S_AUTO = 0, NT_K8S_ON, NT_K8S_OFF };
 /* An address prefix in IPv6 space (IPv4 as ::ffff:a.b.c.d/96+len). */
 struct nt_cidr {
 	uint8_t addr[16];
-	uint8_t len;             /* 0..128 */
+	uint8_t len; /* 0..128 */
 };
 
 struct nt_config {
-	char *interfaces;        /* comma-separated names or fnmatch globs; NULL: all up, non-loopback */
-	char *pcap;              /* offline mode when set */
+	char *interfaces; /* comma-separated names or fnmatch globs; NULL: all up, non-loopback */
+	char *pcap;	  /* offline mode when set */
 	enum nt_output_kind output;
-	char *output_path;       /* NT_OUT_FILE */
-	uint32_t idle_timeout;   /* s */
-	uint32_t active_timeout; /* s, 0 disables periodic reports */
-	uint32_t heartbeat;      /* s, 0 disables heartbeats */
-	uint32_t duration;       /* s, 0: run until a signal */
-	uint32_t max_flows;      /* kernel flow table entries */
-	uint32_t overflow_rate;  /* overflow events per second per CPU */
-	uint32_t sample_pkts;    /* payload packets per flow direction sent up */
-	uint16_t dns_ports[4];   /* DNS ports (0 ends the list) */
-	uint32_t dns_cache_entries; /* address -> name cache cap */
-	char *kafka_brokers;     /* host:port,... */
-	char *kafka_topic_prefix; /* topics are prefix + flow|dns|heartbeat */
-	char *kafka_config;      /* file of librdkafka key=value lines */
+	char *output_path;		       /* NT_OUT_FILE */
+	uint32_t idle_timeout;		       /* s */
+	uint32_t active_timeout;	       /* s, 0 disables periodic reports */
+	uint32_t heartbeat;		       /* s, 0 disables heartbeats */
+	uint32_t duration;		       /* s, 0: run until a signal */
+	uint32_t max_flows;		       /* kernel flow table entries */
+	uint32_t overflow_rate;		       /* overflow events per second per CPU */
+	uint32_t sample_pkts;		       /* payload packets per flow direction sent up */
+	uint16_t dns_ports[4];		       /* DNS ports (0 ends the list) */
+	uint32_t dns_cache_entries;	       /* address -> name cache cap */
+	char *kafka_brokers;		       /* host:port,... */
+	char *kafka_topic_prefix;	       /* topics are prefix + flow|dns|heartbeat */
+	char *kafka_config;		       /* file of librdkafka key=value lines */
 	char *kafka_props[NT_MAX_KAFKA_PROPS]; /* --kafka-prop key=value */
 	size_t n_kafka_props;
-	char *kafka_topic[3];    /* per-type topic overrides: flow, dns, heartbeat */
+	char *kafka_topic[3];	      /* per-type topic overrides: flow, dns, heartbeat */
 	uint32_t kafka_flush_timeout; /* s: at exit, wait this long for acks, then spool */
-	char *spool_dir;         /* on-disk spool for records Kafka cannot take now */
+	char *spool_dir;	      /* on-disk spool for records Kafka cannot take now */
 	uint64_t spool_max_bytes;
 	enum nt_spool_policy spool_policy;
 	uint32_t spool_fsync_ms; /* fsync the open segment at most this often (0: every append) */
-	char *metrics_addr;      /* HOST:PORT for /metrics, /healthz, /readyz */
+	char *metrics_addr;	 /* HOST:PORT for /metrics, /healthz, /readyz */
 	enum nt_k8s_mode k8s;
 	char *k8s_api, *k8s_token_file, *k8s_ca, *kubeconfig;
-	uint32_t k8s_timeout;    /* s, per API call (connect, list) */
+	uint32_t k8s_timeout; /* s, per API call (connect, list) */
 	struct nt_cidr cluster_cidrs[NT_MAX_CIDRS];
 	size_t n_cluster_cidrs;
 	struct nt_cidr service_cidrs[NT_MAX_CIDRS];
 	size_t n_service_cidrs;
-	char *cgroup_root;       /* cgroup v2 mount; default: from /proc/mounts */
+	char *cgroup_root;	 /* cgroup v2 mount; default: from /proc/mounts */
 	int process_attribution; /* cgroup hooks for pid/comm/uid/container (default on) */
 	char *cloud_provider, *cloud_region, *cloud_account;
 	char *cluster_name;
-	char *node_name;         /* default: gethostname() */
-	int log_level;           /* enum nt_log_level (log.h), default warn */
-	struct nt_faults {       /* --fault: failures injected by tests */
+	char *node_name;		   /* default: gethostname() */
+	int log_level;			   /* enum nt_log_level (log.h), default warn */
+	struct nt_faults {		   /* --fault: failures injected by tests */
 		uint64_t kafka_fatal_at;   /* raise a fatal error at the Nth produce */
 		uint32_t kafka_reset_fail; /* the first N producer re-creations fail */
 		uint32_t kafka_keep_fail;  /* the first N failed deliveries kept for
 					      re-sending find no memory */
 	} fault;
 	int show_version;
-	int list_metrics;        /* --list-metrics: print the counter registry */
+	int list_metrics; /* --list-metrics: print the counter registry */
 	int check_config;
 	int show_help;
 };
@@ -85,8 +85,8 @@ void nt_config_defaults(struct nt_config *cfg);
  * Returns 0, or -1 with a one-line message (no trailing newline) in err.
  * Strings in cfg are heap copies; free them with nt_config_free.
  */
-int nt_config_parse(struct nt_config *cfg, int argc, char **argv,
-		    char **envp, char *err, size_t errlen);
+int nt_config_parse(struct nt_config *cfg, int argc, char **argv, char **envp, char *err,
+		    size_t errlen);
 
 void nt_config_free(struct nt_config *cfg);
 
@@ -95,8 +95,7 @@ void nt_config_print(const struct nt_config *cfg, void *stream);
 
 /* --check-config's second half: files exist and are readable, the spool
  * directory is writable (or creatable), the metrics address parses. */
-int nt_config_check_files(const struct nt_config *cfg, char *err,
-			  size_t errlen);
+int nt_config_check_files(const struct nt_config *cfg, char *err, size_t errlen);
 
 /* Parses "10.0.0.0/8" or "fd00::/8" (host bits must be zero). */
 int nt_cidr_parse(const char *s, struct nt_cidr *out);

@@ -42,10 +42,10 @@ Test(config, flags)
 	struct nt_config c;
 	char err[256] = "";
 
-	cr_assert_eq(parse(&c, NULL, err, 9, "-i", "eth0,veth*",
-			   "--idle-timeout", "5", "--active-timeout=0",
-			   "-o", "file:out/x.jsonl", "--cluster-name",
-			   "prod-eu"), 0, "%s", err);
+	cr_assert_eq(parse(&c, NULL, err, 9, "-i", "eth0,veth*", "--idle-timeout", "5",
+			   "--active-timeout=0", "-o", "file:out/x.jsonl", "--cluster-name",
+			   "prod-eu"),
+		     0, "%s", err);
 	cr_expect_str_eq(c.interfaces, "eth0,veth*");
 	cr_expect_eq(c.idle_timeout, 5);
 	cr_expect_eq(c.active_timeout, 0);
@@ -59,12 +59,10 @@ Test(config, env_then_flags_override)
 {
 	struct nt_config c;
 	char err[256] = "";
-	char *env[] = { "PATH=/bin", "NETTRAIL_IDLE_TIMEOUT=30",
-			"NETTRAIL_MAX_FLOWS=1024", "NETTRAIL_CLUSTER_NAME=c1",
-			NULL };
+	char *env[] = { "PATH=/bin", "NETTRAIL_IDLE_TIMEOUT=30", "NETTRAIL_MAX_FLOWS=1024",
+			"NETTRAIL_CLUSTER_NAME=c1", NULL };
 
-	cr_assert_eq(parse(&c, env, err, 2, "--idle-timeout", "7"), 0, "%s",
-		     err);
+	cr_assert_eq(parse(&c, env, err, 2, "--idle-timeout", "7"), 0, "%s", err);
 	cr_expect_eq(c.idle_timeout, 7);
 	cr_expect_eq(c.max_flows, 1024);
 	cr_expect_str_eq(c.cluster_name, "c1");
@@ -87,8 +85,10 @@ Test(config, errors_are_one_clear_line)
 		  "--idle-timeout: '-5' is not a whole number from 1 to 86400" },
 		{ "--max-flows", "99999999999",
 		  "--max-flows: '99999999999' is not a whole number from 16 to 16777216" },
-		{ "--output", "kafkaa", "--output: 'kafkaa' is not a sink (stdout, file:PATH or kafka)" },
-		{ "--output", "file:", "--output: 'file:' is not a sink (stdout, file:PATH or kafka)" },
+		{ "--output", "kafkaa",
+		  "--output: 'kafkaa' is not a sink (stdout, file:PATH or kafka)" },
+		{ "--output",
+		  "file:", "--output: 'file:' is not a sink (stdout, file:PATH or kafka)" },
 		{ "--bogus", NULL, "unknown option '--bogus'" },
 		{ "-z", NULL, "unknown option '-z'" },
 		{ "--pcap", NULL, "option '--pcap' needs a value" },
@@ -99,9 +99,8 @@ Test(config, errors_are_one_clear_line)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct nt_config c;
 		char err[256] = "";
-		int r = cases[i].b ? parse(&c, NULL, err, 2, cases[i].a,
-					   cases[i].b)
-				   : parse(&c, NULL, err, 1, cases[i].a);
+		int r = cases[i].b ? parse(&c, NULL, err, 2, cases[i].a, cases[i].b) :
+				     parse(&c, NULL, err, 1, cases[i].a);
 
 		cr_expect_eq(r, -1, "case %zu accepted", i);
 		cr_expect_str_eq(err, cases[i].msg, "case %zu", i);
@@ -177,17 +176,20 @@ Test(config, fault_spec)
 	cr_expect_eq(c.fault.kafka_reset_fail, 2);
 	cr_expect_eq(c.fault.kafka_keep_fail, 3);
 	nt_config_free(&c);
-	const char *bad[] = { "kafka-fatal-at", "kafka-fatal-at=0",
-			      "kafka-fatal-at=x", "other=1", "",
-			      "kafka-keep-fail=0", "kafka-keep-fail=2000000" };
+	const char *bad[] = {
+		"kafka-fatal-at",    "kafka-fatal-at=0",       "kafka-fatal-at=x", "other=1", "",
+		"kafka-keep-fail=0", "kafka-keep-fail=2000000"
+	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int rc = parse(&c, NULL, err, 2, "--fault", bad[i]);
 		char want[256];
 
 		cr_expect(rc == -1 || !*bad[i], "'%s' accepted", bad[i]);
-		snprintf(want, sizeof(want), "--fault: '%s' is not a list of "
+		snprintf(want, sizeof(want),
+			 "--fault: '%s' is not a list of "
 			 "kafka-fatal-at=N, kafka-reset-fail=N, "
-			 "kafka-keep-fail=N", bad[i]);
+			 "kafka-keep-fail=N",
+			 bad[i]);
 		if (rc == -1)
 			cr_expect_str_eq(err, want);
 		nt_config_free(&c);
@@ -214,8 +216,7 @@ static char *printed(const struct nt_config *c)
 	return buf;
 }
 
-static int parse_v(struct nt_config *c, char **env, char *err,
-		   const char *const *args, size_t n)
+static int parse_v(struct nt_config *c, char **env, char *err, const char *const *args, size_t n)
 {
 	char *argv[16] = { "nettrail" };
 
@@ -252,21 +253,21 @@ static const struct sample {
 	{ "kafka-config", "/etc/k.conf", "kafka-config=/etc/k.conf", { 0 } },
 	{ "kafka-prop", "acks=1", "kafka-prop=acks=1", { 0 } },
 	{ "kafka-flush-timeout", "3", "kafka-flush-timeout=3", { 0 } },
-	{ "spool-dir", "/var/spool/nt", "spool-dir=/var/spool/nt",
+	{ "spool-dir",
+	  "/var/spool/nt",
+	  "spool-dir=/var/spool/nt",
 	  { "-o", "kafka", "--kafka-brokers", "k:1" } },
 	{ "spool-max-bytes", "2G", "spool-max-bytes=2147483648", { 0 } },
 	{ "spool-full-policy", "drop-newest", "spool-full-policy=drop-newest", { 0 } },
 	{ "spool-fsync-ms", "0", "spool-fsync-ms=0", { 0 } },
 	{ "metrics-addr", "127.0.0.1:9464", "metrics-addr=127.0.0.1:9464", { 0 } },
 	{ "k8s", "off", "k8s=off", { 0 } },
-	{ "k8s-api", "https://api:6443", "k8s-api=https://api:6443",
-	  { "--k8s-ca", "/ca" } },
+	{ "k8s-api", "https://api:6443", "k8s-api=https://api:6443", { "--k8s-ca", "/ca" } },
 	{ "k8s-token-file", "/t", "k8s-token-file=/t", { 0 } },
 	{ "k8s-ca", "/ca", "k8s-ca=/ca", { 0 } },
 	{ "kubeconfig", "/kc", "kubeconfig=/kc", { 0 } },
 	{ "k8s-timeout", "5", "k8s-timeout=5", { 0 } },
-	{ "cluster-cidr", "10.0.0.0/8,fd00::/8",
-	  "cluster-cidr=10.0.0.0/8,fd00::/8", { 0 } },
+	{ "cluster-cidr", "10.0.0.0/8,fd00::/8", "cluster-cidr=10.0.0.0/8,fd00::/8", { 0 } },
 	{ "service-cidr", "10.96.0.0/12", "service-cidr=10.96.0.0/12", { 0 } },
 	{ "cgroup-root", "/sys/fs/cgroup", "cgroup-root=/sys/fs/cgroup", { 0 } },
 	{ "process-attribution", "off", "process-attribution=off", { 0 } },
@@ -276,7 +277,8 @@ static const struct sample {
 	{ "cluster-name", "prod", "cluster-name=prod", { 0 } },
 	{ "node-name", "n1", "node-name=n1", { 0 } },
 	{ "log-level", "debug", "log-level=debug", { 0 } },
-	{ "fault", "kafka-keep-fail=3",
+	{ "fault",
+	  "kafka-keep-fail=3",
 	  "fault=kafka-fatal-at=0,kafka-reset-fail=0,kafka-keep-fail=3",
 	  { 0 } },
 	{ "check-config", NULL, NULL, { 0 } },
@@ -306,8 +308,7 @@ static size_t n_extra(const struct sample *s)
 
 static int commands(const struct nt_config *c)
 {
-	return c->check_config + c->show_version + c->list_metrics +
-	       c->show_help;
+	return c->check_config + c->show_version + c->list_metrics + c->show_help;
 }
 
 /* NETTRAIL_ and the name in capitals, '-' as '_' */
@@ -351,23 +352,20 @@ static void row_both_ways(const struct nt_option *opt)
 		} else {
 			continue;
 		}
-		cr_assert_eq(parse_v(&c, e, err, args, k), 0, "%s (way %d): %s",
-			     opt->name, how, err);
+		cr_assert_eq(parse_v(&c, e, err, args, k), 0, "%s (way %d): %s", opt->name, how,
+			     err);
 		char *got = printed(&c);
 
 		if (s->line)
-			cr_expect(strstr(got, s->line) &&
-				  (strstr(got, s->line) == got ||
-				   strstr(got, s->line)[-1] == '\n'),
+			cr_expect(strstr(got, s->line) && (strstr(got, s->line) == got ||
+							   strstr(got, s->line)[-1] == '\n'),
 				  "%s: no '%s' in\n%s", opt->name, s->line, got);
 		else
-			cr_expect_eq(commands(&c), 1, "%s: command not set",
-				     opt->name);
+			cr_expect_eq(commands(&c), 1, "%s: command not set", opt->name);
 		if (!want) {
 			want = got;
 		} else {
-			cr_expect_str_eq(got, want, "%s (way %d)", opt->name,
-					 how);
+			cr_expect_str_eq(got, want, "%s (way %d)", opt->name, how);
 			free(got);
 		}
 		nt_config_free(&c);
@@ -382,11 +380,12 @@ Test(config, every_row_parses_from_flag_and_env)
 	for (i = 0; nt_config_option(i); i++) {
 		const struct nt_option *o = nt_config_option(i);
 
-		cr_assert_not_null(sample_of(o->name), "row '%s' has no sample "
-				   "in test_config.c", o->name);
+		cr_assert_not_null(sample_of(o->name),
+				   "row '%s' has no sample "
+				   "in test_config.c",
+				   o->name);
 		cr_expect_eq(!sample_of(o->name)->line, !o->metavar,
-			     "%s: a command has no line, an option one",
-			     o->name);
+			     "%s: a command has no line, an option one", o->name);
 		row_both_ways(o);
 	}
 	cr_expect_eq(i, N_SAMPLES, "a sample for a row that is gone");
@@ -419,16 +418,13 @@ Test(config, help_lists_every_option)
 		int n;
 
 		if (o->short_name)
-			n = snprintf(want, sizeof(want), "-%c, --%s",
-				     o->short_name, o->name);
+			n = snprintf(want, sizeof(want), "-%c, --%s", o->short_name, o->name);
 		else
 			n = snprintf(want, sizeof(want), " --%s", o->name);
 		if (o->metavar)
-			n += snprintf(want + n, sizeof(want) - n, " %s",
-				      o->metavar);
+			n += snprintf(want + n, sizeof(want) - n, " %s", o->metavar);
 		snprintf(want + n, sizeof(want) - n, " %s%s%s%s", o->help,
-			 o->def ? " (default " : "", o->def ? o->def : "",
-			 o->def ? ")" : "");
+			 o->def ? " (default " : "", o->def ? o->def : "", o->def ? ")" : "");
 		cr_expect(strstr(help, want), "--help lacks '%s'", want);
 	}
 	cr_expect(strstr(help, "Usage: nettrail [OPTIONS] "));
@@ -443,8 +439,7 @@ Test(config, help_lists_every_option)
 	for (char *l = raw, *nl; *l; l = nl + 1) {
 		nl = strchr(l, '\n');
 		cr_assert_not_null(nl);
-		cr_expect_leq(nl - l, 79, "line over 79 columns: %.*s",
-			      (int)(nl - l), l);
+		cr_expect_leq(nl - l, 79, "line over 79 columns: %.*s", (int)(nl - l), l);
 	}
 	free(raw);
 	free(help);
@@ -453,24 +448,62 @@ Test(config, help_lists_every_option)
 /* The keys --check-config writes, in the order scripts and the chart's
  * test have read them since it existed (fault= and the commands aside). */
 static const char *const print_order[] = {
-	"interface", "pcap", "output", "idle-timeout", "active-timeout",
-	"heartbeat", "duration", "max-flows", "overflow-rate",
-	"sample-packets", "dns-ports", "dns-cache-entries", "kafka-brokers",
-	"kafka-topic-prefix", "kafka-topic-flow", "kafka-topic-dns",
-	"kafka-topic-heartbeat", "kafka-config", "kafka-prop",
-	"kafka-flush-timeout", "spool-dir", "spool-max-bytes",
-	"spool-full-policy", "spool-fsync-ms", "metrics-addr", "k8s",
-	"k8s-api", "k8s-token-file", "k8s-ca", "kubeconfig", "k8s-timeout",
-	"cluster-cidr", "service-cidr", "cgroup-root", "process-attribution",
-	"cloud-provider", "cloud-region", "cloud-account", "cluster-name",
-	"node-name", "log-level", "fault",
+	"interface",
+	"pcap",
+	"output",
+	"idle-timeout",
+	"active-timeout",
+	"heartbeat",
+	"duration",
+	"max-flows",
+	"overflow-rate",
+	"sample-packets",
+	"dns-ports",
+	"dns-cache-entries",
+	"kafka-brokers",
+	"kafka-topic-prefix",
+	"kafka-topic-flow",
+	"kafka-topic-dns",
+	"kafka-topic-heartbeat",
+	"kafka-config",
+	"kafka-prop",
+	"kafka-flush-timeout",
+	"spool-dir",
+	"spool-max-bytes",
+	"spool-full-policy",
+	"spool-fsync-ms",
+	"metrics-addr",
+	"k8s",
+	"k8s-api",
+	"k8s-token-file",
+	"k8s-ca",
+	"kubeconfig",
+	"k8s-timeout",
+	"cluster-cidr",
+	"service-cidr",
+	"cgroup-root",
+	"process-attribution",
+	"cloud-provider",
+	"cloud-region",
+	"cloud-account",
+	"cluster-name",
+	"node-name",
+	"log-level",
+	"fault",
 };
 
 Test(config, print_writes_every_option_in_order)
 {
 	static const char *const args[] = {
-		"-o", "kafka", "--kafka-brokers", "k:1", "--kafka-prop",
-		"acks=1", "--kafka-prop", "sasl.password=hunter2", "--fault",
+		"-o",
+		"kafka",
+		"--kafka-brokers",
+		"k:1",
+		"--kafka-prop",
+		"acks=1",
+		"--kafka-prop",
+		"sasl.password=hunter2",
+		"--fault",
 		"kafka-fatal-at=150,kafka-reset-fail=2,kafka-keep-fail=3",
 	};
 	struct nt_config c;
@@ -480,18 +513,18 @@ Test(config, print_writes_every_option_in_order)
 	cr_assert_eq(parse_v(&c, NULL, err, args, 10), 0, "%s", err);
 	out = printed(&c);
 	cr_expect(strstr(out, "\nkafka-prop=acks=1\nkafka-prop=sasl.password="
-			      "<redacted>\n"), "%s", out);
+			      "<redacted>\n"),
+		  "%s", out);
 	cr_expect_null(strstr(out, "hunter2"));
 	cr_expect(strstr(out, "\nfault=kafka-fatal-at=150,kafka-reset-fail=2,"
-			      "kafka-keep-fail=3\n"), "%s", out);
+			      "kafka-keep-fail=3\n"),
+		  "%s", out);
 	cr_expect(strstr(out, "\nlog-level=warn\n"), "%s", out);
-	for (line = strtok_r(out, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		size_t klen = strcspn(line, "=");
 
 		while (k < sizeof(print_order) / sizeof(print_order[0]) &&
-		       (strlen(print_order[k]) != klen ||
-			strncmp(line, print_order[k], klen)))
+		       (strlen(print_order[k]) != klen || strncmp(line, print_order[k], klen)))
 			k++;
 		cr_assert(k < sizeof(print_order) / sizeof(print_order[0]),
 			  "'%s' out of order or unknown", line);
@@ -508,20 +541,19 @@ Test(config, print_writes_every_option_in_order)
 
 Test(config, defaults_are_the_documented_ones)
 {
-	static const char want[] =
-		"interface=*\npcap=\noutput=stdout\nidle-timeout=15\n"
-		"active-timeout=60\nheartbeat=30\nduration=0\n"
-		"max-flows=65536\noverflow-rate=2000\nsample-packets=4\n"
-		"dns-ports=53\ndns-cache-entries=100000\nkafka-brokers=\n"
-		"kafka-topic-prefix=nettrail.\nkafka-topic-flow=\n"
-		"kafka-topic-dns=\nkafka-topic-heartbeat=\nkafka-config=\n"
-		"kafka-flush-timeout=10\nspool-dir=\n"
-		"spool-max-bytes=1073741824\nspool-full-policy=drop-oldest\n"
-		"spool-fsync-ms=1000\nmetrics-addr=\nk8s=auto\nk8s-api=\n"
-		"k8s-token-file=\nk8s-ca=\nkubeconfig=\nk8s-timeout=10\n"
-		"cluster-cidr=\nservice-cidr=\ncgroup-root=\n"
-		"process-attribution=on\ncloud-provider=\ncloud-region=\n"
-		"cloud-account=\ncluster-name=\nnode-name=\nlog-level=warn\n";
+	static const char want[] = "interface=*\npcap=\noutput=stdout\nidle-timeout=15\n"
+				   "active-timeout=60\nheartbeat=30\nduration=0\n"
+				   "max-flows=65536\noverflow-rate=2000\nsample-packets=4\n"
+				   "dns-ports=53\ndns-cache-entries=100000\nkafka-brokers=\n"
+				   "kafka-topic-prefix=nettrail.\nkafka-topic-flow=\n"
+				   "kafka-topic-dns=\nkafka-topic-heartbeat=\nkafka-config=\n"
+				   "kafka-flush-timeout=10\nspool-dir=\n"
+				   "spool-max-bytes=1073741824\nspool-full-policy=drop-oldest\n"
+				   "spool-fsync-ms=1000\nmetrics-addr=\nk8s=auto\nk8s-api=\n"
+				   "k8s-token-file=\nk8s-ca=\nkubeconfig=\nk8s-timeout=10\n"
+				   "cluster-cidr=\nservice-cidr=\ncgroup-root=\n"
+				   "process-attribution=on\ncloud-provider=\ncloud-region=\n"
+				   "cloud-account=\ncluster-name=\nnode-name=\nlog-level=warn\n";
 	struct nt_config c, old;
 	char err[256] = "", *got;
 
@@ -580,38 +612,47 @@ Test(config, every_kind_keeps_its_message)
 		{ "--interface", "", "--interface: empty list" },
 		{ "--spool-dir", "", "--spool-dir: empty path" },
 		{ "--spool-dir", "/s", "--spool-dir applies to --output kafka" },
-		{ "--spool-max-bytes", "1023K", "--spool-max-bytes: '1023K' is "
+		{ "--spool-max-bytes", "1023K",
+		  "--spool-max-bytes: '1023K' is "
 		  "not a size from 1M to 1P (bytes, K/M/G/T suffixes)" },
-		{ "--spool-full-policy", "drop", "--spool-full-policy: 'drop' "
+		{ "--spool-full-policy", "drop",
+		  "--spool-full-policy: 'drop' "
 		  "is not drop-oldest or drop-newest" },
 		{ "--k8s", "maybe", "--k8s: 'maybe' is not auto, on or off" },
-		{ "--process-attribution", "yes", "--process-attribution: 'yes' "
+		{ "--process-attribution", "yes",
+		  "--process-attribution: 'yes' "
 		  "is not off or on" },
-		{ "--dns-ports", "1,2,3,4,5", "--dns-ports: '1,2,3,4,5' is not "
+		{ "--dns-ports", "1,2,3,4,5",
+		  "--dns-ports: '1,2,3,4,5' is not "
 		  "a list of up to 4 ports (1-65535)" },
 		{ "--dns-ports", "", "--dns-ports: empty list" },
-		{ "--cluster-cidr", "10.1.0.0/8", "--cluster-cidr: '10.1.0.0/8' "
+		{ "--cluster-cidr", "10.1.0.0/8",
+		  "--cluster-cidr: '10.1.0.0/8' "
 		  "is not a CIDR (10.0.0.0/8, fd00::/8; host bits zero)" },
 		{ "--service-cidr", ",", "--service-cidr: empty list" },
-		{ "--kafka-prop", "acks", "--kafka-prop: 'acks' is not "
+		{ "--kafka-prop", "acks",
+		  "--kafka-prop: 'acks' is not "
 		  "key=value (at most 64)" },
-		{ "--kafka-topic-dns", "a b", "'a b' is not a Kafka topic name "
+		{ "--kafka-topic-dns", "a b",
+		  "'a b' is not a Kafka topic name "
 		  "([a-zA-Z0-9._-], 1 to 249)" },
-		{ "--k8s-api", "http://x", "--k8s-api: 'http://x' is not an "
+		{ "--k8s-api", "http://x",
+		  "--k8s-api: 'http://x' is not an "
 		  "https:// URL (TLS is always on)" },
-		{ "--k8s-api", "https://x", "--k8s-api needs --k8s-ca (TLS "
+		{ "--k8s-api", "https://x",
+		  "--k8s-api needs --k8s-ca (TLS "
 		  "verification is always on)" },
 		{ "--node-name", "", "--node-name: must be 1 to 253 characters" },
-		{ "--sample-packets", "33", "--sample-packets: '33' is not a "
+		{ "--sample-packets", "33",
+		  "--sample-packets: '33' is not a "
 		  "whole number from 0 to 32" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct nt_config c;
 		char err[256] = "";
-		int r = cases[i].b ? parse(&c, NULL, err, 2, cases[i].a,
-					   cases[i].b)
-				   : parse(&c, NULL, err, 1, cases[i].a);
+		int r = cases[i].b ? parse(&c, NULL, err, 2, cases[i].a, cases[i].b) :
+				     parse(&c, NULL, err, 1, cases[i].a);
 
 		cr_expect_eq(r, -1, "case %zu accepted", i);
 		cr_expect_str_eq(err, cases[i].msg, "case %zu", i);
@@ -625,8 +666,7 @@ Test(config, output_prints_its_own_path_only)
 	struct nt_config c;
 	char err[256] = "", *got;
 
-	cr_assert_eq(parse(&c, NULL, err, 4, "-o", "file:/a", "-o", "stdout"),
-		     0, "%s", err);
+	cr_assert_eq(parse(&c, NULL, err, 4, "-o", "file:/a", "-o", "stdout"), 0, "%s", err);
 	got = printed(&c);
 	cr_expect(strstr(got, "\noutput=stdout\n"), "%s", got);
 	free(got);

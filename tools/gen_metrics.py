@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generates docs/metrics.md and the counters/gauges sections of
 docs/schema/heartbeat.schema.json from the counter registry
-(user/counters.h), as `nettrail --list-metrics` prints it.
+(user/counters.def), as `nettrail --list-metrics` prints it.
 
   tools/gen_metrics.py [--check] [NETTRAIL]
 
@@ -31,7 +31,7 @@ def schema_text(rows):
                             ("gauge", "gauges", "values now")):
         names = [(n, h) for k, n, h in rows if k == kind]
         hb["properties"][key] = {
-            "description": f"{desc}; generated from user/counters.h (tools/gen_metrics.py)",
+            "description": f"{desc}; generated from user/counters.def (tools/gen_metrics.py)",
             "type": "object", "additionalProperties": False,
             "required": [n for n, _ in names],
             "properties": {n: {"$ref": "#/$defs/count", "description": h} for n, h in names},
@@ -43,7 +43,7 @@ def schema_text(rows):
 
 def doc_text(rows):
     out = ["# Counters and gauges", "",
-           "Generated from the registry in `user/counters.h` by `tools/gen_metrics.py`;",
+           "Generated from the registry in `user/counters.def` by `tools/gen_metrics.py`;",
            "`nettrail --list-metrics` prints the same list. Every counter is in the",
            "heartbeat record (`nettrail.heartbeat.counters.<name>`) and on `/metrics`",
            "(`nettrail_<name>_total`); every gauge in `nettrail.heartbeat.gauges.<name>`",
@@ -65,7 +65,7 @@ def main():
         stale = [str(p.relative_to(ROOT)) for p, t in want.items()
                  if not p.exists() or p.read_text() != t]
         if stale:
-            print(f"out of date with user/counters.h: {', '.join(stale)} "
+            print(f"out of date with user/counters.def: {', '.join(stale)} "
                   "(run tools/gen_metrics.py)")
             return 1
         print(f"{len(rows)} metrics: docs/metrics.md and the heartbeat schema match the registry")

@@ -49,6 +49,14 @@ class Driver:
     def stat(self, name):
         return int(self.stats()[name])
 
+    def wait_stat(self, name, want, secs):
+        """Polls stat NAME (any value, e.g. forbidden_resources) until it is
+        WANT or SECS pass; returns the last value."""
+        deadline = time.time() + secs
+        while (got := self.stats()[name]) != want and time.time() < deadline:
+            time.sleep(0.1)
+        return got
+
     def waitstat(self, secs, name, op, n):
         return self.ask(f"waitstat {secs} {name} {op} {n}")
 

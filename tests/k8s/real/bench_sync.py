@@ -90,6 +90,7 @@ def measure(pods, runs, work, log=print):
         for r in range(runs):
             d, ms = one_sync(exe, p, token_file, work, f"run{r}")
             try:
+                d.waitstat(10, "watches", "==", 6)  # the stats of the last list are in
                 st = d.stats()
                 rss = d.rss_kb()
                 run = {"sync_ms": ms, "rss_kb": rss, "rss_delta_kb": rss - base_rss, "stats": st,

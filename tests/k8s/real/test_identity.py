@@ -19,11 +19,8 @@ import rig
 
 sys.path.insert(0, str(rig.ROOT / "tests" / "live"))
 import test_k8s as base  # noqa: E402
-from test_k8s import (  # noqa: E402,F401  (collected here, against the real server)
-    NODE, NODE4, NODE6, NS, PODS, SVC_DB4, SVC_WEB4, SVC_WEB6, validate,
-    test_dns_records_carry_the_client_identity, test_east_west_both_ends_and_the_local_process,
-    test_east_west_over_ipv6, test_outside_to_pod_is_inbound, test_pod_deleted_and_ip_reused,
-    test_pod_to_its_node, test_pod_to_outside_is_outbound, test_pod_to_service_cluster_ip)
+from test_k8s import NODE, NODE4, NODE6, NS, PODS, SVC_DB4, SVC_WEB4, SVC_WEB6, validate  # noqa: E402
+
 
 class RealCluster(base.Cluster):
     def start_api(self, tmp):
@@ -89,8 +86,42 @@ def cluster(tmp_path_factory):
     validate(c.out_file, inside="10.244.0.0/16,fd00:244::/32,10.96.0.0/12,fd00:96::/108")
 
 
+# The tests of test_k8s.py, in its order, against this cluster (the pod
+# deletion last: the pod it puts back has a new UID).
+def test_east_west_both_ends_and_the_local_process(cluster):
+    base.test_east_west_both_ends_and_the_local_process(cluster)
+
+
+def test_east_west_over_ipv6(cluster):
+    base.test_east_west_over_ipv6(cluster)
+
+
+def test_pod_to_service_cluster_ip(cluster):
+    base.test_pod_to_service_cluster_ip(cluster)
+
+
+def test_pod_to_outside_is_outbound(cluster):
+    base.test_pod_to_outside_is_outbound(cluster)
+
+
+def test_outside_to_pod_is_inbound(cluster):
+    base.test_outside_to_pod_is_inbound(cluster)
+
+
+def test_pod_to_its_node(cluster):
+    base.test_pod_to_its_node(cluster)
+
+
+def test_dns_records_carry_the_client_identity(cluster):
+    base.test_dns_records_carry_the_client_identity(cluster)
+
+
 def test_labels_changed_through_the_api(cluster):
     base.patch_labels(cluster, "web", {"app": "web", "tier": "front", "v": "1"})
     base.label_of(cluster, "web", {"app": "web", "tier": "front", "v": "1"})
     base.patch_labels(cluster, "web", {"v": None})
     base.label_of(cluster, "web", PODS["web"]["labels"])
+
+
+def test_pod_deleted_and_ip_reused(cluster):
+    base.test_pod_deleted_and_ip_reused(cluster)

@@ -9,10 +9,13 @@ a dual-stack IP set through the status subresource, as a kubelet does).
 One JSON line per figure: pods created per second through the API, then per
 run the time from nt_k8s_start() to synced (the driver's `sync`) and the
 driver's RSS after the sync, against the same driver synced on the same
-cluster before the pods existed. Used by bench/run.sh and by test_scale.py.
+cluster before the pods existed; each run of the real server is followed by
+one of the stand-in (tests/k8s/fake_apiserver.py) serving the very same
+objects (dumped from the real one), for the ratio. Used by bench/run.sh and by test_scale.py.
 """
 import argparse
 import json
+import subprocess
 import sys
 import tempfile
 import time
@@ -56,8 +59,32 @@ def populate(p, pods):
     return time.monotonic() - t0, made[-1]
 
 
-def one_sync(exe, p, token_file, tmp, name):
-    d = drv.Driver(exe, f"https://127.0.0.1:{p.api_port}", p.ca, token_file, stderr=tmp / f"{name}.err")
+def dump_state(p, path):
+    """The objects of the client's six resources, as the fake server's --state."""
+    items = []
+    for kind in ("Namespace", "Node", "ReplicaSet", "Job", "Service", "Pod"):
+        prefix = rig.KINDS[kind][0]
+        api_version = prefix.split("/apis/")[1] if "/apis/" in prefix else "v1"
+        items += [dict(o, kind=kind, apiVersion=api_version) for o in p.list(kind)["items"]]
+    path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "metadata": {}, "items": items}))
+
+
+def start_fake(p, state, token_file, work):
+    """tests/k8s/fake_apiserver.py serving STATE with the plane's certificate: its port."""
+    certs = p.ca.parent
+    f = subprocess.Popen(["/usr/bin/python3", str(rig.ROOT / "tests" / "k8s" / "fake_apiserver.py"), "--state",
+                          str(state), "--port", "0", "--cert", str(certs / "server.crt"), "--key",
+                          str(certs / "server.key"), "--token-file", str(token_file)],
+                         stdout=subprocess.PIPE, stderr=open(work / "fake.err", "ab"), text=True)
+    line = f.stdout.readline()
+    if not line.startswith("LISTENING"):
+        f.kill()
+        raise RuntimeError(f"fake server: {line}")
+    return f, int(line.split()[1].split("=")[1])
+
+
+def one_sync(exe, p, token_file, tmp, name, port=None):
+    d = drv.Driver(exe, f"https://127.0.0.1:{port or p.api_port}", p.ca, token_file, stderr=tmp / f"{name}.err")
     try:
         got = d.ask("sync 120")
         if not got.startswith("synced "):
@@ -68,7 +95,7 @@ def one_sync(exe, p, token_file, tmp, name):
         raise
 
 
-def measure(pods, runs, work, log=print):
+def measure(pods, runs, work, log=print, fake_too=False):
     work = Path(work)
     p = rig.ControlPlane(rig.binaries(), work / "plane")
     token_file = work / "token"
@@ -87,20 +114,30 @@ def measure(pods, runs, work, log=print):
         results.update(pods=pods, create_s=round(secs, 1), base_rss_kb=base_rss, last=last)
         log(json.dumps({"case": "k8s-real-create", "pods": pods, "seconds": round(secs, 1),
                         "pods_per_s": round(pods / secs)}))
+        fake = None
+        if fake_too:  # the same objects from the stand-in, runs alternating
+            dump_state(p, work / "state.json")
+            fake, fake_port = start_fake(p, work / "state.json", token_file, work)
         for r in range(runs):
-            d, ms = one_sync(exe, p, token_file, work, f"run{r}")
-            try:
-                d.waitstat(10, "watches", "==", 6)  # the stats of the last list are in
-                st = d.stats()
-                rss = d.rss_kb()
-                run = {"sync_ms": ms, "rss_kb": rss, "rss_delta_kb": rss - base_rss, "stats": st,
-                       "lookup": d.lookup(pod_ip(pods - 1)[1])}
-            finally:
-                d.quit()
-            results["runs"].append(run)
-            log(json.dumps({"case": "k8s-real-sync", "pods": int(st["pods"]), "sync_ms": ms,
-                            "rss_kb": rss, "rss_delta_kb": rss - base_rss}))
+            for server, port in (("real", None), ("fake", fake and fake_port)):
+                if server == "fake" and not fake:
+                    continue
+                d, ms = one_sync(exe, p, token_file, work, f"{server}{r}", port)
+                try:
+                    d.waitstat(10, "watches", "==", 6)  # the stats of the last list are in
+                    st = d.stats()
+                    rss = d.rss_kb()
+                    run = {"server": server, "sync_ms": ms, "rss_kb": rss, "rss_delta_kb": rss - base_rss,
+                           "stats": st, "lookup": d.lookup(pod_ip(pods - 1)[1])}
+                finally:
+                    d.quit()
+                results["runs"].append(run)
+                log(json.dumps({"case": f"k8s-{server}-sync", "pods": int(st["pods"]), "sync_ms": ms,
+                                "rss_kb": rss, "rss_delta_kb": rss - base_rss}))
     finally:
+        if fake:
+            fake.kill()
+            fake.wait()
         p.stop()
     return results
 
@@ -110,12 +147,13 @@ def main():
     ap.add_argument("--pods", type=int, default=2000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--workdir")
+    ap.add_argument("--no-fake", action="store_true", help="skip the stand-in's runs")
     a = ap.parse_args()
     if a.workdir:
-        measure(a.pods, a.runs, a.workdir)
+        measure(a.pods, a.runs, a.workdir, fake_too=not a.no_fake)
     else:
         with tempfile.TemporaryDirectory(prefix="k8s-real-bench.") as w:
-            measure(a.pods, a.runs, w)
+            measure(a.pods, a.runs, w, fake_too=not a.no_fake)
 
 
 if __name__ == "__main__":

@@ -228,6 +228,31 @@ class ControlPlane:
         self._kill(self.etcd)
         self.etcd = None
 
+    # ---- etcd directly (its JSON gateway), for what no API call does --------
+    def etcd_call(self, op, body):
+        """POST /v3/<op> to etcd's gRPC gateway; the decoded answer."""
+        req = urllib.request.Request(f"http://127.0.0.1:{self.etcd_port}/v3/{op}",
+                                     data=json.dumps(body).encode(), method="POST")
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return json.loads(r.read())
+
+    @staticmethod
+    def _b64(s):
+        import base64
+        return base64.b64encode(s.encode()).decode()
+
+    def etcd_delete(self, key):
+        """Deletes KEY (e.g. /registry/pods/NS/NAME) behind the apiserver's back."""
+        return int(self.etcd_call("kv/deleterange", {"key": self._b64(key)}).get("deleted", 0))
+
+    def etcd_compact(self):
+        """Writes a key of no resource, then compacts etcd up to it: every
+        resourceVersion before is gone (a watch from one gets 410)."""
+        rev = int(self.etcd_call("kv/put", {"key": self._b64("/nettrail-rig/compact"),
+                                       "value": self._b64(str(time.time()))})["header"]["revision"])
+        self.etcd_call("kv/compaction", {"revision": str(rev), "physical": True})
+        return rev
+
     # ---- reaching it from a network namespace -----------------------------
     def bridge(self, netns, port=6443):
         """The API on 127.0.0.1:PORT inside NETNS, through a unix socket and

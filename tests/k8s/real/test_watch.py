@@ -8,7 +8,10 @@ tests/k8s/k8s_client_driver.c) against a real kube-apiserver v1.37.2:
   from the last RV seen (events, then bookmarks), read from the apiserver's
   audit log of the sensor's own requests;
 - bookmarks asked for (allowWatchBookmarks=true) and the RV they carry used;
-- the apiserver restarted: the client lists again and follows new events;
+- the apiserver restarted: the watches resume from their RVs (no relist),
+  the 403s a starting apiserver answers are retried quickly; restarted with
+  etcd compacted (and a pod deleted behind its back): 410, a relist, and the
+  sweep deletes that pod;
 - the token rotated in --token-auth-file and the apiserver restarted: 401s
   counted, and recovery once the client's token file has the new token;
 - RBAC: a rule removed from the ClusterRole gives real 403s, counted and
@@ -185,20 +188,40 @@ def test_bookmarks_move_the_rv_without_events(world):
     assert d.stat("lists") == 6 and d.stat("watch_events") >= 1
 
 
-def test_relist_after_the_apiserver_restarts(world):
+def test_watches_resume_after_the_apiserver_restarts(world):
+    """etcd keeps every revision: the watches re-open from their RVs, no relist."""
     d = world.d
-    lists, f0 = d.stat("lists"), d.stat("forbidden")
+    lists, f0, w0 = d.stat("lists"), d.stat("forbidden"), d.stat("watches")
     start = len(world.plane.audit(rig.SENSOR_USER))
     world.plane.restart_apiserver()
-    assert d.waitstat(30, "lists", ">=", lists + 1) == "ok", d.stats()
+    assert d.waitstat(30, "watches", ">=", w0 + 6) == "ok", d.stats()
     world.add_pod("late-pod", {"run": "late"}, None, ("10.200.1.20", "fd00:200:1::20"), ("Pod", "late-pod"))
     assert d.expect(20, "10.200.1.20", world.ident("late-pod")) == "ok"
-    assert d.ask("sync 1").startswith("synced")
+    assert d.stat("lists") == lists and d.stat("relists_410") == 0
     # a restarting apiserver answers 403 until its RBAC authorizer has the
     # roles: those are retried quickly, never flagged (forbidden_retry_s)
     early = [e["responseStatus"]["code"] for e in world.plane.audit(rig.SENSOR_USER)[start:]]
     print(f"after the restart: {d.stat('forbidden') - f0} 403s counted, answers {early[:12]}")
     assert d.stats()["forbidden_resources"] == "-"
+
+
+def test_relist_after_a_restart_with_etcd_compacted(world):
+    """While the apiserver is down, a pod is deleted in etcd and etcd is
+    compacted past every RV the client has: its watches get 410, it lists
+    again, and the sweep deletes the pod whose DELETED event it never saw
+    (its IP in the grace, then gone)."""
+    d = world.d
+    p = world.plane
+    lists, r410 = d.stat("lists"), d.stat("relists_410")
+    p.stop_apiserver()
+    assert p.etcd_delete(f"/registry/pods/{NS}/once-q9z8x") == 1
+    p.etcd_compact()
+    p.start_apiserver()
+    assert d.waitstat(30, "relists_410", ">=", r410 + 6) == "ok", d.stats()
+    assert d.waitstat(30, "lists", ">=", lists + 6) == "ok", d.stats()
+    assert d.expect(10, "10.200.1.6", "none") == "ok"
+    assert d.lookup("10.200.1.20") == f"10.200.1.20 {world.ident('late-pod')}"
+    assert d.ask("sync 1").startswith("synced")
 
 
 def test_401_after_the_token_is_rotated(world):

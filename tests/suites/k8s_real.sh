@@ -7,8 +7,9 @@
 #     ends, workload, Service, node, labels, direction, IPv4 and IPv6) with
 #     nettrail in a node namespace and the objects in the real apiserver;
 #   - test_watch.py: every workload kind through owner references, watch
-#     resourceVersions and bookmarks (from the apiserver's audit log), a
-#     relist after an apiserver restart, 401 after the token is rotated in
+#     resourceVersions and bookmarks (from the apiserver's audit log),
+#     watches resumed after an apiserver restart, a relist (410) after one
+#     with etcd compacted, 401 after the token is rotated in
 #     --token-auth-file, 403 from real RBAC and back;
 #   - test_chart_rbac.py: the chart's ServiceAccount and ClusterRole
 #     rendered by helm, applied, and used as the sensor's identity: no 403,

@@ -1,5 +1,5 @@
 // The wrapper module that builds kube-apiserver and kube-proxy for the real
-// control-plane tests (tests/k8s/real/cluster.sh). k8s.io/kubernetes points
+// control-plane tests (build.sh, rig.py). k8s.io/kubernetes points
 // its k8s.io/* staging modules at ./staging/src/..., which only works inside
 // its own tree: each gets a replace to its published v0.37.2 release here.
 module nettrail.test/k8sreal

@@ -1,4 +1,4 @@
-// etcd for the real control-plane tests (tests/k8s/real/cluster.sh):
+// etcd for the real control-plane tests (tests/k8s/real/build.sh):
 // go build -trimpath go.etcd.io/etcd/server/v3 (its root package is main).
 module nettrail.test/k8sreal/etcd
 

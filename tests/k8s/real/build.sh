@@ -32,4 +32,6 @@ echo "# building kube-apiserver and kube-proxy $K8S_VERSION into $out" >&2
 	k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-proxy) >&2 ||
 	{ echo "build.sh: go build kube-apiserver kube-proxy failed" >&2; exit 1; }
 rm -rf "$out" && mv "$out.tmp" "$out"
+# the binaries of other keys (older go.mod/go.sum or flags) are not used again
+find "$(dirname "$out")" -mindepth 1 -maxdepth 1 ! -name "$key" -exec rm -rf {} +
 echo "$out"

@@ -53,7 +53,7 @@ class KubeProxy:
              "--conntrack-udp-timeout-stream=0",
              "--metrics-bind-address=127.0.0.1:10249", "--healthz-bind-address=127.0.0.1:10256",
              "--v=2"],
-            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+            stdout=self.log, stderr=subprocess.STDOUT)
         return self
 
     def alive(self):

@@ -156,7 +156,7 @@ class ControlPlane:
              # of other kinds within a second, as on a busy cluster
              "--watch-progress-notify-interval", "1s",
              "--listen-metrics-urls", ""],
-            stdout=self.etcd_log, stderr=subprocess.STDOUT, start_new_session=True)
+            stdout=self.etcd_log, stderr=subprocess.STDOUT)
         self.api_port = free_port()
         self.start_apiserver(timeout)
         return self
@@ -178,7 +178,7 @@ class ControlPlane:
              f"--audit-policy-file={self.dir / 'audit-policy.yaml'}",
              f"--audit-log-path={self.audit_log}", "--audit-log-mode=blocking",
              "--profiling=false", "--v=1"],
-            stdout=self.api_log, stderr=subprocess.STDOUT, start_new_session=True)
+            stdout=self.api_log, stderr=subprocess.STDOUT)
         self.wait_ready(timeout)
 
     def wait_ready(self, timeout):

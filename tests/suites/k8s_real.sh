@@ -20,7 +20,7 @@
 #   - test_scale.py: 2,000 pods created through the API, synced.
 # The fake API server (tests/k8s/fake_apiserver.py) stays for the faults a
 # real server does not produce on demand (k8s_client.sh, tests/live/test_k8s.py).
-# Wall time: about 5 minutes warm (307 s measured, 28 tests, on the shared
+# Wall time: 4 to 5 minutes warm (219 and 307 s measured, 28 tests, on the shared
 # 2-core machine). A cold build adds 4.5 minutes on a quiet machine (the
 # issue's figure) and took 22 minutes here with five other jobs running
 # (10.3 min of CPU); a change to build.sh or a go.mod/go.sum relinks (the

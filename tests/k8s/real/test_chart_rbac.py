@@ -83,6 +83,7 @@ def chart(tmp_path_factory):
 def test_the_rendered_role_is_what_the_docs_say(chart):
     assert [(r["apiGroups"], r["resources"], r["verbs"]) for r in chart.rules] == \
         [([g], res, ["get", "list", "watch"]) for g, res in RESOURCES.items()]
+    assert chart.rules == rig.RBAC_RULES  # what the other real-server tests bind
 
 
 def test_the_chart_identity_syncs_with_no_403(chart):

@@ -95,6 +95,47 @@ static void head(struct nt_ocsf *o, const struct ocsf_class *c, unsigned activit
 	jw_time(w, "time_dt", time_ns);
 }
 
+/* OCSF 1.1.0's hostname type is RFC 1123 labels only: a DNS name such as
+ * "_sip._tcp.example.org", "a\\032b.example" or the root is refused. At
+ * 1.1.0 a name is written made to fit (a character that is not a letter, a
+ * digit, '-' or a dot becomes '-', a label's leading or trailing '-'
+ * becomes '0', an empty label "0", the root "root"); returns NULL when the
+ * name fits as it is (the caller then writes it; the exact name also goes
+ * to unmapped). 1.8.0 takes any string. */
+static const char *hostname_fit(const struct nt_ocsf *o, const char *name, char out[256])
+{
+	size_t n = strlen(name), j = 0, start = 0;
+	int changed = 0;
+
+	if (o->minor >= 8)
+		return NULL;
+	if (n && name[n - 1] == '.')
+		n--, changed = 1; /* the root label */
+	if (!n)
+		return strcpy(out, "root");
+	for (size_t i = 0; i <= n && j < 254; i++) {
+		char c = i < n ? name[i] : '.';
+		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			 (c >= '0' && c <= '9') || c == '-';
+
+		if (c != '.') {
+			out[j++] = ok ? c : '-';
+			changed |= !ok;
+			continue;
+		}
+		if (j == start) /* an empty label */
+			out[j++] = '0', changed = 1;
+		if (out[start] == '-')
+			out[start] = '0', changed = 1;
+		if (out[j - 1] == '-')
+			out[j - 1] = '0', changed = 1;
+		out[j++] = '.';
+		start = j;
+	}
+	out[j ? j - 1 : 0] = 0; /* the last dot */
+	return changed ? out : NULL;
+}
+
 /* metadata.*, cloud.* (only with a provider: the profile makes it required)
  * and device.* (the node). The record's uid is the ECS twin's record_id. */
 static void metadata(struct nt_ocsf *o, const struct ocsf_class *c, const char *correlation_uid,
@@ -102,8 +143,9 @@ static void metadata(struct nt_ocsf *o, const struct ocsf_class *c, const char *
 {
 	struct nt_recorder *r = o->base;
 	struct jw *w = &o->w;
-	char id[NT_RECORD_ID_MAX];
+	char id[NT_RECORD_ID_MAX], buf[256];
 	size_t n = nt_record_id(r, o->ecs_follows ? r->seq + 1 : ++r->seq, id);
+	const char *fit;
 
 	jw_obj_open(w, "metadata"); /* metadata.* */
 	jw_str(w, "version", o->version);
@@ -137,7 +179,8 @@ static void metadata(struct nt_ocsf *o, const struct ocsf_class *c, const char *
 		jw_obj_close(w);
 	}
 	jw_obj_open(w, "device"); /* device.*: the node */
-	jw_str(w, "hostname", r->node);
+	fit = hostname_fit(o, r->node, buf);
+	jw_str(w, "hostname", fit ? fit : r->node);
 	jw_u64(w, "type_id", 1);
 	jw_str(w, "type", "Server");
 	jw_str(w, "interface_name", r->ifname(r->ifname_ctx, ifindex));
@@ -158,9 +201,10 @@ struct ocsf_end {
 /* src_endpoint.* / dst_endpoint.*, with its container: the local socket's
  * (uid), in a pod (pod_uuid). Namespace, pod name, workload and Service
  * have no OCSF attribute: unmapped.<end>.kubernetes (see end_unmapped). */
-static void endpoint(struct jw *w, const char *name, const struct ocsf_end *e)
+static void endpoint(struct nt_ocsf *o, const char *name, const struct ocsf_end *e)
 {
-	char ip[NT_ADDRSTRLEN];
+	struct jw *w = &o->w;
+	char ip[NT_ADDRSTRLEN], buf[256];
 	size_t n = nt_addr_fmt(ip, e->ip_version, e->addr);
 	const char *pod_uid = e->k8s && e->k8s->kind == NT_K8S_POD ? e->k8s->pod_uid : NULL;
 
@@ -168,8 +212,11 @@ static void endpoint(struct jw *w, const char *name, const struct ocsf_end *e)
 	jw_strn(w, "ip", ip, n);
 	if (e->has_port)
 		jw_u64(w, "port", e->port);
-	if (e->hostname)
-		jw_str(w, "hostname", e->hostname);
+	if (e->hostname) {
+		const char *fit = hostname_fit(o, e->hostname, buf);
+
+		jw_str(w, "hostname", fit ? fit : e->hostname);
+	}
 	if (e->container_id || pod_uid) {
 		jw_obj_open(w, "container"); /* <end>.container.* */
 		if (e->container_id)
@@ -182,13 +229,21 @@ static void endpoint(struct jw *w, const char *name, const struct ocsf_end *e)
 	jw_obj_close(w);
 }
 
-/* unmapped.<end>.kubernetes: the ECS object, as rendered once per change */
-static void end_unmapped(struct jw *w, const char *name, const struct ocsf_end *e)
+/* unmapped.<end>.*: the Kubernetes identity (the ECS object, as rendered
+ * once per change) and the name as it was when hostname had to fit */
+static void end_unmapped(struct nt_ocsf *o, const char *name, const struct ocsf_end *e)
 {
-	if (!e->k8s)
+	struct jw *w = &o->w;
+	char buf[256];
+	int fit = e->hostname && hostname_fit(o, e->hostname, buf);
+
+	if (!e->k8s && !fit)
 		return;
 	jw_obj_open(w, name); /* unmapped.src_endpoint.* or .dst_endpoint.* */
-	jw_raw(w, "kubernetes", e->k8s->json, e->k8s->json_len);
+	if (fit)
+		jw_str(w, "hostname", e->hostname);
+	if (e->k8s)
+		jw_raw(w, "kubernetes", e->k8s->json, e->k8s->json_len);
 	jw_obj_close(w);
 }
 
@@ -356,8 +411,8 @@ static void flow_unmapped(struct nt_ocsf *o, const struct nt_flow_report *rep,
 	struct jw *w = &o->w;
 
 	jw_obj_open(w, "unmapped"); /* unmapped.* */
-	end_unmapped(w, "src_endpoint", &e[0]);
-	end_unmapped(w, "dst_endpoint", &e[1]);
+	end_unmapped(o, "src_endpoint", &e[0]);
+	end_unmapped(o, "dst_endpoint", &e[1]);
 	if (o->minor < 4 && o->has_cid)
 		jw_str(w, "community_id", o->key);
 	if (rep->meta && rep->meta->tls)
@@ -473,8 +528,8 @@ void nt_ocsf_flow(void *ctx, const struct nt_flow_report *rep)
 	head(o, &network_activity, act, aname, act == 4 || act == 5 ? 2 : 1, end);
 	flow_times(w, start, end);
 	metadata(o, &network_activity, fid, rep->ifindex[0]);
-	endpoint(w, "src_endpoint", &e[0]);
-	endpoint(w, "dst_endpoint", &e[1]);
+	endpoint(o, "src_endpoint", &e[0]);
+	endpoint(o, "dst_endpoint", &e[1]);
 	connection_info(o, k, dir);
 	jw_str(w, "uid", fid);
 	if (k->proto == 6)
@@ -506,10 +561,12 @@ static void dns_query(struct nt_ocsf *o, const struct nt_dns_txn *t, const struc
 					       "Notify", "Update",	  "DSO Message" };
 	struct jw *w = &o->w;
 	uint8_t op = a ? a->opcode : t->q_opcode;
-	char b[16];
+	char b[16], hb[256];
 
 	jw_obj_open(w, "query"); /* query.* */
-	jw_str(w, "hostname", t->qname[0] ? t->qname : ".");
+	const char *name = t->qname[0] ? t->qname : ".", *fit = hostname_fit(o, name, hb);
+
+	jw_str(w, "hostname", fit ? fit : name);
 	jw_str(w, "type", nt_dns_type_text(t->qtype, b));
 	jw_str(w, "class", nt_dns_class_text(t->qclass, b));
 	jw_u64(w, "packet_uid", t->id);
@@ -584,14 +641,22 @@ static void dns_rcode(struct jw *w, uint8_t rc)
 }
 
 /* unmapped.* of a DNS record */
-static void dns_unmapped(struct nt_ocsf *o, const struct ocsf_end e[2], const struct dns_msg *a)
+static void dns_unmapped(struct nt_ocsf *o, const struct nt_dns_txn *t, const struct ocsf_end e[2],
+			 const struct dns_msg *a)
 {
 	struct nt_recorder *r = o->base;
 	struct jw *w = &o->w;
+	const char *qname = t->qname[0] ? t->qname : ".";
+	char buf[256];
 
 	jw_obj_open(w, "unmapped"); /* unmapped.* */
-	end_unmapped(w, "src_endpoint", &e[0]);
-	end_unmapped(w, "dst_endpoint", &e[1]);
+	if (hostname_fit(o, qname, buf)) {
+		jw_obj_open(w, "query"); /* unmapped.query.*: the exact name */
+		jw_str(w, "hostname", qname);
+		jw_obj_close(w);
+	}
+	end_unmapped(o, "src_endpoint", &e[0]);
+	end_unmapped(o, "dst_endpoint", &e[1]);
 	if (o->minor < 4 && o->has_cid)
 		jw_str(w, "community_id", o->key);
 	if (r->cluster) {
@@ -666,8 +731,8 @@ void nt_ocsf_dns(void *ctx, const struct nt_dns_txn *t)
 	     a ? (a->rcode ? 2 : 1) : 0, t->has_answer ? end : start);
 	dns_times(w, t, start, end);
 	metadata(o, &dns_activity, NULL, t->ifindex);
-	endpoint(w, "src_endpoint", &e[0]);
-	endpoint(w, "dst_endpoint", &e[1]);
+	endpoint(o, "src_endpoint", &e[0]);
+	endpoint(o, "dst_endpoint", &e[1]);
 	connection_info(o, k, dir);
 	jw_obj_close(w); /* connection_info */
 	dns_query(o, t, a);
@@ -678,7 +743,7 @@ void nt_ocsf_dns(void *ctx, const struct nt_dns_txn *t)
 	jw_str(w, "app_name", "dns");
 	if (o->minor >= 8)
 		jw_str(w, "app_protocol_name", "dns");
-	dns_unmapped(o, e, a);
+	dns_unmapped(o, t, e, a);
 	jw_obj_close(w);
 	done(o, NT_REC_OCSF_DNS);
 }

@@ -198,9 +198,10 @@ struct ocsf_end {
 	const struct nt_k8s_endpoint *k8s; /* or NULL */
 };
 
-/* src_endpoint.* / dst_endpoint.*, with its container: the local socket's
- * (uid), in a pod (pod_uuid). Namespace, pod name, workload and Service
- * have no OCSF attribute: unmapped.<end>.kubernetes (see end_unmapped). */
+/* src_endpoint.* / dst_endpoint.*: a pod's name is the endpoint's name; the
+ * local socket's container (uid, and its pod's uid). Namespace, labels,
+ * workload and Service have no OCSF attribute: unmapped.<end>.kubernetes
+ * (see end_unmapped). */
 static void endpoint(struct nt_ocsf *o, const char *name, const struct ocsf_end *e)
 {
 	struct jw *w = &o->w;
@@ -217,10 +218,11 @@ static void endpoint(struct nt_ocsf *o, const char *name, const struct ocsf_end 
 
 		jw_str(w, "hostname", fit ? fit : e->hostname);
 	}
-	if (e->container_id || pod_uid) {
+	if (pod_uid && e->k8s->pod_name)
+		jw_str(w, "name", e->k8s->pod_name);
+	if (e->container_id) { /* OCSF's container needs a uid or a name */
 		jw_obj_open(w, "container"); /* <end>.container.* */
-		if (e->container_id)
-			jw_str(w, "uid", e->container_id);
+		jw_str(w, "uid", e->container_id);
 		if (pod_uid)
 			jw_str(w, "pod_uuid", pod_uid);
 		jw_str(w, "orchestrator", "kubernetes");

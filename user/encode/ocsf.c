@@ -220,7 +220,7 @@ static void endpoint(struct nt_ocsf *o, const char *name, const struct ocsf_end 
 	}
 	if (pod_uid && e->k8s->pod_name)
 		jw_str(w, "name", e->k8s->pod_name);
-	if (e->container_id) { /* OCSF's container needs a uid or a name */
+	if (e->container_id) {		     /* OCSF's container needs a uid or a name */
 		jw_obj_open(w, "container"); /* <end>.container.* */
 		jw_str(w, "uid", e->container_id);
 		if (pod_uid)

@@ -966,7 +966,8 @@ Test(record, ocsf_tls)
 		cr_assert_eq(n_caps, 2);
 		o = check_twin(NT_REC_OCSF_NETWORK, 4001, 6); /* S1: traffic */
 		cr_assert_str_eq(str_at(o, "tls.sni"), "www.example.com");
-		cr_assert_str_eq(str_at(o, "tls.ja3_hash.value"), "3c6288884db6b77eb787a0cdfd17c21e");
+		cr_assert_str_eq(str_at(o, "tls.ja3_hash.value"),
+				 "3c6288884db6b77eb787a0cdfd17c21e");
 		cr_assert_eq(int_at(o, "traffic.bytes_out"), 2100);
 		cr_assert_eq(int_at(o, "traffic.bytes_in"), 9800);
 		cr_assert_eq(int_at(o, "start_time"), (BASE_UNIX + 20) * 1000);

@@ -139,9 +139,10 @@ static int formats(struct nt_recorder *rec, long records, long pods, int rounds)
 	nt_ocsf_init(&o[1], rec->out, rec, NT_OCSF_1_8_0, 0);
 	for (int r = 0; r < rounds; r++) {
 		for (int f = 0; f < 3; f++) {
-			double t = f ? run_with(nt_ocsf_flow, &o[f - 1], rec, records, pods,
-						tls_meta()) :
-				       run_with(nt_record_flow, rec, rec, records, pods, tls_meta());
+			double t =
+				f ? run_with(nt_ocsf_flow, &o[f - 1], rec, records, pods,
+					     tls_meta()) :
+				    run_with(nt_record_flow, rec, rec, records, pods, tls_meta());
 
 			if (t < best[f])
 				best[f] = t;

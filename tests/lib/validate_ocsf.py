@@ -168,8 +168,10 @@ def twin_endpoints(o, e, errors):
         same(errors, f"unmapped.{oname}.kubernetes", get(o, f"unmapped.{oname}.kubernetes"),
              ee.get("kubernetes"))
         k = ee.get("kubernetes") or {}
-        same(errors, f"{oname}.container.pod_uuid", get(oe, "container.pod_uuid"),
-             get(k, "pod.uid") if "pod" in k else None)
+        same(errors, f"{oname}.name", oe.get("name"), get(k, "pod.name"))
+        if get(oe, "container.pod_uuid"):
+            same(errors, f"{oname}.container.pod_uuid", get(oe, "container.pod_uuid"),
+                 get(k, "pod.uid"))
 
 
 def twin_common(o, e, errors):

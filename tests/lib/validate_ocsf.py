@@ -33,13 +33,14 @@ import os
 import sys
 from pathlib import Path
 
-import jsonschema
 from jsonschema import Draft202012Validator
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from validate_records import EPOCH, Validator, get  # noqa: E402 (the ECS validator's helpers)
 
 SCHEMA_DIR = Path(os.environ.get("NT_OCSF_SCHEMA_DIR")
                   or Path(__file__).resolve().parents[2] / "docs" / "schema" / "ocsf")
 CLASSES = {4001: "network_activity", 4003: "dns_activity"}
-EPOCH = datetime.datetime(1970, 1, 1)
 CLOSED = {"SF", "RSTO", "RSTR", "RSTRH", "SH", "SHR"}
 DIRECTIONS = {"internal": 3, "outbound": 2, "inbound": 1}
 RCODES = {"NOERROR": 0, "FORMERR": 1, "SERVFAIL": 2, "NXDOMAIN": 3, "NOTIMP": 4,
@@ -49,13 +50,6 @@ RCODES = {"NOERROR": 0, "FORMERR": 1, "SERVFAIL": 2, "NXDOMAIN": 3, "NOTIMP": 4,
 MAX_REPORTED = 10
 
 
-def _strict_integer(_checker, value):
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-Validator = jsonschema.validators.extend(
-    Draft202012Validator,
-    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _strict_integer))
 _validators = {}
 
 
@@ -67,15 +61,6 @@ def validator(version, cls, cloud):
         Draft202012Validator.check_schema(schema)
         _validators[key] = Validator(schema)
     return _validators[key]
-
-
-def get(rec, dotted, default=None):
-    node = rec
-    for k in dotted.split("."):
-        if not isinstance(node, dict) or k not in node:
-            return default
-        node = node[k]
-    return node
 
 
 def ms(text):

@@ -113,8 +113,8 @@ static const char *hostname_fit(const struct nt_ocsf *o, const char *name, char 
 		n--, changed = 1; /* the root label */
 	if (!n)
 		return strcpy(out, "root");
-	for (size_t i = 0; i <= n && j < 254; i++) {
-		char c = i < n ? name[i] : '.';
+	for (size_t i = 0; i <= n; i++) {
+		char c = i < n && j < 253 ? name[i] : '.'; /* a longer name is cut */
 		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 			 (c >= '0' && c <= '9') || c == '-';
 
@@ -129,10 +129,14 @@ static const char *hostname_fit(const struct nt_ocsf *o, const char *name, char 
 			out[start] = '0', changed = 1;
 		if (out[j - 1] == '-')
 			out[j - 1] = '0', changed = 1;
+		if (i < n && j >= 253) {
+			changed = 1; /* cut */
+			break;
+		}
 		out[j++] = '.';
 		start = j;
 	}
-	out[j ? j - 1 : 0] = 0; /* the last dot */
+	out[out[j - 1] == '.' ? j - 1 : j] = 0;
 	return changed ? out : NULL;
 }
 

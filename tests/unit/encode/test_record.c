@@ -1089,6 +1089,8 @@ Test(record, ocsf_hostname_fits_1_1_0)
 		{ "_sip._tcp.example.org", "0sip.0tcp.example.org" },
 		{ "", "root" },
 		{ "a\\032b..example.", "a-032b.0.example" },
+		{ "-x-.y", "0x0.y" },
+		{ "ok.example.org", "ok.example.org" },
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -1103,7 +1105,10 @@ Test(record, ocsf_hostname_fits_1_1_0)
 			snprintf(t.qname, sizeof(t.qname), "%s", names[i][0]);
 			nt_encoders_dns(&enc, &t);
 			o = check_twin(NT_REC_OCSF_DNS, 4003, 1);
-			if (v == NT_OCSF_1_1_0) {
+			if (v == NT_OCSF_1_1_0 && !strcmp(names[i][0], names[i][1])) {
+				cr_assert_str_eq(str_at(o, "query.hostname"), names[i][1]);
+				cr_assert_null(str_at(o, "unmapped.query.hostname"));
+			} else if (v == NT_OCSF_1_1_0) {
 				cr_assert_str_eq(str_at(o, "query.hostname"), names[i][1]);
 				cr_assert_str_eq(str_at(o, "unmapped.query.hostname"),
 						 names[i][0][0] ? names[i][0] : ".");
@@ -1146,4 +1151,32 @@ Test(record, ocsf_alone_numbers_its_records)
 	cr_assert_str_eq(str_at(o, "nettrail.record_id"), RUN_ID_PREFIX "5f-3");
 	json_object_put(o);
 	nt_ocsf_free(&ocsf);
+	teardown();
+}
+
+/* A name of 254 characters (more than a host name may have) is cut to
+ * at most 253 at 1.1.0, and stays a valid host name. */
+Test(record, ocsf_hostname_cut_1_1_0)
+{
+	struct nt_encoders enc;
+	struct nt_dns_txn t;
+	json_object *o;
+	const char *h;
+
+	recorder(0x59);
+	enc = twins(NT_OCSF_1_1_0);
+	dns_unanswered_txn(&t);
+	memset(t.qname, 0, sizeof(t.qname));
+	for (int i = 0; i < (int)sizeof(t.qname) - 1; i++)
+		t.qname[i] = i % 50 == 49 ? '.' : (i % 50 == 48 ? '-' : 'a');
+	nt_encoders_dns(&enc, &t);
+	o = check_twin(NT_REC_OCSF_DNS, 4003, 1);
+	h = str_at(o, "query.hostname");
+	cr_assert_leq(strlen(h), 253, "%zu", strlen(h));
+	cr_assert_neq(h[strlen(h) - 1], '-');
+	cr_assert_neq(h[strlen(h) - 1], '.');
+	cr_assert_str_eq(str_at(o, "unmapped.query.hostname"), t.qname);
+	json_object_put(o);
+	nt_ocsf_free(&ocsf);
+	teardown();
 }

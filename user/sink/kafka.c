@@ -427,6 +427,8 @@ static int make_producer(struct nt_kafka *k, int reset, char *err, size_t errlen
 		return -1;
 	}
 	for (int t = 0; t < NT_REC_MAX; t++) {
+		if (t == NT_REC_OCSF_NETWORK || t == NT_REC_OCSF_DNS)
+			continue; /* on first use (topic_of): most runs write no OCSF */
 		k->topics[t] = rd_kafka_topic_new(k->rk, k->topic_names[t], NULL);
 		if (!k->topics[t]) {
 			snprintf(err, errlen, "kafka topic %s: %s", k->topic_names[t],
@@ -518,11 +520,23 @@ fail:
 	return NULL;
 }
 
+/* A record type's topic, its handle made on first use for the OCSF ones
+ * (also for OCSF records a spool of an earlier run holds); NULL when
+ * librdkafka cannot make it. */
+static rd_kafka_topic_t *topic_of(struct nt_kafka *k, int t)
+{
+	if (!k->topics[t] && k->rk)
+		k->topics[t] = rd_kafka_topic_new(k->rk, k->topic_names[t], NULL);
+	return k->topics[t];
+}
+
 /* One message to librdkafka. 0, or the producev error. An OCSF record
  * also names its OCSF version. */
 static rd_kafka_resp_err_t send1(struct nt_kafka *k, int t, const char *key, size_t klen,
 				 const char *val, size_t vlen, void *opaque)
 {
+	if (!topic_of(k, t))
+		return RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
 	if (t == NT_REC_OCSF_NETWORK || t == NT_REC_OCSF_DNS)
 		return rd_kafka_producev(
 			k->rk, RD_KAFKA_V_RKT(k->topics[t]),

@@ -11,6 +11,13 @@
  * direction by CIDR, and two pre-rendered "kubernetes" objects copied in.
  * "off": the same records, addresses only. Records go to /dev/null through
  * the real recorder and sink. Prints one JSON object per case.
+ *
+ *   bench_enrich --formats [--pods N] [--records R] [--rounds K]
+ *
+ * The encoders side by side (docs/ocsf.md): the same enriched TLS flow
+ * reports through the ECS encoder and the OCSF one at 1.1.0 and 1.8.0,
+ * alternating K rounds of each (the machine may be shared), CPU ns per
+ * record (the best round of each) and OCSF's ratio to ECS.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -22,6 +29,8 @@
 #include "enrich.h"
 #include "k8s.h"
 #include "k8s_ident.h"
+#include "ocsf.h"
+#include "payload.h"
 #include "record.h"
 #include "sink.h"
 #include "synth_pods.h"
@@ -59,7 +68,8 @@ static struct nt_k8s_store *fill_store(long n)
 	return s;
 }
 
-static double run(struct nt_recorder *rec, long records, long pods)
+static double run_with(nt_report_fn encode, void *ctx, struct nt_recorder *rec, long records,
+		       long pods, const struct nt_flow_meta *meta)
 {
 	struct nt_flow_report rep;
 	double t0;
@@ -78,6 +88,7 @@ static double run(struct nt_recorder *rec, long records, long pods)
 	rep.tcp_flags[0] = rep.tcp_flags[1] = 0x1b;
 	rep.reason = NT_END_IDLE;
 	rep.ifindex[0] = 2;
+	rep.meta = meta;
 	t0 = cpu_s();
 	for (long i = 0; i < records; i++) {
 		pod_ip(i % pods, rep.key.addr[0]);
@@ -86,10 +97,64 @@ static double run(struct nt_recorder *rec, long records, long pods)
 			nt_enrich_end(rec->enrich);
 			nt_enrich_begin(rec->enrich, 1000000000ull);
 		}
-		nt_record_flow(rec, &rep);
+		encode(ctx, &rep);
 	}
 	nt_recorder_flush(rec);
 	return cpu_s() - t0;
+}
+
+static double run(struct nt_recorder *rec, long records, long pods)
+{
+	return run_with(nt_record_flow, rec, rec, records, pods, NULL);
+}
+
+/* A TLS 1.3 flow as the payload stage leaves it: SNI, JA3, JA4, ALPN. */
+static const struct nt_flow_meta *tls_meta(void)
+{
+	static struct nt_tls_meta t = {
+		.client_hello = true,
+		.server_hello = true,
+		.sni = "api.example.com",
+		.ja4 = "t13d1516h2_8daaf6152771_02713d6af862",
+		.ja3_md5 = "cd08e31494f9531f560d64c695473da9",
+		.client_version = 0x0304,
+		.version = 0x0304,
+		.cipher = 0x1301,
+		.alpn = { "h2", "http/1.1" },
+		.n_alpn = 2,
+	};
+	static struct nt_flow_meta m = { .app = NT_APP_TLS, .tls = &t };
+
+	return &m;
+}
+
+/* ECS, OCSF 1.1.0 and OCSF 1.8.0 in turn, rounds times; the best of each. */
+static int formats(struct nt_recorder *rec, long records, long pods, int rounds)
+{
+	static const char *const names[3] = { "ecs", "ocsf-1.1.0", "ocsf-1.8.0" };
+	struct nt_ocsf o[2];
+	double best[3] = { 1e30, 1e30, 1e30 };
+
+	nt_ocsf_init(&o[0], rec->out, rec, NT_OCSF_1_1_0, 0);
+	nt_ocsf_init(&o[1], rec->out, rec, NT_OCSF_1_8_0, 0);
+	for (int r = 0; r < rounds; r++) {
+		for (int f = 0; f < 3; f++) {
+			double t =
+				f ? run_with(nt_ocsf_flow, &o[f - 1], rec, records, pods,
+					     tls_meta()) :
+				    run_with(nt_record_flow, rec, rec, records, pods, tls_meta());
+
+			if (t < best[f])
+				best[f] = t;
+		}
+	}
+	for (int f = 0; f < 3; f++)
+		printf("{\"case\":\"encode-%s\",\"pods\":%ld,\"records\":%ld,\"rounds\":%d,"
+		       "\"ns_per_record\":%.0f,\"ratio_to_ecs\":%.2f}\n",
+		       names[f], pods, records, rounds, best[f] * 1e9 / records, best[f] / best[0]);
+	nt_ocsf_free(&o[0]);
+	nt_ocsf_free(&o[1]);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -101,12 +166,19 @@ int main(int argc, char **argv)
 	struct nt_enrich en;
 	char err[256];
 	double off, on;
+	int fmt = 0, rounds = 5;
 
-	for (int i = 1; i + 1 < argc; i += 2) {
-		if (!strcmp(argv[i], "--pods"))
-			pods = atol(argv[i + 1]);
+	for (int i = 1; i < argc; i++) {
+		const char *v = i + 1 < argc ? argv[i + 1] : "0";
+
+		if (!strcmp(argv[i], "--formats"))
+			fmt = 1;
+		else if (!strcmp(argv[i], "--rounds"))
+			rounds = atoi(v), i++;
+		else if (!strcmp(argv[i], "--pods"))
+			pods = atol(v), i++;
 		else if (!strcmp(argv[i], "--records"))
-			records = atol(argv[i + 1]);
+			records = atol(v), i++;
 	}
 	nt_config_defaults(&cfg);
 	if (nt_config_parse(&cfg, 5,
@@ -119,6 +191,18 @@ int main(int argc, char **argv)
 	nt_sink_open_fd(&sink, open("/dev/null", O_WRONLY));
 	nt_recorder_init(&rec, nt_sink_output(&sink), "bench-node", "bench");
 	rec.ifname = ifname;
+	if (fmt) { /* the encoders with enrichment on */
+		nt_enrich_init(&en, &cfg);
+		en.k8s = nt_k8s_from_store(fill_store(pods));
+		rec.enrich = &en;
+		nt_enrich_begin(&en, 1000000000ull);
+		formats(&rec, records, pods, rounds);
+		nt_enrich_end(&en);
+		nt_k8s_stop(en.k8s);
+		nt_recorder_free(&rec);
+		nt_config_free(&cfg);
+		return 0;
+	}
 	off = run(&rec, records, pods);
 
 	nt_enrich_init(&en, &cfg);

@@ -23,6 +23,7 @@ gcc $CFLAGS bench/bench_parsers.c user/inspect/dns.c user/inspect/dns_msg.c user
 	$B/bench_parsers tests/fuzz/corpus
 	$B/bench_enrich --pods 10000 --records 1000000
 	$B/bench_enrich --pods 100000 --records 1000000 | grep enrich-on
+	$B/bench_enrich --formats --pods 10000 --records 300000 --rounds 5
 
 	# offline replay of a generated capture of a million packets
 	PKTS=${PKTS:-1000000}

@@ -309,6 +309,17 @@ static int parse_output(struct nt_config *cfg, const struct opt *o, const char *
 		   o->pub.name, val);
 }
 
+/* --ocsf-version: one of the row's words, stored as its index + 1 so that
+ * a version given without OCSF output can be told from the default. */
+static int parse_ocsf_version(struct nt_config *cfg, const struct opt *o, const char *val,
+			      char *err, size_t errlen)
+{
+	if (parse_choice(cfg, o, val, err, errlen))
+		return -1;
+	(*FIELD(cfg, o, int))++;
+	return 0;
+}
+
 /* --fault's keys: a field of struct nt_faults, its size, its largest value */
 static const struct fault_key {
 	const char *name;
@@ -473,6 +484,14 @@ static void print_output(FILE *f, const struct nt_config *c, const struct opt *o
 		file ? S(c->output_path) : "");
 }
 
+/* the version the OCSF encoder writes (the first word when none was given) */
+static void print_ocsf_version(FILE *f, const struct nt_config *c, const struct opt *o)
+{
+	int v = *CFIELD(c, o, int);
+
+	fprintf(f, "%s=%s\n", o->pub.name, o->words[v ? v - 1 : 0]);
+}
+
 /* every key, once any fault is set */
 static void print_fault(FILE *f, const struct nt_config *c, const struct opt *o)
 {
@@ -529,6 +548,8 @@ static const struct opt_kind output_kind = { .parse = parse_output,
 					     .print = print_output,
 					     .release = release_output };
 static const struct opt_kind fault_kind = { .parse = parse_fault, .print = print_fault };
+static const struct opt_kind ocsf_version_kind = { .parse = parse_ocsf_version,
+						   .print = print_ocsf_version };
 
 /* ---- the table ---------------------------------------------------------- */
 
@@ -591,6 +612,15 @@ static const struct opt opts[] = {
 	STR("pcap", 'r', pcap, NULL, "FILE", NULL,
 	    "offline: run the datapath over a pcap/pcapng capture"),
 	CUSTOM(output_kind, "output", 'o', output, "SINK", "stdout", "stdout, file:PATH or kafka"),
+	CHOICE("record-format", record_format, "F", "ecs",
+	       "ecs, ocsf or ecs,ocsf: flow and DNS records in the Elastic Common "
+	       "Schema, in OCSF (Network Activity 4001, DNS Activity 4003), or "
+	       "both (each record once per format; heartbeats stay ECS)",
+	       "ecs", "ocsf", "ecs,ocsf"), /* enum nt_record_format's order */
+	ROW(ocsf_version_kind, "ocsf-version", 0, "V", NULL,
+	    "OCSF schema version of the OCSF records: 1.1.0 (the default; Amazon "
+	    "Security Lake's) or 1.8.0",
+	    .off = AT_INT(ocsf_version), .words = (const char *const[]){ "1.1.0", "1.8.0", NULL }),
 	U32("idle-timeout", idle_timeout, 1, 86400, "SEC", "15",
 	    "report a flow after SEC idle seconds"),
 	U32("active-timeout", active_timeout, 0, 86400, "SEC", "60",
@@ -619,6 +649,11 @@ static const struct opt opts[] = {
 	    "override the DNS records' topic"),
 	STR("kafka-topic-heartbeat", 0, kafka_topic[2], check_topic, "T", NULL,
 	    "override the heartbeats' topic"),
+	STR("kafka-topic-ocsf-network", 0, kafka_topic[3], check_topic, "T", NULL,
+	    "override the OCSF Network Activity records' topic (default "
+	    "P+ocsf.network_activity)"),
+	STR("kafka-topic-ocsf-dns", 0, kafka_topic[4], check_topic, "T", NULL,
+	    "override the OCSF DNS Activity records' topic (default P+ocsf.dns_activity)"),
 	STR("kafka-config", 0, kafka_config, NULL, "FILE", NULL,
 	    "librdkafka properties, one K=V per line"),
 	PROPS("kafka-prop", kafka_props, n_kafka_props, "K=V",
@@ -924,6 +959,10 @@ static int check_combinations(const struct nt_config *cfg, char *err, size_t err
 		return bad(err, errlen,
 			   "--k8s off contradicts --k8s-api/"
 			   "--kubeconfig");
+	if (cfg->ocsf_version != NT_OCSF_DEFAULT && !NT_FMT_HAS_OCSF(cfg->record_format))
+		return bad(err, errlen,
+			   "--ocsf-version applies to --record-format ocsf or "
+			   "ecs,ocsf");
 	if (cfg->pcap && cfg->duration)
 		return bad(err, errlen,
 			   "--duration applies to live capture, "

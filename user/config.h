@@ -19,6 +19,12 @@ enum nt_output_kind { NT_OUT_STDOUT = 0, NT_OUT_FILE, NT_OUT_KAFKA };
 
 enum nt_spool_policy { NT_SPOOL_DROP_OLDEST = 0, NT_SPOOL_DROP_NEWEST };
 enum nt_k8s_mode { NT_K8S_AUTO = 0, NT_K8S_ON, NT_K8S_OFF };
+/* --record-format: the words' order; as a bit mask, value + 1 */
+enum nt_record_format { NT_FMT_ECS = 0, NT_FMT_OCSF, NT_FMT_ECS_OCSF };
+#define NT_FMT_HAS_ECS(f)  ((((f) + 1) & 1) != 0)
+#define NT_FMT_HAS_OCSF(f) ((((f) + 1) & 2) != 0)
+/* --ocsf-version: 0 when not given (the encoder's default, 1.1.0) */
+enum nt_ocsf_version { NT_OCSF_DEFAULT = 0, NT_OCSF_1_1_0, NT_OCSF_1_8_0 };
 
 /* An address prefix in IPv6 space (IPv4 as ::ffff:a.b.c.d/96+len). */
 struct nt_cidr {
@@ -31,6 +37,8 @@ struct nt_config {
 	char *pcap;	  /* offline mode when set */
 	enum nt_output_kind output;
 	char *output_path;		       /* NT_OUT_FILE */
+	enum nt_record_format record_format;   /* ECS, OCSF or both */
+	enum nt_ocsf_version ocsf_version;     /* OCSF schema version */
 	uint32_t idle_timeout;		       /* s */
 	uint32_t active_timeout;	       /* s, 0 disables periodic reports */
 	uint32_t heartbeat;		       /* s, 0 disables heartbeats */
@@ -45,7 +53,9 @@ struct nt_config {
 	char *kafka_config;		       /* file of librdkafka key=value lines */
 	char *kafka_props[NT_MAX_KAFKA_PROPS]; /* --kafka-prop key=value */
 	size_t n_kafka_props;
-	char *kafka_topic[3];	      /* per-type topic overrides: flow, dns, heartbeat */
+	char *kafka_topic[5];	      /* per-type topic overrides: flow, dns, heartbeat,
+				 OCSF network activity, OCSF DNS activity
+				 (enum nt_record_type's order) */
 	uint32_t kafka_flush_timeout; /* s: at exit, wait this long for acks, then spool */
 	char *spool_dir;	      /* on-disk spool for records Kafka cannot take now */
 	uint64_t spool_max_bytes;

@@ -37,6 +37,7 @@
 #include "loader.h"
 #include "metrics.h"
 #include "nettrail.h"
+#include "ocsf.h"
 #include "payload.h"
 #include "record.h"
 #include "replay.h"
@@ -56,6 +57,8 @@ struct app {
 	struct nt_dns *dns;
 	struct nt_metrics *metrics;
 	struct nt_recorder rec;
+	struct nt_ocsf ocsf;	/* --record-format with ocsf */
+	struct nt_encoders enc; /* the formats each record is written in */
 	struct nt_sink sink;
 	struct ring_buffer *rb;
 	struct nt_enrich enrich;
@@ -278,14 +281,22 @@ static int build_pipeline(struct app *a)
 	a->rec.cloud_account = a->cfg.cloud_account;
 	a->rec.ifname = nt_dp_ifname;
 	a->rec.ifname_ctx = &a->dp;
+	/* the formats: ECS, OCSF or both (OCSF first, sharing the ECS ids) */
+	if (NT_FMT_HAS_OCSF(a->cfg.record_format)) {
+		nt_ocsf_init(&a->ocsf, nt_sink_output(&a->sink), &a->rec, a->cfg.ocsf_version,
+			     NT_FMT_HAS_ECS(a->cfg.record_format));
+		a->enc.ocsf = &a->ocsf;
+	}
+	if (NT_FMT_HAS_ECS(a->cfg.record_format))
+		a->enc.ecs = &a->rec;
 	struct nt_collector_opts co = {
 		.flows_fd = nt_dp_flows_fd(&a->dp),
 		.max_flows = a->cfg.max_flows,
 		.idle_ns = (uint64_t)a->cfg.idle_timeout * NS,
 		.active_ns = (uint64_t)a->cfg.active_timeout * NS,
 		.close_linger_ns = CLOSE_LINGER_NS,
-		.report = nt_record_flow,
-		.report_ctx = &a->rec,
+		.report = nt_encoders_flow,
+		.report_ctx = &a->enc,
 		.meta_get = nt_payload_get,
 		.meta_forget = nt_payload_forget,
 	};
@@ -293,8 +304,8 @@ static int build_pipeline(struct app *a)
 		.answer_timeout_ns = 5 * NS,
 		.cache_max = a->cfg.dns_cache_entries,
 		.grace_ns = 300 * NS,
-		.emit = nt_record_dns,
-		.emit_ctx = &a->rec,
+		.emit = nt_encoders_dns,
+		.emit_ctx = &a->enc,
 	};
 	a->payload = nt_payload_new();
 	a->dns = nt_dns_new(&dopts);
@@ -589,6 +600,8 @@ int main(int argc, char **argv)
 		nt_dp_close(&a.dp);
 	nt_metrics_stop(a.metrics);
 	nt_recorder_free(&a.rec);
+	if (a.enc.ocsf)
+		nt_ocsf_free(&a.ocsf);
 	nt_k8s_stop(a.enrich.k8s);
 	nt_sockattr_close(a.enrich.sa);
 	if (a.enrich.cg)

@@ -304,6 +304,8 @@ if p.returncode == 0:
         "cloud-account": V["cloud"]["account"],
         "cluster-cidr": ",".join(V["kubernetes"]["clusterCIDRs"]),
         "service-cidr": ",".join(V["kubernetes"]["serviceCIDRs"]),
+        "record-format": V["outputFormat"],
+        "ocsf-version": V["ocsfVersion"] if V["outputFormat"] != "ecs" else "1.1.0",
     }
     mb = V["spool"]["maxBytes"]
     if isinstance(mb, str):
@@ -317,6 +319,8 @@ if p.returncode == 0:
                        "kafka-flush-timeout": str(k["flushTimeoutSeconds"])})
         for t in ("flow", "dns", "heartbeat"):
             expect[f"kafka-topic-{t}"] = k["topics"][t]
+        for t, key in (("ocsf-network", "ocsfNetwork"), ("ocsf-dns", "ocsfDns")):
+            expect[f"kafka-topic-{t}"] = k["topics"][key]
     bad = {kk: (E.get(kk), vv) for kk, vv in expect.items() if E.get(kk) != vv}
     check(f"effective configuration matches the values ({len(expect)} settings)", not bad,
           "; ".join(f"{kk}: got {g!r}, want {w!r}" for kk, (g, w) in bad.items()))
@@ -357,8 +361,13 @@ if pcap and V["output"] == "stdout" and p.returncode == 0:
             recs.append(json.loads(line))
         except ValueError:
             bad_lines += 1
+    # an OCSF record (outputFormat ocsf) holds the cluster under unmapped
     names = {json.dumps((x.get("orchestrator") or {}).get("cluster", {}).get("name")) if "orchestrator" in x
-             else "absent" for x in recs}
+             else "absent" for x in [r.get("unmapped", r) if "class_uid" in r else r for r in recs]}
+    formats = {"ocsf" if "class_uid" in x else "ecs" for x in recs if "heartbeat" not in
+               x.get("event", {}).get("dataset", "")}
+    check(f"pcap replay with these settings: formats {sorted(formats)}",
+          formats == set(V["outputFormat"].split(",")), f"{sorted(formats)}")
     want_names = {json.dumps(V["clusterName"])} if V["clusterName"] else {"absent"}
     check(f"pcap replay with these settings: {len(recs)} records on stdout, orchestrator.cluster.name "
           + (repr(V["clusterName"]) + " in each" if V["clusterName"] else "in none"),

@@ -5,6 +5,7 @@ capture, and the tshark-based flow oracle (tests/lib/flow_oracle.py).
 Every test needs root and a kernel that runs BPF: they never skip. A test
 that cannot set up its namespaces fails with the reason.
 """
+import itertools
 import json
 import os
 import signal
@@ -19,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NETTRAIL = ROOT / "build" / "nettrail"
 ORACLE = ROOT / "tests" / "lib" / "flow_oracle.py"
 VALIDATE = ROOT / "tests" / "lib" / "validate_records.py"
+VALIDATE_OCSF = ROOT / "tests" / "lib" / "validate_ocsf.py"
 PY = "/usr/bin/python3"
 
 
@@ -117,12 +119,25 @@ class Capture:
         assert stats.get("captured") == stats.get("received by filter"), err
 
 
+_ocsf_runs = itertools.count()
+
+
+def ocsf_args():
+    """Every live sensor writes each flow and DNS record twice, in ECS and in
+    OCSF (docs/ocsf.md), at OCSF 1.1.0 and 1.8.0 in turn: validate() checks
+    every OCSF record against the official schema and its ECS twin field by
+    field; read_records() hands the tests the ECS records only."""
+    return ["--record-format", "ecs,ocsf",
+            "--ocsf-version", ("1.1.0", "1.8.0")[next(_ocsf_runs) % 2]]
+
+
 class Sensor:
-    """nettrail running in a namespace, writing JSON lines to a file."""
+    """nettrail running in a namespace, writing JSON lines to a file (ECS
+    and OCSF: see ocsf_args)."""
 
     def __init__(self, topo, ns, out, *args):
         self.out = out
-        self.p = topo.spawn(ns, str(NETTRAIL), *args, "-o", f"file:{out}",
+        self.p = topo.spawn(ns, str(NETTRAIL), *args, *ocsf_args(), "-o", f"file:{out}",
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.ns = ns
         self.topo = topo
@@ -148,8 +163,10 @@ class Sensor:
 
 
 def read_records(path):
+    """The ECS records of a file (OCSF twins, with a class_uid, left out)."""
     with open(path) as f:
-        return [json.loads(l) for l in f if l.strip()]
+        recs = [json.loads(l) for l in f if l.strip()]
+    return [r for r in recs if "class_uid" not in r]
 
 
 def flows(records):
@@ -157,7 +174,18 @@ def flows(records):
 
 
 def validate(path, inside=None):
-    """inside: the cluster's CIDRs, when the sensor ran with them."""
+    """inside: the cluster's CIDRs, when the sensor ran with them. The ECS
+    records against docs/schema/; OCSF ones, when the run wrote them,
+    against the OCSF schemas and their ECS twins (tests/lib/validate_ocsf.py)."""
+    path = Path(path)
+    lines = path.read_text().splitlines(keepends=True)
+    ecs = [l for l in lines if not l.startswith('{"activity_id":')]
+    if len(ecs) != len(lines):
+        only = path.with_name(path.name + ".ecs")
+        only.write_text("".join(ecs))
+        r = sh(PY, str(VALIDATE_OCSF), "--twins", str(path), check=False)
+        assert r.returncode == 0, f"OCSF validation failed:\n{r.stdout}\n{r.stderr}"
+        path = only
     r = sh(PY, str(VALIDATE), *(["--inside", inside] if inside else []), str(path), check=False)
     assert r.returncode == 0, f"schema validation failed:\n{r.stdout}\n{r.stderr}"
 

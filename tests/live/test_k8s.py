@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from conftest import NETTRAIL, PY, ROOT, Topo, flows, read_records, sh, validate
+from conftest import NETTRAIL, PY, ROOT, Topo, flows, ocsf_args, read_records, sh, validate
 
 K8S = ROOT / "tests" / "k8s"
 
@@ -207,7 +207,7 @@ class Cluster:
             "--service-cidr", "10.96.0.0/12,fd00:96::/108", "--cgroup-root", self.cgroot,
             "--idle-timeout", "1", "--heartbeat", "1", "--metrics-addr", self.metrics,
             "--cloud-provider", "aws", "--cloud-region", "eu-west-1", "--cloud-account", "123456789012",
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            *ocsf_args(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.wait_for(lambda: self.metric("nettrail_k8s_synced") == 1, 20, "k8s sync")
         for port, tag in ((5432, "db"), (8080, "web")):
             self.wait_for(lambda: t.run(self.ns[tag], "ss", "-ltn", f"sport = :{port}",

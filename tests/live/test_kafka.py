@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from conftest import NETTRAIL, ROOT, flows, read_records, sh
+from conftest import NETTRAIL, PY, ROOT, flows, read_records, sh
 
 BROKER = ROOT / "tests" / "kafka" / "broker.sh"
 GEN = ROOT / "build" / "bench" / "gen_pcap"
@@ -72,6 +72,74 @@ def test_replay_to_kafka_equals_stdout(broker, tmp_path):
     more = sh("kcat", "-C", "-b", broker, "-t", prefix + "flow", "-o", str(len(ref_flows)),
               "-e", "-q", timeout=60).stdout
     assert more.strip() == ""
+
+
+def ocsf_key(x):
+    """An OCSF record without its per-run ids (run id, flow id seed)."""
+    x = json.loads(json.dumps(x))
+    del x["metadata"]["uid"]
+    x["metadata"].pop("correlation_uid", None)
+    x["connection_info"].pop("uid", None)
+    return json.dumps(x, sort_keys=True)
+
+
+def headers(m):
+    return dict(zip(m["headers"][::2], m["headers"][1::2]))
+
+
+def test_ocsf_topics_keys_and_headers(broker, tmp_path):
+    """--record-format ecs,ocsf: the OCSF twins on their own topics
+    (nettrail.ocsf.network_activity by default, the DNS topic overridden),
+    keyed like the ECS records (the Community ID), with the ECS headers and
+    nettrail.ocsf_version; each equal to its ECS twin (validate_ocsf.py)."""
+    GEN.parent.mkdir(parents=True, exist_ok=True)
+    sh("gcc", "-O2", str(ROOT / "bench" / "gen_pcap.c"), "-o", str(GEN))
+    sh(str(GEN), str(tmp_path / "g.pcap"), "--packets", "2000", "--flows", "40",
+       "--seed", "7", "--v6-ratio", "0.3")
+    sh(PY, str(ROOT / "tests" / "lib" / "corpus_to_pcap.py"), str(tmp_path / "c.pcap"),
+       "--mutations", "0")
+    for pcap, version, nflow in (("g", "1.8.0", 40), ("c", "1.1.0", None)):
+        prefix = f"o{uuid.uuid4().hex[:8]}."
+        dns_topic = prefix + "custom-ocsf-dns"
+        sh(str(NETTRAIL), "--pcap", str(tmp_path / f"{pcap}.pcap"), "-o",
+           f"file:{tmp_path}/{pcap}.jsonl", "--record-format", "ecs,ocsf", "--ocsf-version",
+           version, "--node-name", "kafka-node")
+        ref = [json.loads(l) for l in open(tmp_path / f"{pcap}.jsonl")]
+        want = {c: [r for r in ref if r.get("class_uid") == c] for c in (4001, 4003)}
+        if nflow:
+            assert len(want[4001]) == nflow
+        r = sh(str(NETTRAIL), "--pcap", str(tmp_path / f"{pcap}.pcap"), "-o", "kafka",
+               "--kafka-brokers", broker, "--kafka-topic-prefix", prefix,
+               "--kafka-topic-ocsf-dns", dns_topic, "--record-format", "ecs,ocsf",
+               "--ocsf-version", version, "--node-name", "kafka-node", check=False, timeout=120)
+        assert r.returncode == 0, r.stderr
+        got = []
+        for cls, topic, rtype in ((4001, prefix + "ocsf.network_activity", "ocsf.network_activity"),
+                                  (4003, dns_topic, "ocsf.dns_activity")):
+            msgs = consume(broker, topic, len(want[cls])) if want[cls] else []
+            assert len(msgs) == len(want[cls]), (topic, len(msgs))
+            for m in msgs:
+                x = json.loads(m["payload"])
+                assert x["class_uid"] == cls and x["metadata"]["version"] == version
+                cid = x["connection_info"].get("community_uid") or x["unmapped"]["community_id"]
+                assert m["key"] == cid
+                assert headers(m) == {"nettrail.record_type": rtype,
+                                      "nettrail.schema_version": "1.0.0",
+                                      "nettrail.node": "kafka-node",
+                                      "nettrail.ocsf_version": version}
+                got.append(m["payload"])
+        assert sorted(ocsf_key(json.loads(p)) for p in got) == sorted(
+            ocsf_key(x) for x in want[4001] + want[4003])
+        # the ECS twins on their topics, the same record_ids: field by field
+        ecs = consume(broker, prefix + "flow", len(flows(read_records(tmp_path / f"{pcap}.jsonl"))))
+        ndns = sum(1 for x in ref if x.get("event", {}).get("dataset") == "nettrail.dns")
+        ecs += consume(broker, prefix + "dns", ndns) if ndns else []
+        (tmp_path / "both.jsonl").write_text("".join(p + "\n" for p in got) +
+                                             "".join(m["payload"] + "\n" for m in ecs))
+        v = sh(PY, str(ROOT / "tests" / "lib" / "validate_ocsf.py"), "--version", version,
+               "--twins", str(tmp_path / "both.jsonl"), check=False)
+        assert v.returncode == 0, v.stderr
+        assert f"validated {len(got)} OCSF records" in v.stdout, v.stdout
 
 
 @pytest.mark.parametrize("args,rc,msg", [

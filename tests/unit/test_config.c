@@ -236,6 +236,8 @@ static const struct sample {
 	{ "interface", "eth0,veth*", "interface=eth0,veth*", { 0 } },
 	{ "pcap", "x.pcap", "pcap=x.pcap", { 0 } },
 	{ "output", "file:out/x.jsonl", "output=file:out/x.jsonl", { 0 } },
+	{ "record-format", "ecs,ocsf", "record-format=ecs,ocsf", { 0 } },
+	{ "ocsf-version", "1.8.0", "ocsf-version=1.8.0", { "--record-format", "ocsf" } },
 	{ "idle-timeout", "5", "idle-timeout=5", { 0 } },
 	{ "active-timeout", "0", "active-timeout=0", { 0 } },
 	{ "heartbeat", "7", "heartbeat=7", { 0 } },
@@ -250,6 +252,8 @@ static const struct sample {
 	{ "kafka-topic-flow", "f1", "kafka-topic-flow=f1", { 0 } },
 	{ "kafka-topic-dns", "d1", "kafka-topic-dns=d1", { 0 } },
 	{ "kafka-topic-heartbeat", "h1", "kafka-topic-heartbeat=h1", { 0 } },
+	{ "kafka-topic-ocsf-network", "on1", "kafka-topic-ocsf-network=on1", { 0 } },
+	{ "kafka-topic-ocsf-dns", "od1", "kafka-topic-ocsf-dns=od1", { 0 } },
 	{ "kafka-config", "/etc/k.conf", "kafka-config=/etc/k.conf", { 0 } },
 	{ "kafka-prop", "acks=1", "kafka-prop=acks=1", { 0 } },
 	{ "kafka-flush-timeout", "3", "kafka-flush-timeout=3", { 0 } },
@@ -451,6 +455,8 @@ static const char *const print_order[] = {
 	"interface",
 	"pcap",
 	"output",
+	"record-format",
+	"ocsf-version",
 	"idle-timeout",
 	"active-timeout",
 	"heartbeat",
@@ -465,6 +471,8 @@ static const char *const print_order[] = {
 	"kafka-topic-flow",
 	"kafka-topic-dns",
 	"kafka-topic-heartbeat",
+	"kafka-topic-ocsf-network",
+	"kafka-topic-ocsf-dns",
 	"kafka-config",
 	"kafka-prop",
 	"kafka-flush-timeout",
@@ -541,19 +549,22 @@ Test(config, print_writes_every_option_in_order)
 
 Test(config, defaults_are_the_documented_ones)
 {
-	static const char want[] = "interface=*\npcap=\noutput=stdout\nidle-timeout=15\n"
-				   "active-timeout=60\nheartbeat=30\nduration=0\n"
-				   "max-flows=65536\noverflow-rate=2000\nsample-packets=4\n"
-				   "dns-ports=53\ndns-cache-entries=100000\nkafka-brokers=\n"
-				   "kafka-topic-prefix=nettrail.\nkafka-topic-flow=\n"
-				   "kafka-topic-dns=\nkafka-topic-heartbeat=\nkafka-config=\n"
-				   "kafka-flush-timeout=10\nspool-dir=\n"
-				   "spool-max-bytes=1073741824\nspool-full-policy=drop-oldest\n"
-				   "spool-fsync-ms=1000\nmetrics-addr=\nk8s=auto\nk8s-api=\n"
-				   "k8s-token-file=\nk8s-ca=\nkubeconfig=\nk8s-timeout=10\n"
-				   "cluster-cidr=\nservice-cidr=\ncgroup-root=\n"
-				   "process-attribution=on\ncloud-provider=\ncloud-region=\n"
-				   "cloud-account=\ncluster-name=\nnode-name=\nlog-level=warn\n";
+	static const char want[] =
+		"interface=*\npcap=\noutput=stdout\nrecord-format=ecs\n"
+		"ocsf-version=1.1.0\nidle-timeout=15\n"
+		"active-timeout=60\nheartbeat=30\nduration=0\n"
+		"max-flows=65536\noverflow-rate=2000\nsample-packets=4\n"
+		"dns-ports=53\ndns-cache-entries=100000\nkafka-brokers=\n"
+		"kafka-topic-prefix=nettrail.\nkafka-topic-flow=\n"
+		"kafka-topic-dns=\nkafka-topic-heartbeat=\n"
+		"kafka-topic-ocsf-network=\nkafka-topic-ocsf-dns=\nkafka-config=\n"
+		"kafka-flush-timeout=10\nspool-dir=\n"
+		"spool-max-bytes=1073741824\nspool-full-policy=drop-oldest\n"
+		"spool-fsync-ms=1000\nmetrics-addr=\nk8s=auto\nk8s-api=\n"
+		"k8s-token-file=\nk8s-ca=\nkubeconfig=\nk8s-timeout=10\n"
+		"cluster-cidr=\nservice-cidr=\ncgroup-root=\n"
+		"process-attribution=on\ncloud-provider=\ncloud-region=\n"
+		"cloud-account=\ncluster-name=\nnode-name=\nlog-level=warn\n";
 	struct nt_config c, old;
 	char err[256] = "", *got;
 
@@ -646,6 +657,11 @@ Test(config, every_kind_keeps_its_message)
 		{ "--sample-packets", "33",
 		  "--sample-packets: '33' is not a "
 		  "whole number from 0 to 32" },
+		{ "--record-format", "json",
+		  "--record-format: 'json' is not ecs, ocsf or ecs,ocsf" },
+		{ "--ocsf-version", "1.2.0", "--ocsf-version: '1.2.0' is not 1.1.0 or 1.8.0" },
+		{ "--ocsf-version", "1.8.0",
+		  "--ocsf-version applies to --record-format ocsf or ecs,ocsf" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -693,4 +709,46 @@ Test(config, commands_from_env)
 		cr_expect_eq(commands(&c), cases[i].on, "%s", cases[i].env);
 		nt_config_free(&c);
 	}
+}
+
+/* --record-format and --ocsf-version (issue 17): the format as a mask, the
+ * version given or the default, and the combinations that are usage errors. */
+Test(config, record_format_and_ocsf_version)
+{
+	struct nt_config c;
+	char err[256] = "";
+	char *env[] = { "NETTRAIL_RECORD_FORMAT=ocsf", "NETTRAIL_OCSF_VERSION=1.8.0", NULL };
+	char *env_bad[] = { "NETTRAIL_OCSF_VERSION=1.8.0", NULL };
+
+	cr_assert_eq(parse(&c, NULL, err, 0), 0, "%s", err);
+	cr_expect_eq(c.record_format, NT_FMT_ECS);
+	cr_expect(NT_FMT_HAS_ECS(c.record_format) && !NT_FMT_HAS_OCSF(c.record_format));
+	cr_expect_eq(c.ocsf_version, NT_OCSF_DEFAULT);
+	nt_config_free(&c);
+	cr_assert_eq(parse(&c, NULL, err, 2, "--record-format", "ecs,ocsf"), 0, "%s", err);
+	cr_expect(NT_FMT_HAS_ECS(c.record_format) && NT_FMT_HAS_OCSF(c.record_format));
+	nt_config_free(&c);
+	cr_assert_eq(parse(&c, env, err, 0), 0, "%s", err);
+	cr_expect(!NT_FMT_HAS_ECS(c.record_format) && NT_FMT_HAS_OCSF(c.record_format));
+	cr_expect_eq(c.ocsf_version, NT_OCSF_1_8_0);
+	nt_config_free(&c);
+	cr_assert_eq(parse(&c, NULL, err, 4, "--record-format", "ocsf", "--ocsf-version", "1.1.0"),
+		     0, "%s", err);
+	cr_expect_eq(c.ocsf_version, NT_OCSF_1_1_0);
+	nt_config_free(&c);
+	/* a version with ECS output only: a usage error, also from the environment
+	 * and also when the version is the default one */
+	cr_expect_eq(parse(&c, env_bad, err, 0), -1);
+	cr_expect_str_eq(err, "--ocsf-version applies to --record-format ocsf or ecs,ocsf");
+	nt_config_free(&c);
+	cr_expect_eq(parse(&c, NULL, err, 2, "--ocsf-version", "1.1.0"), -1);
+	cr_expect_str_eq(err, "--ocsf-version applies to --record-format ocsf or ecs,ocsf");
+	nt_config_free(&c);
+	cr_expect_eq(parse(&c, NULL, err, 4, "--record-format", "ocsf", "--ocsf-version", "2.0"),
+		     -1);
+	cr_expect_str_eq(err, "--ocsf-version: '2.0' is not 1.1.0 or 1.8.0");
+	nt_config_free(&c);
+	cr_expect_eq(parse(&c, NULL, err, 2, "--record-format", "OCSF"), -1);
+	cr_expect_str_eq(err, "--record-format: 'OCSF' is not ecs, ocsf or ecs,ocsf");
+	nt_config_free(&c);
 }

@@ -139,18 +139,22 @@ static void observer(struct nt_recorder *r)
 	}
 }
 
+size_t nt_record_id(const struct nt_recorder *r, uint64_t seq, char out[NT_RECORD_ID_MAX])
+{
+	memcpy(out, r->run_id, 32);
+	out[32] = '-';
+	return 33 + jw_fmt_u64(out + 33, seq);
+}
+
 /* Opens "nettrail" and writes schema_version and record_id. */
 static void nettrail_head(struct nt_recorder *r)
 {
-	char id[33 + 1 + 21];
-	size_t n;
+	char id[NT_RECORD_ID_MAX];
+	size_t n = nt_record_id(r, ++r->seq, id);
 
 	jw_obj_open(&r->w, "nettrail"); /* nettrail.* */
 	jw_str(&r->w, "schema_version", NT_SCHEMA_VERSION);
-	memcpy(id, r->run_id, 32);
-	id[32] = '-';
-	n = jw_fmt_u64(id + 33, ++r->seq);
-	jw_strn(&r->w, "record_id", id, 33 + n);
+	jw_strn(&r->w, "record_id", id, n);
 }
 
 static void endpoint(struct nt_recorder *r, const char *name, const struct nt_flow_report *rep,
@@ -349,20 +353,27 @@ static void flow_identities(struct nt_recorder *r, const struct nt_flow_report *
 	}
 }
 
-/* nettrail.flow.*: the flow's id (stable across its reports) and why this
- * report was made. */
-static void flow_nettrail_flow(struct nt_recorder *r, const struct nt_flow_report *rep)
+void nt_flow_id(const struct nt_recorder *r, const struct nt_flow_report *rep, char out[17])
 {
-	struct jw *w = &r->w;
 	uint8_t idbuf[sizeof(rep->key) + 8];
-	char fidhex[17];
 	uint64_t fid;
 
 	memcpy(idbuf, &rep->key, sizeof(rep->key));
 	memcpy(idbuf + sizeof(rep->key), &rep->flow_start_ns, 8);
 	fid = XXH64(idbuf, sizeof(idbuf), r->flow_seed);
 	for (int i = 0; i < 16; i++)
-		fidhex[i] = nt_hexdig[(fid >> (60 - 4 * i)) & 15];
+		out[i] = nt_hexdig[(fid >> (60 - 4 * i)) & 15];
+	out[16] = 0;
+}
+
+/* nettrail.flow.*: the flow's id (stable across its reports) and why this
+ * report was made. */
+static void flow_nettrail_flow(struct nt_recorder *r, const struct nt_flow_report *rep)
+{
+	struct jw *w = &r->w;
+	char fidhex[17];
+
+	nt_flow_id(r, rep, fidhex);
 	jw_obj_open(w, "flow"); /* nettrail.flow.* */
 	jw_strn(w, "id", fidhex, 16);
 	jw_u64(w, "report_seq", rep->report_seq);
@@ -495,7 +506,7 @@ void nt_record_heartbeat(struct nt_recorder *r, const struct nt_heartbeat *hb)
 	done(r);
 }
 
-static const char *opcode_name(uint8_t op, char buf[8])
+const char *nt_dns_opcode_text(uint8_t op, char buf[8])
 {
 	static const char *const names[] = {
 		[0] = "QUERY", [1] = "IQUERY", [2] = "STATUS", [4] = "NOTIFY", [5] = "UPDATE",
@@ -507,7 +518,7 @@ static const char *opcode_name(uint8_t op, char buf[8])
 	return buf;
 }
 
-static const char *class_name(uint16_t c, char buf[16])
+const char *nt_dns_class_text(uint16_t c, char buf[16])
 {
 	switch (c) {
 	case 1:
@@ -523,7 +534,7 @@ static const char *class_name(uint16_t c, char buf[16])
 	return buf;
 }
 
-static const char *type_name(uint16_t t, char buf[16])
+const char *nt_dns_type_text(uint16_t t, char buf[16])
 {
 	const char *n = dns_type_name(t);
 
@@ -574,7 +585,7 @@ static void dns_header(struct jw *w, const struct nt_dns_txn *t, const struct dn
 
 	jw_u64(w, "id", t->id);
 	jw_str(w, "type", a ? "answer" : "query");
-	jw_str(w, "op_code", opcode_name(a ? a->opcode : t->q_opcode, b));
+	jw_str(w, "op_code", nt_dns_opcode_text(a ? a->opcode : t->q_opcode, b));
 	if (a) {
 		nf = dns_header_flags(a, flags);
 	} else {
@@ -606,8 +617,8 @@ static void dns_question_answers(struct jw *w, const struct nt_dns_txn *t, const
 
 	jw_obj_open(w, "question"); /* dns.question.* */
 	jw_str(w, "name", t->qname[0] ? t->qname : ".");
-	jw_str(w, "type", type_name(t->qtype, b1));
-	jw_str(w, "class", class_name(t->qclass, b2));
+	jw_str(w, "type", nt_dns_type_text(t->qtype, b1));
+	jw_str(w, "class", nt_dns_class_text(t->qclass, b2));
 	jw_obj_close(w);
 	if (!a || !a->n_answers)
 		return;
@@ -617,8 +628,8 @@ static void dns_question_answers(struct jw *w, const struct nt_dns_txn *t, const
 
 		jw_obj_open(w, NULL);
 		jw_str(w, "name", rr->name[0] ? rr->name : ".");
-		jw_str(w, "type", type_name(rr->type, b1));
-		jw_str(w, "class", class_name(rr->class, b2));
+		jw_str(w, "type", nt_dns_type_text(rr->type, b1));
+		jw_str(w, "class", nt_dns_class_text(rr->class, b2));
 		jw_u64(w, "ttl", rr->ttl);
 		jw_str(w, "data", rr->data);
 		jw_obj_close(w);

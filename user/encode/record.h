@@ -69,6 +69,21 @@ void nt_record_heartbeat(struct nt_recorder *r, const struct nt_heartbeat *hb);
 /* nt_dns_emit_fn-compatible: ctx is the recorder. */
 void nt_record_dns(void *ctx, const struct nt_dns_txn *t);
 
+/* The record_id of the seq-th record of this recorder: its run id, '-' and
+ * seq (the OCSF encoder numbers its records from the same sequence). */
+#define NT_RECORD_ID_MAX (33 + 20 + 1)
+size_t nt_record_id(const struct nt_recorder *r, uint64_t seq, char out[NT_RECORD_ID_MAX]);
+
+/* nettrail.flow.id: 16 hex digits (and a NUL), the same in every report of
+ * a flow: a hash of its key and start under the recorder's seed. */
+void nt_flow_id(const struct nt_recorder *r, const struct nt_flow_report *rep, char out[17]);
+
+/* DNS opcode, class and type as the records write them ("QUERY", "IN",
+ * "AAAA"; a number the registry does not name: "5", "CLASS9", "TYPE65280"). */
+const char *nt_dns_opcode_text(uint8_t op, char buf[8]);
+const char *nt_dns_class_text(uint16_t c, char buf[16]);
+const char *nt_dns_type_text(uint16_t t, char buf[16]);
+
 /* The end of a batch of records: the output writes what it holds. */
 int nt_recorder_flush(struct nt_recorder *r);
 

@@ -14,6 +14,8 @@ enum nt_record_type {
 	NT_REC_FLOW = 0,
 	NT_REC_DNS,
 	NT_REC_HEARTBEAT,
+	NT_REC_OCSF_NETWORK, /* OCSF Network Activity (4001), ocsf.c */
+	NT_REC_OCSF_DNS,     /* OCSF DNS Activity (4003), ocsf.c */
 	NT_REC_MAX,
 };
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ocsf.h"
 #include "record.h"
 #include "spool.h"
 
@@ -21,7 +22,11 @@ static const char *const type_names[NT_REC_MAX] = {
 	[NT_REC_FLOW] = "flow",
 	[NT_REC_DNS] = "dns",
 	[NT_REC_HEARTBEAT] = "heartbeat",
+	[NT_REC_OCSF_NETWORK] = "ocsf.network_activity",
+	[NT_REC_OCSF_DNS] = "ocsf.dns_activity",
 };
+_Static_assert(sizeof(((struct nt_config *)0)->kafka_topic) / sizeof(char *) == NT_REC_MAX,
+	       "a topic override for every record type");
 
 /* Telemetry defaults, before the user's --kafka-config and --kafka-prop:
  * idempotent (no duplicates or reordering on retries), acks from every
@@ -58,6 +63,7 @@ struct nt_kafka {
 	char topic_names[NT_REC_MAX][256];
 	struct nt_kafka_stats st;
 	char node[256];
+	const char *ocsf_version; /* the nettrail.ocsf_version header */
 	uint64_t last_err_logged;
 	struct nt_spool *spool;
 	int spool_active; /* the spool holds records: new ones queue up
@@ -421,6 +427,8 @@ static int make_producer(struct nt_kafka *k, int reset, char *err, size_t errlen
 		return -1;
 	}
 	for (int t = 0; t < NT_REC_MAX; t++) {
+		if (t == NT_REC_OCSF_NETWORK || t == NT_REC_OCSF_DNS)
+			continue; /* on first use (topic_of): most runs write no OCSF */
 		k->topics[t] = rd_kafka_topic_new(k->rk, k->topic_names[t], NULL);
 		if (!k->topics[t]) {
 			snprintf(err, errlen, "kafka topic %s: %s", k->topic_names[t],
@@ -476,6 +484,7 @@ struct nt_kafka *nt_kafka_new(const struct nt_config *cfg, const char *node, cha
 	if (build_conf(c, cfg, err, errlen))
 		goto fail;
 	snprintf(k->node, sizeof(k->node), "%s", node);
+	k->ocsf_version = nt_ocsf_version_name(cfg->ocsf_version);
 	rd_kafka_conf_set_opaque(c, k);
 	rd_kafka_conf_set_dr_msg_cb(c, on_delivery);
 	rd_kafka_conf_set_error_cb(c, on_error);
@@ -511,10 +520,33 @@ fail:
 	return NULL;
 }
 
-/* One message to librdkafka. 0, or the producev error. */
+/* A record type's topic, its handle made on first use for the OCSF ones
+ * (also for OCSF records a spool of an earlier run holds); NULL when
+ * librdkafka cannot make it. */
+static rd_kafka_topic_t *topic_of(struct nt_kafka *k, int t)
+{
+	if (!k->topics[t] && k->rk)
+		k->topics[t] = rd_kafka_topic_new(k->rk, k->topic_names[t], NULL);
+	return k->topics[t];
+}
+
+/* One message to librdkafka. 0, or the producev error. An OCSF record
+ * also names its OCSF version. */
 static rd_kafka_resp_err_t send1(struct nt_kafka *k, int t, const char *key, size_t klen,
 				 const char *val, size_t vlen, void *opaque)
 {
+	if (!topic_of(k, t))
+		return RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
+	if (t == NT_REC_OCSF_NETWORK || t == NT_REC_OCSF_DNS)
+		return rd_kafka_producev(
+			k->rk, RD_KAFKA_V_RKT(k->topics[t]),
+			RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, klen),
+			RD_KAFKA_V_VALUE((void *)val, vlen), RD_KAFKA_V_OPAQUE(opaque),
+			RD_KAFKA_V_HEADER("nettrail.record_type", type_names[t], -1),
+			RD_KAFKA_V_HEADER("nettrail.schema_version", NT_SCHEMA_VERSION, -1),
+			RD_KAFKA_V_HEADER("nettrail.node", k->node, -1),
+			RD_KAFKA_V_HEADER("nettrail.ocsf_version", k->ocsf_version, -1),
+			RD_KAFKA_V_END);
 	return rd_kafka_producev(
 		k->rk, RD_KAFKA_V_RKT(k->topics[t]), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 		RD_KAFKA_V_KEY(key, klen), RD_KAFKA_V_VALUE((void *)val, vlen),

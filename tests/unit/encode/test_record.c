@@ -25,8 +25,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "counters.h"
+#include "ocsf.h"
 #include "payload.h"
 #include "record.h"
 #include "tmpdir.h"
@@ -344,11 +346,10 @@ static struct nt_flow_key key(int v, const char *ip0, uint16_t p0, const char *i
 /* TCP, closed cleanly both ways (SF). The client is key side 1, so side 1's
  * counts and flags are the source's. Sub-microsecond times: the timestamps
  * drop the nanoseconds, event.duration keeps them. */
-Test(record, tcp_sf)
+static void tcp_sf_report(struct nt_flow_report *rp)
 {
 	struct nt_flow_report r;
 
-	recorder(1);
 	memset(&r, 0, sizeof(r));
 	r.key = key(4, "10.200.2.2", 8080, "10.200.1.2", 41234, 6);
 	r.src = 1;
@@ -365,6 +366,15 @@ Test(record, tcp_sf)
 	r.reason = NT_END_TCP_CLOSE;
 	r.ifindex[0] = 3;
 	r.ifindex[1] = 2;
+	*rp = r;
+}
+
+Test(record, tcp_sf)
+{
+	struct nt_flow_report r;
+
+	recorder(1);
+	tcp_sf_report(&r);
 	nt_record_flow(&rec, &r);
 	cr_assert_eq(n_caps, 1);
 	check_type_key(0, NT_REC_FLOW, "1:JKvWsS2YZBfwi/fJUzCE+VlA0Qg=");
@@ -451,13 +461,12 @@ Test(record, sctp_pcap)
 }
 
 /* TLS 1.3 with SNI, JA3, JA4 and two ALPN values; established, not closed (S1). */
-Test(record, tls)
+static void tls_report(struct nt_flow_report *rp)
 {
 	static struct nt_tls_meta tls;
-	struct nt_flow_meta meta;
+	static struct nt_flow_meta meta;
 	struct nt_flow_report r;
 
-	recorder(5);
 	memset(&tls, 0, sizeof(tls));
 	tls.client_hello = tls.server_hello = true;
 	strcpy(tls.sni, "www.example.com");
@@ -493,6 +502,15 @@ Test(record, tls)
 	r.ifindex[0] = 3;
 	r.ifindex[1] = 2;
 	r.meta = &meta;
+	*rp = r;
+}
+
+Test(record, tls)
+{
+	struct nt_flow_report r;
+
+	recorder(5);
+	tls_report(&r);
 	nt_record_flow(&rec, &r);
 	cr_assert_eq(n_caps, 1);
 	check_type_key(0, NT_REC_FLOW, "1:/KvP1+O9w+fT15M5kWRNYSbZmYg=");
@@ -691,12 +709,11 @@ static void rr(struct dns_rr *a, const char *name, uint16_t type, uint32_t ttl, 
 
 /* A query and its answer: a CNAME and two A records. The client is key
  * side 1 (the server's port 53 is side 0). */
-Test(record, dns_answer)
+static void dns_answer_txn(struct nt_dns_txn *tp)
 {
 	static struct dns_msg ans;
 	struct nt_dns_txn t;
 
-	recorder(0x10);
 	memset(&ans, 0, sizeof(ans));
 	ans.id = 0x1234;
 	ans.flags = DNS_F_QR | DNS_F_RD | DNS_F_RA;
@@ -725,6 +742,15 @@ Test(record, dns_answer)
 	t.qclass = 1;
 	snprintf(t.qname, sizeof(t.qname), "www.example.com");
 	t.answer = &ans;
+	*tp = t;
+}
+
+Test(record, dns_answer)
+{
+	struct nt_dns_txn t;
+
+	recorder(0x10);
+	dns_answer_txn(&t);
 	nt_record_dns(&rec, &t);
 	cr_assert_eq(n_caps, 1);
 	check_type_key(0, NT_REC_DNS, "1:HdLB/7LpXPUZiWgJiNDr3hP3ec4=");
@@ -733,22 +759,27 @@ Test(record, dns_answer)
 
 /* A query over TCP/IPv6 that got no answer: the query's flags, no answer
  * fields, @timestamp the query's time. */
+static void dns_unanswered_txn(struct nt_dns_txn *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->key = key(6, "fd00:200:1::2", 41000, "fd00:96::a", 53, 6);
+	t->client = 0;
+	t->ifindex = 3;
+	t->has_query = true;
+	t->query_ns = T(7, 500000000);
+	t->id = 0xbeef;
+	t->q_flags = DNS_F_RD | DNS_F_CD;
+	t->qtype = DNS_T_AAAA;
+	t->qclass = 1;
+	snprintf(t->qname, sizeof(t->qname), "api.internal.example");
+}
+
 Test(record, dns_unanswered)
 {
 	struct nt_dns_txn t;
 
 	recorder(0x11);
-	memset(&t, 0, sizeof(t));
-	t.key = key(6, "fd00:200:1::2", 41000, "fd00:96::a", 53, 6);
-	t.client = 0;
-	t.ifindex = 3;
-	t.has_query = true;
-	t.query_ns = T(7, 500000000);
-	t.id = 0xbeef;
-	t.q_flags = DNS_F_RD | DNS_F_CD;
-	t.qtype = DNS_T_AAAA;
-	t.qclass = 1;
-	snprintf(t.qname, sizeof(t.qname), "api.internal.example");
+	dns_unanswered_txn(&t);
 	nt_record_dns(&rec, &t);
 	cr_assert_eq(n_caps, 1);
 	check_type_key(0, NT_REC_DNS, "1:n063pWD4bDO9CV2kKGhliMEhvk8=");
@@ -862,4 +893,290 @@ Test(record, flush_and_record_ids)
 	rec.out.flush = NULL; /* an output without flush */
 	cr_assert_eq(nt_recorder_flush(&rec), 0);
 	cr_assert_eq(emit_bad_ctx, 0);
+}
+
+/* ---- OCSF twins (ocsf.c) ------------------------------------------------- */
+
+/*
+ * The same reports through the fan-out with both formats on, at OCSF 1.1.0
+ * and 1.8.0: the OCSF record first, then its ECS twin, both in the golden
+ * file golden/ocsf/<version>_<name>.jsonl (tests/suites/ocsf.sh validates the OCSF
+ * lines against the official schemas and their twins field by field).
+ */
+static struct nt_ocsf ocsf;
+
+static struct nt_encoders twins(enum nt_ocsf_version v)
+{
+	struct nt_output out = { .emit = fake_emit, .flush = fake_flush, .ctx = caps };
+
+	cr_assert_eq(nt_ocsf_init(&ocsf, out, &rec, v, 1), 0);
+	return (struct nt_encoders){ .ecs = &rec, .ocsf = &ocsf };
+}
+
+static int64_t int_at(json_object *o, const char *dotted)
+{
+	char path[256], *save = NULL;
+
+	snprintf(path, sizeof(path), "%s", dotted);
+	for (char *k = strtok_r(path, ".", &save); k; k = strtok_r(NULL, ".", &save))
+		cr_assert(json_object_object_get_ex(o, k, &o), "no %s", dotted);
+	return json_object_get_int64(o);
+}
+
+/* Record 0 is OCSF, record 1 its ECS twin: the same key and record_id,
+ * type_uid = class_uid * 100 + activity_id. */
+static json_object *check_twin(enum nt_record_type t, unsigned class_uid, unsigned activity)
+{
+	json_object *o = parse(0), *e = parse(1);
+
+	cr_assert_eq(caps[0].type, t);
+	cr_assert_str_eq(caps[0].key, caps[1].key, "the ECS twin's key");
+	cr_assert_str_eq(str_at(o, "metadata.uid"), str_at(e, "nettrail.record_id"));
+	cr_assert_eq(int_at(o, "class_uid"), class_uid);
+	cr_assert_eq(int_at(o, "activity_id"), activity);
+	cr_assert_eq(int_at(o, "type_uid"), class_uid * 100 + activity);
+	json_object_put(e);
+	return o;
+}
+
+static void ocsf_golden(const char *name, enum nt_ocsf_version v)
+{
+	char g[64];
+
+	snprintf(g, sizeof(g), "%s/ocsf", nt_test_tmpdir());
+	mkdir(g, 0700); /* for the .actual file */
+	snprintf(g, sizeof(g), "ocsf/%s_%s", nt_ocsf_version_name(v), name);
+	golden_check(g);
+	nt_ocsf_free(&ocsf);
+}
+
+/* TLS: JA4 in ja4_fingerprint_list at 1.8.0, in unmapped at 1.1.0; the
+ * Community ID in community_uid at 1.8.0, in unmapped at 1.1.0. */
+Test(record, ocsf_tls)
+{
+	for (enum nt_ocsf_version v = NT_OCSF_1_1_0; v <= NT_OCSF_1_8_0; v++) {
+		struct nt_encoders enc;
+		struct nt_flow_report r;
+		json_object *o;
+
+		recorder(0x30 + v);
+		enc = twins(v);
+		tls_report(&r);
+		nt_encoders_flow(&enc, &r);
+		cr_assert_eq(n_caps, 2);
+		o = check_twin(NT_REC_OCSF_NETWORK, 4001, 6); /* S1: traffic */
+		cr_assert_str_eq(str_at(o, "tls.sni"), "www.example.com");
+		cr_assert_str_eq(str_at(o, "tls.ja3_hash.value"),
+				 "3c6288884db6b77eb787a0cdfd17c21e");
+		cr_assert_eq(int_at(o, "traffic.bytes_out"), 2100);
+		cr_assert_eq(int_at(o, "traffic.bytes_in"), 9800);
+		cr_assert_eq(int_at(o, "start_time"), (BASE_UNIX + 20) * 1000);
+		cr_assert_eq(int_at(o, "duration"), 1500);
+		if (v == NT_OCSF_1_1_0) {
+			cr_assert_str_eq(str_at(o, "unmapped.tls.ja4"),
+					 "t13d0514h2_e133e205ac38_3944d5838174");
+			cr_assert_str_eq(str_at(o, "unmapped.community_id"),
+					 "1:/KvP1+O9w+fT15M5kWRNYSbZmYg=");
+			cr_assert_null(str_at(o, "connection_info.community_uid"));
+		} else {
+			cr_assert_null(str_at(o, "unmapped.tls.ja4"));
+			cr_assert_str_eq(str_at(o, "connection_info.community_uid"),
+					 "1:/KvP1+O9w+fT15M5kWRNYSbZmYg=");
+			cr_assert_str_eq(str_at(o, "app_protocol_name"), "tls");
+		}
+		json_object_put(o);
+		ocsf_golden("flow_tls", v);
+		teardown();
+	}
+}
+
+/* A clean close (SF) is Close; S0 Fail and REJ Refuse, both Failure; an
+ * interim report of a live flow is Traffic whatever its state. */
+Test(record, ocsf_activity_from_conn_state)
+{
+	static const struct {
+		uint8_t orig, resp;
+		enum nt_end_reason reason;
+		unsigned activity, status;
+	} cases[] = {
+		{ F_SYN | F_ACK | F_FIN, F_SYN | F_ACK | F_FIN, NT_END_TCP_CLOSE, 2, 1 },
+		{ F_SYN, 0, NT_END_IDLE, 4, 2 },
+		{ F_SYN, F_RST | F_ACK, NT_END_TCP_CLOSE, 5, 2 },
+		{ F_SYN | F_ACK | F_FIN, F_SYN | F_ACK | F_FIN, NT_END_ACTIVE, 6, 1 },
+		{ F_SYN, 0, NT_END_ACTIVE, 6, 1 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct nt_encoders enc;
+		struct nt_flow_report r;
+		json_object *o;
+
+		recorder(0x38);
+		enc = twins(NT_OCSF_1_8_0);
+		tcp_sf_report(&r);
+		r.tcp_flags[1] = cases[i].orig; /* the client is side 1 */
+		r.tcp_flags[0] = cases[i].resp;
+		r.reason = cases[i].reason;
+		nt_encoders_flow(&enc, &r);
+		o = check_twin(NT_REC_OCSF_NETWORK, 4001, cases[i].activity);
+		cr_assert_eq(int_at(o, "status_id"), cases[i].status, "case %zu", i);
+		cr_assert_eq(int_at(o, "connection_info.tcp_flags"), cases[i].orig | cases[i].resp);
+		json_object_put(o);
+		nt_ocsf_free(&ocsf);
+		teardown();
+	}
+}
+
+Test(record, ocsf_tcp_sf)
+{
+	for (enum nt_ocsf_version v = NT_OCSF_1_1_0; v <= NT_OCSF_1_8_0; v++) {
+		struct nt_encoders enc;
+		struct nt_flow_report r;
+		json_object *o;
+
+		recorder(0x40 + v);
+		enc = twins(v);
+		tcp_sf_report(&r);
+		nt_encoders_flow(&enc, &r);
+		o = check_twin(NT_REC_OCSF_NETWORK, 4001, 2);
+		cr_assert_str_eq(str_at(o, "src_endpoint.ip"), "10.200.1.2");
+		cr_assert_eq(int_at(o, "src_endpoint.port"), 41234);
+		cr_assert_eq(int_at(o, "traffic.packets_out"), 12);
+		cr_assert_eq(int_at(o, "connection_info.direction_id"), 3);
+		cr_assert_str_eq(str_at(o, "metadata.correlation_uid"),
+				 str_at(o, "connection_info.uid"));
+		json_object_put(o);
+		ocsf_golden("flow_tcp_sf", v);
+		teardown();
+	}
+}
+
+Test(record, ocsf_dns)
+{
+	for (enum nt_ocsf_version v = NT_OCSF_1_1_0; v <= NT_OCSF_1_8_0; v++) {
+		struct nt_encoders enc;
+		struct nt_dns_txn t;
+		json_object *o;
+
+		recorder(0x50 + v);
+		enc = twins(v);
+		dns_answer_txn(&t);
+		nt_encoders_dns(&enc, &t);
+		o = check_twin(NT_REC_OCSF_DNS, 4003, 6);
+		cr_assert_str_eq(str_at(o, "query.hostname"), "www.example.com");
+		cr_assert_eq(int_at(o, "query.packet_uid"), 0x1234);
+		cr_assert_eq(int_at(o, "rcode_id"), 0);
+		cr_assert_eq(int_at(o, "duration"), 12);
+		json_object_put(o);
+		dns_unanswered_txn(&t);
+		free(caps[0].data);
+		free(caps[1].data);
+		n_caps = 0;
+		nt_encoders_dns(&enc, &t);
+		o = check_twin(NT_REC_OCSF_DNS, 4003, 1);
+		cr_assert_eq(int_at(o, "status_id"), 0);
+		json_object_put(o);
+		ocsf_golden("dns_unanswered", v);
+		teardown();
+	}
+}
+
+/* OCSF 1.1.0's hostname type refuses "_sip._tcp" and the root: the name is
+ * written made to fit, the exact one goes to unmapped; 1.8.0 takes it. */
+Test(record, ocsf_hostname_fits_1_1_0)
+{
+	static const char *const names[][2] = {
+		{ "_sip._tcp.example.org", "0sip.0tcp.example.org" },
+		{ "", "root" },
+		{ "a\\032b..example.", "a-032b.0.example" },
+		{ "-x-.y", "0x0.y" },
+		{ "ok.example.org", "ok.example.org" },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		for (enum nt_ocsf_version v = NT_OCSF_1_1_0; v <= NT_OCSF_1_8_0; v++) {
+			struct nt_encoders enc;
+			struct nt_dns_txn t;
+			json_object *o;
+
+			recorder(0x58);
+			enc = twins(v);
+			dns_unanswered_txn(&t);
+			snprintf(t.qname, sizeof(t.qname), "%s", names[i][0]);
+			nt_encoders_dns(&enc, &t);
+			o = check_twin(NT_REC_OCSF_DNS, 4003, 1);
+			if (v == NT_OCSF_1_1_0 && !strcmp(names[i][0], names[i][1])) {
+				cr_assert_str_eq(str_at(o, "query.hostname"), names[i][1]);
+				cr_assert_null(str_at(o, "unmapped.query.hostname"));
+			} else if (v == NT_OCSF_1_1_0) {
+				cr_assert_str_eq(str_at(o, "query.hostname"), names[i][1]);
+				cr_assert_str_eq(str_at(o, "unmapped.query.hostname"),
+						 names[i][0][0] ? names[i][0] : ".");
+			} else {
+				cr_assert_str_eq(str_at(o, "query.hostname"),
+						 names[i][0][0] ? names[i][0] : ".");
+				cr_assert_null(str_at(o, "unmapped.query.hostname"));
+			}
+			json_object_put(o);
+			nt_ocsf_free(&ocsf);
+			teardown();
+		}
+	}
+}
+
+/* OCSF alone: the encoder numbers its records itself, the heartbeat stays
+ * ECS and takes the next number. */
+Test(record, ocsf_alone_numbers_its_records)
+{
+	struct nt_output out = { .emit = fake_emit, .flush = fake_flush, .ctx = caps };
+	struct nt_encoders enc = { .ocsf = &ocsf };
+	struct nt_flow_report r;
+	json_object *o;
+
+	recorder(0x5f);
+	cr_assert_eq(nt_ocsf_init(&ocsf, out, &rec, NT_OCSF_DEFAULT, 0), 0);
+	tcp_sf_report(&r);
+	nt_encoders_flow(&enc, &r);
+	nt_encoders_flow(&enc, &r);
+	heartbeat(NULL);
+	cr_assert_eq(n_caps, 3);
+	o = parse(0);
+	cr_assert_str_eq(str_at(o, "metadata.version"), "1.1.0");
+	cr_assert_str_eq(str_at(o, "metadata.uid"), RUN_ID_PREFIX "5f-1");
+	json_object_put(o);
+	o = parse(1);
+	cr_assert_str_eq(str_at(o, "metadata.uid"), RUN_ID_PREFIX "5f-2");
+	json_object_put(o);
+	o = parse(2);
+	cr_assert_str_eq(str_at(o, "nettrail.record_id"), RUN_ID_PREFIX "5f-3");
+	json_object_put(o);
+	nt_ocsf_free(&ocsf);
+	teardown();
+}
+
+/* A name of 254 characters (more than a host name may have) is cut to
+ * at most 253 at 1.1.0, and stays a valid host name. */
+Test(record, ocsf_hostname_cut_1_1_0)
+{
+	struct nt_encoders enc;
+	struct nt_dns_txn t;
+	json_object *o;
+	const char *h;
+
+	recorder(0x59);
+	enc = twins(NT_OCSF_1_1_0);
+	dns_unanswered_txn(&t);
+	memset(t.qname, 0, sizeof(t.qname));
+	for (int i = 0; i < (int)sizeof(t.qname) - 1; i++)
+		t.qname[i] = i % 50 == 49 ? '.' : (i % 50 == 48 ? '-' : 'a');
+	nt_encoders_dns(&enc, &t);
+	o = check_twin(NT_REC_OCSF_DNS, 4003, 1);
+	h = str_at(o, "query.hostname");
+	cr_assert_leq(strlen(h), 253, "%zu", strlen(h));
+	cr_assert_neq(h[strlen(h) - 1], '-');
+	cr_assert_neq(h[strlen(h) - 1], '.');
+	cr_assert_str_eq(str_at(o, "unmapped.query.hostname"), t.qname);
+	json_object_put(o);
+	nt_ocsf_free(&ocsf);
+	teardown();
 }

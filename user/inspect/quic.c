@@ -258,8 +258,8 @@ struct range {
 
 struct nt_quic_conn {
 	struct nt_quic_meta meta;
-	int opened;	 /* an Initial was opened: meta is set */
-	int retried;	 /* a Retry re-keyed slot 0 */
+	int opened;  /* an Initial was opened: meta is set */
+	int retried; /* a Retry re-keyed slot 0 */
 	int done, given_up;
 	/* [0]: the client's first DCID (or the Retry's SCID), whose keys
 	 * protect every client Initial; [1]: the last other DCID tried */

@@ -75,14 +75,14 @@ struct nt_quic_meta {
 };
 
 enum nt_quic_look {
-	NT_QUIC_NOT = 0,	  /* not a client's QUIC Initial datagram */
-	NT_QUIC_INITIAL,	  /* an Initial of a version known here */
+	NT_QUIC_NOT = 0,	 /* not a client's QUIC Initial datagram */
+	NT_QUIC_INITIAL,	 /* an Initial of a version known here */
 	NT_QUIC_UNKNOWN_VERSION, /* a long header, version not known here */
 };
 
 enum nt_quic_result {
-	NT_QUIC_MORE = 0,  /* waiting for more datagrams */
-	NT_QUIC_HELLO = 1, /* the ClientHello is whole: nt_quic_hello() */
+	NT_QUIC_MORE = 0,    /* waiting for more datagrams */
+	NT_QUIC_HELLO = 1,   /* the ClientHello is whole: nt_quic_hello() */
 	NT_QUIC_GIVE_UP = 2, /* the CRYPTO stream is not a ClientHello, or too long */
 };
 

@@ -24,6 +24,7 @@
 
 #include <criterion/criterion.h>
 
+#include "fuzz/quic_seal.h"
 #include "payload.h"
 #include "quic.h"
 #include "tls_hello.h"
@@ -153,55 +154,17 @@ static size_t rfc_hello(uint8_t *out)
 static const uint8_t *key_cid;
 static size_t key_cl;
 
-/*
- * A protected client Initial (RFC 9001 5): header with a 2-byte Length,
- * frames padded with PADDING to `pad` bytes of payload, sealed with
- * AES-128-GCM, then header protection. type_bits: 0 (v1), 1 (v2).
- */
+/* A protected client Initial (quic_seal.h): frames padded with PADDING to
+ * `pad` bytes of payload. */
 static size_t protect(uint8_t *out, uint32_t version, const uint8_t *dcid, size_t dl,
 		      const uint8_t *scid, size_t sl, uint32_t pn, size_t pnl,
 		      const uint8_t *frames, size_t flen, size_t pad)
 {
-	struct nt_quic_keys k;
-	uint8_t plain[2048] = { 0 }, nonce[12], mask[16];
-	size_t i = 0, pn_off, plen = flen > pad ? flen : pad;
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-	int n, tb = version == NT_QUIC_V2 ? 1 : 0;
-	const uint8_t *kdcid = key_cid ? key_cid : dcid;
+	struct quic_seal q = { version, dcid, scid, dl, sl, key_cid, key_cl, pn, pnl };
+	size_t n = quic_seal(&q, frames, flen, pad, out, 1400);
 
-	cr_assert_eq(nt_quic_client_keys(version, kdcid, key_cid ? key_cl : dl, &k), 0);
-	memcpy(plain, frames, flen);
-	out[i++] = (uint8_t)(0xc0 | tb << 4 | (pnl - 1));
-	for (int s = 24; s >= 0; s -= 8)
-		out[i++] = (uint8_t)(version >> s);
-	out[i++] = (uint8_t)dl;
-	memcpy(out + i, dcid, dl);
-	i += dl;
-	out[i++] = (uint8_t)sl;
-	memcpy(out + i, scid, sl);
-	i += sl;
-	out[i++] = 0; /* no token */
-	out[i++] = (uint8_t)(0x40 | (pnl + plen + 16) >> 8);
-	out[i++] = (uint8_t)(pnl + plen + 16);
-	pn_off = i;
-	memcpy(nonce, k.iv, 12);
-	for (size_t j = 0; j < pnl; j++) {
-		out[i++] = (uint8_t)(pn >> (8 * (pnl - 1 - j)));
-		nonce[12 - pnl + j] ^= out[pn_off + j];
-	}
-	cr_assert(EVP_EncryptInit_ex(c, EVP_aes_128_gcm(), NULL, k.key, nonce));
-	cr_assert(EVP_EncryptUpdate(c, NULL, &n, out, (int)i));
-	cr_assert(EVP_EncryptUpdate(c, out + i, &n, plain, (int)plen));
-	cr_assert(EVP_EncryptFinal_ex(c, out + i + n, &n));
-	cr_assert(EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, out + i + plen));
-	cr_assert(EVP_EncryptInit_ex(c, EVP_aes_128_ecb(), NULL, k.hp, NULL));
-	EVP_CIPHER_CTX_set_padding(c, 0);
-	cr_assert(EVP_EncryptUpdate(c, mask, &n, out + pn_off + 4, 16));
-	EVP_CIPHER_CTX_free(c);
-	out[0] ^= mask[0] & 0x0f;
-	for (size_t j = 0; j < pnl; j++)
-		out[pn_off + j] ^= mask[1 + j];
-	return i + plen + 16;
+	cr_assert_gt(n, 0);
+	return n;
 }
 
 /* A CRYPTO frame (2-byte offset and length varints) of hello[off..off+len). */

@@ -301,8 +301,16 @@ static int on_quic(struct nt_payload *pl, struct nt_flow_meta *m, const struct n
 	enum nt_quic_result r;
 
 	if (!from_client) {
-		if (m->quic_conn)
+		if (m->quic_conn) {
 			nt_quic_server_datagram(m->quic_conn, s->data, s->cap_len, &pl->quic);
+			qm = nt_quic_meta(m->quic_conn);
+			if (qm && m->quic)
+				m->quic->retry = qm->retry;
+		} else if (m->quic && !m->quic->retry &&
+			   nt_quic_is_retry(s->data, s->cap_len, m->quic->version)) {
+			m->quic->retry = true; /* after the hello was whole */
+			pl->quic.retries++;
+		}
 		return m->quic_conn || m->app == NT_APP_QUIC;
 	}
 	if (!m->quic_conn && !quic_start(pl, m, s))

@@ -256,14 +256,17 @@ struct range {
 	uint32_t lo, hi; /* [lo, hi) */
 };
 
+enum { KS_FIRST, KS_RETRY, KS_OTHER };
+
 struct nt_quic_conn {
 	struct nt_quic_meta meta;
-	int opened;  /* an Initial was opened: meta is set */
-	int retried; /* a Retry re-keyed slot 0 */
+	int opened; /* an Initial was opened: meta is set */
 	int done, given_up;
-	/* [0]: the client's first DCID (or the Retry's SCID), whose keys
-	 * protect every client Initial; [1]: the last other DCID tried */
-	struct keyslot ks[2];
+	int epoch; /* 1 once an Initial opened under the Retry's keys */
+	/* KS_FIRST: the client's first DCID, whose keys protect its Initials
+	 * until a Retry; KS_RETRY: the Retry's SCID, whose keys protect them
+	 * after it; KS_OTHER: the last other DCID tried */
+	struct keyslot ks[3];
 	uint32_t hello_len;
 	struct range r[NT_QUIC_RANGES];
 	uint8_t nr;
@@ -318,22 +321,25 @@ static int slot_set(struct keyslot *s, uint32_t version, const uint8_t *cid, siz
 	return s->ok ? 0 : -1;
 }
 
-/* The packet's own DCID's keys: slot 0 (first DCID, or after a Retry), or
- * slot 1, derived now when it names another DCID. */
+/* The keys of the packet's own DCID: the first DCID's, the Retry's, or
+ * derived now into KS_OTHER when it names another one. */
 static struct keyslot *keys_for(struct nt_quic_conn *c, const struct lhdr *h)
 {
-	if (!c->ks[0].ok) {
-		if (slot_set(&c->ks[0], h->version, h->dcid, h->dcid_len))
+	struct keyslot *o = &c->ks[KS_OTHER];
+
+	if (!c->ks[KS_FIRST].ok) {
+		if (slot_set(&c->ks[KS_FIRST], h->version, h->dcid, h->dcid_len))
 			return NULL;
 		c->meta.dcid_len = h->dcid_len; /* the client's first DCID */
 		memcpy(c->meta.dcid, h->dcid, h->dcid_len);
 	}
-	if (slot_is(&c->ks[0], h->version, h->dcid, h->dcid_len))
-		return &c->ks[0];
-	if (!slot_is(&c->ks[1], h->version, h->dcid, h->dcid_len) &&
-	    slot_set(&c->ks[1], h->version, h->dcid, h->dcid_len))
+	for (int i = KS_FIRST; i <= KS_RETRY; i++)
+		if (slot_is(&c->ks[i], h->version, h->dcid, h->dcid_len))
+			return &c->ks[i];
+	if (!slot_is(o, h->version, h->dcid, h->dcid_len) &&
+	    slot_set(o, h->version, h->dcid, h->dcid_len))
 		return NULL;
-	return &c->ks[1];
+	return o;
 }
 
 /*
@@ -373,6 +379,28 @@ static int open_packet(const struct nt_quic_keys *k, const uint8_t *p, const str
 		return -1;
 	*out_len += (size_t)n;
 	return 0;
+}
+
+/*
+ * Opens the Initial at p with the keys of its DCID, else (the server's CID
+ * after its first Initial) with those of the connection's current keys:
+ * the Retry's once there was one, else the first DCID's. The slot that
+ * opened it, or NULL.
+ */
+static struct keyslot *open_initial(struct nt_quic_conn *c, const uint8_t *p, const struct lhdr *h,
+				    uint8_t *out, size_t *n)
+{
+	struct keyslot *ks = keys_for(c, h);
+	struct keyslot *cur = &c->ks[c->ks[KS_RETRY].ok ? KS_RETRY : KS_FIRST];
+
+	if (!ks)
+		return NULL;
+	if (!open_packet(&ks->k, p, h, out, n))
+		return ks;
+	if (ks != cur && cur->ok && cur->version == h->version &&
+	    !open_packet(&cur->k, p, h, out, n))
+		return cur;
+	return NULL;
 }
 
 /* Adds [lo, hi) to the sorted, disjoint ranges; -1 when too many. */
@@ -517,25 +545,26 @@ static void client_initial(struct nt_quic_conn *c, const uint8_t *p, const struc
 {
 	struct keyslot *ks;
 	size_t n = 0;
-	int r;
 
 	if (h->cut || h->length < 20 || h->length - 16 > sizeof(plain)) {
 		st->truncated++; /* no room for the sample, or cut short */
 		return;
 	}
-	ks = keys_for(c, h);
+	ks = open_initial(c, p, h, plain, &n);
 	if (!ks) {
 		st->decrypt_failures++;
 		return;
 	}
-	r = open_packet(&ks->k, p, h, plain, &n);
-	if (r && ks != &c->ks[0] && c->ks[0].version == h->version)
-		r = open_packet(&c->ks[0].k, p, h, plain, &n);
-	if (r) {
-		st->decrypt_failures++;
+	st->initials++;
+	/* The first Initial under the Retry's keys starts the stream over;
+	 * after it, late Initials from before the Retry are left out. While
+	 * none came, the flight before the Retry may still complete. */
+	if (ks == &c->ks[KS_RETRY] && !c->epoch) {
+		c->epoch = 1;
+		c->nr = 0;
+	} else if (ks != &c->ks[KS_RETRY] && c->epoch) {
 		return;
 	}
-	st->initials++;
 	if (!c->opened) {
 		c->opened = 1;
 		c->meta.version = h->version;
@@ -576,22 +605,25 @@ enum nt_quic_result nt_quic_client_datagram(struct nt_quic_conn *c, const uint8_
 	return c->done ? NT_QUIC_HELLO : c->given_up ? NT_QUIC_GIVE_UP : NT_QUIC_MORE;
 }
 
+int nt_quic_is_retry(const uint8_t *p, size_t len, uint32_t version)
+{
+	struct lhdr h;
+
+	return !parse_long(p, len, &h) && h.ver && h.type == PT_RETRY && h.version == version;
+}
+
 void nt_quic_server_datagram(struct nt_quic_conn *c, const uint8_t *p, size_t len,
 			     struct nt_quic_stats *st)
 {
 	struct lhdr h;
 
-	if (c->retried || !c->ks[0].ok || parse_long(p, len, &h) || !h.ver || h.type != PT_RETRY ||
-	    h.version != c->ks[0].version)
+	if (c->ks[KS_RETRY].ok || !c->ks[KS_FIRST].ok ||
+	    !nt_quic_is_retry(p, len, c->ks[KS_FIRST].version) || parse_long(p, len, &h))
 		return;
 	/* the client's next Initials go to the Retry's SCID, under its keys,
-	 * and carry the CRYPTO stream again from offset 0 */
-	if (slot_set(&c->ks[0], h.version, h.scid, h.scid_len))
+	 * and carry the CRYPTO stream again from offset 0 (client_initial) */
+	if (slot_set(&c->ks[KS_RETRY], h.version, h.scid, h.scid_len))
 		return;
-	c->ks[1].ok = 0;
-	c->retried = 1;
 	c->meta.retry = 1;
 	st->retries++;
-	if (!c->done)
-		c->nr = 0;
 }

@@ -120,6 +120,9 @@ enum nt_quic_result nt_quic_client_datagram(struct nt_quic_conn *c, const uint8_
 void nt_quic_server_datagram(struct nt_quic_conn *c, const uint8_t *p, size_t len,
 			     struct nt_quic_stats *st);
 
+/* 1 when the server's datagram at p is a Retry of that version. */
+int nt_quic_is_retry(const uint8_t *p, size_t len, uint32_t version);
+
 /* The reassembled ClientHello handshake message (type, 24-bit length,
  * body), once nt_quic_client_datagram() said NT_QUIC_HELLO; else NULL. */
 const uint8_t *nt_quic_hello(const struct nt_quic_conn *c, size_t *len);

@@ -400,10 +400,12 @@ Test(quic, later_dcid_first_keys)
 	nt_quic_conn_free(c, &st);
 }
 
-/* A Retry (RFC 9001 A.4: new SCID f067a5502a4262b5): the CRYPTO stream
- * restarts, under keys from the new DCID; the first DCID is still the
- * client's initial DCID. Packet 0 before the Retry; after it, all three
- * under the Retry's CID (one of them coalesced with another). */
+/* A Retry (RFC 9001 A.4: new SCID f067a5502a4262b5): the client's next
+ * Initials are under keys from the new DCID and carry the CRYPTO stream
+ * from offset 0 again. Packet 0 before the Retry; after it, all three
+ * under the Retry's CID (two coalesced); a late pre-Retry packet 1 after
+ * the first post-Retry one is left out. The first DCID stays the
+ * client's initial DCID. */
 Test(quic, retry_rekeys)
 {
 	uint8_t pkt[3][1400], after[3][1400], retry[64], dgram[2800];
@@ -417,18 +419,40 @@ Test(quic, retry_rekeys)
 	cr_assert_eq(nt_quic_client_datagram(c, pkt[0], n, &st), NT_QUIC_MORE);
 	nt_quic_server_datagram(c, retry, rn, &st);
 	cr_assert_eq(st.retries, 1);
-	/* the pre-Retry packet 1 no longer counts: its keys are the old ones */
 	cr_assert_eq(nt_quic_client_datagram(c, after[2], n2, &st), NT_QUIC_MORE);
+	cr_assert_eq(nt_quic_client_datagram(c, pkt[1], n, &st), NT_QUIC_MORE);
+	cr_assert_eq(st.initials, 3);
 	memcpy(dgram, after[1], n2);
 	memcpy(dgram + n2, after[0], n2);
 	cr_assert_eq(nt_quic_client_datagram(c, dgram, 2 * n2, &st), NT_QUIC_HELLO);
-	cr_assert_eq(st.initials, 4);
+	cr_assert_eq(st.initials, 5);
+	cr_assert_eq(st.decrypt_failures, 0);
 	cr_assert(nt_quic_meta(c)->retry);
 	cr_assert_arr_eq(nt_quic_meta(c)->dcid, rfc_dcid, 8);
 	check_rfc_hello(c);
-	/* a second Retry, or one from another version, is ignored */
+	/* a second Retry is ignored */
 	nt_quic_server_datagram(c, retry, rn, &st);
 	cr_assert_eq(st.retries, 1);
+	nt_quic_conn_free(c, &st);
+}
+
+/* The flight before the Retry completes after it (the client sent it
+ * before the Retry arrived): its hello counts. */
+Test(quic, retry_after_whole_first_flight)
+{
+	uint8_t pkt[3][1400], retry[64];
+	size_t n = three_packets(pkt, NT_QUIC_V1, rfc_dcid, 8), rn;
+	struct nt_quic_stats st = { 0 };
+	struct nt_quic_conn *c = nt_quic_conn_new(&st);
+
+	rn = unhex("ff000000010008f067a5502a4262b5746f6b656e04a265ba2eff4d829058fb3f0f2496ba",
+		   retry, sizeof(retry));
+	cr_assert_eq(nt_quic_client_datagram(c, pkt[0], n, &st), NT_QUIC_MORE);
+	nt_quic_server_datagram(c, retry, rn, &st);
+	cr_assert_eq(nt_quic_client_datagram(c, pkt[1], n, &st), NT_QUIC_MORE);
+	cr_assert_eq(nt_quic_client_datagram(c, pkt[2], n, &st), NT_QUIC_HELLO);
+	cr_assert(nt_quic_meta(c)->retry);
+	check_rfc_hello(c);
 	nt_quic_conn_free(c, &st);
 }
 

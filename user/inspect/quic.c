@@ -65,6 +65,15 @@ static struct crypto *crypto(void)
 	kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
 	c.kdf = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
 	EVP_KDF_free(kdf);
+	if (c.kdf) { /* the digest once: fetching it per derivation costs */
+		OSSL_PARAM d[] = { OSSL_PARAM_utf8_string(OSSL_KDF_PARAM_DIGEST, "SHA256", 0),
+				   OSSL_PARAM_END };
+
+		if (EVP_KDF_CTX_set_params(c.kdf, d) != 1) {
+			EVP_KDF_CTX_free(c.kdf);
+			c.kdf = NULL;
+		}
+	}
 	c.ecb = EVP_CIPHER_CTX_new();
 	if (c.ecb && !EVP_EncryptInit_ex(c.ecb, EVP_aes_128_ecb(), NULL, NULL, NULL)) {
 		EVP_CIPHER_CTX_free(c.ecb);
@@ -89,7 +98,6 @@ static int hkdf_extract(EVP_KDF_CTX *k, const uint8_t *salt, size_t salt_len, co
 	int mode = EVP_KDF_HKDF_MODE_EXTRACT_ONLY;
 	OSSL_PARAM p[] = {
 		OSSL_PARAM_int(OSSL_KDF_PARAM_MODE, &mode),
-		OSSL_PARAM_utf8_string(OSSL_KDF_PARAM_DIGEST, "SHA256", 0),
 		OSSL_PARAM_octet_string(OSSL_KDF_PARAM_KEY, (void *)ikm, ikm_len),
 		OSSL_PARAM_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, salt_len),
 		OSSL_PARAM_END,
@@ -100,7 +108,7 @@ static int hkdf_extract(EVP_KDF_CTX *k, const uint8_t *salt, size_t salt_len, co
 	static const uint8_t zero;
 
 	if (!ikm_len)
-		p[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)&zero, 1);
+		p[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)&zero, 1);
 	return EVP_KDF_derive(k, out, 32, p) == 1 ? 0 : -1;
 }
 
@@ -111,7 +119,7 @@ static int expand_label(EVP_KDF_CTX *k, const uint8_t secret[32], const char *la
 	int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
 	size_t ll = strlen(label);
 	uint8_t info[4 + 6 + 32];
-	OSSL_PARAM p[5];
+	OSSL_PARAM p[4];
 
 	info[0] = (uint8_t)(len >> 8);
 	info[1] = (uint8_t)len;
@@ -120,10 +128,9 @@ static int expand_label(EVP_KDF_CTX *k, const uint8_t secret[32], const char *la
 	memcpy(info + 9, label, ll);
 	info[9 + ll] = 0; /* empty context */
 	p[0] = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
-	p[1] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, "SHA256", 0);
-	p[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)secret, 32);
-	p[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info, 10 + ll);
-	p[4] = OSSL_PARAM_construct_end();
+	p[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)secret, 32);
+	p[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info, 10 + ll);
+	p[3] = OSSL_PARAM_construct_end();
 	return EVP_KDF_derive(k, out, len, p) == 1 ? 0 : -1;
 }
 

@@ -213,6 +213,20 @@ static void keep_server_hello(struct nt_tls_meta *t, const struct tls_server_hel
 	t->cipher = sh->cipher;
 }
 
+/* The flow's TLS state (allocated on first use) for a hello that parsed;
+ * NULL, and a malformed one counted, otherwise. */
+static struct nt_tls_meta *tls_state(struct nt_payload *pl, struct nt_flow_meta *m,
+				     enum tls_parse_result r)
+{
+	if (r != TLS_OK) {
+		pl->st.tls_parse_errors++;
+		return NULL;
+	}
+	if (!m->tls)
+		m->tls = calloc(1, sizeof(*m->tls));
+	return m->tls;
+}
+
 /*
  * A TLS hello from either side: wait for more bytes, or settle the
  * direction, counting a malformed hello, and keep what a parsed one says
@@ -229,13 +243,7 @@ static void tls_hello(struct nt_payload *pl, struct nt_flow_meta *m, const uint8
 	if (r == TLS_NEED_MORE)
 		return;
 	settle(pl, m, side);
-	if (r != TLS_OK) {
-		pl->st.tls_parse_errors++;
-		return;
-	}
-	if (!m->tls)
-		m->tls = calloc(1, sizeof(*m->tls));
-	if (!m->tls)
+	if (!tls_state(pl, m, r))
 		return;
 	if (from_client) {
 		pl->st.tls_client_hellos++;
@@ -256,13 +264,7 @@ static void quic_hello(struct nt_payload *pl, struct nt_flow_meta *m)
 	h = nt_quic_hello(m->quic_conn, &n);
 	if (!h)
 		return;
-	if (tls_parse_client_hello_msg(h, n, &ch) != TLS_OK) {
-		pl->st.tls_parse_errors++;
-		return;
-	}
-	if (!m->tls)
-		m->tls = calloc(1, sizeof(*m->tls));
-	if (!m->tls)
+	if (!tls_state(pl, m, tls_parse_client_hello_msg(h, n, &ch)))
 		return;
 	pl->st.tls_client_hellos++;
 	keep_client_hello(m->tls, &ch, 'q');

@@ -8,7 +8,8 @@
  *  - RFC 9001 Appendix A (A.1 keys, A.2 the client's protected Initial, whose
  *    CRYPTO frame holds a 241-byte ClientHello: SNI example.com, ALPN
  *    "alpn", TLS_AES_128_GCM_SHA256 and TLS_AES_256_GCM_SHA384);
- *  - RFC 9369 Appendix A (the same ClientHello under QUIC version 2).
+ *  - RFC 9369 Appendix A (the same ClientHello under QUIC version 2);
+ *  - draft-ietf-quic-tls-29 Appendix A.1 (keys under the draft-29 salt).
  *  Expected JA4 q13d0211an_62ed6f6ca7ad_4d634acda6c0 and JA3
  *  41bc9ae914d6cb3bd0bd0a5453ab7d7f: computed from the RFC's bytes by an
  *  independent Python script applying JA4.md and salesforce/ja3 (and
@@ -250,6 +251,17 @@ Test(quic, keys_v2_rfc9369_a1)
 	assert_hex(k.key, 16, "8b1a0bc121284290a29e0971b5cd045d");
 	assert_hex(k.iv, 12, "91f73e2351d8fa91660e909f");
 	assert_hex(k.hp, 16, "45b95e15235d6f45a6b19cbcb0294ba9");
+}
+
+/* draft-ietf-quic-tls-29 Appendix A.1: its own salt, v1's labels. */
+Test(quic, keys_draft29_a1)
+{
+	struct nt_quic_keys k;
+
+	cr_assert_eq(nt_quic_client_keys(0xff00001d, rfc_dcid, 8, &k), 0);
+	assert_hex(k.key, 16, "175257a31eb09dea9366d8bb79ad80ba");
+	assert_hex(k.iv, 12, "6b26114b9cba2b63a9e8dd4f");
+	assert_hex(k.hp, 16, "9ddd12c994c0698b89374a9c077a3077");
 }
 
 Test(quic, keys_unknown_version)

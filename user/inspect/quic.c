@@ -543,25 +543,14 @@ bad:
 	st->frame_errors++;
 }
 
-/* Plaintext of one packet: a datagram holds at most 64 KiB. */
-static _Thread_local uint8_t plain[65536];
+/* Plaintext of the usual Initial (a datagram of 1200 to 1500 bytes) on
+ * the stack; a larger one (jumbo frames, a fuzzer) on the heap. */
+#define PLAIN_STACK 2048
 
-/* One client Initial: opened with the keys of its DCID, else slot 0's. */
-static void client_initial(struct nt_quic_conn *c, const uint8_t *p, const struct lhdr *h,
-			   struct nt_quic_stats *st)
+/* An opened client Initial's frames, into the CRYPTO stream. */
+static void client_frames(struct nt_quic_conn *c, const struct lhdr *h, const struct keyslot *ks,
+			  const uint8_t *plain, size_t n, struct nt_quic_stats *st)
 {
-	struct keyslot *ks;
-	size_t n = 0;
-
-	if (h->cut || h->length < 20 || h->length - 16 > sizeof(plain)) {
-		st->truncated++; /* no room for the sample, or cut short */
-		return;
-	}
-	ks = open_initial(c, p, h, plain, &n);
-	if (!ks) {
-		st->decrypt_failures++;
-		return;
-	}
 	st->initials++;
 	/* The first Initial under the Retry's keys starts the stream over;
 	 * after it, late Initials from before the Retry are left out. While
@@ -580,6 +569,31 @@ static void client_initial(struct nt_quic_conn *c, const uint8_t *p, const struc
 	}
 	frames(c, plain, n, st);
 	hello_check(c, st);
+}
+
+/* One client Initial: opened (open_initial), its frames kept. */
+static void client_initial(struct nt_quic_conn *c, const uint8_t *p, const struct lhdr *h,
+			   struct nt_quic_stats *st)
+{
+	uint8_t stack[PLAIN_STACK], *plain = stack;
+	struct keyslot *ks;
+	size_t n = 0;
+
+	if (h->cut || h->length < 20) {
+		st->truncated++; /* no room for the sample, or cut short */
+		return;
+	}
+	if (h->length > sizeof(stack) && !(plain = malloc((size_t)h->length))) {
+		st->decrypt_failures++;
+		return;
+	}
+	ks = open_initial(c, p, h, plain, &n);
+	if (ks)
+		client_frames(c, h, ks, plain, n, st);
+	else
+		st->decrypt_failures++;
+	if (plain != stack)
+		free(plain);
 }
 
 enum nt_quic_result nt_quic_client_datagram(struct nt_quic_conn *c, const uint8_t *p, size_t len,

@@ -782,3 +782,22 @@ Test(quic, payload_stage_incomplete_and_not_quic)
 	cr_assert_eq(qs->conns_alive, 0);
 	nt_payload_free(pl);
 }
+
+/* An Initial larger than the stack buffer (a jumbo-frame path): opened from
+ * the heap, same hello. */
+Test(quic, jumbo_initial)
+{
+	static uint8_t pkt[9000];
+	uint8_t hello[241], f[300];
+	struct quic_seal q = { NT_QUIC_V1, rfc_dcid, (const uint8_t *)"", 8, 0, NULL, 0, 7, 2 };
+	struct nt_quic_stats st = { 0 };
+	struct nt_quic_conn *c = nt_quic_conn_new(&st);
+	size_t n;
+
+	rfc_hello(hello);
+	n = quic_seal(&q, f, crypto_frame(f, hello, 0, 241), 8000, pkt, sizeof(pkt));
+	cr_assert_gt(n, 8000);
+	cr_assert_eq(nt_quic_client_datagram(c, pkt, n, &st), NT_QUIC_HELLO);
+	check_rfc_hello(c);
+	nt_quic_conn_free(c, &st);
+}

@@ -7,7 +7,8 @@
  * Input: one byte choosing the version (v1, v2, draft-29) and the client's
  * DCID length, then chunks [kind][len, 2 bytes big-endian][bytes]:
  *   kind & 3 == 0  a raw datagram from the client (also nt_quic_look()),
- *               1  a raw datagram from the server (a Retry re-keys),
+ *               1  a raw datagram from the server (a Retry re-keys, an
+ *                  Initial's ServerHello is parsed),
  *               2  Initial frames in plaintext, sealed here (quic_seal.h)
  *                  with the conn's keys and packet number kind >> 2, so
  *                  the fuzzer reaches the frame walk and the reassembly
@@ -44,6 +45,18 @@ static void hello(struct nt_quic_conn *c)
 		if (ja4[0] != 'q')
 			__builtin_trap();
 	}
+}
+
+static void server_hello(struct nt_quic_conn *c)
+{
+	struct tls_server_hello sh;
+	const uint8_t *h;
+	size_t n = 0;
+
+	h = nt_quic_server_hello(c, &n);
+	if (!h || n < 9 || n > 5 + NT_QUIC_SERVER_MAX || h[5] != 2)
+		__builtin_trap();
+	tls_parse_server_hello(h, n, &sh);
 }
 
 /* A plaintext chunk sealed into a client Initial of the conn's DCID. */
@@ -101,7 +114,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				hello(c);
 			break;
 		case 1:
-			nt_quic_server_datagram(c, p, n, &st);
+			if (nt_quic_server_datagram(c, p, n, &st) == NT_QUIC_HELLO)
+				server_hello(c);
 			break;
 		default:
 			len = seal(version, dcid, dl, kind, p, n, pkt, sizeof(pkt));

@@ -270,6 +270,22 @@ static void quic_hello(struct nt_payload *pl, struct nt_flow_meta *m)
 	keep_client_hello(m->tls, &ch, 'q');
 }
 
+/* The ServerHello from the server's Initials: the version and suite. */
+static void quic_server_hello(struct nt_payload *pl, struct nt_flow_meta *m)
+{
+	struct tls_server_hello sh;
+	const uint8_t *h;
+	size_t n = 0;
+
+	h = nt_quic_server_hello(m->quic_conn, &n);
+	if (!h || (m->tls && m->tls->server_hello))
+		return;
+	if (!tls_state(pl, m, tls_parse_server_hello(h, n, &sh)))
+		return;
+	pl->st.tls_server_hellos++;
+	keep_server_hello(m->tls, &sh);
+}
+
 /* A client datagram that may open a QUIC connection: a reassembly state
  * for it, unless too many are alive. 0 when it is not QUIC's. */
 static int quic_start(struct nt_payload *pl, struct nt_flow_meta *m, const struct nt_sample *s)
@@ -291,10 +307,25 @@ static int quic_start(struct nt_payload *pl, struct nt_flow_meta *m, const struc
 	return m->quic_conn != NULL;
 }
 
+/* A server datagram of a QUIC flow: a Retry, or its Initials' ServerHello. */
+static void quic_server(struct nt_payload *pl, struct nt_flow_meta *m, const struct nt_sample *s)
+{
+	const struct nt_quic_meta *qm;
+
+	if (nt_quic_server_datagram(m->quic_conn, s->data, s->cap_len, &pl->quic) == NT_QUIC_HELLO)
+		quic_server_hello(pl, m);
+	qm = nt_quic_meta(m->quic_conn);
+	if (qm && m->quic)
+		m->quic->retry = qm->retry;
+	if (nt_quic_finished(m->quic_conn))
+		quic_drop(pl, m);
+}
+
 /*
  * A UDP flow's datagram, for QUIC: the client's are opened until their
- * ClientHello is whole, the server's looked at for a Retry. 1 when the
- * datagram was QUIC's (the direction stays open for the next ones).
+ * ClientHello is whole, the server's until their ServerHello is (or for a
+ * Retry). 1 when the datagram was QUIC's (the direction stays open for the
+ * next ones).
  */
 static int on_quic(struct nt_payload *pl, struct nt_flow_meta *m, const struct nt_sample *s,
 		   int side, int from_client)
@@ -303,13 +334,10 @@ static int on_quic(struct nt_payload *pl, struct nt_flow_meta *m, const struct n
 	enum nt_quic_result r;
 
 	if (!from_client) {
-		if (m->quic_conn) {
-			nt_quic_server_datagram(m->quic_conn, s->data, s->cap_len, &pl->quic);
-			qm = nt_quic_meta(m->quic_conn);
-			if (qm && m->quic)
-				m->quic->retry = qm->retry;
-		} else if (m->quic && !m->quic->retry &&
-			   nt_quic_is_retry(s->data, s->cap_len, m->quic->version)) {
+		if (m->quic_conn)
+			quic_server(pl, m, s);
+		else if (m->quic && !m->quic->retry &&
+			 nt_quic_is_retry(s->data, s->cap_len, m->quic->version)) {
 			m->quic->retry = true; /* after the hello was whole */
 			pl->quic.retries++;
 		}
@@ -328,8 +356,9 @@ static int on_quic(struct nt_payload *pl, struct nt_flow_meta *m, const struct n
 	if (r == NT_QUIC_HELLO)
 		quic_hello(pl, m);
 	if (r != NT_QUIC_MORE) {
-		quic_drop(pl, m);
 		settle(pl, m, side);
+		if (nt_quic_finished(m->quic_conn))
+			quic_drop(pl, m);
 	}
 	return 1;
 }

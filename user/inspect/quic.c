@@ -134,7 +134,8 @@ static int expand_label(EVP_KDF_CTX *k, const uint8_t secret[32], const char *la
 	return EVP_KDF_derive(k, out, len, p) == 1 ? 0 : -1;
 }
 
-int nt_quic_client_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len,
+/* One side's Initial keys: label "client in" or "server in". */
+static int initial_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len, const char *side,
 			struct nt_quic_keys *out)
 {
 	const struct version *v = version_find(version);
@@ -145,11 +146,23 @@ int nt_quic_client_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len,
 	if (!v || !c || dcid_len > NT_QUIC_CID_MAX)
 		return -1;
 	bad = hkdf_extract(c->kdf, v->salt, 20, dcid, dcid_len, initial) ||
-	      expand_label(c->kdf, initial, "client in", client, 32) ||
+	      expand_label(c->kdf, initial, side, client, 32) ||
 	      expand_label(c->kdf, client, v->v2 ? "quicv2 key" : "quic key", out->key, 16) ||
 	      expand_label(c->kdf, client, v->v2 ? "quicv2 iv" : "quic iv", out->iv, 12) ||
 	      expand_label(c->kdf, client, v->v2 ? "quicv2 hp" : "quic hp", out->hp, 16);
 	return bad ? -1 : 0;
+}
+
+int nt_quic_client_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len,
+			struct nt_quic_keys *out)
+{
+	return initial_keys(version, dcid, dcid_len, "client in", out);
+}
+
+int nt_quic_server_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len,
+			struct nt_quic_keys *out)
+{
+	return initial_keys(version, dcid, dcid_len, "server in", out);
 }
 
 /* ---- packets ------------------------------------------------------- */
@@ -265,28 +278,54 @@ struct range {
 
 enum { KS_FIRST, KS_RETRY, KS_OTHER };
 
+/* One direction's CRYPTO stream, put back together by offset. */
+struct stream {
+	struct range r[NT_QUIC_RANGES];
+	uint8_t nr;
+	uint8_t type; /* the handshake message it must hold: 1 or 2 */
+	int done, given_up;
+	uint32_t cap, hello_len;
+	uint8_t *buf;
+};
+
+#define TLS_REC 5 /* a record header put before the ServerHello */
+
 struct nt_quic_conn {
 	struct nt_quic_meta meta;
 	int opened; /* an Initial was opened: meta is set */
-	int done, given_up;
-	int epoch; /* 1 once an Initial opened under the Retry's keys */
+	int epoch;  /* 1 once an Initial opened under the Retry's keys */
 	/* KS_FIRST: the client's first DCID, whose keys protect its Initials
 	 * until a Retry; KS_RETRY: the Retry's SCID, whose keys protect them
 	 * after it; KS_OTHER: the last other DCID tried */
 	struct keyslot ks[3];
-	uint32_t hello_len;
-	struct range r[NT_QUIC_RANGES];
-	uint8_t nr;
+	struct keyslot server; /* the server's keys, for the current DCID */
+	struct stream cs, ss;  /* client (ClientHello), server (ServerHello) */
 	uint8_t buf[NT_QUIC_CRYPTO_MAX];
+	uint8_t sbuf[TLS_REC + NT_QUIC_SERVER_MAX];
 };
 
 struct nt_quic_conn *nt_quic_conn_new(struct nt_quic_stats *st)
 {
 	struct nt_quic_conn *c = calloc(1, sizeof(*c));
 
-	if (c && st)
+	if (!c)
+		return NULL;
+	if (st)
 		st->conns_alive++;
+	c->cs = (struct stream){ .type = 1, .cap = NT_QUIC_CRYPTO_MAX, .buf = c->buf };
+	c->ss = (struct stream){ .type = 2, .cap = NT_QUIC_SERVER_MAX, .buf = c->sbuf + TLS_REC };
 	return c;
+}
+
+static int stream_over(const struct stream *s)
+{
+	return s->done || s->given_up;
+}
+
+/* Bytes past a hole that never filled. */
+static int stream_gap(const struct stream *s)
+{
+	return !stream_over(s) && s->nr && (s->nr > 1 || s->r[0].lo);
 }
 
 void nt_quic_conn_free(struct nt_quic_conn *c, struct nt_quic_stats *st)
@@ -295,10 +334,14 @@ void nt_quic_conn_free(struct nt_quic_conn *c, struct nt_quic_stats *st)
 		return;
 	if (st) {
 		st->conns_alive--;
-		if (!c->done && !c->given_up && c->nr && (c->nr > 1 || c->r[0].lo))
-			st->crypto_gaps++; /* bytes past a hole that never filled */
+		st->crypto_gaps += (uint64_t)(stream_gap(&c->cs) + stream_gap(&c->ss));
 	}
 	free(c);
+}
+
+int nt_quic_finished(const struct nt_quic_conn *c)
+{
+	return c->cs.given_up || (c->cs.done && stream_over(&c->ss));
 }
 
 const struct nt_quic_meta *nt_quic_meta(const struct nt_quic_conn *c)
@@ -308,10 +351,23 @@ const struct nt_quic_meta *nt_quic_meta(const struct nt_quic_conn *c)
 
 const uint8_t *nt_quic_hello(const struct nt_quic_conn *c, size_t *len)
 {
-	if (!c || !c->done)
+	if (!c || !c->cs.done)
 		return NULL;
-	*len = c->hello_len;
+	*len = c->cs.hello_len;
 	return c->buf;
+}
+
+const uint8_t *nt_quic_server_hello(struct nt_quic_conn *c, size_t *len)
+{
+	if (!c || !c->ss.done)
+		return NULL;
+	c->sbuf[0] = 0x16; /* handshake, TLS 1.2 on the wire, its length */
+	c->sbuf[1] = 3;
+	c->sbuf[2] = 3;
+	c->sbuf[3] = (uint8_t)(c->ss.hello_len >> 8);
+	c->sbuf[4] = (uint8_t)c->ss.hello_len;
+	*len = TLS_REC + c->ss.hello_len;
+	return c->sbuf;
 }
 
 static int slot_is(const struct keyslot *s, uint32_t version, const uint8_t *cid, size_t n)
@@ -319,13 +375,25 @@ static int slot_is(const struct keyslot *s, uint32_t version, const uint8_t *cid
 	return s->ok && s->version == version && s->cid_len == n && !memcmp(s->cid, cid, n);
 }
 
-static int slot_set(struct keyslot *s, uint32_t version, const uint8_t *cid, size_t n)
+/* The rest of a key slot, once its keys were derived (or not). */
+static int slot_fill(struct keyslot *s, uint32_t version, const uint8_t *cid, size_t n)
 {
-	s->ok = !nt_quic_client_keys(version, cid, n, &s->k);
 	s->version = version;
 	s->cid_len = (uint8_t)n;
 	memcpy(s->cid, cid, n);
 	return s->ok ? 0 : -1;
+}
+
+static int slot_set(struct keyslot *s, uint32_t version, const uint8_t *cid, size_t n)
+{
+	s->ok = !nt_quic_client_keys(version, cid, n, &s->k);
+	return slot_fill(s, version, cid, n);
+}
+
+static int slot_set_server(struct keyslot *s, uint32_t version, const uint8_t *cid, size_t n)
+{
+	s->ok = !nt_quic_server_keys(version, cid, n, &s->k);
+	return slot_fill(s, version, cid, n);
 }
 
 /* The keys of the packet's own DCID: the first DCID's, the Retry's, or
@@ -411,7 +479,7 @@ static struct keyslot *open_initial(struct nt_quic_conn *c, const uint8_t *p, co
 }
 
 /* Adds [lo, hi) to the sorted, disjoint ranges; -1 when too many. */
-static int range_add(struct nt_quic_conn *c, uint32_t lo, uint32_t hi)
+static int range_add(struct stream *c, uint32_t lo, uint32_t hi)
 {
 	struct range out[NT_QUIC_RANGES + 1];
 	int m = 0, placed = 0;
@@ -441,16 +509,16 @@ static int range_add(struct nt_quic_conn *c, uint32_t lo, uint32_t hi)
 }
 
 /* A CRYPTO frame's bytes into the stream buffer, at their offset. */
-static void crypto_add(struct nt_quic_conn *c, uint64_t off, const uint8_t *d, uint64_t len,
+static void crypto_add(struct stream *c, uint64_t off, const uint8_t *d, uint64_t len,
 		       struct nt_quic_stats *st)
 {
 	if (!len)
 		return;
-	if (off >= NT_QUIC_CRYPTO_MAX || len > NT_QUIC_CRYPTO_MAX - off) {
-		st->crypto_absurd++; /* no ClientHello reaches that far */
-		if (off >= NT_QUIC_CRYPTO_MAX)
+	if (off >= c->cap || len > c->cap - off) {
+		st->crypto_absurd++; /* no hello reaches that far */
+		if (off >= c->cap)
 			return;
-		len = NT_QUIC_CRYPTO_MAX - off;
+		len = c->cap - off;
 	}
 	if (range_add(c, (uint32_t)off, (uint32_t)(off + len))) {
 		st->crypto_gaps++;
@@ -459,22 +527,22 @@ static void crypto_add(struct nt_quic_conn *c, uint64_t off, const uint8_t *d, u
 	memcpy(c->buf + off, d, (size_t)len);
 }
 
-/* Whether the stream now starts with a whole ClientHello. */
-static void hello_check(struct nt_quic_conn *c, struct nt_quic_stats *st)
+/* Whether the stream now starts with a whole hello of its type. */
+static void hello_check(struct stream *c, struct nt_quic_stats *st)
 {
 	uint32_t have, need;
 
 	if (!c->nr || c->r[0].lo)
 		return;
 	have = c->r[0].hi;
-	if (c->buf[0] != 1) { /* not a ClientHello */
+	if (c->buf[0] != c->type) { /* not the hello wanted */
 		c->given_up = 1;
 		return;
 	}
 	if (have < 4)
 		return;
 	need = 4 + ((uint32_t)c->buf[1] << 16 | (uint32_t)c->buf[2] << 8 | c->buf[3]);
-	if (need > NT_QUIC_CRYPTO_MAX) {
+	if (need > c->cap) {
 		st->crypto_absurd++;
 		c->given_up = 1;
 		return;
@@ -482,7 +550,10 @@ static void hello_check(struct nt_quic_conn *c, struct nt_quic_stats *st)
 	if (have >= need) {
 		c->hello_len = need;
 		c->done = 1;
-		st->client_hellos++;
+		if (c->type == 1)
+			st->client_hellos++;
+		else
+			st->server_hellos++;
 	}
 }
 
@@ -505,7 +576,7 @@ static int skip_ack(const uint8_t *p, size_t n, size_t *i, int ecn)
 }
 
 /* The frames of an opened Initial: CRYPTO kept, PADDING/PING/ACK skipped. */
-static void frames(struct nt_quic_conn *c, const uint8_t *p, size_t n, struct nt_quic_stats *st)
+static void frames(struct stream *c, const uint8_t *p, size_t n, struct nt_quic_stats *st)
 {
 	size_t i = 0;
 
@@ -557,7 +628,7 @@ static void client_frames(struct nt_quic_conn *c, const struct lhdr *h, const st
 	 * none came, the flight before the Retry may still complete. */
 	if (ks == &c->ks[KS_RETRY] && !c->epoch) {
 		c->epoch = 1;
-		c->nr = 0;
+		c->cs.nr = 0;
 	} else if (ks != &c->ks[KS_RETRY] && c->epoch) {
 		return;
 	}
@@ -567,8 +638,8 @@ static void client_frames(struct nt_quic_conn *c, const struct lhdr *h, const st
 		c->meta.scid_len = h->scid_len;
 		memcpy(c->meta.scid, h->scid, h->scid_len);
 	}
-	frames(c, plain, n, st);
-	hello_check(c, st);
+	frames(&c->cs, plain, n, st);
+	hello_check(&c->cs, st);
 }
 
 /* One client Initial: opened (open_initial), its frames kept. */
@@ -596,12 +667,17 @@ static void client_initial(struct nt_quic_conn *c, const uint8_t *p, const struc
 		free(plain);
 }
 
+static enum nt_quic_result stream_result(const struct stream *s)
+{
+	return s->done ? NT_QUIC_HELLO : s->given_up ? NT_QUIC_GIVE_UP : NT_QUIC_MORE;
+}
+
 enum nt_quic_result nt_quic_client_datagram(struct nt_quic_conn *c, const uint8_t *p, size_t len,
 					    struct nt_quic_stats *st)
 {
 	size_t off = 0;
 
-	while (off < len && !c->done && !c->given_up) {
+	while (off < len && !stream_over(&c->cs)) {
 		struct lhdr h;
 
 		if (!(p[off] & 0x80))
@@ -623,7 +699,7 @@ enum nt_quic_result nt_quic_client_datagram(struct nt_quic_conn *c, const uint8_
 			break;
 		off += h.end;
 	}
-	return c->done ? NT_QUIC_HELLO : c->given_up ? NT_QUIC_GIVE_UP : NT_QUIC_MORE;
+	return stream_result(&c->cs);
 }
 
 int nt_quic_is_retry(const uint8_t *p, size_t len, uint32_t version)
@@ -633,18 +709,71 @@ int nt_quic_is_retry(const uint8_t *p, size_t len, uint32_t version)
 	return !parse_long(p, len, &h) && h.ver && h.type == PT_RETRY && h.version == version;
 }
 
-void nt_quic_server_datagram(struct nt_quic_conn *c, const uint8_t *p, size_t len,
-			     struct nt_quic_stats *st)
+/* A Retry: the client's next Initials go to its SCID, under its keys, and
+ * carry the CRYPTO stream again from offset 0 (client_frames). */
+static void server_retry(struct nt_quic_conn *c, const struct lhdr *h, struct nt_quic_stats *st)
 {
-	struct lhdr h;
-
-	if (c->ks[KS_RETRY].ok || !c->ks[KS_FIRST].ok ||
-	    !nt_quic_is_retry(p, len, c->ks[KS_FIRST].version) || parse_long(p, len, &h))
-		return;
-	/* the client's next Initials go to the Retry's SCID, under its keys,
-	 * and carry the CRYPTO stream again from offset 0 (client_initial) */
-	if (slot_set(&c->ks[KS_RETRY], h.version, h.scid, h.scid_len))
+	if (c->ks[KS_RETRY].ok || h->version != c->ks[KS_FIRST].version ||
+	    slot_set(&c->ks[KS_RETRY], h->version, h->scid, h->scid_len))
 		return;
 	c->meta.retry = 1;
 	st->retries++;
+}
+
+/* One server Initial, under the server keys of the connection's current
+ * DCID (the client's first, or the Retry's): its ServerHello kept. */
+static void server_initial(struct nt_quic_conn *c, const uint8_t *p, const struct lhdr *h,
+			   struct nt_quic_stats *st)
+{
+	const struct keyslot *cur = &c->ks[c->ks[KS_RETRY].ok ? KS_RETRY : KS_FIRST];
+	uint8_t stack[PLAIN_STACK], *plain = stack;
+	size_t n = 0;
+
+	if (h->version != cur->version) /* compatible version negotiation */
+		return;
+	if (h->cut || h->length < 20) {
+		st->truncated++;
+		return;
+	}
+	if (!slot_is(&c->server, cur->version, cur->cid, cur->cid_len) &&
+	    slot_set_server(&c->server, cur->version, cur->cid, cur->cid_len)) {
+		st->decrypt_failures++;
+		return;
+	}
+	if (h->length > sizeof(stack) && !(plain = malloc((size_t)h->length))) {
+		st->decrypt_failures++;
+		return;
+	}
+	if (open_packet(&c->server.k, p, h, plain, &n)) {
+		st->decrypt_failures++;
+	} else {
+		st->initials++;
+		frames(&c->ss, plain, n, st);
+		hello_check(&c->ss, st);
+	}
+	if (plain != stack)
+		free(plain);
+}
+
+enum nt_quic_result nt_quic_server_datagram(struct nt_quic_conn *c, const uint8_t *p, size_t len,
+					    struct nt_quic_stats *st)
+{
+	size_t off = 0;
+
+	while (c->ks[KS_FIRST].ok && off < len && !stream_over(&c->ss)) {
+		struct lhdr h;
+
+		if (!(p[off] & 0x80) || parse_long(p + off, len - off, &h) || !h.ver)
+			break;
+		if (h.type == PT_RETRY) {
+			server_retry(c, &h, st);
+			break;
+		}
+		if (h.type == PT_INITIAL)
+			server_initial(c, p + off, &h, st);
+		if (h.cut)
+			break;
+		off += h.end;
+	}
+	return stream_result(&c->ss);
 }

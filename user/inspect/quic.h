@@ -18,7 +18,9 @@
  * order, into a bounded buffer (NT_QUIC_CRYPTO_MAX: the largest ClientHello
  * the TLS parser takes); PADDING, PING and ACK frames are skipped. After a
  * Retry the client starts again under keys from the Retry's connection ID:
- * the stream restarts.
+ * the stream restarts. The server's Initials are opened too, with the
+ * server's keys from the same connection ID, for its ServerHello (the
+ * version and cipher suite chosen).
  *
  * Everything that goes wrong is counted in struct nt_quic_stats (the
  * QUIC rows of user/counters.def), never a crash: a packet that does not
@@ -41,13 +43,15 @@
 #define NT_QUIC_CRYPTO_MAX (4 + 16384) /* handshake header + TLS_HS_MAX_LEN */
 #define NT_QUIC_RANGES	   16	       /* disjoint CRYPTO ranges held at once */
 #define NT_QUIC_MIN_DGRAM  1200	       /* a client's Initial datagram, at least */
+#define NT_QUIC_SERVER_MAX 4096	       /* ServerHello bytes kept (ML-KEM: ~1.2 KiB) */
 
 #define NT_QUIC_V1 0x00000001u
 #define NT_QUIC_V2 0x6b3343cfu
 
 struct nt_quic_stats {
-	uint64_t initials;	   /* Initial packets opened */
+	uint64_t initials;	   /* Initial packets opened (client's and server's) */
 	uint64_t client_hellos;	   /* ClientHellos reassembled whole */
+	uint64_t server_hellos;	   /* ServerHellos reassembled whole */
 	uint64_t decrypt_failures; /* Initial packets whose AEAD tag did not verify */
 	uint64_t truncated;	   /* Initial packets cut short (Length past the bytes) */
 	uint64_t crypto_gaps;	   /* CRYPTO streams left with a hole, or too many holes */
@@ -107,6 +111,10 @@ const char *nt_quic_version_name(uint32_t version);
 int nt_quic_client_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len,
 			struct nt_quic_keys *out);
 
+/* The server's Initial keys, from the same DCID ("server in"). */
+int nt_quic_server_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len,
+			struct nt_quic_keys *out);
+
 struct nt_quic_conn *nt_quic_conn_new(struct nt_quic_stats *st);
 
 /* Frees a conn (NULL is fine), counting a CRYPTO stream left with a hole. */
@@ -116,9 +124,10 @@ void nt_quic_conn_free(struct nt_quic_conn *c, struct nt_quic_stats *st);
 enum nt_quic_result nt_quic_client_datagram(struct nt_quic_conn *c, const uint8_t *p, size_t len,
 					    struct nt_quic_stats *st);
 
-/* A datagram from the server: a Retry re-keys the connection. */
-void nt_quic_server_datagram(struct nt_quic_conn *c, const uint8_t *p, size_t len,
-			     struct nt_quic_stats *st);
+/* A datagram from the server: a Retry re-keys the connection; its Initials
+ * are opened with the server's keys and their ServerHello kept. */
+enum nt_quic_result nt_quic_server_datagram(struct nt_quic_conn *c, const uint8_t *p, size_t len,
+					    struct nt_quic_stats *st);
 
 /* 1 when the server's datagram at p is a Retry of that version. */
 int nt_quic_is_retry(const uint8_t *p, size_t len, uint32_t version);
@@ -126,6 +135,14 @@ int nt_quic_is_retry(const uint8_t *p, size_t len, uint32_t version);
 /* The reassembled ClientHello handshake message (type, 24-bit length,
  * body), once nt_quic_client_datagram() said NT_QUIC_HELLO; else NULL. */
 const uint8_t *nt_quic_hello(const struct nt_quic_conn *c, size_t *len);
+
+/* The ServerHello, once nt_quic_server_datagram() said NT_QUIC_HELLO, as
+ * one TLS handshake record (for tls_parse_server_hello()); else NULL. */
+const uint8_t *nt_quic_server_hello(struct nt_quic_conn *c, size_t *len);
+
+/* 1 when nothing more is to be learned: the ClientHello is not one, or it
+ * and the ServerHello are whole (or the ServerHello is not one). */
+int nt_quic_finished(const struct nt_quic_conn *c);
 
 /* Version and connection IDs, once an Initial was opened; else NULL. */
 const struct nt_quic_meta *nt_quic_meta(const struct nt_quic_conn *c);

@@ -499,9 +499,9 @@ Test(record, tls)
 	golden_check("flow_tls");
 }
 
-/* QUIC v1 (RFC 9001 A.2's ClientHello): network.protocol quic, a q JA4, no
- * ServerHello (its Initial is not opened), nettrail.quic with both CIDs
- * and the Retry. */
+/* QUIC v1 (RFC 9001 A.2's ClientHello, A.3's ServerHello): network.protocol
+ * quic, a q JA4, TLS 1.3 and its suite, nettrail.quic with both CIDs and
+ * the Retry. */
 Test(record, quic)
 {
 	static struct nt_tls_meta tls;
@@ -526,6 +526,9 @@ Test(record, quic)
 	strcpy(tls.ja4_r, "q13d0211an_1301,1302_0005,000a,000d,001c,002b,002d,0033,0039,ff01_"
 			  "0403,0503,0603,0203,0804,0805,0806");
 	tls.client_version = 0x0304;
+	tls.server_hello = true;
+	tls.version = 0x0304;
+	tls.cipher = 0x1301;
 	strcpy(tls.alpn[0], "alpn");
 	tls.n_alpn = 1;
 	memset(&meta, 0, sizeof(meta));

@@ -9,7 +9,9 @@
  *    CRYPTO frame holds a 241-byte ClientHello: SNI example.com, ALPN
  *    "alpn", TLS_AES_128_GCM_SHA256 and TLS_AES_256_GCM_SHA384);
  *  - RFC 9369 Appendix A (the same ClientHello under QUIC version 2);
- *  - draft-ietf-quic-tls-29 Appendix A.1 (keys under the draft-29 salt).
+ *  - draft-ietf-quic-tls-29 Appendix A.1 (keys under the draft-29 salt);
+ *  - RFC 9001 and RFC 9369 A.1 server keys and A.3, the server's Initial
+ *    (its ServerHello: TLS 1.3, TLS_AES_128_GCM_SHA256).
  *  Expected JA4 q13d0211an_62ed6f6ca7ad_4d634acda6c0 and JA3
  *  41bc9ae914d6cb3bd0bd0a5453ab7d7f: computed from the RFC's bytes by an
  *  independent Python script applying JA4.md and salesforce/ja3 (and
@@ -116,6 +118,19 @@ static const char a2_frames[] = "060040f1010000ed0303ebf8fa56f12939b9584a3896472
 				"0d0010000e0403050306030203080408050806002d00020101001c0002400100"
 				"3900320408ffffffffffffffff05048000ffff07048000ffff08011001048000"
 				"75300901100f088394c8f03e51570806048000ffff";
+
+/* RFC 9001 A.3 and RFC 9369 A.3: the server's Initial (ACK, CRYPTO with a
+ * ServerHello: TLS 1.3, TLS_AES_128_GCM_SHA256), 2-byte packet number. */
+static const char rfc9001_a3[] = "cf000000010008f067a5502a4262b5004075c0d95a482cd0991cd25b0aac406a"
+				 "5816b6394100f37a1c69797554780bb38cc5a99f5ede4cf73c3ec2493a1839b3"
+				 "dbcba3f6ea46c5b7684df3548e7ddeb9c3bf9c73cc3f3bded74b562bfb19fb84"
+				 "022f8ef4cdd93795d77d06edbb7aaf2f58891850abbdca3d20398c276456cbc4"
+				 "2158407dd074ee";
+static const char rfc9369_a3[] = "dc6b3343cf0008f067a5502a4262b5004075d92faaf16f05d8a4398c47089698"
+				 "baeea26b91eb761d9b89237bbf87263017915358230035f7fd3945d88965cf17"
+				 "f9af6e16886c61bfc703106fbaf3cb4cfa52382dd16a393e42757507698075b2"
+				 "c984c707f0a0812d8cd5a6881eaf21ceda98f4bd23f6fe1a3e2c43edd9ce7ca8"
+				 "4bed8521e2e140";
 
 static const uint8_t rfc_dcid[8] = { 0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08 };
 
@@ -290,6 +305,62 @@ Test(quic, header_protection_mask_rfc9001_a2)
 	/* unmasked: first byte c3 (4-byte pn), packet number 2 */
 	cr_assert_eq(pkt[0] ^ (mask[0] & 0x0f), 0xc3);
 	cr_assert_eq(pkt[21] ^ mask[4], 0x02);
+}
+
+Test(quic, server_keys_rfc9001_and_rfc9369_a1)
+{
+	struct nt_quic_keys k;
+
+	cr_assert_eq(nt_quic_server_keys(NT_QUIC_V1, rfc_dcid, 8, &k), 0);
+	assert_hex(k.key, 16, "cf3a5331653c364c88f0f379b6067e37");
+	assert_hex(k.iv, 12, "0ac1493ca1905853b0bba03e");
+	assert_hex(k.hp, 16, "c206b8d9b9f0f37644430b490eeaa314");
+	cr_assert_eq(nt_quic_server_keys(NT_QUIC_V2, rfc_dcid, 8, &k), 0);
+	assert_hex(k.key, 16, "82db637861d55e1d011f19ea71d5d2a7");
+	assert_hex(k.iv, 12, "dd13c276499c0249d3310652");
+	assert_hex(k.hp, 16, "edf6d05c83121201b436e16877593c3a");
+}
+
+/* The client's A.2 Initial, then the server's A.3: its ServerHello. */
+static void server_hello_rfc(const char *client, const char *server)
+{
+	struct nt_quic_stats st = { 0 };
+	struct nt_quic_conn *c = nt_quic_conn_new(&st);
+	struct tls_server_hello sh;
+	uint8_t pkt[1300];
+	const uint8_t *h;
+	size_t n = unhex(server, pkt, sizeof(pkt)), cn;
+
+	/* nothing from the server counts before the client's Initial */
+	cr_assert_eq(nt_quic_server_datagram(c, pkt, n, &st), NT_QUIC_MORE);
+	cr_assert_eq(st.initials, 0);
+	cn = unhex(client, pkt, sizeof(pkt));
+	cr_assert_eq(nt_quic_client_datagram(c, pkt, cn, &st), NT_QUIC_HELLO);
+	cr_assert_not(nt_quic_finished(c));
+	n = unhex(server, pkt, sizeof(pkt));
+	cr_assert_eq(n, 135);
+	cr_assert_eq(nt_quic_server_datagram(c, pkt, n, &st), NT_QUIC_HELLO);
+	cr_assert(nt_quic_finished(c));
+	cr_assert_eq(st.server_hellos, 1);
+	cr_assert_eq(st.initials, 2);
+	h = nt_quic_server_hello(c, &n);
+	cr_assert_not_null(h);
+	cr_assert_eq(n, 5 + 90);
+	cr_assert_eq(tls_parse_server_hello(h, n, &sh), TLS_OK);
+	cr_assert_eq(sh.selected_version, 0x0304);
+	cr_assert_eq(sh.cipher, 0x1301);
+	nt_quic_conn_free(c, &st);
+	cr_assert_eq(st.decrypt_failures + st.crypto_gaps, 0);
+}
+
+Test(quic, rfc9001_a3_server_initial)
+{
+	server_hello_rfc(rfc9001_a2, rfc9001_a3);
+}
+
+Test(quic, rfc9369_a3_server_initial_v2)
+{
+	server_hello_rfc(rfc9369_a2, rfc9369_a3);
 }
 
 static void open_rfc_packet(const char *hex, uint32_t version, const char *vname)
@@ -701,7 +772,6 @@ static void check_flow_meta(const struct nt_flow_meta *m)
 	cr_assert_not_null(m->quic);
 	cr_assert_eq(m->quic->version, NT_QUIC_V1);
 	cr_assert_arr_eq(m->quic->dcid, rfc_dcid, 8);
-	cr_assert_null(m->quic_conn); /* freed once the hello is whole */
 }
 
 /* Three samples out of order, with a server datagram between them (not a
@@ -724,10 +794,35 @@ Test(quic, payload_stage_three_samples)
 	udp_sample(pl, 0, pkt[1], n);
 	cr_assert_eq(qs->initials, 3);
 	cr_assert_eq(qs->client_hellos, 1);
-	cr_assert_eq(qs->conns_alive, 0);
+	cr_assert_eq(qs->conns_alive, 1); /* waiting for the ServerHello */
 	cr_assert_eq(nt_payload_stats(pl)->tls_client_hellos, 1);
 	nt_payload_forget(pl, &k);
+	cr_assert_eq(qs->conns_alive, 0);
+	cr_assert_eq(qs->crypto_gaps, 0);
 	cr_assert_eq(nt_payload_stats(pl)->flows_tracked, 0);
+	nt_payload_free(pl);
+}
+
+/* RFC 9001 A.2 then A.3 through the payload stage: the ServerHello gives
+ * the version and suite; the state is freed once both hellos are in. */
+Test(quic, payload_stage_server_hello)
+{
+	struct nt_payload *pl = nt_payload_new();
+	const struct nt_quic_stats *qs = nt_payload_quic_stats(pl);
+	uint8_t pkt[1300];
+	struct nt_flow_key k;
+	const struct nt_flow_meta *m;
+
+	udp_sample(pl, 0, pkt, unhex(rfc9001_a2, pkt, sizeof(pkt)));
+	udp_sample(pl, 1, pkt, unhex(rfc9001_a3, pkt, sizeof(pkt)));
+	m = udp_meta(pl, &k);
+	check_flow_meta(m);
+	cr_assert(m->tls->server_hello);
+	cr_assert_eq(m->tls->version, 0x0304);
+	cr_assert_eq(m->tls->cipher, 0x1301);
+	cr_assert_eq(qs->server_hellos, 1);
+	cr_assert_eq(qs->conns_alive, 0);
+	cr_assert_eq(nt_payload_stats(pl)->tls_server_hellos, 1);
 	nt_payload_free(pl);
 }
 

@@ -28,7 +28,7 @@
 /* Prefix buffers alive at once (~4.1 KiB each: 64 MiB at most). Past it,
  * a new direction is looked at segment by segment only, and counted. */
 #define NT_PREFIX_BUFFERS_MAX 16384
-/* QUIC Initial reassembly states alive at once (~17 KiB each: 34 MiB at
+/* QUIC Initial reassembly states alive at once (~21 KiB each: 42 MiB at
  * most). Past it, a new QUIC flow is not decrypted, and counted. */
 #define NT_QUIC_CONNS_MAX     2048
 

@@ -26,7 +26,7 @@
  * QUIC rows of user/counters.def), never a crash: a packet that does not
  * open (GCM tag), a packet longer than the bytes captured, a CRYPTO frame
  * past the bound or with too many holes, a long header of a version this
- * file does not know. Memory per conn is fixed (about 17 KiB).
+ * file does not know. Memory per conn is fixed (about 21 KiB).
  *
  * Crypto: OpenSSL libcrypto (EVP_KDF HKDF with SHA-256, AES-128-ECB for
  * the header protection mask, AES-128-GCM). Not thread-safe per conn;

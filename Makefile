@@ -35,6 +35,7 @@ BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
               make gcc iproute2
 TEST_PKGS  := libcriterion-dev tcpdump tshark ethtool python3 \
               python3-jsonschema iputils-ping netcat-openbsd socat \
+              ngtcp2-client ngtcp2-server python3-pip \
               python3-pytest python3-prometheus-client openssl curl \
               dnsmasq-base dnsutils \
               libclang-rt-14-dev openssh-server openssh-client \

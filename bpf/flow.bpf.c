@@ -618,13 +618,19 @@ static __always_inline int flow_update(struct __sk_buff *skb, struct pkt *p, str
 	return 1;
 }
 
+/* Datagrams of one UDP GSO super-packet sampled, at most. */
+#define NT_GSO_SAMPLES 8
+
 /* account(), last: a payload worth a look (TCP, UDP) goes up while its
  * direction has samples left, and always on a DNS flow. One compare per
- * packet once a direction's samples are spent. */
+ * packet once a direction's samples are spent. A UDP GSO super-packet is
+ * gso_segs datagrams of gso_size payload bytes (a QUIC client may send its
+ * ClientHello's Initials so): each is sampled as the datagram it becomes. */
 static __always_inline void flow_sample(struct __sk_buff *skb, struct pkt *p, struct acct *a,
 					struct nt_flow_val *v)
 {
 	__u8 side = a->side;
+	__u32 seg = 0, nseg = 1, total;
 	int dns;
 
 	if (p->ip_bytes <= p->hdr_len)
@@ -649,9 +655,24 @@ static __always_inline void flow_sample(struct __sk_buff *skb, struct pkt *p, st
 		.tcp_flags = p->tcp_flags,
 	};
 
-	if (v->samples[side & 1] < 255)
-		v->samples[side & 1]++;
-	send_sample(skb, &sa);
+	total = sa.plen;
+	if (p->proto == IPPROTO_UDP && a->segs > 1 && skb->gso_size) {
+		seg = skb->gso_size;
+		nseg = a->segs;
+	}
+	for (__u32 i = 0; i < NT_GSO_SAMPLES && i < nseg; i++) {
+		if (i && v->samples[side & 1] >= cfg_sample_pkts && !dns)
+			break;
+		if (seg) {
+			if (i * seg >= total)
+				break;
+			sa.off = p->l3off + p->hdr_len + i * seg;
+			sa.plen = total - i * seg < seg ? total - i * seg : seg;
+		}
+		if (v->samples[side & 1] < 255)
+			v->samples[side & 1]++;
+		send_sample(skb, &sa);
+	}
 }
 
 /*

@@ -71,6 +71,11 @@ static void fill_payload(const struct nt_payload_stats *s, struct nt_metrics_sna
 	NT_COPY_ROWS_(NT_METRICS_PAYLOAD)
 }
 
+static void fill_quic(const struct nt_quic_stats *s, struct nt_metrics_snap *m)
+{
+	NT_COPY_ROWS_(NT_METRICS_QUIC)
+}
+
 static void fill_dns(const struct nt_dns_stats *s, struct nt_metrics_snap *m)
 {
 	NT_COPY_ROWS_(NT_METRICS_DNS)
@@ -109,6 +114,7 @@ void nt_telemetry_read(const struct nt_telemetry_src *src, struct nt_metrics_sna
 	struct nt_sockattr_stats ss = { 0 };
 	static const struct nt_collector_stats no_col;
 	static const struct nt_payload_stats no_payload;
+	static const struct nt_quic_stats no_quic;
 	static const struct nt_dns_stats no_dns;
 	static const struct nt_enrich_stats no_enrich;
 	static const struct nt_replay_stats no_replay;
@@ -118,6 +124,7 @@ void nt_telemetry_read(const struct nt_telemetry_src *src, struct nt_metrics_sna
 	fill_kernel(src->kernel_stats_fd, m->c);
 	fill_collector(src->col ? nt_collector_stats(src->col) : &no_col, m);
 	fill_payload(src->payload ? nt_payload_stats(src->payload) : &no_payload, m);
+	fill_quic(src->payload ? nt_payload_quic_stats(src->payload) : &no_quic, m);
 	fill_dns(src->dns ? nt_dns_stats(src->dns) : &no_dns, m);
 	if (src->kafka)
 		nt_kafka_stats_get(src->kafka, &ks);

@@ -2562,6 +2562,44 @@ Test(datapath, payload_samples_first_packets_and_dns)
 	dp_close();
 }
 
+/* A UDP GSO super-packet (a QUIC client's ClientHello over 3 Initials sent
+ * with UDP_SEGMENT): each gso_size datagram is a sample of its own, with its
+ * own bytes, within the direction's budget (4: one more from the next). */
+Test(datapath, payload_samples_udp_gso_datagrams)
+{
+	struct ring_buffer *srb;
+	struct pkt_spec q = pkt_udp("10.0.0.1", 50000, "10.0.0.2", 443, 3 * 1200);
+	struct pkt_layout lay;
+	size_t n;
+
+	dp_open(.sample_pkts = 4);
+	srb = ring_buffer__new(bpf_map__fd(skel->maps.samples), on_sample, NULL, NULL);
+	cr_assert_not_null(srb);
+	n_samples = 0;
+	n = build(&q, &lay);
+	for (size_t i = 0; i < 3 * 1200; i++) /* a pattern per datagram */
+		frame[lay.payload_off + i] = (uint8_t)(i / 1200 + 1);
+	run_ok(frame, n, (struct run_ctx){ .ts = TS(0), .gso_segs = 3, .gso_size = 1200 });
+	ring_buffer__consume(srb);
+	cr_assert_eq(n_samples, 3);
+	for (int i = 0; i < 3; i++) {
+		struct nt_sample *g = &samples_got[i];
+
+		cr_expect_eq(g->kind, NT_SAMPLE_FIRST);
+		cr_expect_eq(g->payload_len, 1200);
+		cr_expect_eq(g->cap_len, 1200);
+		cr_expect_eq(g->data[0], i + 1);
+		cr_expect_eq(g->data[1199], i + 1);
+	}
+	run_ok(frame, n, (struct run_ctx){ .ts = TS(1), .gso_segs = 3, .gso_size = 1200 });
+	ring_buffer__consume(srb);
+	cr_assert_eq(n_samples, 4);
+	cr_expect_eq(samples_got[3].data[0], 1);
+	EXPECT_STATS([NT_STAT_SAMPLES] = 4);
+	ring_buffer__free(srb);
+	dp_close();
+}
+
 /* ======================================================================= */
 /* bpf/sock.bpf.c's packet parser, through its test hook nt_key_probe      */
 /* ======================================================================= */

@@ -7,7 +7,8 @@
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Iuser \
  *     tests/fuzz/fuzz_payload.c user/inspect/payload.c user/inspect/appproto.c \
- *     user/inspect/tls_hello.c user/inspect/dns.c user/inspect/dns_msg.c -lcrypto -o fuzz_payload
+ *     user/inspect/tls_hello.c user/inspect/dns.c user/inspect/dns_msg.c user/inspect/quic.c \
+ *     -lcrypto -o fuzz_payload
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Turn the DNS and TLS fuzz seed corpora into an Ethernet pcap for --pcap replay.
+"""Turn the DNS, TLS and QUIC fuzz seed corpora into an Ethernet pcap for --pcap replay.
 
 usage: corpus_to_pcap.py OUT.pcap [--corpus DIR] [--mutations N] [--seed S]
                          [--expect FILE]
@@ -18,16 +18,22 @@ Every corpus file becomes traffic between 10.77.0.1 (client) and 10.77.0.53
   tls_hello/<name>     a TCP connection to port 443: handshake, the bytes
                        from the client (from the server for sh_*) in two
                        segments split at the middle, FIN, FIN, ACK.
+  quic/<name>          UDP datagrams to port 443: the seed's raw client
+                       datagrams (fuzz_quic.c chunks of kind 0) from the
+                       client, its raw server ones (kind 1, a Retry) back;
+                       the chunks the fuzzer seals itself are left out.
 
 Then, for every file, N mutated copies (default 20; seeded PRNG, fixed
 default seed) are sent the same way: byte flips, truncations and corrupted
 length fields (DNS header counts, label lengths, RDLENGTH, the TCP length
 prefix; TLS record, handshake, session id, cipher suite, compression,
-extension block and extension lengths), one to three per copy.
+extension block and extension lengths; QUIC connection ID lengths and the
+Initial's Length), one to three per copy.
 
 IPv4 header, UDP and TCP checksums are correct, sequence numbers follow the
 bytes sent, timestamps are 1 ms apart. Prints one JSON line: packets, flows,
-dns_datagrams, tls_streams (and dns_tcp_streams, mutated, seed).
+dns_datagrams, tls_streams, quic_datagrams (and dns_tcp_streams, mutated,
+seed).
 
 --expect FILE writes one JSON line per well-formed DNS query among the
 unmutated seeds (QR 0, one question, an uncompressed name): transport, the
@@ -215,6 +221,32 @@ def tls_length_fields(b):
     return out
 
 
+def quic_chunks(b):
+    """The raw datagrams of a fuzz_quic seed: (from_client, bytes)."""
+    out, i = [], 1
+    while i + 3 <= len(b):
+        kind, n = b[i], struct.unpack_from("!H", b, i + 1)[0]
+        data = b[i + 3:i + 3 + n]
+        i += 3 + n
+        if kind & 3 in (0, 1):
+            out.append(((kind & 3) == 0, data))
+    return out
+
+
+def quic_length_fields(b):
+    """A long header's DCID and SCID lengths and (no token) its Length."""
+    if len(b) < 7:
+        return [(0, 1)]
+    fields = [(5, 1)]
+    s = 6 + b[5]
+    if s < len(b):
+        fields.append((s, 1))
+        t = s + 1 + b[s]
+        if t + 3 <= len(b) and b[t] == 0:
+            fields.append((t + 1, 2))
+    return fields
+
+
 # ---- mutations ------------------------------------------------------------
 
 def corrupt(b, fields, rng):
@@ -286,7 +318,7 @@ def main():
     pc = Pcap(a.out)
     port = FIRST_PORT
     st = {"packets": 0, "flows": 0, "dns_datagrams": 0, "dns_tcp_streams": 0,
-          "tls_streams": 0, "mutated": 0, "seed": a.seed}
+          "tls_streams": 0, "quic_datagrams": 0, "mutated": 0, "seed": a.seed}
     expect = []
 
     def next_port():
@@ -350,6 +382,21 @@ def main():
             segs = [data[:mid], data[mid:]] if mid else [data]
             tcp_connection(pc, rng, next_port(), 443, segs, from_client)
             st["tls_streams"] += 1
+            st["flows"] += 1
+        st["mutated"] += a.mutations
+
+    quic_dir = corpus / "quic"
+    for path in sorted(quic_dir.iterdir()) if quic_dir.is_dir() else []:
+        chunks = quic_chunks(path.read_bytes())
+        if not chunks:
+            continue
+        for i in range(1 + a.mutations):
+            cport = next_port()
+            for from_client, data in chunks:
+                if i:
+                    data = mutate(data, quic_length_fields(data), rng)
+                pc.udp(from_client, cport, 443, data)
+                st["quic_datagrams"] += 1
             st["flows"] += 1
         st["mutated"] += a.mutations
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Malformed DNS and TLS bytes through the whole userspace pipeline, under
+# Malformed DNS, TLS and QUIC bytes through the whole userspace pipeline, under
 # AddressSanitizer and UBSan: every fuzz seed (tests/fuzz/corpus/dns_msg,
-# tls_hello) and 20 seeded mutations of each become flows in a pcap
+# tls_hello, quic) and 20 seeded mutations of each become flows in a pcap
 # (tests/lib/corpus_to_pcap.py), replayed with --pcap through the BPF
 # datapath (BPF_PROG_TEST_RUN) into the payload, TLS and DNS stages of an
 # ASan+UBSan build of nettrail. The replay must end cleanly, with no
@@ -109,6 +109,8 @@ positive("dns_messages", "the well-formed DNS seeds")
 positive("dns_parse_errors", "hostile seeds and mutations")
 positive("tls_client_hellos", "the well-formed ClientHello seeds")
 positive("tls_parse_errors", "the TLS mutations")
+positive("quic_client_hellos", "the RFC 9001/9369 client Initial seeds")
+positive("quic_decrypt_failures", "the QUIC mutations")
 if c.get("packets") == gen["packets"]:
     print(f"ok packets ({gen['packets']} replayed)")
 else:

@@ -301,7 +301,25 @@ static void tls_ecs(struct jw *w, const struct nt_tls_meta *t)
 	jw_obj_close(w);
 }
 
-/* nettrail.tls / nettrail.ssh: what ECS has no field for. */
+/* nettrail.quic.*: version and the client's connection IDs (hex). */
+static void quic_extras(struct jw *w, const struct nt_quic_meta *q)
+{
+	char hex[2 * NT_QUIC_CID_MAX + 1];
+	const char *v = nt_quic_version_name(q->version);
+
+	jw_obj_open(w, "quic");
+	if (v)
+		jw_str(w, "version", v);
+	nt_hex(hex, q->dcid, q->dcid_len);
+	jw_str(w, "client_initial_dcid", hex);
+	nt_hex(hex, q->scid, q->scid_len);
+	jw_str(w, "client_scid", hex);
+	if (q->retry)
+		jw_bool(w, "retry", 1);
+	jw_obj_close(w);
+}
+
+/* nettrail.tls / nettrail.ssh / nettrail.quic: what ECS has no field for. */
 static void payload_extras(struct jw *w, const struct nt_flow_meta *m, int s, int d)
 {
 	const struct nt_tls_meta *t = m->tls;
@@ -326,6 +344,8 @@ static void payload_extras(struct jw *w, const struct nt_flow_meta *m, int s, in
 			jw_u64(w, "cipher_id", t->cipher);
 		jw_obj_close(w);
 	}
+	if (m->quic)
+		quic_extras(w, m->quic);
 	if (m->app == NT_APP_SSH && (m->app_from_side[s] || m->app_from_side[d])) {
 		jw_obj_open(w, "ssh"); /* nettrail.ssh.* */
 		if (m->app_from_side[s])

@@ -12,7 +12,7 @@ static const char *const names[NT_APP_MAX] = {
 	[NT_APP_SSH] = "ssh",	      [NT_APP_RDP] = "rdp",   [NT_APP_VNC] = "vnc",
 	[NT_APP_STRATUM] = "stratum", [NT_APP_SMTP] = "smtp", [NT_APP_FTP] = "ftp",
 	[NT_APP_POP3] = "pop3",	      [NT_APP_IMAP] = "imap", [NT_APP_REDIS] = "redis",
-	[NT_APP_MQTT] = "mqtt",	      [NT_APP_DNS] = "dns",
+	[NT_APP_MQTT] = "mqtt",	      [NT_APP_DNS] = "dns",   [NT_APP_QUIC] = "quic",
 };
 
 const char *nt_app_name(enum nt_app a)

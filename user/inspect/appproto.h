@@ -30,7 +30,8 @@ enum nt_app {
 	NT_APP_IMAP,
 	NT_APP_REDIS,
 	NT_APP_MQTT,
-	NT_APP_DNS, /* set by the DNS path, not by this detector */
+	NT_APP_DNS,  /* set by the DNS path, not by this detector */
+	NT_APP_QUIC, /* set by the QUIC path (quic.c), not by this detector */
 	NT_APP_MAX,
 };
 

@@ -19,6 +19,7 @@ struct entry {
 struct nt_payload {
 	struct entry *flows;
 	struct nt_payload_stats st;
+	struct nt_quic_stats quic;
 	struct nt_dns *dns; /* where DNS samples go; may be NULL */
 };
 
@@ -32,6 +33,8 @@ static void entry_free(struct entry *e)
 	free(e->m.dir[0]);
 	free(e->m.dir[1]);
 	free(e->m.tls);
+	free(e->m.quic);
+	nt_quic_conn_free(e->m.quic_conn, NULL);
 	free(e);
 }
 
@@ -63,6 +66,18 @@ const struct nt_payload_stats *nt_payload_stats(const struct nt_payload *pl)
 	return &pl->st;
 }
 
+const struct nt_quic_stats *nt_payload_quic_stats(const struct nt_payload *pl)
+{
+	return &pl->quic;
+}
+
+/* A QUIC flow's reassembly state is done with. */
+static void quic_drop(struct nt_payload *pl, struct nt_flow_meta *m)
+{
+	nt_quic_conn_free(m->quic_conn, &pl->quic);
+	m->quic_conn = NULL;
+}
+
 static struct entry *find(struct nt_payload *pl, const struct nt_flow_key *k)
 {
 	struct entry *e = NULL;
@@ -89,6 +104,7 @@ void nt_payload_forget(void *ctx, const struct nt_flow_key *k)
 	HASH_DEL(pl->flows, e);
 	settle(pl, &e->m, 0); /* its prefix buffers leave the count */
 	settle(pl, &e->m, 1);
+	quic_drop(pl, &e->m);
 	entry_free(e);
 	pl->st.flows_tracked--;
 }
@@ -171,13 +187,15 @@ build:
 	return have;
 }
 
-/* What a client's hello says, kept for its flow. */
-static void keep_client_hello(struct nt_tls_meta *t, const struct tls_client_hello *ch)
+/* What a client's hello says, kept for its flow. transport: JA4's first
+ * character, 't' (TCP) or 'q' (QUIC). */
+static void keep_client_hello(struct nt_tls_meta *t, const struct tls_client_hello *ch,
+			      char transport)
 {
 	t->client_hello = true;
 	if (!ch->sni_invalid)
 		memcpy(t->sni, ch->sni, sizeof(t->sni));
-	tls_ja4(ch, 't', t->ja4, t->ja4_r, sizeof(t->ja4_r));
+	tls_ja4(ch, transport, t->ja4, t->ja4_r, sizeof(t->ja4_r));
 	tls_ja3(ch, t->ja3, sizeof(t->ja3), t->ja3_md5);
 	t->client_version = ch->legacy_version;
 	for (int i = 0; i < ch->n_versions; i++)
@@ -193,6 +211,20 @@ static void keep_server_hello(struct nt_tls_meta *t, const struct tls_server_hel
 	t->server_hello = true;
 	t->version = sh->selected_version ? sh->selected_version : sh->legacy_version;
 	t->cipher = sh->cipher;
+}
+
+/* The flow's TLS state (allocated on first use) for a hello that parsed;
+ * NULL, and a malformed one counted, otherwise. */
+static struct nt_tls_meta *tls_state(struct nt_payload *pl, struct nt_flow_meta *m,
+				     enum tls_parse_result r)
+{
+	if (r != TLS_OK) {
+		pl->st.tls_parse_errors++;
+		return NULL;
+	}
+	if (!m->tls)
+		m->tls = calloc(1, sizeof(*m->tls));
+	return m->tls;
 }
 
 /*
@@ -211,21 +243,124 @@ static void tls_hello(struct nt_payload *pl, struct nt_flow_meta *m, const uint8
 	if (r == TLS_NEED_MORE)
 		return;
 	settle(pl, m, side);
-	if (r != TLS_OK) {
-		pl->st.tls_parse_errors++;
-		return;
-	}
-	if (!m->tls)
-		m->tls = calloc(1, sizeof(*m->tls));
-	if (!m->tls)
+	if (!tls_state(pl, m, r))
 		return;
 	if (from_client) {
 		pl->st.tls_client_hellos++;
-		keep_client_hello(m->tls, &ch);
+		keep_client_hello(m->tls, &ch, 't');
 	} else {
 		pl->st.tls_server_hellos++;
 		keep_server_hello(m->tls, &sh);
 	}
+}
+
+/* The ClientHello reassembled from a QUIC flow's Initials. */
+static void quic_hello(struct nt_payload *pl, struct nt_flow_meta *m)
+{
+	struct tls_client_hello ch;
+	const uint8_t *h;
+	size_t n = 0;
+
+	h = nt_quic_hello(m->quic_conn, &n);
+	if (!h)
+		return;
+	if (!tls_state(pl, m, tls_parse_client_hello_msg(h, n, &ch)))
+		return;
+	pl->st.tls_client_hellos++;
+	keep_client_hello(m->tls, &ch, 'q');
+}
+
+/* The ServerHello from the server's Initials: the version and suite. */
+static void quic_server_hello(struct nt_payload *pl, struct nt_flow_meta *m)
+{
+	struct tls_server_hello sh;
+	const uint8_t *h;
+	size_t n = 0;
+
+	h = nt_quic_server_hello(m->quic_conn, &n);
+	if (!h || (m->tls && m->tls->server_hello))
+		return;
+	if (!tls_state(pl, m, tls_parse_server_hello(h, n, &sh)))
+		return;
+	pl->st.tls_server_hellos++;
+	keep_server_hello(m->tls, &sh);
+}
+
+/* A client datagram that may open a QUIC connection: a reassembly state
+ * for it, unless too many are alive. 0 when it is not QUIC's. */
+static int quic_start(struct nt_payload *pl, struct nt_flow_meta *m, const struct nt_sample *s)
+{
+	switch (nt_quic_look(s->data, s->cap_len, s->payload_len)) {
+	case NT_QUIC_INITIAL:
+		break;
+	case NT_QUIC_UNKNOWN_VERSION:
+		pl->quic.unknown_versions++;
+		return 0;
+	default:
+		return 0;
+	}
+	if (pl->quic.conns_alive >= NT_QUIC_CONNS_MAX) {
+		pl->quic.conns_refused++;
+		return 0;
+	}
+	m->quic_conn = nt_quic_conn_new(&pl->quic);
+	return m->quic_conn != NULL;
+}
+
+/* A server datagram of a QUIC flow: a Retry, or its Initials' ServerHello. */
+static void quic_server(struct nt_payload *pl, struct nt_flow_meta *m, const struct nt_sample *s)
+{
+	const struct nt_quic_meta *qm;
+
+	if (nt_quic_server_datagram(m->quic_conn, s->data, s->cap_len, &pl->quic) == NT_QUIC_HELLO)
+		quic_server_hello(pl, m);
+	qm = nt_quic_meta(m->quic_conn);
+	if (qm && m->quic)
+		m->quic->retry = qm->retry;
+	if (nt_quic_finished(m->quic_conn))
+		quic_drop(pl, m);
+}
+
+/*
+ * A UDP flow's datagram, for QUIC: the client's are opened until their
+ * ClientHello is whole, the server's until their ServerHello is (or for a
+ * Retry). 1 when the datagram was QUIC's (the direction stays open for the
+ * next ones).
+ */
+static int on_quic(struct nt_payload *pl, struct nt_flow_meta *m, const struct nt_sample *s,
+		   int side, int from_client)
+{
+	const struct nt_quic_meta *qm;
+	enum nt_quic_result r;
+
+	if (!from_client) {
+		if (m->quic_conn)
+			quic_server(pl, m, s);
+		else if (m->quic && !m->quic->retry &&
+			 nt_quic_is_retry(s->data, s->cap_len, m->quic->version)) {
+			m->quic->retry = true; /* after the hello was whole */
+			pl->quic.retries++;
+		}
+		return m->quic_conn || m->app == NT_APP_QUIC;
+	}
+	if (!m->quic_conn && !quic_start(pl, m, s))
+		return 0;
+	r = nt_quic_client_datagram(m->quic_conn, s->data, s->cap_len, &pl->quic);
+	qm = nt_quic_meta(m->quic_conn);
+	if (qm && !m->quic)
+		m->quic = malloc(sizeof(*m->quic));
+	if (qm && m->quic) {
+		*m->quic = *qm;
+		m->app = NT_APP_QUIC;
+	}
+	if (r == NT_QUIC_HELLO)
+		quic_hello(pl, m);
+	if (r != NT_QUIC_MORE) {
+		settle(pl, m, side);
+		if (nt_quic_finished(m->quic_conn))
+			quic_drop(pl, m);
+	}
+	return 1;
 }
 
 static struct entry *get(struct nt_payload *pl, const struct nt_flow_key *k)
@@ -292,6 +427,8 @@ int nt_payload_on_sample(void *ctx, void *data, size_t size)
 	if (!n)
 		return 0;
 	from_client = side == (s->initiator & 1);
+	if (s->key.proto == 17 && on_quic(pl, &e->m, s, side, from_client))
+		return 0;
 	app = nt_app_detect(stream, n, from_client, &e->m.app_info[side]);
 	if (app == NT_APP_SSH)
 		e->m.app_from_side[side] = true;

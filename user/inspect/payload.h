@@ -6,7 +6,9 @@
  * direction (and every DNS packet) on the sample ring. This stage puts each
  * direction's first bytes back in stream order (TCP segments may arrive out
  * of order, repeat, or overlap), names the application protocol from them,
- * and parses a TLS ClientHello/ServerHello that may span several segments.
+ * and parses a TLS ClientHello/ServerHello that may span several segments;
+ * a QUIC flow's client Initials go to quic.c, whose ClientHello is parsed
+ * the same way.
  * The result waits in a per-flow entry until the collector reports the
  * flow; a flow's record carries what was learned from its next report on.
  */
@@ -19,12 +21,16 @@
 
 #include "appproto.h"
 #include "nettrail.h"
+#include "quic.h"
 
 #define NT_STREAM_MAX	      4096 /* first bytes kept per direction */
 #define NT_SEGS_MAX	      8
 /* Prefix buffers alive at once (~4.1 KiB each: 64 MiB at most). Past it,
  * a new direction is looked at segment by segment only, and counted. */
 #define NT_PREFIX_BUFFERS_MAX 16384
+/* QUIC Initial reassembly states alive at once (~21 KiB each: 42 MiB at
+ * most). Past it, a new QUIC flow is not decrypted, and counted. */
+#define NT_QUIC_CONNS_MAX     2048
 
 struct nt_tls_meta {
 	bool client_hello, server_hello;
@@ -59,6 +65,10 @@ struct nt_flow_meta {
 	/* by key side: the prefix being rebuilt, freed once done */
 	struct nt_stream_prefix *dir[2];
 	bool done[2]; /* classified and parsed */
+	/* QUIC: what the Initials said, and the client's Initials being
+	 * opened (freed once the ClientHello is whole) */
+	struct nt_quic_meta *quic;
+	struct nt_quic_conn *quic_conn;
 };
 
 struct nt_payload_stats {
@@ -92,5 +102,8 @@ const struct nt_flow_meta *nt_payload_get(void *pl, const struct nt_flow_key *k)
 void nt_payload_forget(void *pl, const struct nt_flow_key *k);
 
 const struct nt_payload_stats *nt_payload_stats(const struct nt_payload *pl);
+
+/* The QUIC Initial decryption counters (struct nt_quic_stats, quic.h). */
+const struct nt_quic_stats *nt_payload_quic_stats(const struct nt_payload *pl);
 
 #endif

@@ -491,6 +491,27 @@ enum tls_parse_result tls_parse_client_hello(const uint8_t *buf, size_t len,
 	return parse_client_body(m.body, out);
 }
 
+enum tls_parse_result tls_parse_client_hello_msg(const uint8_t *msg, size_t len,
+						 struct tls_client_hello *out)
+{
+	struct cur body;
+	uint32_t hlen;
+
+	if (len >= 1 && msg[0] != TLS_HS_CLIENT_HELLO)
+		return TLS_NOT_TLS;
+	if (len < TLS_HS_HDR)
+		return TLS_NEED_MORE;
+	hlen = be24(msg + 1);
+	if (hlen > TLS_HS_MAX_LEN)
+		return TLS_MALFORMED;
+	if (len - TLS_HS_HDR < hlen)
+		return TLS_NEED_MORE;
+	body.p = msg + TLS_HS_HDR;
+	body.n = hlen;
+	memset(out, 0, sizeof(*out));
+	return parse_client_body(body, out);
+}
+
 enum tls_parse_result tls_parse_server_hello(const uint8_t *buf, size_t len,
 					     struct tls_server_hello *out)
 {

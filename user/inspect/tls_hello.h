@@ -129,6 +129,14 @@ enum tls_parse_result tls_parse_server_hello(const uint8_t *buf, size_t len,
 					     struct tls_server_hello *out);
 
 /*
+ * tls_parse_client_hello_msg - the same for a bare handshake message
+ * (type, 24-bit length, body) with no record layer, as QUIC's CRYPTO
+ * frames carry it (RFC 9001 4). record_version is 0.
+ */
+enum tls_parse_result tls_parse_client_hello_msg(const uint8_t *msg, size_t len,
+						 struct tls_client_hello *out);
+
+/*
  * tls_looks_like_handshake - cheap check of the first bytes of a stream:
  * 1 if buf[0 .. len) is consistent with the start of a TLS ClientHello or
  * ServerHello (handshake record, version 3.0..1.3, sane record length,

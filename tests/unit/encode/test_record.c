@@ -517,6 +517,61 @@ Test(record, tls)
 	golden_check("flow_tls");
 }
 
+/* QUIC v1 (RFC 9001 A.2's ClientHello, A.3's ServerHello): network.protocol
+ * quic, a q JA4, TLS 1.3 and its suite, nettrail.quic with both CIDs and
+ * the Retry. */
+Test(record, quic)
+{
+	static struct nt_tls_meta tls;
+	static struct nt_quic_meta quic = {
+		.version = NT_QUIC_V1,
+		.dcid = { 0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08 },
+		.dcid_len = 8,
+		.scid = { 0x11, 0x22 },
+		.scid_len = 2,
+		.retry = true,
+	};
+	struct nt_flow_meta meta;
+	struct nt_flow_report r;
+
+	recorder(0x0a);
+	memset(&tls, 0, sizeof(tls));
+	tls.client_hello = true;
+	strcpy(tls.sni, "example.com");
+	strcpy(tls.ja3, "771,4865-4866,0-65281-10-16-5-51-43-13-45-28-57,29-23-24,");
+	strcpy(tls.ja3_md5, "41bc9ae914d6cb3bd0bd0a5453ab7d7f");
+	strcpy(tls.ja4, "q13d0211an_62ed6f6ca7ad_4d634acda6c0");
+	strcpy(tls.ja4_r, "q13d0211an_1301,1302_0005,000a,000d,001c,002b,002d,0033,0039,ff01_"
+			  "0403,0503,0603,0203,0804,0805,0806");
+	tls.client_version = 0x0304;
+	tls.server_hello = true;
+	tls.version = 0x0304;
+	tls.cipher = 0x1301;
+	strcpy(tls.alpn[0], "alpn");
+	tls.n_alpn = 1;
+	memset(&meta, 0, sizeof(meta));
+	meta.app = NT_APP_QUIC;
+	meta.tls = &tls;
+	meta.quic = &quic;
+
+	memset(&r, 0, sizeof(r));
+	r.key = key(4, "10.200.1.2", 50523, "93.184.215.14", 443, 17);
+	r.src = 0;
+	r.pkts[0] = 9;
+	r.bytes[0] = 4800;
+	r.pkts[1] = 11;
+	r.bytes[1] = 9900;
+	r.flow_start_ns = r.start_ns = T(22, 0);
+	r.end_ns = T(23, 250000000);
+	r.report_seq = 1;
+	r.reason = NT_END_IDLE;
+	r.ifindex[0] = 3;
+	r.meta = &meta;
+	nt_record_flow(&rec, &r);
+	cr_assert_eq(n_caps, 1);
+	golden_check("flow_quic");
+}
+
 /* Two periodic reports of one live flow: the same flow id and key, report 2
  * starts where report 1 ended and carries only its deltas; report 2's counts
  * came partly through the overflow ring. */

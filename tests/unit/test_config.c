@@ -458,6 +458,7 @@ static const char *const print_order[] = {
 	"max-flows",
 	"overflow-rate",
 	"sample-packets",
+	"tls-cert-max-bytes",
 	"dns-ports",
 	"dns-cache-entries",
 	"kafka-brokers",
@@ -544,6 +545,7 @@ Test(config, defaults_are_the_documented_ones)
 	static const char want[] = "interface=*\npcap=\noutput=stdout\nidle-timeout=15\n"
 				   "active-timeout=60\nheartbeat=30\nduration=0\n"
 				   "max-flows=65536\noverflow-rate=2000\nsample-packets=4\n"
+				   "tls-cert-max-bytes=32768\n"
 				   "dns-ports=53\ndns-cache-entries=100000\nkafka-brokers=\n"
 				   "kafka-topic-prefix=nettrail.\nkafka-topic-flow=\n"
 				   "kafka-topic-dns=\nkafka-topic-heartbeat=\nkafka-config=\n"

@@ -243,6 +243,7 @@ static const struct sample {
 	{ "max-flows", "1024", "max-flows=1024", { 0 } },
 	{ "overflow-rate", "10", "overflow-rate=10", { 0 } },
 	{ "sample-packets", "8", "sample-packets=8", { 0 } },
+	{ "tls-cert-max-bytes", "0", "tls-cert-max-bytes=0", { 0 } },
 	{ "dns-ports", "53,5353", "dns-ports=53,5353", { 0 } },
 	{ "dns-cache-entries", "500", "dns-cache-entries=500", { 0 } },
 	{ "kafka-brokers", "k1:9092,k2:9092", "kafka-brokers=k1:9092,k2:9092", { 0 } },
@@ -568,6 +569,7 @@ Test(config, defaults_are_the_documented_ones)
 	old.max_flows = 65536;
 	old.overflow_rate = 2000;
 	old.sample_pkts = 4;
+	old.tls_cert_max_bytes = 32768;
 	old.dns_ports[0] = 53;
 	old.dns_cache_entries = 100000;
 	old.kafka_flush_timeout = 10;

@@ -369,7 +369,7 @@ static void tls_ecs(struct jw *w, const struct nt_tls_meta *t)
 			tls_cert_ecs(w, cc);
 		jw_obj_close(w);
 	}
-	if (t->server_hello || sc) {
+	if ((t->server_hello && t->ja3s_md5[0]) || sc) {
 		jw_obj_open(w, "server"); /* tls.server.* */
 		if (t->server_hello && t->ja3s_md5[0])
 			jw_str(w, "ja3s", t->ja3s_md5);
@@ -442,7 +442,8 @@ static void payload_extras(struct jw *w, const struct nt_flow_meta *m, int s, in
 		}
 		if (t->server_hello) {
 			jw_u64(w, "cipher_id", t->cipher);
-			jw_str(w, "ja3s_string", t->ja3s);
+			if (t->ja3s_md5[0])
+				jw_str(w, "ja3s_string", t->ja3s);
 		}
 		if (t->cert_status[NT_CERT_SERVER] == NT_CERT_PARSED ||
 		    t->cert_status[NT_CERT_SERVER] == NT_CERT_ENCRYPTED ||

@@ -12,7 +12,7 @@ pass=0 fail=0
 for src in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$src" .c)
 	case $name in
-	fuzz_payload) lib="user/inspect/payload.c user/inspect/appproto.c user/inspect/tls_hello.c user/inspect/dns.c user/inspect/dns_msg.c" ;;
+	fuzz_payload) lib="user/inspect/payload.c user/inspect/appproto.c user/inspect/tls_hello.c user/inspect/tls_cert.c user/inspect/stream.c user/inspect/dns.c user/inspect/dns_msg.c" ;;
 	*) lib=$(ls user/*/${name#fuzz_}.c) ;;
 	esac
 	bin=$OUT/$name

@@ -4,6 +4,7 @@
  * corpus: captured from dnsmasq/BIND and OpenSSL/curl):
  *   dns      DNS responses parsed per second (r_cname_chain: 3 answers)
  *   tls      ClientHellos parsed per second, without and with JA4 + JA3
+ *   cert     TLS 1.2 server flights rebuilt and their certificates read
  *   cache    the DNS name cache: memory per entry at its cap
  *
  *   bench_parsers CORPUS_DIR
@@ -15,6 +16,8 @@
 
 #include "dns.h"
 #include "dns_msg.h"
+#include "stream.h"
+#include "tls_cert.h"
 #include "tls_hello.h"
 
 static double now_s(void)
@@ -112,6 +115,38 @@ int main(int argc, char **argv)
 		       "\"bytes\":%zu,\"parsed_per_s\":%.0f,"
 		       "\"parsed_with_ja4_ja3_per_s\":%.0f}\n",
 		       name, n, parse, iters / dt);
+	}
+
+	/* a TLS 1.2 server flight (ServerHello, Certificate of an RSA leaf and
+	 * an EC CA, ServerHelloDone in 300-byte records): rebuilt from
+	 * 1448-byte segments, the Certificate found, both certs read */
+	snprintf(sub, sizeof(sub), "%s/tls_cert", dir);
+	n = slurp(sub, "server_flight_300_byte_records", buf, sizeof(buf));
+	{
+		static uint8_t scratch[32768];
+		const uint8_t *msg;
+		size_t len;
+		struct tls_certs c;
+
+		iters = 5000;
+		t0 = now_s();
+		for (long i = 0; i < iters; i++) {
+			struct nt_stream *st = nt_stream_new(1, 32768);
+
+			for (size_t o = 0; o < n; o += 1448)
+				nt_stream_add(st, 1 + (uint32_t)o, buf + o,
+					      n - o < 1448 ? n - o : 1448);
+			if (tls_cert_find(st->buf, st->have, scratch, sizeof(scratch), &msg,
+					  &len) != TLS_CERT_FOUND ||
+			    tls_cert_parse(msg, len, "api.example.test", &c))
+				return 1;
+			tls_certs_free(&c);
+			nt_stream_free(st);
+		}
+		dt = now_s() - t0;
+		printf("{\"case\":\"tls-certificate\",\"bytes\":%zu,\"certificates\":2,"
+		       "\"flights_per_s\":%.0f,\"us_per_flow\":%.1f}\n",
+		       n, iters / dt, dt / iters * 1e6);
 	}
 
 	/* the name cache at its cap: 100,000 entries, two per address */

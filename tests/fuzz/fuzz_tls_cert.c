@@ -3,7 +3,8 @@
  * fuzz_tls_cert - the Certificate-message path: hostile bytes as the start
  * of a handshake flight (records -> the Certificate message, tls_cert_find)
  * and, found or not, as a Certificate message body (tls_cert_parse with
- * OpenSSL), with an SNI for the name check; every field of a parsed
+ * OpenSSL, through a 4-entry cache of decoded certificates), with an SNI
+ * for the name check; every field of a parsed
  * message is read back. Memory is bounded by the input: the scratch buffer
  * is 32 KiB (the default cap), the parser keeps at most 11 certificates.
  *
@@ -37,9 +38,12 @@ static void touch(const struct tls_certs *c)
 
 static void parse(const uint8_t *p, size_t n)
 {
+	static struct tls_cert_cache *cache; /* small: eviction is exercised */
 	struct tls_certs c;
 
-	if (tls_cert_parse(p, n, "api.example.test", &c) == 0) {
+	if (!cache)
+		cache = tls_cert_cache_new(4);
+	if (tls_cert_parse(p, n, "api.example.test", cache, &c) == 0) {
 		touch(&c);
 		tls_certs_free(&c);
 	}

@@ -24,6 +24,7 @@ struct nt_payload {
 	 * handshake messages, and the kernel's stop */
 	uint32_t cert_max;
 	uint8_t *cert_scratch;
+	struct tls_cert_cache *cert_cache;
 	void (*cert_stop)(void *ctx, const struct nt_flow_key *k, int side);
 	void *cert_stop_ctx;
 };
@@ -38,11 +39,17 @@ int nt_payload_set_certs(struct nt_payload *pl, uint32_t max_bytes,
 			 void *stop_ctx)
 {
 	uint8_t *s = max_bytes ? malloc(max_bytes) : NULL;
+	struct tls_cert_cache *c = max_bytes ? tls_cert_cache_new(NT_CERT_CACHE_MAX) : NULL;
 
-	if (max_bytes && !s)
+	if (max_bytes && (!s || !c)) {
+		free(s);
+		tls_cert_cache_free(c);
 		return -1;
+	}
 	free(pl->cert_scratch);
+	tls_cert_cache_free(pl->cert_cache);
 	pl->cert_scratch = s;
+	pl->cert_cache = c;
 	pl->cert_max = max_bytes;
 	pl->cert_stop = stop;
 	pl->cert_stop_ctx = stop_ctx;
@@ -98,6 +105,7 @@ void nt_payload_free(struct nt_payload *pl)
 		return;
 	NT_HASH_DRAIN(pl->flows, entry_free);
 	free(pl->cert_scratch);
+	tls_cert_cache_free(pl->cert_cache);
 	free(pl);
 }
 
@@ -266,8 +274,9 @@ static void cert_progress(struct nt_payload *pl, struct entry *e, int side, bool
 	} else if (r == TLS_CERT_ABSENT) {
 		t->cert_status[role] = NT_CERT_ABSENT;
 	} else if (r == TLS_CERT_FOUND && (c = calloc(1, sizeof(*c))) &&
-		   tls_cert_parse(msg, mlen, from_client ? NULL : t->sni, c) == 0) {
+		   tls_cert_parse(msg, mlen, from_client ? NULL : t->sni, pl->cert_cache, c) == 0) {
 		pl->st.certs_parsed++;
+		pl->st.cert_cache_hits = tls_cert_cache_hits(pl->cert_cache);
 		t->certs[role] = c;
 		t->cert_status[role] = NT_CERT_PARSED;
 	} else {

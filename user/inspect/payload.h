@@ -34,6 +34,9 @@
 /* Prefix buffers alive at once (~4.1 KiB each: 64 MiB at most). Past it,
  * a new direction is looked at segment by segment only, and counted. */
 #define NT_PREFIX_BUFFERS_MAX 16384
+/* Decoded TLS certificates kept for the next flows that show them (a few
+ * KiB each: ~5 MiB at most). */
+#define NT_CERT_CACHE_MAX     1024
 
 struct nt_tls_meta {
 	bool client_hello, server_hello;
@@ -103,6 +106,7 @@ struct nt_payload_stats {
 	uint64_t cert_parse_errors;
 	uint64_t cert_capped;	  /* directions stopped by the byte cap */
 	uint64_t cert_unfinished; /* flows gone with a flight still incomplete */
+	uint64_t cert_cache_hits; /* certificates not decoded again */
 	uint64_t cert_streams_alive;
 };
 

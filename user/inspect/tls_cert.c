@@ -15,7 +15,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "util.h"
+#include <uthash.h>
 
 #define REC_HDR	   5
 #define HS_HDR	   4
@@ -316,6 +316,90 @@ static void x509_brief(X509 *x, struct tls_x509_brief *o)
 	digest(x, EVP_sha256(), o->sha256);
 }
 
+/* ---- the cache of decoded certificates ---------------------------------- */
+
+struct cached {
+	uint8_t sha256[32]; /* of the DER */
+	X509 *x;
+	UT_hash_handle hh;
+};
+
+struct tls_cert_cache {
+	struct cached *by_hash; /* insertion order: least recently used first */
+	unsigned n, max;
+	uint64_t hits;
+};
+
+struct tls_cert_cache *tls_cert_cache_new(unsigned max)
+{
+	struct tls_cert_cache *c = calloc(1, sizeof(*c));
+
+	if (c)
+		c->max = max ? max : 1;
+	return c;
+}
+
+static void cached_drop(struct tls_cert_cache *c, struct cached *e)
+{
+	HASH_DEL(c->by_hash, e);
+	X509_free(e->x);
+	free(e);
+	c->n--;
+}
+
+void tls_cert_cache_free(struct tls_cert_cache *c)
+{
+	struct cached *e, *t;
+
+	if (!c)
+		return;
+	HASH_ITER(hh, c->by_hash, e, t)
+		cached_drop(c, e);
+	free(c);
+}
+
+uint64_t tls_cert_cache_hits(const struct tls_cert_cache *c)
+{
+	return c ? c->hits : 0;
+}
+
+/* The certificate of der[0 .. len): from the cache, or decoded (and kept).
+ * The caller frees the reference it gets. NULL when it does not parse. */
+static X509 *decode(struct tls_cert_cache *c, const uint8_t *der, size_t len)
+{
+	const unsigned char *p = der;
+	uint8_t h[32];
+	unsigned int hl = 0;
+	struct cached *e = NULL;
+	X509 *x;
+
+	if (c && EVP_Digest(der, len, h, &hl, EVP_sha256(), NULL) && hl == 32) {
+		HASH_FIND(hh, c->by_hash, h, 32, e);
+		if (e) {
+			c->hits++;
+			HASH_DEL(c->by_hash, e); /* most recently used: to the end */
+			HASH_ADD(hh, c->by_hash, sha256, 32, e);
+			X509_up_ref(e->x);
+			return e->x;
+		}
+	}
+	x = d2i_X509(NULL, &p, (long)len);
+	if (x && p != der + len) {
+		X509_free(x);
+		return NULL;
+	}
+	if (!x || !c || hl != 32 || !(e = calloc(1, sizeof(*e))))
+		return x;
+	if (c->n >= c->max)
+		cached_drop(c, c->by_hash);
+	memcpy(e->sha256, h, 32);
+	e->x = x;
+	X509_up_ref(x);
+	HASH_ADD(hh, c->by_hash, sha256, 32, e);
+	c->n++;
+	return x;
+}
+
 /* Does the leaf name host? RFC 6125 through X509_check_host. */
 static int8_t name_mismatch(X509 *x, const char *sni)
 {
@@ -325,7 +409,8 @@ static int8_t name_mismatch(X509 *x, const char *sni)
 	       1;
 }
 
-int tls_cert_parse(const uint8_t *body, size_t len, const char *sni, struct tls_certs *out)
+int tls_cert_parse(const uint8_t *body, size_t len, const char *sni, struct tls_cert_cache *cache,
+		   struct tls_certs *out)
 {
 	size_t off = 3;
 
@@ -334,19 +419,16 @@ int tls_cert_parse(const uint8_t *body, size_t len, const char *sni, struct tls_
 		return -1;
 	while (off < len) {
 		size_t clen;
-		const unsigned char *p;
 		X509 *x;
 
 		if (len - off < 3 || (clen = be24(body + off)) > len - off - 3 || clen == 0)
 			goto bad;
-		p = body + off + 3;
 		off += 3 + clen;
 		out->n_certs++;
 		if (out->n_certs > 1 + TLS_CERT_CHAIN_MAX)
 			continue; /* only counted */
-		x = d2i_X509(NULL, &p, (long)clen);
-		if (!x || p != body + off) {
-			X509_free(x);
+		x = decode(cache, body + off - clen, clen);
+		if (!x) {
 			if (out->n_certs == 1)
 				goto bad;
 			out->n_bad++;

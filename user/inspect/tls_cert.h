@@ -19,6 +19,11 @@
  * attribute and alternative names at their maxima (counted as truncated).
  * Control bytes in names become '?', so an embedded NUL cannot hide the
  * rest of a name.
+ *
+ * Cost: OpenSSL 3.0's d2i_X509 is the price (hundreds of µs for an RSA
+ * certificate: it decodes the key through provider decoders). Most flows
+ * to a service show the same chain, so a tls_cert_cache keeps decoded
+ * certificates by the SHA-256 of their DER (least recently used out).
  */
 #ifndef NT_TLS_CERT_H
 #define NT_TLS_CERT_H
@@ -109,11 +114,21 @@ enum tls_cert_find_result tls_cert_find(const uint8_t *buf, size_t len, uint8_t 
  * body (a 24-bit list of 24-bit DER certificates). sni: the client's
  * server_name or NULL/empty; the leaf's names are checked against it with
  * X509_check_host (RFC 6125: DNS SANs, the CN only without them; a
- * wildcard only as the whole left-most label, never partial). 0 on
+ * wildcard only as the whole left-most label, never partial). cache may
+ * be NULL. 0 on
  * success (*out filled; free with tls_certs_free), -1 when the framing or
  * the leaf's DER is bad (*out is left empty).
  */
-int tls_cert_parse(const uint8_t *body, size_t len, const char *sni, struct tls_certs *out);
+struct tls_cert_cache;
+
+/* A cache of at most max decoded certificates; NULL when out of memory. */
+struct tls_cert_cache *tls_cert_cache_new(unsigned max);
+void tls_cert_cache_free(struct tls_cert_cache *c);
+/* Lookups answered from the cache so far. */
+uint64_t tls_cert_cache_hits(const struct tls_cert_cache *c);
+
+int tls_cert_parse(const uint8_t *body, size_t len, const char *sni, struct tls_cert_cache *cache,
+		   struct tls_certs *out);
 
 void tls_certs_free(struct tls_certs *c);
 

@@ -157,7 +157,7 @@ Test(tls_cert, leaf_fields_fingerprints_and_flags)
 	size_t n = cert_body(body, &x, 1);
 	int dlen = i2d_X509(x, &p);
 
-	cr_assert_eq(tls_cert_parse(body, n, "api.example.test", &c), 0);
+	cr_assert_eq(tls_cert_parse(body, n, "api.example.test", NULL, &c), 0);
 	cr_assert(c.has_leaf);
 	cr_assert_eq(c.n_certs, 1);
 	cr_assert_eq(c.n_chain, 0);
@@ -192,6 +192,40 @@ Test(tls_cert, leaf_fields_fingerprints_and_flags)
 	EVP_PKEY_free(k);
 }
 
+Test(tls_cert, cache_answers_repeated_certificates)
+{
+	EVP_PKEY *k = ec_key(), *k2 = ec_key();
+	X509 *x = mkcert("a.example.test", "DNS:a.example.test", NULL, NULL, k);
+	X509 *y = mkcert("b.example.test", "DNS:b.example.test", NULL, NULL, k2);
+	X509 *xx[2] = { x, x };
+	struct tls_cert_cache *cache = tls_cert_cache_new(1);
+	struct tls_certs c, d;
+	size_t n = cert_body(body, xx, 2);
+
+	cr_assert_eq(tls_cert_parse(body, n, "a.example.test", cache, &c), 0);
+	cr_assert_eq(tls_cert_cache_hits(cache), 1, "the chain repeats the leaf");
+	cr_assert_eq(tls_cert_parse(body, n, "b.example.test", cache, &d), 0);
+	cr_assert_eq(tls_cert_cache_hits(cache), 3);
+	cr_assert_str_eq(d.leaf.sha256, c.leaf.sha256);
+	cr_assert_eq(c.name_mismatch, 0);
+	cr_assert_eq(d.name_mismatch, 1, "the SNI is checked on every flow");
+	tls_certs_free(&c);
+	tls_certs_free(&d);
+	n = cert_body(body, &y, 1); /* a second certificate pushes the first out */
+	cr_assert_eq(tls_cert_parse(body, n, NULL, cache, &c), 0);
+	tls_certs_free(&c);
+	n = cert_body(body, &x, 1);
+	cr_assert_eq(tls_cert_parse(body, n, NULL, cache, &c), 0);
+	cr_assert_eq(tls_cert_cache_hits(cache), 3, "evicted: decoded again");
+	cr_assert_str_eq(c.leaf.subject, "CN=a.example.test,O=Nettrail Unit");
+	tls_certs_free(&c);
+	tls_cert_cache_free(cache);
+	X509_free(x);
+	X509_free(y);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(k2);
+}
+
 Test(tls_cert, issued_leaf_is_not_self_signed_and_chain_is_bounded)
 {
 	EVP_PKEY *ck = ec_key(), *lk = ec_key();
@@ -204,7 +238,7 @@ Test(tls_cert, issued_leaf_is_not_self_signed_and_chain_is_bounded)
 	for (int i = 1; i < 13; i++)
 		certs[i] = ca;
 	n = cert_body(body, certs, 13);
-	cr_assert_eq(tls_cert_parse(body, n, NULL, &c), 0);
+	cr_assert_eq(tls_cert_parse(body, n, NULL, NULL, &c), 0);
 	cr_assert_not(c.leaf.self_signed);
 	cr_assert_str_eq(c.leaf.issuer, "CN=Unit CA,O=Nettrail Unit");
 	cr_assert_eq(c.n_certs, 13);
@@ -228,7 +262,7 @@ static int mismatch(const char *cn, const char *san, const char *sni)
 	size_t n = cert_body(body, &x, 1);
 	int r;
 
-	cr_assert_eq(tls_cert_parse(body, n, sni, &c), 0);
+	cr_assert_eq(tls_cert_parse(body, n, sni, NULL, &c), 0);
 	r = c.name_mismatch;
 	tls_certs_free(&c);
 	X509_free(x);
@@ -265,23 +299,23 @@ Test(tls_cert, malformed_messages)
 	size_t n = cert_body(body, two, 2);
 	static const uint8_t empty[] = { 0, 0, 0 };
 
-	cr_assert_eq(tls_cert_parse(body, 2, NULL, &c), -1, "short");
-	cr_assert_eq(tls_cert_parse(body, n - 1, NULL, &c), -1, "list length");
+	cr_assert_eq(tls_cert_parse(body, 2, NULL, NULL, &c), -1, "short");
+	cr_assert_eq(tls_cert_parse(body, n - 1, NULL, NULL, &c), -1, "list length");
 	put24(body, n - 2); /* list says one byte less: the last cert overruns it */
-	cr_assert_eq(tls_cert_parse(body, n - 1, NULL, &c), -1, "cert length");
+	cr_assert_eq(tls_cert_parse(body, n - 1, NULL, NULL, &c), -1, "cert length");
 	put24(body, n - 3);
 	body[7] ^= 0xff; /* the leaf's DER header */
-	cr_assert_eq(tls_cert_parse(body, n, NULL, &c), -1, "leaf DER");
+	cr_assert_eq(tls_cert_parse(body, n, NULL, NULL, &c), -1, "leaf DER");
 	cr_assert_null(c.leaf.subject);
 	n = cert_body(body, two, 2);
 	body[n - 40] ^= 0xff; /* inside the second cert's signature: still DER? */
 	body[(n + 3) / 2 + 4] = 0x00;
-	cr_assert_eq(tls_cert_parse(body, n, NULL, &c), 0, "a bad chain cert is skipped");
+	cr_assert_eq(tls_cert_parse(body, n, NULL, NULL, &c), 0, "a bad chain cert is skipped");
 	cr_assert(c.has_leaf);
 	cr_assert_eq(c.n_certs, 2);
 	cr_assert_eq(c.n_chain + c.n_bad, 1);
 	tls_certs_free(&c);
-	cr_assert_eq(tls_cert_parse(empty, 3, "a.test", &c), 0, "an empty list");
+	cr_assert_eq(tls_cert_parse(empty, 3, "a.test", NULL, &c), 0, "an empty list");
 	cr_assert_not(c.has_leaf);
 	cr_assert_eq(c.n_certs, 0);
 	cr_assert_eq(c.name_mismatch, -1);

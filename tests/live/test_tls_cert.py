@@ -280,12 +280,17 @@ def test_wildcard_san(topo, tmp_path):
     pki = PKI(tmp_path)
     pki.cert("wild", "/CN=wildcard", kind="ec", san=["DNS:*.svc.example.test"])
     names = ["api.svc.example.test", "a.b.svc.example.test", "svc.example.test"]
-    fl, _, _ = run(topo, tmp_path, pki, None, "wild", server_extra=["-tls1_2"], conns=names)
+    fl, _, recs = run(topo, tmp_path, pki, None, "wild", server_extra=["-tls1_2"], conns=names)
     got = {r["tls"]["client"]["server_name"]: r["nettrail"]["tls"]["server"]["name_mismatch"]
            for r in fl}
     # RFC 6125: the wildcard is one whole left-most label
     assert got == {"api.svc.example.test": False, "a.b.svc.example.test": True,
                    "svc.example.test": True}, got
+    assert len({r["tls"]["server"]["hash"]["sha256"] for r in fl}) == 1
+    hb = [x for x in recs if x["event"]["dataset"] == "nettrail.heartbeat"][-1]
+    c = hb["nettrail"]["heartbeat"]["counters"]
+    # the same certificate three times: decoded once, then from the cache
+    assert c["tls_certificates_parsed"] == 3 and c["tls_certificate_cache_hits"] == 2
 
 
 def big_chain(tmp_path):

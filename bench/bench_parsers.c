@@ -4,6 +4,7 @@
  * corpus: captured from dnsmasq/BIND and OpenSSL/curl):
  *   dns      DNS responses parsed per second (r_cname_chain: 3 answers)
  *   tls      ClientHellos parsed per second, without and with JA4 + JA3
+ *   cert     TLS 1.2 server flights rebuilt and their certificates read
  *   cache    the DNS name cache: memory per entry at its cap
  *   quic     QUIC flows per second: the client's Initial(s) decrypted
  *            (keys derived, header protection removed, AES-GCM opened,
@@ -21,6 +22,8 @@
 #include "dns_msg.h"
 #include "fuzz/quic_seal.h"
 #include "quic.h"
+#include "stream.h"
+#include "tls_cert.h"
 #include "tls_hello.h"
 
 static double now_s(void)
@@ -66,6 +69,57 @@ static long rss_kb(void)
 	if (f)
 		fclose(f);
 	return kb;
+}
+
+/* One TLS 1.2 server flight: rebuilt from 1448-byte segments, its
+ * Certificate found and read. 0 when it was. */
+static int cert_flight(const uint8_t *buf, size_t n, struct tls_cert_cache *cache)
+{
+	static uint8_t scratch[32768];
+	struct nt_stream *st = nt_stream_new(1, 32768);
+	const uint8_t *msg;
+	size_t len;
+	struct tls_certs c;
+	int r;
+
+	for (size_t o = 0; o < n; o += 1448)
+		nt_stream_add(st, 1 + (uint32_t)o, buf + o, n - o < 1448 ? n - o : 1448);
+	r = tls_cert_find(st->buf, st->have, scratch, sizeof(scratch), &msg, &len) !=
+		    TLS_CERT_FOUND ||
+	    tls_cert_parse(msg, len, "api.example.test", cache, &c);
+	if (!r)
+		tls_certs_free(&c);
+	nt_stream_free(st);
+	return r;
+}
+
+/* A TLS 1.2 server flight (ServerHello, Certificate of an RSA leaf and an
+ * EC CA, ServerHelloDone in 300-byte records): rebuilt from 1448-byte
+ * segments, the Certificate found, both certs read; without the cache of
+ * decoded certificates (a service's first flow) and with it (the next
+ * ones), alternately. */
+static void cert_bench(const char *dir)
+{
+	static uint8_t buf[20000];
+	char sub[512];
+	size_t n;
+
+	snprintf(sub, sizeof(sub), "%s/tls_cert", dir);
+	n = slurp(sub, "server_flight_300_byte_records", buf, sizeof(buf));
+	for (int round = 0; round < 4; round++) {
+		struct tls_cert_cache *cache = round & 1 ? tls_cert_cache_new(1024) : NULL;
+		long iters = round & 1 ? 50000 : 2000;
+		double t0 = now_s(), dt;
+
+		for (long i = 0; i < iters; i++)
+			if (cert_flight(buf, n, cache))
+				exit(1);
+		dt = now_s() - t0;
+		printf("{\"case\":\"tls-certificate\",\"cache\":%s,\"bytes\":%zu,"
+		       "\"certificates\":2,\"flights_per_s\":%.0f,\"us_per_flow\":%.1f}\n",
+		       cache ? "true" : "false", n, iters / dt, dt / iters * 1e6);
+		tls_cert_cache_free(cache);
+	}
 }
 
 /* One QUIC flow: a conn, its datagrams, the hello parsed and fingerprinted. */
@@ -271,6 +325,7 @@ int main(int argc, char **argv)
 		       name, n, parse, iters / dt);
 	}
 
+	cert_bench(dir);
 	quic_bench(dir);
 
 	cache_bench();

@@ -29,10 +29,11 @@
 #define TC_ACT_UNSPEC (-1)
 
 /* Load-time configuration, set by the loader before load (CO-RE style). */
-const volatile __u8 cfg_pcap_mode = 0;		  /* time from skb->tstamp */
-const volatile __u32 cfg_overflow_per_sec = 2000; /* overflow events/s/CPU */
-const volatile __u8 cfg_sample_pkts = 4;	  /* payload samples per direction */
-const volatile __u16 cfg_dns_ports[4] = { 53 };	  /* 0 ends the list */
+const volatile __u8 cfg_pcap_mode = 0;		     /* time from skb->tstamp */
+const volatile __u32 cfg_overflow_per_sec = 2000;    /* overflow events/s/CPU */
+const volatile __u8 cfg_sample_pkts = 4;	     /* payload samples per direction */
+const volatile __u16 cfg_dns_ports[4] = { 53 };	     /* 0 ends the list */
+const volatile __u32 cfg_tls_cert_max_bytes = 32768; /* certificate sampling cap, 0: off */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -65,6 +66,14 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1024 * 1024);
 } samples SEC(".maps");
+
+/* Flow directions whose TLS certificate is being sampled: bytes left. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct nt_cert_key);
+	__type(value, __u32);
+} tls_cert SEC(".maps");
 
 /* First fragments leave their ports here for the later fragments. */
 struct {
@@ -618,18 +627,123 @@ static __always_inline int flow_update(struct __sk_buff *skb, struct pkt *p, str
 	return 1;
 }
 
+/*
+ * Does a clear-text TLS Certificate flight start in this sampled TCP
+ * payload? A ServerHello from the responder whose record goes on with more
+ * handshake, or is followed by a handshake record (TLS <= 1.2; a TLS 1.3
+ * ServerHello is followed by ChangeCipherSpec or encrypted records), or a
+ * Certificate message from the initiator (mutual TLS). When the next record
+ * is in a later packet, sampling starts and userspace decides. Reads at
+ * most 10 bytes, only of packets that are sampled anyway.
+ */
+static __always_inline int cert_flight_starts(struct __sk_buff *skb, struct sample_args *a)
+{
+	__u8 h[9], next = 0;
+	__u32 rlen, hlen;
+
+	if (a->plen < sizeof(h) || bpf_skb_load_bytes(skb, a->off, h, sizeof(h)))
+		return 0;
+	if (h[0] != 0x16 || h[1] != 0x03 || h[2] > 0x03)
+		return 0;
+	if (h[5] == 0x0b)
+		return a->side == a->initiator;
+	if (h[5] != 0x02 || a->side == a->initiator)
+		return 0;
+	rlen = (__u32)h[3] << 8 | h[4];
+	hlen = (__u32)h[6] << 16 | (__u32)h[7] << 8 | h[8];
+	if (4 + hlen < rlen || 5 + rlen >= a->plen)
+		return 1;
+	if (bpf_skb_load_bytes(skb, a->off + 5 + rlen, &next, 1))
+		return 1;
+	return next == 0x16;
+}
+
+#define NT_CERT_CHUNKS 32 /* samples per packet: a 64 KiB GSO payload */
+
+/*
+ * Certificate sampling of one packet: its payload in NT_SAMPLE_MAX chunks
+ * (a GSO packet holds many segments' worth), while the direction's byte
+ * budget in tls_cert lasts; start inserts the budget. Returns 1 while the
+ * direction stays in certificate mode, 0 when the budget is spent (the
+ * entry goes), -1 when userspace ended it (nothing was sent). Rewrites
+ * *a. A global function: the verifier checks it once.
+ */
+__noinline int cert_sample(struct __sk_buff *skb, struct sample_args *a, __u32 start)
+{
+	struct nt_cert_key ck = {};
+	__u32 *left, budget, done = 0, off, plen, seq;
+
+	if (!skb || !a)
+		return -1;
+	ck.flow = a->key;
+	ck.side = a->side;
+	if (start) {
+		budget = cfg_tls_cert_max_bytes;
+		bpf_map_update_elem(&tls_cert, &ck, &budget, BPF_ANY);
+	}
+	left = bpf_map_lookup_elem(&tls_cert, &ck);
+	if (!left)
+		return -1;
+	budget = *left;
+	/* a is the caller's, used up here: each chunk rewrites it */
+	off = a->off;
+	plen = a->plen;
+	seq = a->tcp_seq;
+	for (int i = 0; i < NT_CERT_CHUNKS && done < plen && budget; i++) {
+		__u32 n = plen - done;
+
+		if (n > NT_SAMPLE_MAX)
+			n = NT_SAMPLE_MAX;
+		if (n > budget)
+			n = budget;
+		a->off = off + done;
+		a->plen = n;
+		a->tcp_seq = seq + done;
+		if (i || !start)
+			a->kind = NT_SAMPLE_CERT;
+		send_sample(skb, a);
+		done += n;
+		budget -= n;
+	}
+	if (!budget) {
+		bpf_map_delete_elem(&tls_cert, &ck);
+		return 0;
+	}
+	*left = budget;
+	return 1;
+}
+
+/* flow_sample(), TLS: certificate sampling of this direction goes on,
+ * starts, or ends. 0 when the packet was not handled here. */
+static __always_inline int flow_sample_cert(struct __sk_buff *skb, struct sample_args *sa,
+					    struct nt_flow_val *v, __u8 bit)
+{
+	int on = v->attrs & bit, r;
+
+	if (!on && !cert_flight_starts(skb, sa))
+		return 0;
+	r = cert_sample(skb, sa, !on);
+	if (r > 0 && !on)
+		v->attrs |= bit;
+	else if (r <= 0 && on)
+		v->attrs &= ~bit;
+	return r >= 0;
+}
+
 /* Datagrams of one UDP GSO super-packet sampled, at most. */
 #define NT_GSO_SAMPLES 8
 
 /* account(), last: a payload worth a look (TCP, UDP) goes up while its
- * direction has samples left, and always on a DNS flow. One compare per
- * packet once a direction's samples are spent. A UDP GSO super-packet is
- * gso_segs datagrams of gso_size payload bytes (a QUIC client may send its
- * ClientHello's Initials so): each is sampled as the datagram it becomes. */
+ * direction has samples left, always on a DNS flow, and while its TLS
+ * certificate is being sampled. One compare per packet once a direction's
+ * samples are spent. A UDP GSO super-packet is gso_segs datagrams of
+ * gso_size payload bytes (a QUIC client may send its ClientHello's Initials
+ * so): each is sampled as the datagram it becomes. */
 static __always_inline void flow_sample(struct __sk_buff *skb, struct pkt *p, struct acct *a,
 					struct nt_flow_val *v)
 {
-	__u8 side = a->side;
+	__u8 side = a->side, left;
+	__u8 cert = NT_ATTR_CERT0 << (side & 1);
 	__u32 seg = 0, nseg = 1, total;
 	int dns;
 
@@ -640,9 +754,10 @@ static __always_inline void flow_sample(struct __sk_buff *skb, struct pkt *p, st
 	if (p->frag & NT_ATTR_FRAG_NOL4)
 		return;
 	/* DNS-ness was decided once, when the flow was created */
-	dns = v->attrs & NT_ATTR_DNS;
-	if (v->samples[side & 1] >= cfg_sample_pkts && !dns)
+	if (v->samples[side & 1] >= cfg_sample_pkts && !(v->attrs & (NT_ATTR_DNS | cert)))
 		return;
+	dns = v->attrs & NT_ATTR_DNS;
+	left = v->samples[side & 1] < cfg_sample_pkts;
 	struct sample_args sa = {
 		.key = a->key,
 		.now = time_fine(skb),
@@ -655,6 +770,13 @@ static __always_inline void flow_sample(struct __sk_buff *skb, struct pkt *p, st
 		.tcp_flags = p->tcp_flags,
 	};
 
+	if (!dns && cfg_tls_cert_max_bytes && p->proto == IPPROTO_TCP) {
+		if (v->samples[side & 1] < 255)
+			v->samples[side & 1]++;
+		if (!flow_sample_cert(skb, &sa, v, cert) && left)
+			send_sample(skb, &sa);
+		return;
+	}
 	total = sa.plen;
 	if (p->proto == IPPROTO_UDP && a->segs > 1 && skb->gso_size) {
 		seg = skb->gso_size;

@@ -107,6 +107,11 @@ decided:
 #define NT_ATTR_FRAG_NOL4 0x02 /* a later fragment could not be matched */
 #define NT_ATTR_MIDSTREAM 0x04 /* TCP flow first seen without a SYN */
 #define NT_ATTR_DNS	  0x08 /* a DNS port: every payload is sampled */
+/* TLS certificate sampling: this key side's handshake is sampled past the
+ * first cfg_sample_pkts packets while its nt_cert_key is in the tls_cert
+ * map (NT_ATTR_CERT0 << side). */
+#define NT_ATTR_CERT0	  0x10
+#define NT_ATTR_CERT1	  0x20
 
 /*
  * The per-flow value. Counters are indexed by key side (0/1), not by
@@ -185,6 +190,20 @@ struct nt_event {
 enum nt_sample_kind {
 	NT_SAMPLE_FIRST = 1, /* one of a flow direction's first payloads */
 	NT_SAMPLE_DNS = 2,   /* a packet to or from a DNS port */
+	NT_SAMPLE_CERT = 3,  /* TLS certificate sampling (NT_ATTR_CERT0) */
+};
+
+/*
+ * A flow direction whose TLS handshake (up to its Certificate message) is
+ * sampled past the first packets: the key of the tls_cert map, whose value
+ * (__u32) is the payload bytes it may still send up. The kernel inserts it
+ * on a ServerHello (or a client's Certificate) that a TLS 1.2-style flight
+ * follows, and deletes it at the byte cap; userspace deletes it as soon as
+ * the Certificate message is whole or cannot come.
+ */
+struct nt_cert_key {
+	struct nt_flow_key flow;
+	__u32 side; /* key side that sends the certificate */
 };
 
 struct nt_sample {

@@ -636,6 +636,10 @@ static const struct opt opts[] = {
 	U32("sample-packets", sample_pkts, 0, 32, "N", "4",
 	    "first payload packets of each flow direction handed to userspace "
 	    "for TLS and protocol detection, 0 to 32"),
+	U32("tls-cert-max-bytes", tls_cert_max_bytes, 0, 262144, "N", "32768",
+	    "after a TLS 1.2 ServerHello (or a client's Certificate), sample "
+	    "that direction until its Certificate message is whole, at most N "
+	    "bytes; 0 disables"),
 	PORTS("dns-ports", dns_ports, "LIST", "53", "DNS ports, up to 4, comma-separated"),
 	U32("dns-cache-entries", dns_cache_entries, 16, 10000000, "N", "100000",
 	    "address-to-name cache size, about 150 bytes each"),

@@ -46,6 +46,7 @@ struct nt_config {
 	uint32_t max_flows;		       /* kernel flow table entries */
 	uint32_t overflow_rate;		       /* overflow events per second per CPU */
 	uint32_t sample_pkts;		       /* payload packets per flow direction sent up */
+	uint32_t tls_cert_max_bytes;	       /* TLS certificate sampling cap per direction */
 	uint16_t dns_ports[4];		       /* DNS ports (0 ends the list) */
 	uint32_t dns_cache_entries;	       /* address -> name cache cap */
 	char *kafka_brokers;		       /* host:port,... */

@@ -312,6 +312,8 @@ static int build_pipeline(struct app *a)
 	if (!a->payload || !a->dns)
 		return -1;
 	nt_payload_set_dns(a->payload, a->dns);
+	if (nt_payload_set_certs(a->payload, a->cfg.tls_cert_max_bytes, nt_dp_cert_stop, &a->dp))
+		return -1;
 	a->rec.dns = a->dns;
 	co.meta_ctx = a->payload;
 	a->col = nt_collector_new(&co);

@@ -72,6 +72,7 @@ struct dp_cfg {
 	unsigned sample_pkts;	   /* payload samples per direction;
 					 * 0: none (flow-accounting tests) */
 	unsigned dns_port;	   /* 0: no DNS sampling */
+	unsigned tls_cert_max;	   /* 0: the object's default */
 };
 
 static int on_event(void *ctx, void *data, size_t sz)
@@ -105,6 +106,8 @@ static void dp_open_cfg(struct dp_cfg c)
 	skel->rodata->cfg_pcap_mode = c.live ? 0 : 1;
 	skel->rodata->cfg_sample_pkts = (__u8)c.sample_pkts;
 	skel->rodata->cfg_dns_ports[0] = (__u16)c.dns_port;
+	if (c.tls_cert_max)
+		skel->rodata->cfg_tls_cert_max_bytes = c.tls_cert_max;
 	if (c.overflow_per_sec)
 		skel->rodata->cfg_overflow_per_sec = c.overflow_per_sec;
 	if (c.max_flows)
@@ -2470,14 +2473,14 @@ Test(datapath, canonical_order_v6_lower_address_first)
 
 /* ---- payload samples ---------------------------------------------------- */
 
-static struct nt_sample samples_got[16];
+static struct nt_sample samples_got[32];
 static int n_samples;
 
 static int on_sample(void *ctx, void *data, size_t sz)
 {
 	(void)ctx;
 	cr_assert_eq(sz, sizeof(struct nt_sample));
-	if (n_samples < 16)
+	if (n_samples < 32)
 		memcpy(&samples_got[n_samples], data, sizeof(samples_got[0]));
 	n_samples++;
 	return 0;
@@ -2596,6 +2599,104 @@ Test(datapath, payload_samples_udp_gso_datagrams)
 	cr_assert_eq(n_samples, 4);
 	cr_expect_eq(samples_got[3].data[0], 1);
 	EXPECT_STATS([NT_STAT_SAMPLES] = 4);
+	ring_buffer__free(srb);
+	dp_close();
+}
+
+/* A TCP payload of n bytes from src:sport, starting with head[hn]: runs
+ * it and returns the samples it made. */
+static int send_tls(const char *src, uint16_t sport, const char *dst, uint16_t dport, uint32_t seq,
+		    size_t n, const uint8_t *head, size_t hn, struct ring_buffer *srb)
+{
+	struct pkt_spec s = pkt_tcp(src, sport, dst, dport, NT_TCP_ACK | NT_TCP_PSH, n);
+	struct pkt_layout lay;
+	size_t len;
+	int before = n_samples;
+
+	s.seq = seq;
+	len = build(&s, &lay);
+	if (hn)
+		memcpy(frame + lay.payload_off, head, hn);
+	run_ok(frame, len, (struct run_ctx){ .ts = 1000 + seq });
+	ring_buffer__consume(srb);
+	return n_samples - before;
+}
+
+/* the attrs of the flow of client port cport with server 10.0.0.2:443 */
+static uint8_t attrs_of(uint16_t cport)
+{
+	struct pkt_spec s = pkt_tcp("10.0.0.1", cport, "10.0.0.2", 443, 0, 0);
+	int side;
+	struct nt_flow_key k = key_x(&s, &side, 0);
+
+	return flow_get(&k).attrs;
+}
+
+Test(datapath, tls_certificate_sampling)
+{
+	/* ServerHello record (74 bytes) then a handshake record: TLS 1.2 */
+	static const uint8_t sh12[] = { 0x16, 3, 3, 0, 74, 2, 0, 0, 70, [79] = 0x16, 3, 3 };
+	/* ServerHello then ChangeCipherSpec: TLS 1.3 */
+	static const uint8_t sh13[] = { 0x16, 3, 3, 0, 74, 2, 0, 0, 70, [79] = 0x14, 3, 3 };
+	/* a client's flight opening with its Certificate (mutual TLS) */
+	static const uint8_t ccert[] = { 0x16, 3, 3, 1, 0, 11, 0, 0, 200 };
+	const char *c = "10.0.0.1", *sv = "10.0.0.2";
+	struct ring_buffer *srb;
+	struct nt_cert_key ck;
+	struct pkt_spec s = pkt_tcp(c, 40003, sv, 443, 0, 0);
+	int side;
+
+	dp_open(.sample_pkts = 2, .tls_cert_max = 4300);
+	srb = ring_buffer__new(bpf_map__fd(skel->maps.samples), on_sample, NULL, NULL);
+	cr_assert_not_null(srb);
+	n_samples = 0;
+
+	/* A: a TLS 1.2 server flight, sampled past the 2 packets up to 4300
+	 * bytes: 300, then 3000 in two chunks, then the last 1000 cut */
+	cr_assert_eq(send_tls(c, 40001, sv, 443, 1, 100, NULL, 0, srb), 1);
+	cr_assert_eq(send_tls(sv, 443, c, 40001, 5000, 300, sh12, sizeof(sh12), srb), 1);
+	cr_expect_eq(samples_got[n_samples - 1].kind, NT_SAMPLE_FIRST);
+	cr_expect_eq(attrs_of(40001) & (NT_ATTR_CERT0 | NT_ATTR_CERT1), NT_ATTR_CERT1);
+	cr_assert_eq(send_tls(sv, 443, c, 40001, 5300, 3000, NULL, 0, srb), 2);
+	cr_expect_eq(samples_got[n_samples - 2].kind, NT_SAMPLE_CERT);
+	cr_expect_eq(samples_got[n_samples - 2].cap_len, 2048);
+	cr_expect_eq(samples_got[n_samples - 1].tcp_seq, 5300 + 2048);
+	cr_expect_eq(samples_got[n_samples - 1].cap_len, 952);
+	cr_assert_eq(send_tls(sv, 443, c, 40001, 8300, 1500, NULL, 0, srb), 1);
+	cr_expect_eq(samples_got[n_samples - 1].cap_len, 1000, "the cap: 4300 bytes in all");
+	cr_expect_eq(attrs_of(40001) & NT_ATTR_CERT1, 0, "capped: the kernel ended it");
+	cr_assert_eq(send_tls(sv, 443, c, 40001, 9800, 500, NULL, 0, srb), 0);
+
+	/* B: TLS 1.3 never starts it */
+	cr_assert_eq(send_tls(c, 40002, sv, 443, 1, 100, NULL, 0, srb), 1);
+	cr_assert_eq(send_tls(sv, 443, c, 40002, 5000, 300, sh13, sizeof(sh13), srb), 1);
+	cr_expect_eq(attrs_of(40002) & (NT_ATTR_CERT0 | NT_ATTR_CERT1), 0);
+	cr_assert_eq(send_tls(sv, 443, c, 40002, 5300, 100, NULL, 0, srb), 1);
+	cr_assert_eq(send_tls(sv, 443, c, 40002, 5400, 100, NULL, 0, srb), 0);
+
+	/* C: userspace ends it: the next packet clears the flag */
+	cr_assert_eq(send_tls(c, 40003, sv, 443, 1, 100, NULL, 0, srb), 1);
+	cr_assert_eq(send_tls(sv, 443, c, 40003, 5000, 300, sh12, sizeof(sh12), srb), 1);
+	cr_expect_eq(attrs_of(40003) & NT_ATTR_CERT1, NT_ATTR_CERT1);
+	memset(&ck, 0, sizeof(ck));
+	ck.flow = key_x(&s, &side, 0);
+	ck.side = !side;
+	cr_assert_eq(bpf_map_delete_elem(bpf_map__fd(skel->maps.tls_cert), &ck), 0);
+	cr_assert_eq(send_tls(sv, 443, c, 40003, 5300, 100, NULL, 0, srb), 1);
+	cr_expect_eq(samples_got[n_samples - 1].kind, NT_SAMPLE_FIRST, "its own budget left");
+	cr_expect_eq(attrs_of(40003) & NT_ATTR_CERT1, 0);
+	cr_assert_eq(send_tls(sv, 443, c, 40003, 5400, 100, NULL, 0, srb), 0);
+
+	/* D: a client's Certificate flight (the initiator, key side 0) */
+	cr_assert_eq(send_tls(c, 40004, sv, 443, 1, 100, NULL, 0, srb), 1);
+	cr_assert_eq(send_tls(c, 40004, sv, 443, 101, 300, ccert, sizeof(ccert), srb), 1);
+	cr_expect_eq(attrs_of(40004) & (NT_ATTR_CERT0 | NT_ATTR_CERT1), NT_ATTR_CERT0);
+	cr_assert_eq(send_tls(c, 40004, sv, 443, 401, 100, NULL, 0, srb), 1);
+	cr_expect_eq(samples_got[n_samples - 1].kind, NT_SAMPLE_CERT);
+	/* ... but a server's Certificate opening a packet does not start it */
+	cr_assert_eq(send_tls(c, 40005, sv, 443, 1, 100, NULL, 0, srb), 1);
+	cr_assert_eq(send_tls(sv, 443, c, 40005, 5000, 300, ccert, sizeof(ccert), srb), 1);
+	cr_expect_eq(attrs_of(40005) & (NT_ATTR_CERT0 | NT_ATTR_CERT1), 0);
 	ring_buffer__free(srb);
 	dp_close();
 }

@@ -3,12 +3,13 @@
  * fuzz_payload - the payload-sample path: hostile bytes cut into a series of
  * samples (TCP segments with arbitrary sequence numbers, UDP datagrams, DNS
  * packets) for a few flows, through reassembly, protocol detection, the
- * TLS parser and the DNS stage, then the metadata is read back.
+ * TLS parsers (hellos, certificate flights up to a 4 KiB cap) and the DNS
+ * stage, then the metadata is read back.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Iuser \
  *     tests/fuzz/fuzz_payload.c user/inspect/payload.c user/inspect/appproto.c \
- *     user/inspect/tls_hello.c user/inspect/dns.c user/inspect/dns_msg.c user/inspect/quic.c \
- *     -lcrypto -o fuzz_payload
+ *     user/inspect/tls_hello.c user/inspect/tls_cert.c user/inspect/stream.c \
+ *     user/inspect/dns.c user/inspect/dns_msg.c user/inspect/quic.c -lcrypto -o fuzz_payload
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -38,6 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t ts = 0;
 
 	nt_payload_set_dns(pl, dns);
+	nt_payload_set_certs(pl, 4096, NULL, NULL);
 	/* each chunk: 6 header bytes (flow, side/kind, seq, length) + data */
 	while (size >= 6) {
 		size_t n = (size_t)(data[4] << 8 | data[5]) % (NT_SAMPLE_MAX + 1);
@@ -50,7 +52,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		s.key.addr[0][15] = data[0] >> 4;
 		s.side = data[1] & 1;
 		s.initiator = (data[1] >> 1) & 1;
-		s.kind = (data[1] & 4) ? NT_SAMPLE_DNS : NT_SAMPLE_FIRST;
+		s.kind = (data[1] & 4) ? NT_SAMPLE_DNS :
+			 (data[1] & 8) ? NT_SAMPLE_CERT :
+					 NT_SAMPLE_FIRST;
 		s.tcp_seq = (uint32_t)data[2] << 8 | data[3];
 		s.ts_ns = ++ts;
 		data += 6;

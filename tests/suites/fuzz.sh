@@ -12,7 +12,7 @@ pass=0 fail=0
 for src in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$src" .c)
 	case $name in
-	fuzz_payload) lib="user/inspect/payload.c user/inspect/appproto.c user/inspect/tls_hello.c user/inspect/dns.c user/inspect/dns_msg.c user/inspect/quic.c" ;;
+	fuzz_payload) lib="user/inspect/payload.c user/inspect/appproto.c user/inspect/tls_hello.c user/inspect/tls_cert.c user/inspect/stream.c user/inspect/dns.c user/inspect/dns_msg.c user/inspect/quic.c" ;;
 	fuzz_quic) lib="user/inspect/quic.c user/inspect/tls_hello.c" ;;
 	# the OCSF encoder reaches the recorder, enrichment and DNS stages:
 	# every object but main, with the program's libraries

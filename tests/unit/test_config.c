@@ -245,6 +245,7 @@ static const struct sample {
 	{ "max-flows", "1024", "max-flows=1024", { 0 } },
 	{ "overflow-rate", "10", "overflow-rate=10", { 0 } },
 	{ "sample-packets", "8", "sample-packets=8", { 0 } },
+	{ "tls-cert-max-bytes", "0", "tls-cert-max-bytes=0", { 0 } },
 	{ "dns-ports", "53,5353", "dns-ports=53,5353", { 0 } },
 	{ "dns-cache-entries", "500", "dns-cache-entries=500", { 0 } },
 	{ "kafka-brokers", "k1:9092,k2:9092", "kafka-brokers=k1:9092,k2:9092", { 0 } },
@@ -464,6 +465,7 @@ static const char *const print_order[] = {
 	"max-flows",
 	"overflow-rate",
 	"sample-packets",
+	"tls-cert-max-bytes",
 	"dns-ports",
 	"dns-cache-entries",
 	"kafka-brokers",
@@ -554,6 +556,7 @@ Test(config, defaults_are_the_documented_ones)
 		"ocsf-version=1.1.0\nidle-timeout=15\n"
 		"active-timeout=60\nheartbeat=30\nduration=0\n"
 		"max-flows=65536\noverflow-rate=2000\nsample-packets=4\n"
+		"tls-cert-max-bytes=32768\n"
 		"dns-ports=53\ndns-cache-entries=100000\nkafka-brokers=\n"
 		"kafka-topic-prefix=nettrail.\nkafka-topic-flow=\n"
 		"kafka-topic-dns=\nkafka-topic-heartbeat=\n"
@@ -577,6 +580,7 @@ Test(config, defaults_are_the_documented_ones)
 	old.max_flows = 65536;
 	old.overflow_rate = 2000;
 	old.sample_pkts = 4;
+	old.tls_cert_max_bytes = 32768;
 	old.dns_ports[0] = 53;
 	old.dns_cache_entries = 100000;
 	old.kafka_flush_timeout = 10;

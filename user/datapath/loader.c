@@ -55,6 +55,7 @@ int nt_dp_open(struct nt_datapath *dp, const struct nt_config *cfg, bool pcap_mo
 	dp->skel->rodata->cfg_pcap_mode = pcap_mode;
 	dp->skel->rodata->cfg_overflow_per_sec = cfg->overflow_rate;
 	dp->skel->rodata->cfg_sample_pkts = (__u8)cfg->sample_pkts;
+	dp->skel->rodata->cfg_tls_cert_max_bytes = cfg->tls_cert_max_bytes;
 	for (int i = 0; i < 4; i++)
 		dp->skel->rodata->cfg_dns_ports[i] = cfg->dns_ports[i];
 	bpf_map__set_max_entries(dp->skel->maps.flows, cfg->max_flows);
@@ -99,6 +100,19 @@ int nt_dp_events_fd(const struct nt_datapath *dp)
 int nt_dp_samples_fd(const struct nt_datapath *dp)
 {
 	return bpf_map__fd(dp->skel->maps.samples);
+}
+
+int nt_dp_tls_cert_fd(const struct nt_datapath *dp)
+{
+	return bpf_map__fd(dp->skel->maps.tls_cert);
+}
+
+void nt_dp_cert_stop(void *ctx, const struct nt_flow_key *k, int side)
+{
+	struct nt_cert_key ck = { .flow = *k, .side = (__u32)side };
+
+	/* ENOENT is the usual answer: the kernel's cap ended it first */
+	(void)bpf_map_delete_elem(nt_dp_tls_cert_fd(ctx), &ck);
 }
 
 int nt_dp_prog_fd(const struct nt_datapath *dp, const char *name)

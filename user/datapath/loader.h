@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "config.h"
+#include "nettrail.h"
 
 /* Our TC filter identity: handle 0x4e54 ("NT") at priority 1 on clsact. */
 #define NT_TC_HANDLE 0x4e54
@@ -70,6 +71,11 @@ int nt_dp_flows_fd(const struct nt_datapath *dp);
 int nt_dp_stats_fd(const struct nt_datapath *dp);
 int nt_dp_events_fd(const struct nt_datapath *dp);
 int nt_dp_samples_fd(const struct nt_datapath *dp);
+/* The TLS certificate sampling map (struct nt_cert_key -> bytes left). */
+int nt_dp_tls_cert_fd(const struct nt_datapath *dp);
+/* Ends the kernel's certificate sampling of a flow direction (ctx: the
+ * struct nt_datapath; the payload stage's stop callback). */
+void nt_dp_cert_stop(void *ctx, const struct nt_flow_key *k, int side);
 int nt_dp_prog_fd(const struct nt_datapath *dp, const char *name);
 
 #endif

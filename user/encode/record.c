@@ -276,10 +276,81 @@ static void network(struct nt_recorder *r, const struct nt_flow_report *rep, int
 	jw_obj_close(w);
 }
 
-/* ECS tls.* from the hellos seen on this flow. */
+static void strs(struct jw *w, const char *key, const struct tls_cert_strs *l)
+{
+	jw_arr_open(w, key);
+	for (int i = 0; i < l->n; i++)
+		jw_str(w, NULL, l->v[i]);
+	jw_arr_close(w);
+}
+
+/* x509.subject.* / x509.issuer.*: its DN and the attributes present. */
+static void x509_name(struct jw *w, const char *key, const char *dn,
+		      const struct tls_cert_strs a[TLS_CERT_N_ATTRS])
+{
+	jw_obj_open(w, key);
+	if (dn)
+		jw_str(w, "distinguished_name", dn);
+	for (int i = 0; i < TLS_CERT_N_ATTRS; i++)
+		if (a[i].n)
+			strs(w, tls_cert_attr_ecs[i], &a[i]);
+	jw_obj_close(w);
+}
+
+/* Unix seconds as jw_time's nanoseconds (before 1970: 1970). */
+static uint64_t secs_ns(int64_t s)
+{
+	return s > 0 ? (uint64_t)s * 1000000000ull : 0;
+}
+
+/* A leaf certificate, inside tls.server or tls.client. */
+static void tls_cert_ecs(struct jw *w, const struct tls_x509 *x)
+{
+	char ver[12];
+
+	jw_obj_open(w, "hash"); /* tls.server.hash.*, tls.client.hash.* */
+	jw_str(w, "sha1", x->sha1);
+	jw_str(w, "sha256", x->sha256);
+	jw_obj_close(w);
+	if (x->subject)
+		jw_str(w, "subject", x->subject);
+	if (x->issuer)
+		jw_str(w, "issuer", x->issuer);
+	jw_time(w, "not_before", secs_ns(x->not_before));
+	jw_time(w, "not_after", secs_ns(x->not_after));
+	jw_obj_open(w, "x509"); /* tls.server.x509.*, tls.client.x509.* */
+	if (x->alt_names.n)
+		strs(w, "alternative_names", &x->alt_names);
+	x509_name(w, "issuer", x->issuer, x->iss);
+	x509_name(w, "subject", x->subject, x->subj);
+	jw_time(w, "not_before", secs_ns(x->not_before));
+	jw_time(w, "not_after", secs_ns(x->not_after));
+	if (x->pk_alg[0])
+		jw_str(w, "public_key_algorithm", x->pk_alg);
+	if (x->pk_curve[0])
+		jw_str(w, "public_key_curve", x->pk_curve);
+	if (x->pk_size > 0)
+		jw_u64(w, "public_key_size", (uint64_t)x->pk_size);
+	if (x->serial)
+		jw_str(w, "serial_number", x->serial);
+	if (x->sig_alg[0])
+		jw_str(w, "signature_algorithm", x->sig_alg);
+	snprintf(ver, sizeof(ver), "%d", x->version);
+	jw_str(w, "version_number", ver);
+	jw_obj_close(w);
+}
+
+/* The leaf of a role's Certificate message, when one was read. */
+static const struct tls_x509 *leaf_of(const struct nt_tls_meta *t, int role)
+{
+	return t->certs[role] && t->certs[role]->has_leaf ? &t->certs[role]->leaf : NULL;
+}
+
+/* ECS tls.* from the hellos and certificates seen on this flow. */
 static void tls_ecs(struct jw *w, const struct nt_tls_meta *t)
 {
 	const char *v = t->server_hello ? tls_version_name(t->version) : NULL;
+	const struct tls_x509 *sc = leaf_of(t, NT_CERT_SERVER), *cc = leaf_of(t, NT_CERT_CLIENT);
 
 	jw_obj_open(w, "tls"); /* tls.* */
 	if (v) {
@@ -290,12 +361,24 @@ static void tls_ecs(struct jw *w, const struct nt_tls_meta *t)
 		jw_str(w, "next_protocol", t->alpn[0]);
 	if (t->server_hello && tls_cipher_name(t->cipher))
 		jw_str(w, "cipher", tls_cipher_name(t->cipher));
-	if (t->client_hello) {
+	if (t->client_hello || cc) {
 		jw_obj_open(w, "client"); /* tls.client.* */
-		if (t->sni[0])
+		if (t->client_hello && t->sni[0])
 			jw_str(w, "server_name", t->sni);
-		jw_str(w, "ja3", t->ja3_md5);
-		jw_str(w, "ja4", t->ja4);
+		if (t->client_hello) {
+			jw_str(w, "ja3", t->ja3_md5);
+			jw_str(w, "ja4", t->ja4);
+		}
+		if (cc)
+			tls_cert_ecs(w, cc);
+		jw_obj_close(w);
+	}
+	if ((t->server_hello && t->ja3s_md5[0]) || sc) {
+		jw_obj_open(w, "server"); /* tls.server.* */
+		if (t->server_hello && t->ja3s_md5[0])
+			jw_str(w, "ja3s", t->ja3s_md5);
+		if (sc)
+			tls_cert_ecs(w, sc);
 		jw_obj_close(w);
 	}
 	jw_obj_close(w);
@@ -319,8 +402,47 @@ static void quic_extras(struct jw *w, const struct nt_quic_meta *q)
 	jw_obj_close(w);
 }
 
+/* nettrail.tls.server / .client: how reading the certificate went, the
+ * flags derived from the leaf (at the flow's start, now_s), the chain. */
+static void tls_cert_extras(struct jw *w, const char *role, const struct tls_certs *c,
+			    uint8_t status, int64_t now_s)
+{
+	static const char *const names[] = { "unknown", "parsed", "encrypted",
+					     "absent",	"capped", "malformed" };
+
+	if (!status || status >= sizeof(names) / sizeof(names[0]))
+		return;
+	jw_obj_open(w, role); /* nettrail.tls.server.*, nettrail.tls.client.* */
+	jw_str(w, "certificate_status", names[status]);
+	if (c && c->has_leaf) {
+		jw_bool(w, "self_signed", c->leaf.self_signed);
+		jw_bool(w, "expired", now_s > c->leaf.not_after);
+		jw_bool(w, "not_yet_valid", now_s < c->leaf.not_before);
+		if (c->name_mismatch >= 0)
+			jw_bool(w, "name_mismatch", c->name_mismatch);
+	}
+	if (c) {
+		jw_u64(w, "certificates", c->n_certs);
+		if (c->n_chain) {
+			jw_arr_open(w, "chain"); /* nettrail.tls.server.chain[] */
+			for (int i = 0; i < c->n_chain; i++) {
+				jw_obj_open(w, NULL);
+				if (c->chain[i].subject)
+					jw_str(w, "subject", c->chain[i].subject);
+				if (c->chain[i].issuer)
+					jw_str(w, "issuer", c->chain[i].issuer);
+				jw_str(w, "sha256", c->chain[i].sha256);
+				jw_obj_close(w);
+			}
+			jw_arr_close(w);
+		}
+	}
+	jw_obj_close(w);
+}
+
 /* nettrail.tls / nettrail.ssh / nettrail.quic: what ECS has no field for. */
-static void payload_extras(struct jw *w, const struct nt_flow_meta *m, int s, int d)
+static void payload_extras(struct jw *w, const struct nt_flow_meta *m, int s, int d,
+			   uint64_t start_ns)
 {
 	const struct nt_tls_meta *t = m->tls;
 
@@ -340,8 +462,19 @@ static void payload_extras(struct jw *w, const struct nt_flow_meta *m, int s, in
 			if (cv)
 				jw_str(w, "client_version", cv);
 		}
-		if (t->server_hello)
+		if (t->server_hello) {
 			jw_u64(w, "cipher_id", t->cipher);
+			if (t->ja3s_md5[0])
+				jw_str(w, "ja3s_string", t->ja3s);
+		}
+		if (t->cert_status[NT_CERT_SERVER] == NT_CERT_PARSED ||
+		    t->cert_status[NT_CERT_SERVER] == NT_CERT_ENCRYPTED ||
+		    t->cert_status[NT_CERT_SERVER] == NT_CERT_ABSENT)
+			jw_bool(w, "certificate_visible",
+				t->cert_status[NT_CERT_SERVER] == NT_CERT_PARSED);
+		for (int r = 0; r < 2; r++)
+			tls_cert_extras(w, r == NT_CERT_SERVER ? "server" : "client", t->certs[r],
+					t->cert_status[r], (int64_t)(start_ns / 1000000000ull));
 		jw_obj_close(w);
 	}
 	if (m->quic)
@@ -486,7 +619,7 @@ void nt_record_flow(void *ctx, const struct nt_flow_report *rep)
 	flow_nettrail_flow(r, rep);
 	flow_transport(w, rep, s, d);
 	if (rep->meta)
-		payload_extras(w, rep->meta, s, d);
+		payload_extras(w, rep->meta, s, d, start);
 	flow_observer(r, rep, s, local);
 	jw_obj_close(w); /* nettrail */
 	jw_obj_close(w);

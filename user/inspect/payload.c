@@ -21,6 +21,13 @@ struct nt_payload {
 	struct nt_payload_stats st;
 	struct nt_quic_stats quic;
 	struct nt_dns *dns; /* where DNS samples go; may be NULL */
+	/* certificate reading: the cap, a scratch buffer of that size for the
+	 * handshake messages, and the kernel's stop */
+	uint32_t cert_max;
+	uint8_t *cert_scratch;
+	struct tls_cert_cache *cert_cache;
+	void (*cert_stop)(void *ctx, const struct nt_flow_key *k, int side);
+	void *cert_stop_ctx;
 };
 
 void nt_payload_set_dns(struct nt_payload *pl, struct nt_dns *dns)
@@ -28,14 +35,56 @@ void nt_payload_set_dns(struct nt_payload *pl, struct nt_dns *dns)
 	pl->dns = dns;
 }
 
+int nt_payload_set_certs(struct nt_payload *pl, uint32_t max_bytes,
+			 void (*stop)(void *ctx, const struct nt_flow_key *k, int side),
+			 void *stop_ctx)
+{
+	uint8_t *s = max_bytes ? malloc(max_bytes) : NULL;
+	struct tls_cert_cache *c = max_bytes ? tls_cert_cache_new(NT_CERT_CACHE_MAX) : NULL;
+
+	if (max_bytes && (!s || !c)) {
+		free(s);
+		tls_cert_cache_free(c);
+		return -1;
+	}
+	free(pl->cert_scratch);
+	tls_cert_cache_free(pl->cert_cache);
+	pl->cert_scratch = s;
+	pl->cert_cache = c;
+	pl->cert_max = max_bytes;
+	pl->cert_stop = stop;
+	pl->cert_stop_ctx = stop_ctx;
+	return 0;
+}
+
 static void entry_free(struct entry *e)
 {
 	free(e->m.dir[0]);
 	free(e->m.dir[1]);
+	if (e->m.tls) {
+		for (int r = 0; r < 2; r++) {
+			if (e->m.tls->certs[r])
+				tls_certs_free(e->m.tls->certs[r]);
+			free(e->m.tls->certs[r]);
+		}
+	}
 	free(e->m.tls);
 	free(e->m.quic);
 	nt_quic_conn_free(e->m.quic_conn, NULL);
 	free(e);
+}
+
+/* A direction's certificate flight is over: the kernel stops sampling it
+ * (a no-op when its cap already did), its stream goes. */
+static void cert_end(struct nt_payload *pl, struct entry *e, int side)
+{
+	if (pl->cert_stop)
+		pl->cert_stop(pl->cert_stop_ctx, &e->key, side);
+	if (e->m.cert[side]) {
+		nt_stream_free(e->m.cert[side]);
+		e->m.cert[side] = NULL;
+		pl->st.cert_streams_alive--;
+	}
 }
 
 /* A direction is settled: its prefix buffer is no longer needed. */
@@ -58,6 +107,8 @@ void nt_payload_free(struct nt_payload *pl)
 	if (!pl)
 		return;
 	NT_HASH_DRAIN(pl->flows, entry_free);
+	free(pl->cert_scratch);
+	tls_cert_cache_free(pl->cert_cache);
 	free(pl);
 }
 
@@ -105,6 +156,12 @@ void nt_payload_forget(void *ctx, const struct nt_flow_key *k)
 	settle(pl, &e->m, 0); /* its prefix buffers leave the count */
 	settle(pl, &e->m, 1);
 	quic_drop(pl, &e->m);
+	for (int side = 0; side < 2; side++) {
+		if (e->m.cert[side]) {
+			pl->st.cert_unfinished++;
+			cert_end(pl, e, side);
+		}
+	}
 	entry_free(e);
 	pl->st.flows_tracked--;
 }
@@ -211,6 +268,111 @@ static void keep_server_hello(struct nt_tls_meta *t, const struct tls_server_hel
 	t->server_hello = true;
 	t->version = sh->selected_version ? sh->selected_version : sh->legacy_version;
 	t->cipher = sh->cipher;
+	tls_ja3s(sh, t->ja3s, sizeof(t->ja3s), t->ja3s_md5);
+}
+
+/* The Certificate message of side's flight, once it is whole: read it, or
+ * give up on it, and end the flight. */
+static void cert_progress(struct nt_payload *pl, struct entry *e, int side, bool from_client)
+{
+	struct nt_stream *st = e->m.cert[side];
+	struct nt_tls_meta *t = e->m.tls;
+	int role = from_client ? NT_CERT_CLIENT : NT_CERT_SERVER;
+	struct tls_certs *c = NULL;
+	enum tls_cert_find_result r;
+	const uint8_t *msg = NULL;
+	size_t mlen = 0;
+
+	r = tls_cert_find(st->buf, st->have, pl->cert_scratch, pl->cert_max, &msg, &mlen);
+	if (r == TLS_CERT_NEED_MORE) {
+		if (!st->capped && st->have < st->cap)
+			return;
+		pl->st.cert_capped++;
+		t->cert_status[role] = NT_CERT_CAPPED;
+	} else if (r == TLS_CERT_ABSENT) {
+		t->cert_status[role] = NT_CERT_ABSENT;
+	} else if (r == TLS_CERT_FOUND && (c = calloc(1, sizeof(*c))) &&
+		   tls_cert_parse(msg, mlen, from_client ? NULL : t->sni, pl->cert_cache, c) == 0) {
+		pl->st.certs_parsed++;
+		pl->st.cert_cache_hits = tls_cert_cache_hits(pl->cert_cache);
+		t->certs[role] = c;
+		t->cert_status[role] = NT_CERT_PARSED;
+	} else {
+		free(c);
+		pl->st.cert_parse_errors++;
+		t->cert_status[role] = NT_CERT_MALFORMED;
+	}
+	cert_end(pl, e, side);
+}
+
+/* A certificate flight of side starts at base. */
+static struct nt_stream *cert_begin(struct nt_payload *pl, struct entry *e, int side, uint32_t base)
+{
+	if (!pl->cert_max || e->m.cert[side])
+		return NULL;
+	e->m.cert[side] = nt_stream_new(base, pl->cert_max);
+	if (e->m.cert[side])
+		pl->st.cert_streams_alive++;
+	return e->m.cert[side];
+}
+
+/*
+ * After a ServerHello: TLS 1.3 hides the certificate (the kernel stops, in
+ * case it started); TLS <= 1.2 has it next, so the flight is rebuilt from
+ * the prefix's segments on (the ServerHello's first byte is the base).
+ */
+static void server_flight(struct nt_payload *pl, struct entry *e, int side,
+			  const struct nt_sample *s)
+{
+	struct nt_stream_prefix *d = e->m.dir[side];
+	struct nt_stream *st;
+	uint32_t base = s->tcp_seq;
+
+	if (e->m.tls->version >= 0x0304) {
+		e->m.tls->cert_status[NT_CERT_SERVER] = NT_CERT_ENCRYPTED;
+		if (pl->cert_max)
+			cert_end(pl, e, side);
+		return;
+	}
+	for (int i = 0; d && i < d->n; i++)
+		if (seq_diff(d->seq[i], base) < 0)
+			base = d->seq[i];
+	st = cert_begin(pl, e, side, base);
+	if (!st)
+		return;
+	for (int i = 0; d && i < d->n; i++)
+		nt_stream_add(st, d->seq[i], d->buf + d->off[i], d->len[i]);
+	if (!d)
+		nt_stream_add(st, s->tcp_seq, s->data, s->cap_len);
+	cert_progress(pl, e, side, false);
+}
+
+/*
+ * A sample of a direction whose hello is done: more of its certificate
+ * flight, or the start of a client's (mutual TLS: a handshake record that
+ * opens with a Certificate, after a TLS <= 1.2 ServerHello). A certificate
+ * sample nobody waits for stops the kernel.
+ */
+static void after_hello(struct nt_payload *pl, struct entry *e, int side, bool from_client,
+			const struct nt_sample *s)
+{
+	struct nt_tls_meta *t = e->m.tls;
+	int role = from_client ? NT_CERT_CLIENT : NT_CERT_SERVER;
+	const uint8_t *p = s->data;
+
+	if (!e->m.cert[side] && from_client && t && t->server_hello && t->version < 0x0304 &&
+	    !t->cert_status[role] && s->cap_len >= 6 && p[0] == 0x16 && p[1] == 0x03 && p[5] == 11)
+		cert_begin(pl, e, side, s->tcp_seq);
+	if (e->m.cert[side]) {
+		if (s->kind == NT_SAMPLE_CERT)
+			pl->st.cert_samples++;
+		if (s->key.proto == 6 &&
+		    nt_stream_add(e->m.cert[side], s->tcp_seq, s->data, s->cap_len) >= 0)
+			cert_progress(pl, e, side, from_client);
+		return;
+	}
+	if (s->kind == NT_SAMPLE_CERT && pl->cert_stop && !(t && t->cert_status[role]))
+		pl->cert_stop(pl->cert_stop_ctx, &e->key, side);
 }
 
 /* The flow's TLS state (allocated on first use) for a hello that parsed;
@@ -230,28 +392,32 @@ static struct nt_tls_meta *tls_state(struct nt_payload *pl, struct nt_flow_meta 
 /*
  * A TLS hello from either side: wait for more bytes, or settle the
  * direction, counting a malformed hello, and keep what a parsed one says
- * in the flow's TLS state (allocated on first use).
+ * in the flow's TLS state (allocated on first use). A server's hello is
+ * followed by its certificate flight.
  */
-static void tls_hello(struct nt_payload *pl, struct nt_flow_meta *m, const uint8_t *p, size_t n,
-		      int side, bool from_client)
+static void tls_hello(struct nt_payload *pl, struct entry *e, const struct nt_sample *s,
+		      const uint8_t *p, size_t n, int side, bool from_client)
 {
+	struct nt_flow_meta *m = &e->m;
 	struct tls_client_hello ch;
 	struct tls_server_hello sh;
+	struct nt_tls_meta *t;
 	enum tls_parse_result r;
 
 	r = from_client ? tls_parse_client_hello(p, n, &ch) : tls_parse_server_hello(p, n, &sh);
 	if (r == TLS_NEED_MORE)
 		return;
-	settle(pl, m, side);
-	if (!tls_state(pl, m, r))
-		return;
-	if (from_client) {
+	t = tls_state(pl, m, r);
+	if (t && from_client) {
 		pl->st.tls_client_hellos++;
-		keep_client_hello(m->tls, &ch, 't');
-	} else {
+		keep_client_hello(t, &ch, 't');
+	} else if (t) {
 		pl->st.tls_server_hellos++;
-		keep_server_hello(m->tls, &sh);
+		keep_server_hello(t, &sh);
+		if (s->key.proto == 6)
+			server_flight(pl, e, side, s);
 	}
+	settle(pl, m, side);
 }
 
 /* The ClientHello reassembled from a QUIC flow's Initials. */
@@ -410,14 +576,17 @@ int nt_payload_on_sample(void *ctx, void *data, size_t size)
 	pl->st.samples++;
 	if (s->kind == NT_SAMPLE_DNS)
 		return on_dns(pl, s);
-	if (s->kind != NT_SAMPLE_FIRST)
+	if (s->kind != NT_SAMPLE_FIRST && s->kind != NT_SAMPLE_CERT)
 		return 0;
 	side = s->side & 1;
+	from_client = side == (s->initiator & 1);
 	e = get(pl, &s->key);
 	if (!e)
 		return 0;
-	if (e->m.done[side])
+	if (e->m.done[side] || e->m.cert[side]) {
+		after_hello(pl, e, side, from_client, s);
 		return 0;
+	}
 	if (s->key.proto == 6) {
 		n = reassemble(pl, &e->m, side, s->tcp_seq, s->data, s->cap_len, &stream);
 	} else {
@@ -426,7 +595,6 @@ int nt_payload_on_sample(void *ctx, void *data, size_t size)
 	}
 	if (!n)
 		return 0;
-	from_client = side == (s->initiator & 1);
 	if (s->key.proto == 17 && on_quic(pl, &e->m, s, side, from_client))
 		return 0;
 	app = nt_app_detect(stream, n, from_client, &e->m.app_info[side]);
@@ -435,7 +603,7 @@ int nt_payload_on_sample(void *ctx, void *data, size_t size)
 	if (app != NT_APP_NONE && e->m.app == NT_APP_NONE)
 		e->m.app = app;
 	if (app == NT_APP_TLS)
-		tls_hello(pl, &e->m, stream, n, side, from_client);
+		tls_hello(pl, e, s, stream, n, side, from_client);
 	else if (app != NT_APP_NONE || s->key.proto != 6 ||
 		 (e->m.dir[side] && e->m.dir[side]->n >= NT_SEGS_MAX / 2))
 		settle(pl, &e->m, side); /* named, or it never will be: the

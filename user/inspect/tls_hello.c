@@ -463,11 +463,14 @@ static enum tls_parse_result parse_client_body(struct cur c, struct tls_client_h
 	return walk_exts(c, client_ext, &x) ? TLS_MALFORMED : TLS_OK;
 }
 
-/* Of the server's extensions only supported_versions is read. */
+/* Of the server's extensions the types are kept (JA3S) and only
+ * supported_versions is read. */
 static int server_ext(void *ctx, uint16_t type, struct cur *d)
 {
 	struct tls_server_hello *sh = ctx;
 
+	if (sh->n_exts < TLS_MAX_EXTS)
+		sh->exts[sh->n_exts++] = type;
 	if (type != EXT_SUPPORTED_VERSIONS)
 		return 0;
 	if (d->n != 2)
@@ -786,6 +789,24 @@ void tls_ja3(const struct tls_client_hello *ch, char *out, size_t out_len, char 
 		p = put_dec(p, ch->point_formats[i]);
 	}
 
+	if (EVP_Digest(s, (size_t)(p - s), md, &mdlen, EVP_md5(), NULL) && mdlen == 16)
+		nt_hex(md5_hex, md, 16);
+	else
+		md5_hex[0] = '\0';
+	copy_cut(out, out_len, s, (size_t)(p - s));
+}
+
+void tls_ja3s(const struct tls_server_hello *sh, char *out, size_t out_len, char md5_hex[33])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char s[TLS_JA3S_MAX_LEN + 1], *p = s;
+
+	p = put_dec(p, sh->legacy_version);
+	*p++ = ',';
+	p = put_dec(p, sh->cipher);
+	*p++ = ',';
+	p = dec_list16(p, sh->exts, sh->n_exts > TLS_MAX_EXTS ? TLS_MAX_EXTS : sh->n_exts);
 	if (EVP_Digest(s, (size_t)(p - s), md, &mdlen, EVP_md5(), NULL) && mdlen == 16)
 		nt_hex(md5_hex, md, 16);
 	else

@@ -107,6 +107,8 @@ struct tls_server_hello {
 	uint16_t legacy_version;   /* ServerHello.legacy_version */
 	uint16_t selected_version; /* supported_versions if present, else legacy */
 	uint16_t cipher;
+	uint16_t exts[TLS_MAX_EXTS]; /* extension types, in order (JA3S) */
+	uint8_t n_exts;		     /* stored (<= TLS_MAX_EXTS) */
 };
 
 enum tls_parse_result {
@@ -162,6 +164,16 @@ void tls_ja4(const struct tls_client_hello *ch, char transport, char out[37], ch
  * (empty string if libcrypto refuses MD5, e.g. in FIPS mode).
  */
 void tls_ja3(const struct tls_client_hello *ch, char *out, size_t out_len, char md5_hex[33]);
+
+/*
+ * tls_ja3s - salesforce's JA3S of a ServerHello: "SSLVersion,Cipher,
+ * SSLExtensions" in decimal (legacy_version, the chosen suite, extension
+ * types in order joined by '-'), into out (cut to out_len - 1 bytes and
+ * NUL-terminated; TLS_JA3S_MAX_LEN + 1 never cuts), and the MD5 of the
+ * whole string in lower-case hex (empty if libcrypto refuses MD5).
+ */
+#define TLS_JA3S_MAX_LEN (5 + 1 + 5 + 1 + TLS_MAX_EXTS * 6)
+void tls_ja3s(const struct tls_server_hello *sh, char *out, size_t out_len, char md5_hex[33]);
 
 /* tls_version_name - ECS tls.version ("1.3", "1.2", "1.1", "1.0", "3.0",
  * "2.0") for a protocol version number; NULL if unknown. */

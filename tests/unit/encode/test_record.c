@@ -479,6 +479,9 @@ static void tls_report(struct nt_flow_report *rp)
 	tls.client_version = 0x0304;
 	tls.version = 0x0304;
 	tls.cipher = 0x1301;
+	strcpy(tls.ja3s, "771,4865,43-51");
+	strcpy(tls.ja3s_md5, "f4febc55ea12b31ae17cfb7e614afda8"); /* md5 of tls.ja3s */
+	tls.cert_status[NT_CERT_SERVER] = NT_CERT_ENCRYPTED;
 	strcpy(tls.alpn[0], "h2");
 	strcpy(tls.alpn[1], "http/1.1");
 	tls.n_alpn = 2;

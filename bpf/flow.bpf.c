@@ -55,10 +55,24 @@ struct {
 	__type(value, struct nt_ratelimit);
 } ratelimit SEC(".maps");
 
+#define EVENTS_RING_BYTES (1024 * 1024)
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
+	__uint(max_entries, EVENTS_RING_BYTES);
 } events SEC(".maps");
+
+/*
+ * Closed flows that a new SYN on their tuple replaced while the events ring
+ * was full (the slow way of NT_EV_FLOW_END), keyed by generation; the
+ * collector drains it every tick with one batch call.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct nt_flow_gen);
+	__type(value, struct nt_flow_val);
+} ended SEC(".maps");
 
 /* Payload samples (TLS hellos, protocol openings, DNS messages). */
 struct {
@@ -316,6 +330,18 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, struct pkt *p, __u3
 	return 0;
 }
 
+/*
+ * Close events are batched: the collector reads the ring at every 100 ms
+ * tick anyway, so one wakes it only once the ring is a quarter full, not
+ * on every close (a flood of REJ closes would wake it for each).
+ */
+static __always_inline __u64 close_wakeup(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > EVENTS_RING_BYTES / 4 ?
+		       BPF_RB_FORCE_WAKEUP :
+		       BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void send_close(struct nt_flow_key *k, __u64 now, __u32 ifindex,
 				       struct nt_stats *st)
 {
@@ -332,7 +358,7 @@ static __always_inline void send_close(struct nt_flow_key *k, __u64 now, __u32 i
 	ev->ifindex = ifindex;
 	ev->ts_ns = now;
 	ev->key = *k;
-	bpf_ringbuf_submit(ev, 0);
+	bpf_ringbuf_submit(ev, close_wakeup());
 }
 
 /* The table is full: hand this packet's counts to userspace, rate limited. */
@@ -547,12 +573,65 @@ enum flow_new_result {
 	FLOW_LOST,     /* the table is full: sent as an overflow */
 };
 
-/* account(), a flow not in the table: insert its entry. */
+/*
+ * A SYN on the tuple of a closed flow (RST, or FIN both ways) starts a new
+ * flow, as Zeek counts one connection per attempt: the new value nv
+ * replaces the closed one in its entry, and the closed one goes up whole,
+ * as it was (NT_EV_FLOW_END; the `ended` map when the ring is full).
+ * Returns 1 when nv is in the table, 0 when the SYN is to be counted into
+ * the closed flow after all (ring and ended map both full: counted).
+ */
+static __always_inline int flow_restart(struct acct *a, struct nt_flow_val *v,
+					struct nt_flow_val *nv)
+{
+	struct nt_stats *st = stats_get();
+	struct nt_flow_gen gen = { .key = a->key, .first_ns = v->first_ns };
+	struct nt_flow_end *ev;
+
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		stat_inc(st, NT_STAT_RINGBUF_FULL);
+		if (bpf_map_update_elem(&ended, &gen, v, BPF_NOEXIST)) {
+			stat_inc(st, NT_STAT_FLOW_RESTARTS_MERGED);
+			return 0;
+		}
+	}
+	/* Atomic in the table: a reader sees the closed flow or the new one.
+	 * v stays readable (the replaced element is not reused while this
+	 * program runs), so its final value is copied after the swap. */
+	if (bpf_map_update_elem(&flows, &a->key, nv, BPF_EXIST)) {
+		/* gone: the collector has just taken the closed flow itself */
+		if (ev)
+			bpf_ringbuf_discard(ev, 0);
+		else
+			bpf_map_delete_elem(&ended, &gen);
+		return bpf_map_update_elem(&flows, &a->key, nv, BPF_NOEXIST) == 0;
+	}
+	if (ev) {
+		ev->type = NT_EV_FLOW_END;
+		ev->ifindex = a->ifindex;
+		ev->key = a->key;
+		__builtin_memcpy(&ev->val, v, sizeof(ev->val));
+		bpf_ringbuf_submit(ev, close_wakeup());
+	} else {
+		stat_inc(st, NT_STAT_FLOW_ENDS_SLOW);
+	}
+	stat_inc(st, NT_STAT_FLOW_RESTARTS);
+	return 1;
+}
+
+/*
+ * account(), a flow not in the table (or, for a SYN, probably not): insert
+ * its entry. A SYN tries the insert first, without a lookup: in a scan or a
+ * flood nearly every SYN opens a flow. When the entry exists, *vp is it,
+ * unless it was a closed flow that this SYN restarted.
+ */
 static __always_inline int flow_new(struct __sk_buff *skb, struct pkt *p, struct acct *a,
 				    struct nt_flow_val **vp)
 {
 	__u64 now = time_fine(skb);
 	struct nt_flow_val nv = {};
+	struct nt_flow_val *v;
 	int r;
 
 	flow_init(&nv, p, a, now);
@@ -562,9 +641,13 @@ static __always_inline int flow_new(struct __sk_buff *skb, struct pkt *p, struct
 			send_close(&a->key, now, a->ifindex, stats_get());
 		return FLOW_INSERTED;
 	}
-	*vp = r == -EEXIST ? bpf_map_lookup_elem(&flows, &a->key) : NULL;
-	if (*vp)
+	v = r == -EEXIST ? bpf_map_lookup_elem(&flows, &a->key) : NULL;
+	if (v) {
+		if (v->close_ns && nv.syn_ns && flow_restart(a, v, &nv))
+			return FLOW_INSERTED;
+		*vp = v;
 		return FLOW_RACED;
+	}
 	send_overflow(&a->key, p, a->side, a->segs, a->bytes, now, a->ifindex, a->hook,
 		      stats_get());
 	return FLOW_LOST;
@@ -683,7 +766,10 @@ __noinline int account(struct __sk_buff *skb, struct pkt *p, __u32 hook)
 	a.side = nt_flow_key_make(&a.key, p->src, p->dst, p->sport, p->dport, p->proto,
 				  p->ip_version, p->icmp_echo);
 
-	v = bpf_map_lookup_elem(&flows, &a.key);
+	/* a SYN (without ACK) inserts first; anything else looks up first */
+	v = p->proto == IPPROTO_TCP && (p->tcp_flags & (NT_TCP_SYN | NT_TCP_ACK)) == NT_TCP_SYN ?
+		    NULL :
+		    bpf_map_lookup_elem(&flows, &a.key);
 	if (!v) {
 		switch (flow_new(skb, p, &a, &v)) {
 		case FLOW_INSERTED:

@@ -280,6 +280,7 @@ static int build_pipeline(struct app *a)
 	a->rec.ifname_ctx = &a->dp;
 	struct nt_collector_opts co = {
 		.flows_fd = nt_dp_flows_fd(&a->dp),
+		.ended_fd = nt_dp_ended_fd(&a->dp),
 		.max_flows = a->cfg.max_flows,
 		.idle_ns = (uint64_t)a->cfg.idle_timeout * NS,
 		.active_ns = (uint64_t)a->cfg.active_timeout * NS,

@@ -1,0 +1,128 @@
+"""Flow churn, live: a SYN on the tuple of a closed TCP flow starts a new
+flow record (one per attempt, as Zeek's conn.log has it), and under a SYN
+flood every packet is in a record or in a loss counter."""
+import json
+import subprocess
+import time
+
+from conftest import Capture, Sensor, find_flow, flows, oracle, read_records, sh, validate
+
+A4, B4 = "10.202.0.1", "10.202.0.2"
+
+
+def pair(topo):
+    a = topo.ns("a")
+    b = topo.ns("b")
+    topo.veth(a, "va", f"{A4}/24", b, "vb", f"{B4}/24")
+    topo.offloads(a, "va", False)
+    topo.offloads(b, "vb", False)
+    topo.run(a, "ping", "-c", "1", "-W", "2", B4)  # neighbours resolved
+    return a, b
+
+
+def heartbeat(recs):
+    hb = [r for r in recs if r["event"]["dataset"] == "nettrail.heartbeat"]
+    assert hb, "no heartbeat record"
+    return hb[-1]["nettrail"]["heartbeat"]["counters"]
+
+
+def link_packets(topo, ns, ifn):
+    """Packets the interface saw: received, sent, and refused on send."""
+    s = json.loads(topo.run(ns, "ip", "-s", "-j", "link", "show", ifn).stdout)[0]["stats64"]
+    return s["rx"]["packets"] + s["tx"]["packets"] + s["tx"]["dropped"]
+
+
+def test_syn_after_rst_starts_a_new_flow(topo, tmp_path):
+    """Five SYNs from one source port, one a second, each refused with a
+    RST: five REJ records, where joining the closed flow gave three."""
+    a, b = pair(topo)
+    cap = Capture(topo, a, "va", tmp_path / "cap.pcap")
+    nt = Sensor(topo, a, tmp_path / "out.jsonl", "-i", "va", "--heartbeat", "0",
+                "--idle-timeout", "30")
+    topo.run(a, "hping3", "-q", "-S", "-s", "41000", "-k", "-p", "5999", "-c", "5", "-i", "1",
+             B4, check=False, timeout=20)
+    time.sleep(1.5)  # the last close's linger
+    cap.stop()
+    assert nt.stop() == 0, nt.stderr
+    recs = find_flow(nt.records(), 6, A4, B4, 5999)
+    orc = [o for o in oracle(cap.path) if o.get("dport") == 5999]
+    assert sum(o["src_packets"] for o in orc) == 5 and sum(o["dst_packets"] for o in orc) == 5
+    assert len(recs) == 5, [r["nettrail"]["flow"] for r in recs]
+    assert [r["source"]["port"] for r in recs] == [41000] * 5
+    assert [r["nettrail"]["tcp"]["conn_state"] for r in recs] == ["REJ"] * 5
+    assert [r["nettrail"]["flow"]["end_reason"] for r in recs] == ["tcp_close"] * 5
+    assert [(r["source"]["packets"], r["destination"]["packets"]) for r in recs] == [(1, 1)] * 5
+    assert [(r["source"]["bytes"], r["destination"]["bytes"]) for r in recs] == [(40, 40)] * 5
+    assert len({r["nettrail"]["flow"]["id"] for r in recs}) == 5
+    starts = [r["event"]["start"] for r in recs]
+    assert starts == sorted(starts) and len(set(starts)) == 5
+    # one community id: the same tuple each time
+    assert len({r["network"]["community_id"] for r in recs}) == 1
+    assert heartbeat(nt.records())["flow_restarts"] == 4
+    validate(nt.out)
+
+
+def test_syn_after_fin_close_starts_a_new_flow(topo, tmp_path):
+    """Two connections from the same source port, back to back, each closed
+    with FIN both ways: two records, each with its own handshake."""
+    a, b = pair(topo)
+    cap = Capture(topo, a, "va", tmp_path / "cap.pcap")
+    nt = Sensor(topo, a, tmp_path / "out.jsonl", "-i", "va", "--heartbeat", "0",
+                "--idle-timeout", "30")
+    # the server closes first, so the client's port is free at once (the
+    # server's TIME_WAIT takes the next SYN: its sequence number is higher)
+    srv = topo.spawn(b, "socat", "TCP-LISTEN:5010,reuseaddr,fork", "SYSTEM:echo hello",
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 5
+    while ":5010" not in topo.run(b, "ss", "-ltn", check=False).stdout:
+        assert time.time() < deadline, "server did not listen"
+        time.sleep(0.05)
+    for _ in range(2):
+        r = topo.run(a, "socat", "-T", "2", "-",
+                     f"TCP:{B4}:5010,sourceport=41001,reuseaddr", input="", timeout=10)
+        assert r.stdout == "hello\n", r.stdout + r.stderr
+    time.sleep(1.6)  # the second close's linger
+    srv.kill()
+    cap.stop()
+    assert nt.stop() == 0, nt.stderr
+    recs = find_flow(nt.records(), 6, A4, B4, 5010)
+    assert len(recs) == 2, [r["nettrail"] for r in recs]
+    for r in recs:
+        assert r["source"]["port"] == 41001
+        assert r["nettrail"]["tcp"]["conn_state"] == "SF"
+        assert r["nettrail"]["flow"]["end_reason"] == "tcp_close"
+        assert "handshake_rtt_us" in r["nettrail"]["tcp"]
+    assert recs[0]["event"]["end"] <= recs[1]["event"]["start"]
+    # both connections' packets, each counted once
+    orc = [o for o in oracle(cap.path) if o.get("dport") == 5010]
+    assert sum(o["src_packets"] + o["dst_packets"] for o in orc) == \
+        sum(r["network"]["packets"] for r in recs)
+    assert heartbeat(nt.records())["flow_restarts"] == 1
+    validate(nt.out)
+
+
+def test_flood_every_packet_accounted(topo, tmp_path):
+    """hping3 --flood for 3 s, a new source port each SYN, a RST for each,
+    into a table of 4,096 flows: the packets in records plus the packets
+    the loss counters name equal what the link counted, exactly."""
+    a, b = pair(topo)
+    nt = Sensor(topo, a, tmp_path / "out.jsonl", "-i", "va", "--heartbeat", "0",
+                "--idle-timeout", "2", "--max-flows", "4096")
+    before = link_packets(topo, a, "va")
+    topo.run(a, "timeout", "3", "hping3", "--flood", "-q", "-S", "-p", "9", B4, check=False)
+    time.sleep(0.5)  # the last RSTs
+    wire = link_packets(topo, a, "va") - before
+    assert nt.stop() == 0, nt.stderr
+    recs = read_records(nt.out)
+    hb = heartbeat(recs)
+    in_records = sum(r["network"]["packets"] for r in flows(recs))
+    assert wire > 20000, f"the flood sent only {wire} packets"
+    # the table was too small for the flood: the loss path was taken
+    assert hb["table_full"] > 0 and hb["overflow_lost_packets"] > 0
+    assert hb["packets"] == wire, (hb["packets"], wire)
+    assert in_records + hb["overflow_lost_packets"] == wire, (in_records, hb, wire)
+    assert hb["parse_errors_l3"] == hb["parse_errors_l4"] == 0
+    # records of this flood: one per attempt, refused
+    states = {r["nettrail"]["tcp"]["conn_state"] for r in flows(recs)
+              if r["network"]["transport"] == "tcp" and not r["nettrail"]["flow"].get("overflow")}
+    assert states <= {"REJ", "S0", "OTH", "RSTOS0", "RSTR", "SH", "SHR"}, states

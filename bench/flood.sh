@@ -4,6 +4,7 @@
 #
 #   bench/flood.sh            (root; part of make bench)
 #   FLOOD_SECONDS=10 FLOOD_RUNS=3 FLOOD_ACCT_SECONDS=3 NETTRAIL=build/nettrail
+#   FLOOD_NT_ARGS="..." (more nettrail options for every run)
 #
 # Two namespaces joined by a veth; hping3 floods SYNs to a closed port from
 # one (a new source port each packet), the other's kernel answers each with
@@ -58,7 +59,8 @@ cpu_of() {
 }
 
 nt_start() { # args: nettrail options
-	ip netns exec "$A" "$NT" -i va --heartbeat 0 "$@" 2>"$W/nt.err" &
+	# shellcheck disable=SC2086
+	ip netns exec "$A" "$NT" -i va --heartbeat 0 ${FLOOD_NT_ARGS:-} "$@" 2>"$W/nt.err" &
 	NTPID=$!
 	for _ in $(seq 100); do
 		ip -n "$A" link show va >/dev/null
@@ -131,9 +133,12 @@ print(json.dumps({"case": "flood-accounting", "max_flows": mf, "link_packets": w
                   "unaccounted": wire - (in_records + lost + other),
                   "table_full": hb["table_full"], "ringbuf_full": hb["ringbuf_full"],
                   "close_events_lost": hb["close_events_lost"],
-                  "flow_restarts": hb["flow_restarts"], "flow_ends_slow": hb["flow_ends_slow"],
-                  "flow_restarts_merged": hb["flow_restarts_merged"],
-                  "closes_from_scan": hb["closes_from_scan"]}))
+                  # (absent from builds before the flood work: NETTRAIL=old)
+                  "flow_restarts": hb.get("flow_restarts"),
+                  "flow_ends": hb.get("flow_ends"),
+                  "flow_ends_slow": hb.get("flow_ends_slow"),
+                  "flow_restarts_merged": hb.get("flow_restarts_merged"),
+                  "closes_from_scan": hb.get("closes_from_scan")}))
 EOF
 	rm -f "$W/acct.jsonl"
 done

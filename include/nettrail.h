@@ -246,7 +246,8 @@ struct nt_sample {
 	X(OVERFLOW_LOST_BYTES, "overflow_lost_bytes", "IP bytes of the overflow_lost_packets")     \
 	X(RINGBUF_FULL, "ringbuf_full", "ring buffer reservations that failed (any event)")        \
 	X(CLOSE_EV_LOST, "close_events_lost",                                                      \
-	  "TCP close events lost (the flow is still reported, when it goes idle)")                 \
+	  "TCP close events lost (the flow is still reported, by the table scan: "                 \
+	  "closes_from_scan)")                                                                     \
 	X(NOT_OWNER, "not_owner_packets",                                                          \
 	  "packets seen on a second interface of the node: counted once, by the first")            \
 	X(SAMPLES, "payload_samples",                                                              \

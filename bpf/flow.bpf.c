@@ -478,9 +478,10 @@ static __always_inline int flow_end_now(struct nt_flow_key *k, struct nt_flow_va
 	return 1;
 }
 
-/* Once-per-flow TCP bookkeeping: only for SYN/FIN/RST-bearing packets. */
-static __always_inline void tcp_events(struct nt_flow_key *k, struct nt_flow_val *v, __u8 side,
-				       __u8 fl, __u64 now, __u32 ifindex, struct nt_stats *st)
+/* Once-per-flow TCP bookkeeping: only for SYN/FIN/RST-bearing packets.
+ * Returns 1 when the flow ended with this packet (its entry is gone). */
+static __always_inline int tcp_events(struct nt_flow_key *k, struct nt_flow_val *v, __u8 side,
+				      __u8 fl, __u64 now, __u32 ifindex, struct nt_stats *st)
 {
 	__u32 all;
 
@@ -492,19 +493,20 @@ static __always_inline void tcp_events(struct nt_flow_key *k, struct nt_flow_val
 			v->synack_ns = now;
 	}
 	if (v->close_ns)
-		return;
+		return 0;
 	all = v->tcp_flags;
 	if (fl & NT_TCP_RST) {
 		if (!v->rst_first)
 			v->rst_first = side + 1;
 	} else if (!((all & NT_TCP_FIN) && (all & (NT_TCP_FIN << 8)))) {
-		return;
+		return 0;
 	}
 	v->close_ns = now;
 	if (fl & NT_TCP_RST && side != v->initiator && v->syn_ns && !v->synack_ns &&
 	    !(v->samples[0] | v->samples[1]) && flow_end_now(k, v, ifindex))
-		return;
+		return 1;
 	send_close(k, now, ifindex, st);
+	return 0;
 }
 
 static __always_inline int is_dns(struct pkt *p)
@@ -714,16 +716,17 @@ static __always_inline int flow_new(struct __sk_buff *skb, struct pkt *p, struct
 }
 
 /* account(), TCP: flags, and the handshake and close timestamps. */
-static __always_inline void flow_update_tcp(struct __sk_buff *skb, struct pkt *p, struct acct *a,
-					    struct nt_flow_val *v, __u64 now)
+static __always_inline int flow_update_tcp(struct __sk_buff *skb, struct pkt *p, struct acct *a,
+					   struct nt_flow_val *v, __u64 now)
 {
 	__u8 fl = p->tcp_flags, side = a->side;
 	__u32 f = (__u32)fl << ((side & 1) * 8);
 
 	if ((v->tcp_flags | f) != v->tcp_flags)
 		__sync_fetch_and_or(&v->tcp_flags, f);
-	if (fl & (NT_TCP_SYN | NT_TCP_FIN | NT_TCP_RST))
-		tcp_events(&a->key, v, side, fl, now, a->ifindex, stats_get());
+	if (fl & (NT_TCP_SYN | NT_TCP_FIN | NT_TCP_RST) &&
+	    tcp_events(&a->key, v, side, fl, now, a->ifindex, stats_get()))
+		return 1; /* ended: v is no longer in the table */
 	if (!v->ack_ns && v->synack_ns && side == v->initiator &&
 	    (fl & (NT_TCP_ACK | NT_TCP_SYN)) == NT_TCP_ACK) {
 		now = time_fine(skb);
@@ -731,10 +734,12 @@ static __always_inline void flow_update_tcp(struct __sk_buff *skb, struct pkt *p
 		if (now > v->last_ns)
 			v->last_ns = now;
 	}
+	return 0;
 }
 
 /* account(), a flow in the table: count the packet into v. Returns 0 when
- * another interface owns the flow (this one is only noted). */
+ * another interface owns the flow (this one is only noted), or when the
+ * flow ended with this packet (a REJ): nothing more to do with v. */
 static __always_inline int flow_update(struct __sk_buff *skb, struct pkt *p, struct acct *a,
 				       struct nt_flow_val *v)
 {
@@ -756,8 +761,8 @@ static __always_inline int flow_update(struct __sk_buff *skb, struct pkt *p, str
 		v->last_ns = now;
 	if ((p->frag & v->attrs) != p->frag)
 		v->attrs |= p->frag;
-	if (p->proto == IPPROTO_TCP)
-		flow_update_tcp(skb, p, a, v, now);
+	if (p->proto == IPPROTO_TCP && flow_update_tcp(skb, p, a, v, now))
+		return 0;
 	return 1;
 }
 

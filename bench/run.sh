@@ -45,4 +45,6 @@ print(t)")
 	# full sync of 2,000 pods from a real kube-apiserver v1.37.2 (built or
 	# taken from ~/.cache/nettrail/k8s-real by tests/k8s/real/build.sh)
 	python3 tests/k8s/real/bench_sync.py --pods 2000 --runs 3
+	# the node's packet rate under a SYN flood, with and without nettrail
+	bench/flood.sh
 } | tee $B/results.jsonl

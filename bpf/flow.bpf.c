@@ -56,10 +56,33 @@ struct {
 	__type(value, struct nt_ratelimit);
 } ratelimit SEC(".maps");
 
+#define EVENTS_RING_BYTES (1024 * 1024)
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
+	__uint(max_entries, EVENTS_RING_BYTES);
 } events SEC(".maps");
+
+/*
+ * Closed flows that a new SYN on their tuple replaced while the events ring
+ * was full (the slow way of NT_EV_FLOW_END), keyed by generation; the
+ * collector drains it every tick with one batch call.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct nt_flow_gen);
+	__type(value, struct nt_flow_val);
+} ended SEC(".maps");
+
+/* flow_new()'s scratch: a new flow's value, built here rather than on the
+ * stack (the verifier's 512-byte bound on a chain of calls). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nt_flow_val);
+} new_val SEC(".maps");
 
 /* Payload samples (TLS hellos, protocol openings, DNS messages). */
 struct {
@@ -119,9 +142,42 @@ static __always_inline __u64 time_fine(struct __sk_buff *skb)
 	return cfg_pcap_mode ? skb->tstamp : bpf_ktime_get_ns();
 }
 
+/*
+ * The coarse clock, read once per tick per CPU: bpf_jiffies64() is a load
+ * the verifier inlines, and only when it moves is the coarse clock read
+ * (a helper call, ~14 ns on this VM: a quarter of an established packet's
+ * cost). The value is the one bpf_ktime_get_coarse_ns() gives within the
+ * same tick, so last_ns keeps its resolution of one tick.
+ */
+struct coarse_clock {
+	__u64 jiffies;
+	__u64 ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct coarse_clock);
+} coarse_clock SEC(".maps");
+
 static __always_inline __u64 time_coarse(struct __sk_buff *skb)
 {
-	return cfg_pcap_mode ? skb->tstamp : bpf_ktime_get_coarse_ns();
+	struct coarse_clock *c;
+	__u32 zero = 0;
+	__u64 j;
+
+	if (cfg_pcap_mode)
+		return skb->tstamp;
+	j = bpf_jiffies64();
+	c = bpf_map_lookup_elem(&coarse_clock, &zero);
+	if (!c)
+		return bpf_ktime_get_coarse_ns();
+	if (c->jiffies != j) {
+		c->ns = bpf_ktime_get_coarse_ns();
+		c->jiffies = j;
+	}
+	return c->ns;
 }
 
 /* Remembers a first fragment's ports, keyed by datagram. */
@@ -325,6 +381,18 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, struct pkt *p, __u3
 	return 0;
 }
 
+/*
+ * Close events are batched: the collector reads the ring at every 100 ms
+ * tick anyway, so one wakes it only once the ring is a quarter full, not
+ * on every close (a flood of REJ closes would wake it for each).
+ */
+static __always_inline __u64 close_wakeup(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > EVENTS_RING_BYTES / 4 ?
+		       BPF_RB_FORCE_WAKEUP :
+		       BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void send_close(struct nt_flow_key *k, __u64 now, __u32 ifindex,
 				       struct nt_stats *st)
 {
@@ -341,7 +409,7 @@ static __always_inline void send_close(struct nt_flow_key *k, __u64 now, __u32 i
 	ev->ifindex = ifindex;
 	ev->ts_ns = now;
 	ev->key = *k;
-	bpf_ringbuf_submit(ev, 0);
+	bpf_ringbuf_submit(ev, close_wakeup());
 }
 
 /* The table is full: hand this packet's counts to userspace, rate limited. */
@@ -404,9 +472,34 @@ static __always_inline void note_seen(struct nt_flow_val *v, __u32 ifindex)
 	}
 }
 
-/* Once-per-flow TCP bookkeeping: only for SYN/FIN/RST-bearing packets. */
-static __always_inline void tcp_events(struct nt_flow_key *k, struct nt_flow_val *v, __u8 side,
-				       __u8 fl, __u64 now, __u32 ifindex, struct nt_stats *st)
+/*
+ * A SYN refused with a RST (Zeek's REJ: no SYN+ACK, no payload): nothing
+ * more belongs to that attempt (another SYN would start a new flow anyway),
+ * so it ends now, without the close linger: its final value goes up whole
+ * (NT_EV_FLOW_END) and the entry is freed at once. A scan or a flood of
+ * refused SYNs holds a table entry for one round trip, and costs the
+ * collector no syscall. Returns 0 (the flow lingers as any close) when the
+ * ring is full.
+ */
+static __always_inline int flow_end_now(struct nt_flow_key *k, struct nt_flow_val *v, __u32 ifindex)
+{
+	struct nt_flow_end *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+
+	if (!ev)
+		return 0;
+	ev->type = NT_EV_FLOW_END;
+	ev->ifindex = ifindex;
+	ev->key = *k;
+	__builtin_memcpy(&ev->val, v, sizeof(ev->val));
+	bpf_ringbuf_submit(ev, close_wakeup());
+	bpf_map_delete_elem(&flows, k);
+	return 1;
+}
+
+/* Once-per-flow TCP bookkeeping: only for SYN/FIN/RST-bearing packets.
+ * Returns 1 when the flow ended with this packet (its entry is gone). */
+static __always_inline int tcp_events(struct nt_flow_key *k, struct nt_flow_val *v, __u8 side,
+				      __u8 fl, __u64 now, __u32 ifindex, struct nt_stats *st)
 {
 	__u32 all;
 
@@ -418,16 +511,20 @@ static __always_inline void tcp_events(struct nt_flow_key *k, struct nt_flow_val
 			v->synack_ns = now;
 	}
 	if (v->close_ns)
-		return;
+		return 0;
 	all = v->tcp_flags;
 	if (fl & NT_TCP_RST) {
 		if (!v->rst_first)
 			v->rst_first = side + 1;
 	} else if (!((all & NT_TCP_FIN) && (all & (NT_TCP_FIN << 8)))) {
-		return;
+		return 0;
 	}
 	v->close_ns = now;
+	if (fl & NT_TCP_RST && side != v->initiator && v->syn_ns && !v->synack_ns &&
+	    !(v->samples[0] | v->samples[1]) && flow_end_now(k, v, ifindex))
+		return 1;
 	send_close(k, now, ifindex, st);
+	return 0;
 }
 
 static __always_inline int is_dns(struct pkt *p)
@@ -552,44 +649,110 @@ static __always_inline void flow_init(struct nt_flow_val *nv, struct pkt *p, str
 
 enum flow_new_result {
 	FLOW_INSERTED, /* the packet is counted in a new entry */
-	FLOW_RACED,    /* another CPU inserted it first: *vp */
+	FLOW_RACED,    /* it exists: another CPU inserted it first, or a SYN
+			* (inserted without a lookup) met a live flow */
 	FLOW_LOST,     /* the table is full: sent as an overflow */
 };
 
-/* account(), a flow not in the table: insert its entry. */
-static __always_inline int flow_new(struct __sk_buff *skb, struct pkt *p, struct acct *a,
-				    struct nt_flow_val **vp)
+/*
+ * A SYN on the tuple of a closed flow (RST, or FIN both ways) starts a new
+ * flow, as Zeek counts one connection per attempt: the new value nv
+ * replaces the closed one in its entry, and the closed one goes up whole,
+ * as it was (NT_EV_FLOW_END; the `ended` map when the ring is full).
+ * Returns 1 when nv is in the table, 0 when the SYN is to be counted into
+ * the closed flow after all (ring and ended map both full: counted).
+ */
+static __always_inline int flow_restart(struct acct *a, struct nt_flow_val *v,
+					struct nt_flow_val *nv)
 {
-	__u64 now = time_fine(skb);
-	struct nt_flow_val nv = {};
+	struct nt_stats *st = stats_get();
+	struct nt_flow_gen gen = { .key = a->key, .first_ns = v->first_ns };
+	struct nt_flow_end *ev;
+
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		stat_inc(st, NT_STAT_RINGBUF_FULL);
+		if (bpf_map_update_elem(&ended, &gen, v, BPF_NOEXIST)) {
+			stat_inc(st, NT_STAT_FLOW_RESTARTS_MERGED);
+			return 0;
+		}
+	}
+	/* Atomic in the table: a reader sees the closed flow or the new one.
+	 * v stays readable (the replaced element is not reused while this
+	 * program runs), so its final value is copied after the swap. */
+	if (bpf_map_update_elem(&flows, &a->key, nv, BPF_EXIST)) {
+		/* gone: the collector has just taken the closed flow itself */
+		if (ev)
+			bpf_ringbuf_discard(ev, 0);
+		else
+			bpf_map_delete_elem(&ended, &gen);
+		return bpf_map_update_elem(&flows, &a->key, nv, BPF_NOEXIST) == 0;
+	}
+	if (ev) {
+		ev->type = NT_EV_FLOW_END;
+		ev->ifindex = a->ifindex;
+		ev->key = a->key;
+		__builtin_memcpy(&ev->val, v, sizeof(ev->val));
+		bpf_ringbuf_submit(ev, close_wakeup());
+	} else {
+		stat_inc(st, NT_STAT_FLOW_ENDS_SLOW);
+	}
+	stat_inc(st, NT_STAT_FLOW_RESTARTS);
+	return 1;
+}
+
+/*
+ * account(), a flow not in the table (or, for a SYN, probably not): insert
+ * its entry. A SYN tries the insert first, without a lookup: in a scan or a
+ * flood nearly every SYN opens a flow. FLOW_RACED when the entry exists
+ * (the caller looks it up), unless it was a closed flow that this SYN
+ * restarted. The new value is built in a per-CPU scratch (new_val), not
+ * on the stack: the verifier bounds the stack of the deepest chain of
+ * calls at 512 bytes, and the sampling path (account, cert_sample,
+ * send_sample) is deep already.
+ */
+static __always_inline int flow_new(struct __sk_buff *skb, struct pkt *p, struct acct *a)
+{
+	__u32 zero = 0;
+	struct nt_flow_val *nv = bpf_map_lookup_elem(&new_val, &zero);
+	struct nt_flow_val *v;
+	__u64 now;
 	int r;
 
-	flow_init(&nv, p, a, now);
-	r = bpf_map_update_elem(&flows, &a->key, &nv, BPF_NOEXIST);
+	if (!skb || !p || !a || !nv)
+		return FLOW_LOST;
+	now = time_fine(skb);
+	__builtin_memset(nv, 0, sizeof(*nv));
+	flow_init(nv, p, a, now);
+	r = bpf_map_update_elem(&flows, &a->key, nv, BPF_NOEXIST);
 	if (r == 0) {
-		if (nv.close_ns)
+		if (nv->close_ns)
 			send_close(&a->key, now, a->ifindex, stats_get());
 		return FLOW_INSERTED;
 	}
-	*vp = r == -EEXIST ? bpf_map_lookup_elem(&flows, &a->key) : NULL;
-	if (*vp)
+	v = r == -EEXIST ? bpf_map_lookup_elem(&flows, &a->key) : NULL;
+	if (v) {
+		if (v->close_ns && nv->syn_ns && flow_restart(a, v, nv))
+			return FLOW_INSERTED;
 		return FLOW_RACED;
+	}
 	send_overflow(&a->key, p, a->side, a->segs, a->bytes, now, a->ifindex, a->hook,
 		      stats_get());
 	return FLOW_LOST;
 }
 
 /* account(), TCP: flags, and the handshake and close timestamps. */
-static __always_inline void flow_update_tcp(struct __sk_buff *skb, struct pkt *p, struct acct *a,
-					    struct nt_flow_val *v, __u64 now)
+static __always_inline int flow_update_tcp(struct __sk_buff *skb, struct pkt *p, struct acct *a,
+					   struct nt_flow_val *v, __u64 now)
 {
 	__u8 fl = p->tcp_flags, side = a->side;
 	__u32 f = (__u32)fl << ((side & 1) * 8);
 
 	if ((v->tcp_flags | f) != v->tcp_flags)
 		__sync_fetch_and_or(&v->tcp_flags, f);
-	if (fl & (NT_TCP_SYN | NT_TCP_FIN | NT_TCP_RST))
-		tcp_events(&a->key, v, side, fl, now, a->ifindex, stats_get());
+	if (fl & (NT_TCP_SYN | NT_TCP_FIN | NT_TCP_RST) &&
+	    tcp_events(&a->key, v, side, fl, now, a->ifindex, stats_get()))
+		return 1; /* ended: v is no longer in the table */
 	if (!v->ack_ns && v->synack_ns && side == v->initiator &&
 	    (fl & (NT_TCP_ACK | NT_TCP_SYN)) == NT_TCP_ACK) {
 		now = time_fine(skb);
@@ -597,10 +760,12 @@ static __always_inline void flow_update_tcp(struct __sk_buff *skb, struct pkt *p
 		if (now > v->last_ns)
 			v->last_ns = now;
 	}
+	return 0;
 }
 
 /* account(), a flow in the table: count the packet into v. Returns 0 when
- * another interface owns the flow (this one is only noted). */
+ * another interface owns the flow (this one is only noted), or when the
+ * flow ended with this packet (a REJ): nothing more to do with v. */
 static __always_inline int flow_update(struct __sk_buff *skb, struct pkt *p, struct acct *a,
 				       struct nt_flow_val *v)
 {
@@ -622,8 +787,8 @@ static __always_inline int flow_update(struct __sk_buff *skb, struct pkt *p, str
 		v->last_ns = now;
 	if ((p->frag & v->attrs) != p->frag)
 		v->attrs |= p->frag;
-	if (p->proto == IPPROTO_TCP)
-		flow_update_tcp(skb, p, a, v, now);
+	if (p->proto == IPPROTO_TCP && flow_update_tcp(skb, p, a, v, now))
+		return 0;
 	return 1;
 }
 
@@ -826,9 +991,12 @@ __noinline int account(struct __sk_buff *skb, struct pkt *p, __u32 hook)
 	a.side = nt_flow_key_make(&a.key, p->src, p->dst, p->sport, p->dport, p->proto,
 				  p->ip_version, p->icmp_echo);
 
-	v = bpf_map_lookup_elem(&flows, &a.key);
+	/* a SYN (without ACK) inserts first; anything else looks up first */
+	v = p->proto == IPPROTO_TCP && (p->tcp_flags & (NT_TCP_SYN | NT_TCP_ACK)) == NT_TCP_SYN ?
+		    NULL :
+		    bpf_map_lookup_elem(&flows, &a.key);
 	if (!v) {
-		switch (flow_new(skb, p, &a, &v)) {
+		switch (flow_new(skb, p, &a)) {
 		case FLOW_INSERTED:
 			/* counted; what is left is its payload */
 			if (p->ip_bytes <= p->hdr_len)
@@ -837,8 +1005,11 @@ __noinline int account(struct __sk_buff *skb, struct pkt *p, __u32 hook)
 			if (v)
 				flow_sample(skb, p, &a, v);
 			return TC_ACT_UNSPEC;
-		case FLOW_RACED:
-			break; /* count into the other CPU's entry */
+		case FLOW_RACED: /* count into the entry that is there */
+			v = bpf_map_lookup_elem(&flows, &a.key);
+			if (!v)
+				return TC_ACT_UNSPEC;
+			break;
 		default:
 			return TC_ACT_UNSPEC;
 		}

@@ -155,8 +155,12 @@ enum nt_event_type {
 	/* The flow table was full: this packet's counts travel here instead.
 	 * Rate-limited per CPU; what exceeds the rate is counted as lost. */
 	NT_EV_OVERFLOW = 1,
-	/* A TCP flow closed (FIN both ways or RST): report it promptly. */
+	/* A TCP flow closed (FIN both ways or RST): report it promptly.
+	 * ts_ns is the flow's close_ns (it names the generation). */
 	NT_EV_CLOSE = 2,
+	/* A SYN on a closed flow's tuple started a new flow in its entry: the
+	 * closed flow's final value, whole (struct nt_flow_end). */
+	NT_EV_FLOW_END = 3,
 };
 
 struct nt_event {
@@ -173,6 +177,24 @@ struct nt_event {
 	__u8 icmp_type;
 	__u8 icmp_code;
 	__u8 _pad[3];
+};
+
+/*
+ * NT_EV_FLOW_END: a closed flow that a new SYN on its tuple replaced, as it
+ * was. When the ring is full the same value goes to the `ended` hash map
+ * instead, keyed by struct nt_flow_gen, and the collector drains it.
+ */
+struct nt_flow_end {
+	__u32 type; /* NT_EV_FLOW_END */
+	__u32 ifindex;
+	struct nt_flow_key key;
+	struct nt_flow_val val;
+};
+
+/* A flow generation: its key and first packet's time. */
+struct nt_flow_gen {
+	struct nt_flow_key key;
+	__u64 first_ns;
 };
 
 /*
@@ -243,12 +265,20 @@ struct nt_sample {
 	X(OVERFLOW_LOST_BYTES, "overflow_lost_bytes", "IP bytes of the overflow_lost_packets")     \
 	X(RINGBUF_FULL, "ringbuf_full", "ring buffer reservations that failed (any event)")        \
 	X(CLOSE_EV_LOST, "close_events_lost",                                                      \
-	  "TCP close events lost (the flow is still reported, when it goes idle)")                 \
+	  "TCP close events lost (the flow is still reported, by the table scan: "                 \
+	  "closes_from_scan)")                                                                     \
 	X(NOT_OWNER, "not_owner_packets",                                                          \
 	  "packets seen on a second interface of the node: counted once, by the first")            \
 	X(SAMPLES, "payload_samples",                                                              \
 	  "payload packets handed up (first packets of each flow direction, DNS)")                 \
-	X(SAMPLES_LOST, "payload_samples_lost", "payload samples lost: the sample ring was full")
+	X(SAMPLES_LOST, "payload_samples_lost", "payload samples lost: the sample ring was full")  \
+	X(FLOW_RESTARTS, "flow_restarts",                                                          \
+	  "SYNs on the tuple of a closed TCP flow that started a new flow (the closed one is "     \
+	  "reported as it was)")                                                                   \
+	X(FLOW_ENDS_SLOW, "flow_ends_slow",                                                        \
+	  "closed flows replaced by a new SYN that went up through the ended map: ring full")      \
+	X(FLOW_RESTARTS_MERGED, "flow_restarts_merged",                                            \
+	  "SYNs on a closed flow counted into it instead of a new flow: ring and ended map full")
 
 #define NT_STAT_ENUM_(id, name, help) NT_STAT_##id,
 enum nt_stat { NT_KERNEL_STATS(NT_STAT_ENUM_) NT_STAT_MAX };

@@ -291,6 +291,7 @@ static int build_pipeline(struct app *a)
 		a->enc.ecs = &a->rec;
 	struct nt_collector_opts co = {
 		.flows_fd = nt_dp_flows_fd(&a->dp),
+		.ended_fd = nt_dp_ended_fd(&a->dp),
 		.max_flows = a->cfg.max_flows,
 		.idle_ns = (uint64_t)a->cfg.idle_timeout * NS,
 		.active_ns = (uint64_t)a->cfg.active_timeout * NS,
@@ -494,9 +495,10 @@ static void loop_watch(struct app *a, struct live_loop *l)
 static void loop_tick(struct app *a, struct live_loop *l, uint64_t now)
 {
 	nt_enrich_begin(&a->enrich, now);
+	/* before the rings: a flow end on the ring is reported as it is read */
+	update_clock_offset(&a->rec, now);
 	if (ring_buffer__consume(a->rb) < 0)
 		a->rb_errors++;
-	update_clock_offset(&a->rec, now);
 	nt_collector_closing(a->col, now);
 	nt_dns_expire(a->dns, now);
 	if (now >= l->next_scan) {

@@ -60,9 +60,11 @@ static struct flow_bpf *skel;
 static int prog_fd;
 static struct ring_buffer *rb;
 static struct nt_event evs[64];
-static int nevs;	/* events taken off the ring so far */
-static int ev_bad_size; /* records of an unexpected size */
-static unsigned runs;	/* successful test runs */
+static int nevs;		   /* events taken off the ring so far */
+static int ev_bad_size;		   /* records of an unexpected size */
+static struct nt_flow_end ends[8]; /* NT_EV_FLOW_END records */
+static int nends;
+static unsigned runs; /* successful test runs */
 static unsigned lo_ifindex;
 
 struct dp_cfg {
@@ -78,6 +80,12 @@ struct dp_cfg {
 static int on_event(void *ctx, void *data, size_t sz)
 {
 	(void)ctx;
+	if (sz == sizeof(struct nt_flow_end) && *(uint32_t *)data == NT_EV_FLOW_END) {
+		if (nends < (int)(sizeof(ends) / sizeof(ends[0])))
+			memcpy(&ends[nends], data, sizeof(ends[0]));
+		nends++;
+		return 0;
+	}
 	if (sz != sizeof(struct nt_event)) {
 		ev_bad_size++;
 		return 0;
@@ -120,6 +128,7 @@ static void dp_open_cfg(struct dp_cfg c)
 	cr_assert_neq(lo_ifindex, 0u, "no lo interface");
 	runs = 0;
 	nevs = 0;
+	nends = 0;
 	ev_bad_size = 0;
 }
 
@@ -339,6 +348,9 @@ static const char *stat_name[NT_STAT_MAX] = {
 	"NOT_OWNER",
 	"SAMPLES",
 	"SAMPLES_LOST",
+	"FLOW_RESTARTS",
+	"FLOW_ENDS_SLOW",
+	"FLOW_RESTARTS_MERGED",
 };
 
 static void stats_read(uint64_t out[NT_STAT_MAX])
@@ -856,38 +868,58 @@ Test(datapath, tcp_midstream)
 	cr_assert_eq(drain(), 0);
 }
 
-/* SYN answered by RST: rst_first = the responder's side, close at the RST,
- * one close event; a later RST from the other side changes nothing. */
+/* The REJ flow of SYN -> RST, as it ends at the RST. */
+static struct nt_flow_val rej_val(uint64_t t_syn, uint64_t t_rst)
+{
+	struct nt_flow_val w = val0();
+
+	w.first_ns = w.syn_ns = t_syn;
+	w.last_ns = w.close_ns = t_rst;
+	w.rst_first = 2;
+	w.pkts[0] = w.pkts[1] = 1;
+	w.bytes[0] = w.bytes[1] = 40;
+	w.tcp_flags = flags_of(0, SYN) | flags_of(1, RST | ACK);
+	return w;
+}
+
+/* SYN answered by RST (REJ): rst_first = the responder's side, close at the
+ * RST; the attempt ends there, without the close linger: its final value
+ * goes up at once (NT_EV_FLOW_END, no close event) and the entry is freed.
+ * A stray RST after it (no stack sends one) is a midstream flow of its own. */
 Test(datapath, tcp_rst_after_syn)
 {
 	struct pkt_spec syn = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 23, SYN, 0);
 	struct pkt_spec rst = pkt_tcp("10.0.0.2", 23, "10.0.0.1", 40000, RST | ACK, 0);
 	struct pkt_spec rst2 = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 23, RST, 0);
-	struct nt_flow_val w = val0();
+	struct nt_flow_val w = rej_val(TS(0), TS(1));
 	struct nt_flow_key k;
 	struct nt_event e;
 
 	dp_open();
 	send_at(&syn, TS(0));
 	send_at(&rst, TS(1));
-	send_at(&rst2, TS(2));
 	k = key_of(&syn, NULL);
-	w.first_ns = TS(0);
-	w.last_ns = TS(2);
-	w.syn_ns = TS(0);
-	w.close_ns = TS(1);
-	w.rst_first = 2;
-	w.pkts[0] = 2;
-	w.pkts[1] = 1;
-	w.bytes[0] = 80;
-	w.bytes[1] = 40;
-	w.tcp_flags = flags_of(0, SYN | RST) | flags_of(1, RST | ACK);
-	w.initiator = 0;
-	expect_flow("rst", &k, &w, 0);
+	cr_assert_eq(flow_count(), 0u, "the REJ entry is freed:%s", flow_dump());
+	cr_assert_eq(drain(), 0, "no close event, got %d", nevs);
+	cr_assert_eq(nends, 1, "want one flow end, got %d", nends);
+	cr_expect_eq(ends[0].ifindex, lo_ifindex);
+	cr_expect(!memcmp(&ends[0].key, &k, sizeof(k)));
+	check_val("rej", &ends[0].val, &w, 0);
+
+	send_at(&rst2, TS(2));
+	w = val0();
+	w.first_ns = w.last_ns = w.close_ns = TS(2);
+	w.rst_first = 1;
+	w.pkts[0] = 1;
+	w.bytes[0] = 40;
+	w.tcp_flags = flags_of(0, RST);
+	w.attrs = NT_ATTR_MIDSTREAM;
+	expect_flow("stray rst", &k, &w, 0);
 	EXPECT_STATS();
 	cr_assert_eq(drain(), 1, "want one close event, got %d", nevs);
-	e = close_ev(&k, TS(1));
+	e = close_ev(&k, TS(2));
 	expect_event(0, &e);
+	cr_assert_eq(nends, 1);
 }
 
 /* A RST as the very first packet of a flow closes it at once. */
@@ -914,6 +946,232 @@ Test(datapath, tcp_rst_first_packet)
 	cr_assert_eq(drain(), 1);
 	e = close_ev(&k, TS(3));
 	expect_event(0, &e);
+}
+
+/* ---- a SYN on a closed flow's tuple: a new flow ------------------------- */
+
+/* A RST that refuses a SYN and carries bytes (some stacks explain
+ * themselves): the attempt ends all the same; nothing is sampled from, or
+ * written into, the freed entry. */
+Test(datapath, rej_rst_with_payload_ends_unsampled)
+{
+	struct pkt_spec syn = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 23, SYN, 0);
+	struct pkt_spec rst = pkt_tcp("10.0.0.2", 23, "10.0.0.1", 40000, RST | ACK, 12);
+	struct nt_flow_val w = rej_val(TS(0), TS(1));
+
+	dp_open(.sample_pkts = 4);
+	send_at(&syn, TS(0));
+	send_at(&rst, TS(1));
+	cr_assert_eq(flow_count(), 0u, "%s", flow_dump());
+	cr_assert_eq(drain(), 0);
+	cr_assert_eq(nends, 1);
+	w.bytes[1] = 52;
+	check_val("rej with bytes", &ends[0].val, &w, 0);
+	cr_expect_eq(ends[0].val.samples[0] + ends[0].val.samples[1], 0);
+	EXPECT_STATS();
+}
+
+/* Five SYNs on one tuple, each refused (a scan, or a client's retries):
+ * five flows, each ended at its RST. */
+Test(datapath, rej_attempts_are_flows_of_their_own)
+{
+	struct pkt_spec syn = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 23, SYN, 0);
+	struct pkt_spec rst = pkt_tcp("10.0.0.2", 23, "10.0.0.1", 40000, RST | ACK, 0);
+	struct nt_flow_val w;
+
+	dp_open();
+	for (int i = 0; i < 5; i++) {
+		send_at(&syn, TS(2 * i));
+		send_at(&rst, TS(2 * i + 1));
+	}
+	cr_assert_eq(drain(), 0, "no close events");
+	cr_assert_eq(nends, 5, "want five flow ends, got %d", nends);
+	for (int i = 0; i < 5; i++) {
+		w = rej_val(TS(2 * i), TS(2 * i + 1));
+		check_val("attempt", &ends[i].val, &w, 0);
+	}
+	cr_assert_eq(flow_count(), 0u);
+	EXPECT_STATS();
+}
+
+/* A connection (handshake done) aborted with a RST, then a SYN from the
+ * same port within the close linger: the SYN starts a new flow in the
+ * entry; the closed one goes up whole, as it was, in an NT_EV_FLOW_END
+ * after its close event. */
+Test(datapath, syn_after_rst_starts_a_new_flow)
+{
+	struct pkt_spec syn = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 23, SYN, 0);
+	struct pkt_spec sa = pkt_tcp("10.0.0.2", 23, "10.0.0.1", 40000, SYN | ACK, 0);
+	struct pkt_spec rst = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 23, RST, 0);
+	struct nt_flow_val w = val0(), old = val0();
+	struct nt_flow_key k = key_of(&syn, NULL);
+	struct nt_event e;
+
+	dp_open();
+	send_at(&syn, TS(0));
+	send_at(&sa, TS(1));
+	send_at(&rst, TS(2));
+	send_at(&syn, TS(3));
+	old.first_ns = old.syn_ns = TS(0);
+	old.synack_ns = TS(1);
+	old.last_ns = old.close_ns = TS(2);
+	old.rst_first = 1;
+	old.pkts[0] = 2;
+	old.pkts[1] = 1;
+	old.bytes[0] = 80;
+	old.bytes[1] = 40;
+	old.tcp_flags = flags_of(0, SYN | RST) | flags_of(1, SYN | ACK);
+	w.first_ns = w.last_ns = w.syn_ns = TS(3);
+	w.pkts[0] = 1;
+	w.bytes[0] = 40;
+	w.tcp_flags = flags_of(0, SYN);
+	expect_flow("the new attempt", &k, &w, 0);
+	cr_assert_eq(flow_count(), 1u);
+	EXPECT_STATS([NT_STAT_FLOW_RESTARTS] = 1);
+	cr_assert_eq(drain(), 1, "want one close event, got %d", nevs);
+	e = close_ev(&k, TS(2));
+	expect_event(0, &e);
+	cr_assert_eq(nends, 1, "want one flow end, got %d", nends);
+	cr_expect_eq(ends[0].ifindex, lo_ifindex);
+	cr_expect(!memcmp(&ends[0].key, &k, sizeof(k)));
+	check_val("the closed connection", &ends[0].val, &old, 0);
+}
+
+/* A connection closed with FIN both ways (and its last ACK), then a SYN
+ * from the same port: a new flow; the closed one keeps every packet. A SYN
+ * on a flow that is open (a retransmission) is counted into it. */
+Test(datapath, syn_after_fin_close_starts_a_new_flow)
+{
+	struct pkt_spec syn = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 80, SYN, 0);
+	struct pkt_spec sa = pkt_tcp("10.0.0.2", 80, "10.0.0.1", 40000, SYN | ACK, 0);
+	struct pkt_spec ack = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 80, ACK, 0);
+	struct pkt_spec fin1 = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 80, FIN | ACK, 0);
+	struct pkt_spec fin2 = pkt_tcp("10.0.0.2", 80, "10.0.0.1", 40000, FIN | ACK, 0);
+	struct nt_flow_val old = val0(), w = val0();
+	struct nt_flow_key k = key_of(&syn, NULL);
+
+	dp_open();
+	send_at(&syn, TS(0));
+	send_at(&syn, TS(1)); /* retransmitted: the same flow */
+	send_at(&sa, TS(2));
+	send_at(&ack, TS(3));
+	send_at(&fin1, TS(4));
+	send_at(&fin2, TS(5));
+	send_at(&ack, TS(6)); /* the last ACK, within the linger */
+	cr_assert_eq(nends, 0);
+	send_at(&syn, TS(7));
+	old.first_ns = old.syn_ns = TS(0);
+	old.synack_ns = TS(2);
+	old.ack_ns = TS(3);
+	old.close_ns = TS(5);
+	old.last_ns = TS(6);
+	old.pkts[0] = 5;
+	old.pkts[1] = 2;
+	old.bytes[0] = 200;
+	old.bytes[1] = 80;
+	old.tcp_flags = flags_of(0, SYN | ACK | FIN) | flags_of(1, SYN | ACK | FIN);
+	drain();
+	cr_assert_eq(nends, 1);
+	check_val("the closed connection", &ends[0].val, &old, 0);
+	w.first_ns = w.last_ns = w.syn_ns = TS(7);
+	w.pkts[0] = 1;
+	w.bytes[0] = 40;
+	w.tcp_flags = flags_of(0, SYN);
+	expect_flow("the new connection", &k, &w, 0);
+	EXPECT_STATS([NT_STAT_FLOW_RESTARTS] = 1);
+}
+
+/* Closes RST-first flows of distinct tuples until the events ring refuses
+ * one; returns how many were sent. */
+static unsigned fill_events_ring(void)
+{
+	struct pkt_spec r = pkt_tcp("10.9.0.1", 80, "10.9.0.2", 1, RST | ACK, 0);
+	uint64_t st[NT_STAT_MAX];
+	unsigned i;
+
+	for (i = 0; i < 100000; i++) {
+		r.dport = (uint16_t)(1 + i % 60000);
+		r.src[2] = (uint8_t)(i / 60000);
+		send_at(&r, TS(10));
+		if ((i & 255) == 0) {
+			stats_read(st);
+			if (st[NT_STAT_RINGBUF_FULL])
+				return i + 1;
+		}
+	}
+	cr_assert_fail("the events ring never filled");
+	return i;
+}
+
+/* The ring is full when a SYN restarts a closed flow: the closed flow goes
+ * to the ended map instead (counted: flow_ends_slow), keyed by its
+ * generation. With the ended map full too, the SYN is counted into the
+ * closed flow (flow_restarts_merged): nothing is lost. */
+Test(datapath, syn_restart_slow_ways_when_the_ring_is_full)
+{
+	struct pkt_spec syn = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 23, SYN, 0);
+	struct pkt_spec sa = pkt_tcp("10.0.0.2", 23, "10.0.0.1", 40000, SYN | ACK, 0);
+	struct pkt_spec rst = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 23, RST, 0);
+	struct nt_flow_val old = val0(), got, w;
+	struct nt_flow_gen gen;
+	int ended_fd;
+	unsigned filled, max_ended;
+	uint64_t st[NT_STAT_MAX];
+
+	dp_open(.max_flows = 131072);
+	ended_fd = bpf_map__fd(skel->maps.ended);
+	max_ended = bpf_map__max_entries(skel->maps.ended);
+	send_at(&syn, TS(0));
+	send_at(&sa, TS(1));
+	send_at(&rst, TS(1));
+	old.first_ns = old.syn_ns = TS(0);
+	old.synack_ns = old.last_ns = old.close_ns = TS(1);
+	old.rst_first = 1;
+	old.pkts[0] = 2;
+	old.pkts[1] = 1;
+	old.bytes[0] = 80;
+	old.bytes[1] = 40;
+	old.tcp_flags = flags_of(0, SYN | RST) | flags_of(1, SYN | ACK);
+	filled = fill_events_ring();
+	send_at(&syn, TS(2));
+	memset(&gen, 0, sizeof(gen));
+	gen.key = key_of(&syn, NULL);
+	gen.first_ns = TS(0);
+	cr_assert_eq(bpf_map_lookup_elem(ended_fd, &gen, &got), 0, "not in the ended map");
+	check_val("the closed flow, in the ended map", &got, &old, 0);
+	w = val0();
+	w.first_ns = w.last_ns = w.syn_ns = TS(2);
+	w.pkts[0] = 1;
+	w.bytes[0] = 40;
+	w.tcp_flags = flags_of(0, SYN);
+	expect_flow("the new attempt", &gen.key, &w, 0);
+	stats_read(st);
+	cr_expect_eq(st[NT_STAT_FLOW_ENDS_SLOW], 1);
+	cr_expect_eq(st[NT_STAT_FLOW_RESTARTS], 1);
+	cr_expect_eq(st[NT_STAT_FLOW_RESTARTS_MERGED], 0);
+
+	/* fill the ended map: max_ended restarts of other closed flows */
+	for (unsigned i = 1; i < max_ended; i++) {
+		struct pkt_spec r = pkt_tcp("10.9.0.1", 80, "10.9.0.2", 1, SYN, 0);
+
+		r.dport = (uint16_t)(1 + i % 60000);
+		r.src[2] = (uint8_t)(i / 60000);
+		send_at(&r, TS(11));
+	}
+	stats_read(st);
+	cr_assert_eq(st[NT_STAT_FLOW_ENDS_SLOW], max_ended, "%llu",
+		     (unsigned long long)st[NT_STAT_FLOW_ENDS_SLOW]);
+	/* the next restart has nowhere to put the closed flow */
+	send_at(&rst, TS(3));
+	send_at(&syn, TS(4));
+	stats_read(st);
+	cr_expect_eq(st[NT_STAT_FLOW_RESTARTS_MERGED], 1);
+	cr_expect_eq(st[NT_STAT_FLOW_RESTARTS], max_ended);
+	got = flow_get(&gen.key);
+	cr_expect_eq(got.pkts[0], 3, "SYN, RST and the SYN counted into the closed flow");
+	cr_expect_eq(got.first_ns, TS(2));
+	cr_expect_eq(got.close_ns, TS(3));
+	cr_assert_gt(filled, 1000u);
 }
 
 /* tc_egress counts the same way and records its hook. */

@@ -35,9 +35,20 @@ struct flow_state {
 	UT_hash_handle hh;
 };
 
+/* A close event waiting for its linger; in a hash by key, whose insertion
+ * order (due times follow event order) makes it a FIFO too. */
 struct closing {
 	struct nt_flow_key key;
+	uint64_t close_ns; /* the generation that closed */
 	uint64_t due_ns;
+	UT_hash_handle hh;
+};
+
+/* A kernel entry a scan decided to remove, as the scan saw it. */
+struct expiry {
+	struct nt_flow_key key;
+	uint64_t first_ns, close_ns; /* the generation judged */
+	uint8_t why;
 };
 
 struct nt_collector {
@@ -45,12 +56,11 @@ struct nt_collector {
 	struct nt_collector_stats st;
 	struct flow_state *flows; /* uthash head */
 	uint32_t n_ov;		  /* states with has_ov */
-	struct closing *closing;  /* FIFO of close events */
-	size_t n_closing, cap_closing;
+	struct closing *closing;  /* close events waiting (uthash head) */
 	struct nt_flow_key *keys; /* scan buffers */
 	struct nt_flow_val *vals;
-	struct nt_flow_key *expire; /* keys to remove after a scan */
-	uint8_t *expire_why;
+	struct nt_flow_gen *gens; /* drain buffer of the ended map */
+	struct expiry *expire;	  /* entries to remove after a scan */
 	size_t n_expire, cap_expire;
 };
 
@@ -73,7 +83,8 @@ struct nt_collector *nt_collector_new(const struct nt_collector_opts *o)
 	c->o = *o;
 	c->keys = calloc(SCAN_CHUNK, sizeof(*c->keys));
 	c->vals = calloc(SCAN_CHUNK, sizeof(*c->vals));
-	if (!c->keys || !c->vals) {
+	c->gens = calloc(SCAN_CHUNK, sizeof(*c->gens));
+	if (!c->keys || !c->vals || !c->gens) {
 		nt_collector_free(c);
 		return NULL;
 	}
@@ -83,6 +94,7 @@ struct nt_collector *nt_collector_new(const struct nt_collector_opts *o)
 void nt_collector_free(struct nt_collector *c)
 {
 	struct flow_state *s, *tmp;
+	struct closing *cl, *ctmp;
 
 	if (!c)
 		return;
@@ -90,11 +102,14 @@ void nt_collector_free(struct nt_collector *c)
 		HASH_DEL(c->flows, s);
 		free(s);
 	}
-	free(c->closing);
+	HASH_ITER(hh, c->closing, cl, ctmp) {
+		HASH_DEL(c->closing, cl);
+		free(cl);
+	}
 	free(c->keys);
 	free(c->vals);
+	free(c->gens);
 	free(c->expire);
-	free(c->expire_why);
 	free(c);
 }
 
@@ -245,18 +260,54 @@ remember:
 	s->rep_at_ns = now;
 }
 
-/* Removes a flow from the kernel and reports its final counters. */
+/* The closed flow's report, from its final value: the kernel sent it up
+ * when a new SYN on its tuple took its entry (NT_EV_FLOW_END, or the ended
+ * map), or the collector took it from the table. */
+static void report_final(struct nt_collector *c, const struct nt_flow_key *k,
+			 const struct nt_flow_val *v, enum nt_end_reason why, uint64_t now)
+{
+	struct flow_state *s = state_find(c, k);
+
+	emit(c, k, v, s, why, now);
+	state_drop(c, s);
+}
+
+/* A pending close of this generation is settled (the flow was reported). */
+static void closing_cancel(struct nt_collector *c, const struct nt_flow_key *k, uint64_t close_ns)
+{
+	struct closing *cl = NULL;
+
+	HASH_FIND(hh, c->closing, k, sizeof(*k), cl);
+	if (cl && cl->close_ns == close_ns) {
+		HASH_DEL(c->closing, cl);
+		free(cl);
+	}
+}
+
+/*
+ * Removes a flow from the kernel and reports its final counters. gen, when
+ * given, is the generation that was judged (by first_ns; by close_ns when
+ * first_ns is 0, for a close event): if a new SYN has since restarted the
+ * entry, what came out is the new flow, which goes back (the closed one
+ * reached us whole, NT_EV_FLOW_END).
+ */
 static void finish(struct nt_collector *c, const struct nt_flow_key *k, enum nt_end_reason why,
-		   uint64_t now)
+		   uint64_t now, const struct expiry *gen)
 {
 	struct nt_flow_val v;
-	struct flow_state *s = state_find(c, k);
+	struct flow_state *s;
 
 	if (bpf_map_lookup_and_delete_elem(c->o.flows_fd, k, &v)) {
 		if (errno != ENOENT)
 			c->st.scan_errors++;
 		return; /* already gone: reported by an earlier path */
 	}
+	if (gen && (gen->first_ns ? v.first_ns != gen->first_ns : v.close_ns != gen->close_ns)) {
+		if (bpf_map_update_elem(c->o.flows_fd, k, &v, BPF_NOEXIST) == 0)
+			return;
+		why = NT_END_EVICTED; /* its next packets made a new entry */
+	}
+	s = state_find(c, k);
 	if (why == NT_END_SHUTDOWN || why == NT_END_IDLE) {
 		/* a flow that closed reports as closed, whatever the trigger */
 		if (v.close_ns)
@@ -275,18 +326,26 @@ int nt_collector_on_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*ev))
 		return 0;
+	if (ev->type == NT_EV_FLOW_END && size >= sizeof(struct nt_flow_end)) {
+		const struct nt_flow_end *fe = data;
+
+		closing_cancel(c, &fe->key, fe->val.close_ns);
+		report_final(c, &fe->key, &fe->val, NT_END_TCP_CLOSE, fe->val.close_ns);
+		c->st.flow_ends++;
+		return 0;
+	}
 	if (ev->type == NT_EV_CLOSE) {
-		if (c->n_closing == c->cap_closing) {
-			size_t cap = c->cap_closing ? c->cap_closing * 2 : 256;
-			struct closing *n = realloc(c->closing, cap * sizeof(*n));
-			if (!n)
-				return 0; /* the scan still finds it */
-			c->closing = n;
-			c->cap_closing = cap;
-		}
-		c->closing[c->n_closing].key = ev->key;
-		c->closing[c->n_closing].due_ns = ev->ts_ns + c->o.close_linger_ns;
-		c->n_closing++;
+		struct closing *cl = NULL;
+
+		HASH_FIND(hh, c->closing, &ev->key, sizeof(ev->key), cl);
+		if (cl) /* an earlier generation's, settled by the scan */
+			HASH_DEL(c->closing, cl);
+		else if (!(cl = malloc(sizeof(*cl))))
+			return 0; /* the scan still finds it */
+		cl->key = ev->key;
+		cl->close_ns = ev->ts_ns;
+		cl->due_ns = ev->ts_ns + c->o.close_linger_ns;
+		HASH_ADD(hh, c->closing, key, sizeof(cl->key), cl);
 		return 0;
 	}
 	if (ev->type != NT_EV_OVERFLOW)
@@ -316,43 +375,73 @@ int nt_collector_on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-void nt_collector_closing(struct nt_collector *c, uint64_t now)
+/*
+ * Closed flows that a new SYN replaced while the events ring was full: the
+ * kernel left them in the ended map. One batch call takes them all out.
+ */
+static void drain_ended(struct nt_collector *c, uint64_t now)
 {
-	size_t i = 0, n = c->n_closing;
+	struct nt_flow_gen out_batch;
+	void *in = NULL;
+	int err;
 
-	/* due times are in event order, so the list is a FIFO */
-	while (i < n && c->closing[i].due_ns <= now) {
-		finish(c, &c->closing[i].key, NT_END_TCP_CLOSE, now);
-		i++;
-	}
-	if (i) {
-		memmove(c->closing, c->closing + i, (n - i) * sizeof(*c->closing));
-		c->n_closing = n - i;
+	if (c->o.ended_fd <= 0)
+		return;
+	for (;;) {
+		__u32 count = SCAN_CHUNK;
+
+		err = bpf_map_lookup_and_delete_batch(c->o.ended_fd, in, &out_batch, c->gens,
+						      c->vals, &count, NULL);
+		if (err && errno != ENOENT) {
+			c->st.scan_errors++;
+			return;
+		}
+		for (__u32 i = 0; i < count; i++) {
+			closing_cancel(c, &c->gens[i].key, c->vals[i].close_ns);
+			report_final(c, &c->gens[i].key, &c->vals[i], NT_END_TCP_CLOSE, now);
+			c->st.flow_ends++;
+		}
+		if (err)
+			return; /* ENOENT: all read */
+		in = &out_batch;
 	}
 }
 
-static void expire_push(struct nt_collector *c, const struct nt_flow_key *k, enum nt_end_reason why)
+void nt_collector_closing(struct nt_collector *c, uint64_t now)
+{
+	struct closing *cl, *tmp;
+
+	drain_ended(c, now);
+	/* due times are in event order: the hash's order is a FIFO */
+	HASH_ITER(hh, c->closing, cl, tmp) {
+		struct expiry gen = { .close_ns = cl->close_ns };
+
+		if (cl->due_ns > now)
+			break;
+		HASH_DEL(c->closing, cl);
+		finish(c, &cl->key, NT_END_TCP_CLOSE, now, &gen);
+		free(cl);
+	}
+}
+
+static void expire_push(struct nt_collector *c, const struct nt_flow_key *k,
+			const struct nt_flow_val *v, enum nt_end_reason why)
 {
 	if (c->n_expire == c->cap_expire) {
 		size_t cap = c->cap_expire ? c->cap_expire * 2 : 1024;
-		struct nt_flow_key *nk = realloc(c->expire, cap * sizeof(*nk));
-		uint8_t *nw;
+		struct expiry *n = realloc(c->expire, cap * sizeof(*n));
 
-		if (!nk)
-			goto deferred;
-		c->expire = nk;
-		nw = realloc(c->expire_why, cap);
-		if (!nw)
-			goto deferred;
-		c->expire_why = nw;
+		if (!n) { /* the flow stays in the table: the next scan tries again */
+			c->st.expire_deferred++;
+			return;
+		}
+		c->expire = n;
 		c->cap_expire = cap;
 	}
-	c->expire[c->n_expire] = *k;
-	c->expire_why[c->n_expire] = (uint8_t)why;
+	c->expire[c->n_expire] = (struct expiry){
+		.key = *k, .first_ns = v->first_ns, .close_ns = v->close_ns, .why = (uint8_t)why
+	};
 	c->n_expire++;
-	return;
-deferred: /* the flow stays in the table: the next scan tries again */
-	c->st.expire_deferred++;
 }
 
 /* Decides one kernel entry's fate during a scan. */
@@ -362,16 +451,21 @@ static void judge(struct nt_collector *c, const struct nt_flow_key *k, const str
 	struct flow_state *s;
 	uint64_t since;
 
-	if (v->close_ns && now >= v->close_ns + c->o.close_linger_ns) {
-		expire_push(c, k, NT_END_TCP_CLOSE);
+	if (v->close_ns && (flush || now >= v->close_ns + c->o.close_linger_ns)) {
+		struct closing *cl = NULL;
+
+		HASH_FIND(hh, c->closing, k, sizeof(*k), cl);
+		if (cl && cl->close_ns == v->close_ns && !flush)
+			return; /* its close event is due too: reported there */
+		expire_push(c, k, v, NT_END_TCP_CLOSE);
 		return;
 	}
 	if (now >= v->last_ns + c->o.idle_ns) {
-		expire_push(c, k, NT_END_IDLE);
+		expire_push(c, k, v, NT_END_IDLE);
 		return;
 	}
 	if (flush) {
-		expire_push(c, k, v->close_ns ? NT_END_TCP_CLOSE : flush_reason);
+		expire_push(c, k, v, flush_reason);
 		return;
 	}
 	if (!c->o.active_ns || now < v->first_ns + c->o.active_ns)
@@ -428,8 +522,13 @@ static void scan(struct nt_collector *c, uint64_t now, int flush, enum nt_end_re
 		in = &out_batch;
 	}
 	c->st.flows_tracked = tracked;
-	for (size_t i = 0; i < c->n_expire; i++)
-		finish(c, &c->expire[i], (enum nt_end_reason)c->expire_why[i], now);
+	for (size_t i = 0; i < c->n_expire; i++) {
+		const struct expiry *e = &c->expire[i];
+
+		if (e->why == NT_END_TCP_CLOSE)
+			c->st.closes_from_scan++; /* its close event was lost */
+		finish(c, &e->key, (enum nt_end_reason)e->why, now, e);
+	}
 	scan_overflow(c, now, flush, flush_reason);
 }
 
@@ -441,9 +540,16 @@ void nt_collector_scan(struct nt_collector *c, uint64_t now)
 
 void nt_collector_flush(struct nt_collector *c, uint64_t now, enum nt_end_reason reason)
 {
+	struct closing *cl, *tmp;
+
+	drain_ended(c, now);
 	/* closes whose linger has not passed still report as closed */
-	for (size_t i = 0; i < c->n_closing; i++)
-		finish(c, &c->closing[i].key, NT_END_TCP_CLOSE, now);
-	c->n_closing = 0;
+	HASH_ITER(hh, c->closing, cl, tmp) {
+		struct expiry gen = { .close_ns = cl->close_ns };
+
+		HASH_DEL(c->closing, cl);
+		finish(c, &cl->key, NT_END_TCP_CLOSE, now, &gen);
+		free(cl);
+	}
 	scan(c, now, 1, reason);
 }

@@ -55,6 +55,7 @@ typedef void (*nt_report_fn)(void *ctx, const struct nt_flow_report *r);
 
 struct nt_collector_opts {
 	int flows_fd; /* the kernel flow map */
+	int ended_fd; /* the kernel's ended map (closed flows a SYN replaced); 0: none */
 	uint32_t max_flows;
 	uint64_t idle_ns;
 	uint64_t active_ns;	  /* 0: no periodic reports */
@@ -69,11 +70,13 @@ struct nt_collector_opts {
 };
 
 struct nt_collector_stats {
-	uint64_t flows_reported;  /* reports emitted */
-	uint64_t flows_tracked;	  /* kernel entries at the last scan */
-	uint64_t overflow_merged; /* overflow events taken in */
-	uint64_t scan_errors;	  /* map syscalls that failed */
-	uint64_t expire_deferred; /* expiries put off: no memory for the list */
+	uint64_t flows_reported;   /* reports emitted */
+	uint64_t flows_tracked;	   /* kernel entries at the last scan */
+	uint64_t overflow_merged;  /* overflow events taken in */
+	uint64_t scan_errors;	   /* map syscalls that failed */
+	uint64_t expire_deferred;  /* expiries put off: no memory for the list */
+	uint64_t closes_from_scan; /* closed flows found by a scan: event lost */
+	uint64_t flow_ends;	   /* closed flows a new SYN replaced, taken in */
 };
 
 struct nt_collector;

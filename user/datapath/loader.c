@@ -92,6 +92,11 @@ int nt_dp_stats_fd(const struct nt_datapath *dp)
 	return bpf_map__fd(dp->skel->maps.stats);
 }
 
+int nt_dp_ended_fd(const struct nt_datapath *dp)
+{
+	return bpf_map__fd(dp->skel->maps.ended);
+}
+
 int nt_dp_events_fd(const struct nt_datapath *dp)
 {
 	return bpf_map__fd(dp->skel->maps.events);

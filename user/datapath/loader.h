@@ -70,6 +70,8 @@ const char *const *nt_dp_attached_names(struct nt_datapath *dp);
 int nt_dp_flows_fd(const struct nt_datapath *dp);
 int nt_dp_stats_fd(const struct nt_datapath *dp);
 int nt_dp_events_fd(const struct nt_datapath *dp);
+/* closed flows that a new SYN replaced while the events ring was full */
+int nt_dp_ended_fd(const struct nt_datapath *dp);
 int nt_dp_samples_fd(const struct nt_datapath *dp);
 /* The TLS certificate sampling map (struct nt_cert_key -> bytes left). */
 int nt_dp_tls_cert_fd(const struct nt_datapath *dp);

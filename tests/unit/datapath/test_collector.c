@@ -755,6 +755,143 @@ Test(collector, close_after_active_reports_the_rest)
 	expect_interval(&reps[1], 1000, 25000, 33000);
 }
 
+/* The scan finds a closed flow whose close event was lost (the ring was
+ * full): it is reported all the same, with its final counters, and counted
+ * as a close that went the slow way. Closes with their event are not. */
+Test(collector, lost_close_event_reported_by_the_scan_and_counted)
+{
+	struct nt_flow_key k = tcp_key(), k2 = key4(1, 40002, 2, 80, 6);
+	struct nt_flow_val v = val(1000, 10300, 6, 4, 452, 300);
+	struct nt_flow_val v2 = val(1000, 10000, 1, 1, 40, 40);
+
+	v.close_ns = 10000;
+	v2.close_ns = 10000;
+	open_col(0);
+	put(&k, &v);
+	put(&k2, &v2);
+	close_ev(&k2, 10000); /* k's event was lost */
+	nt_collector_scan(col, 10000 + LINGER);
+	cr_assert_eq(n_reps, 2);
+	for (int i = 0; i < 2; i++)
+		cr_expect_eq(reps[i].reason, NT_END_TCP_CLOSE);
+	cr_expect_eq(memcmp(&reps[0].key, &k2, sizeof(k2)), 0, "the event's close first");
+	expect_counts(&reps[1], 6, 4, 452, 300);
+	expect_interval(&reps[1], 1000, 1000, 10300);
+	cr_expect_eq(stats()->closes_from_scan, 1);
+	cr_expect_not(in_map(&k));
+	cr_expect_not(in_map(&k2));
+}
+
+static void flow_end_ev(const struct nt_flow_key *k, const struct nt_flow_val *v)
+{
+	struct nt_flow_end fe;
+
+	memset(&fe, 0, sizeof(fe));
+	fe.type = NT_EV_FLOW_END;
+	fe.ifindex = 2;
+	fe.key = *k;
+	fe.val = *v;
+	cr_assert_eq(nt_collector_on_event(col, &fe, sizeof(fe)), 0);
+}
+
+/* A SYN restarted a closed flow: its final value comes up whole and is
+ * reported at once; its pending close is settled, so when the close is due
+ * the new flow in the entry is left alone. */
+Test(collector, flow_end_reports_the_closed_flow_and_keeps_the_new_one)
+{
+	struct nt_flow_key k = tcp_key();
+	struct nt_flow_val old = val(1000, 1100, 1, 1, 40, 40);
+	struct nt_flow_val cur = val(2000, 2000, 1, 0, 40, 0);
+
+	old.close_ns = 1100;
+	open_col(0);
+	close_ev(&k, 1100);
+	put(&k, &cur); /* the kernel has restarted the entry */
+	flow_end_ev(&k, &old);
+	cr_assert_eq(n_reps, 1);
+	cr_expect_eq(reps[0].reason, NT_END_TCP_CLOSE);
+	expect_counts(&reps[0], 1, 1, 40, 40);
+	expect_interval(&reps[0], 1000, 1000, 1100);
+	cr_expect_eq(forgets, 1, "the closed flow's metadata is forgotten");
+	nt_collector_closing(col, 1100 + LINGER);
+	nt_collector_scan(col, 1100 + LINGER);
+	cr_expect_eq(n_reps, 1);
+	cr_expect(in_map(&k), "the new flow stays");
+	cr_expect_eq(stats()->flow_ends, 1);
+	cr_expect_eq(stats()->closes_from_scan, 0);
+}
+
+/* The close event is due, but the flow it names was restarted and its end
+ * has not been read yet: what the removal takes out is the new flow, which
+ * goes back into the table, unreported. */
+Test(collector, due_close_of_a_restarted_entry_puts_the_new_flow_back)
+{
+	struct nt_flow_key k = tcp_key();
+	struct nt_flow_val cur = val(2000, 2000, 1, 0, 40, 0);
+	struct nt_flow_val got;
+
+	open_col(0);
+	close_ev(&k, 1100);
+	put(&k, &cur);
+	nt_collector_closing(col, 1100 + LINGER);
+	cr_expect_eq(n_reps, 0);
+	cr_assert_eq(bpf_map_lookup_elem(map_fd, &k, &got), 0, "the new flow is back");
+	cr_expect_eq(got.first_ns, 2000);
+	cr_expect_eq(got.pkts[0], 1);
+}
+
+/* Closed flows the kernel put in the ended map (the ring was full) are
+ * taken out in one batch at the next close check and reported. */
+Test(collector, ended_map_drained_and_reported)
+{
+	struct nt_flow_key k = tcp_key(), k2 = key4(1, 40002, 2, 80, 6);
+	struct nt_flow_val old = val(1000, 1100, 1, 1, 40, 40);
+	struct nt_flow_val old2 = val(1500, 1600, 2, 1, 100, 40);
+	struct nt_flow_gen g, g2;
+	int ended = bpf_map_create(BPF_MAP_TYPE_HASH, "ended", sizeof(struct nt_flow_gen),
+				   sizeof(struct nt_flow_val), 64, NULL);
+	struct nt_collector_opts o = {
+		.flows_fd = map_fd,
+		.ended_fd = ended,
+		.max_flows = MAP_MAX,
+		.idle_ns = IDLE,
+		.close_linger_ns = LINGER,
+		.report = on_report,
+		.report_ctx = &n_reps,
+	};
+
+	cr_assert_geq(ended, 0, "bpf_map_create: %s", strerror(errno));
+	old.close_ns = 1100;
+	old2.close_ns = 1600;
+	memset(&g, 0, sizeof(g));
+	memset(&g2, 0, sizeof(g2));
+	g.key = k;
+	g.first_ns = 1000;
+	g2.key = k2;
+	g2.first_ns = 1500;
+	cr_assert_eq(bpf_map_update_elem(ended, &g, &old, BPF_NOEXIST), 0);
+	cr_assert_eq(bpf_map_update_elem(ended, &g2, &old2, BPF_NOEXIST), 0);
+	col = nt_collector_new(&o);
+	cr_assert_not_null(col);
+	close_ev(&k, 1100);
+	nt_collector_closing(col, 1200);
+	cr_assert_eq(n_reps, 2);
+	for (size_t i = 0; i < 2; i++) {
+		const struct nt_flow_report *r = &reps[i];
+		int first = !memcmp(&r->key, &k, sizeof(k));
+
+		cr_expect_eq(r->reason, NT_END_TCP_CLOSE);
+		expect_counts(r, first ? 1 : 2, 1, first ? 40 : 100, 40);
+	}
+	cr_expect_neq(bpf_map_get_next_key(ended, NULL, &g), 0, "the ended map is empty");
+	cr_expect_eq(stats()->flow_ends, 2);
+	/* k's close was settled: nothing more when it is due */
+	nt_collector_closing(col, 1100 + LINGER);
+	cr_expect_eq(n_reps, 2);
+	cr_expect_eq(stats()->scan_errors, 0);
+	close(ended);
+}
+
 /* Between the scan's batch read and the removal of the second of two idle
  * flows, the datapath counts its FIN+ACK and the peer's ACK and closes it:
  * the report is the entry as removed, and says tcp_close. */

@@ -654,6 +654,11 @@ static __always_inline void flow_sample(struct __sk_buff *skb, struct pkt *p, st
 	send_sample(skb, &sa);
 }
 
+__noinline int account(struct __sk_buff *skb, struct pkt *p, __u32 hook);
+
+/* translated connections: nat_on_miss() and tc_nat_ct */
+#include "lib/nat.bpf.h"
+
 /*
  * Counts one parsed packet into its flow: flow_new() or flow_update(),
  * then flow_sample(). A global function: the verifier checks it once with
@@ -685,6 +690,8 @@ __noinline int account(struct __sk_buff *skb, struct pkt *p, __u32 hook)
 
 	v = bpf_map_lookup_elem(&flows, &a.key);
 	if (!v) {
+		if (nat_on_miss(skb, p, &a))
+			return TC_ACT_UNSPEC; /* a translated half: counted once */
 		switch (flow_new(skb, p, &a, &v)) {
 		case FLOW_INSERTED:
 			/* counted; what is left is its payload */

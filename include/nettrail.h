@@ -107,6 +107,10 @@ decided:
 #define NT_ATTR_FRAG_NOL4 0x02 /* a later fragment could not be matched */
 #define NT_ATTR_MIDSTREAM 0x04 /* TCP flow first seen without a SYN */
 #define NT_ATTR_DNS	  0x08 /* a DNS port: every payload is sampled */
+#define NT_ATTR_NAT	  0x10 /* a translated half is linked here (nat_flows has it) */
+#define NT_ATTR_NAT_XLATE \
+	0x20 /* the owner counts the translated half: the
+				* untranslated one was not seen first */
 
 /*
  * The per-flow value. Counters are indexed by key side (0/1), not by
@@ -229,7 +233,17 @@ struct nt_sample {
 	  "packets seen on a second interface of the node: counted once, by the first")            \
 	X(SAMPLES, "payload_samples",                                                              \
 	  "payload packets handed up (first packets of each flow direction, DNS)")                 \
-	X(SAMPLES_LOST, "payload_samples_lost", "payload samples lost: the sample ring was full")
+	X(SAMPLES_LOST, "payload_samples_lost", "payload samples lost: the sample ring was full")  \
+	X(NAT_LINKED, "nat_linked",                                                                \
+	  "translated connection halves linked to their connection (conntrack said so)")           \
+	X(NAT_XLATE_OWNER, "nat_translated_first",                                                 \
+	  "translated connections whose untranslated half was not seen: counted from the other")   \
+	X(NAT_CT_MISS, "nat_conntrack_miss",                                                       \
+	  "new TCP/UDP flows at egress unknown to conntrack: not checked for translation")         \
+	X(NAT_NO_CT, "nat_unchecked",                                                              \
+	  "new TCP/UDP flows at egress not checked for translation: conntrack kfuncs unavailable") \
+	X(NAT_LINK_FAILED, "nat_link_failed",                                                      \
+	  "translated halves that could not be linked (NAT map update failed): counted apart")
 
 #define NT_STAT_ENUM_(id, name, help) NT_STAT_##id,
 enum nt_stat { NT_KERNEL_STATS(NT_STAT_ENUM_) NT_STAT_MAX };
@@ -258,5 +272,29 @@ struct nt_frag_val {
 	__u16 sport;
 	__u16 dport;
 };
+
+/*
+ * A translated connection (kube-proxy DNAT to a Service backend, SNAT or
+ * masquerade), as conntrack describes it. The connection is counted in one
+ * flow entry, keyed by the tuple its initiator sent (the "primary" key);
+ * the translated half's packets carry another tuple. Two maps hold this:
+ * nat_links (translated key -> this, other = the primary key) for the
+ * datapath, nat_flows (primary key -> this, other = the translated key) for
+ * userspace. Addresses IPv4-mapped, ports in host order.
+ */
+struct nt_nat {
+	struct nt_flow_key other;
+	__u32 src_nat[4];     /* the initiator's address after SNAT (ECS source.nat.ip) */
+	__u32 dst_nat[4];     /* the destination after DNAT (ECS destination.nat.ip) */
+	__u16 sport_nat;      /* source.nat.port */
+	__u16 dport_nat;      /* destination.nat.port */
+	__u8 flags;	      /* NT_NAT_SNAT | NT_NAT_DNAT */
+	__u8 xlate_init_side; /* translated key: the side the initiator sends from */
+	__u8 init_side;	      /* primary key: the initiator's side */
+	__u8 _pad;
+};
+
+#define NT_NAT_SNAT 0x01
+#define NT_NAT_DNAT 0x02
 
 #endif /* NETTRAIL_H */

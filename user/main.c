@@ -110,6 +110,7 @@ static void gather(struct app *a, struct nt_metrics_snap *m)
 		.ringbuf_poll_errors = a->rb_errors,
 		.interfaces_attached = nif,
 		.flow_table_size = a->cfg.max_flows,
+		.nat_conntrack = a->dp.nat_ct,
 	};
 
 	nt_telemetry_read(&src, m);
@@ -278,6 +279,8 @@ static int build_pipeline(struct app *a)
 	a->rec.cloud_account = a->cfg.cloud_account;
 	a->rec.ifname = nt_dp_ifname;
 	a->rec.ifname_ctx = &a->dp;
+	a->rec.nat_get = nt_dp_nat_get;
+	a->rec.nat_ctx = &a->dp;
 	struct nt_collector_opts co = {
 		.flows_fd = nt_dp_flows_fd(&a->dp),
 		.max_flows = a->cfg.max_flows,
@@ -288,6 +291,8 @@ static int build_pipeline(struct app *a)
 		.report_ctx = &a->rec,
 		.meta_get = nt_payload_get,
 		.meta_forget = nt_payload_forget,
+		.nat_flows_fd = nt_dp_nat_flows_fd(&a->dp),
+		.nat_links_fd = nt_dp_nat_links_fd(&a->dp),
 	};
 	struct nt_dns_opts dopts = {
 		.answer_timeout_ns = 5 * NS,

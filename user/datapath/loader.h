@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "config.h"
+#include "nettrail.h"
 
 /* Our TC filter identity: handle 0x4e54 ("NT") at priority 1 on clsact. */
 #define NT_TC_HANDLE 0x4e54
@@ -39,6 +40,7 @@ struct nt_datapath {
 	int nl_fd; /* link notifications, -1 if none */
 	uint64_t attach_errors;
 	char pcap_name[64]; /* offline: the capture's base name */
+	bool nat_ct;	    /* tc_nat_ct loaded: translated halves are linked */
 };
 
 /* Opens and loads the programs with the configuration in .rodata.
@@ -70,6 +72,12 @@ int nt_dp_flows_fd(const struct nt_datapath *dp);
 int nt_dp_stats_fd(const struct nt_datapath *dp);
 int nt_dp_events_fd(const struct nt_datapath *dp);
 int nt_dp_samples_fd(const struct nt_datapath *dp);
+/* translated connections (bpf/lib/nat.bpf.h): translated key -> primary,
+ * and primary -> translated */
+int nt_dp_nat_links_fd(const struct nt_datapath *dp);
+int nt_dp_nat_flows_fd(const struct nt_datapath *dp);
+/* A flow's NAT addresses: 0 and *out, or -1 (for the DNS records). */
+int nt_dp_nat_get(void *dp, const struct nt_flow_key *k, struct nt_nat *out);
 int nt_dp_prog_fd(const struct nt_datapath *dp, const char *name);
 
 #endif

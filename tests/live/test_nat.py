@@ -336,13 +336,13 @@ def kp_nftables():
            "jump masquerading }"]
     elems, np_elems = [], []
     for name, vip, port, proto, eps in svcs:
-        chain = f"service-{name.upper()}-{NS}/{name}/{proto}/"
+        chain = f"service-{name.upper()}-{NS}/{name}/{proto}/p{port}"
         elems.append(f"{vip} . {proto} . {port} : goto {chain}")
         body = [f"ip daddr {vip} {proto} dport {port} ip saddr != 10.244.0.0/16 "
                 "jump mark-for-masquerade"]
         epchains = []
         for i, ep in enumerate(eps):
-            ec = f"endpoint-{name.upper()}{i}-{NS}/{name}/{proto}/__{ep}"
+            ec = f"endpoint-{name.upper()}{i}-{NS}/{name}/{proto}/p{port}__{ep.replace(':', '/')}"
             epchains.append(ec)
             ip = ep.split(":")[0]
             out.append(f"  chain {ec} {{ ip saddr {ip} jump mark-for-masquerade; "
@@ -351,7 +351,7 @@ def kp_nftables():
             len(eps), ", ".join(f"{i} : goto {c}" for i, c in enumerate(epchains))))
         out.append(f"  chain {chain} {{ " + "; ".join(body) + " }")
         if name == "web":
-            ext = f"external-WEB-{NS}/web/tcp/"
+            ext = f"external-WEB-{NS}/web/tcp/p80"
             out.append(f"  chain {ext} {{ jump mark-for-masquerade; goto {chain} }}")
             np_elems.append(f"tcp . {NP_CLUSTER} : goto {ext}")
             np_elems.append(f"tcp . {NP_LOCAL} : goto {epchains[0]}")
@@ -365,10 +365,12 @@ def kp_nftables():
     out.append("}")
     # the CNI's masquerade, its own table
     out.append("table ip cni-masq { chain post { type nat hook postrouting priority srcnat; "
-               "ip saddr 10.244.0.0/16 ip daddr != 10.244.0.0/16 oifname \"up1\" masquerade } }")
+               "ip saddr 10.244.0.0/16 ip daddr != 10.244.0.0/16 oifname \"up1\" masquerade; }; }")
     out.append("table ip6 kube-proxy { chain nat-prerouting { type nat hook prerouting "
-               f"priority dstnat; ip6 daddr {SVC_WEB6} tcp dport 80 dnat to [{WEB6}]:8080 }} }}")
-    return "\n".join(out) + "\n"
+               f"priority dstnat; ip6 daddr {SVC_WEB6} tcp dport 80 dnat to [{WEB6}]:8080; }}; }}")
+    # nft 1.0 wants a separator before a one-line block's closing brace
+    return "\n".join(x[:-2] + "; }" if x.endswith(" }") and x[-3] not in "{;" else x
+                     for x in out) + "\n"
 
 
 @pytest.fixture(scope="module", params=["iptables", "nftables"])

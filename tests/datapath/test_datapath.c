@@ -2771,22 +2771,39 @@ static void nat_link_write(const struct pkt_spec *orig, const struct pkt_spec *x
 	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(skel->maps.nat_links), &xk, &l, BPF_ANY), 0);
 }
 
+/* The connection's SYN and SYN+ACK (with `reply` payload bytes) in both
+ * forms, two interfaces a and b, a fresh datapath, the link written. */
+struct nat_conn {
+	struct pkt_spec syn, xsyn, xsa, sa;
+	unsigned a, b;
+};
+
+static struct nat_conn nat_conn_open(unsigned reply)
+{
+	struct nat_conn c = {
+		.syn = pkt_tcp(NAT_CLI, 40000, NAT_VIP, 80, SYN, 0),
+		.xsyn = pkt_tcp(NAT_SRC, 50000, NAT_BE, 8080, SYN, 0),
+		.xsa = pkt_tcp(NAT_BE, 8080, NAT_SRC, 50000, SYN | ACK, reply),
+		.sa = pkt_tcp(NAT_VIP, 80, NAT_CLI, 40000, SYN | ACK, reply),
+	};
+
+	two_links(&c.a, &c.b);
+	dp_open();
+	nat_link_write(&c.syn, &c.xsyn);
+	return c;
+}
+
 /* The translated half of a connection whose untranslated half was counted:
  * noted on the primary entry, never counted, no entry of its own. */
 Test(node, nat_translated_half_noted_once)
 {
-	struct pkt_spec syn = pkt_tcp(NAT_CLI, 40000, NAT_VIP, 80, SYN, 0);
-	struct pkt_spec xsyn = pkt_tcp(NAT_SRC, 50000, NAT_BE, 8080, SYN, 0);
-	struct pkt_spec xsa = pkt_tcp(NAT_BE, 8080, NAT_SRC, 50000, SYN | ACK, 0);
-	struct pkt_spec sa = pkt_tcp(NAT_VIP, 80, NAT_CLI, 40000, SYN | ACK, 0);
+	struct nat_conn c = nat_conn_open(0);
+	struct pkt_spec syn = c.syn, xsyn = c.xsyn, xsa = c.xsa, sa = c.sa;
 	struct nt_flow_val w = val0();
 	struct nt_flow_key k;
 	int cs;
-	unsigned a, b;
+	unsigned a = c.a, b = c.b;
 
-	two_links(&a, &b);
-	dp_open();
-	nat_link_write(&syn, &xsyn);
 	send_ex(&syn, (struct run_ctx){ .ts = TS(0), .ifindex = a });
 	send_ex(&xsyn, (struct run_ctx){ .ts = TS(1), .ifindex = b, .egress = 1 });
 	send_ex(&xsa, (struct run_ctx){ .ts = TS(2), .ifindex = b });
@@ -2812,18 +2829,13 @@ Test(node, nat_translated_half_noted_once)
  * crossing another interface later is only noted. */
 Test(node, nat_translated_first_counts_under_primary)
 {
-	struct pkt_spec syn = pkt_tcp(NAT_CLI, 40000, NAT_VIP, 80, SYN, 0);
-	struct pkt_spec xsyn = pkt_tcp(NAT_SRC, 50000, NAT_BE, 8080, SYN, 0);
-	struct pkt_spec xsa = pkt_tcp(NAT_BE, 8080, NAT_SRC, 50000, SYN | ACK, 100);
-	struct pkt_spec sa = pkt_tcp(NAT_VIP, 80, NAT_CLI, 40000, SYN | ACK, 100);
+	struct nat_conn c = nat_conn_open(100);
+	struct pkt_spec syn = c.syn, xsyn = c.xsyn, xsa = c.xsa, sa = c.sa;
 	struct nt_flow_val w = val0();
 	struct nt_flow_key k;
 	int cs;
-	unsigned a, b;
+	unsigned a = c.a, b = c.b;
 
-	two_links(&a, &b);
-	dp_open();
-	nat_link_write(&syn, &xsyn);
 	send_ex(&xsyn, (struct run_ctx){ .ts = TS(0), .ifindex = b, .egress = 1 });
 	send_ex(&xsa, (struct run_ctx){ .ts = TS(1), .ifindex = b });
 	send_ex(&sa, (struct run_ctx){ .ts = TS(2), .ifindex = a, .egress = 1 });

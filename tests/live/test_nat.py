@@ -185,6 +185,8 @@ class Node:
         t.veth(self.node2, "eth0", NODE2_4 + "/24", self.node, "up0", NODE4 + "/24")
         t.veth(self.out, "eth0", OUT + "/24", self.node, "up1", UP1 + "/24")
         t.run(self.node, "ip", "route", "add", "10.244.3.0/24", "via", NODE2_4)
+        # the node's own route to the Service range (a default route would do)
+        t.run(self.node, "ip", "route", "add", "10.96.0.0/12", "via", NODE2_4)
         t.run(self.node2, "sysctl", "-qw", "net.ipv4.ip_forward=1")
         t.run(self.node2, "ip", "route", "add", "10.244.0.0/16", "via", NODE4)
         for i, ns in enumerate(self.api):
@@ -501,10 +503,39 @@ def test_hairpin(node, tmp_path):
     assert f["destination"]["kubernetes"] == pod_k8s("client-0", "client")
 
 
+def test_node_process_to_service(node, tmp_path):
+    """A node process to a ClusterIP: DNATed (and masqueraded) in OUTPUT, so
+    no hook sees the tuple it sent. The translated half makes the record
+    under that tuple and counts it, exactly as the backend's veth saw it."""
+    cap = Capture(node.topo, node.node, "pweb", tmp_path / "pweb.pcap")
+    n = len(node.records())
+    node.topo.run(node.node, "sh", "-c", tcp_to(SVC_WEB, 80))
+    cap.stop()
+    got = []
+
+    def final():
+        got[:] = [r for r in flows(node.records()[n:]) if r["destination"]["ip"] == SVC_WEB]
+        return got and got[-1]["nettrail"]["flow"]["end_reason"] != "active"
+    node.wait_for(final, 15, "the node's connection")
+    orc = [o for o in oracle(cap.path) if o["proto"] == 6 and o["dst"] == WEB]
+    assert len(orc) == 1, orc
+    assert [r for r in flows(node.records()[n:]) if r not in got and
+            r["network"]["iana_number"] == "6"] == []
+    f = got[-1]
+    assert f["source"]["ip"] == NODE4 and f["destination"]["port"] == 80
+    assert f["source"]["nat"] == {"ip": PWEB, "port": orc[0]["sport"]}
+    assert f["destination"]["nat"] == {"ip": WEB, "port": 8080}
+    assert totals(got) == oracle_flow(orc, 6, PWEB, WEB, 8080)
+    assert f["nettrail"]["tcp"]["conn_state"] == "SF"
+    assert f["nettrail"]["observer"]["interfaces"] == ["pweb"]
+    assert f["destination"]["kubernetes"] == pod_k8s("web-5d8f9-aaaaa", "web")
+
+
 def test_counters(node):
     """Every connection above was linked once, through conntrack; none was
-    left unchecked or unlinked, none counted from its translated half."""
-    linked = 8  # same node, remote, masquerade, 2 NodePorts, DNS, IPv6, hairpin
+    left unchecked or unlinked; only the node's own was counted from its
+    translated half."""
+    linked = 9  # same node, remote, masquerade, 2 NodePorts, DNS, IPv6, hairpin, node
     node.wait_for(lambda: node.counters().get("nat_linked", 0) >= linked, 5, "the links")
     time.sleep(1.2)  # one more heartbeat: nothing else links late
     c = node.counters()
@@ -513,5 +544,5 @@ def test_counters(node):
     assert c["nat_linked"] == linked
     assert c["nat_unchecked"] == 0
     assert c["nat_link_failed"] == 0
-    assert c["nat_translated_first"] == 0
+    assert c["nat_translated_first"] == 1  # the node process's connection
     assert c["nat_entry_missing"] == 0

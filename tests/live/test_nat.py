@@ -163,7 +163,7 @@ class Node:
     """The routed node, its pods, node-2, the outside host, the API server
     and nettrail on the node's interfaces."""
 
-    def __init__(self, tmp, mode):
+    def __init__(self, tmp, mode, *extra):
         self.tmp = tmp
         self.sensor = None
         self.topo = t = Topo("nat" + mode[:2])
@@ -215,7 +215,7 @@ class Node:
             "--k8s-token-file", str(self.token), "--cluster-name", "lab", "--node-name", NODE,
             "--cluster-cidr", "10.244.0.0/16,fd00:244::/32",
             "--service-cidr", "10.96.0.0/12,fd00:96::/108", "--idle-timeout", "1",
-            "--heartbeat", "1", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            "--heartbeat", "1", *extra, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.wait_for(self.synced, 20, "k8s sync")
 
     def rules(self, mode):
@@ -546,3 +546,24 @@ def test_counters(node):
     assert c["nat_link_failed"] == 0
     assert c["nat_translated_first"] == 1  # the node process's connection
     assert c["nat_entry_missing"] == 0
+
+
+def test_nat_link_off(tmp_path):
+    """--nat-link off: conntrack is never asked, each half of a Service
+    connection is a flow of its own (as without the conntrack kfuncs), and
+    the heartbeat says so: nat_conntrack 0, nat_unchecked counting."""
+    n = Node(tmp_path, "iptables", "--nat-link", "off")
+    try:
+        got, orc, others = n.connection(tmp_path, n.client, tcp_to(SVC_WEB, 80), CLIENT, 6)
+        want = oracle_flow(orc, 6, CLIENT, SVC_WEB, 80)
+        orig = [r for r in got if r["destination"]["ip"] == SVC_WEB]
+        half = [r for r in got + others if r["destination"]["ip"] == WEB]
+        # two records, each counting every packet: what linking prevents
+        assert totals(orig) == want and "nat" not in orig[-1]["destination"]
+        assert totals(half) == want and half[-1]["destination"]["port"] == 8080, others
+        n.wait_for(lambda: n.counters().get("nat_unchecked", 0) >= 1, 5, "nat_unchecked")
+        hb = [r for r in n.records() if r["event"]["dataset"] == "nettrail.heartbeat"][-1]
+        assert hb["nettrail"]["heartbeat"]["gauges"]["nat_conntrack"] == 0
+        assert n.counters()["nat_linked"] == 0
+    finally:
+        n.close()

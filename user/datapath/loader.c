@@ -111,14 +111,14 @@ int nt_dp_open(struct nt_datapath *dp, const struct nt_config *cfg, bool pcap_mo
 	dp->nl_fd = -1;
 	dp->patterns = cfg->interfaces;
 	/* offline there is no conntrack to ask */
-	ct = !pcap_mode && ct_kfuncs_present();
+	ct = !pcap_mode && cfg->nat_link == 0 && ct_kfuncs_present();
 	e = dp_load(dp, cfg, pcap_mode, ct);
 	if (e && ct) {
 		nt_warn("warning: the conntrack lookup program did not load (%s): translated "
 			"connections are not linked (nat_unchecked counts them)",
 			strerror(-e));
 		e = dp_load(dp, cfg, pcap_mode, false);
-	} else if (!e && !ct && !pcap_mode) {
+	} else if (!e && !ct && !pcap_mode && cfg->nat_link == 0) {
 		nt_warn("warning: the kernel has no conntrack kfuncs (nf_conntrack not loaded): "
 			"translated connections are not linked (nat_unchecked counts them)");
 	}

@@ -14,6 +14,16 @@ Topology (node-1 routes everything; node-2 is the other node):
   node-2     172.31.0.2, routes 10.244.3.0/24    -- up0  172.31.0.1
       api pods 10.244.3.2, 10.244.3.3 :8080 behind node-2
   outside    198.51.100.2                        -- up1  198.51.100.1
+
+The rules are written by hand in the shapes kube-proxy writes them
+(kp_iptables, kp_nftables). To run the same cases on rules a real
+kube-proxy writes (the k8sreal rig, tests/k8s/real/): skip Node.rules(),
+start kube-proxy in the node namespace against the rig's API server with
+--proxy-mode iptables or nftables, --cluster-cidr 10.244.0.0/16 and
+--nodeport-addresses 198.51.100.1/32, and create k8s_state()'s Services
+and EndpointSlices there (nodePort 30080 on web with
+externalTrafficPolicy Cluster, a second Service on 30081 with Local); the
+assertions do not depend on chain names.
 """
 import json
 import shutil

@@ -147,10 +147,17 @@ static __always_inline void nat_account(struct __sk_buff *skb, struct pkt *p, st
  */
 static __always_inline int nat_on_miss(struct __sk_buff *skb, struct pkt *p, struct acct *a)
 {
-	struct nt_nat *l = bpf_map_lookup_elem(&nat_links, &a->key);
 	struct nat_scratch *s;
+	struct nt_nat *l;
 	__u32 zero = 0;
 
+	/* a translated half's SYN first crosses the node at egress (after
+	 * POSTROUTING) and leaves it there: a SYN at ingress is never one, so
+	 * a flood of SYNs pays nothing here */
+	if (a->hook == NT_HOOK_TC_INGRESS && p->proto == IPPROTO_TCP &&
+	    (p->tcp_flags & (NT_TCP_SYN | NT_TCP_ACK)) == NT_TCP_SYN)
+		return 0;
+	l = bpf_map_lookup_elem(&nat_links, &a->key);
 	if (l) {
 		nat_account(skb, p, a, l);
 		return 1;

@@ -45,4 +45,8 @@ for l in open('$B/replay.jsonl'):
 print(t)")
 	python3 -c "import json; s=json.loads('$summary'); dt=$t1-$t0; print(json.dumps({'case':'pcap-replay','packets':s['packets'],'packets_in_records':$pk,'flow_records':$flows,'seconds':round(dt,3),'packets_per_s':round(s['packets']/dt)}))"
 	rm -f $B/replay.jsonl
+
+	# full sync of 2,000 pods from a real kube-apiserver v1.37.2 (built or
+	# taken from ~/.cache/nettrail/k8s-real by tests/k8s/real/build.sh)
+	python3 tests/k8s/real/bench_sync.py --pods 2000 --runs 3
 } | tee $B/results.jsonl

@@ -23,17 +23,15 @@
 #   - chart appVersion = Makefile VERSION = the binary's --version, and the
 #     default image is ghcr.io/nettrail/nettrail:<that version>.
 # helm v3.19.0 is installed by `go install` into ~/.cache/nettrail/bin when
-# missing or another version (Go module proxy; run from an empty temporary
-# directory). Every output goes to build/helm, emptied first; scratch files
-# to a mktemp directory removed at exit. Needs root (chroot for
+# missing or another version (tests/lib/ensure_helm.sh). Every output goes
+# to build/helm, emptied first; scratch files to a mktemp directory removed
+# at exit. Needs root (chroot for
 # --check-config, BPF for the replay), go, python3. Prints "ok ..." /
 # "FAIL ..." and ends with "N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 root=$PWD
-HELM_VERSION=v3.19.0
-BIN_DIR=${HOME:-/root}/.cache/nettrail/bin
-HELM=$BIN_DIR/helm
+HELM_VERSION=$(sed -n 's/^HELM_VERSION=//p' tests/lib/ensure_helm.sh)
 CHART=charts/nettrail
 OUT=build/helm
 pass=0 fail=0
@@ -54,7 +52,7 @@ relay() { # prefix
 }
 
 rm -rf "$OUT"
-mkdir -p "$OUT" "$BIN_DIR"
+mkdir -p "$OUT"
 SCRATCH=$(mktemp -d -t nettrail-helm.XXXXXX) || exit 1
 trap 'rm -rf "$SCRATCH"' EXIT
 
@@ -65,21 +63,10 @@ GO=$(command -v go || echo /usr/local/go/bin/go)
 for t in python3 unshare chroot mount; do
 	command -v "$t" >/dev/null || { no tools "$t is missing"; finish; }
 done
-# go install leaves helm's own version string unset ("v3.19"): the module
-# version recorded in the binary is the one to compare.
-helm_mod() { [ -x "$HELM" ] && "$GO" version -m "$HELM" 2>/dev/null | awk '$1 == "mod" && $2 == "helm.sh/helm/v3" {print $3}'; }
-if [ "$(helm_mod)" != "$HELM_VERSION" ]; then
-	echo "# installing helm $HELM_VERSION into $BIN_DIR (go install)"
-	if ! (cd "$SCRATCH" && GOBIN=$BIN_DIR GOFLAGS='' timeout 900 "$GO" install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION") \
-		>"$OUT/helm-install.log" 2>&1; then
-		no tools "go install helm $HELM_VERSION failed: $(tail -3 "$OUT/helm-install.log")"
-		finish
-	fi
-fi
-if [ "$(helm_mod)" = "$HELM_VERSION" ]; then
+if HELM=$(tests/lib/ensure_helm.sh "$OUT/helm-install.log" 2>"$OUT/err"); then
 	ok "helm $HELM_VERSION"
 else
-	no tools "helm at $HELM is not $HELM_VERSION"; finish
+	no tools "$(tail -1 "$OUT/err")"; finish
 fi
 VALIDATE=$root/$OUT/validate
 if (cd tests/helm/validate && GOFLAGS=-mod=readonly "$GO" build -o "$VALIDATE" .) >"$OUT/validate-build.log" 2>&1; then

@@ -299,11 +299,21 @@ ctl fail_next '{"count":0}'   # RBAC fixed
 ck rbac_fixed_deployment_back "$(d expect 6 10.200.1.2 "$WEBNOW")" ok
 ck rbac_fixed_flag_cleared "$(forbidden_now)" -
 ck rbac_fixed_logged "$(grep -cxF 'nettrail: kubernetes: list replicasets.apps allowed now' "$W/drv.err")" 1
-# a watch that gets 403 (the watch verb missing): named as such, recovered the same way
-f0=$(stat_of forbidden)
-ctl fail_next '{"count":1,"status":403,"match":"/apis/batch/v1/jobs"}'
+# a resource that worked answering 403, as a restarting apiserver does until its
+# RBAC authorizer has the roles: retried at 0.5 s then 1 s, neither flagged nor logged
+f0=$(stat_of forbidden) w0=$(stat_of watches)
+ctl fail_next '{"count":2,"status":403,"match":"/apis/batch/v1/jobs"}'
 ctl drop_watches '{"mode":"abrupt"}'
-ck forbidden_watch "$(d waitstat 10 forbidden == $((f0 + 1)))" ok
+ck forbidden_transient "$(d waitstat 10 forbidden == $((f0 + 2)))" ok
+ck forbidden_transient_all_six_back "$(d waitstat 5 watches '>=' $((w0 + 6)))" ok
+ck forbidden_transient_not_flagged "$(forbidden_now)" -
+ck forbidden_transient_not_logged "$(grep -c 'jobs.batch forbidden' "$W/drv.err")" 0
+# a watch that keeps getting 403 (the watch verb missing): believed after five
+# quick retries (0.5 + 1 + 2 + 4 + 8 s), named as such, recovered the same way
+f0=$(stat_of forbidden)
+ctl fail_next '{"count":6,"status":403,"match":"/apis/batch/v1/jobs"}'
+ctl drop_watches '{"mode":"abrupt"}'
+ck forbidden_watch "$(d waitstat 30 forbidden == $((f0 + 6)))" ok
 ck forbidden_watch_flag "$(forbidden_now)" jobs
 ck forbidden_watch_logged "$(grep -cxF 'nettrail: kubernetes: watch jobs.batch forbidden: add get/list/watch on jobs in group batch to the ClusterRole (retrying every 3 s)' "$W/drv.err")" 1
 ck forbidden_watch_recovers "$(d waitstat 10 forbidden_mask == 0)" ok

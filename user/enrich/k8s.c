@@ -31,6 +31,7 @@
 #define AUTH_RETRY_MS	  1000 /* after a 401 with the token unchanged: 0.75 to 1.25 s */
 #define RETRY_AFTER_MAX_S 60   /* Retry-After (429, 503) is honoured up to this */
 #define FORBIDDEN_RETRY_S 60   /* default forbidden_retry_s */
+#define QUICK_403_TRIES	  5    /* 403s retried at 0.5, 1, 2, 4, 8 s before forbid() */
 #define JSON_DEPTH	  128
 
 enum phase { PH_LIST, PH_WATCH };
@@ -63,6 +64,7 @@ struct res {
 	uint64_t last_rx_ms;
 	unsigned token_gen; /* k->token_gen when the request was sent */
 	int forbidden;	    /* 0, or 1 + the phase that was answered 403 */
+	int quick_403;	    /* 403s in a row on a resource that worked */
 	int auth_wait;	    /* waiting after a 401: a new token ends the wait */
 };
 
@@ -607,6 +609,17 @@ static void finished(struct res *rs, CURLcode cc, uint64_t now)
 		return;
 	}
 	if (http == 403) {
+		/* A resource that worked and now answers 403: a restarting
+		 * apiserver does that for every resource until its RBAC
+		 * authorizer has loaded the roles (measured against kube-apiserver
+		 * v1.37, tests/k8s/real/test_watch.py). Retried quickly a few
+		 * times before it is believed, so a restart costs seconds,
+		 * not forbidden_retry_s. */
+		if (rs->listed_once && !rs->forbidden && rs->quick_403 < QUICK_403_TRIES) {
+			STAT_ADD(k, forbidden, 1);
+			rs->next_ms = now + ((uint64_t)BACKOFF_MIN_MS << rs->quick_403++);
+			return;
+		}
 		forbid(rs, now);
 		return;
 	}
@@ -621,6 +634,7 @@ static void finished(struct res *rs, CURLcode cc, uint64_t now)
 	}
 	if (rs->phase == PH_LIST && cc == CURLE_OK && http == 200 && list_page(rs, now) == 0) {
 		rs->backoff_ms = 0;
+		rs->quick_403 = 0;
 		rs->next_ms = now;
 		return;
 	}
@@ -652,6 +666,7 @@ static void watch_check_open(struct res *rs, uint64_t now)
 		return;
 	rs->got_200 = 1;
 	rs->backoff_ms = 0;
+	rs->quick_403 = 0;
 	rs->last_rx_ms = now;
 	STAT_ADD(rs->k, watches, 1);
 	if (rs->forbidden == 1 + (int)PH_WATCH) {

@@ -16,14 +16,13 @@ Topology (node-1 routes everything; node-2 is the other node):
   outside    198.51.100.2                        -- up1  198.51.100.1
 
 The rules are written by hand in the shapes kube-proxy writes them
-(kp_iptables, kp_nftables). To run the same cases on rules a real
-kube-proxy writes (the k8sreal rig, tests/k8s/real/): skip Node.rules(),
-start kube-proxy in the node namespace against the rig's API server with
---proxy-mode iptables or nftables, --cluster-cidr 10.244.0.0/16 and
---nodeport-addresses 198.51.100.1/32, and create k8s_state()'s Services
-and EndpointSlices there (nodePort 30080 on web with
-externalTrafficPolicy Cluster, a second Service on 30081 with Local); the
-assertions do not depend on chain names.
+(kp_iptables, kp_nftables). tests/k8s/real/test_nat_kube_proxy.py runs the
+ClusterIP case on the rules the real kube-proxy writes (both modes); the
+other cases can follow it there: create k8s_state()'s Services and
+EndpointSlices in the real API server (nodePort 30080 with
+externalTrafficPolicy Cluster, a Service with Local), run kube-proxy with
+--nodeport-addresses 198.51.100.1/32 in the node namespace instead of
+Node.rules(); the assertions do not depend on chain names.
 """
 import json
 import shutil

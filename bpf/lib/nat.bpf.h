@@ -140,6 +140,15 @@ static __always_inline void nat_account(struct __sk_buff *skb, struct pkt *p, st
 	stat_inc(stats_get(), NT_STAT_NOT_OWNER);
 }
 
+/* A TCP SYN at egress opens a new connection: a link of its tuple is an
+ * old connection's (a reused masquerade port), so conntrack is asked again
+ * and the link rewritten. */
+static __always_inline int nat_new_conn_at_egress(struct pkt *p, struct acct *a)
+{
+	return a->hook == NT_HOOK_TC_EGRESS && !cfg_pcap_mode && p->proto == IPPROTO_TCP &&
+	       (p->tcp_flags & (NT_TCP_SYN | NT_TCP_ACK)) == NT_TCP_SYN;
+}
+
 /*
  * account(), main lookup missed: a translated half of a known connection,
  * or (at egress, TCP/UDP) a flow conntrack may know as translated. Returns
@@ -159,8 +168,11 @@ static __always_inline int nat_on_miss(struct __sk_buff *skb, struct pkt *p, str
 		return 0;
 	l = bpf_map_lookup_elem(&nat_links, &a->key);
 	if (l) {
-		nat_account(skb, p, a, l);
-		return 1;
+		if (!nat_new_conn_at_egress(p, a)) {
+			nat_account(skb, p, a, l);
+			return 1;
+		}
+		bpf_map_delete_elem(&nat_links, &a->key); /* an old connection's */
 	}
 	if (a->hook != NT_HOOK_TC_EGRESS || cfg_pcap_mode)
 		return 0;

@@ -2890,3 +2890,31 @@ Test(datapath, nat_egress_new_flow_asks_conntrack_once)
 	cr_assert_eq(v.pkts[side], 2u, "the UDP flow counted %llu packets",
 		     (unsigned long long)v.pkts[side]);
 }
+
+/* Live, a TCP SYN at egress whose tuple has a link (an old connection's: a
+ * reused masquerade port) is not handed to the old connection: the link
+ * goes, conntrack is asked again (here it knows nothing), and the SYN
+ * makes a flow of its own. Its later packets do not find the old link. */
+Test(node, nat_stale_link_dropped_by_a_new_syn)
+{
+	struct nat_conn c = nat_conn_open(0);
+	struct nt_flow_key xk;
+	struct nt_nat l;
+	struct pkt_spec xack = pkt_tcp(NAT_SRC, 50000, NAT_BE, 8080, ACK, 10);
+	__u32 zero = 0;
+	int fd = bpf_program__fd(skel->progs.tc_nat_ct);
+
+	dp_close();
+	dp_open(.live = 1);
+	nat_link_write(&c.syn, &c.xsyn);
+	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(skel->maps.nat_progs), &zero, &fd, BPF_ANY),
+		     0);
+	send_ex(&c.xsyn, (struct run_ctx){ .ifindex = c.b, .egress = 1 });
+	send_ex(&xack, (struct run_ctx){ .ifindex = c.b, .egress = 1 });
+	xk = key_of(&c.xsyn, NULL);
+	cr_assert_neq(bpf_map_lookup_elem(bpf_map__fd(skel->maps.nat_links), &xk, &l), 0,
+		      "the stale link is gone");
+	cr_assert_eq(flow_count(), 1u, "%s", flow_dump());
+	cr_assert_eq(flow_get(&xk).pkts[0] + flow_get(&xk).pkts[1], 2u);
+	EXPECT_STATS([NT_STAT_NAT_CT_MISS] = 1);
+}

@@ -154,11 +154,12 @@ static uint8_t pick_source(const struct nt_flow_key *k, uint8_t initiator, uint8
 	return initiator & 1;
 }
 
-/* A translated flow: its NAT addresses (the kernel linked them). When the
- * connection closed, its links go too; after an idle expiry they stay (a
- * late packet of either half still finds the connection) until the LRU
- * maps reclaim them. One lookup per report of a translated flow; an
- * untranslated one costs nothing. */
+/* A translated flow: its NAT addresses (the kernel linked them). With the
+ * flow's final report its links go too: a translated tuple is reused by
+ * later connections (masquerade ports), and a stale link would hand their
+ * packets to this one. A late packet at egress links again through
+ * conntrack. One lookup per report of a translated flow; an untranslated
+ * one costs nothing. */
 static void nat_fill(struct nt_collector *c, const struct nt_flow_key *k, struct nt_flow_report *r,
 		     bool final)
 {
@@ -242,7 +243,7 @@ static void emit(struct nt_collector *c, const struct nt_flow_key *k, const stru
 		c->n_ov--;
 	}
 	r.report_seq++;
-	nat_fill(c, k, &r, why == NT_END_TCP_CLOSE);
+	nat_fill(c, k, &r, why != NT_END_ACTIVE);
 	if (c->o.meta_get)
 		r.meta = c->o.meta_get(c->o.meta_ctx, k);
 	tot = r.pkts[0] + r.pkts[1];

@@ -24,6 +24,13 @@
  *                       each a new flow (ns per pair)
  *   syn-rst-restart     the same tuples twice more: each SYN on a closed
  *                       flow's tuple, a new flow in its entry (ns per pair)
+ *   nat/translated-half a translated half's packet (bpf/lib/nat.bpf.h): main
+ *                       miss, nat_links hit, primary noted; next to
+ *                       established/1 in the same datapath
+ *   nat/*-new-flow      SYNs of new flows at egress with tc_nat_ct installed
+ *                       (the per-flow conntrack check: tail call,
+ *                       bpf_skb_ct_lookup, a miss here, account() again),
+ *                       at egress without it, and at ingress, in turns
  *   kernel memory       bytes per flow entry, from the map's memlock figure
  *
  * Prints one JSON object per case: ns per packet for nettrail and for the
@@ -31,6 +38,7 @@
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <endian.h>
 #include <errno.h>
 #include <linux/bpf.h>
 #include <stdio.h>
@@ -278,6 +286,92 @@ static long long memlock_of(int map_fd)
 	return v;
 }
 
+/* A translated half: 10.9.x.y:50000 -> 10.9.0.2:8080 linked to flow i of
+ * frame_tmpl. */
+static void nat_case(unsigned repeat)
+{
+	struct flow_bpf *s = load(65536);
+	unsigned char f[sizeof(frame_tmpl)], x[sizeof(frame_tmpl)];
+	struct nt_nat l;
+	struct nt_flow_key xk;
+	__u32 src[4] = { 0, 0, htobe32(0xffff), 0 }, dst[4] = { 0, 0, htobe32(0xffff), 0 };
+	double nt, est, em;
+
+	populate(s, 1);
+	memcpy(f, frame_tmpl, sizeof(f));
+	set_flow(f, 0, 0x10);
+	memset(&l, 0, sizeof(l));
+	memcpy(&src[3], f + 26, 4);
+	memcpy(&dst[3], f + 30, 4);
+	l.init_side = nt_flow_key_make(&l.other, src, dst, (__u16)(f[34] << 8 | f[35]),
+				       (__u16)(f[36] << 8 | f[37]), 6, 4, 0);
+	memcpy(x, f, sizeof(x));
+	x[26] = x[30] = 10;
+	x[27] = x[31] = 9;
+	x[34] = 0xc3; /* 50000 */
+	x[35] = 0x50;
+	x[36] = 0x1f; /* 8080 */
+	x[37] = 0x90;
+	memcpy(&src[3], x + 26, 4);
+	memcpy(&dst[3], x + 30, 4);
+	l.xlate_init_side = nt_flow_key_make(&xk, src, dst, 50000, 8080, 6, 4, 0);
+	l.flags = NT_NAT_DNAT | NT_NAT_SNAT;
+	bpf_map_update_elem(bpf_map__fd(s->maps.nat_links), &xk, &l, BPF_ANY);
+	nt = run_repeat(bpf_program__fd(s->progs.tc_ingress), x, repeat);
+	est = run_repeat(bpf_program__fd(s->progs.tc_ingress), f, repeat);
+	em = run_repeat(bpf_program__fd(s->progs.tc_empty), x, repeat);
+	report("nat/translated-half", nt, em);
+	report("nat/untranslated-same-load", est, em);
+	flow_bpf__destroy(s);
+}
+
+/* n SYNs of new flows (numbered from first) through prog; wall ns each. */
+static double run_new(int prog, unsigned first, unsigned n)
+{
+	unsigned char f[sizeof(frame_tmpl)];
+	double t0;
+
+	memcpy(f, frame_tmpl, sizeof(f));
+	t0 = now_s();
+	for (unsigned i = first; i < first + n; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f, .data_size_in = sizeof(f),
+			    .repeat = 1);
+
+		set_flow(f, i, 0x02);
+		bpf_prog_test_run_opts(prog, &o);
+	}
+	return (now_s() - t0) * 1e9 / n;
+}
+
+/* New flows at egress with tc_nat_ct installed, without it, and at
+ * ingress, in rounds of 20,000 taken in turn (the machine is shared). */
+static void nat_new_flow_case(void)
+{
+	struct flow_bpf *s = load(524288);
+	int fd = bpf_program__fd(s->progs.tc_nat_ct), pa = bpf_map__fd(s->maps.nat_progs);
+	int in = bpf_program__fd(s->progs.tc_ingress), eg = bpf_program__fd(s->progs.tc_egress);
+	double t[4] = { 0 };
+	unsigned next = 0, n = 20000, rounds = 5;
+	__u32 zero = 0;
+
+	for (unsigned r = 0; r < rounds; r++) {
+		bpf_map_update_elem(pa, &zero, &fd, BPF_ANY);
+		t[0] += run_new(eg, next, n);
+		next += n;
+		bpf_map_delete_elem(pa, &zero);
+		t[1] += run_new(eg, next, n);
+		next += n;
+		t[2] += run_new(in, next, n);
+		next += n;
+		t[3] += run_new(bpf_program__fd(s->progs.tc_empty), next, n);
+		next += n;
+	}
+	report("nat/egress-new-flow-conntrack", t[0] / rounds, t[3] / rounds);
+	report("nat/egress-new-flow-no-conntrack", t[1] / rounds, t[3] / rounds);
+	report("nat/ingress-new-flow", t[2] / rounds, t[3] / rounds);
+	flow_bpf__destroy(s);
+}
+
 int main(int argc, char **argv)
 {
 	unsigned repeat = 2000000, sizes[] = { 1, 1000, 50000 };
@@ -342,6 +436,8 @@ int main(int argc, char **argv)
 		flow_bpf__destroy(s);
 		flow_bpf__destroy(e);
 	}
+	nat_case(repeat);
+	nat_new_flow_case();
 	{
 		unsigned n[2] = { 1024, 262144 };
 		long long m[2];

@@ -11,6 +11,7 @@ LIBS=$(make -s --no-print-directory print-ldlibs)
 OBJS=$(ls build/user/*.o build/user/*/*.o | grep -v '/main\.o$')  # everything but main()
 
 gcc $CFLAGS bench/bench_datapath.c -o $B/bench_datapath $LIBS
+gcc $CFLAGS bench/ab_datapath.c -o $B/ab_datapath $LIBS
 gcc $CFLAGS bench/bench_collector.c $OBJS -o $B/bench_collector $LIBS
 gcc $CFLAGS -Itests/k8s bench/bench_enrich.c tests/k8s/synth_pods.c $OBJS -o $B/bench_enrich $LIBS
 gcc -O2 bench/gen_pcap.c -o $B/gen_pcap -lpcap
@@ -20,6 +21,11 @@ gcc $CFLAGS -Itests bench/bench_parsers.c user/inspect/dns.c user/inspect/dns_ms
 {
 	echo "# $(date -u +%FT%TZ) $(uname -r) $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 	$B/bench_datapath --repeat "${REPEAT:-2000000}"
+	# before/after, in turns: AB_BASE=path/to/base/flow.bpf.o make bench
+	if [ -n "${AB_BASE:-}" ]; then
+		$B/ab_datapath "$AB_BASE" build/flow.bpf.o 40
+		$B/ab_datapath build/flow.bpf.o "$AB_BASE" 40
+	fi
 	$B/bench_collector --flows 10000 --rounds 10
 	$B/bench_parsers tests/fuzz/corpus
 	$B/bench_enrich --pods 10000 --records 1000000

@@ -649,8 +649,8 @@ static __always_inline void flow_init(struct nt_flow_val *nv, struct pkt *p, str
 
 enum flow_new_result {
 	FLOW_INSERTED, /* the packet is counted in a new entry */
-	FLOW_RACED,    /* it exists: another CPU inserted it first, or a SYN
-			* (inserted without a lookup) met a live flow */
+	FLOW_RACED,    /* it exists (another CPU inserted it first, or a SYN met
+			* a live flow): *vp */
 	FLOW_LOST,     /* the table is full: sent as an overflow */
 };
 
@@ -704,14 +704,14 @@ static __always_inline int flow_restart(struct acct *a, struct nt_flow_val *v,
 /*
  * account(), a flow not in the table (or, for a SYN, probably not): insert
  * its entry. A SYN tries the insert first, without a lookup: in a scan or a
- * flood nearly every SYN opens a flow. FLOW_RACED when the entry exists
- * (the caller looks it up), unless it was a closed flow that this SYN
- * restarted. The new value is built in a per-CPU scratch (new_val), not
+ * flood nearly every SYN opens a flow. When the entry exists, *vp is it,
+ * unless it was a closed flow that this SYN restarted. The new value is built in a per-CPU scratch (new_val), not
  * on the stack: the verifier bounds the stack of the deepest chain of
  * calls at 512 bytes, and the sampling path (account, cert_sample,
  * send_sample) is deep already.
  */
-static __always_inline int flow_new(struct __sk_buff *skb, struct pkt *p, struct acct *a)
+static __always_inline int flow_new(struct __sk_buff *skb, struct pkt *p, struct acct *a,
+				    struct nt_flow_val **vp)
 {
 	__u32 zero = 0;
 	struct nt_flow_val *nv = bpf_map_lookup_elem(&new_val, &zero);
@@ -734,6 +734,7 @@ static __always_inline int flow_new(struct __sk_buff *skb, struct pkt *p, struct
 	if (v) {
 		if (v->close_ns && nv->syn_ns && flow_restart(a, v, nv))
 			return FLOW_INSERTED;
+		*vp = v;
 		return FLOW_RACED;
 	}
 	send_overflow(&a->key, p, a->side, a->segs, a->bytes, now, a->ifindex, a->hook,
@@ -962,6 +963,11 @@ static __always_inline void flow_sample(struct __sk_buff *skb, struct pkt *p, st
 	}
 }
 
+__noinline int account(struct __sk_buff *skb, struct pkt *p, __u32 hook);
+
+/* translated connections: nat_on_miss() and tc_nat_ct */
+#include "lib/nat.bpf.h"
+
 /*
  * Counts one parsed packet into its flow: flow_new() or flow_update(),
  * then flow_sample(). A global function: the verifier checks it once with
@@ -996,7 +1002,9 @@ __noinline int account(struct __sk_buff *skb, struct pkt *p, __u32 hook)
 		    NULL :
 		    bpf_map_lookup_elem(&flows, &a.key);
 	if (!v) {
-		switch (flow_new(skb, p, &a)) {
+		if (nat_on_miss(skb, p, &a))
+			return TC_ACT_UNSPEC; /* a translated half: counted once */
+		switch (flow_new(skb, p, &a, &v)) {
 		case FLOW_INSERTED:
 			/* counted; what is left is its payload */
 			if (p->ip_bytes <= p->hdr_len)
@@ -1005,11 +1013,8 @@ __noinline int account(struct __sk_buff *skb, struct pkt *p, __u32 hook)
 			if (v)
 				flow_sample(skb, p, &a, v);
 			return TC_ACT_UNSPEC;
-		case FLOW_RACED: /* count into the entry that is there */
-			v = bpf_map_lookup_elem(&flows, &a.key);
-			if (!v)
-				return TC_ACT_UNSPEC;
-			break;
+		case FLOW_RACED:
+			break; /* count into the entry that is there */
 		default:
 			return TC_ACT_UNSPEC;
 		}

@@ -112,6 +112,9 @@ decided:
  * map (NT_ATTR_CERT0 << side). */
 #define NT_ATTR_CERT0	  0x10
 #define NT_ATTR_CERT1	  0x20
+#define NT_ATTR_NAT	  0x40 /* a translated half is linked here (nat_flows has it) */
+/* the owner counts the translated half: the untranslated one was not seen first */
+#define NT_ATTR_NAT_XLATE 0x80
 
 /*
  * The per-flow value. Counters are indexed by key side (0/1), not by
@@ -278,7 +281,17 @@ struct nt_sample {
 	X(FLOW_ENDS_SLOW, "flow_ends_slow",                                                        \
 	  "closed flows replaced by a new SYN that went up through the ended map: ring full")      \
 	X(FLOW_RESTARTS_MERGED, "flow_restarts_merged",                                            \
-	  "SYNs on a closed flow counted into it instead of a new flow: ring and ended map full")
+	  "SYNs on a closed flow counted into it instead of a new flow: ring and ended map full")  \
+	X(NAT_LINKED, "nat_linked",                                                                \
+	  "translated connection halves linked to their connection (conntrack said so)")           \
+	X(NAT_XLATE_OWNER, "nat_translated_first",                                                 \
+	  "translated connections whose untranslated half was not seen: counted from the other")   \
+	X(NAT_CT_MISS, "nat_conntrack_miss",                                                       \
+	  "new TCP/UDP flows at egress unknown to conntrack: not checked for translation")         \
+	X(NAT_NO_CT, "nat_unchecked",                                                              \
+	  "new TCP/UDP flows at egress not checked for translation: conntrack kfuncs unavailable") \
+	X(NAT_LINK_FAILED, "nat_link_failed",                                                      \
+	  "translated halves that could not be linked (NAT map update failed): counted apart")
 
 #define NT_STAT_ENUM_(id, name, help) NT_STAT_##id,
 enum nt_stat { NT_KERNEL_STATS(NT_STAT_ENUM_) NT_STAT_MAX };
@@ -307,5 +320,29 @@ struct nt_frag_val {
 	__u16 sport;
 	__u16 dport;
 };
+
+/*
+ * A translated connection (kube-proxy DNAT to a Service backend, SNAT or
+ * masquerade), as conntrack describes it. The connection is counted in one
+ * flow entry, keyed by the tuple its initiator sent (the "primary" key);
+ * the translated half's packets carry another tuple. Two maps hold this:
+ * nat_links (translated key -> this, other = the primary key) for the
+ * datapath, nat_flows (primary key -> this, other = the translated key) for
+ * userspace. Addresses IPv4-mapped, ports in host order.
+ */
+struct nt_nat {
+	struct nt_flow_key other;
+	__u32 src_nat[4];     /* the initiator's address after SNAT (ECS source.nat.ip) */
+	__u32 dst_nat[4];     /* the destination after DNAT (ECS destination.nat.ip) */
+	__u16 sport_nat;      /* source.nat.port */
+	__u16 dport_nat;      /* destination.nat.port */
+	__u8 flags;	      /* NT_NAT_SNAT | NT_NAT_DNAT */
+	__u8 xlate_init_side; /* translated key: the side the initiator sends from */
+	__u8 init_side;	      /* primary key: the initiator's side */
+	__u8 _pad;
+};
+
+#define NT_NAT_SNAT 0x01
+#define NT_NAT_DNAT 0x02
 
 #endif /* NETTRAIL_H */

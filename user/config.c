@@ -713,6 +713,11 @@ static const struct opt opts[] = {
 	       "error, warn, info or debug; debug includes libbpf's output and "
 	       "verifier logs",
 	       "error", "warn", "info", "debug"), /* enum nt_log_level's */
+	CHOICE("nat-link", nat_link, "conntrack|off", "conntrack",
+	       "link a translated connection's halves (kube-proxy DNAT, SNAT, "
+	       "masquerade) into one record through conntrack; off: every "
+	       "half is a flow of its own",
+	       "conntrack", "off"),
 	CUSTOM(fault_kind, "fault", 0, fault, "SPEC", NULL,
 	       "tests only: inject failures, comma-separated kafka-fatal-at=N "
 	       "(a fatal producer error at the Nth record), kafka-reset-fail=N "

@@ -76,6 +76,7 @@ struct nt_config {
 	char *cluster_name;
 	char *node_name;		   /* default: gethostname() */
 	int log_level;			   /* enum nt_log_level (log.h), default warn */
+	int nat_link;			   /* 0: link translated halves through conntrack, 1: off */
 	struct nt_faults {		   /* --fault: failures injected by tests */
 		uint64_t kafka_fatal_at;   /* raise a fatal error at the Nth produce */
 		uint32_t kafka_reset_fail; /* the first N producer re-creations fail */

@@ -113,6 +113,7 @@ static void gather(struct app *a, struct nt_metrics_snap *m)
 		.ringbuf_poll_errors = a->rb_errors,
 		.interfaces_attached = nif,
 		.flow_table_size = a->cfg.max_flows,
+		.nat_conntrack = a->dp.nat_ct,
 	};
 
 	nt_telemetry_read(&src, m);
@@ -289,6 +290,8 @@ static int build_pipeline(struct app *a)
 	}
 	if (NT_FMT_HAS_ECS(a->cfg.record_format))
 		a->enc.ecs = &a->rec;
+	a->rec.nat_get = nt_dp_nat_get;
+	a->rec.nat_ctx = &a->dp;
 	struct nt_collector_opts co = {
 		.flows_fd = nt_dp_flows_fd(&a->dp),
 		.ended_fd = nt_dp_ended_fd(&a->dp),
@@ -300,6 +303,8 @@ static int build_pipeline(struct app *a)
 		.report_ctx = &a->enc,
 		.meta_get = nt_payload_get,
 		.meta_forget = nt_payload_forget,
+		.nat_flows_fd = nt_dp_nat_flows_fd(&a->dp),
+		.nat_links_fd = nt_dp_nat_links_fd(&a->dp),
 	};
 	struct nt_dns_opts dopts = {
 		.answer_timeout_ns = 5 * NS,

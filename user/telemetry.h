@@ -37,6 +37,7 @@ struct nt_telemetry_src {
 	uint64_t ringbuf_poll_errors;
 	uint64_t interfaces_attached;
 	uint32_t flow_table_size;
+	uint64_t nat_conntrack; /* 1: tc_nat_ct loaded */
 };
 
 /* Fills every counter and gauge of *out (modules not running read 0). */

@@ -351,6 +351,11 @@ static const char *stat_name[NT_STAT_MAX] = {
 	"FLOW_RESTARTS",
 	"FLOW_ENDS_SLOW",
 	"FLOW_RESTARTS_MERGED",
+	"NAT_LINKED",
+	"NAT_XLATE_OWNER",
+	"NAT_CT_MISS",
+	"NAT_NO_CT",
+	"NAT_LINK_FAILED",
 };
 
 static void stats_read(uint64_t out[NT_STAT_MAX])
@@ -2629,6 +2634,25 @@ static void node_fini(void)
 	links_del();
 }
 
+/* Two interfaces: dummies, or on a kernel built without CONFIG_DUMMY (this
+ * VM's) a veth pair: any two real ifindexes will do, the program only
+ * compares them. */
+static void two_links(unsigned *a, unsigned *b)
+{
+	links_del();
+	if (system("ip link add ntdpA type dummy >/dev/null 2>&1") == 0) {
+		cr_assert_eq(system("ip link add ntdpB type dummy"), 0,
+			     "ip link add ntdpB type dummy failed");
+	} else {
+		cr_assert_eq(system("ip link add ntdpA type veth peer name "
+				    "ntdpB"),
+			     0, "neither a dummy nor a veth pair could be made");
+	}
+	*a = if_nametoindex("ntdpA");
+	*b = if_nametoindex("ntdpB");
+	cr_assert(*a && *b && *a != *b);
+}
+
 TestSuite(node, .fini = node_fini);
 
 Test(node, counted_once_per_node)
@@ -2639,21 +2663,7 @@ Test(node, counted_once_per_node)
 	struct nt_flow_key k;
 	unsigned a, b;
 
-	links_del();
-	/* Dummy interfaces; a kernel built without CONFIG_DUMMY (this VM's)
-	 * gets a veth pair instead: any two real ifindexes will do, the
-	 * program only compares them. */
-	if (system("ip link add ntdpA type dummy >/dev/null 2>&1") == 0) {
-		cr_assert_eq(system("ip link add ntdpB type dummy"), 0,
-			     "ip link add ntdpB type dummy failed");
-	} else {
-		cr_assert_eq(system("ip link add ntdpA type veth peer name "
-				    "ntdpB"),
-			     0, "neither a dummy nor a veth pair could be made");
-	}
-	a = if_nametoindex("ntdpA");
-	b = if_nametoindex("ntdpB");
-	cr_assert(a && b && a != b);
+	two_links(&a, &b);
 	dp_open();
 
 	send_ex(&syn, (struct run_ctx){ .ts = TS(0), .ifindex = a });
@@ -3126,4 +3136,182 @@ Test(sockparse, truncated_rejected)
 	sk_expect_reject("cut inside an extension header's body", &s, l.ext_off[3] + 32);
 	sk_expect_reject("cut inside the UDP ports", &s, l.l4_off + 3);
 	sk_expect_key("whole", &s);
+}
+
+/* ======================================================================= */
+/* Translated connections (bpf/lib/nat.bpf.h)                              */
+/* ======================================================================= */
+
+/*
+ * A Service connection as kube-proxy makes it: the client sends
+ * 10.244.1.2:40000 -> 10.96.0.10:80 (the primary tuple), the backend sees
+ * 10.244.1.1:50000 -> 10.244.2.2:8080 (DNAT and SNAT). nat_link() is what
+ * tc_nat_ct writes after asking conntrack; here the test writes it.
+ */
+#define NAT_CLI "10.244.1.2"
+#define NAT_VIP "10.96.0.10"
+#define NAT_SRC "10.244.1.1"
+#define NAT_BE	"10.244.2.2"
+
+static void nat_link_write(const struct pkt_spec *orig, const struct pkt_spec *xl)
+{
+	struct nt_nat l;
+	struct nt_flow_key xk;
+	int oside, xside;
+
+	memset(&l, 0, sizeof(l));
+	l.other = key_of(orig, &oside);
+	xk = key_of(xl, &xside);
+	l.init_side = (uint8_t)oside;
+	l.xlate_init_side = (uint8_t)xside;
+	l.flags = NT_NAT_SNAT | NT_NAT_DNAT;
+	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(skel->maps.nat_links), &xk, &l, BPF_ANY), 0);
+}
+
+/* The connection's SYN and SYN+ACK (with `reply` payload bytes) in both
+ * forms, two interfaces a and b, a fresh datapath, the link written. */
+struct nat_conn {
+	struct pkt_spec syn, xsyn, xsa, sa;
+	unsigned a, b;
+};
+
+static struct nat_conn nat_conn_open(unsigned reply)
+{
+	struct nat_conn c = {
+		.syn = pkt_tcp(NAT_CLI, 40000, NAT_VIP, 80, SYN, 0),
+		.xsyn = pkt_tcp(NAT_SRC, 50000, NAT_BE, 8080, SYN, 0),
+		.xsa = pkt_tcp(NAT_BE, 8080, NAT_SRC, 50000, SYN | ACK, reply),
+		.sa = pkt_tcp(NAT_VIP, 80, NAT_CLI, 40000, SYN | ACK, reply),
+	};
+
+	two_links(&c.a, &c.b);
+	dp_open();
+	nat_link_write(&c.syn, &c.xsyn);
+	return c;
+}
+
+/* The translated half of a connection whose untranslated half was counted:
+ * noted on the primary entry, never counted, no entry of its own. */
+Test(node, nat_translated_half_noted_once)
+{
+	struct nat_conn c = nat_conn_open(0);
+	struct pkt_spec syn = c.syn, xsyn = c.xsyn, xsa = c.xsa, sa = c.sa;
+	struct nt_flow_val w = val0();
+	struct nt_flow_key k;
+	int cs;
+	unsigned a = c.a, b = c.b;
+
+	send_ex(&syn, (struct run_ctx){ .ts = TS(0), .ifindex = a });
+	send_ex(&xsyn, (struct run_ctx){ .ts = TS(1), .ifindex = b, .egress = 1 });
+	send_ex(&xsa, (struct run_ctx){ .ts = TS(2), .ifindex = b });
+	send_ex(&sa, (struct run_ctx){ .ts = TS(3), .ifindex = a, .egress = 1 });
+	k = key_of(&syn, &cs);
+	w.owner_ifindex = a;
+	w.seen_ifindex[0] = b;
+	w.first_ns = w.syn_ns = TS(0);
+	w.last_ns = w.synack_ns = TS(3);
+	w.pkts[cs] = w.pkts[!cs] = 1;
+	w.bytes[cs] = w.bytes[!cs] = 40;
+	w.tcp_flags = flags_of(cs, SYN) | flags_of(!cs, SYN | ACK);
+	w.initiator = (uint8_t)cs;
+	w.attrs = NT_ATTR_NAT;
+	cr_assert_eq(flow_count(), 1u, "one entry per connection:%s", flow_dump());
+	expect_flow("primary", &k, &w, 0);
+	EXPECT_STATS([NT_STAT_NOT_OWNER] = 2);
+}
+
+/* No untranslated half (a node process DNATed in OUTPUT, or the client's
+ * interface not attached): the translated half makes the entry under the
+ * initiator's tuple and counts there, both ways; the untranslated form
+ * crossing another interface later is only noted. */
+Test(node, nat_translated_first_counts_under_primary)
+{
+	struct nat_conn c = nat_conn_open(100);
+	struct pkt_spec syn = c.syn, xsyn = c.xsyn, xsa = c.xsa, sa = c.sa;
+	struct nt_flow_val w = val0();
+	struct nt_flow_key k;
+	int cs;
+	unsigned a = c.a, b = c.b;
+
+	send_ex(&xsyn, (struct run_ctx){ .ts = TS(0), .ifindex = b, .egress = 1 });
+	send_ex(&xsa, (struct run_ctx){ .ts = TS(1), .ifindex = b });
+	send_ex(&sa, (struct run_ctx){ .ts = TS(2), .ifindex = a, .egress = 1 });
+	k = key_of(&syn, &cs);
+	w.owner_ifindex = b;
+	w.owner_hook = NT_HOOK_TC_EGRESS;
+	w.seen_ifindex[0] = a;
+	w.first_ns = w.syn_ns = TS(0);
+	w.last_ns = w.synack_ns = TS(1);
+	w.pkts[cs] = w.pkts[!cs] = 1;
+	w.bytes[cs] = 40;
+	w.bytes[!cs] = 140;
+	w.tcp_flags = flags_of(cs, SYN) | flags_of(!cs, SYN | ACK);
+	w.initiator = (uint8_t)cs;
+	w.attrs = NT_ATTR_NAT | NT_ATTR_NAT_XLATE;
+	cr_assert_eq(flow_count(), 1u, "one entry per connection:%s", flow_dump());
+	expect_flow("primary made by the translated half", &k, &w, 0);
+	EXPECT_STATS([NT_STAT_NOT_OWNER] = 1, [NT_STAT_NAT_XLATE_OWNER] = 1);
+}
+
+/*
+ * Live, at egress, a new TCP/UDP flow asks conntrack through tc_nat_ct
+ * (tail call, once per flow): here conntrack knows none of the test's
+ * flows (nat_conntrack_miss) and each is counted as usual; the busy flag
+ * is cleared, so the next new flow asks again. Without tc_nat_ct in
+ * nat_progs (no conntrack kfuncs) the flow is counted and nat_unchecked
+ * says it was not checked. Established packets never ask.
+ */
+Test(datapath, nat_egress_new_flow_asks_conntrack_once)
+{
+	struct pkt_spec s1 = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 80, SYN, 0);
+	struct pkt_spec d1 = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 80, ACK, 10);
+	struct pkt_spec u2 = pkt_udp("10.0.0.1", 40001, "10.0.0.2", 53, 20);
+	struct nt_flow_key k;
+	struct nt_flow_val v;
+	__u32 zero = 0;
+	int fd, side;
+
+	dp_open(.live = 1);
+	send_ex(&s1, (struct run_ctx){ .egress = 1 });
+	EXPECT_STATS([NT_STAT_NAT_NO_CT] = 1);
+	fd = bpf_program__fd(skel->progs.tc_nat_ct);
+	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(skel->maps.nat_progs), &zero, &fd, BPF_ANY), 0,
+		     "nat_progs: %s", strerror(errno));
+	send_ex(&d1, (struct run_ctx){ .egress = 1 });
+	send_ex(&u2, (struct run_ctx){ .egress = 1 });
+	send_ex(&u2, (struct run_ctx){ .egress = 1 });
+	EXPECT_STATS([NT_STAT_NAT_NO_CT] = 1, [NT_STAT_NAT_CT_MISS] = 1);
+	cr_assert_eq(flow_count(), 2u, "%s", flow_dump());
+	k = key_of(&u2, &side);
+	v = flow_get(&k);
+	cr_assert_eq(v.pkts[side], 2u, "the UDP flow counted %llu packets",
+		     (unsigned long long)v.pkts[side]);
+}
+
+/* Live, a TCP SYN at egress whose tuple has a link (an old connection's: a
+ * reused masquerade port) is not handed to the old connection: the link
+ * goes, conntrack is asked again (here it knows nothing), and the SYN
+ * makes a flow of its own. Its later packets do not find the old link. */
+Test(node, nat_stale_link_dropped_by_a_new_syn)
+{
+	struct nat_conn c = nat_conn_open(0);
+	struct nt_flow_key xk;
+	struct nt_nat l;
+	struct pkt_spec xack = pkt_tcp(NAT_SRC, 50000, NAT_BE, 8080, ACK, 10);
+	__u32 zero = 0;
+	int fd = bpf_program__fd(skel->progs.tc_nat_ct);
+
+	dp_close();
+	dp_open(.live = 1);
+	nat_link_write(&c.syn, &c.xsyn);
+	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(skel->maps.nat_progs), &zero, &fd, BPF_ANY),
+		     0);
+	send_ex(&c.xsyn, (struct run_ctx){ .ifindex = c.b, .egress = 1 });
+	send_ex(&xack, (struct run_ctx){ .ifindex = c.b, .egress = 1 });
+	xk = key_of(&c.xsyn, NULL);
+	cr_assert_neq(bpf_map_lookup_elem(bpf_map__fd(skel->maps.nat_links), &xk, &l), 0,
+		      "the stale link is gone");
+	cr_assert_eq(flow_count(), 1u, "%s", flow_dump());
+	cr_assert_eq(flow_get(&xk).pkts[0] + flow_get(&xk).pkts[1], 2u);
+	EXPECT_STATS([NT_STAT_NAT_CT_MISS] = 1);
 }

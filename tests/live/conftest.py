@@ -162,6 +162,19 @@ class Sensor:
         return read_records(self.out)
 
 
+def wait_for(cond, timeout, what, proc=None):
+    """Polls cond() until it holds; fails after timeout seconds, or at once
+    when proc (a Popen, e.g. the sensor) has exited."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if cond():
+            return
+        assert proc is None or proc.poll() is None, \
+            f"{proc.args[-1] if proc.args else 'process'} exited: {proc.stderr.read().decode()}"
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 def read_records(path):
     """The ECS records of a file (OCSF twins, with a class_uid, left out)."""
     with open(path) as f:

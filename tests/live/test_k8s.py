@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from conftest import NETTRAIL, PY, ROOT, Topo, flows, ocsf_args, read_records, sh, validate
+from conftest import NETTRAIL, PY, ROOT, Topo, flows, ocsf_args, read_records, sh, validate, wait_for
 
 K8S = ROOT / "tests" / "k8s"
 
@@ -242,14 +242,7 @@ class Cluster:
         return json.loads(r.stdout) if r.stdout.strip() else {}
 
     def wait_for(self, cond, timeout, what):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if cond():
-                return
-            assert self.sensor is None or self.sensor.poll() is None, \
-                f"nettrail exited: {self.sensor.stderr.read().decode()}"
-            time.sleep(0.1)
-        raise AssertionError(f"timed out waiting for {what}")
+        wait_for(cond, timeout, what, self.sensor)
 
     def records(self):
         return read_records(self.out_file) if self.out_file.exists() else []

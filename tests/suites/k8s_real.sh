@@ -17,6 +17,9 @@
 #   - test_kube_proxy.py: the real kube-proxy in a node namespace, iptables
 #     and nftables modes: its rules for a Service/EndpointSlice, traffic
 #     through the ClusterIP, an endpoint change followed;
+#   - test_nat_kube_proxy.py: on those real rules, nettrail reports a pod's
+#     connection to the ClusterIP as one record with destination.nat the
+#     backend kube-proxy chose, counted as tcpdump in the pod saw it;
 #   - test_scale.py: 2,000 pods created through the API, synced.
 # The fake API server (tests/k8s/fake_apiserver.py) stays for the faults a
 # real server does not produce on demand (k8s_client.sh, tests/live/test_k8s.py).

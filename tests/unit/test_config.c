@@ -282,6 +282,7 @@ static const struct sample {
 	{ "cluster-name", "prod", "cluster-name=prod", { 0 } },
 	{ "node-name", "n1", "node-name=n1", { 0 } },
 	{ "log-level", "debug", "log-level=debug", { 0 } },
+	{ "nat-link", "off", "nat-link=off", { 0 } },
 	{ "fault",
 	  "kafka-keep-fail=3",
 	  "fault=kafka-fatal-at=0,kafka-reset-fail=0,kafka-keep-fail=3",
@@ -499,6 +500,7 @@ static const char *const print_order[] = {
 	"cluster-name",
 	"node-name",
 	"log-level",
+	"nat-link",
 	"fault",
 };
 
@@ -567,7 +569,8 @@ Test(config, defaults_are_the_documented_ones)
 		"k8s-token-file=\nk8s-ca=\nkubeconfig=\nk8s-timeout=10\n"
 		"cluster-cidr=\nservice-cidr=\ncgroup-root=\n"
 		"process-attribution=on\ncloud-provider=\ncloud-region=\n"
-		"cloud-account=\ncluster-name=\nnode-name=\nlog-level=warn\n";
+		"cloud-account=\ncluster-name=\nnode-name=\nlog-level=warn\n"
+		"nat-link=conntrack\n";
 	struct nt_config c, old;
 	char err[256] = "", *got;
 

@@ -169,6 +169,29 @@ static uint8_t pick_source(const struct nt_flow_key *k, uint8_t initiator, uint8
 	return initiator & 1;
 }
 
+/* A translated flow: its NAT addresses (the kernel linked them). With the
+ * flow's final report its links go too: a translated tuple is reused by
+ * later connections (masquerade ports), and a stale link would hand their
+ * packets to this one. A late packet at egress links again through
+ * conntrack. One lookup per report of a translated flow; an untranslated
+ * one costs nothing. */
+static void nat_fill(struct nt_collector *c, const struct nt_flow_key *k, struct nt_flow_report *r,
+		     bool final)
+{
+	if (!(r->attrs & NT_ATTR_NAT) || c->o.nat_flows_fd <= 0)
+		return;
+	if (bpf_map_lookup_elem(c->o.nat_flows_fd, k, &r->nat)) {
+		c->st.nat_missing++;
+		return;
+	}
+	r->has_nat = true;
+	if (!final)
+		return;
+	bpf_map_delete_elem(c->o.nat_flows_fd, k);
+	if (c->o.nat_links_fd > 0)
+		bpf_map_delete_elem(c->o.nat_links_fd, &r->nat.other);
+}
+
 /* Builds and emits a report from a kernel value (may be NULL) and state. */
 static void emit(struct nt_collector *c, const struct nt_flow_key *k, const struct nt_flow_val *v,
 		 struct flow_state *s, enum nt_end_reason why, uint64_t now)
@@ -235,6 +258,7 @@ static void emit(struct nt_collector *c, const struct nt_flow_key *k, const stru
 		c->n_ov--;
 	}
 	r.report_seq++;
+	nat_fill(c, k, &r, why != NT_END_ACTIVE);
 	if (c->o.meta_get)
 		r.meta = c->o.meta_get(c->o.meta_ctx, k);
 	tot = r.pkts[0] + r.pkts[1];

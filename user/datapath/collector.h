@@ -47,6 +47,8 @@ struct nt_flow_report {
 	enum nt_end_reason reason;
 	uint32_t ifindex[1 + NT_MAX_SEEN_IFACES]; /* owner first; 0 ends */
 	const struct nt_flow_meta *meta;	  /* what the payload said, or NULL */
+	bool has_nat;				  /* a translated connection: nat holds */
+	struct nt_nat nat;			  /* its translated addresses */
 };
 
 struct nt_flow_meta;
@@ -67,6 +69,9 @@ struct nt_collector_opts {
 	const struct nt_flow_meta *(*meta_get)(void *ctx, const struct nt_flow_key *k);
 	void (*meta_forget)(void *ctx, const struct nt_flow_key *k);
 	void *meta_ctx;
+	/* translated connections (nat.bpf.h): primary -> translated and
+	 * translated -> primary; <= 0: none */
+	int nat_flows_fd, nat_links_fd;
 };
 
 struct nt_collector_stats {
@@ -77,6 +82,7 @@ struct nt_collector_stats {
 	uint64_t expire_deferred;  /* expiries put off: no memory for the list */
 	uint64_t closes_from_scan; /* closed flows found by a scan: event lost */
 	uint64_t flow_ends;	   /* closed flows a new SYN replaced, taken in */
+	uint64_t nat_missing;	   /* translated flows whose NAT entry was gone */
 };
 
 struct nt_collector;

@@ -7,6 +7,7 @@
 #include "log.h"
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -32,9 +33,72 @@ static void no_privilege(int e, char *err, size_t errlen)
 		 strerror(e));
 }
 
+/*
+ * Does the kernel have the conntrack kfuncs (bpf_skb_ct_lookup)? In
+ * vmlinux when nf_conntrack is built in, else in the module's BTF when it
+ * is loaded. Asked once at start: a module loaded later is not used.
+ */
+static bool ct_kfuncs_present(void)
+{
+	struct btf *vm = btf__load_vmlinux_btf(), *mod;
+	bool found = false;
+
+	if (!vm)
+		return false;
+	found = btf__find_by_name_kind(vm, "bpf_skb_ct_lookup", BTF_KIND_FUNC) >= 0;
+	if (!found && access("/sys/kernel/btf/nf_conntrack", R_OK) == 0) {
+		mod = btf__load_module_btf("nf_conntrack", vm);
+		if (mod) {
+			found = btf__find_by_name_kind(mod, "bpf_skb_ct_lookup", BTF_KIND_FUNC) >=
+				0;
+			btf__free(mod);
+		}
+	}
+	btf__free(vm);
+	return found;
+}
+
+/* Opens the skeleton, sets .rodata and map sizes, loads it; with_ct: load
+ * tc_nat_ct (the one program that calls the conntrack kfuncs). */
+static int dp_load(struct nt_datapath *dp, const struct nt_config *cfg, bool pcap_mode,
+		   bool with_ct)
+{
+	__u32 nat_max = cfg->max_flows / 4 < 1024 ? 1024 : cfg->max_flows / 4;
+	int e;
+
+	dp->skel = flow_bpf__open();
+	if (!dp->skel)
+		return -errno;
+	dp->skel->rodata->cfg_pcap_mode = pcap_mode;
+	dp->skel->rodata->cfg_overflow_per_sec = cfg->overflow_rate;
+	dp->skel->rodata->cfg_sample_pkts = (__u8)cfg->sample_pkts;
+	dp->skel->rodata->cfg_tls_cert_max_bytes = cfg->tls_cert_max_bytes;
+	for (int i = 0; i < 4; i++)
+		dp->skel->rodata->cfg_dns_ports[i] = cfg->dns_ports[i];
+	bpf_map__set_max_entries(dp->skel->maps.flows, cfg->max_flows);
+	bpf_map__set_max_entries(dp->skel->maps.nat_links, nat_max);
+	bpf_map__set_max_entries(dp->skel->maps.nat_flows, nat_max);
+	bpf_program__set_autoload(dp->skel->progs.tc_nat_ct, with_ct);
+	e = flow_bpf__load(dp->skel);
+	if (e == 0 && with_ct) {
+		__u32 zero = 0;
+		int fd = bpf_program__fd(dp->skel->progs.tc_nat_ct);
+
+		e = bpf_map_update_elem(bpf_map__fd(dp->skel->maps.nat_progs), &zero, &fd, BPF_ANY);
+		e = e ? -errno : 0;
+	}
+	if (e) {
+		flow_bpf__destroy(dp->skel);
+		dp->skel = NULL;
+	}
+	dp->nat_ct = e == 0 && with_ct;
+	return e;
+}
+
 int nt_dp_open(struct nt_datapath *dp, const struct nt_config *cfg, bool pcap_mode, char *err,
 	       size_t errlen)
 {
+	bool ct;
 	int e;
 
 	memset(dp, 0, sizeof(*dp));
@@ -47,19 +111,18 @@ int nt_dp_open(struct nt_datapath *dp, const struct nt_config *cfg, bool pcap_mo
 	}
 	dp->nl_fd = -1;
 	dp->patterns = cfg->interfaces;
-	dp->skel = flow_bpf__open();
-	if (!dp->skel) {
-		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
-		return -1;
+	/* offline there is no conntrack to ask */
+	ct = !pcap_mode && cfg->nat_link == 0 && ct_kfuncs_present();
+	e = dp_load(dp, cfg, pcap_mode, ct);
+	if (e && ct) {
+		nt_warn("warning: the conntrack lookup program did not load (%s): translated "
+			"connections are not linked (nat_unchecked counts them)",
+			strerror(-e));
+		e = dp_load(dp, cfg, pcap_mode, false);
+	} else if (!e && !ct && !pcap_mode && cfg->nat_link == 0) {
+		nt_warn("warning: the kernel has no conntrack kfuncs (nf_conntrack not loaded): "
+			"translated connections are not linked (nat_unchecked counts them)");
 	}
-	dp->skel->rodata->cfg_pcap_mode = pcap_mode;
-	dp->skel->rodata->cfg_overflow_per_sec = cfg->overflow_rate;
-	dp->skel->rodata->cfg_sample_pkts = (__u8)cfg->sample_pkts;
-	dp->skel->rodata->cfg_tls_cert_max_bytes = cfg->tls_cert_max_bytes;
-	for (int i = 0; i < 4; i++)
-		dp->skel->rodata->cfg_dns_ports[i] = cfg->dns_ports[i];
-	bpf_map__set_max_entries(dp->skel->maps.flows, cfg->max_flows);
-	e = flow_bpf__load(dp->skel);
 	if (e) {
 		e = -e;
 		if (e == EPERM || e == EACCES)
@@ -69,8 +132,6 @@ int nt_dp_open(struct nt_datapath *dp, const struct nt_config *cfg, bool pcap_mo
 				 "cannot load the BPF programs: %s "
 				 "(a kernel with BTF, 5.15 or newer, is needed)",
 				 strerror(e));
-		flow_bpf__destroy(dp->skel);
-		dp->skel = NULL;
 		return -1;
 	}
 	if (pcap_mode) {
@@ -118,6 +179,23 @@ void nt_dp_cert_stop(void *ctx, const struct nt_flow_key *k, int side)
 
 	/* ENOENT is the usual answer: the kernel's cap ended it first */
 	(void)bpf_map_delete_elem(nt_dp_tls_cert_fd(ctx), &ck);
+}
+
+int nt_dp_nat_links_fd(const struct nt_datapath *dp)
+{
+	return bpf_map__fd(dp->skel->maps.nat_links);
+}
+
+int nt_dp_nat_flows_fd(const struct nt_datapath *dp)
+{
+	return bpf_map__fd(dp->skel->maps.nat_flows);
+}
+
+int nt_dp_nat_get(void *ctx, const struct nt_flow_key *k, struct nt_nat *out)
+{
+	const struct nt_datapath *dp = ctx;
+
+	return bpf_map_lookup_elem(nt_dp_nat_flows_fd(dp), k, out) ? -1 : 0;
 }
 
 int nt_dp_prog_fd(const struct nt_datapath *dp, const char *name)

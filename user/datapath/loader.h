@@ -40,6 +40,7 @@ struct nt_datapath {
 	int nl_fd; /* link notifications, -1 if none */
 	uint64_t attach_errors;
 	char pcap_name[64]; /* offline: the capture's base name */
+	bool nat_ct;	    /* tc_nat_ct loaded: translated halves are linked */
 };
 
 /* Opens and loads the programs with the configuration in .rodata.
@@ -78,6 +79,12 @@ int nt_dp_tls_cert_fd(const struct nt_datapath *dp);
 /* Ends the kernel's certificate sampling of a flow direction (ctx: the
  * struct nt_datapath; the payload stage's stop callback). */
 void nt_dp_cert_stop(void *ctx, const struct nt_flow_key *k, int side);
+/* translated connections (bpf/lib/nat.bpf.h): translated key -> primary,
+ * and primary -> translated */
+int nt_dp_nat_links_fd(const struct nt_datapath *dp);
+int nt_dp_nat_flows_fd(const struct nt_datapath *dp);
+/* A flow's NAT addresses: 0 and *out, or -1 (for the DNS records). */
+int nt_dp_nat_get(void *dp, const struct nt_flow_key *k, struct nt_nat *out);
 int nt_dp_prog_fd(const struct nt_datapath *dp, const char *name);
 
 #endif

@@ -157,6 +157,85 @@ static void nettrail_head(struct nt_recorder *r)
 	jw_strn(&r->w, "record_id", id, n);
 }
 
+/* {source,destination}.nat.ip/port: the address after translation */
+static void nat_addr(struct jw *w, int ip_version, const __u32 addr[4], uint16_t port)
+{
+	char ip[NT_ADDRSTRLEN];
+	uint8_t a[16];
+
+	memcpy(a, addr, 16);
+	jw_obj_open(w, "nat"); /* source.nat.* or destination.nat.* */
+	jw_strn(w, "ip", ip, nt_addr_fmt(ip, ip_version, a));
+	jw_u64(w, "port", port);
+	jw_obj_close(w);
+}
+
+/* The NAT half of an endpoint: source.nat after SNAT, destination.nat
+ * after DNAT (nat NULL, or not translated that way: nothing). */
+static void endpoint_nat(struct jw *w, const struct nt_nat *nat, int ip_version, int is_dst)
+{
+	if (!nat)
+		return;
+	if (is_dst && (nat->flags & NT_NAT_DNAT))
+		nat_addr(w, ip_version, nat->dst_nat, nat->dport_nat);
+	if (!is_dst && (nat->flags & NT_NAT_SNAT))
+		nat_addr(w, ip_version, nat->src_nat, nat->sport_nat);
+}
+
+/*
+ * destination.kubernetes of a connection DNATed to a backend: the
+ * backend pod's identity (workload, labels, node), naming the Service the
+ * client asked for when the destination was one (the pod's own JSON names
+ * the first Service whose selector matches). Both JSON texts are rendered
+ * by k8s_ident.c: {"namespace":..,"pod":{..},..,"service":{"name":..},..}.
+ * Returns the identity to write (ep itself when nothing is merged).
+ */
+static const struct nt_k8s_endpoint *k8s_backend(struct nt_recorder *r,
+						 const struct nt_k8s_endpoint *ep,
+						 const struct nt_nat *nat,
+						 struct nt_k8s_endpoint *tmp)
+{
+	const struct nt_k8s_endpoint *be;
+	const char *sv, *svend, *pv, *pvend;
+	uint8_t a[16];
+	size_t n = 0, cut;
+
+	if (!r->enrich || !nat || !(nat->flags & NT_NAT_DNAT))
+		return ep;
+	memcpy(a, nat->dst_nat, 16);
+	be = nt_enrich_k8s(r->enrich, a);
+	if (!be || be->kind != NT_K8S_POD)
+		return ep;
+	if (!ep || ep->kind != NT_K8S_SERVICE)
+		return be; /* a NodePort (the node's address): the backend */
+	sv = strstr(ep->json, ",\"service\":{");
+	svend = sv ? strchr(sv, '}') : NULL;
+	if (!svend || be->json_len < 2 ||
+	    be->json_len + (size_t)(svend - sv) + 2 > sizeof(r->k8s_buf))
+		return be;
+	/* the pod's JSON without its own "service", then the Service asked for */
+	pv = strstr(be->json, ",\"service\":{");
+	pvend = pv ? strchr(pv, '}') : NULL;
+	cut = pvend ? (size_t)(pv - be->json) : be->json_len - 1;
+	memcpy(r->k8s_buf, be->json, cut);
+	n = cut;
+	memcpy(r->k8s_buf + n, sv, (size_t)(svend + 1 - sv));
+	n += (size_t)(svend + 1 - sv);
+	if (pvend) {
+		size_t rest = be->json_len - (size_t)(pvend + 1 - be->json);
+
+		memcpy(r->k8s_buf + n, pvend + 1, rest);
+		n += rest;
+	} else {
+		r->k8s_buf[n++] = '}';
+	}
+	r->k8s_buf[n] = 0;
+	*tmp = *be;
+	tmp->json = r->k8s_buf;
+	tmp->json_len = n;
+	return tmp;
+}
+
 static void endpoint(struct nt_recorder *r, const char *name, const struct nt_flow_report *rep,
 		     int side, const struct nt_k8s_endpoint *ep)
 {
@@ -179,6 +258,7 @@ static void endpoint(struct nt_recorder *r, const char *name, const struct nt_fl
 		jw_u64(w, "port", rep->key.port[side]);
 	jw_u64(w, "bytes", rep->bytes[side]);
 	jw_u64(w, "packets", rep->pkts[side]);
+	endpoint_nat(w, rep->has_nat ? &rep->nat : NULL, rep->key.ip_version, side != rep->src);
 	if (ep) /* {source,destination}.kubernetes.*: rendered once per object change */
 		jw_raw(w, "kubernetes", ep->json, ep->json_len);
 	jw_obj_close(w);
@@ -599,6 +679,7 @@ void nt_record_flow(void *ctx, const struct nt_flow_report *rep)
 	uint64_t end = rep->end_ns + r->clock_offset_ns;
 	const struct nt_k8s_endpoint *kep[2] = { NULL, NULL };
 	struct nt_local_end local[2] = { { .side = -1 }, { .side = -1 } };
+	struct nt_k8s_endpoint kback;
 
 	if (r->enrich)
 		flow_identities(r, rep, s, kep, local);
@@ -609,7 +690,8 @@ void nt_record_flow(void *ctx, const struct nt_flow_report *rep)
 	jw_obj_close(w);
 	observer(r);
 	endpoint(r, "source", rep, s, kep[s]);
-	endpoint(r, "destination", rep, d, kep[d]);
+	endpoint(r, "destination", rep, d,
+		 k8s_backend(r, kep[d], rep->has_nat ? &rep->nat : NULL, &kback));
 	network(r, rep, s, d, kep[s], kep[d]);
 	if (local[0].side >= 0)
 		local_end(w, &local[0]);
@@ -716,7 +798,7 @@ static void resolved_ips(struct jw *w, const struct dns_msg *a)
 }
 
 static void dns_endpoint(struct jw *w, const char *name, const struct nt_flow_key *k, int side,
-			 const struct nt_k8s_endpoint *ep)
+			 const struct nt_k8s_endpoint *ep, const struct nt_nat *nat, int is_dst)
 {
 	char ip[NT_ADDRSTRLEN];
 	size_t n = nt_addr_fmt(ip, k->ip_version, k->addr[side]);
@@ -724,6 +806,7 @@ static void dns_endpoint(struct jw *w, const char *name, const struct nt_flow_ke
 	jw_obj_open(w, name); /* source.* or destination.* (DNS) */
 	jw_strn(w, "ip", ip, n);
 	jw_u64(w, "port", k->port[side]);
+	endpoint_nat(w, nat, k->ip_version, is_dst);
 	if (ep)
 		jw_raw(w, "kubernetes", ep->json, ep->json_len);
 	jw_obj_close(w);
@@ -822,11 +905,19 @@ void nt_record_dns(void *ctx, const struct nt_dns_txn *t)
 	uint64_t start = t->query_ns + r->clock_offset_ns;
 	uint64_t end = t->answer_ns + r->clock_offset_ns;
 	const struct nt_k8s_endpoint *kc = NULL, *ks = NULL;
+	struct nt_k8s_endpoint kback;
+	struct nt_nat nat;
+	const struct nt_nat *np = NULL;
 
 	if (r->enrich) {
 		kc = nt_enrich_k8s(r->enrich, k->addr[c]);
 		ks = nt_enrich_k8s(r->enrich, k->addr[s]);
 	}
+	/* a query to a Service (the cluster DNS ClusterIP) or off the
+	 * cluster: the backend or translation its flow was linked to */
+	if (r->nat_get && (!ks || ks->kind == NT_K8S_SERVICE) &&
+	    r->nat_get(r->nat_ctx, k, &nat) == 0)
+		np = &nat;
 	common_head(r, t->has_answer ? end : start, NT_REC_DNS); /* event.* */
 	if (t->has_query)
 		jw_time(w, "start", start);
@@ -836,8 +927,8 @@ void nt_record_dns(void *ctx, const struct nt_dns_txn *t)
 		jw_u64(w, "duration", end - start);
 	jw_obj_close(w);
 	observer(r);
-	dns_endpoint(w, "source", k, c, kc);
-	dns_endpoint(w, "destination", k, s, ks);
+	dns_endpoint(w, "source", k, c, kc, np, 0);
+	dns_endpoint(w, "destination", k, s, k8s_backend(r, ks, np, &kback), np, 1);
 	network_open(w, k);
 	network_ends(r, k, c, s, k->port[c], k->port[s], kc, ks);
 	jw_str(w, "protocol", "dns");

@@ -40,6 +40,11 @@ struct nt_recorder {
 	const char *hook_name;	  /* "tc" or "pcap" */
 	struct nt_enrich *enrich; /* identities; NULL: addresses only */
 	const char *cloud_provider, *cloud_region, *cloud_account;
+	/* a translated DNS flow's NAT addresses (the kernel's nat_flows):
+	 * 0 and *out filled, or -1; NULL: none */
+	int (*nat_get)(void *ctx, const struct nt_flow_key *k, struct nt_nat *out);
+	void *nat_ctx;
+	char k8s_buf[4096]; /* a merged destination.kubernetes (k8s_backend) */
 	/* the record being encoded: its type and Kafka message key */
 	enum nt_record_type cur_type;
 	char cur_key[256]; /* Community ID, or the node (up to 253) */

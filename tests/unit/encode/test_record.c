@@ -381,6 +381,57 @@ Test(record, tcp_sf)
 	golden_check("flow_tcp_sf");
 }
 
+/* A Service connection kube-proxy translated (DNAT to the backend, SNAT to
+ * the node's address), reported once as the client sent it: source.nat and
+ * destination.nat from the NAT entry, the Community ID of the client's
+ * tuple. A second report translated by DNAT alone has no source.nat. */
+Test(record, tcp_nat)
+{
+	struct nt_flow_report r;
+	json_object *o;
+
+	recorder(12);
+	memset(&r, 0, sizeof(r));
+	r.key = key(4, "10.96.0.10", 80, "10.244.1.2", 41234, 6);
+	r.src = 1;
+	r.pkts[0] = 4;
+	r.bytes[0] = 50220;
+	r.pkts[1] = 6;
+	r.bytes[1] = 30340;
+	r.flow_start_ns = r.start_ns = T(5, 0);
+	r.end_ns = T(5, 2500000);
+	r.report_seq = 1;
+	r.tcp_flags[1] = F_SYN | F_ACK | F_PSH | F_FIN;
+	r.tcp_flags[0] = F_SYN | F_ACK | F_PSH | F_FIN;
+	r.reason = NT_END_TCP_CLOSE;
+	r.attrs = NT_ATTR_NAT;
+	r.ifindex[0] = 3;
+	r.ifindex[1] = 2;
+	r.has_nat = true;
+	r.nat.flags = NT_NAT_DNAT | NT_NAT_SNAT;
+	a4((uint8_t *)r.nat.dst_nat, "10.244.2.2");
+	a4((uint8_t *)r.nat.src_nat, "10.244.1.1");
+	r.nat.dport_nat = 8080;
+	r.nat.sport_nat = 50000;
+	nt_record_flow(&rec, &r);
+	r.key.port[1] = 41236; /* another connection */
+	r.nat.flags = NT_NAT_DNAT;
+	nt_record_flow(&rec, &r);
+	cr_assert_eq(n_caps, 2);
+	check_type_key(0, NT_REC_FLOW, "1:RwbMbV8sXCtNWGWdMUN8RT5u/LQ=");
+	o = parse(0);
+	cr_assert_str_eq(str_at(o, "source.ip"), "10.244.1.2");
+	cr_assert_str_eq(str_at(o, "source.nat.ip"), "10.244.1.1");
+	cr_assert_str_eq(str_at(o, "destination.ip"), "10.96.0.10");
+	cr_assert_str_eq(str_at(o, "destination.nat.ip"), "10.244.2.2");
+	json_object_put(o);
+	o = parse(1);
+	cr_assert_null(str_at(o, "source.nat.ip"), "DNAT alone: no source.nat");
+	cr_assert_str_eq(str_at(o, "destination.nat.ip"), "10.244.2.2");
+	json_object_put(o);
+	golden_check("flow_nat");
+}
+
 /* IPv6 UDP from a private to a public address (outbound), fragmented. */
 Test(record, udp_ipv6)
 {

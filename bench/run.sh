@@ -14,7 +14,7 @@ gcc $CFLAGS bench/bench_datapath.c -o $B/bench_datapath $LIBS
 gcc $CFLAGS bench/bench_collector.c $OBJS -o $B/bench_collector $LIBS
 gcc $CFLAGS -Itests/k8s bench/bench_enrich.c tests/k8s/synth_pods.c $OBJS -o $B/bench_enrich $LIBS
 gcc -O2 bench/gen_pcap.c -o $B/gen_pcap -lpcap
-gcc $CFLAGS bench/bench_parsers.c user/inspect/dns.c user/inspect/dns_msg.c user/inspect/tls_hello.c -o $B/bench_parsers -lcrypto
+gcc $CFLAGS bench/bench_parsers.c user/inspect/dns.c user/inspect/dns_msg.c user/inspect/dns_psl.c user/inspect/tls_hello.c -o $B/bench_parsers -lcrypto -lpsl
 
 {
 	echo "# $(date -u +%FT%TZ) $(uname -r) $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"

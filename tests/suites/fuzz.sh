@@ -12,12 +12,12 @@ pass=0 fail=0
 for src in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$src" .c)
 	case $name in
-	fuzz_payload) lib="user/inspect/payload.c user/inspect/appproto.c user/inspect/tls_hello.c user/inspect/dns.c user/inspect/dns_msg.c" ;;
+	fuzz_payload) lib="user/inspect/payload.c user/inspect/appproto.c user/inspect/tls_hello.c user/inspect/dns.c user/inspect/dns_msg.c user/inspect/dns_psl.c" ;;
 	*) lib=$(ls user/*/${name#fuzz_}.c) ;;
 	esac
 	bin=$OUT/$name
 	if ! clang -std=c11 -D_GNU_SOURCE -Wall -Werror -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-Iinclude -Iuser -Iuser/inspect -Iuser/encode "$src" $lib -lcrypto -o "$bin"; then
+		-Iinclude -Iuser -Iuser/inspect -Iuser/encode "$src" $lib -lcrypto -lpsl -o "$bin"; then
 		echo "FAIL $name: does not build"; fail=$((fail + 1)); continue
 	fi
 	work=$OUT/$name.corpus

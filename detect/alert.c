@@ -66,6 +66,30 @@ void dt_alert_relate(struct dt_alert *a, const char *ip)
 	a->related_ip[a->n_related++] = ip;
 }
 
+void dt_alert_of_record(struct dt_alert *a, const struct dt_record *r, const char *key)
+{
+	memset(a, 0, sizeof(*a));
+	a->start = r->start;
+	a->end = r->end;
+	a->host = r->host;
+	a->cluster = r->cluster;
+	a->src = (struct dt_alert_end){ r->src.ip, r->src.port, r->src.domain, r->src.k8s };
+	a->dst = (struct dt_alert_end){ r->dst.ip, r->dst.port, r->dst.domain, r->dst.k8s };
+	a->transport = r->transport;
+	a->protocol = r->protocol;
+	dt_alert_relate(a, r->src.ip);
+	dt_alert_relate(a, r->dst.ip);
+	a->evidence[a->n_evidence++] = r->record_id;
+	a->key = key;
+}
+
+void dt_alert_add_evidence(struct dt_alert *a, const struct dt_evidence *ev)
+{
+	for (int i = 0; i < ev->n && a->n_evidence < DT_EVIDENCE_MAX; i++)
+		a->evidence[a->n_evidence++] = dt_evidence_at(ev, i);
+	a->evidence_total = ev->total;
+}
+
 static void add_str(struct json_object *o, const char *k, const char *v)
 {
 	if (v)

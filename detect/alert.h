@@ -64,6 +64,10 @@ void dt_output_close(struct dt_output *o);
 /* One JSON object as one line; counts a failed write. */
 int dt_output_write(struct dt_output *o, struct json_object *doc);
 
+/* The alert of one record: both ends as the record has them, its id the evidence. */
+void dt_alert_of_record(struct dt_alert *a, const struct dt_record *r, const char *key);
+/* The evidence ring's record ids (oldest first) and its total. */
+void dt_alert_add_evidence(struct dt_alert *a, const struct dt_evidence *ev);
 /* Adds an IP to related.ip once. */
 void dt_alert_relate(struct dt_alert *a, const char *ip);
 /* The document (caller puts it); consumes a->details. */

@@ -4,6 +4,7 @@
 
 #include <json-c/json.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -22,10 +23,16 @@ void dt_detector_init(struct dt_detector *d, const struct dt_config *cfg, struct
 	d->store.free_data[DT_T_PORT_SCAN] = dt_rule_scan_free;
 	d->store.free_data[DT_T_ADDR_SCAN] = dt_rule_scan_free;
 	d->store.free_data[DT_T_BEACON] = dt_rule_beacon_free;
+	d->store.free_data[DT_T_DNS_TUNNEL] = dt_rule_dns_free;
+	d->store.free_data[DT_T_NEWDEST] = dt_rule_newdest_free;
+	d->store.free_data[DT_T_PREVALENCE] = free;
+	d->store.free_data[DT_T_EGRESS] = dt_rule_egress_free;
+	d->next_silence = DT_TIME_NONE;
 }
 
 void dt_detector_free(struct dt_detector *d)
 {
+	dt_rule_sensor_free(d);
 	dt_store_free(&d->store);
 	dt_config_free(&d->cfg);
 }
@@ -111,6 +118,16 @@ void dt_detector_finish(struct dt_detector *d)
 	fflush(d->out->f);
 }
 
+bool dt_suppress_once(struct dt_detector *d, const char *rule, const char *key, dt_time duration)
+{
+	if (dt_suppressed(&d->store, rule, key, d->watermark)) {
+		d->n.suppressed++;
+		return true;
+	}
+	dt_suppress(&d->store, rule, key, d->watermark, duration);
+	return false;
+}
+
 void dt_emit(struct dt_detector *d, enum dt_rule_id rule, struct dt_alert *a)
 {
 	a->def = &dt_rule_defs[rule];
@@ -157,6 +174,11 @@ static struct json_object *counters_obj(const struct dt_detector *d)
 	COUNTER(c, "beacon_scored", n->beacon_scored);
 	COUNTER(c, "beacon_skipped_multi_report", n->beacon_skipped_multi_report);
 	COUNTER(c, "beacon_dropped_connections", n->beacon_dropped_connections);
+	COUNTER(c, "dns_no_registered_domain", n->dns_no_registered_domain);
+	COUNTER(c, "new_destination_learnt", n->newdest_learnt);
+	COUNTER(c, "new_destination_prevalent", n->newdest_prevalent);
+	COUNTER(c, "new_destination_full", n->newdest_full);
+	COUNTER(c, "sensor_nodes_dropped", n->sensor_nodes_dropped);
 	COUNTER(c, "state_evictions", d->store.evictions);
 	for (int t = 0; t < DT_T_COUNT; t++) {
 		char k[64];
@@ -198,6 +220,7 @@ struct json_object *dt_detector_heartbeat(const struct dt_detector *d)
 	COUNTER(g, "state_peak_bytes", d->store.peak);
 	COUNTER(g, "state_entries", d->store.entries);
 	COUNTER(g, "memory_cap_bytes", d->store.cap);
+	COUNTER(g, "sensor_nodes", d->n_nodes);
 	json_object_object_add(det, "final", json_object_new_boolean(1));
 	json_object_object_add(det, "counters", counters_obj(d));
 	json_object_object_add(det, "gauges", g);

@@ -4,7 +4,7 @@
 
 DETECT_SRCS   := $(filter-out detect/main.c,$(wildcard detect/*.c))
 DETECT_OBJS   := $(patsubst detect/%.c,$(BUILD)/detect/%.o,$(DETECT_SRCS))
-DETECT_LDLIBS := -ljson-c -lm
+DETECT_LDLIBS := -ljson-c -lxxhash -lm
 DETECT_UNIT   := $(wildcard tests/unit_detect/*.c)
 
 all: $(BUILD)/nettrail-detect

@@ -76,6 +76,13 @@ struct dt_record {
 	int64_t report_seq;
 	const char *sni;   /* tls.client.server_name */
 	const char *error; /* the missing field when DT_PARSE_MISSING_FIELD */
+	/* DNS records (src is the client) */
+	const char *qname, *qtype;	    /* dns.question.name / .type */
+	const char *registered, *subdomain; /* dns.question.registered_domain / .subdomain */
+	const char *dst_registered;	    /* destination.registered_domain (flows) */
+	/* heartbeat records */
+	int64_t hb_interval_s, hb_uptime_s;		 /* -1 when absent */
+	struct json_object *hb_interfaces, *hb_counters; /* may be NULL */
 };
 
 enum dt_parse_result dt_record_parse(const char *line, size_t len, struct dt_record *r);

@@ -216,8 +216,42 @@ static enum dt_parse_result parse_flow(struct dt_record *r)
 	r->protocol = dt_jstr(o, "network.protocol");
 	r->conn_state = dt_jstr(o, "nettrail.tcp.conn_state");
 	r->sni = dt_jstr(o, "tls.client.server_name");
+	r->dst_registered = dt_jstr(o, "destination.registered_domain");
 	if (!strcmp(r->transport, "tcp") && !r->conn_state)
 		return missing(r, "nettrail.tcp.conn_state");
+	return DT_PARSE_OK;
+}
+
+static enum dt_parse_result parse_dns(struct dt_record *r)
+{
+	struct json_object *o = r->root;
+
+	read_end(o, "source", &r->src);
+	read_end(o, "destination", &r->dst);
+	if (!r->src.ip)
+		return missing(r, "source.ip");
+	if (!(r->qname = dt_jstr(o, "dns.question.name")))
+		return missing(r, "dns.question.name");
+	if (!(r->qtype = dt_jstr(o, "dns.question.type")))
+		return missing(r, "dns.question.type");
+	r->registered = dt_jstr(o, "dns.question.registered_domain");
+	r->subdomain = dt_jstr(o, "dns.question.subdomain");
+	r->transport = dt_jstr(o, "network.transport");
+	r->direction = dt_jstr(o, "network.direction");
+	return DT_PARSE_OK;
+}
+
+static enum dt_parse_result parse_heartbeat(struct dt_record *r)
+{
+	struct json_object *a;
+
+	if (!jobj(r->root, "nettrail.heartbeat"))
+		return missing(r, "nettrail.heartbeat");
+	r->hb_interval_s = jint(r->root, "nettrail.heartbeat.interval_s", -1);
+	r->hb_uptime_s = jint(r->root, "nettrail.heartbeat.uptime_s", -1);
+	r->hb_counters = jobj(r->root, "nettrail.heartbeat.counters");
+	a = dt_jpath(r->root, "nettrail.heartbeat.interfaces");
+	r->hb_interfaces = a && json_object_is_type(a, json_type_array) ? a : NULL;
 	return DT_PARSE_OK;
 }
 
@@ -249,6 +283,7 @@ enum dt_parse_result dt_record_parse(const char *line, size_t len, struct dt_rec
 
 	memset(r, 0, sizeof(*r));
 	r->src.port = r->dst.port = -1;
+	r->hb_interval_s = r->hb_uptime_s = -1;
 	r->root = json_tokener_parse_ex(tok, line, (int)len);
 	/* trailing bytes after the object (two objects on one line) are malformed too */
 	if (r->root && !rest_is_space(line + json_tokener_get_parse_end(tok),
@@ -269,7 +304,9 @@ enum dt_parse_result dt_record_parse(const char *line, size_t len, struct dt_rec
 	if (!(r->host = dt_jstr(r->root, "observer.hostname")))
 		return missing(r, "observer.hostname");
 	r->cluster = jobj(r->root, "orchestrator.cluster");
-	return r->ds == DT_DS_FLOW ? parse_flow(r) : DT_PARSE_OK;
+	if (r->ds == DT_DS_FLOW)
+		return parse_flow(r);
+	return r->ds == DT_DS_DNS ? parse_dns(r) : parse_heartbeat(r);
 }
 
 void dt_record_free(struct dt_record *r)

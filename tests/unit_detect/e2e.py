@@ -87,15 +87,23 @@ def build():
         g.flow("10.1.0.%d" % (i % 7 + 10), "10.2.0.%d" % (i % 5 + 10), 8080,
                T0 + timedelta(seconds=7 * i), sbytes=300 + (i * 7919) % 5000,
                src_k8s=POD, dst_k8s=DB)
-    # DNS records and sensor heartbeats: read, counted, no rule yet
+    # ordinary DNS and a healthy sensor's heartbeats every 180 s: no alert
     for i in range(20):
         t = T0 + timedelta(seconds=180 * i)
         g.raw(t, json.dumps({"@timestamp": ts(t), "event": {"dataset": "nettrail.dns"},
                              "observer": {"hostname": "node-a"},
+                             "source": {"ip": "10.1.0.10", "port": 40000 + i},
+                             "destination": {"ip": "10.96.0.10", "port": 53},
+                             "dns": {"question": {"name": "www.example.com", "type": "A",
+                                                  "registered_domain": "example.com",
+                                                  "subdomain": "www"}},
                              "nettrail": {"record_id": "dns-%d" % i}}))
         g.raw(t, json.dumps({"@timestamp": ts(t), "event": {"dataset": "nettrail.heartbeat"},
                              "observer": {"hostname": "node-a"},
-                             "nettrail": {"record_id": "hb-%d" % i}}))
+                             "nettrail": {"record_id": "hb-%d" % i,
+                                          "heartbeat": {"interval_s": 180, "uptime_s": 180 * i,
+                                                        "interfaces": ["eth0"],
+                                                        "counters": {"packets": 1000 * i}}}}))
     # port scan: 15 rejected ports of the db pod from a pod, within 45 s
     ev = [g.flow("10.1.0.66", "10.2.0.10", 1 + p, T0 + timedelta(seconds=600 + 3 * p),
                  state="REJ", src_k8s=POD, dst_k8s=DB) for p in range(15)]

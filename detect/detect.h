@@ -58,8 +58,12 @@ void dt_detector_line(struct dt_detector *d, const char *line, size_t len);
 int dt_detector_run(struct dt_detector *d, struct dt_input *in);
 void dt_detector_finish(struct dt_detector *d);
 
-/* The counters as the nettrail.detect.heartbeat record (caller puts it). */
+/* The counters as the nettrail.detect.heartbeat record (caller puts it):
+ * at the watermark, final (end of input); or at a given time (periodic). */
 struct json_object *dt_detector_heartbeat(const struct dt_detector *d);
+struct json_object *dt_detector_heartbeat_at(const struct dt_detector *d, dt_time at, bool final);
+/* Every counter and gauge as Prometheus text (malloc'd; *len its length). */
+char *dt_detector_prometheus(const struct dt_detector *d, size_t *len);
 /* The one-line summary for stderr. */
 void dt_detector_summary(const struct dt_detector *d, FILE *f);
 

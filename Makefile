@@ -39,7 +39,8 @@ TEST_PKGS  := libcriterion-dev tcpdump tshark ethtool python3 \
               dnsmasq-base dnsutils \
               libclang-rt-14-dev openssh-server openssh-client \
               kcat maven openjdk-17-jre-headless \
-              umoci ca-certificates binutils clang-format libusrsctp-dev
+              umoci ca-certificates binutils clang-format libusrsctp-dev \
+              nmap sshpass iodine
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))

@@ -39,4 +39,7 @@ for l in open('$B/replay.jsonl'):
 print(t)")
 	python3 -c "import json; s=json.loads('$summary'); dt=$t1-$t0; print(json.dumps({'case':'pcap-replay','packets':s['packets'],'packets_in_records':$pk,'flow_records':$flows,'seconds':round(dt,3),'packets_per_s':round(s['packets']/dt)}))"
 	rm -f $B/replay.jsonl
+
+	# the reference detector: records per second from a file, memory at 1M flows in an hour
+	bench/detect_bench.sh
 } | tee $B/results.jsonl

@@ -278,8 +278,13 @@ static bool rest_is_space(const char *p, size_t n)
 
 enum dt_parse_result dt_record_parse(const char *line, size_t len, struct dt_record *r)
 {
-	struct json_tokener *tok = json_tokener_new();
+	/* one tokener for every line (reset each time): its buffers stay allocated */
+	static _Thread_local struct json_tokener *tok;
 	enum dt_parse_result pr;
+
+	if (!tok && !(tok = json_tokener_new()))
+		abort();
+	json_tokener_reset(tok);
 
 	memset(r, 0, sizeof(*r));
 	r->src.port = r->dst.port = -1;
@@ -291,7 +296,6 @@ enum dt_parse_result dt_record_parse(const char *line, size_t len, struct dt_rec
 		json_object_put(r->root);
 		r->root = NULL;
 	}
-	json_tokener_free(tok);
 	if (!r->root || !json_object_is_type(r->root, json_type_object))
 		return DT_PARSE_NOT_JSON;
 	r->ds = dataset_of(dt_jstr(r->root, "event.dataset"));

@@ -31,12 +31,11 @@ import pytest
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "live"))
 
-from conftest import NETTRAIL, ROOT, read_records, sh  # noqa: E402
+from conftest import NETTRAIL, ROOT, Broker, read_records, sh  # noqa: E402
 from test_k8s import NODE4, OUT4, PODS, Cluster  # noqa: E402
 
 DETECT = ROOT / "build" / "nettrail-detect"
 CONF = HERE / "emulation.conf"
-BROKER = ROOT / "tests" / "kafka" / "broker.sh"
 OUT_NEW = "203.0.113.11"   # a second outside address: the new destination
 OUT_IOD = "203.0.113.12"   # iodined's address
 WEB, DB, DBG = (PODS[t]["v4"] for t in ("web", "db", "dbg"))
@@ -424,9 +423,7 @@ def test_through_kafka(world, tmp_path):
     """The same records on the sensor's three topics, read by the detector's consumer."""
     d = tmp_path / "broker"
     d.mkdir()
-    r = sh(str(BROKER), "start", str(d), timeout=240)
-    boot = [l.split("=", 1)[1] for l in r.stdout.splitlines() if l.startswith("BOOTSTRAP=")][0]
-    try:
+    with Broker(d) as boot:
         prefix = "emu%s." % uuid.uuid4().hex[:6]
         for ds in ("flow", "dns", "heartbeat"):
             f = tmp_path / f"{ds}.jsonl"
@@ -436,17 +433,12 @@ def test_through_kafka(world, tmp_path):
         docs, err = detect(["--input", "kafka", "--kafka-brokers", boot, "--kafka-topic-prefix",
                             prefix, "--kafka-idle-exit", "4", "--heartbeat", "0",
                             "--config", str(CONF)])
-        kafka = {(a["rule"]["name"], a["nettrail"]["alert"]["key"]):
-                 a["nettrail"]["alert"]["evidence"] for a in docs
-                 if a["event"]["kind"] == "alert" and a["rule"]["name"] in
-                 ("port_scan", "remote_access_in_container", "crypto_mining")}
-        files = {(a["rule"]["name"], a["nettrail"]["alert"]["key"]):
-                 a["nettrail"]["alert"]["evidence"] for a in world.alerts
-                 if a["rule"]["name"] in ("port_scan", "remote_access_in_container",
-                                          "crypto_mining")}
-        assert kafka == files and len(files) >= 6, (sorted(kafka), sorted(files))
-    finally:
-        sh(str(BROKER), "stop", str(d), check=False, timeout=60)
+    rules = ("port_scan", "remote_access_in_container", "crypto_mining")
+    kafka = {(a["rule"]["name"], a["nettrail"]["alert"]["key"]): a["nettrail"]["alert"]["evidence"]
+             for a in docs if a["event"]["kind"] == "alert" and a["rule"]["name"] in rules}
+    files = {(a["rule"]["name"], a["nettrail"]["alert"]["key"]): a["nettrail"]["alert"]["evidence"]
+             for a in world.alerts if a["rule"]["name"] in rules}
+    assert kafka == files and len(files) >= 6, (sorted(kafka), sorted(files))
 
 
 def test_beacon_day_replayed(tmp_path):

@@ -12,9 +12,8 @@ import uuid
 import jsonschema
 import pytest
 
-from conftest import ROOT, sh
+from conftest import ROOT, Broker, sh
 
-BROKER = ROOT / "tests" / "kafka" / "broker.sh"
 DETECT = ROOT / "build" / "nettrail-detect"
 T0 = 1795426800  # 2026-11-23T09:40:00Z
 POD = {"namespace": "shop", "pod": {"name": "web-1", "uid": "u-1"},
@@ -23,12 +22,8 @@ POD = {"namespace": "shop", "pod": {"name": "web-1", "uid": "u-1"},
 
 @pytest.fixture(scope="module")
 def broker(tmp_path_factory):
-    d = tmp_path_factory.mktemp("kafka-detect")
-    r = sh(str(BROKER), "start", str(d), timeout=240)
-    boot = [l.split("=", 1)[1] for l in r.stdout.splitlines() if l.startswith("BOOTSTRAP=")]
-    assert boot, r.stdout + r.stderr
-    yield boot[0]
-    sh(str(BROKER), "stop", str(d), check=False, timeout=60)
+    with Broker(tmp_path_factory.mktemp("kafka-detect")) as boot:
+        yield boot
 
 
 def ts(sec):

@@ -3,7 +3,8 @@
 
     gen_detect_records.py OUT.jsonl --flows N [--seed S]
 
-N flow records spread evenly over one hour of event time, shaped like the
+N flow records spread evenly over one hour of event time (written as the
+sensor writes them: @timestamp and event.end the report's time), shaped like the
 sensor's (ECS fields, both ends' Kubernetes identity for pods, TCP state and
 flags, about 900 bytes a line): 2000 pods in 200 workloads talking to 500
 services (70 %) and to 50,000 outside addresses under 5,000 registered
@@ -67,9 +68,9 @@ def main():
                     '"%016x","start":"%s","report_seq":1,"end_reason":"%s"},"tcp":{"conn_state":'
                     '"%s","flags":{"source":["SYN","ACK","PSH","FIN"],"destination":["SYN","ACK",'
                     '"PSH","FIN"]}},"observer":{"interface":"eth0","hook":"tc"}}}\n') % (
-                ts(t + dur), ts(t), ts(t + dur), int(dur * 1e9), k % 10, src,
+                ts(t), ts(t - dur), ts(t), int(dur * 1e9), k % 10, src,
                 rnd.randrange(30000, 60000), rnd.randrange(100, 20000), rnd.randrange(1, 30),
-                sk8s, dstobj, "outbound" if outb else "internal", k, k, ts(t),
+                sk8s, dstobj, "outbound" if outb else "internal", k, k, ts(t - dur),
                 "active" if active else "tcp_close", state)
             f.write(line)
             size += len(line)

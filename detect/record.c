@@ -156,24 +156,19 @@ static struct json_object *jobj(struct json_object *o, const char *path)
 	return v && json_object_is_type(v, json_type_object) ? v : NULL;
 }
 
+/* One end's fields, from its object (source / destination) and its TCP flags. */
 static void read_end(struct json_object *root, const char *side, struct dt_end *e)
 {
-	char path[64];
+	struct json_object *o = jobj(root, side);
+	struct json_object *flags = jobj(root, "nettrail.tcp.flags");
 
-	snprintf(path, sizeof(path), "%s.ip", side);
-	e->ip = dt_jstr(root, path);
-	snprintf(path, sizeof(path), "%s.port", side);
-	e->port = (int)jint(root, path, -1);
-	snprintf(path, sizeof(path), "%s.bytes", side);
-	e->bytes = jint(root, path, 0);
-	snprintf(path, sizeof(path), "%s.packets", side);
-	e->packets = jint(root, path, 0);
-	snprintf(path, sizeof(path), "%s.domain", side);
-	e->domain = dt_jstr(root, path);
-	snprintf(path, sizeof(path), "%s.kubernetes", side);
-	e->k8s = jobj(root, path);
-	snprintf(path, sizeof(path), "nettrail.tcp.flags.%s", side);
-	e->psh = has_flag(root, path, "PSH");
+	e->ip = dt_jstr(o, "ip");
+	e->port = (int)jint(o, "port", -1);
+	e->bytes = jint(o, "bytes", 0);
+	e->packets = jint(o, "packets", 0);
+	e->domain = dt_jstr(o, "domain");
+	e->k8s = jobj(o, "kubernetes");
+	e->psh = has_flag(flags, side, "PSH");
 }
 
 static enum dt_parse_result missing(struct dt_record *r, const char *field)

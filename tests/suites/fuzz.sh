@@ -13,6 +13,7 @@ for src in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$src" .c)
 	case $name in
 	fuzz_payload) lib="user/inspect/payload.c user/inspect/appproto.c user/inspect/tls_hello.c user/inspect/dns.c user/inspect/dns_msg.c user/inspect/dns_psl.c" ;;
+	fuzz_detect) lib="$(ls detect/*.c | grep -v /main.c) -Idetect -ljson-c -lxxhash -lrdkafka -lm" ;;
 	*) lib=$(ls user/*/${name#fuzz_}.c) ;;
 	esac
 	bin=$OUT/$name

@@ -24,14 +24,14 @@ CFLAGS    += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
              -Werror=implicit-function-declaration -Werror=int-conversion \
              -Iinclude $(addprefix -I,$(USER_DIRS)) -I$(BUILD) -DNT_VERSION='"$(VERSION)"'
 LDLIBS    := -lbpf -lelf -lz -lpcap -lcrypto -lxxhash -lrdkafka -lmicrohttpd \
-             -lcurl -ljson-c -lyaml -lpthread
+             -lcurl -ljson-c -lyaml -lpthread -lpsl
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
               -Ivmlinux -Iinclude -Wall -Werror
 
 BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
               libpcap-dev libssl-dev libxxhash-dev uthash-dev pkg-config \
               librdkafka-dev libmicrohttpd-dev libcurl4-openssl-dev libjson-c-dev \
-              libyaml-dev \
+              libyaml-dev libpsl-dev publicsuffix \
               make gcc iproute2
 TEST_PKGS  := libcriterion-dev tcpdump tshark ethtool python3 \
               python3-jsonschema iputils-ping netcat-openbsd socat \
@@ -42,7 +42,8 @@ TEST_PKGS  := libcriterion-dev tcpdump tshark ethtool python3 \
               kcat maven openjdk-17-jre-headless \
               umoci ca-certificates binutils clang-format libusrsctp-dev \
               iptables nftables \
-              hping3
+              hping3 \
+              nmap sshpass iodine
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))

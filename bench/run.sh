@@ -15,8 +15,9 @@ gcc $CFLAGS bench/ab_datapath.c -o $B/ab_datapath $LIBS
 gcc $CFLAGS bench/bench_collector.c $OBJS -o $B/bench_collector $LIBS
 gcc $CFLAGS -Itests/k8s bench/bench_enrich.c tests/k8s/synth_pods.c $OBJS -o $B/bench_enrich $LIBS
 gcc -O2 bench/gen_pcap.c -o $B/gen_pcap -lpcap
-gcc $CFLAGS -Itests bench/bench_parsers.c user/inspect/dns.c user/inspect/dns_msg.c user/inspect/tls_hello.c \
-	user/inspect/quic.c user/inspect/tls_cert.c user/inspect/stream.c -o $B/bench_parsers -lcrypto
+gcc $CFLAGS -Itests bench/bench_parsers.c user/inspect/dns.c user/inspect/dns_msg.c user/inspect/dns_psl.c \
+	user/inspect/tls_hello.c user/inspect/quic.c user/inspect/tls_cert.c user/inspect/stream.c \
+	-o $B/bench_parsers -lcrypto -lpsl
 
 {
 	echo "# $(date -u +%FT%TZ) $(uname -r) $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
@@ -53,4 +54,6 @@ print(t)")
 	python3 tests/k8s/real/bench_sync.py --pods 2000 --runs 3
 	# the node's packet rate under a SYN flood, with and without nettrail
 	bench/flood.sh
+	# the reference detector: records per second from a file, memory at 1M flows in an hour
+	bench/detect_bench.sh
 } | tee $B/results.jsonl

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* alert.c - ECS alert documents and the alert output. */
 #include "alert.h"
+#include "kafka.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -12,9 +13,18 @@
 
 #define ATTACK "https://attack.mitre.org/"
 
-int dt_output_open(struct dt_output *o, const char *spec, char *err, size_t errlen)
+int dt_output_open(struct dt_output *o, const char *spec, const struct dt_kafka_opts *ko, char *err,
+		   size_t errlen)
 {
 	memset(o, 0, sizeof(*o));
+	if (!strcmp(spec, "kafka")) {
+		if (!ko) {
+			snprintf(err, errlen, "-o kafka needs the --kafka-* options");
+			return -1;
+		}
+		o->kafka = dt_kafka_out_open(ko, err, errlen);
+		return o->kafka ? 0 : -1;
+	}
 	if (!strcmp(spec, "stdout")) {
 		o->f = stdout;
 		return 0;
@@ -28,12 +38,24 @@ int dt_output_open(struct dt_output *o, const char *spec, char *err, size_t errl
 		o->owned = 1;
 		return 0;
 	}
-	snprintf(err, errlen, "unknown output '%s' (stdout or file:PATH)", spec);
+	snprintf(err, errlen, "unknown output '%s' (stdout, file:PATH or kafka)", spec);
 	return -1;
+}
+
+void dt_output_flush(struct dt_output *o)
+{
+	if (o->f && fflush(o->f))
+		o->errors++;
+	if (o->kafka)
+		dt_kafka_out_poll(o->kafka);
 }
 
 void dt_output_close(struct dt_output *o)
 {
+	if (o->kafka) {
+		o->errors += dt_kafka_out_close(o->kafka, &o->acked);
+		o->kafka = NULL;
+	}
 	if (!o->f)
 		return;
 	if (fflush(o->f))
@@ -47,6 +69,22 @@ int dt_output_write(struct dt_output *o, struct json_object *doc)
 {
 	const char *s = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
 								    JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	if (o->kafka) {
+		/* key: the rule and its suppression key, so one key's alerts keep their order */
+		const char *rule = dt_jstr(doc, "rule.name"),
+			   *key = dt_jstr(doc, "nettrail.alert.key");
+		char k[512];
+
+		snprintf(k, sizeof(k), "%s|%s", rule ? rule : "nettrail-detect", key ? key : "");
+		if (dt_kafka_out_write(o->kafka, k, s, strlen(s))) {
+			o->errors++;
+			return -1;
+		}
+		o->written++;
+		dt_kafka_out_poll(o->kafka);
+		return 0;
+	}
 
 	if (fputs(s, o->f) < 0 || fputc('\n', o->f) < 0) {
 		o->errors++;
@@ -64,6 +102,30 @@ void dt_alert_relate(struct dt_alert *a, const char *ip)
 		if (!strcmp(a->related_ip[i], ip))
 			return;
 	a->related_ip[a->n_related++] = ip;
+}
+
+void dt_alert_of_record(struct dt_alert *a, const struct dt_record *r, const char *key)
+{
+	memset(a, 0, sizeof(*a));
+	a->start = r->start;
+	a->end = r->end;
+	a->host = r->host;
+	a->cluster = r->cluster;
+	a->src = (struct dt_alert_end){ r->src.ip, r->src.port, r->src.domain, r->src.k8s };
+	a->dst = (struct dt_alert_end){ r->dst.ip, r->dst.port, r->dst.domain, r->dst.k8s };
+	a->transport = r->transport;
+	a->protocol = r->protocol;
+	dt_alert_relate(a, r->src.ip);
+	dt_alert_relate(a, r->dst.ip);
+	a->evidence[a->n_evidence++] = r->record_id;
+	a->key = key;
+}
+
+void dt_alert_add_evidence(struct dt_alert *a, const struct dt_evidence *ev)
+{
+	for (int i = 0; i < ev->n && a->n_evidence < DT_EVIDENCE_MAX; i++)
+		a->evidence[a->n_evidence++] = dt_evidence_at(ev, i);
+	a->evidence_total = ev->total;
 }
 
 static void add_str(struct json_object *o, const char *k, const char *v)

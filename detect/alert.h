@@ -11,8 +11,8 @@
  * observer.hostname and orchestrator.cluster of the evidence, and
  * nettrail.alert.evidence (the evidence's nettrail.record_id, at most 20).
  *
- * Outputs: "stdout" or "file:PATH" (appended). Kafka comes later through
- * the same dt_output_write().
+ * Outputs: "stdout", "file:PATH" (appended) or "kafka" (topic nettrail.alert,
+ * kafka.h), all through dt_output_write().
  */
 #ifndef DT_ALERT_H
 #define DT_ALERT_H
@@ -53,17 +53,28 @@ struct dt_alert {
 	const char *key;	     /* the suppression key */
 };
 
+struct dt_kafka_out;
+struct dt_kafka_opts;
+
 struct dt_output {
-	FILE *f;
+	FILE *f;		    /* stdout or a file; NULL with Kafka */
+	struct dt_kafka_out *kafka; /* -o kafka (kafka.h) */
 	int owned;
-	uint64_t written, errors;
+	uint64_t written, errors, acked;
 };
 
-int dt_output_open(struct dt_output *o, const char *spec, char *err, size_t errlen);
+/* "stdout", "file:PATH", or "kafka" (then ko holds the --kafka-* options). */
+int dt_output_open(struct dt_output *o, const char *spec, const struct dt_kafka_opts *ko, char *err,
+		   size_t errlen);
+void dt_output_flush(struct dt_output *o);
 void dt_output_close(struct dt_output *o);
 /* One JSON object as one line; counts a failed write. */
 int dt_output_write(struct dt_output *o, struct json_object *doc);
 
+/* The alert of one record: both ends as the record has them, its id the evidence. */
+void dt_alert_of_record(struct dt_alert *a, const struct dt_record *r, const char *key);
+/* The evidence ring's record ids (oldest first) and its total. */
+void dt_alert_add_evidence(struct dt_alert *a, const struct dt_evidence *ev);
 /* Adds an IP to related.ip once. */
 void dt_alert_relate(struct dt_alert *a, const char *ip);
 /* The document (caller puts it); consumes a->details. */

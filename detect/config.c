@@ -58,6 +58,62 @@ static void beacon_defaults(struct dt_beacon_cfg *b)
 	b->dur_ideal_hours = 12;
 }
 
+static void strs_add_all(struct dt_strs *l, const char *const *v)
+{
+	for (; *v; v++)
+		strs_add(l, *v);
+}
+
+static void rules2_defaults(struct dt_config *c)
+{
+	static const char *const types[] = { "TXT", "NULL", "PRIVATE", NULL };
+	static const char *const dns_allow[] = { "cluster.local", ".in-addr.arpa", ".ip6.arpa",
+						 NULL };
+	static const char *const losses[] = { "table_full",	      "overflow_lost_packets",
+					      "ringbuf_full",	      "close_events_lost",
+					      "records_write_errors", "kafka_failed",
+					      "spool_dropped_full",   "spool_dropped_corrupt",
+					      "spool_dropped_io",     NULL };
+	static const char *const ephemeral[] = { "veth", "cali", "lxc", "eni",
+						 "gke",	 "azv",	 "tap", NULL };
+	struct dt_dns_tunnel_cfg *t = &c->dns_tunnel;
+
+	/* RITA: 100 unique subdomains per registered domain over its dataset (a day) */
+	t->unique_subdomains = 100;
+	t->suspicious_subdomains = 20;
+	t->long_label = 40;
+	t->entropy_min_length = 24;
+	t->entropy = 4.0;
+	strs_add_all(&t->tunnel_types, types);
+	t->tunnel_type_min = 20;
+	t->tunnel_type_ratio = 0.5;
+	t->max_subdomains = 10000;
+	t->window_us = 86400 * SEC;
+	t->suppress_us = 86400 * SEC;
+	strs_add_all(&t->allow_domains, dns_allow);
+	/* RITA first-seen: a destination new to the workload after a day of learning */
+	c->newdest.learning_us = 86400 * SEC;
+	c->newdest.retention_us = 7 * 86400 * SEC;
+	c->newdest.max_destinations = 10000;
+	strs_add(&c->newdest.directions, "outbound");
+	/* Elastic's exfiltration jobs: bytes out per hour against the entity's own history */
+	c->egress.bucket_us = 3600 * SEC;
+	c->egress.min_buckets = 6;
+	c->egress.history = 24;
+	c->egress.factor = 10;
+	c->egress.min_bytes = (size_t)50 << 20;
+	c->egress.retention_us = 7 * 86400 * SEC;
+	strs_add(&c->egress.directions, "outbound");
+	c->egress.suppress_us = 3600 * SEC;
+	c->blind.missed_intervals = 2;
+	c->blind.interfaces = c->blind.attach_errors = true;
+	strs_add_all(&c->blind.loss_counters, losses);
+	strs_add_all(&c->blind.ephemeral_interfaces, ephemeral);
+	c->blind.idle_intervals = 10;
+	c->blind.max_nodes = 10000;
+	c->blind.suppress_us = 3600 * SEC;
+}
+
 void dt_config_defaults(struct dt_config *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -76,6 +132,7 @@ void dt_config_defaults(struct dt_config *c)
 	strs_add(&c->longconn.directions, "outbound");
 	c->longconn.suppress_us = 86400 * SEC;
 	beacon_defaults(&c->beacon);
+	rules2_defaults(c);
 }
 
 void dt_config_free(struct dt_config *c)
@@ -90,6 +147,16 @@ void dt_config_free(struct dt_config *c)
 	strs_clear(&c->beacon.directions);
 	strs_clear(&c->beacon.allow_namespaces);
 	strs_clear(&c->beacon.allow_domains);
+	strs_clear(&c->dns_tunnel.tunnel_types);
+	strs_clear(&c->dns_tunnel.allow_domains);
+	strs_clear(&c->dns_tunnel.allow_namespaces);
+	strs_clear(&c->newdest.directions);
+	strs_clear(&c->newdest.allow_namespaces);
+	strs_clear(&c->newdest.allow_domains);
+	strs_clear(&c->egress.directions);
+	strs_clear(&c->egress.allow_namespaces);
+	strs_clear(&c->blind.loss_counters);
+	strs_clear(&c->blind.ephemeral_interfaces);
 }
 
 int dt_parse_duration_us(const char *s, int64_t *out)
@@ -258,6 +325,45 @@ static const struct key keys[] = {
 	{ "beaconing.hist_bins", K_INT, F(beacon.hist_bins) },
 	{ "beaconing.duration_min_hours", K_INT, F(beacon.dur_min_hours) },
 	{ "beaconing.duration_ideal_hours", K_INT, F(beacon.dur_ideal_hours) },
+	{ "dns_tunnel.unique_subdomains", K_INT, F(dns_tunnel.unique_subdomains) },
+	{ "dns_tunnel.suspicious_subdomains", K_INT, F(dns_tunnel.suspicious_subdomains) },
+	{ "dns_tunnel.long_label", K_INT, F(dns_tunnel.long_label) },
+	{ "dns_tunnel.entropy_min_length", K_INT, F(dns_tunnel.entropy_min_length) },
+	{ "dns_tunnel.entropy", K_DBL, F(dns_tunnel.entropy) },
+	{ "dns_tunnel.tunnel_types", K_STRS, F(dns_tunnel.tunnel_types) },
+	{ "dns_tunnel.tunnel_type_min", K_INT, F(dns_tunnel.tunnel_type_min) },
+	{ "dns_tunnel.tunnel_type_ratio", K_DBL, F(dns_tunnel.tunnel_type_ratio) },
+	{ "dns_tunnel.max_subdomains", K_INT, F(dns_tunnel.max_subdomains) },
+	{ "dns_tunnel.window", K_DUR, F(dns_tunnel.window_us) },
+	{ "dns_tunnel.suppress", K_DUR, F(dns_tunnel.suppress_us) },
+	{ "dns_tunnel.allow_domains", K_STRS, F(dns_tunnel.allow_domains) },
+	{ "dns_tunnel.allow_namespaces", K_STRS, F(dns_tunnel.allow_namespaces) },
+	{ "new_destination.learning", K_DUR, F(newdest.learning_us) },
+	{ "new_destination.retention", K_DUR, F(newdest.retention_us) },
+	{ "new_destination.max_destinations", K_INT, F(newdest.max_destinations) },
+	{ "new_destination.max_prevalence", K_INT, F(newdest.max_prevalence) },
+	{ "new_destination.directions", K_STRS, F(newdest.directions) },
+	{ "new_destination.allow_namespaces", K_STRS, F(newdest.allow_namespaces) },
+	{ "new_destination.allow_domains", K_STRS, F(newdest.allow_domains) },
+	{ "new_destination.include_nodes", K_BOOL, F(newdest.include_nodes) },
+	{ "egress_spike.bucket", K_DUR, F(egress.bucket_us) },
+	{ "egress_spike.min_buckets", K_INT, F(egress.min_buckets) },
+	{ "egress_spike.history", K_INT, F(egress.history) },
+	{ "egress_spike.factor", K_DBL, F(egress.factor) },
+	{ "egress_spike.min_mb", K_MB, F(egress.min_bytes) },
+	{ "egress_spike.retention", K_DUR, F(egress.retention_us) },
+	{ "egress_spike.directions", K_STRS, F(egress.directions) },
+	{ "egress_spike.allow_namespaces", K_STRS, F(egress.allow_namespaces) },
+	{ "egress_spike.include_nodes", K_BOOL, F(egress.include_nodes) },
+	{ "egress_spike.suppress", K_DUR, F(egress.suppress_us) },
+	{ "sensor_blind.missed_intervals", K_INT, F(blind.missed_intervals) },
+	{ "sensor_blind.interfaces", K_BOOL, F(blind.interfaces) },
+	{ "sensor_blind.attach_errors", K_BOOL, F(blind.attach_errors) },
+	{ "sensor_blind.loss_counters", K_STRS, F(blind.loss_counters) },
+	{ "sensor_blind.ephemeral_interfaces", K_STRS, F(blind.ephemeral_interfaces) },
+	{ "sensor_blind.idle_intervals", K_INT, F(blind.idle_intervals) },
+	{ "sensor_blind.max_nodes", K_INT, F(blind.max_nodes) },
+	{ "sensor_blind.suppress", K_DUR, F(blind.suppress_us) },
 };
 
 static char *trim(char *s)
@@ -363,6 +469,11 @@ int dt_config_set(struct dt_config *c, const char *key, const char *value, char 
 	return -1;
 }
 
+const char *dt_config_key(size_t i)
+{
+	return i < sizeof(keys) / sizeof(keys[0]) ? keys[i].name : NULL;
+}
+
 int dt_config_load(struct dt_config *c, const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
@@ -414,6 +525,16 @@ int dt_config_check(const struct dt_config *c, char *err, size_t errlen)
 	}
 	if (b->min_connections < 4 || b->max_connections < b->min_connections) {
 		snprintf(err, errlen, "beaconing needs 4 <= min_connections <= max_connections");
+		return -1;
+	}
+	if (c->dns_tunnel.unique_subdomains < 1 || c->dns_tunnel.max_subdomains < 1 ||
+	    c->dns_tunnel.window_us <= 0 || c->newdest.max_destinations < 1 ||
+	    c->egress.bucket_us <= 0 || c->egress.history < 1 || c->egress.min_buckets < 1 ||
+	    c->egress.min_buckets > c->egress.history || c->blind.missed_intervals < 1 ||
+	    c->blind.max_nodes < 1) {
+		snprintf(err, errlen,
+			 "dns_tunnel, new_destination, egress_spike or sensor_blind: "
+			 "a count or window out of range (see docs/detections.md)");
 		return -1;
 	}
 	if (c->scan.port_threshold < 1 || c->scan.addr_threshold_remote < 1 ||

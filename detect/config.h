@@ -84,6 +84,57 @@ struct dt_beacon_cfg {
 	int dur_ideal_hours;
 };
 
+struct dt_dns_tunnel_cfg {
+	int unique_subdomains;	     /* RITA: unique subdomains of one registered domain */
+	int suspicious_subdomains;   /* unique ones with a long or high-entropy label */
+	int long_label;		     /* characters in one label */
+	int entropy_min_length;	     /* subdomain characters before entropy counts */
+	double entropy;		     /* Shannon bits per character of the subdomain */
+	struct dt_strs tunnel_types; /* TXT, NULL, PRIVATE (TYPE65280..65534) */
+	int tunnel_type_min;	     /* queries of those types ... */
+	double tunnel_type_ratio;    /* ... and their share of the key's queries */
+	int max_subdomains;	     /* unique subdomains kept per key */
+	int64_t window_us;	     /* tumbling, from the key's first query */
+	int64_t suppress_us;
+	struct dt_strs allow_domains;	 /* registered domains: "name" or ".suffix" */
+	struct dt_strs allow_namespaces; /* client namespaces */
+};
+
+struct dt_newdest_cfg {
+	int64_t learning_us;  /* from a workload's first record: destinations learnt */
+	int64_t retention_us; /* a destination not seen this long is forgotten */
+	int max_destinations; /* per workload */
+	int max_prevalence;   /* 0: off; else skip a destination that many workloads reach */
+	struct dt_strs directions;
+	struct dt_strs allow_namespaces;
+	struct dt_strs allow_domains;
+	bool include_nodes;
+};
+
+struct dt_egress_cfg {
+	int64_t bucket_us;    /* bytes are summed per bucket of event time */
+	int min_buckets;      /* buckets of history before it can fire */
+	int history;	      /* buckets the baseline averages */
+	double factor;	      /* the bucket's bytes over the baseline's mean */
+	size_t min_bytes;     /* and at least this much */
+	int64_t retention_us; /* a workload with no bytes out this long is forgotten */
+	struct dt_strs directions;
+	struct dt_strs allow_namespaces;
+	bool include_nodes;
+	int64_t suppress_us;
+};
+
+struct dt_blind_cfg {
+	int missed_intervals;		     /* heartbeats missed before silence is an alert */
+	bool interfaces;		     /* an attached interface disappearing */
+	bool attach_errors;		     /* attach_errors rising */
+	struct dt_strs loss_counters;	     /* counters whose rise is an alert */
+	struct dt_strs ephemeral_interfaces; /* name prefixes whose loss is pod churn */
+	int idle_intervals; /* heartbeats with no new packet on attached interfaces; 0: off */
+	int max_nodes;
+	int64_t suppress_us;
+};
+
 struct dt_config {
 	size_t memory_cap_bytes;
 	int max_evidence; /* record ids per alert, at most 20 */
@@ -92,6 +143,10 @@ struct dt_config {
 	struct dt_watch_cfg crypto;
 	struct dt_long_cfg longconn;
 	struct dt_beacon_cfg beacon;
+	struct dt_dns_tunnel_cfg dns_tunnel;
+	struct dt_newdest_cfg newdest;
+	struct dt_egress_cfg egress;
+	struct dt_blind_cfg blind;
 };
 
 void dt_config_defaults(struct dt_config *c);
@@ -99,6 +154,8 @@ void dt_config_free(struct dt_config *c);
 int dt_config_set(struct dt_config *c, const char *key, const char *value, char *err,
 		  size_t errlen);
 int dt_config_load(struct dt_config *c, const char *path, char *err, size_t errlen);
+/* The i-th configuration key's name, NULL past the last (tests, docs). */
+const char *dt_config_key(size_t i);
 /* Cross-field checks (beacon weights sum to 1...), after loading. */
 int dt_config_check(const struct dt_config *c, char *err, size_t errlen);
 

@@ -4,6 +4,7 @@
 
 #include <json-c/json.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -22,10 +23,16 @@ void dt_detector_init(struct dt_detector *d, const struct dt_config *cfg, struct
 	d->store.free_data[DT_T_PORT_SCAN] = dt_rule_scan_free;
 	d->store.free_data[DT_T_ADDR_SCAN] = dt_rule_scan_free;
 	d->store.free_data[DT_T_BEACON] = dt_rule_beacon_free;
+	d->store.free_data[DT_T_DNS_TUNNEL] = dt_rule_dns_free;
+	d->store.free_data[DT_T_NEWDEST] = dt_rule_newdest_free;
+	d->store.free_data[DT_T_PREVALENCE] = free;
+	d->store.free_data[DT_T_EGRESS] = dt_rule_egress_free;
+	d->next_silence = DT_TIME_NONE;
 }
 
 void dt_detector_free(struct dt_detector *d)
 {
+	dt_rule_sensor_free(d);
 	dt_store_free(&d->store);
 	dt_config_free(&d->cfg);
 }
@@ -108,7 +115,17 @@ void dt_detector_finish(struct dt_detector *d)
 	hb = dt_detector_heartbeat(d);
 	dt_output_write(d->out, hb);
 	json_object_put(hb);
-	fflush(d->out->f);
+	dt_output_flush(d->out);
+}
+
+bool dt_suppress_once(struct dt_detector *d, const char *rule, const char *key, dt_time duration)
+{
+	if (dt_suppressed(&d->store, rule, key, d->watermark)) {
+		d->n.suppressed++;
+		return true;
+	}
+	dt_suppress(&d->store, rule, key, d->watermark, duration);
+	return false;
 }
 
 void dt_emit(struct dt_detector *d, enum dt_rule_id rule, struct dt_alert *a)
@@ -157,6 +174,11 @@ static struct json_object *counters_obj(const struct dt_detector *d)
 	COUNTER(c, "beacon_scored", n->beacon_scored);
 	COUNTER(c, "beacon_skipped_multi_report", n->beacon_skipped_multi_report);
 	COUNTER(c, "beacon_dropped_connections", n->beacon_dropped_connections);
+	COUNTER(c, "dns_no_registered_domain", n->dns_no_registered_domain);
+	COUNTER(c, "new_destination_learnt", n->newdest_learnt);
+	COUNTER(c, "new_destination_prevalent", n->newdest_prevalent);
+	COUNTER(c, "new_destination_full", n->newdest_full);
+	COUNTER(c, "sensor_nodes_dropped", n->sensor_nodes_dropped);
 	COUNTER(c, "state_evictions", d->store.evictions);
 	for (int t = 0; t < DT_T_COUNT; t++) {
 		char k[64];
@@ -172,13 +194,17 @@ static struct json_object *counters_obj(const struct dt_detector *d)
 
 struct json_object *dt_detector_heartbeat(const struct dt_detector *d)
 {
+	return dt_detector_heartbeat_at(d, d->watermark, true);
+}
+
+struct json_object *dt_detector_heartbeat_at(const struct dt_detector *d, dt_time at, bool final)
+{
 	struct json_object *doc = json_object_new_object();
 	struct json_object *ev = json_object_new_object();
 	struct json_object *obs = json_object_new_object();
 	struct json_object *nt = json_object_new_object();
 	struct json_object *det = json_object_new_object();
 	struct json_object *g = json_object_new_object();
-	dt_time at = d->watermark;
 	char ts[28];
 
 	/* event time, so a replay writes the same record; wall clock with no input */
@@ -198,7 +224,9 @@ struct json_object *dt_detector_heartbeat(const struct dt_detector *d)
 	COUNTER(g, "state_peak_bytes", d->store.peak);
 	COUNTER(g, "state_entries", d->store.entries);
 	COUNTER(g, "memory_cap_bytes", d->store.cap);
-	json_object_object_add(det, "final", json_object_new_boolean(1));
+	COUNTER(g, "sensor_nodes", d->n_nodes);
+	COUNTER(g, "watermark_unix_s", d->watermark == DT_TIME_NONE ? 0 : d->watermark / DT_SEC);
+	json_object_object_add(det, "final", json_object_new_boolean(final));
 	json_object_object_add(det, "counters", counters_obj(d));
 	json_object_object_add(det, "gauges", g);
 	json_object_object_add(nt, "detect", det);
@@ -225,4 +253,48 @@ void dt_detector_summary(const struct dt_detector *d, FILE *f)
 		(unsigned long long)n->suppressed, (unsigned long long)d->store.evictions,
 		(unsigned long long)d->store.expired, d->store.peak,
 		(unsigned long long)d->out->errors);
+}
+
+/* One Prometheus sample with its HELP and TYPE lines. */
+static void prom_add(char **buf, size_t *len, size_t *cap, const char *name, bool counter,
+		     int64_t v)
+{
+	for (;;) {
+		int n = snprintf(
+			*buf + *len, *cap - *len,
+			"# HELP nettrail_detect_%s%s nettrail-detect %s (docs/detections.md)\n"
+			"# TYPE nettrail_detect_%s%s %s\nnettrail_detect_%s%s %lld\n",
+			name, counter ? "_total" : "", counter ? "counter" : "gauge", name,
+			counter ? "_total" : "", counter ? "counter" : "gauge", name,
+			counter ? "_total" : "", (long long)v);
+
+		if (n >= 0 && (size_t)n < *cap - *len) {
+			*len += (size_t)n;
+			return;
+		}
+		*cap *= 2;
+		*buf = realloc(*buf, *cap);
+		if (!*buf)
+			abort();
+	}
+}
+
+char *dt_detector_prometheus(const struct dt_detector *d, size_t *len)
+{
+	struct json_object *hb = dt_detector_heartbeat_at(d, d->watermark, false);
+	struct json_object *c = dt_jpath(hb, "nettrail.detect.counters");
+	struct json_object *g = dt_jpath(hb, "nettrail.detect.gauges");
+	size_t cap = 8192;
+	char *buf = malloc(cap);
+
+	if (!buf)
+		abort();
+	*len = 0;
+	buf[0] = 0;
+	json_object_object_foreach(c, k, v)
+		prom_add(&buf, len, &cap, k, true, json_object_get_int64(v));
+	json_object_object_foreach(g, gk, gv)
+		prom_add(&buf, len, &cap, gk, false, json_object_get_int64(gv));
+	json_object_put(hb);
+	return buf;
 }

@@ -29,15 +29,23 @@ struct dt_counters {
 	uint64_t scan_attempts;
 	uint64_t beacon_connections, beacon_scored, beacon_skipped_multi_report;
 	uint64_t beacon_dropped_connections;
+	uint64_t dns_no_registered_domain;
+	uint64_t newdest_learnt, newdest_prevalent, newdest_full;
+	uint64_t sensor_nodes_dropped;
 };
+
+struct dt_node; /* rule_sensor.c: one sensor's last heartbeat */
 
 struct dt_detector {
 	struct dt_config cfg;
 	struct dt_store store;
 	struct dt_output *out;
 	struct dt_counters n;
-	dt_time watermark;  /* the largest @timestamp seen */
-	dt_time first_time; /* the earliest time seen (@timestamp or flow start) */
+	dt_time watermark;     /* the largest @timestamp seen */
+	dt_time first_time;    /* the earliest time seen (@timestamp or flow start) */
+	struct dt_node *nodes; /* sensor_blind's per-node state (few: one per node) */
+	int n_nodes;
+	dt_time next_silence; /* the earliest a node can be silent; DT_TIME_NONE: none */
 	char last_host[256];
 	char last_error[128]; /* the last malformed line's reason */
 };
@@ -50,11 +58,18 @@ void dt_detector_line(struct dt_detector *d, const char *line, size_t len);
 int dt_detector_run(struct dt_detector *d, struct dt_input *in);
 void dt_detector_finish(struct dt_detector *d);
 
-/* The counters as the nettrail.detect.heartbeat record (caller puts it). */
+/* The counters as the nettrail.detect.heartbeat record (caller puts it):
+ * at the watermark, final (end of input); or at a given time (periodic). */
 struct json_object *dt_detector_heartbeat(const struct dt_detector *d);
+struct json_object *dt_detector_heartbeat_at(const struct dt_detector *d, dt_time at, bool final);
+/* Every counter and gauge as Prometheus text (malloc'd; *len its length). */
+char *dt_detector_prometheus(const struct dt_detector *d, size_t *len);
 /* The one-line summary for stderr. */
 void dt_detector_summary(const struct dt_detector *d, FILE *f);
 
+/* For rules: true when (rule, key) is suppressed now (counted); otherwise
+ * marks it for duration and returns false. */
+bool dt_suppress_once(struct dt_detector *d, const char *rule, const char *key, dt_time duration);
 /* For rules: fill the common parts of an alert and write it. */
 void dt_emit(struct dt_detector *d, enum dt_rule_id rule, struct dt_alert *a);
 

@@ -4,7 +4,9 @@
 
 DETECT_SRCS   := $(filter-out detect/main.c,$(wildcard detect/*.c))
 DETECT_OBJS   := $(patsubst detect/%.c,$(BUILD)/detect/%.o,$(DETECT_SRCS))
-DETECT_LDLIBS := -ljson-c -lm
+DETECT_LDLIBS := -ljson-c -lxxhash -lrdkafka -lmicrohttpd -lpthread -lm
+# /metrics: the sensor's server (user/metrics.c) serving the detector's text
+DETECT_USER   := $(BUILD)/user/metrics.o $(BUILD)/user/counters.o
 DETECT_UNIT   := $(wildcard tests/unit_detect/*.c)
 
 all: $(BUILD)/nettrail-detect
@@ -15,7 +17,7 @@ $(BUILD)/detect:
 $(BUILD)/detect/%.o: detect/%.c $(wildcard detect/*.h) | $(BUILD)/detect
 	$(CC) -Idetect $(CFLAGS) -c $< -o $@
 
-$(BUILD)/nettrail-detect: $(DETECT_OBJS) $(BUILD)/detect/main.o
+$(BUILD)/nettrail-detect: $(DETECT_OBJS) $(BUILD)/detect/main.o $(DETECT_USER)
 	$(CC) $(CFLAGS) $^ -o $@ $(DETECT_LDLIBS)
 
 $(BUILD)/detect_unit_tests: $(DETECT_UNIT) $(DETECT_OBJS) $(wildcard tests/unit_detect/*.h)

@@ -5,8 +5,8 @@
  * An input source is an interface (struct dt_input): next() hands out one
  * JSON line at a time, close() releases it. dt_input_open() picks the
  * implementation from the spec's scheme: "file:PATH" (JSON lines; "file:-" is
- * standard input) is the only one in this slice; a Kafka consumer
- * ("kafka:BROKERS/TOPIC") plugs in beside it with the same two functions.
+ * standard input); the Kafka consumer (kafka.h) is opened by main.c from
+ * its --kafka-* options, with the same two functions.
  *
  * dt_record_parse() turns one line into a struct dt_record: a flat view of
  * the fields the rules read, pointing into the json-c tree it keeps. It
@@ -23,9 +23,12 @@
 
 struct json_object;
 
+#define DT_INPUT_IDLE 2
+
 struct dt_input {
 	/* One line without its newline, valid until the next call; 1 on a line,
-	 * 0 at the end, -1 on a read error. */
+	 * 0 at the end, -1 on a read error, DT_INPUT_IDLE when a live source
+	 * had nothing for a while (the caller ticks and asks again). */
 	int (*next)(struct dt_input *in, const char **line, size_t *len);
 	void (*close)(struct dt_input *in);
 	const char *name;
@@ -76,6 +79,13 @@ struct dt_record {
 	int64_t report_seq;
 	const char *sni;   /* tls.client.server_name */
 	const char *error; /* the missing field when DT_PARSE_MISSING_FIELD */
+	/* DNS records (src is the client) */
+	const char *qname, *qtype;	    /* dns.question.name / .type */
+	const char *registered, *subdomain; /* dns.question.registered_domain / .subdomain */
+	const char *dst_registered;	    /* destination.registered_domain (flows) */
+	/* heartbeat records */
+	int64_t hb_interval_s, hb_uptime_s;		 /* -1 when absent */
+	struct json_object *hb_interfaces, *hb_counters; /* may be NULL */
 };
 
 enum dt_parse_result dt_record_parse(const char *line, size_t len, struct dt_record *r);

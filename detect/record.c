@@ -156,24 +156,19 @@ static struct json_object *jobj(struct json_object *o, const char *path)
 	return v && json_object_is_type(v, json_type_object) ? v : NULL;
 }
 
+/* One end's fields, from its object (source / destination) and its TCP flags. */
 static void read_end(struct json_object *root, const char *side, struct dt_end *e)
 {
-	char path[64];
+	struct json_object *o = jobj(root, side);
+	struct json_object *flags = jobj(root, "nettrail.tcp.flags");
 
-	snprintf(path, sizeof(path), "%s.ip", side);
-	e->ip = dt_jstr(root, path);
-	snprintf(path, sizeof(path), "%s.port", side);
-	e->port = (int)jint(root, path, -1);
-	snprintf(path, sizeof(path), "%s.bytes", side);
-	e->bytes = jint(root, path, 0);
-	snprintf(path, sizeof(path), "%s.packets", side);
-	e->packets = jint(root, path, 0);
-	snprintf(path, sizeof(path), "%s.domain", side);
-	e->domain = dt_jstr(root, path);
-	snprintf(path, sizeof(path), "%s.kubernetes", side);
-	e->k8s = jobj(root, path);
-	snprintf(path, sizeof(path), "nettrail.tcp.flags.%s", side);
-	e->psh = has_flag(root, path, "PSH");
+	e->ip = dt_jstr(o, "ip");
+	e->port = (int)jint(o, "port", -1);
+	e->bytes = jint(o, "bytes", 0);
+	e->packets = jint(o, "packets", 0);
+	e->domain = dt_jstr(o, "domain");
+	e->k8s = jobj(o, "kubernetes");
+	e->psh = has_flag(flags, side, "PSH");
 }
 
 static enum dt_parse_result missing(struct dt_record *r, const char *field)
@@ -216,8 +211,42 @@ static enum dt_parse_result parse_flow(struct dt_record *r)
 	r->protocol = dt_jstr(o, "network.protocol");
 	r->conn_state = dt_jstr(o, "nettrail.tcp.conn_state");
 	r->sni = dt_jstr(o, "tls.client.server_name");
+	r->dst_registered = dt_jstr(o, "destination.registered_domain");
 	if (!strcmp(r->transport, "tcp") && !r->conn_state)
 		return missing(r, "nettrail.tcp.conn_state");
+	return DT_PARSE_OK;
+}
+
+static enum dt_parse_result parse_dns(struct dt_record *r)
+{
+	struct json_object *o = r->root;
+
+	read_end(o, "source", &r->src);
+	read_end(o, "destination", &r->dst);
+	if (!r->src.ip)
+		return missing(r, "source.ip");
+	if (!(r->qname = dt_jstr(o, "dns.question.name")))
+		return missing(r, "dns.question.name");
+	if (!(r->qtype = dt_jstr(o, "dns.question.type")))
+		return missing(r, "dns.question.type");
+	r->registered = dt_jstr(o, "dns.question.registered_domain");
+	r->subdomain = dt_jstr(o, "dns.question.subdomain");
+	r->transport = dt_jstr(o, "network.transport");
+	r->direction = dt_jstr(o, "network.direction");
+	return DT_PARSE_OK;
+}
+
+static enum dt_parse_result parse_heartbeat(struct dt_record *r)
+{
+	struct json_object *a;
+
+	if (!jobj(r->root, "nettrail.heartbeat"))
+		return missing(r, "nettrail.heartbeat");
+	r->hb_interval_s = jint(r->root, "nettrail.heartbeat.interval_s", -1);
+	r->hb_uptime_s = jint(r->root, "nettrail.heartbeat.uptime_s", -1);
+	r->hb_counters = jobj(r->root, "nettrail.heartbeat.counters");
+	a = dt_jpath(r->root, "nettrail.heartbeat.interfaces");
+	r->hb_interfaces = a && json_object_is_type(a, json_type_array) ? a : NULL;
 	return DT_PARSE_OK;
 }
 
@@ -244,11 +273,17 @@ static bool rest_is_space(const char *p, size_t n)
 
 enum dt_parse_result dt_record_parse(const char *line, size_t len, struct dt_record *r)
 {
-	struct json_tokener *tok = json_tokener_new();
+	/* one tokener for every line (reset each time): its buffers stay allocated */
+	static _Thread_local struct json_tokener *tok;
 	enum dt_parse_result pr;
+
+	if (!tok && !(tok = json_tokener_new()))
+		abort();
+	json_tokener_reset(tok);
 
 	memset(r, 0, sizeof(*r));
 	r->src.port = r->dst.port = -1;
+	r->hb_interval_s = r->hb_uptime_s = -1;
 	r->root = json_tokener_parse_ex(tok, line, (int)len);
 	/* trailing bytes after the object (two objects on one line) are malformed too */
 	if (r->root && !rest_is_space(line + json_tokener_get_parse_end(tok),
@@ -256,7 +291,6 @@ enum dt_parse_result dt_record_parse(const char *line, size_t len, struct dt_rec
 		json_object_put(r->root);
 		r->root = NULL;
 	}
-	json_tokener_free(tok);
 	if (!r->root || !json_object_is_type(r->root, json_type_object))
 		return DT_PARSE_NOT_JSON;
 	r->ds = dataset_of(dt_jstr(r->root, "event.dataset"));
@@ -269,7 +303,9 @@ enum dt_parse_result dt_record_parse(const char *line, size_t len, struct dt_rec
 	if (!(r->host = dt_jstr(r->root, "observer.hostname")))
 		return missing(r, "observer.hostname");
 	r->cluster = jobj(r->root, "orchestrator.cluster");
-	return r->ds == DT_DS_FLOW ? parse_flow(r) : DT_PARSE_OK;
+	if (r->ds == DT_DS_FLOW)
+		return parse_flow(r);
+	return r->ds == DT_DS_DNS ? parse_dns(r) : parse_heartbeat(r);
 }
 
 void dt_record_free(struct dt_record *r)

@@ -20,40 +20,10 @@ static const struct sub remote_subs[] = {
 	{ "vnc", "T1021.005", "VNC" },
 };
 
-/* The alert of one record: both ends as the record has them. */
-static void single_alert(struct dt_alert *a, const struct dt_record *r, const char *key)
-{
-	memset(a, 0, sizeof(*a));
-	a->start = r->start;
-	a->end = r->end;
-	a->host = r->host;
-	a->cluster = r->cluster;
-	a->src = (struct dt_alert_end){ r->src.ip, r->src.port, r->src.domain, r->src.k8s };
-	a->dst = (struct dt_alert_end){ r->dst.ip, r->dst.port, r->dst.domain, r->dst.k8s };
-	a->transport = r->transport;
-	a->protocol = r->protocol;
-	dt_alert_relate(a, r->src.ip);
-	dt_alert_relate(a, r->dst.ip);
-	a->evidence[a->n_evidence++] = r->record_id;
-	a->key = key;
-}
-
 static void flow_key(char *buf, size_t n, const struct dt_record *r)
 {
 	snprintf(buf, n, "%s|%s|%s|%d|%s", r->src.ip, r->dst.ip, r->transport, r->dst.port,
 		 r->protocol ? r->protocol : "");
-}
-
-/* true when suppressed (counted); otherwise marks the key for the window */
-static bool suppress_once(struct dt_detector *d, const char *rule, const char *key,
-			  dt_time duration)
-{
-	if (dt_suppressed(&d->store, rule, key, d->watermark)) {
-		d->n.suppressed++;
-		return true;
-	}
-	dt_suppress(&d->store, rule, key, d->watermark, duration);
-	return false;
 }
 
 static const char *pod_label(const struct json_object *k8s)
@@ -80,9 +50,9 @@ static void remote_access(struct dt_detector *d, const struct dt_record *r)
 	if ((!src_pod && !dst_pod) || dt_namespace_allowed(r, &c->allow_namespaces))
 		return;
 	flow_key(key, sizeof(key), r);
-	if (suppress_once(d, dt_rule_defs[DT_R_REMOTE_ACCESS].name, key, c->suppress_us))
+	if (dt_suppress_once(d, dt_rule_defs[DT_R_REMOTE_ACCESS].name, key, c->suppress_us))
 		return;
-	single_alert(&a, r, key);
+	dt_alert_of_record(&a, r, key);
 	for (size_t i = 0; i < sizeof(remote_subs) / sizeof(remote_subs[0]); i++)
 		if (!strcmp(remote_subs[i].proto, r->protocol))
 			sub = &remote_subs[i];
@@ -107,9 +77,9 @@ static void crypto_mining(struct dt_detector *d, const struct dt_record *r)
 	if (dt_namespace_allowed(r, &c->allow_namespaces))
 		return;
 	flow_key(key, sizeof(key), r);
-	if (suppress_once(d, dt_rule_defs[DT_R_CRYPTO_MINING].name, key, c->suppress_us))
+	if (dt_suppress_once(d, dt_rule_defs[DT_R_CRYPTO_MINING].name, key, c->suppress_us))
 		return;
-	single_alert(&a, r, key);
+	dt_alert_of_record(&a, r, key);
 	snprintf(a.message, sizeof(a.message), "%s mining protocol from %s to %s:%d", r->protocol,
 		 r->src.ip, r->dst.ip, r->dst.port);
 	dt_emit(d, DT_R_CRYPTO_MINING, &a);
@@ -139,9 +109,9 @@ void dt_rule_long_record(struct dt_detector *d, const struct dt_record *r)
 		return;
 	/* one flow: its sensor, its id and its first packet */
 	snprintf(key, sizeof(key), "%s|%s|%lld", r->host, r->flow_id, (long long)r->flow_start);
-	if (suppress_once(d, dt_rule_defs[DT_R_LONG_CONNECTION].name, key, c->suppress_us))
+	if (dt_suppress_once(d, dt_rule_defs[DT_R_LONG_CONNECTION].name, key, c->suppress_us))
 		return;
-	single_alert(&a, r, key);
+	dt_alert_of_record(&a, r, key);
 	a.start = r->flow_start;
 	a.details = json_object_new_object();
 	json_object_object_add(a.details, "duration_s", json_object_new_int64(dur / DT_SEC));

@@ -3,6 +3,8 @@
 #include "rules.h"
 
 #include <json-c/json.h>
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "alert.h"
@@ -36,21 +38,50 @@ const struct dt_rule_def dt_rule_defs[DT_RULE_COUNT] = {
 			     "Periodic connections from one source to one destination (RITA beacon score).",
 			     "network", "T1071", "Application Layer Protocol", "T1071.001",
 			     "Web Protocols", "TA0011", "Command and Control" },
+	[DT_R_DNS_TUNNEL] = { "dns_tunnel", "NTD-0007",
+			      "One client asked many unique, long or high-entropy subdomains of one "
+			      "registered domain, or mostly TXT/NULL/private types (RITA DNS tunnelling; "
+			      "iodine, dnscat2).",
+			      "network", "T1071", "Application Layer Protocol", "T1071.004", "DNS",
+			      "TA0011", "Command and Control" },
+	[DT_R_NEW_DESTINATION] = { "new_destination", "NTD-0008",
+				   "A workload reached an external destination it did not reach during "
+				   "its learning window (RITA first seen / prevalence).",
+				   "network", "T1071", "Application Layer Protocol", NULL, NULL,
+				   "TA0011", "Command and Control" },
+	[DT_R_EGRESS_SPIKE] = { "egress_spike", "NTD-0009",
+				"A workload sent far more bytes out in one bucket than its own baseline "
+				"(Elastic's data-exfiltration jobs).",
+				"network", "T1048", "Exfiltration Over Alternative Protocol", NULL,
+				NULL, "TA0010", "Exfiltration" },
+	[DT_R_SENSOR_BLIND] = { "sensor_blind", "NTD-0010",
+				"A node's sensor went silent (heartbeats missed), lost interfaces, failed "
+				"to attach or is losing records.",
+				"host", "T1562", "Impair Defenses", "T1562.001",
+				"Disable or Modify Tools", "TA0005", "Defense Evasion" },
 };
 
 void dt_rules_record(struct dt_detector *d, const struct dt_record *r)
 {
-	if (r->ds != DT_DS_FLOW)
-		return;
-	dt_rule_scan_record(d, r);
-	dt_rule_watch_record(d, r);
-	dt_rule_long_record(d, r);
-	dt_rule_beacon_record(d, r);
+	if (r->ds == DT_DS_DNS)
+		dt_rule_dns_record(d, r);
+	else if (r->ds == DT_DS_HEARTBEAT)
+		dt_rule_sensor_record(d, r);
+	if (r->ds == DT_DS_FLOW) {
+		dt_rule_scan_record(d, r);
+		dt_rule_watch_record(d, r);
+		dt_rule_long_record(d, r);
+		dt_rule_beacon_record(d, r);
+		dt_rule_newdest_record(d, r);
+		dt_rule_egress_record(d, r);
+	}
+	dt_rule_sensor_tick(d);
 }
 
 void dt_rules_flush(struct dt_detector *d)
 {
 	dt_rule_beacon_flush(d);
+	dt_rule_sensor_tick(d);
 }
 
 bool dt_failed_attempt(const struct dt_record *r)
@@ -89,4 +120,45 @@ bool dt_namespace_allowed(const struct dt_record *r, const struct dt_strs *names
 		return false;
 	return dt_strs_has(namespaces, dt_jstr(r->src.k8s, "namespace")) ||
 	       dt_strs_has(namespaces, dt_jstr(r->dst.k8s, "namespace"));
+}
+
+int dt_workload_key(const struct json_object *k8s, bool include_nodes, char *buf, size_t n)
+{
+	struct json_object *o = (struct json_object *)k8s;
+	const char *ns = dt_jstr(o, "namespace");
+	const char *wl = dt_jstr(o, "workload.name");
+	const char *node = dt_jstr(o, "node.name");
+
+	if (!wl)
+		wl = dt_jstr(o, "pod.name");
+	if (!wl)
+		wl = dt_jstr(o, "service.name");
+	if (ns && wl) {
+		snprintf(buf, n, "%s/%s", ns, wl);
+		return 0;
+	}
+	if (include_nodes && node) {
+		snprintf(buf, n, "node/%s", node);
+		return 0;
+	}
+	return -1;
+}
+
+double dt_entropy(const char *s, size_t n)
+{
+	unsigned count[256] = { 0 };
+	double h = 0;
+
+	if (!n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		count[(unsigned char)s[i]]++;
+	for (int c = 0; c < 256; c++) {
+		if (!count[c])
+			continue;
+		double p = (double)count[c] / (double)n;
+
+		h -= p * log2(p);
+	}
+	return h;
 }

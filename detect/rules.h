@@ -23,6 +23,10 @@ enum dt_rule_id {
 	DT_R_CRYPTO_MINING,
 	DT_R_LONG_CONNECTION,
 	DT_R_BEACONING,
+	DT_R_DNS_TUNNEL,
+	DT_R_NEW_DESTINATION,
+	DT_R_EGRESS_SPIKE,
+	DT_R_SENSOR_BLIND,
 	DT_RULE_COUNT
 };
 
@@ -49,6 +53,17 @@ void dt_rule_beacon_record(struct dt_detector *d, const struct dt_record *r);
 void dt_rule_beacon_flush(struct dt_detector *d);
 void dt_rule_beacon_free(void *data);
 void dt_rule_scan_free(void *data);
+/* rule_dns.c, rule_workload.c (new_destination, egress_spike), rule_sensor.c */
+void dt_rule_dns_record(struct dt_detector *d, const struct dt_record *r);
+void dt_rule_dns_free(void *data);
+void dt_rule_newdest_record(struct dt_detector *d, const struct dt_record *r);
+void dt_rule_newdest_free(void *data);
+void dt_rule_egress_record(struct dt_detector *d, const struct dt_record *r);
+void dt_rule_egress_free(void *data);
+void dt_rule_sensor_record(struct dt_detector *d, const struct dt_record *r);
+/* Silence check at the watermark (every record; cheap until a deadline passes). */
+void dt_rule_sensor_tick(struct dt_detector *d);
+void dt_rule_sensor_free(struct dt_detector *d);
 
 /* Shared predicates, exposed for the tests. */
 bool dt_failed_attempt(const struct dt_record *r);
@@ -56,5 +71,10 @@ bool dt_failed_attempt(const struct dt_record *r);
 bool dt_is_pod_end(const struct json_object *k8s, bool include_nodes);
 /* Either end's namespace is in the list. */
 bool dt_namespace_allowed(const struct dt_record *r, const struct dt_strs *namespaces);
+/* "namespace/workload" of a kubernetes identity (the pod's name for a bare
+ * pod; with include_nodes, "node/<name>" for a node). -1 when it has none. */
+int dt_workload_key(const struct json_object *k8s, bool include_nodes, char *buf, size_t n);
+/* Shannon entropy of s in bits per character. */
+double dt_entropy(const char *s, size_t n);
 
 #endif

@@ -6,10 +6,10 @@
 #include <string.h>
 
 static const char *const table_names[DT_T_COUNT] = {
-	[DT_T_PORT_SCAN] = "port_scan",
-	[DT_T_ADDR_SCAN] = "address_scan",
-	[DT_T_BEACON] = "beaconing",
-	[DT_T_SUPPRESS] = "suppression",
+	[DT_T_PORT_SCAN] = "port_scan",	  [DT_T_ADDR_SCAN] = "address_scan",
+	[DT_T_BEACON] = "beaconing",	  [DT_T_SUPPRESS] = "suppression",
+	[DT_T_DNS_TUNNEL] = "dns_tunnel", [DT_T_NEWDEST] = "new_destination",
+	[DT_T_PREVALENCE] = "prevalence", [DT_T_EGRESS] = "egress_spike",
 };
 
 const char *dt_table_name(enum dt_table t)

@@ -28,7 +28,17 @@
 
 #include "input.h"
 
-enum dt_table { DT_T_PORT_SCAN = 0, DT_T_ADDR_SCAN, DT_T_BEACON, DT_T_SUPPRESS, DT_T_COUNT };
+enum dt_table {
+	DT_T_PORT_SCAN = 0,
+	DT_T_ADDR_SCAN,
+	DT_T_BEACON,
+	DT_T_SUPPRESS,
+	DT_T_DNS_TUNNEL,
+	DT_T_NEWDEST,
+	DT_T_PREVALENCE,
+	DT_T_EGRESS,
+	DT_T_COUNT
+};
 
 #define DT_SWEEP_EVERY (60 * DT_SEC)
 

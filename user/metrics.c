@@ -170,7 +170,7 @@ static void add(char **buf, size_t *len, size_t *cap, const char *fmt, const cha
 void nt_metrics_publish(struct nt_metrics *m, const struct nt_metrics_snap *snap, int ready)
 {
 	size_t cap = 8192, len = 0;
-	char *buf, *old;
+	char *buf;
 
 	if (!m || !(buf = malloc(cap)))
 		return;
@@ -187,9 +187,20 @@ void nt_metrics_publish(struct nt_metrics *m, const struct nt_metrics_snap *snap
 			"# HELP nettrail_%s %s\n# TYPE nettrail_%s gauge\nnettrail_%s %llu\n",
 		    d->name, d->help, c ? snap->c[i] : snap->g[i - NT_C_MAX]);
 	}
+	nt_metrics_publish_text(m, buf, len, ready);
+}
+
+void nt_metrics_publish_text(struct nt_metrics *m, char *text, size_t len, int ready)
+{
+	char *old;
+
+	if (!m) {
+		free(text);
+		return;
+	}
 	pthread_mutex_lock(&m->lock);
 	old = m->text;
-	m->text = buf;
+	m->text = text;
 	m->len = len;
 	m->ready = ready;
 	pthread_mutex_unlock(&m->lock);

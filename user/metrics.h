@@ -28,6 +28,10 @@ struct nt_metrics_snap;
  */
 void nt_metrics_publish(struct nt_metrics *m, const struct nt_metrics_snap *snap, int ready);
 
+/* Publishes a body rendered elsewhere (takes ownership of text, malloc'd):
+ * nettrail-detect serves its own counters through the same server. */
+void nt_metrics_publish_text(struct nt_metrics *m, char *text, size_t len, int ready);
+
 void nt_metrics_stop(struct nt_metrics *m);
 
 #endif

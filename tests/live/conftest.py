@@ -234,3 +234,22 @@ def oracle_flow(orc, proto, src, dst, dport=None):
     o = m[0]
     return {"source": (o["src_packets"], o["src_bytes"]),
             "destination": (o["dst_packets"], o["dst_bytes"])}
+
+
+class Broker:
+    """A real Kafka broker (tests/kafka/broker.sh) in its own directory; a
+    context manager: `with Broker(d) as boot:` gives host:port and stops it."""
+
+    SCRIPT = ROOT / "tests" / "kafka" / "broker.sh"
+
+    def __init__(self, d):
+        self.d = d
+
+    def __enter__(self):
+        r = sh(str(self.SCRIPT), "start", str(self.d), timeout=240)
+        boot = [l.split("=", 1)[1] for l in r.stdout.splitlines() if l.startswith("BOOTSTRAP=")]
+        assert boot, r.stdout + r.stderr
+        return boot[0]
+
+    def __exit__(self, *exc):
+        sh(str(self.SCRIPT), "stop", str(self.d), check=False, timeout=60)

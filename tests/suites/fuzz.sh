@@ -12,17 +12,18 @@ pass=0 fail=0
 for src in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$src" .c)
 	case $name in
-	fuzz_payload) lib="user/inspect/payload.c user/inspect/appproto.c user/inspect/tls_hello.c user/inspect/tls_cert.c user/inspect/stream.c user/inspect/dns.c user/inspect/dns_msg.c user/inspect/quic.c" ;;
+	fuzz_payload) lib="user/inspect/payload.c user/inspect/appproto.c user/inspect/tls_hello.c user/inspect/tls_cert.c user/inspect/stream.c user/inspect/dns.c user/inspect/dns_msg.c user/inspect/dns_psl.c user/inspect/quic.c" ;;
 	fuzz_quic) lib="user/inspect/quic.c user/inspect/tls_hello.c" ;;
 	# the OCSF encoder reaches the recorder, enrichment and DNS stages:
 	# every object but main, with the program's libraries
 	fuzz_ocsf) lib="$(ls user/*.c user/*/*.c | grep -v '^user/main\.c$') -Iuser/datapath -Iuser/enrich
 		-Iuser/sink -Ibuild $(make -s --no-print-directory print-ldlibs)" ;;
+	fuzz_detect) lib="$(ls detect/*.c | grep -v /main.c) -Idetect -ljson-c -lxxhash -lrdkafka -lm" ;;
 	*) lib=$(ls user/*/${name#fuzz_}.c) ;;
 	esac
 	bin=$OUT/$name
 	if ! clang -std=c11 -D_GNU_SOURCE -Wall -Werror -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-Iinclude -Iuser -Iuser/inspect -Iuser/encode "$src" $lib -lcrypto -o "$bin"; then
+		-Iinclude -Iuser -Iuser/inspect -Iuser/encode "$src" $lib -lcrypto -lpsl -o "$bin"; then
 		echo "FAIL $name: does not build"; fail=$((fail + 1)); continue
 	fi
 	work=$OUT/$name.corpus

@@ -5,8 +5,11 @@
 
 Writes one hour of nettrail records (normal traffic, DNS, heartbeats, a port
 scan, an address scan, SSH into a pod, a Stratum miner, a long connection, an
-SNI beacon and malformed lines), runs the detector on it and asserts the
-exact alerts (rule, key, evidence ids), the counters, that a replay gives
+SNI beacon, a DNS tunnel, a workload reaching a new destination with a bulk
+upload, a node's sensor going silent, and malformed lines), runs the detector
+on it (with short windows from a --config file) and asserts the exact alerts
+(rule, key, evidence ids), that every alert validates against
+docs/schema/alert.schema.json, the counters, that a replay gives
 byte-identical output, that stdin works, and that --memory-cap evicts and
 counts. Exits non-zero on the first failure.
 """
@@ -21,6 +24,16 @@ POD = {"namespace": "shop", "pod": {"name": "web-1", "uid": "u-1"},
        "workload": {"kind": "Deployment", "name": "web"}, "node": {"name": "node-a"}}
 DB = {"namespace": "shop", "pod": {"name": "db-0", "uid": "u-2"},
       "workload": {"kind": "StatefulSet", "name": "db"}}
+JOB = {"namespace": "batch", "pod": {"name": "job-x1", "uid": "u-3"},
+       "workload": {"kind": "Job", "name": "job"}}
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# the windows of the rules that learn, shortened to fit the hour
+CONFIG = """new_destination.learning = 20m
+egress_spike.bucket = 5m
+egress_spike.min_buckets = 3
+egress_spike.history = 6
+egress_spike.min_mb = 1
+"""
 
 
 def ts(t):
@@ -34,7 +47,8 @@ class Gen:
 
     def flow(self, src, dst, dport, start, dur=1.0, transport="tcp", state="SF",
              proto=None, direction="internal", reason="tcp_close", seq=1, src_k8s=None,
-             dst_k8s=None, sni=None, sbytes=500, dpk=4, flow_start=None, host="node-a"):
+             dst_k8s=None, sni=None, sbytes=500, dpk=4, flow_start=None, host="node-a",
+             dreg=None):
         self.n += 1
         rid = "e2e-%d" % self.n
         end = start + timedelta(seconds=dur)
@@ -69,6 +83,9 @@ class Gen:
             rec["destination"]["kubernetes"] = dst_k8s
         if sni:
             rec["tls"] = {"client": {"server_name": sni}}
+        if dreg:
+            rec["destination"]["domain"] = "files." + dreg
+            rec["destination"]["registered_domain"] = dreg
         self.records.append((end, json.dumps(rec, separators=(",", ":"))))
         return rid
 
@@ -87,15 +104,23 @@ def build():
         g.flow("10.1.0.%d" % (i % 7 + 10), "10.2.0.%d" % (i % 5 + 10), 8080,
                T0 + timedelta(seconds=7 * i), sbytes=300 + (i * 7919) % 5000,
                src_k8s=POD, dst_k8s=DB)
-    # DNS records and sensor heartbeats: read, counted, no rule yet
+    # ordinary DNS and a healthy sensor's heartbeats every 180 s: no alert
     for i in range(20):
         t = T0 + timedelta(seconds=180 * i)
         g.raw(t, json.dumps({"@timestamp": ts(t), "event": {"dataset": "nettrail.dns"},
                              "observer": {"hostname": "node-a"},
+                             "source": {"ip": "10.1.0.10", "port": 40000 + i},
+                             "destination": {"ip": "10.96.0.10", "port": 53},
+                             "dns": {"question": {"name": "www.example.com", "type": "A",
+                                                  "registered_domain": "example.com",
+                                                  "subdomain": "www"}},
                              "nettrail": {"record_id": "dns-%d" % i}}))
         g.raw(t, json.dumps({"@timestamp": ts(t), "event": {"dataset": "nettrail.heartbeat"},
                              "observer": {"hostname": "node-a"},
-                             "nettrail": {"record_id": "hb-%d" % i}}))
+                             "nettrail": {"record_id": "hb-%d" % i,
+                                          "heartbeat": {"interval_s": 180, "uptime_s": 180 * i,
+                                                        "interfaces": ["eth0"],
+                                                        "counters": {"packets": 1000 * i}}}}))
     # port scan: 15 rejected ports of the db pod from a pod, within 45 s
     ev = [g.flow("10.1.0.66", "10.2.0.10", 1 + p, T0 + timedelta(seconds=600 + 3 * p),
                  state="REJ", src_k8s=POD, dst_k8s=DB) for p in range(15)]
@@ -134,6 +159,46 @@ def build():
                  T0 + timedelta(seconds=120 + 60 * i), direction="outbound",
                  sni="cdn.bad.example", sbytes=1337, src_k8s=POD) for i in range(40)]
     want[("beaconing", "name|10.1.0.99|cdn.bad.example")] = ev[:20]
+    # a DNS tunnel: 40-character base32 labels under one registered domain (20 suffice)
+    b32 = "abcdefghijklmnopqrstuvwxyz234567"
+    ev = []
+    for i in range(30):
+        t = T0 + timedelta(seconds=2000 + 5 * i)
+        label = "".join(b32[(i * 7 + j * 13) % 32] for j in range(40))
+        rid = "tun-%d" % i
+        g.raw(t, json.dumps({"@timestamp": ts(t), "event": {"dataset": "nettrail.dns"},
+                             "observer": {"hostname": "node-a"},
+                             "orchestrator": {"cluster": {"name": "lab"}},
+                             "source": {"ip": "10.1.0.44", "port": 41000 + i,
+                                        "kubernetes": POD},
+                             "destination": {"ip": "10.96.0.10", "port": 53},
+                             "network": {"transport": "udp", "protocol": "dns"},
+                             "dns": {"question": {"name": label + ".t.example.net",
+                                                  "type": "NULL",
+                                                  "registered_domain": "example.net",
+                                                  "subdomain": label + ".t"}},
+                             "nettrail": {"record_id": rid}}))
+        ev.append(rid)
+    want[("dns_tunnel", "10.1.0.44|example.net")] = ev[:20]
+    # a job: small uploads in three 5-minute buckets, then 5 MB to a domain it never used
+    for k in range(4):
+        g.flow("10.1.0.55", "198.51.100.7", 443, T0 + timedelta(seconds=100 + 300 * k),
+               direction="outbound", src_k8s=JOB, sbytes=2000)
+    rid = g.flow("10.1.0.55", "203.0.113.200", 443, T0 + timedelta(seconds=1630),
+                 direction="outbound", src_k8s=JOB, sbytes=5 << 20, dreg="example.org")
+    want[("new_destination", "batch/job|example.org")] = [rid]
+    want[("egress_spike", "batch/job")] = [rid]
+    # node-b's sensor: two heartbeats 30 s apart, then silence while node-a goes on
+    for i in range(2):
+        t = T0 + timedelta(seconds=30 * i)
+        g.raw(t, json.dumps({"@timestamp": ts(t), "event": {"dataset": "nettrail.heartbeat"},
+                             "observer": {"hostname": "node-b"},
+                             "orchestrator": {"cluster": {"name": "lab"}},
+                             "nettrail": {"record_id": "hb-b-%d" % i,
+                                          "heartbeat": {"interval_s": 30, "uptime_s": 30 * i,
+                                                        "interfaces": ["eth0"],
+                                                        "counters": {"packets": 10 + i}}}}))
+    want[("sensor_blind", "node-b|heartbeat_missing")] = ["hb-b-0", "hb-b-1"]
     # malformed lines
     g.raw(T0 + timedelta(seconds=5), "this is not json")
     g.raw(T0 + timedelta(seconds=6), json.dumps({"event": {"dataset": "zeek.conn"}}))
@@ -163,7 +228,11 @@ def main():
     path = os.path.join(tmp, "e2e.jsonl")
     with open(path, "w") as f:
         f.write(g.text())
-    out, err = run(binary, ["--input", "file:" + path])
+    cpath = os.path.join(tmp, "e2e.conf")
+    with open(cpath, "w") as f:
+        f.write(CONFIG)
+    cfg = ["--config", cpath]
+    out, err = run(binary, ["--input", "file:" + path] + cfg)
     docs = [json.loads(l) for l in out.splitlines()]
     alerts = [d for d in docs if d["event"]["kind"] == "alert"]
     got = {(a["rule"]["name"], a["nettrail"]["alert"]["key"]): a["nettrail"]["alert"]["evidence"]
@@ -172,9 +241,17 @@ def main():
     check(sorted(got) == sorted(want), "exactly the expected alerts: %s" % sorted(got))
     for k, ev in want.items():
         check(got[k] == ev, "evidence of %s" % (k,))
+    import jsonschema
+    with open(os.path.join(ROOT, "docs", "schema", "alert.schema.json")) as f:
+        schema = jsonschema.Draft202012Validator(json.load(f))
     for a in alerts:
-        check(a["threat"]["framework"] == "MITRE ATT&CK" and a["observer"]["hostname"] == "node-a"
-              and a["orchestrator"]["cluster"]["name"] == "lab" and a["related"]["ip"],
+        errs = [e.message for e in schema.iter_errors(a)]
+        check(not errs, "%s validates against alert.schema.json %s" % (a["rule"]["name"], errs))
+        blind = a["rule"]["name"] == "sensor_blind"
+        check(a["threat"]["framework"] == "MITRE ATT&CK"
+              and a["observer"]["hostname"] == ("node-b" if blind else "node-a")
+              and a["orchestrator"]["cluster"]["name"] == "lab"
+              and (a["related"]["ip"] or a["related"]["hosts"] == ["node-b"]),
               "common fields of %s" % a["rule"]["name"])
     by = {a["rule"]["name"]: a for a in alerts}
     check(by["port_scan"]["source"]["kubernetes"] == POD
@@ -190,17 +267,25 @@ def main():
     c = hb["nettrail"]["detect"]["counters"]
     check(c["malformed_not_json"] == 1 and c["malformed_unknown_dataset"] == 1
           and c["malformed_missing_field"] == 1, "malformed lines counted by reason")
-    check(c["dns_records"] == 20 and c["heartbeat_records"] == 20, "DNS and heartbeats read")
+    check(c["dns_records"] == 50 and c["heartbeat_records"] == 22, "DNS and heartbeats read")
+    check(by["dns_tunnel"]["source"]["kubernetes"] == POD
+          and by["dns_tunnel"]["destination"]["domain"] == "example.net"
+          and by["dns_tunnel"]["nettrail"]["alert"]["dns_tunnel"]["signals"]
+          == ["suspicious_labels", "tunnel_query_types"], "DNS tunnel: the pod, the domain, the signals")
+    check(by["new_destination"]["source"]["kubernetes"] == JOB
+          and by["egress_spike"]["source"]["kubernetes"] == JOB
+          and by["egress_spike"]["nettrail"]["alert"]["egress_spike"]["top_destination"]
+          == "example.org", "new destination and egress spike: the job")
     check(c["alerts"] == len(want) and c["alerts_suppressed"] >= 1, "alert counters")
     check(hb["@timestamp"] == max(t for t, _ in g.records).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
           "heartbeat at the last event time")
     check("malformed=3" in err and "alerts=%d" % len(want) in err, "stderr summary")
-    out2, _ = run(binary, ["--input", "file:-"], stdin=g.text())
+    out2, _ = run(binary, ["--input", "file:-"] + cfg, stdin=g.text())
     check(out2 == out, "replay through stdin: byte-identical output")
     opath = os.path.join(tmp, "alerts.jsonl")
     if os.path.exists(opath):
         os.remove(opath)
-    run(binary, ["--input", "file:" + path, "-o", "file:" + opath])
+    run(binary, ["--input", "file:" + path, "-o", "file:" + opath] + cfg)
     with open(opath) as f:
         check(f.read() == out, "file output")
     # memory cap: 6000 scanners in 0.1 MB

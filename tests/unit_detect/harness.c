@@ -121,6 +121,9 @@ char *h_flow_line(struct harness *h, const struct flow_spec *s)
 	json_object_object_add(o, "destination",
 			       end_obj(s->dst, s->dport ? s->dport : 80, 60 * dpk, dpk,
 				       s->dst_domain, s->dst_k8s));
+	if (s->dst_registered)
+		add_str(json_object_object_get(o, "destination"), "registered_domain",
+			s->dst_registered);
 	add_str(net, "transport", transport);
 	add_str(net, "direction", s->direction ? s->direction : "internal");
 	add_str(net, "protocol", s->protocol);
@@ -151,6 +154,76 @@ void h_flow(struct harness *h, const struct flow_spec *s)
 void h_line(struct harness *h, const char *line)
 {
 	dt_detector_line(&h->d, line, strlen(line));
+}
+
+/* The common head of a record: @timestamp, event, observer, nettrail.record_id. */
+static struct json_object *head(struct harness *h, const char *dataset, dt_time t, const char *host,
+				const char *rid, struct json_object **nt)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *ev = json_object_new_object();
+	struct json_object *obs = json_object_new_object();
+	char id[64];
+
+	h->seq++;
+	snprintf(id, sizeof(id), "rid-%d", h->seq);
+	add_time(o, "@timestamp", t);
+	add_str(ev, "dataset", dataset);
+	json_object_object_add(o, "event", ev);
+	add_str(obs, "hostname", host ? host : "node-a");
+	json_object_object_add(o, "observer", obs);
+	*nt = json_object_new_object();
+	add_str(*nt, "record_id", rid ? rid : id);
+	json_object_object_add(o, "nettrail", *nt);
+	return o;
+}
+
+static void put_line(struct harness *h, struct json_object *o)
+{
+	h_line(h, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+}
+
+void h_dns(struct harness *h, const struct dns_spec *s)
+{
+	struct json_object *nt, *o = head(h, "nettrail.dns", s->t, NULL, s->rid, &nt);
+	struct json_object *dns = json_object_new_object(), *q = json_object_new_object();
+	size_t n = strlen(s->qname), rn = s->registered ? strlen(s->registered) : 0;
+
+	json_object_object_add(
+		o, "source",
+		end_obj(s->client ? s->client : "10.1.0.5", 40000, 80, 1, NULL, s->src_k8s));
+	json_object_object_add(o, "destination", end_obj("10.96.0.10", 53, 120, 1, NULL, NULL));
+	add_str(q, "name", s->qname);
+	add_str(q, "type", s->qtype ? s->qtype : "A");
+	add_str(q, "registered_domain", s->registered);
+	if (rn && n > rn + 1) {
+		char sub[256];
+
+		snprintf(sub, sizeof(sub), "%.*s", (int)(n - rn - 1), s->qname);
+		add_str(q, "subdomain", sub);
+	}
+	json_object_object_add(dns, "question", q);
+	json_object_object_add(o, "dns", dns);
+	put_line(h, o);
+}
+
+void h_heartbeat(struct harness *h, const struct hb_spec *s)
+{
+	struct json_object *nt, *o = head(h, "nettrail.heartbeat", s->t, s->host, s->rid, &nt);
+	struct json_object *hb = json_object_new_object();
+
+	json_object_object_add(hb, "interval_s",
+			       json_object_new_int(s->interval_s ? s->interval_s : 30));
+	json_object_object_add(
+		hb, "uptime_s",
+		json_object_new_int64(s->uptime_s ? s->uptime_s : (s->t - T0) / DT_SEC));
+	json_object_object_add(hb, "interfaces",
+			       json_tokener_parse(s->interfaces ? s->interfaces : "[\"eth0\"]"));
+	json_object_object_add(hb, "counters",
+			       json_tokener_parse(s->counters ? s->counters : "{}"));
+	json_object_object_add(nt, "heartbeat", hb);
+	put_line(h, o);
 }
 
 void h_finish(struct harness *h)

@@ -29,6 +29,7 @@ struct flow_spec {
 	long src_bytes;		/* 0: 120 */
 	long dst_packets;	/* -1: 0 packets; 0: 1 packet */
 	const char *sni, *dst_domain;
+	const char *dst_registered;    /* destination.registered_domain */
 	const char *src_k8s, *dst_k8s; /* raw JSON objects */
 	const char *rid;	       /* NULL: generated "rid-N" */
 	const char *host;	       /* NULL: node-a */
@@ -44,11 +45,35 @@ struct harness {
 	int seq;
 };
 
+/* A DNS transaction record (the client is the source). */
+struct dns_spec {
+	const char *client; /* NULL: 10.1.0.5 */
+	const char *qname;
+	const char *qtype;	/* NULL: A */
+	const char *registered; /* NULL: absent; the subdomain is qname before it */
+	dt_time t;
+	const char *src_k8s; /* raw JSON */
+	const char *rid;
+};
+
+/* A sensor heartbeat record. */
+struct hb_spec {
+	const char *host; /* NULL: node-a */
+	dt_time t;
+	int interval_s;		/* 0: 30 */
+	long uptime_s;		/* 0: from t - T0 */
+	const char *interfaces; /* raw JSON array; NULL: ["eth0"] */
+	const char *counters;	/* raw JSON object; NULL: {} */
+	const char *rid;
+};
+
 void h_init(struct harness *h, struct dt_config *cfg); /* cfg NULL: defaults */
 void h_set(struct harness *h, const char *key, const char *value);
 char *h_flow_line(struct harness *h, const struct flow_spec *s); /* caller frees */
 void h_flow(struct harness *h, const struct flow_spec *s);
 void h_line(struct harness *h, const char *line);
+void h_dns(struct harness *h, const struct dns_spec *s);
+void h_heartbeat(struct harness *h, const struct hb_spec *s);
 void h_finish(struct harness *h);
 /* The alerts written so far with rule.name == rule (NULL: every alert). */
 int h_alerts(struct harness *h, const char *rule, struct json_object **v, int max);

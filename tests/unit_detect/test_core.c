@@ -166,7 +166,8 @@ Test(record, malformed_counted)
 	h_line(&h, good);
 	h_line(&h, "{\"event\":{\"dataset\":\"nettrail.heartbeat\"},"
 		   "\"@timestamp\":\"2026-11-23T09:40:30.000000Z\","
-		   "\"observer\":{\"hostname\":\"n\"},\"nettrail\":{\"record_id\":\"hb\"}}");
+		   "\"observer\":{\"hostname\":\"n\"},\"nettrail\":{\"record_id\":\"hb\","
+		   "\"heartbeat\":{\"interval_s\":30}}}");
 	h_finish(&h);
 	cr_expect_eq(h_counter(&h, "lines"), 10);
 	cr_expect_eq(h_counter(&h, "malformed_not_json"), 4);
@@ -322,7 +323,59 @@ Test(config, example_file_is_the_defaults)
 	cr_expect_eq(c.beacon.hist_bins, def.beacon.hist_bins);
 	cr_expect_eq(c.beacon.dur_min_hours, def.beacon.dur_min_hours);
 	cr_expect_eq(c.beacon.dur_ideal_hours, def.beacon.dur_ideal_hours);
+	cr_expect_eq(c.dns_tunnel.unique_subdomains, 100);
+	cr_expect_eq(memcmp(&c.dns_tunnel.unique_subdomains, &def.dns_tunnel.unique_subdomains,
+			    offsetof(struct dt_dns_tunnel_cfg, tunnel_types)),
+		     0);
+	cr_expect_eq(c.dns_tunnel.tunnel_types.n, 3);
+	cr_expect_eq(c.dns_tunnel.tunnel_type_min, def.dns_tunnel.tunnel_type_min);
+	cr_expect_float_eq(c.dns_tunnel.tunnel_type_ratio, def.dns_tunnel.tunnel_type_ratio, 1e-12);
+	cr_expect_eq(c.dns_tunnel.max_subdomains, def.dns_tunnel.max_subdomains);
+	cr_expect_eq(c.dns_tunnel.window_us, def.dns_tunnel.window_us);
+	cr_expect_eq(c.dns_tunnel.suppress_us, def.dns_tunnel.suppress_us);
+	cr_expect_eq(c.dns_tunnel.allow_domains.n, 3);
+	cr_expect_eq(memcmp(&c.newdest, &def.newdest, offsetof(struct dt_newdest_cfg, directions)),
+		     0);
+	cr_expect_str_eq(c.newdest.directions.v[0], "outbound");
+	cr_expect_eq(c.newdest.include_nodes, def.newdest.include_nodes);
+	cr_expect_eq(memcmp(&c.egress, &def.egress, offsetof(struct dt_egress_cfg, directions)), 0);
+	cr_expect_eq(c.egress.suppress_us, def.egress.suppress_us);
+	cr_expect_eq(c.blind.missed_intervals, def.blind.missed_intervals);
+	cr_expect_eq(c.blind.loss_counters.n, def.blind.loss_counters.n);
+	for (int i = 0; i < def.blind.loss_counters.n; i++)
+		cr_expect_str_eq(c.blind.loss_counters.v[i], def.blind.loss_counters.v[i]);
+	cr_expect_eq(c.blind.ephemeral_interfaces.n, def.blind.ephemeral_interfaces.n);
+	cr_expect_eq(c.blind.idle_intervals, def.blind.idle_intervals);
+	cr_expect_eq(c.blind.max_nodes, def.blind.max_nodes);
+	cr_expect_eq(c.blind.suppress_us, def.blind.suppress_us);
 	cr_expect_eq(dt_config_check(&c, err, sizeof(err)), 0);
 	dt_config_free(&c);
 	dt_config_free(&def);
+}
+
+/* every key the detector knows is documented in the example file and docs/detections.md */
+Test(config, every_key_documented)
+{
+	FILE *f;
+	char *conf = NULL, *doc = NULL;
+	size_t n = 0, m = 0;
+
+	f = fopen("detect/nettrail-detect.conf", "r");
+	cr_assert(f);
+	cr_assert_gt(getdelim(&conf, &n, 0, f), 0);
+	fclose(f);
+	f = fopen("docs/detections.md", "r");
+	cr_assert(f);
+	cr_assert_gt(getdelim(&doc, &m, 0, f), 0);
+	fclose(f);
+	for (size_t i = 0; dt_config_key(i); i++) {
+		char line[128], cell[128];
+
+		snprintf(line, sizeof(line), "\n%s =", dt_config_key(i));
+		snprintf(cell, sizeof(cell), "`%s`", dt_config_key(i));
+		cr_expect(strstr(conf, line), "%s not in nettrail-detect.conf", dt_config_key(i));
+		cr_expect(strstr(doc, cell), "%s not in docs/detections.md", dt_config_key(i));
+	}
+	free(conf);
+	free(doc);
 }

@@ -244,16 +244,23 @@ static void endpoint(struct nt_recorder *r, const char *name, const struct nt_fl
 	size_t n = nt_addr_fmt(ip, rep->key.ip_version, rep->key.addr[side]);
 	uint8_t proto = rep->key.proto;
 	const char *domain = NULL;
+	struct nt_dn_split split;
 
 	/* the name the other end resolved this address from, as of the
-	 * flow's start (a long flow keeps the name it was opened by) */
+	 * flow's start (a long flow keeps the name it was opened by), with
+	 * its registered domain split when the name was cached */
 	if (r->dns)
-		domain = nt_dns_name(r->dns, rep->key.addr[!side], rep->key.addr[side],
-				     rep->flow_start_ns);
+		domain = nt_dns_name_split(r->dns, rep->key.addr[!side], rep->key.addr[side],
+					   rep->flow_start_ns, &split);
 	jw_obj_open(w, name); /* source.* or destination.* */
 	jw_strn(w, "ip", ip, n);
-	if (domain)
+	if (domain) {
+		struct nt_dn_parts p = nt_psl_parts(domain, &split);
+
 		jw_str(w, "domain", domain);
+		if (p.registered_len)
+			jw_strn(w, "registered_domain", p.registered, p.registered_len);
+	}
 	if (proto == 6 || proto == 17 || proto == 132)
 		jw_u64(w, "port", rep->key.port[side]);
 	jw_u64(w, "bytes", rep->bytes[side]);
@@ -855,6 +862,15 @@ static void dns_question_answers(struct jw *w, const struct nt_dns_txn *t, const
 	jw_str(w, "name", t->qname[0] ? t->qname : ".");
 	jw_str(w, "type", nt_dns_type_text(t->qtype, b1));
 	jw_str(w, "class", nt_dns_class_text(t->qclass, b2));
+	/* the Public Suffix List split, computed once per transaction */
+	struct nt_dn_parts p = nt_psl_parts(t->qname, &t->qsplit);
+
+	if (p.registered_len)
+		jw_strn(w, "registered_domain", p.registered, p.registered_len);
+	if (p.subdomain_len)
+		jw_strn(w, "subdomain", p.subdomain, p.subdomain_len);
+	if (p.tld_len)
+		jw_strn(w, "top_level_domain", p.tld, p.tld_len);
 	jw_obj_close(w);
 	if (!a || !a->n_answers)
 		return;

@@ -34,6 +34,7 @@ struct cache_ent {
 	struct cache_key k;
 	uint64_t expires_ns;
 	char *name;
+	struct nt_dn_split split;
 	UT_hash_handle hh;
 };
 
@@ -122,7 +123,7 @@ static struct cache_key cache_key(const uint8_t client[16], const uint8_t addr[1
 /* Inserts or refreshes (client, addr) -> name; evicts the least recently
  * used entries past the cap. */
 static void cache_put(struct nt_dns *d, const uint8_t client[16], const uint8_t addr[16],
-		      const char *name, uint64_t expires)
+		      const char *name, const struct nt_dn_split *split, uint64_t expires)
 {
 	struct cache_key k = cache_key(client, addr);
 	struct cache_ent *e = NULL;
@@ -151,6 +152,7 @@ static void cache_put(struct nt_dns *d, const uint8_t client[16], const uint8_t 
 		d->st.cache_entries++;
 	}
 	e->expires_ns = expires;
+	e->split = *split;
 	HASH_ADD(hh, d->cache, k, sizeof(e->k), e);
 	while (d->st.cache_entries > d->o.cache_max && d->cache) {
 		cache_drop(d, d->cache); /* the head is the oldest */
@@ -158,8 +160,8 @@ static void cache_put(struct nt_dns *d, const uint8_t client[16], const uint8_t 
 	}
 }
 
-static const char *cache_get(struct nt_dns *d, const uint8_t client[16], const uint8_t addr[16],
-			     uint64_t now)
+static const struct cache_ent *cache_get(struct nt_dns *d, const uint8_t client[16],
+					 const uint8_t addr[16], uint64_t now)
 {
 	struct cache_key k = cache_key(client, addr);
 	struct cache_ent *e = NULL;
@@ -173,27 +175,35 @@ static const char *cache_get(struct nt_dns *d, const uint8_t client[16], const u
 	}
 	HASH_DEL(d->cache, e); /* most recently used goes last */
 	HASH_ADD(hh, d->cache, k, sizeof(e->k), e);
-	return e->name;
+	return e;
+}
+
+const char *nt_dns_name_split(struct nt_dns *d, const uint8_t client[16], const uint8_t addr[16],
+			      uint64_t now, struct nt_dn_split *split)
+{
+	const struct cache_ent *e = cache_get(d, client, addr, now);
+
+	if (!e)
+		e = cache_get(d, NULL, addr, now);
+	if (e)
+		d->st.cache_hits++;
+	else
+		d->st.cache_misses++;
+	if (split)
+		*split = e ? e->split : (struct nt_dn_split){ 0, 0 };
+	return e ? e->name : NULL;
 }
 
 const char *nt_dns_name(struct nt_dns *d, const uint8_t client[16], const uint8_t addr[16],
 			uint64_t now)
 {
-	const char *n = cache_get(d, client, addr, now);
-
-	if (!n)
-		n = cache_get(d, NULL, addr, now);
-	if (n)
-		d->st.cache_hits++;
-	else
-		d->st.cache_misses++;
-	return n;
+	return nt_dns_name_split(d, client, addr, now, NULL);
 }
 
 /* Every A/AAAA in an answer names its address for the client, by the name
  * the client asked (a CNAME chain resolves to the question's name). */
-static void learn(struct nt_dns *d, const struct dns_msg *m, const uint8_t client[16], int ipver,
-		  uint64_t now)
+static void learn(struct nt_dns *d, const struct dns_msg *m, const struct nt_dn_split *split,
+		  const uint8_t client[16], int ipver, uint64_t now)
 {
 	(void)ipver;
 	for (int i = 0; i < m->n_answers; i++) {
@@ -210,8 +220,8 @@ static void learn(struct nt_dns *d, const struct dns_msg *m, const uint8_t clien
 			continue;
 		}
 		exp = now + (uint64_t)rr->ttl * NS + d->o.grace_ns;
-		cache_put(d, client, addr, m->qname, exp);
-		cache_put(d, NULL, addr, m->qname, exp);
+		cache_put(d, client, addr, m->qname, split, exp);
+		cache_put(d, NULL, addr, m->qname, split, exp);
 	}
 }
 
@@ -227,7 +237,7 @@ static void emit_pending(struct nt_dns *d, struct pending *p, uint64_t *outcome)
 
 /* What a transaction takes from the first message of it that is seen. */
 static void txn_start(struct nt_dns_txn *t, const struct nt_sample *s, const struct dns_msg *m,
-		      int client)
+		      const struct nt_dn_split *split, int client)
 {
 	t->key = s->key;
 	t->client = (uint8_t)client;
@@ -236,12 +246,14 @@ static void txn_start(struct nt_dns_txn *t, const struct nt_sample *s, const str
 	t->qtype = m->qtype;
 	t->qclass = m->qclass;
 	memcpy(t->qname, m->qname, sizeof(t->qname));
+	t->qsplit = *split;
 }
 
 static void on_message(struct nt_dns *d, const struct nt_sample *s, const struct dns_msg *m)
 {
 	struct pend_key pk;
 	struct pending *p = NULL;
+	struct nt_dn_split split;
 	int side = s->side & 1;
 
 	memset(&pk, 0, sizeof(pk));
@@ -261,7 +273,8 @@ static void on_message(struct nt_dns *d, const struct nt_sample *s, const struct
 		if (!p)
 			return;
 		p->k = pk;
-		txn_start(&p->t, s, m, side);
+		nt_psl_split(m->qname, &split); /* once per transaction */
+		txn_start(&p->t, s, m, &split, side);
 		p->t.has_query = true;
 		p->t.query_ns = s->ts_ns;
 		p->t.q_flags = m->flags;
@@ -270,10 +283,16 @@ static void on_message(struct nt_dns *d, const struct nt_sample *s, const struct
 		d->st.pending++;
 		return;
 	}
-	/* an answer: the client is the other side */
-	learn(d, m, s->key.addr[!side], s->key.ip_version, s->ts_ns);
+	/* an answer: the client is the other side; its query's split serves */
 	HASH_FIND(hh, d->pend, &pk, sizeof(pk), p);
-	if (p && !strcasecmp(p->t.qname, m->qname)) {
+	if (p && strcasecmp(p->t.qname, m->qname))
+		p = NULL;
+	if (p)
+		split = p->t.qsplit;
+	else
+		nt_psl_split(m->qname, &split);
+	learn(d, m, &split, s->key.addr[!side], s->key.ip_version, s->ts_ns);
+	if (p) {
 		p->t.has_answer = true;
 		p->t.answer_ns = s->ts_ns;
 		p->t.answer = m;
@@ -283,7 +302,7 @@ static void on_message(struct nt_dns *d, const struct nt_sample *s, const struct
 	struct nt_dns_txn t;
 
 	memset(&t, 0, sizeof(t));
-	txn_start(&t, s, m, !side);
+	txn_start(&t, s, m, &split, !side);
 	t.has_answer = true;
 	t.answer_ns = s->ts_ns;
 	t.answer = m;

@@ -8,7 +8,8 @@
  * bounded LRU cache that names flow destinations: (client, address) ->
  * the name the client asked for, and a node-wide (address -> name) entry
  * for clients behind a shared resolver. Entries expire with the answer's
- * TTL plus a grace period.
+ * TTL plus a grace period. Each name is split by the Public Suffix List
+ * once per transaction (dns_psl.h); cache entries keep that split.
  */
 #ifndef NT_DNS_H
 #define NT_DNS_H
@@ -18,6 +19,7 @@
 #include <stdint.h>
 
 #include "dns_msg.h"
+#include "dns_psl.h"
 #include "nettrail.h"
 
 /* One transaction, as handed to the record writer. */
@@ -32,6 +34,7 @@ struct nt_dns_txn {
 	uint8_t q_opcode;
 	uint16_t qtype, qclass;
 	char qname[DNS_MAX_NAME];
+	struct nt_dn_split qsplit;    /* qname by the Public Suffix List */
 	const struct dns_msg *answer; /* when seen */
 };
 
@@ -80,6 +83,9 @@ void nt_dns_flush(struct nt_dns *d);
  * Both addresses are 16 bytes (IPv4-mapped). now: hook clock. */
 const char *nt_dns_name(struct nt_dns *d, const uint8_t client[16], const uint8_t addr[16],
 			uint64_t now);
+/* The same, with the name's Public Suffix List split (split may be NULL). */
+const char *nt_dns_name_split(struct nt_dns *d, const uint8_t client[16], const uint8_t addr[16],
+			      uint64_t now, struct nt_dn_split *split);
 
 const struct nt_dns_stats *nt_dns_stats(const struct nt_dns *d);
 

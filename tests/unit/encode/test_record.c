@@ -29,6 +29,7 @@
 
 #include "counters.h"
 #include "ocsf.h"
+#include "inspect/dns_fixture.h"
 #include "payload.h"
 #include "record.h"
 #include "tmpdir.h"
@@ -626,6 +627,63 @@ Test(record, quic)
 	golden_check("flow_quic");
 }
 
+static void no_txn(void *ctx, const struct nt_dns_txn *t)
+{
+	(void)ctx;
+	(void)t;
+}
+
+/* A flow to an address the client resolved just before: destination.domain
+ * is the name asked and destination.registered_domain its Public Suffix List
+ * cut, taken from the DNS cache entry (split once, when the answer came). */
+Test(record, flow_domain)
+{
+	static struct nt_sample s;
+	static const uint8_t ip[4] = { 93, 184, 216, 34 };
+	struct nt_dns_opts o = {
+		.answer_timeout_ns = 5 * NS, .cache_max = 16, .grace_ns = 10 * NS, .emit = no_txn
+	};
+	struct nt_flow_report r;
+	uint8_t b[512];
+	size_t n;
+	json_object *j;
+
+	recorder(0x12);
+	rec.dns = nt_dns_new(&o);
+	cr_assert_not_null(rec.dns);
+	n = dnsfx_msg(b, 0x77, "cdn.assets.example.co.uk", 0, NULL, 0);
+	dnsfx_sample(&s, 17, 0, T(19, 0), 0, b, n);
+	cr_assert_eq(nt_dns_on_sample(rec.dns, &s), 1);
+	n = dnsfx_msg(b, 0x77, "cdn.assets.example.co.uk", 1, ip, 300);
+	dnsfx_sample(&s, 17, 1, T(19, 1000000), 0, b, n);
+	cr_assert_eq(nt_dns_on_sample(rec.dns, &s), 1);
+
+	memset(&r, 0, sizeof(r));
+	r.key = key(4, "10.0.0.1", 50600, "93.184.216.34", 443, 6);
+	r.src = 0;
+	r.pkts[0] = 10;
+	r.bytes[0] = 1500;
+	r.pkts[1] = 8;
+	r.bytes[1] = 6400;
+	r.flow_start_ns = r.start_ns = T(20, 0);
+	r.end_ns = T(22, 0);
+	r.report_seq = 1;
+	r.tcp_flags[0] = r.tcp_flags[1] = F_SYN | F_ACK | F_PSH | F_FIN;
+	r.reason = NT_END_TCP_CLOSE;
+	r.ifindex[0] = 3;
+	nt_record_flow(&rec, &r);
+	nt_dns_free(rec.dns);
+	rec.dns = NULL;
+	cr_assert_eq(n_caps, 1);
+	j = parse(0);
+	cr_expect_str_eq(str_at(j, "destination.domain"), "cdn.assets.example.co.uk");
+	cr_expect_str_eq(str_at(j, "destination.registered_domain"), "example.co.uk");
+	cr_expect_null(str_at(j, "source.domain"));
+	cr_expect_null(str_at(j, "source.registered_domain"));
+	json_object_put(j);
+	golden_check("flow_domain");
+}
+
 /* Two periodic reports of one live flow: the same flow id and key, report 2
  * starts where report 1 ended and carries only its deltas; report 2's counts
  * came partly through the overflow ring. */
@@ -850,6 +908,7 @@ static void dns_answer_txn(struct nt_dns_txn *tp)
 	t.qtype = DNS_T_A;
 	t.qclass = 1;
 	snprintf(t.qname, sizeof(t.qname), "www.example.com");
+	nt_psl_split(t.qname, &t.qsplit); /* as the DNS stage does, once */
 	t.answer = &ans;
 	*tp = t;
 }
@@ -881,6 +940,7 @@ static void dns_unanswered_txn(struct nt_dns_txn *t)
 	t->qtype = DNS_T_AAAA;
 	t->qclass = 1;
 	snprintf(t->qname, sizeof(t->qname), "api.internal.example");
+	nt_psl_split(t->qname, &t->qsplit);
 }
 
 Test(record, dns_unanswered)

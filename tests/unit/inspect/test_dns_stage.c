@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dns.h"
+#include "dns_fixture.h"
 
 #define NS 1000000000ULL
 
@@ -35,75 +36,7 @@ static struct nt_dns *stage(size_t cache_max)
 	return nt_dns_new(&o);
 }
 
-/* A query for NAME (A) with id, or its answer with one A record ip/ttl. */
-static size_t msg(uint8_t *b, uint16_t id, const char *name, int answer, const uint8_t ip[4],
-		  uint32_t ttl)
-{
-	size_t n = 0;
-
-	b[n++] = id >> 8;
-	b[n++] = id & 0xff;
-	b[n++] = answer ? 0x81 : 0x01;
-	b[n++] = answer ? 0x80 : 0x00;
-	memcpy(b + n, answer ? "\0\1\0\1\0\0\0\0" : "\0\1\0\0\0\0\0\0", 8);
-	n += 8;
-	for (const char *p = name; *p;) {
-		const char *dot = strchr(p, '.');
-		size_t l = dot ? (size_t)(dot - p) : strlen(p);
-
-		b[n++] = (uint8_t)l;
-		memcpy(b + n, p, l);
-		n += l;
-		p += l + (dot ? 1 : 0);
-	}
-	b[n++] = 0;
-	memcpy(b + n, "\0\1\0\1", 4);
-	n += 4;
-	if (answer) {
-		memcpy(b + n, "\xc0\x0c\0\1\0\1", 6);
-		n += 6;
-		b[n++] = ttl >> 24;
-		b[n++] = ttl >> 16;
-		b[n++] = ttl >> 8;
-		b[n++] = ttl;
-		b[n++] = 0;
-		b[n++] = 4;
-		memcpy(b + n, ip, 4);
-		n += 4;
-	}
-	return n;
-}
-
-static void sample(struct nt_sample *s, int proto, int side, uint64_t ts, uint32_t seq,
-		   const uint8_t *data, size_t n)
-{
-	memset(s, 0, offsetof(struct nt_sample, data));
-	s->key.proto = (uint8_t)proto;
-	s->key.ip_version = 4;
-	for (int i = 0; i < 2; i++) {
-		s->key.addr[i][10] = s->key.addr[i][11] = 0xff;
-		s->key.addr[i][12] = 10;
-	}
-	s->key.addr[0][15] = 1;	 /* client 10.0.0.1, side 0 */
-	s->key.addr[1][15] = 53; /* server 10.0.0.53, side 1 */
-	s->key.port[0] = 40000;
-	s->key.port[1] = 53;
-	s->side = (uint8_t)side;
-	s->ts_ns = ts;
-	s->tcp_seq = seq;
-	s->kind = NT_SAMPLE_DNS;
-	memcpy(s->data, data, n);
-	s->cap_len = (uint16_t)n;
-}
-
 static const uint8_t IP1[4] = { 93, 184, 216, 34 };
-
-static void mapped(uint8_t out[16], const uint8_t ip[4])
-{
-	memset(out, 0, 16);
-	out[10] = out[11] = 0xff;
-	memcpy(out + 12, ip, 4);
-}
 
 Test(dns_stage, udp_pair_and_names)
 {
@@ -112,12 +45,12 @@ Test(dns_stage, udp_pair_and_names)
 	struct nt_dns *d = stage(100);
 	size_t n;
 
-	n = msg(b, 0x1234, "www.example.com", 0, NULL, 0);
-	sample(&s, 17, 0, 1 * NS, 0, b, n);
+	n = dnsfx_msg(b, 0x1234, "www.example.com", 0, NULL, 0);
+	dnsfx_sample(&s, 17, 0, 1 * NS, 0, b, n);
 	cr_assert_eq(nt_dns_on_sample(d, &s), 1);
 	cr_expect_eq(n_got, 0);
-	n = msg(b, 0x1234, "www.example.com", 1, IP1, 60);
-	sample(&s, 17, 1, 1 * NS + 2500000, 0, b, n);
+	n = dnsfx_msg(b, 0x1234, "www.example.com", 1, IP1, 60);
+	dnsfx_sample(&s, 17, 1, 1 * NS + 2500000, 0, b, n);
 	cr_assert_eq(nt_dns_on_sample(d, &s), 1);
 	cr_assert_eq(n_got, 1);
 	cr_expect(got_answered[0]);
@@ -125,7 +58,7 @@ Test(dns_stage, udp_pair_and_names)
 	cr_expect_eq(got[0].answer_ns - got[0].query_ns, 2500000);
 	cr_expect_str_eq(got_qname[0], "www.example.com");
 	cr_expect_eq(got_answers[0], 1);
-	mapped(addr, IP1);
+	dnsfx_mapped(addr, IP1);
 	memcpy(client, s.key.addr[0], 16);
 	cr_expect_str_eq(nt_dns_name(d, client, addr, 2 * NS), "www.example.com");
 	/* another client behind the same resolver: the node-wide entry */
@@ -145,10 +78,10 @@ Test(dns_stage, unanswered_and_unmatched)
 	struct nt_dns *d = stage(100);
 	size_t n;
 
-	n = msg(b, 7, "lost.example.com", 0, NULL, 0);
-	sample(&s, 17, 0, 10 * NS, 0, b, n);
+	n = dnsfx_msg(b, 7, "lost.example.com", 0, NULL, 0);
+	dnsfx_sample(&s, 17, 0, 10 * NS, 0, b, n);
 	nt_dns_on_sample(d, &s);
-	sample(&s, 17, 0, 11 * NS, 0, b, n); /* a retry keeps the first time */
+	dnsfx_sample(&s, 17, 0, 11 * NS, 0, b, n); /* a retry keeps the first time */
 	nt_dns_on_sample(d, &s);
 	nt_dns_expire(d, 14 * NS);
 	cr_expect_eq(n_got, 0);
@@ -157,8 +90,8 @@ Test(dns_stage, unanswered_and_unmatched)
 	cr_expect(!got_answered[0]);
 	cr_expect_eq(got[0].query_ns, 10 * NS);
 	/* an answer whose query was not seen */
-	n = msg(b, 9, "late.example.com", 1, IP1, 30);
-	sample(&s, 17, 1, 20 * NS, 0, b, n);
+	n = dnsfx_msg(b, 9, "late.example.com", 1, IP1, 30);
+	dnsfx_sample(&s, 17, 1, 20 * NS, 0, b, n);
 	nt_dns_on_sample(d, &s);
 	cr_assert_eq(n_got, 2);
 	cr_expect(got_answered[1] && !got[1].has_query);
@@ -175,8 +108,8 @@ Test(dns_stage, tcp_message_split_repeated_and_two_in_one)
 	struct nt_dns *d = stage(100);
 	size_t n1, n2, n = 0;
 
-	n1 = msg(m1, 1, "a.example.com", 0, NULL, 0);
-	n2 = msg(m2, 2, "b.example.com", 0, NULL, 0);
+	n1 = dnsfx_msg(m1, 1, "a.example.com", 0, NULL, 0);
+	n2 = dnsfx_msg(m2, 2, "b.example.com", 0, NULL, 0);
 	st[n++] = 0;
 	st[n++] = (uint8_t)n1;
 	memcpy(st + n, m1, n1);
@@ -187,17 +120,17 @@ Test(dns_stage, tcp_message_split_repeated_and_two_in_one)
 	n += n2;
 	/* segment 1: the first 10 bytes; then again (a retransmission);
 	 * segment 2: the rest (the end of message 1 and all of message 2) */
-	sample(&s, 6, 0, 1 * NS, 1000, st, 10);
+	dnsfx_sample(&s, 6, 0, 1 * NS, 1000, st, 10);
 	cr_expect_eq(nt_dns_on_sample(d, &s), 0);
-	sample(&s, 6, 0, 1 * NS, 1000, st, 10);
+	dnsfx_sample(&s, 6, 0, 1 * NS, 1000, st, 10);
 	cr_expect_eq(nt_dns_on_sample(d, &s), 0);
-	sample(&s, 6, 0, 2 * NS, 1010, st + 10, n - 10);
+	dnsfx_sample(&s, 6, 0, 2 * NS, 1010, st + 10, n - 10);
 	cr_expect_eq(nt_dns_on_sample(d, &s), 2);
 	cr_expect_eq(nt_dns_stats(d)->pending, 2);
 	cr_expect_eq(nt_dns_stats(d)->parse_errors, 0);
 	cr_expect_eq(nt_dns_stats(d)->tcp_gaps, 0);
 	/* a gap: the stream restarts at the next segment */
-	sample(&s, 6, 0, 3 * NS, 5000, st, n);
+	dnsfx_sample(&s, 6, 0, 3 * NS, 5000, st, n);
 	cr_expect_eq(nt_dns_on_sample(d, &s), 2);
 	cr_expect_eq(nt_dns_stats(d)->tcp_gaps, 1);
 	nt_dns_free(d);
@@ -210,14 +143,14 @@ Test(dns_stage, tcp_old_segment_far_behind)
 	static struct nt_sample s;
 	uint8_t m1[512], st[600];
 	struct nt_dns *d = stage(100);
-	size_t n1 = msg(m1, 1, "a.example.com", 0, NULL, 0);
+	size_t n1 = dnsfx_msg(m1, 1, "a.example.com", 0, NULL, 0);
 
 	st[0] = 0;
 	st[1] = (uint8_t)n1;
 	memcpy(st + 2, m1, n1);
-	sample(&s, 6, 0, NS, 100000, st, n1 + 2);
+	dnsfx_sample(&s, 6, 0, NS, 100000, st, n1 + 2);
 	cr_expect_eq(nt_dns_on_sample(d, &s), 1);
-	sample(&s, 6, 0, 2 * NS, 100000 - 20771, st, 10);
+	dnsfx_sample(&s, 6, 0, 2 * NS, 100000 - 20771, st, 10);
 	cr_expect_eq(nt_dns_on_sample(d, &s), 0);
 	cr_expect_eq(nt_dns_stats(d)->tcp_gaps, 0);
 	cr_expect_eq(nt_dns_stats(d)->parse_errors, 0);
@@ -235,17 +168,17 @@ Test(dns_stage, cache_is_bounded_lru)
 	for (int i = 0; i < 5; i++) {
 		ip[3] = (uint8_t)i;
 		snprintf(name, sizeof(name), "h%d.example.com", i);
-		n = msg(b, (uint16_t)i, name, 1, ip, 300);
-		sample(&s, 17, 1, NS, 0, b, n);
+		n = dnsfx_msg(b, (uint16_t)i, name, 1, ip, 300);
+		dnsfx_sample(&s, 17, 1, NS, 0, b, n);
 		nt_dns_on_sample(d, &s);
 	}
 	cr_expect_eq(nt_dns_stats(d)->cache_entries, 6);
 	cr_expect_eq(nt_dns_stats(d)->cache_evictions, 4);
 	ip[3] = 0;
-	mapped(addr, ip);
+	dnsfx_mapped(addr, ip);
 	cr_expect_null(nt_dns_name(d, s.key.addr[0], addr, 2 * NS));
 	ip[3] = 4;
-	mapped(addr, ip);
+	dnsfx_mapped(addr, ip);
 	cr_expect_str_eq(nt_dns_name(d, s.key.addr[0], addr, 2 * NS), "h4.example.com");
 	nt_dns_free(d);
 }
@@ -258,9 +191,9 @@ Test(dns_stage, pending_queries_are_capped)
 	struct nt_dns *d = stage(100);
 
 	for (int i = 0; i <= NT_DNS_MAX_PENDING; i++) {
-		size_t n = msg(b, (uint16_t)i, "flood.example.com", 0, NULL, 0);
+		size_t n = dnsfx_msg(b, (uint16_t)i, "flood.example.com", 0, NULL, 0);
 
-		sample(&s, 17, 0, NS + (uint64_t)i, 0, b, n);
+		dnsfx_sample(&s, 17, 0, NS + (uint64_t)i, 0, b, n);
 		s.key.port[0] = (uint16_t)(1000 + i / 65536);
 		nt_dns_on_sample(d, &s);
 	}
@@ -269,5 +202,49 @@ Test(dns_stage, pending_queries_are_capped)
 	cr_expect_eq(n_got, 1);
 	cr_expect(!got_answered[0]);
 	cr_expect_eq(got[0].query_ns, NS); /* the oldest went */
+	nt_dns_free(d);
+}
+
+/* Each transaction carries its question's Public Suffix List split, taken
+ * once (from the query); the cache keeps it for the flows it names. */
+Test(dns_stage, registered_domain_split)
+{
+	static struct nt_sample s;
+	uint8_t b[512], addr[16];
+	struct nt_dns *d = stage(100);
+	struct nt_dn_split sp;
+	struct nt_dn_parts p;
+	size_t n;
+
+	n = dnsfx_msg(b, 0x4321, "cdn.assets.example.co.uk", 0, NULL, 0);
+	dnsfx_sample(&s, 17, 0, 1 * NS, 0, b, n);
+	cr_assert_eq(nt_dns_on_sample(d, &s), 1);
+	n = dnsfx_msg(b, 0x4321, "cdn.assets.example.co.uk", 1, IP1, 60);
+	dnsfx_sample(&s, 17, 1, 1 * NS + 1000, 0, b, n);
+	cr_assert_eq(nt_dns_on_sample(d, &s), 1);
+	cr_assert_eq(n_got, 1);
+	p = nt_psl_parts(got_qname[0], &got[0].qsplit);
+	cr_expect_eq(p.registered_len, strlen("example.co.uk"));
+	cr_expect_str_eq(p.registered, "example.co.uk");
+	cr_expect_eq(p.subdomain_len, strlen("cdn.assets"));
+	cr_expect_eq(strncmp(p.subdomain, "cdn.assets", p.subdomain_len), 0);
+	cr_expect_str_eq(p.tld, "co.uk");
+	dnsfx_mapped(addr, IP1);
+	cr_expect_str_eq(nt_dns_name_split(d, s.key.addr[0], addr, 2 * NS, &sp),
+			 "cdn.assets.example.co.uk");
+	cr_expect_eq(sp.reg_len, strlen("example.co.uk"));
+	cr_expect_eq(sp.tld_len, strlen("co.uk"));
+	/* an answer with no query seen: split from the answer's question */
+	n = dnsfx_msg(b, 0x55, "x.y.github.io", 1, IP1, 60);
+	dnsfx_sample(&s, 17, 1, 3 * NS, 0, b, n);
+	cr_assert_eq(nt_dns_on_sample(d, &s), 1);
+	cr_assert_eq(n_got, 2);
+	cr_expect_eq(got[1].qsplit.reg_len, strlen("y.github.io"));
+	cr_expect_eq(got[1].qsplit.tld_len, strlen("github.io"));
+	/* a miss zeroes the split */
+	addr[15] ^= 1;
+	sp.reg_len = 9;
+	cr_expect_null(nt_dns_name_split(d, s.key.addr[0], addr, 4 * NS, &sp));
+	cr_expect_eq(sp.reg_len, 0);
 	nt_dns_free(d);
 }

@@ -108,6 +108,7 @@ class Cluster:
 
     def __init__(self, tmp, tag="k8s", sensor_args=()):
         self.tmp = tmp
+        self.sensor_args = tuple(sensor_args)
         self.topo = Topo(tag)
         self.sensor = None
         self.cgdirs = []
@@ -207,7 +208,7 @@ class Cluster:
             "--service-cidr", "10.96.0.0/12,fd00:96::/108", "--cgroup-root", self.cgroot,
             "--idle-timeout", "1", "--heartbeat", "1", "--metrics-addr", self.metrics,
             "--cloud-provider", "aws", "--cloud-region", "eu-west-1", "--cloud-account", "123456789012",
-            *ocsf_args(), *sensor_args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            *ocsf_args(), *self.sensor_args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.wait_for(lambda: self.metric("nettrail_k8s_synced") == 1, 20, "k8s sync")
         for port, tag in ((5432, "db"), (8080, "web")):
             self.wait_for(lambda: t.run(self.ns[tag], "ss", "-ltn", f"sport = :{port}",

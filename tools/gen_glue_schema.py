@@ -35,7 +35,7 @@ OCSF = ROOT / "docs" / "schema" / "ocsf"
 VERSIONS = ("1.1.0", "1.8.0")
 CLASSES = {4001: "network_activity", 4003: "dns_activity"}
 
-ENDPOINT = {"ip": 1, "port": 1, "hostname": 1, "name": 1,
+ENDPOINT = {"ip": 1, "port": 1, "hostname": 1, "name": 1, "intermediate_ips": 1,
             "container": {"uid": 1, "pod_uuid": 1, "orchestrator": 1}}
 COMMON = {
     "activity_id": 1, "activity_name": 1, "category_uid": 1, "category_name": 1,
@@ -57,7 +57,14 @@ FIELDS = {
         "traffic": {"bytes_out": 1, "packets_out": 1, "bytes_in": 1, "packets_in": 1,
                     "bytes": 1, "packets": 1},
         "tls": {"version": 1, "sni": 1, "cipher": 1,
-                "ja3_hash": {"algorithm_id": 1, "algorithm": 1, "value": 1}},
+                "ja3_hash": {"algorithm_id": 1, "algorithm": 1, "value": 1},
+                "ja3s_hash": {"algorithm_id": 1, "algorithm": 1, "value": 1},
+                "certificate": {"subject": 1, "issuer": 1, "serial_number": 1,
+                                "fingerprints": {"algorithm_id": 1, "algorithm": 1, "value": 1},
+                                "created_time": 1, "created_time_dt": 1, "expiration_time": 1,
+                                "expiration_time_dt": 1, "version": 1, "is_self_signed": 1,
+                                "sans": {"name": 1, "type": 1}},
+                "sans": {"name": 1, "type": 1}, "certificate_chain": 1},
         "ja4_fingerprint_list": {"type_id": 1, "type": 1, "value": 1},
         "actor": {"process": {"pid": 1, "name": 1, "user": {"uid": 1}}},
     }),
@@ -86,11 +93,16 @@ def unmapped():
     """What ocsf.c writes under unmapped, as a JSON Schema."""
     k8s = FLOW["$defs"]["kubernetes"]
     end = obj(hostname=S, kubernetes=k8s)
+    nt = FLOW["properties"]["nettrail"]["properties"]
+    cert = nt["tls"]["properties"]      # ECS nettrail.tls.server / .client
+    nat = obj(ip=S, port=I)             # ECS source.nat / destination.nat
     return obj(src_endpoint=end, dst_endpoint=end, query=obj(hostname=S), community_id=S,
-               tls=obj(alpn={"type": "array", "items": S}, ja4=S, sni=S, ja3=S),
+               tls=obj(alpn={"type": "array", "items": S}, ja4=S, sni=S, ja3=S,
+                       server=cert["server"], client=cert["client"]),
+               nat=obj(src_endpoint=nat, dst_endpoint=nat),
                orchestrator=obj(cluster=obj(name=S)),
                nettrail=obj(report_seq=I, end_reason=S, conn_state=S, handshake_rtt_us=I,
-                            hook=S, unanswered=B, answers_truncated=B))
+                            hook=S, unanswered=B, answers_truncated=B, quic=nt["quic"]))
 
 
 def resolve(schema, node):
@@ -116,7 +128,9 @@ def prune(schema, node, used):
             if k in props:
                 out[k] = prune(schema, props[k], True if sub == 1 else sub)
         return {"type": "object", "props": out}
-    if t is None and all(isinstance(v, str) for v in node.get("enum", [None])):
+    if t is None and isinstance(node.get("const"), bool):
+        t = "boolean"
+    elif t is None and all(isinstance(v, str) for v in node.get("enum", [None])):
         t = "string"
     return {"type": {"integer": "integer", "string": "string", "boolean": "boolean",
                      "number": "number"}[t]}

@@ -20,9 +20,10 @@ DNS record must have exactly one OCSF twin (metadata.uid = nettrail.record_id)
 and every OCSF record an ECS twin, equal field by field: both endpoints
 (address, port, name, Kubernetes identity, container), the counts each way and
 their totals, the times (ms), flow id, Community ID, direction, protocol, the
-application protocol, TLS (SNI, JA3, JA4, ALPN, version, cipher), the local
-process, the TCP state; for DNS the question, id, opcode, answers (data, type,
-class, TTL) and the response code.
+application protocol, TLS (SNI, JA3, JA4, ALPN, version, cipher, JA3S, the
+server's certificate and the flags derived from it), the translation (NAT), the
+QUIC fields, the local process, the TCP state; for DNS the question, id,
+opcode, answers (data, type, class, TTL) and the response code.
 
 Exit 0 when every record is valid (prints a count; "no OCSF records" is valid
 only without --twins), 1 otherwise, 2 on usage errors.
@@ -175,6 +176,18 @@ def twin_common(o, e, errors):
     same(errors, "cluster", get(o, "unmapped.orchestrator.cluster.name"),
          get(e, "orchestrator.cluster.name"))
     same(errors, "cloud.provider", get(o, "cloud.provider"), get(e, "cloud.provider"))
+    twin_nat(o, e, errors)
+
+
+def twin_nat(o, e, errors):
+    """unmapped.nat.<end> is ECS <end>.nat; the backend a DNAT reached is
+    dst_endpoint.intermediate_ips"""
+    for oname, ename in (("src_endpoint", "source"), ("dst_endpoint", "destination")):
+        same(errors, f"unmapped.nat.{oname}", get(o, f"unmapped.nat.{oname}"),
+             get(e, f"{ename}.nat"))
+    dnat = get(e, "destination.nat.ip")
+    same(errors, "dst_endpoint.intermediate_ips", get(o, "dst_endpoint.intermediate_ips"),
+         [dnat] if dnat else None)
 
 
 def twin_flow(o, e, errors):
@@ -206,6 +219,8 @@ def twin_flow(o, e, errors):
         oname = "src_endpoint" if local == "source" else "dst_endpoint"
         same(errors, f"{oname}.container.uid", get(o, f"{oname}.container.uid"),
              get(e, "container.id"))
+    same(errors, "unmapped.nettrail.quic", get(o, "unmapped.nettrail.quic"),
+         get(e, "nettrail.quic"))
     twin_tls(o, e, errors)
 
 
@@ -224,6 +239,34 @@ def twin_tls(o, e, errors):
         same(errors, "tls.cipher", get(o, "tls.cipher"), get(e, "tls.cipher"))
         want = get(e, "tls.version") or get(e, "nettrail.tls.client_version")
         same(errors, "tls.version", get(o, "tls.version"), want)
+        same(errors, "tls.ja3s_hash", get(o, "tls.ja3s_hash.value"), get(e, "tls.server.ja3s"))
+    for role in ("server", "client"):
+        same(errors, f"unmapped.tls.{role}", get(o, f"unmapped.tls.{role}"),
+             get(e, f"nettrail.tls.{role}"))
+    twin_certificate(o, e, errors)
+
+
+def twin_certificate(o, e, errors):
+    """tls.certificate is the server's leaf (ECS tls.server.*), its SANs in
+    tls.sans before 1.8.0, tls.certificate_chain the chain's serial numbers"""
+    c, x = get(o, "tls.certificate") or {}, get(e, "tls.server.x509") or {}
+    same(errors, "tls.certificate.subject", c.get("subject"), get(e, "tls.server.subject"))
+    same(errors, "tls.certificate.issuer", c.get("issuer"), get(e, "tls.server.issuer"))
+    same(errors, "tls.certificate.serial_number", c.get("serial_number"),
+         x.get("serial_number"))
+    same(errors, "tls.certificate.version", c.get("version"), x.get("version_number"))
+    same(errors, "tls.certificate.fingerprints",
+         {f["algorithm_id"]: f["value"] for f in c.get("fingerprints", [])},
+         {k: v for k, v in ((2, get(e, "tls.server.hash.sha1")),
+                            (3, get(e, "tls.server.hash.sha256"))) if v})
+    for o_key, e_key in (("created_time", "not_before"), ("expiration_time", "not_after")):
+        same(errors, f"tls.certificate.{o_key}", c.get(o_key),
+             ms(x[e_key]) if e_key in x else None)
+    sans = c.get("sans") if minor(o) >= 8 else get(o, "tls.sans")
+    same(errors, "sans", [s["name"] for s in sans or []], x.get("alternative_names", []))
+    if minor(o) >= 8 and c:
+        same(errors, "tls.certificate.is_self_signed", c.get("is_self_signed"),
+             get(e, "nettrail.tls.server.self_signed"))
 
 
 def twin_dns(o, e, errors):

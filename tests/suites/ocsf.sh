@@ -177,6 +177,13 @@ sed '1s/"product":{[^}]*},//' "$g" >"$tmp/n5.jsonl"
 refused "a record without metadata.product" "product" "$PY" "$V" "$tmp/n5.jsonl"
 head -1 "$g" >"$tmp/n6.jsonl"
 refused "an OCSF record without its ECS twin" "no ECS record" "$PY" "$V" --twins "$tmp/n6.jsonl"
+gc=tests/unit/encode/golden/ocsf/1.8.0_flow_tls_cert.jsonl
+sed '1s/"serial_number":"0A1B2C3D"/"serial_number":"0A1B2C3E"/' "$gc" >"$tmp/n7.jsonl"
+refused "a twin with another certificate" "serial_number" "$PY" "$V" --twins "$tmp/n7.jsonl"
+sed '1s/"port":50000/"port":50001/' tests/unit/encode/golden/ocsf/1.1.0_flow_nat.jsonl >"$tmp/n8.jsonl"
+refused "a twin with another translation" "unmapped.nat.src_endpoint" "$PY" "$V" --twins "$tmp/n8.jsonl"
+sed '1s/"client_scid":"1122"/"client_scid":"1123"/' tests/unit/encode/golden/ocsf/1.8.0_flow_quic.jsonl >"$tmp/n9.jsonl"
+refused "a twin with other QUIC IDs" "unmapped.nettrail.quic" "$PY" "$V" --twins "$tmp/n9.jsonl"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -9,6 +9,7 @@
 #endif
 #include "ocsf.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,6 +19,8 @@
 #include "k8s.h"
 #include "netutil.h"
 #include "payload.h"
+#include "quic.h"
+#include "tls_cert.h"
 #include "tls_hello.h"
 
 #define MS 1000000ULL
@@ -200,12 +203,13 @@ struct ocsf_end {
 	const char *hostname;		   /* from DNS, or NULL */
 	const char *container_id;	   /* the local socket's container, or NULL */
 	const struct nt_k8s_endpoint *k8s; /* or NULL */
+	const uint8_t *via;		   /* the backend a DNAT reached, or NULL */
 };
 
 /* src_endpoint.* / dst_endpoint.*: a pod's name is the endpoint's name; the
- * local socket's container (uid, and its pod's uid). Namespace, labels,
- * workload and Service have no OCSF attribute: unmapped.<end>.kubernetes
- * (see end_unmapped). */
+ * local socket's container (uid, and its pod's uid); the backend a DNAT
+ * reached as intermediate_ips. Namespace, labels, workload and Service
+ * have no OCSF attribute: unmapped.<end>.kubernetes (see end_unmapped). */
 static void endpoint(struct nt_ocsf *o, const char *name, const struct ocsf_end *e)
 {
 	struct jw *w = &o->w;
@@ -221,6 +225,11 @@ static void endpoint(struct nt_ocsf *o, const char *name, const struct ocsf_end 
 		const char *fit = hostname_fit(o, e->hostname, buf);
 
 		jw_str(w, "hostname", fit ? fit : e->hostname);
+	}
+	if (e->via) {
+		jw_arr_open(w, "intermediate_ips");
+		jw_strn(w, NULL, ip, nt_addr_fmt(ip, e->ip_version, e->via));
+		jw_arr_close(w);
 	}
 	if (pod_uid && e->k8s->pod_name)
 		jw_str(w, "name", e->k8s->pod_name);
@@ -251,6 +260,43 @@ static void end_unmapped(struct nt_ocsf *o, const char *name, const struct ocsf_
 	if (e->k8s)
 		jw_raw(w, "kubernetes", e->k8s->json, e->k8s->json_len);
 	jw_obj_close(w);
+}
+
+/* unmapped.nat.src_endpoint (after SNAT) and .dst_endpoint (after DNAT):
+ * ECS source.nat.* and destination.nat.* (nat NULL: nothing) */
+static void nat_unmapped(struct jw *w, const struct nt_nat *nat, int ip_version)
+{
+	static const char *const names[2] = { "src_endpoint", "dst_endpoint" };
+	char ip[NT_ADDRSTRLEN];
+	uint8_t b[16];
+
+	if (!nat || !(nat->flags & (NT_NAT_SNAT | NT_NAT_DNAT)))
+		return;
+	jw_obj_open(w, "nat"); /* unmapped.nat.* */
+	for (int i = 0; i < 2; i++) {
+		if (!(nat->flags & (i ? NT_NAT_DNAT : NT_NAT_SNAT)))
+			continue;
+		memcpy(b, i ? nat->dst_nat : nat->src_nat, 16);
+		jw_obj_open(w, names[i]); /* unmapped.nat.src_endpoint.*, .dst_endpoint.* */
+		jw_strn(w, "ip", ip, nt_addr_fmt(ip, ip_version, b));
+		jw_u64(w, "port", i ? nat->dport_nat : nat->sport_nat);
+		jw_obj_close(w);
+	}
+	jw_obj_close(w);
+}
+
+/* The destination of a translated connection: the backend reached (for
+ * intermediate_ips) and the backend pod's identity, as ECS writes it. */
+static void nat_dst(struct nt_ocsf *o, const struct nt_nat *nat, struct ocsf_end *dst,
+		    uint8_t via[16], struct nt_k8s_endpoint *tmp)
+{
+	if (!nat)
+		return;
+	dst->k8s = nt_k8s_backend(o->base, dst->k8s, nat, tmp);
+	if (nat->flags & NT_NAT_DNAT) {
+		memcpy(via, nat->dst_nat, 16);
+		dst->via = via;
+	}
 }
 
 /* ECS network.direction -> OCSF direction_id and boundary_id */
@@ -331,12 +377,99 @@ static unsigned flow_activity(const char *state, enum nt_end_reason reason, cons
 	return 6;
 }
 
+/* A fingerprint object: {algorithm_id, algorithm, value} */
+static void fingerprint(struct jw *w, const char *key, unsigned id, const char *alg,
+			const char *value)
+{
+	jw_obj_open(w, key);
+	jw_u64(w, "algorithm_id", id);
+	jw_str(w, "algorithm", alg);
+	jw_str(w, "value", value);
+	jw_obj_close(w);
+}
+
+/* A subject alternative name's OCSF type, from its text (tls_cert.c writes
+ * DNS names, IP addresses, e-mail addresses and URIs as they are). */
+static const char *san_type(const char *name)
+{
+	uint8_t a[16];
+
+	if (inet_pton(AF_INET, name, a) == 1 || inet_pton(AF_INET6, name, a) == 1)
+		return "IP Address";
+	if (strchr(name, ':'))
+		return "URI";
+	return strchr(name, '@') ? "Email Address" : "DNS Name";
+}
+
+/* sans[] {name, type}: tls.sans at 1.1.0, tls.certificate.sans at 1.8.0 */
+static void sans(struct jw *w, const struct tls_x509 *x)
+{
+	jw_arr_open(w, "sans");
+	for (int i = 0; i < x->alt_names.n; i++) {
+		jw_obj_open(w, NULL); /* sans[].* */
+		jw_str(w, "name", x->alt_names.v[i]);
+		jw_str(w, "type", san_type(x->alt_names.v[i]));
+		jw_obj_close(w);
+	}
+	jw_arr_close(w);
+}
+
+/* Unix seconds as epoch ms (before 1970: 0, as ECS writes 1970) */
+static uint64_t secs_ms(int64_t s)
+{
+	return s > 0 ? (uint64_t)s * 1000 : 0;
+}
+
+/* tls.certificate.*: the server's leaf (issuer and serial_number are
+ * required: without them, no certificate), and tls.certificate_chain: the
+ * serial numbers of the rest of the chain. */
+static void certificate(struct nt_ocsf *o, const struct tls_certs *c)
+{
+	const struct tls_x509 *x = &c->leaf;
+	struct jw *w = &o->w;
+	char ver[12];
+
+	if (!c->has_leaf || !x->issuer || !x->serial)
+		return;
+	jw_obj_open(w, "certificate"); /* tls.certificate.* */
+	if (x->subject)
+		jw_str(w, "subject", x->subject);
+	jw_str(w, "issuer", x->issuer);
+	jw_str(w, "serial_number", x->serial);
+	jw_arr_open(w, "fingerprints");
+	fingerprint(w, NULL, 2, "SHA-1", x->sha1);
+	fingerprint(w, NULL, 3, "SHA-256", x->sha256);
+	jw_arr_close(w);
+	jw_u64(w, "created_time", secs_ms(x->not_before));
+	jw_time(w, "created_time_dt", secs_ms(x->not_before) * 1000000);
+	jw_u64(w, "expiration_time", secs_ms(x->not_after));
+	jw_time(w, "expiration_time_dt", secs_ms(x->not_after) * 1000000);
+	snprintf(ver, sizeof(ver), "%d", x->version);
+	jw_str(w, "version", ver);
+	if (o->minor >= 8) {
+		jw_bool(w, "is_self_signed", x->self_signed);
+		if (x->alt_names.n)
+			sans(w, x);
+	}
+	jw_obj_close(w);
+	if (o->minor < 8 && x->alt_names.n)
+		sans(w, x);
+	if (c->n_chain) {
+		jw_arr_open(w, "certificate_chain");
+		for (int i = 0; i < c->n_chain; i++)
+			if (c->chain[i].serial)
+				jw_str(w, NULL, c->chain[i].serial);
+		jw_arr_close(w);
+	}
+}
+
 /* tls.*: version (required: the negotiated one, else the highest the
- * client offered), SNI, cipher, JA3. A tls.certificate block (the server's
- * x509) goes after ja3_hash. Returns 0 when no version is known (no tls). */
-static int tls_ocsf(struct jw *w, const struct nt_tls_meta *t)
+ * client offered), SNI, cipher, JA3, JA3S and the server's certificate.
+ * Returns 0 when no version is known (no tls). */
+static int tls_ocsf(struct nt_ocsf *o, const struct nt_tls_meta *t)
 {
 	const char *v = tls_version_name(t->server_hello ? t->version : t->client_version);
+	struct jw *w = &o->w;
 
 	if (!v)
 		return 0;
@@ -346,13 +479,12 @@ static int tls_ocsf(struct jw *w, const struct nt_tls_meta *t)
 		jw_str(w, "sni", t->sni);
 	if (t->server_hello && tls_cipher_name(t->cipher))
 		jw_str(w, "cipher", tls_cipher_name(t->cipher));
-	if (t->client_hello) {
-		jw_obj_open(w, "ja3_hash"); /* tls.ja3_hash.* */
-		jw_u64(w, "algorithm_id", 1);
-		jw_str(w, "algorithm", "MD5");
-		jw_str(w, "value", t->ja3_md5);
-		jw_obj_close(w);
-	}
+	if (t->client_hello)
+		fingerprint(w, "ja3_hash", 1, "MD5", t->ja3_md5); /* tls.ja3_hash.* */
+	if (t->server_hello && t->ja3s_md5[0])
+		fingerprint(w, "ja3s_hash", 1, "MD5", t->ja3s_md5); /* tls.ja3s_hash.* */
+	if (t->cert_status[NT_CERT_SERVER] == NT_CERT_PARSED && t->certs[NT_CERT_SERVER])
+		certificate(o, t->certs[NT_CERT_SERVER]);
 	jw_obj_close(w);
 	return 1;
 }
@@ -370,8 +502,11 @@ static void ja4_list(struct jw *w, const struct nt_tls_meta *t)
 }
 
 /* unmapped.tls.*: ALPN (no OCSF attribute in any version), JA4 before
- * 1.3.0, and whatever else tls could not hold */
-static void tls_unmapped(struct nt_ocsf *o, const struct nt_tls_meta *t, int in_tls)
+ * 1.3.0, whatever else tls could not hold, and per certificate role how
+ * reading it went and the flags derived from it (as ECS nettrail.tls.server
+ * and .client: status, self_signed, expired, not_yet_valid, name_mismatch,
+ * the chain), judged at the flow's start (now_s) */
+static void tls_unmapped(struct nt_ocsf *o, const struct nt_tls_meta *t, int in_tls, int64_t now_s)
 {
 	struct jw *w = &o->w;
 
@@ -389,6 +524,9 @@ static void tls_unmapped(struct nt_ocsf *o, const struct nt_tls_meta *t, int in_
 			jw_str(w, "sni", t->sni);
 		jw_str(w, "ja3", t->ja3_md5);
 	}
+	for (int r = 0; r < 2; r++)
+		nt_tls_cert_extras(w, r == NT_CERT_SERVER ? "server" : "client", t->certs[r],
+				   t->cert_status[r], now_s);
 	jw_obj_close(w);
 }
 
@@ -413,6 +551,7 @@ static void actor(struct jw *w, const struct nt_local_end *l)
 static void flow_unmapped(struct nt_ocsf *o, const struct nt_flow_report *rep,
 			  const struct ocsf_end e[2], int tls_in, int s, int d)
 {
+	int64_t start_s = (int64_t)((rep->start_ns + o->base->clock_offset_ns) / 1000000000ull);
 	struct nt_recorder *r = o->base;
 	struct jw *w = &o->w;
 
@@ -422,7 +561,9 @@ static void flow_unmapped(struct nt_ocsf *o, const struct nt_flow_report *rep,
 	if (o->minor < 4 && o->has_cid)
 		jw_str(w, "community_id", o->key);
 	if (rep->meta && rep->meta->tls)
-		tls_unmapped(o, rep->meta->tls, tls_in);
+		tls_unmapped(o, rep->meta->tls, tls_in, start_s);
+	if (rep->has_nat)
+		nat_unmapped(w, &rep->nat, rep->key.ip_version);
 	if (r->cluster) {
 		jw_obj_open(w, "orchestrator"); /* unmapped.orchestrator.cluster.* */
 		jw_obj_open(w, "cluster");
@@ -440,6 +581,8 @@ static void flow_unmapped(struct nt_ocsf *o, const struct nt_flow_report *rep,
 		if (rep->handshake_rtt_ns)
 			jw_u64(w, "handshake_rtt_us", rep->handshake_rtt_ns / 1000);
 	}
+	if (rep->meta && rep->meta->quic)
+		nt_quic_extras(w, rep->meta->quic); /* unmapped.nettrail.quic.* */
 	jw_str(w, "hook", r->hook_name);
 	jw_obj_close(w);
 	jw_obj_close(w);
@@ -518,7 +661,9 @@ void nt_ocsf_flow(void *ctx, const struct nt_flow_report *rep)
 	const char *app = rep->meta ? nt_app_name(rep->meta->app) : NULL, *aname, *state = NULL;
 	const char *dir;
 	struct ocsf_end e[2];
+	struct nt_k8s_endpoint kback;
 	uint16_t sport = k->port[s], dport = k->port[d];
+	uint8_t via[16];
 	char fid[17];
 	unsigned act;
 
@@ -530,6 +675,7 @@ void nt_ocsf_flow(void *ctx, const struct nt_flow_report *rep)
 				      rep->rst_first ? ((rep->rst_first - 1) == s ? 1 : 2) : 0);
 	act = flow_activity(state, rep->reason, &aname);
 	dir = ends_of(o, k, s, d, sport, dport, e);
+	nat_dst(o, rep->has_nat ? &rep->nat : NULL, &e[1], via, &kback); /* after the direction */
 	nt_flow_id(r, rep, fid);
 	head(o, &network_activity, act, aname, act == 4 || act == 5 ? 2 : 1, end);
 	flow_times(w, start, end);
@@ -543,7 +689,7 @@ void nt_ocsf_flow(void *ctx, const struct nt_flow_report *rep)
 	jw_obj_close(w); /* connection_info */
 	traffic(w, rep, s, d);
 	if (t)
-		tls_in = tls_ocsf(w, t);
+		tls_in = tls_ocsf(o, t);
 	if (t && t->client_hello && o->minor >= 3)
 		ja4_list(w, t);
 	if (local[0].side >= 0 && local[0].has_proc)
@@ -648,7 +794,7 @@ static void dns_rcode(struct jw *w, uint8_t rc)
 
 /* unmapped.* of a DNS record */
 static void dns_unmapped(struct nt_ocsf *o, const struct nt_dns_txn *t, const struct ocsf_end e[2],
-			 const struct dns_msg *a)
+			 const struct dns_msg *a, const struct nt_nat *nat)
 {
 	struct nt_recorder *r = o->base;
 	struct jw *w = &o->w;
@@ -665,6 +811,7 @@ static void dns_unmapped(struct nt_ocsf *o, const struct nt_dns_txn *t, const st
 	end_unmapped(o, "dst_endpoint", &e[1]);
 	if (o->minor < 4 && o->has_cid)
 		jw_str(w, "community_id", o->key);
+	nat_unmapped(w, nat, t->key.ip_version);
 	if (r->cluster) {
 		jw_obj_open(w, "orchestrator"); /* unmapped.orchestrator.cluster.* */
 		jw_obj_open(w, "cluster");
@@ -724,12 +871,18 @@ void nt_ocsf_dns(void *ctx, const struct nt_dns_txn *t)
 		  .port = k->port[s] },
 	};
 	const char *dir;
+	struct nt_k8s_endpoint kback;
+	struct nt_nat nat;
+	const struct nt_nat *np;
+	uint8_t via[16];
 
 	if (r->enrich) {
 		e[0].k8s = nt_enrich_k8s(r->enrich, k->addr[c]);
 		e[1].k8s = nt_enrich_k8s(r->enrich, k->addr[s]);
 	}
+	np = nt_dns_nat(r, k, e[1].k8s, &nat);
 	dir = ends_of(o, k, c, s, k->port[c], k->port[s], e);
+	nat_dst(o, np, &e[1], via, &kback); /* after the direction, as ECS */
 	head(o, &dns_activity, act,
 	     act == 6 ? "Traffic" :
 	     act == 1 ? "Query" :
@@ -749,7 +902,7 @@ void nt_ocsf_dns(void *ctx, const struct nt_dns_txn *t)
 	jw_str(w, "app_name", "dns");
 	if (o->minor >= 8)
 		jw_str(w, "app_protocol_name", "dns");
-	dns_unmapped(o, t, e, a);
+	dns_unmapped(o, t, e, a, np);
 	jw_obj_close(w);
 	done(o, NT_REC_OCSF_DNS);
 }

@@ -190,10 +190,9 @@ static void endpoint_nat(struct jw *w, const struct nt_nat *nat, int ip_version,
  * by k8s_ident.c: {"namespace":..,"pod":{..},..,"service":{"name":..},..}.
  * Returns the identity to write (ep itself when nothing is merged).
  */
-static const struct nt_k8s_endpoint *k8s_backend(struct nt_recorder *r,
-						 const struct nt_k8s_endpoint *ep,
-						 const struct nt_nat *nat,
-						 struct nt_k8s_endpoint *tmp)
+const struct nt_k8s_endpoint *nt_k8s_backend(struct nt_recorder *r,
+					     const struct nt_k8s_endpoint *ep,
+					     const struct nt_nat *nat, struct nt_k8s_endpoint *tmp)
 {
 	const struct nt_k8s_endpoint *be;
 	const char *sv, *svend, *pv, *pvend;
@@ -472,7 +471,7 @@ static void tls_ecs(struct jw *w, const struct nt_tls_meta *t)
 }
 
 /* nettrail.quic.*: version and the client's connection IDs (hex). */
-static void quic_extras(struct jw *w, const struct nt_quic_meta *q)
+void nt_quic_extras(struct jw *w, const struct nt_quic_meta *q)
 {
 	char hex[2 * NT_QUIC_CID_MAX + 1];
 	const char *v = nt_quic_version_name(q->version);
@@ -491,8 +490,8 @@ static void quic_extras(struct jw *w, const struct nt_quic_meta *q)
 
 /* nettrail.tls.server / .client: how reading the certificate went, the
  * flags derived from the leaf (at the flow's start, now_s), the chain. */
-static void tls_cert_extras(struct jw *w, const char *role, const struct tls_certs *c,
-			    uint8_t status, int64_t now_s)
+void nt_tls_cert_extras(struct jw *w, const char *role, const struct tls_certs *c, uint8_t status,
+			int64_t now_s)
 {
 	static const char *const names[] = { "unknown", "parsed", "encrypted",
 					     "absent",	"capped", "malformed" };
@@ -560,12 +559,13 @@ static void payload_extras(struct jw *w, const struct nt_flow_meta *m, int s, in
 			jw_bool(w, "certificate_visible",
 				t->cert_status[NT_CERT_SERVER] == NT_CERT_PARSED);
 		for (int r = 0; r < 2; r++)
-			tls_cert_extras(w, r == NT_CERT_SERVER ? "server" : "client", t->certs[r],
-					t->cert_status[r], (int64_t)(start_ns / 1000000000ull));
+			nt_tls_cert_extras(w, r == NT_CERT_SERVER ? "server" : "client",
+					   t->certs[r], t->cert_status[r],
+					   (int64_t)(start_ns / 1000000000ull));
 		jw_obj_close(w);
 	}
 	if (m->quic)
-		quic_extras(w, m->quic);
+		nt_quic_extras(w, m->quic);
 	if (m->app == NT_APP_SSH && (m->app_from_side[s] || m->app_from_side[d])) {
 		jw_obj_open(w, "ssh"); /* nettrail.ssh.* */
 		if (m->app_from_side[s])
@@ -698,7 +698,7 @@ void nt_record_flow(void *ctx, const struct nt_flow_report *rep)
 	observer(r);
 	endpoint(r, "source", rep, s, kep[s]);
 	endpoint(r, "destination", rep, d,
-		 k8s_backend(r, kep[d], rep->has_nat ? &rep->nat : NULL, &kback));
+		 nt_k8s_backend(r, kep[d], rep->has_nat ? &rep->nat : NULL, &kback));
 	network(r, rep, s, d, kep[s], kep[d]);
 	if (local[0].side >= 0)
 		local_end(w, &local[0]);
@@ -911,6 +911,17 @@ static void dns_nettrail(struct nt_recorder *r, const struct nt_dns_txn *t, cons
 	jw_obj_close(w); /* nettrail */
 }
 
+/* A query to a Service (the cluster DNS ClusterIP) or off the cluster:
+ * the backend or translation its flow was linked to (into *nat), or NULL. */
+const struct nt_nat *nt_dns_nat(struct nt_recorder *r, const struct nt_flow_key *k,
+				const struct nt_k8s_endpoint *ks, struct nt_nat *nat)
+{
+	if (r->nat_get && (!ks || ks->kind == NT_K8S_SERVICE) &&
+	    r->nat_get(r->nat_ctx, k, nat) == 0)
+		return nat;
+	return NULL;
+}
+
 void nt_record_dns(void *ctx, const struct nt_dns_txn *t)
 {
 	struct nt_recorder *r = ctx;
@@ -929,11 +940,7 @@ void nt_record_dns(void *ctx, const struct nt_dns_txn *t)
 		kc = nt_enrich_k8s(r->enrich, k->addr[c]);
 		ks = nt_enrich_k8s(r->enrich, k->addr[s]);
 	}
-	/* a query to a Service (the cluster DNS ClusterIP) or off the
-	 * cluster: the backend or translation its flow was linked to */
-	if (r->nat_get && (!ks || ks->kind == NT_K8S_SERVICE) &&
-	    r->nat_get(r->nat_ctx, k, &nat) == 0)
-		np = &nat;
+	np = nt_dns_nat(r, k, ks, &nat);
 	common_head(r, t->has_answer ? end : start, NT_REC_DNS); /* event.* */
 	if (t->has_query)
 		jw_time(w, "start", start);
@@ -944,7 +951,7 @@ void nt_record_dns(void *ctx, const struct nt_dns_txn *t)
 	jw_obj_close(w);
 	observer(r);
 	dns_endpoint(w, "source", k, c, kc, np, 0);
-	dns_endpoint(w, "destination", k, s, k8s_backend(r, ks, np, &kback), np, 1);
+	dns_endpoint(w, "destination", k, s, nt_k8s_backend(r, ks, np, &kback), np, 1);
 	network_open(w, k);
 	network_ends(r, k, c, s, k->port[c], k->port[s], kc, ks);
 	jw_str(w, "protocol", "dns");

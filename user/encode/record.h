@@ -89,6 +89,27 @@ const char *nt_dns_opcode_text(uint8_t op, char buf[8]);
 const char *nt_dns_class_text(uint16_t c, char buf[16]);
 const char *nt_dns_type_text(uint16_t t, char buf[16]);
 
+/* Shared with the OCSF encoder (ocsf.c), which writes the same facts:
+ * - nt_k8s_backend: destination.kubernetes of a connection DNATed to a
+ *   backend (the backend pod, naming the Service asked for); ep itself
+ *   when nothing is merged; a merged text lives in r->k8s_buf until the
+ *   next call;
+ * - nt_dns_nat: a DNS transaction's translation (to a Service or off the
+ *   cluster) into *nat, or NULL;
+ * - nt_quic_extras: the object "quic" (version, the client's CIDs, retry);
+ * - nt_tls_cert_extras: the object <role> (certificate_status, the flags
+ *   derived from the leaf at now_s, the chain summary). */
+const struct nt_k8s_endpoint *nt_k8s_backend(struct nt_recorder *r,
+					     const struct nt_k8s_endpoint *ep,
+					     const struct nt_nat *nat, struct nt_k8s_endpoint *tmp);
+const struct nt_nat *nt_dns_nat(struct nt_recorder *r, const struct nt_flow_key *k,
+				const struct nt_k8s_endpoint *ks, struct nt_nat *nat);
+struct nt_quic_meta;
+struct tls_certs;
+void nt_quic_extras(struct jw *w, const struct nt_quic_meta *q);
+void nt_tls_cert_extras(struct jw *w, const char *role, const struct tls_certs *c, uint8_t status,
+			int64_t now_s);
+
 /* The end of a batch of records: the output writes what it holds. */
 int nt_recorder_flush(struct nt_recorder *r);
 

@@ -313,6 +313,7 @@ static void x509_brief(X509 *x, struct tls_x509_brief *o)
 
 	o->subject = name_rfc2253(X509_get_subject_name(x), &t);
 	o->issuer = name_rfc2253(X509_get_issuer_name(x), &t);
+	o->serial = serial_hex(x);
 	digest(x, EVP_sha256(), o->sha256);
 }
 
@@ -466,6 +467,7 @@ void tls_certs_free(struct tls_certs *c)
 	for (int i = 0; i < c->n_chain; i++) {
 		free(c->chain[i].subject);
 		free(c->chain[i].issuer);
+		free(c->chain[i].serial);
 	}
 	memset(c, 0, sizeof(*c));
 }

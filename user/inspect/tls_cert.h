@@ -14,7 +14,7 @@
  *    X509_get_ext_d2i, X509_check_host): no hand-written ASN.1.
  *
  * Bounds: the leaf is read in full, at most TLS_CERT_CHAIN_MAX more
- * certificates are summarised (subject, issuer, SHA-256), the rest only
+ * certificates are summarised (subject, issuer, serial, SHA-256), the rest only
  * counted; strings are cut at TLS_CERT_STR_MAX bytes, values per
  * attribute and alternative names at their maxima (counted as truncated).
  * Control bytes in names become '?', so an embedded NUL cannot hide the
@@ -76,6 +76,7 @@ struct tls_x509 {
 /* A certificate of the chain beyond the leaf. */
 struct tls_x509_brief {
 	char *subject, *issuer;
+	char *serial; /* upper-case hex (OCSF tls.certificate_chain) */
 	char sha256[65];
 };
 

@@ -383,15 +383,11 @@ Test(record, tcp_sf)
 }
 
 /* A Service connection kube-proxy translated (DNAT to the backend, SNAT to
- * the node's address), reported once as the client sent it: source.nat and
- * destination.nat from the NAT entry, the Community ID of the client's
- * tuple. A second report translated by DNAT alone has no source.nat. */
-Test(record, tcp_nat)
+ * the node's address), as the client sent it. */
+static void nat_report(struct nt_flow_report *rp)
 {
 	struct nt_flow_report r;
-	json_object *o;
 
-	recorder(12);
 	memset(&r, 0, sizeof(r));
 	r.key = key(4, "10.96.0.10", 80, "10.244.1.2", 41234, 6);
 	r.src = 1;
@@ -414,6 +410,19 @@ Test(record, tcp_nat)
 	a4((uint8_t *)r.nat.src_nat, "10.244.1.1");
 	r.nat.dport_nat = 8080;
 	r.nat.sport_nat = 50000;
+	*rp = r;
+}
+
+/* Reported once: source.nat and destination.nat from the NAT entry, the
+ * Community ID of the client's tuple. A second report translated by DNAT
+ * alone has no source.nat. */
+Test(record, tcp_nat)
+{
+	struct nt_flow_report r;
+	json_object *o;
+
+	recorder(12);
+	nat_report(&r);
 	nt_record_flow(&rec, &r);
 	r.key.port[1] = 41236; /* another connection */
 	r.nat.flags = NT_NAT_DNAT;
@@ -575,7 +584,7 @@ Test(record, tls)
 /* QUIC v1 (RFC 9001 A.2's ClientHello, A.3's ServerHello): network.protocol
  * quic, a q JA4, TLS 1.3 and its suite, nettrail.quic with both CIDs and
  * the Retry. */
-Test(record, quic)
+static void quic_report(struct nt_flow_report *rp)
 {
 	static struct nt_tls_meta tls;
 	static struct nt_quic_meta quic = {
@@ -586,10 +595,9 @@ Test(record, quic)
 		.scid_len = 2,
 		.retry = true,
 	};
-	struct nt_flow_meta meta;
+	static struct nt_flow_meta meta;
 	struct nt_flow_report r;
 
-	recorder(0x0a);
 	memset(&tls, 0, sizeof(tls));
 	tls.client_hello = true;
 	strcpy(tls.sni, "example.com");
@@ -622,6 +630,15 @@ Test(record, quic)
 	r.reason = NT_END_IDLE;
 	r.ifindex[0] = 3;
 	r.meta = &meta;
+	*rp = r;
+}
+
+Test(record, quic)
+{
+	struct nt_flow_report r;
+
+	recorder(0x0a);
+	quic_report(&r);
 	nt_record_flow(&rec, &r);
 	cr_assert_eq(n_caps, 1);
 	golden_check("flow_quic");
@@ -1348,4 +1365,247 @@ Test(record, ocsf_hostname_cut_1_1_0)
 	json_object_put(o);
 	nt_ocsf_free(&ocsf);
 	teardown();
+}
+
+/* A translated Service connection (DNAT to the backend, SNAT to the node):
+ * dst_endpoint keeps the address the client sent to, the backend reached
+ * is its intermediate_ips, both translations go to unmapped.nat. A report
+ * translated by DNAT alone has no unmapped.nat.src_endpoint. */
+Test(record, ocsf_nat)
+{
+	for (enum nt_ocsf_version v = NT_OCSF_1_1_0; v <= NT_OCSF_1_8_0; v++) {
+		struct nt_encoders enc;
+		struct nt_flow_report r;
+		json_object *o, *a;
+
+		recorder(0x60 + v);
+		enc = twins(v);
+		nat_report(&r);
+		nt_encoders_flow(&enc, &r);
+		o = check_twin(NT_REC_OCSF_NETWORK, 4001, 2);
+		cr_assert_str_eq(str_at(o, "dst_endpoint.ip"), "10.96.0.10");
+		cr_assert(json_object_object_get_ex(json_object_object_get(o, "dst_endpoint"),
+						    "intermediate_ips", &a));
+		cr_assert_eq(json_object_array_length(a), 1);
+		cr_assert_str_eq(json_object_get_string(json_object_array_get_idx(a, 0)),
+				 "10.244.2.2");
+		cr_assert_str_eq(str_at(o, "unmapped.nat.dst_endpoint.ip"), "10.244.2.2");
+		cr_assert_eq(int_at(o, "unmapped.nat.dst_endpoint.port"), 8080);
+		cr_assert_str_eq(str_at(o, "unmapped.nat.src_endpoint.ip"), "10.244.1.1");
+		cr_assert_eq(int_at(o, "unmapped.nat.src_endpoint.port"), 50000);
+		json_object_put(o);
+		ocsf_golden("flow_nat", v);
+		teardown();
+	}
+	recorder(0x62);
+	{
+		struct nt_encoders enc = twins(NT_OCSF_1_8_0);
+		struct nt_flow_report r;
+		json_object *o;
+
+		nat_report(&r);
+		r.nat.flags = NT_NAT_DNAT;
+		nt_encoders_flow(&enc, &r);
+		o = check_twin(NT_REC_OCSF_NETWORK, 4001, 2);
+		cr_assert_null(str_at(o, "unmapped.nat.src_endpoint.ip"));
+		cr_assert_str_eq(str_at(o, "unmapped.nat.dst_endpoint.ip"), "10.244.2.2");
+		json_object_put(o);
+		nt_ocsf_free(&ocsf);
+	}
+}
+
+/* The kernel's NAT entry of a DNS flow to the cluster DNS Service. */
+static int dns_nat_get(void *ctx, const struct nt_flow_key *k, struct nt_nat *out)
+{
+	cr_assert_eq(ctx, &rec);
+	memset(out, 0, sizeof(*out));
+	out->flags = NT_NAT_DNAT;
+	a6((uint8_t *)out->dst_nat, "fd00:244:2::5");
+	out->dport_nat = 5353;
+	return k->port[1] == 53 ? 0 : -1;
+}
+
+/* A DNS query to a Service: the backend it reached, as for flows. */
+Test(record, ocsf_dns_nat)
+{
+	for (enum nt_ocsf_version v = NT_OCSF_1_1_0; v <= NT_OCSF_1_8_0; v++) {
+		struct nt_encoders enc;
+		struct nt_dns_txn t;
+		json_object *o, *e;
+
+		recorder(0x64 + v);
+		rec.nat_get = dns_nat_get;
+		rec.nat_ctx = &rec;
+		enc = twins(v);
+		dns_unanswered_txn(&t);
+		nt_encoders_dns(&enc, &t);
+		o = check_twin(NT_REC_OCSF_DNS, 4003, 1);
+		e = parse(1);
+		cr_assert_str_eq(str_at(e, "destination.nat.ip"), "fd00:244:2::5");
+		cr_assert_str_eq(str_at(o, "unmapped.nat.dst_endpoint.ip"), "fd00:244:2::5");
+		cr_assert_eq(int_at(o, "unmapped.nat.dst_endpoint.port"), 5353);
+		cr_assert_null(str_at(o, "unmapped.nat.src_endpoint.ip"));
+		json_object_put(e);
+		json_object_put(o);
+		ocsf_golden("dns_nat", v);
+		teardown();
+	}
+}
+
+/* QUIC: the TLS fields as for TLS over TCP (the q JA4 in
+ * ja4_fingerprint_list at 1.8.0, unmapped at 1.1.0), app_name quic, and
+ * nettrail.quic under unmapped.nettrail. */
+Test(record, ocsf_quic)
+{
+	for (enum nt_ocsf_version v = NT_OCSF_1_1_0; v <= NT_OCSF_1_8_0; v++) {
+		struct nt_encoders enc;
+		struct nt_flow_report r;
+		json_object *o;
+
+		recorder(0x66 + v);
+		enc = twins(v);
+		quic_report(&r);
+		nt_encoders_flow(&enc, &r);
+		o = check_twin(NT_REC_OCSF_NETWORK, 4001, 6);
+		cr_assert_str_eq(str_at(o, "app_name"), "quic");
+		cr_assert_str_eq(str_at(o, "tls.sni"), "example.com");
+		cr_assert_str_eq(str_at(o, "tls.version"), "1.3");
+		cr_assert_str_eq(str_at(o, "tls.cipher"), "TLS_AES_128_GCM_SHA256");
+		cr_assert_str_eq(str_at(o, "tls.ja3_hash.value"),
+				 "41bc9ae914d6cb3bd0bd0a5453ab7d7f");
+		cr_assert_str_eq(str_at(o, "unmapped.nettrail.quic.version"), "1");
+		cr_assert_str_eq(str_at(o, "unmapped.nettrail.quic.client_initial_dcid"),
+				 "8394c8f03e515708");
+		cr_assert_str_eq(str_at(o, "unmapped.nettrail.quic.client_scid"), "1122");
+		cr_assert_eq(int_at(o, "unmapped.nettrail.quic.retry"), 1);
+		if (v == NT_OCSF_1_1_0) {
+			cr_assert_str_eq(str_at(o, "unmapped.tls.ja4"),
+					 "q13d0211an_62ed6f6ca7ad_4d634acda6c0");
+		} else {
+			json_object *l = json_object_object_get(o, "ja4_fingerprint_list");
+
+			cr_assert_str_eq(str_at(json_object_array_get_idx(l, 0), "value"),
+					 "q13d0211an_62ed6f6ca7ad_4d634acda6c0");
+			cr_assert_str_eq(str_at(o, "app_protocol_name"), "quic");
+		}
+		json_object_put(o);
+		ocsf_golden("flow_quic", v);
+		teardown();
+	}
+}
+
+/* TLS 1.2 with the server's certificate read: its leaf (a CA-issued
+ * certificate for www.example.com and an IP) and one more in the chain. */
+static void tls_cert_report(struct nt_flow_report *rp)
+{
+	static char *cn[] = { "www.example.com" }, *org[] = { "Example Inc" },
+		    *ca_cn[] = { "Example CA" };
+	static char *sans[] = { "www.example.com", "example.com", "192.0.2.7" };
+	static char subject[] = "CN=www.example.com,O=Example Inc",
+		    issuer[] = "CN=Example CA,O=Example Inc", serial[] = "0A1B2C3D",
+		    root[] = "CN=Example Root,O=Example Inc", chain_serial[] = "01F2";
+	static struct tls_certs certs;
+	struct nt_tls_meta *t;
+
+	tls_report(rp);
+	t = rp->meta->tls;
+	t->version = 0x0303;
+	t->cipher = 0xc02f;
+	memset(&certs, 0, sizeof(certs));
+	certs.has_leaf = true;
+	certs.leaf.subject = subject;
+	certs.leaf.issuer = issuer;
+	certs.leaf.subj[TLS_CERT_CN] = (struct tls_cert_strs){ cn, 1 };
+	certs.leaf.subj[TLS_CERT_O] = (struct tls_cert_strs){ org, 1 };
+	certs.leaf.iss[TLS_CERT_CN] = (struct tls_cert_strs){ ca_cn, 1 };
+	certs.leaf.iss[TLS_CERT_O] = (struct tls_cert_strs){ org, 1 };
+	certs.leaf.alt_names = (struct tls_cert_strs){ sans, 3 };
+	strcpy(certs.leaf.sha1, "0123456789ABCDEF0123456789ABCDEF01234567");
+	strcpy(certs.leaf.sha256,
+	       "00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF");
+	certs.leaf.not_before = (int64_t)BASE_UNIX - 30 * 86400;
+	certs.leaf.not_after = (int64_t)BASE_UNIX + 60 * 86400;
+	certs.leaf.serial = serial;
+	certs.leaf.version = 3;
+	strcpy(certs.leaf.sig_alg, "sha256WithRSAEncryption");
+	strcpy(certs.leaf.pk_alg, "RSA");
+	certs.leaf.pk_size = 2048;
+	certs.chain[0].subject = issuer;
+	certs.chain[0].issuer = root;
+	certs.chain[0].serial = chain_serial;
+	strcpy(certs.chain[0].sha256,
+	       "FFEEDDCCBBAA99887766554433221100FFEEDDCCBBAA99887766554433221100");
+	certs.n_chain = 1;
+	certs.n_certs = 2;
+	certs.name_mismatch = 0;
+	t->certs[NT_CERT_SERVER] = &certs;
+	t->cert_status[NT_CERT_SERVER] = NT_CERT_PARSED;
+}
+
+/* The server's certificate: tls.certificate (fingerprints SHA-1 2 and
+ * SHA-256 3, validity in ms), the chain's serial numbers, JA3S; the SANs
+ * in tls.sans at 1.1.0, tls.certificate.sans (and is_self_signed) at
+ * 1.8.0; the derived flags under unmapped.tls.server. */
+Test(record, ocsf_tls_cert)
+{
+	for (enum nt_ocsf_version v = NT_OCSF_1_1_0; v <= NT_OCSF_1_8_0; v++) {
+		struct nt_encoders enc;
+		struct nt_flow_report r;
+		json_object *o, *f, *sans, *chain;
+		const char *sans_at = v == NT_OCSF_1_1_0 ? "tls" : "tls.certificate";
+		char path[64];
+
+		recorder(0x68 + v);
+		enc = twins(v);
+		tls_cert_report(&r);
+		nt_encoders_flow(&enc, &r);
+		o = check_twin(NT_REC_OCSF_NETWORK, 4001, 6);
+		cr_assert_str_eq(str_at(o, "tls.version"), "1.2");
+		cr_assert_str_eq(str_at(o, "tls.certificate.subject"),
+				 "CN=www.example.com,O=Example Inc");
+		cr_assert_str_eq(str_at(o, "tls.certificate.issuer"),
+				 "CN=Example CA,O=Example Inc");
+		cr_assert_str_eq(str_at(o, "tls.certificate.serial_number"), "0A1B2C3D");
+		cr_assert_str_eq(str_at(o, "tls.certificate.version"), "3");
+		cr_assert_eq(int_at(o, "tls.certificate.created_time"),
+			     (BASE_UNIX - 30 * 86400) * 1000);
+		cr_assert_eq(int_at(o, "tls.certificate.expiration_time"),
+			     (BASE_UNIX + 60 * 86400) * 1000);
+		f = json_object_object_get(
+			json_object_object_get(json_object_object_get(o, "tls"), "certificate"),
+			"fingerprints");
+		cr_assert_eq(json_object_array_length(f), 2);
+		cr_assert_eq(int_at(json_object_array_get_idx(f, 0), "algorithm_id"), 2);
+		cr_assert_str_eq(str_at(json_object_array_get_idx(f, 0), "value"),
+				 "0123456789ABCDEF0123456789ABCDEF01234567");
+		cr_assert_eq(int_at(json_object_array_get_idx(f, 1), "algorithm_id"), 3);
+		cr_assert_str_eq(str_at(o, "tls.ja3s_hash.value"),
+				 "f4febc55ea12b31ae17cfb7e614afda8");
+		cr_assert_eq(int_at(o, "tls.ja3s_hash.algorithm_id"), 1);
+		chain = json_object_object_get(json_object_object_get(o, "tls"),
+					       "certificate_chain");
+		cr_assert_eq(json_object_array_length(chain), 1);
+		cr_assert_str_eq(json_object_get_string(json_object_array_get_idx(chain, 0)),
+				 "01F2");
+		snprintf(path, sizeof(path), "%s.sans", sans_at);
+		sans = json_object_object_get(o, "tls");
+		if (v == NT_OCSF_1_8_0)
+			sans = json_object_object_get(sans, "certificate");
+		sans = json_object_object_get(sans, "sans");
+		cr_assert_eq(json_object_array_length(sans), 3, "%s", path);
+		cr_assert_str_eq(str_at(json_object_array_get_idx(sans, 0), "type"), "DNS Name");
+		cr_assert_str_eq(str_at(json_object_array_get_idx(sans, 2), "name"), "192.0.2.7");
+		cr_assert_str_eq(str_at(json_object_array_get_idx(sans, 2), "type"), "IP Address");
+		if (v == NT_OCSF_1_8_0)
+			cr_assert_eq(int_at(o, "tls.certificate.is_self_signed"), 0);
+		else
+			cr_assert_null(str_at(o, "tls.certificate.is_self_signed"));
+		cr_assert_str_eq(str_at(o, "unmapped.tls.server.certificate_status"), "parsed");
+		cr_assert_eq(int_at(o, "unmapped.tls.server.self_signed"), 0);
+		cr_assert_eq(int_at(o, "unmapped.tls.server.expired"), 0);
+		cr_assert_eq(int_at(o, "unmapped.tls.server.name_mismatch"), 0);
+		json_object_put(o);
+		ocsf_golden("flow_tls_cert", v);
+		teardown();
+	}
 }

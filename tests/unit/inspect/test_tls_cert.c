@@ -245,6 +245,7 @@ Test(tls_cert, issued_leaf_is_not_self_signed_and_chain_is_bounded)
 	cr_assert_eq(c.n_chain, TLS_CERT_CHAIN_MAX);
 	cr_assert_str_eq(c.chain[9].subject, "CN=Unit CA,O=Nettrail Unit");
 	cr_assert_eq(strlen(c.chain[0].sha256), 64);
+	cr_assert_str_eq(c.chain[0].serial, "1234");
 	cr_assert_eq(c.name_mismatch, -1, "no SNI: unknown");
 	tls_certs_free(&c);
 	X509_free(certs[0]);

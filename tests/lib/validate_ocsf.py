@@ -158,6 +158,12 @@ def twin_endpoints(o, e, errors):
         if get(oe, "container.pod_uuid"):
             same(errors, f"{oname}.container.pod_uuid", get(oe, "container.pod_uuid"),
                  get(k, "pod.uid"))
+        # container.labels (1.4.0+): the pod's labels, "key=value" in order
+        want = None
+        if (get(oe, "container.uid") and get(k, "pod.uid") and k.get("labels")
+                and get(o, "metadata.version") != "1.1.0"):
+            want = [f"{lk}={lv}" for lk, lv in k["labels"].items()]
+        same(errors, f"{oname}.container.labels", get(oe, "container.labels"), want)
 
 
 def twin_common(o, e, errors):

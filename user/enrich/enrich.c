@@ -108,6 +108,8 @@ int nt_enrich_local(struct nt_enrich *e, const struct nt_flow_key *k, int src_si
 
 	memset(out, 0, 2 * sizeof(*out));
 	out[0].side = out[1].side = -1;
+	if (e->local_fn)
+		return e->local_fn(e->local_ctx, k, src_side, out);
 	if (!e->sa)
 		return 0;
 	for (int i = 0; i < 2; i++) {

@@ -48,6 +48,10 @@ struct nt_enrich {
 	int locked, synced;
 	uint64_t now_ns;
 	struct nt_enrich_stats st;
+	/* tests and offline tools: the local ends from here instead of sa */
+	int (*local_fn)(void *ctx, const struct nt_flow_key *k, int src_side,
+			struct nt_local_end out[2]);
+	void *local_ctx;
 };
 
 void nt_enrich_init(struct nt_enrich *e, const struct nt_config *cfg);

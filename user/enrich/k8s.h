@@ -69,6 +69,10 @@ struct nt_k8s_endpoint {
 	size_t json_len;
 	const char *namespace_, *pod_name,
 		*pod_uid; /* may be NULL (services: pod_* NULL; nodes: all NULL) */
+	/* pods: metadata.labels in their order, nlabels "key\0value\0" pairs
+	 * (services and nodes: NULL, 0); valid under the same read lock */
+	const char *labels;
+	uint16_t nlabels;
 };
 
 /*

@@ -80,7 +80,7 @@ struct pod {
 	UT_hash_handle hh;	   /* by key "ns/name" */
 	UT_hash_handle hh_uid;
 	char *blk; /* "ns/name\0uid\0okind\0oname\0" + labels "k\0v\0"... */
-	const char *key, *owner_kind, *owner_name, *labels;
+	const char *key, *owner_kind, *owner_name; /* labels: ep.labels */
 	struct ns *ns;
 	struct pod *ns_next, *ns_prev;
 	struct owner *owner;
@@ -90,7 +90,6 @@ struct pod {
 	struct pod *dirty_next; /* dirty list (live pods) or graveyard (dead ones) */
 	uint64_t dead_until;
 	uint32_t gen, iprefs;
-	uint16_t nlabels;
 	uint8_t nips, dirty, dead, in_uid;
 	uint8_t ips[POD_MAX_IPS][16];
 };
@@ -587,8 +586,8 @@ static void render_pod(struct nt_k8s_store *s, struct pod *p)
 	if (p->ep.pod_uid)
 		jw_str(w, "uid", p->ep.pod_uid);
 	jw_obj_close(w);
-	if (p->nlabels)
-		render_map(s, w, "labels", p->labels, p->nlabels);
+	if (p->ep.nlabels)
+		render_map(s, w, "labels", p->ep.labels, p->ep.nlabels);
 	jw_obj_open(w, "workload");
 	jw_str(w, "kind", wk);
 	jw_str(w, "name", wn);
@@ -622,7 +621,7 @@ static int svc_matches(const struct svc *v, const struct pod *p)
 		return 0;
 	for (uint16_t i = 0; i < v->nsel; i++) {
 		const char *val = m + strlen(m) + 1;
-		const char *have = map_find(p->labels, p->nlabels, m);
+		const char *have = map_find(p->ep.labels, p->ep.nlabels, m);
 
 		if (!have || strcmp(have, val))
 			return 0;
@@ -803,8 +802,8 @@ static void pod_set_strings(struct nt_k8s_store *s, struct pod *p, struct json_o
 	p->ep.pod_uid = uid ? uidp : NULL;
 	p->owner_kind = ok ? okp : NULL;
 	p->owner_name = ok ? onp : NULL;
-	p->labels = lab;
-	p->nlabels = nl;
+	p->ep.labels = lab;
+	p->ep.nlabels = nl;
 	pod_rehash(s, p, was_new);
 }
 

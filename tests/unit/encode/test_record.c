@@ -28,6 +28,9 @@
 #include <sys/stat.h>
 
 #include "counters.h"
+#include "enrich.h"
+#include "k8s.h"
+#include "k8s_ident.h"
 #include "ocsf.h"
 #include "inspect/dns_fixture.h"
 #include "payload.h"
@@ -1606,6 +1609,97 @@ Test(record, ocsf_tls_cert)
 		cr_assert_eq(int_at(o, "unmapped.tls.server.name_mismatch"), 0);
 		json_object_put(o);
 		ocsf_golden("flow_tls_cert", v);
+		teardown();
+	}
+}
+
+/* ---- OCSF container.labels ------------------------------------------------ */
+
+/* The client of tcp_sf_report (10.200.1.2, key side 1) is a local socket
+ * in container CTR_ID of a labelled pod. */
+#define CTR_ID	"3f1c9a7e5b2d4c6a8e0f1b3d5c7a9e1f3b5d7c9a1e3f5b7d9c1a3e5f7b9d1c3a"
+#define POD_UID "4f11d8ad-fe8a-5f47-a3f0-8598f6e6486b"
+
+static int local_client(void *ctx, const struct nt_flow_key *k, int src_side,
+			struct nt_local_end out[2])
+{
+	struct nt_enrich *en = ctx;
+
+	out[0].side = 1;
+	out[0].container_id = CTR_ID;
+	out[0].pod = nt_k8s_pod_by_uid(en->k8s, POD_UID);
+	cr_assert_not_null(out[0].pod);
+	return 1;
+}
+
+static void labelled_pod(struct nt_enrich *en)
+{
+	struct nt_k8s_store *s = nt_k8s_store_new(60);
+	const char *pod =
+		"{\"metadata\":{\"name\":\"web-0\",\"namespace\":\"shop\",\"uid\":\"" POD_UID
+		"\",\"labels\":{\"app\":\"web\",\"tier\":\"front end\","
+		"\"app.kubernetes.io/version\":\"1.4\"}},\"spec\":{\"nodeName\":\"node-a\","
+		"\"serviceAccountName\":\"default\",\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]},"
+		"\"status\":{\"phase\":\"Running\",\"podIP\":\"10.200.1.2\",\"podIPs\":[{\"ip\":"
+		"\"10.200.1.2\"}]}}";
+
+	const char *server = /* the server: a pod too (the flow is internal), not local */
+		"{\"metadata\":{\"name\":\"api-0\",\"namespace\":\"shop\",\"uid\":\"u-api\","
+		"\"labels\":{\"app\":\"api\"}},\"spec\":{\"nodeName\":\"node-b\",\"containers\":"
+		"[{\"name\":\"c\",\"image\":\"x\"}]},\"status\":{\"phase\":\"Running\","
+		"\"podIP\":\"10.200.2.2\",\"podIPs\":[{\"ip\":\"10.200.2.2\"}]}}";
+
+	cr_assert_eq(nt_k8s_store_apply_json(s, NT_K8S_R_PODS, NT_K8S_EV_ADDED, pod, 100), 0);
+	cr_assert_eq(nt_k8s_store_apply_json(s, NT_K8S_R_PODS, NT_K8S_EV_ADDED, server, 100), 0);
+	nt_k8s_store_flush(s, 100);
+	memset(en, 0, sizeof(*en));
+	en->k8s = nt_k8s_from_store(s);
+	en->local_fn = local_client;
+	en->local_ctx = en;
+	rec.enrich = en;
+	nt_enrich_begin(en, 100 * NS);
+}
+
+/* container.labels at 1.8.0 (in the pod's order, "key=value"); 1.1.0 has
+ * no such attribute: the labels stay in unmapped.<end>.kubernetes. */
+Test(record, ocsf_container_labels)
+{
+	for (enum nt_ocsf_version v = NT_OCSF_1_1_0; v <= NT_OCSF_1_8_0; v++) {
+		struct nt_encoders enc;
+		struct nt_flow_report r;
+		struct nt_enrich en;
+		json_object *o, *c, *a;
+
+		recorder(0x70 + v);
+		labelled_pod(&en);
+		enc = twins(v);
+		tcp_sf_report(&r);
+		nt_encoders_flow(&enc, &r);
+		o = check_twin(NT_REC_OCSF_NETWORK, 4001, 2);
+		cr_assert(json_object_object_get_ex(json_object_object_get(o, "src_endpoint"),
+						    "container", &c));
+		cr_assert_str_eq(str_at(o, "src_endpoint.container.uid"), CTR_ID);
+		cr_assert_str_eq(str_at(o, "src_endpoint.container.pod_uuid"), POD_UID);
+		cr_assert_str_eq(str_at(o, "unmapped.src_endpoint.kubernetes.labels.tier"),
+				 "front end");
+		if (v == NT_OCSF_1_1_0) {
+			cr_assert_not(json_object_object_get_ex(c, "labels", &a));
+		} else {
+			cr_assert(json_object_object_get_ex(c, "labels", &a));
+			cr_assert_eq(json_object_array_length(a), 3);
+			cr_assert_str_eq(json_object_get_string(json_object_array_get_idx(a, 0)),
+					 "app=web");
+			cr_assert_str_eq(json_object_get_string(json_object_array_get_idx(a, 1)),
+					 "tier=front end");
+			cr_assert_str_eq(json_object_get_string(json_object_array_get_idx(a, 2)),
+					 "app.kubernetes.io/version=1.4");
+		}
+		cr_assert_str_eq(str_at(o, "dst_endpoint.name"), "api-0");
+		cr_assert_null(str_at(o, "dst_endpoint.container.uid"), "the server is not local");
+		json_object_put(o);
+		ocsf_golden("flow_container_labels", v);
+		nt_enrich_end(&en);
+		nt_k8s_stop(en.k8s);
 		teardown();
 	}
 }

@@ -27,7 +27,7 @@
  *   nat/translated-half a translated half's packet (bpf/lib/nat.bpf.h): main
  *                       miss, nat_links hit, primary noted; next to
  *                       established/1 in the same datapath
- *   nat/*-new-flow      SYNs of new flows at egress with tc_nat_ct installed
+ *   nat/...-new-flow    SYNs of new flows at egress with tc_nat_ct installed
  *                       (the per-flow conntrack check: tail call,
  *                       bpf_skb_ct_lookup, a miss here, account() again),
  *                       at egress without it, and at ingress, in turns
@@ -323,6 +323,15 @@ static void nat_case(unsigned repeat)
 	report("nat/translated-half", nt, em);
 	report("nat/untranslated-same-load", est, em);
 	flow_bpf__destroy(s);
+}
+
+/* Wall-clock seconds (run_new's per-flow cost includes the syscall). */
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* n SYNs of new flows (numbered from first) through prog; wall ns each. */

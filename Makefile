@@ -19,7 +19,7 @@ CC        ?= gcc
 
 CFLAGS    ?= -O2 -g
 # user/ is laid out by stage of the data path (docs/architecture.md)
-USER_DIRS := user user/datapath user/inspect user/enrich user/encode user/sink
+USER_DIRS := user user/datapath user/inspect user/enrich user/encode user/sink user/capture
 CFLAGS    += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
              -Werror=implicit-function-declaration -Werror=int-conversion \
              -Iinclude $(addprefix -I,$(USER_DIRS)) -I$(BUILD) -DNT_VERSION='"$(VERSION)"'

@@ -6,7 +6,7 @@
  * TCP connection (dns_tcp_next framing, each message parsed). Besides the
  * sanitizers, the target checks what dns_msg.h promises about the result
  * and aborts when a promise is broken: names and data NUL-terminated
- * printable ASCII within their arrays, names at most 253 characters, at
+ * printable ASCII within their arrays, names at most DNS_MAX_NAME - 1 (1,003) characters, at
  * most DNS_MAX_ANSWERS answers, A/AAAA with their address, helpers total.
  *
  * Build and run (seeds: the captured real messages):
@@ -47,13 +47,13 @@ static void check(const struct dns_msg *m, enum dns_err err)
 	CHECK(!m->answers_truncated || m->n_answers == DNS_MAX_ANSWERS);
 	CHECK(m->n_answers <= m->ancount);
 	n = text_ok(m->qname, sizeof(m->qname), 0x21);
-	CHECK(n <= 253);
+	CHECK(n <= DNS_MAX_NAME - 1);
 	CHECK(!m->has_question || n > 0);
 	for (unsigned int i = 0; i < m->n_answers; i++) {
 		const struct dns_rr *r = &m->answers[i];
 
 		n = text_ok(r->name, sizeof(r->name), 0x21);
-		CHECK(n > 0 && n <= 253);
+		CHECK(n > 0 && n <= DNS_MAX_NAME - 1);
 		text_ok(r->data, sizeof(r->data), 0x20);
 		if (r->type == DNS_T_A || r->type == DNS_T_AAAA)
 			CHECK(r->ip_len == (r->type == DNS_T_A ? 4 : 16));

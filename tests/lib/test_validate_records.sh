@@ -172,7 +172,7 @@ mutate "dns: missing dns.id" "'id' is a required property" "$dnss" 1 'del q["id"
 mutate "dns: missing question.class" "'class' is a required property" "$dnss" 1 'del q["question"]["class"]'
 mutate "dns: empty question name" '$.dns.question.name' "$dnss" 1 'q["question"]["name"] = ""'
 mutate "dns: trailing dot" '$.dns.question.name' "$dnss" 1 'q["question"]["name"] += "."'
-mutate "dns: name of 254" '$.dns.question.name' "$dnss" 1 'q["question"]["name"] = ".".join(["a" * 63] * 3 + ["b" * 62])'
+mutate "dns: name of 1,008 characters" '$.dns.question.name' "$dnss" 1 'q["question"]["name"] = ".".join(["a" * 63] * 15 + ["b" * 48])'
 mutate "dns: lower-case type" '$.dns.question.type' "$dnss" 1 'q["question"]["type"] = "a"'
 mutate "dns: TYPE65536" '$.dns.question.type' "$dnss" 3 'q["question"]["type"] = "TYPE65536"'
 mutate "dns: class name" '$.dns.question.class' "$dnss" 1 'q["question"]["class"] = "in"'

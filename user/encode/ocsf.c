@@ -118,6 +118,10 @@ static const char *hostname_fit(const struct nt_ocsf *o, const char *name, char 
 	if (!n)
 		return strcpy(out, "root");
 	for (size_t i = 0; i <= n; i++) {
+		if (i < n && j == start && j >= 252) {
+			changed = 1; /* no room for another label: cut before it */
+			break;
+		}
 		char c = i < n && j < 253 ? name[i] : '.'; /* a longer name is cut */
 		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 			 (c >= '0' && c <= '9') || c == '-';

@@ -17,8 +17,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#define NAME_TEXT_MAX (DNS_MAX_NAME - 2) /* 253 */
-#define NAME_WIRE_MAX 255
+#define NAME_WIRE_MAX 255 /* RFC 1035 3.1: octets, length bytes and the root included */
 
 struct msg {
 	const uint8_t *buf;
@@ -185,6 +184,18 @@ static void txt_str(struct txt *t, const char *s)
 	txt_put(t, s, strlen(s));
 }
 
+/* A name's text, cut (when it must be) before a whole character or \\DDD
+ * escape, never inside one. */
+static void txt_name(struct txt *t, const char *s)
+{
+	while (*s && !t->cut) {
+		size_t n = *s == '\\' ? 4 : 1;
+
+		txt_put(t, s, n);
+		s += n;
+	}
+}
+
 static void txt_u32(struct txt *t, uint32_t v)
 {
 	char b[10];
@@ -213,7 +224,7 @@ static void txt_end(struct txt *t)
  */
 static enum dns_err name_get(const struct msg *m, size_t *off, char *out)
 {
-	size_t pos = *off, seq = *off, end = 0, n = 0;
+	size_t pos = *off, seq = *off, end = 0, n = 0, wire = 0;
 	unsigned int jumps = 0;
 	enum dns_err err;
 
@@ -260,30 +271,23 @@ static enum dns_err name_get(const struct msg *m, size_t *off, char *out)
 			err = DNS_E_NAME_OOB;
 			goto fail;
 		}
-		if (n) {
-			/* a '.' and at least one more character */
-			if (n + 2 > NAME_TEXT_MAX) {
-				err = DNS_E_NAME_TOO_LONG;
-				goto fail;
-			}
-			out[n++] = '.';
+		/* the limit is the wire form's (RFC 1035), not the text's: a
+		 * tunnel's binary labels escape to up to 4 characters a byte,
+		 * and out[DNS_MAX_NAME] holds the longest such text */
+		wire += 1 + (size_t)c;
+		if (wire + 1 > NAME_WIRE_MAX) {
+			err = DNS_E_NAME_TOO_LONG;
+			goto fail;
 		}
+		if (n)
+			out[n++] = '.';
 		for (size_t i = pos + 1; i <= pos + c; i++) {
 			uint8_t b = m->buf[i];
 
-			if (n >= NAME_TEXT_MAX) {
-				err = DNS_E_NAME_TOO_LONG;
-				goto fail;
-			}
-			if (b > 0x20 && b < 0x7f && b != '.' && b != '\\') {
+			if (b > 0x20 && b < 0x7f && b != '.' && b != '\\')
 				out[n++] = (char)b;
-				continue;
-			}
-			if (NAME_TEXT_MAX - n < 4) {
-				err = DNS_E_NAME_TOO_LONG;
-				goto fail;
-			}
-			n += esc_ddd(b, out + n);
+			else
+				n += esc_ddd(b, out + n);
 		}
 		pos += 1 + (size_t)c;
 	}
@@ -394,7 +398,7 @@ static enum dns_err rd_mx_srv(const struct msg *m, uint16_t type, size_t o, size
 		return err;
 	if (o != re)
 		return DNS_E_RR_OOB;
-	txt_str(t, n1);
+	txt_name(t, n1);
 	return DNS_OK;
 }
 
@@ -411,9 +415,9 @@ static enum dns_err rd_soa(const struct msg *m, size_t o, size_t re, struct txt 
 		return err;
 	if (re - o != 20)
 		return DNS_E_RR_OOB;
-	txt_str(t, n1);
+	txt_name(t, n1);
 	txt_put(t, " ", 1);
-	txt_str(t, n2);
+	txt_name(t, n2);
 	for (size_t i = 0; i < 20; i += 4) {
 		txt_put(t, " ", 1);
 		txt_u32(t, get32(m->buf + o + i));
@@ -474,17 +478,25 @@ static enum dns_err rdata_text(const struct msg *m, struct dns_rr *rr, size_t o,
 		else
 			fmt_ip6(rr->ip, rr->data);
 		return DNS_OK;
-	case DNS_T_CNAME:
-	case DNS_T_NS:
-	case DNS_T_PTR:
-	case DNS_T_DNAME:
-		err = rd_name(m, &o, re, rr->data);
-		if (err)
-			return err;
-		return o == re ? DNS_OK : DNS_E_RR_OOB;
 	}
 
 	txt_init(&t, rr->data, sizeof(rr->data));
+	switch (rr->type) {
+	case DNS_T_CNAME:
+	case DNS_T_NS:
+	case DNS_T_PTR:
+	case DNS_T_DNAME: {
+		/* decoded whole (up to DNS_MAX_NAME), then cut to data[] */
+		char n1[DNS_MAX_NAME];
+
+		err = rd_name(m, &o, re, n1);
+		if (err)
+			return err;
+		txt_name(&t, n1);
+		txt_end(&t);
+		return o == re ? DNS_OK : DNS_E_RR_OOB;
+	}
+	}
 	switch (rr->type) {
 	case DNS_T_MX:
 	case DNS_T_SRV:

@@ -22,8 +22,12 @@
  *                         sequence that holds it (every a->b->a loop ends
  *                         here: one of its pointers is not backwards)
  *  DNS_E_NAME_OOB         a label, pointer or pointer target past the end
- *  DNS_E_NAME_TOO_LONG    text form longer than 253 characters (escapes
- *                         count as 4)
+ *  DNS_E_NAME_TOO_LONG    wire form longer than 255 octets (RFC 1035 3.1,
+ *                         length bytes and the root label included). The
+ *                         text form may be longer than 253 characters: a
+ *                         byte escaped as \DDD takes 4, and a tunnel's
+ *                         binary labels (iodine) are exactly what must be
+ *                         seen, not refused
  *  DNS_E_LABEL            label type 0x40 or 0x80 (RFC 6891 obsoleted them)
  *  DNS_E_RR_OOB           an RR's fixed fields or RDATA past the end, or
  *                         RDATA that does not match its type (A not 4
@@ -38,7 +42,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DNS_MAX_NAME	255 /* text form, NUL included: names up to 253 chars */
+/* text form, NUL included: the longest text is a 255-octet wire name of
+ * four labels holding 250 bytes, every one escaped: 1,000 + 3 dots */
+#define DNS_MAX_NAME	1004
 #define DNS_MAX_ANSWERS 32
 #define DNS_MAX_JUMPS	64  /* compression pointers followed per name */
 #define DNS_DATA_MAX	512 /* dns_rr.data, NUL included */

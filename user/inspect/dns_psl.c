@@ -20,12 +20,12 @@ static void psl_load(void)
 
 void nt_psl_split(const char *name, struct nt_dn_split *out)
 {
-	char low[256];
+	char low[DNS_MAX_NAME];
 	size_t n = strlen(name);
 	const char *reg, *tld;
 
 	out->reg_len = out->tld_len = 0;
-	if (n == 0 || n > 253 || (n == 1 && name[0] == '.'))
+	if (n == 0 || n >= sizeof(low) || (n == 1 && name[0] == '.'))
 		return;
 	for (size_t i = 0; i <= n; i++) {
 		char c = name[i];
@@ -38,7 +38,7 @@ void nt_psl_split(const char *name, struct nt_dn_split *out)
 	tld = psl_unregistrable_domain(psl, low);
 	reg = psl_registrable_domain(psl, low);
 	if (tld && *tld)
-		out->tld_len = (uint8_t)strlen(tld);
+		out->tld_len = (uint16_t)strlen(tld);
 	if (reg && *reg)
-		out->reg_len = (uint8_t)strlen(reg);
+		out->reg_len = (uint16_t)strlen(reg);
 }

@@ -20,16 +20,19 @@
 
 #include <stdint.h>
 
+#include "dns_msg.h"
+
 #include <string.h>
 
 struct nt_dn_split {
-	uint8_t reg_len; /* the registered domain: the name's last reg_len chars; 0: none */
-	uint8_t tld_len; /* the public suffix: its last tld_len chars; 0: none */
+	uint16_t reg_len; /* the registered domain: the name's last reg_len chars; 0: none */
+	uint16_t tld_len; /* the public suffix: its last tld_len chars; 0: none */
 };
 
-/* Splits name (text form, no trailing dot, at most 253 chars). A name that
- * is itself a public suffix ("co.uk") has a suffix and no registered domain;
- * the root, an empty or overlong name has neither. */
+/* Splits name (text form of dns_msg.h, no trailing dot, shorter than
+ * DNS_MAX_NAME: escapes make a 255-octet name up to 1,003 chars). A name
+ * that is itself a public suffix ("co.uk") has a suffix and no registered
+ * domain; the root, an empty or overlong name has neither. */
 void nt_psl_split(const char *name, struct nt_dn_split *out);
 
 /* The parts of name as (pointer, length); length 0 when absent. The

@@ -2154,14 +2154,21 @@ Test(dns_hostile, name_too_long)
 	cr_expect_eq(long_question(lmany, 127, 'z'), DNS_OK); /* 253 */
 	cr_expect_eq(strlen(msg.qname), 253);
 
-	/* escapes count as written: 63 NULs are 252 characters ... */
+	/* the limit is the wire form's, not the text's: 63 NULs are 252
+	 * characters, two such labels 505 (a tunnel's binary labels) ... */
 	cr_assert_eq(long_question(l255, 1, 0), DNS_OK);
 	cr_expect_eq(strlen(msg.qname), 252);
 	cr_expect_eq(strncmp(msg.qname, "\\000\\000", 8), 0);
-	/* ... so a second label does not fit, though the wire form would */
-	cr_expect_eq(long_question(l255, 2, 0), DNS_E_NAME_TOO_LONG);
+	cr_assert_eq(long_question(l255, 2, 0), DNS_OK);
+	cr_expect_eq(strlen(msg.qname), 505);
+	/* ... and the longest text: 255 octets, 250 bytes escaped, 3 dots */
+	cr_assert_eq(long_question(l253, 4, 0xfe), DNS_OK);
+	cr_expect_eq(strlen(msg.qname), 1003);
+	cr_expect_eq(strlen(msg.qname), DNS_MAX_NAME - 1);
+	cr_expect_eq(strncmp(msg.qname + 996, "254\\254", 7), 0);
+	cr_expect_eq(long_question(l254, 4, 0xfe), DNS_E_NAME_TOO_LONG);
 
-	/* an escape that no longer fits: 191 + 1 + 59 chars, then \000 */
+	/* 191 + 1 + 59 chars, then \000: 255 characters, 254 octets */
 	{
 		static const size_t l3[] = { 63, 63, 63 };
 
@@ -2173,7 +2180,9 @@ Test(dns_hostile, name_too_long)
 		p8(&mb, 0);
 		p8(&mb, 0);
 		p32(&mb, 0x00010001);
-		cr_expect_eq(parse(&mb), DNS_E_NAME_TOO_LONG);
+		cr_expect_eq(parse(&mb), DNS_OK);
+		cr_expect_eq(strlen(msg.qname), 255);
+		cr_expect_str_eq(msg.qname + 251, "\\000");
 	}
 
 	/* 257 bytes on the wire: stored (decoded) or walked, the same */
@@ -2776,4 +2785,28 @@ Test(dns_names, header_flags)
 	cr_assert_eq(dns_header_flags(&m, f), 2);
 	cr_expect_str_eq(f[0], "TC");
 	cr_expect_str_eq(f[1], "CD");
+}
+
+/* A CNAME/NS target of binary labels (a tunnel's answer) is decoded whole
+ * and cut to data[] at a whole escape, with "...": it never runs past it
+ * (it did, before names could be longer than 253 characters). */
+Test(dns_hostile, long_binary_target_cut_to_data)
+{
+	static const size_t l4[] = { 63, 63, 63, 61 }; /* 255 octets */
+
+	hdr(&mb, 0x8000, 1, 1, 0, 0);
+	question(&mb, "t.example.org", DNS_T_CNAME);
+	ptr(&mb, 12);
+	rrh(&mb, DNS_T_CNAME, 60, 255);
+	long_name(&mb, l4, 4, 0xc8);
+	cr_assert_eq(parse(&mb), DNS_OK);
+	cr_assert_eq(msg.n_answers, 1);
+	const char *d = msg.answers[0].data;
+	size_t n = strlen(d);
+
+	/* two labels of 63 escapes and their dots (506 chars): the next
+	 * escape would pass data[]'s 508, so "..." follows */
+	cr_expect_eq(n, 506 + 3, "%zu", n);
+	cr_expect_eq(strncmp(d, "\\200\\200", 8), 0);
+	cr_expect_str_eq(d + n - 8, "\\200....");
 }

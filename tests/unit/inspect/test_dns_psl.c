@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* DNS names split by the Public Suffix List (user/inspect/dns_psl.c). */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "dns_psl.h"
@@ -61,10 +62,12 @@ Test(dns_psl, ecs_parts)
 	}
 }
 
-/* 253 characters is the longest name; a longer text is not split. */
+/* 253 characters is the longest plain name; with escapes (a tunnel's
+ * binary labels) the text reaches 1,003 and is still split; longer text
+ * (no wire name has it) is not. */
 Test(dns_psl, longest_name)
 {
-	char name[300];
+	char name[1100];
 	struct nt_dn_split s;
 
 	memset(name, 'a', sizeof(name));
@@ -75,7 +78,25 @@ Test(dns_psl, longest_name)
 	cr_expect_eq(s.tld_len, 3);
 	cr_expect_eq(s.reg_len, 253 - 192);
 	memset(name, 'a', sizeof(name));
-	memcpy(name + 250, ".com", 5); /* 254 chars */
+	memcpy(name + 250, ".com", 5); /* 254 chars, one label: split as it is */
+	nt_psl_split(name, &s);
+	cr_expect_eq(s.reg_len, 254);
+	cr_expect_eq(s.tld_len, 3);
+
+	/* 200 escaped bytes (800 chars), then a registered domain of 63 */
+	size_t n = 0;
+	for (int i = 0; i < 200; i++)
+		n += (size_t)sprintf(name + n, "\\%03d", 200 + i % 50);
+	name[n++] = '.';
+	memset(name + n, 'x', 59);
+	n += 59;
+	memcpy(name + n, ".org", 5);
+	cr_assert_eq(strlen(name), 864);
+	nt_psl_split(name, &s);
+	cr_expect_eq(s.reg_len, 63);
+	cr_expect_eq(s.tld_len, 3);
+	memset(name, 'a', DNS_MAX_NAME); /* DNS_MAX_NAME chars: longer than any */
+	memcpy(name + DNS_MAX_NAME - 4, ".com", 5);
 	nt_psl_split(name, &s);
 	cr_expect_eq(s.reg_len, 0);
 	cr_expect_eq(s.tld_len, 0);

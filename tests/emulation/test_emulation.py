@@ -361,6 +361,15 @@ def test_iodine_tunnel(world):
     ev = evidence(world, a[0])
     assert all(r["dns"]["question"]["name"].endswith("tunnel.example.org") for r in ev)
     assert after(world, ev, "iodine")
+    # the tunnel's data, not only its handshake: iodine's upstream queries
+    # carry binary labels (\\DDD escapes, names past 253 characters), one
+    # or more per ping through the tunnel (3 sessions of 10 pings)
+    tun = [r for r in world.records if r["event"]["dataset"] == "nettrail.dns"
+           and r["dns"]["question"]["name"].endswith(".tunnel.example.org")]
+    data = [r for r in tun if "\\" in r["dns"]["question"]["name"]]
+    assert len(data) >= 30, (len(tun), len(data))
+    assert max(len(r["dns"]["question"]["name"]) for r in data) > 253
+    assert all(r["dns"]["question"]["registered_domain"] == "example.org" for r in data)
 
 
 def test_long_connection(world):

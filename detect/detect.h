@@ -23,7 +23,7 @@
 struct dt_counters {
 	uint64_t lines;
 	uint64_t flows, dns, heartbeats;
-	uint64_t malformed_not_json, malformed_unknown_dataset, malformed_missing_field;
+	uint64_t malformed[DT_PARSE_COUNT]; /* by dt_parse_result (0: unused) */
 	uint64_t alerts, alerts_by_rule[DT_RULE_COUNT];
 	uint64_t suppressed;
 	uint64_t scan_attempts;
@@ -57,6 +57,8 @@ void dt_detector_line(struct dt_detector *d, const char *line, size_t len);
 /* Reads every line of in. Returns -1 on a read error. */
 int dt_detector_run(struct dt_detector *d, struct dt_input *in);
 void dt_detector_finish(struct dt_detector *d);
+/* Malformed lines over every reason. */
+uint64_t dt_malformed_total(const struct dt_counters *n);
 
 /* The counters as the nettrail.detect.heartbeat record (caller puts it):
  * at the watermark, final (end of input); or at a given time (periodic). */

@@ -76,7 +76,6 @@ static int64_t counter(const struct dt_record *r, const char *name)
 static void blind_alert(struct dt_detector *d, const struct dt_node *n, const char *reason,
 			struct json_object *det, const char *msg)
 {
-	struct json_object *cluster = n->cluster ? json_tokener_parse(n->cluster) : NULL;
 	struct dt_alert a;
 	char key[384];
 
@@ -84,13 +83,12 @@ static void blind_alert(struct dt_detector *d, const struct dt_node *n, const ch
 	if (dt_suppress_once(d, dt_rule_defs[DT_R_SENSOR_BLIND].name, key,
 			     d->cfg.blind.suppress_us)) {
 		json_object_put(det);
-		json_object_put(cluster);
 		return;
 	}
 	memset(&a, 0, sizeof(a));
 	a.host = n->name;
 	a.related_host = n->name;
-	a.cluster = cluster;
+	a.cluster = n->cluster;
 	a.src.port = a.dst.port = -1;
 	a.key = key;
 	a.start = n->last;
@@ -104,7 +102,6 @@ static void blind_alert(struct dt_detector *d, const struct dt_node *n, const ch
 	a.details = det;
 	snprintf(a.message, sizeof(a.message), "sensor on %s: %s", n->name, msg);
 	dt_emit(d, DT_R_SENSOR_BLIND, &a);
-	json_object_put(cluster);
 }
 
 static dt_time silence_deadline(const struct dt_detector *d, const struct dt_node *n)
@@ -282,7 +279,7 @@ void dt_rule_sensor_record(struct dt_detector *d, const struct dt_record *r)
 	rising(d, n, r, compare);
 	idle(d, n, r, compare);
 	free(n->cluster);
-	n->cluster = dt_jtext(r->cluster);
+	n->cluster = dt_strdup0(r->cluster);
 	n->last = r->ts;
 	n->interval_s = r->hb_interval_s;
 	n->uptime_s = r->hb_uptime_s;

@@ -78,8 +78,11 @@ static void advance_time(struct dt_detector *d, const struct dt_record *r)
 		early = r->flow_start;
 	if (d->first_time == DT_TIME_NONE || early < d->first_time)
 		d->first_time = early;
-	if (d->watermark == DT_TIME_NONE || r->ts > d->watermark)
+	if (d->watermark == DT_TIME_NONE || r->ts > d->watermark) {
 		d->watermark = r->ts;
+		if (d->live)
+			d->wall_at_watermark = dt_wall_now();
+	}
 	snprintf(d->last_host, sizeof(d->last_host), "%s", r->host);
 }
 
@@ -105,6 +108,21 @@ void dt_detector_line(struct dt_detector *d, const char *line, size_t len)
 	dt_rules_record(d, &r);
 	dt_store_maintain(&d->store, d->watermark);
 	dt_record_free(&r);
+}
+
+dt_time dt_wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (dt_time)ts.tv_sec * DT_SEC + ts.tv_nsec / 1000;
+}
+
+void dt_detector_wall_tick(struct dt_detector *d, dt_time wall)
+{
+	if (!d->live || d->watermark == DT_TIME_NONE || wall <= d->wall_at_watermark)
+		return;
+	dt_rule_sensor_tick_at(d, d->watermark + (wall - d->wall_at_watermark));
 }
 
 int dt_detector_run(struct dt_detector *d, struct dt_input *in)
@@ -142,7 +160,8 @@ bool dt_suppress_once(struct dt_detector *d, const char *rule, const char *key, 
 void dt_emit(struct dt_detector *d, enum dt_rule_id rule, struct dt_alert *a)
 {
 	a->def = &dt_rule_defs[rule];
-	a->at = d->watermark;
+	if (a->at < d->watermark) /* a rule may say later (sensor_blind by the wall clock) */
+		a->at = d->watermark;
 	if (a->n_evidence > d->cfg.max_evidence) {
 		/* keep the most recent ones */
 		int drop = a->n_evidence - d->cfg.max_evidence;

@@ -17,7 +17,7 @@ char *dt_strdup0(const char *s)
 
 size_t dt_slen(const char *s)
 {
-	return s ? strlen(s) + 1 : 0;
+	return s ? dt_alloc_bytes(strlen(s) + 1) : 0;
 }
 
 static long held(const struct dt_ident *id)

@@ -27,7 +27,7 @@ void dt_ident_free(struct dt_ident *id);
 /* Fills a's ends, host and cluster (borrowed from id). */
 void dt_ident_alert(const struct dt_ident *id, struct dt_alert *a);
 
-/* A copy of s (NULL for NULL) and the bytes a string holds. */
+/* A copy of s (NULL for NULL) and the bytes a copy of s holds (its malloc chunk). */
 char *dt_strdup0(const char *s);
 size_t dt_slen(const char *s);
 

@@ -70,8 +70,8 @@ static struct beacon_state *state_new(const struct dt_record *r, const char *nam
 	st->cluster = dt_strdup0(r->cluster);
 	st->name = name ? strdup(name) : NULL;
 	snprintf(st->src_ip, sizeof(st->src_ip), "%s", r->src.ip);
-	*size = sizeof(*st) + dt_slen(st->src_k8s) + dt_slen(st->dst_k8s) + dt_slen(st->host) +
-		dt_slen(st->cluster) + dt_slen(st->name);
+	*size = dt_alloc_bytes(sizeof(*st)) + dt_slen(st->src_k8s) + dt_slen(st->dst_k8s) +
+		dt_slen(st->host) + dt_slen(st->cluster) + dt_slen(st->name);
 	return st;
 }
 
@@ -119,7 +119,8 @@ static long add_conn(struct dt_detector *d, struct beacon_state *st, const struc
 		st->c = realloc(st->c, sizeof(*st->c) * (size_t)ncap);
 		if (!st->c)
 			abort();
-		delta += (long)(sizeof(*st->c) * (size_t)(ncap - st->cap));
+		delta += (long)(dt_alloc_bytes(sizeof(*st->c) * (size_t)ncap) -
+				dt_alloc_bytes(sizeof(*st->c) * (size_t)st->cap));
 		st->cap = ncap;
 	}
 	st->c[st->n++] = (struct beacon_conn){ r->flow_start, (double)r->src.bytes };

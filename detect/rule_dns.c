@@ -50,7 +50,7 @@ static long evidence_bytes(const struct dt_evidence *ev)
 	long b = 0;
 
 	for (int i = 0; i < ev->n; i++)
-		b += (long)strlen(dt_evidence_at(ev, i)) + 1;
+		b += (long)dt_alloc_bytes(strlen(dt_evidence_at(ev, i)) + 1);
 	return b;
 }
 
@@ -179,8 +179,8 @@ static struct dt_entry *dns_entry(struct dt_detector *d, const char *key, dt_tim
 	if (!st)
 		abort();
 	st->start = t;
-	return dt_store_put(&d->store, DT_T_DNS_TUNNEL, key, st, sizeof(*st), d->watermark,
-			    t + d->cfg.dns_tunnel.window_us);
+	return dt_store_put(&d->store, DT_T_DNS_TUNNEL, key, st, dt_alloc_bytes(sizeof(*st)),
+			    d->watermark, t + d->cfg.dns_tunnel.window_us);
 }
 
 void dt_rule_dns_record(struct dt_detector *d, const struct dt_record *r)

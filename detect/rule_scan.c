@@ -62,7 +62,7 @@ void dt_rule_scan_free(void *data)
 
 static long items_bytes(const struct scan_state *st)
 {
-	long b = (long)(sizeof(struct scan_item) * (size_t)st->cap);
+	long b = (long)dt_alloc_bytes(sizeof(struct scan_item) * (size_t)st->cap);
 
 	for (int i = 0; i < st->n; i++)
 		b += (long)(dt_slen(st->items[i].what) + dt_slen(st->items[i].rid));
@@ -83,8 +83,8 @@ static struct scan_state *state_new(const struct dt_record *r, bool port_scan, s
 	snprintf(st->dst_ip, sizeof(st->dst_ip), "%s", port_scan ? r->dst.ip : "");
 	snprintf(st->transport, sizeof(st->transport), "%s", r->transport);
 	st->port = port_scan ? -1 : r->dst.port;
-	*size = sizeof(*st) + dt_slen(st->src_k8s) + dt_slen(st->dst_k8s) + dt_slen(st->host) +
-		dt_slen(st->cluster);
+	*size = dt_alloc_bytes(sizeof(*st)) + dt_slen(st->src_k8s) + dt_slen(st->dst_k8s) +
+		dt_slen(st->host) + dt_slen(st->cluster);
 	return st;
 }
 

@@ -67,8 +67,9 @@ static int64_t prevalence_add(struct dt_detector *d, const char *name, dt_time t
 		count = calloc(1, sizeof(*count));
 		if (!count)
 			abort();
-		e = dt_store_put(&d->store, DT_T_PREVALENCE, name, count, sizeof(*count),
-				 d->watermark, t + d->cfg.newdest.retention_us);
+		e = dt_store_put(&d->store, DT_T_PREVALENCE, name, count,
+				 dt_alloc_bytes(sizeof(*count)), d->watermark,
+				 t + d->cfg.newdest.retention_us);
 	}
 	count = e->data;
 	dt_store_touch(&d->store, e, d->watermark, t + d->cfg.newdest.retention_us);
@@ -118,8 +119,8 @@ void dt_rule_newdest_record(struct dt_detector *d, const struct dt_record *r)
 		if (!st)
 			abort();
 		st->first = st->last_prune = r->ts;
-		e = dt_store_put(&d->store, DT_T_NEWDEST, wl, st, sizeof(*st), d->watermark,
-				 r->ts + c->retention_us);
+		e = dt_store_put(&d->store, DT_T_NEWDEST, wl, st, dt_alloc_bytes(sizeof(*st)),
+				 d->watermark, r->ts + c->retention_us);
 	}
 	st = e->data;
 	before = (long)dt_hset_bytes(&st->dests);
@@ -246,8 +247,9 @@ static struct dt_entry *egress_entry(struct dt_detector *d, const char *wl, int6
 		abort();
 	st->bucket = b;
 	return dt_store_put(&d->store, DT_T_EGRESS, wl, st,
-			    sizeof(*st) + sizeof(int64_t) * (size_t)history, d->watermark,
-			    d->watermark);
+			    dt_alloc_bytes(sizeof(*st)) +
+				    dt_alloc_bytes(sizeof(int64_t) * (size_t)history),
+			    d->watermark, d->watermark);
 }
 
 void dt_rule_egress_record(struct dt_detector *d, const struct dt_record *r)

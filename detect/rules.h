@@ -63,6 +63,8 @@ void dt_rule_egress_free(void *data);
 void dt_rule_sensor_record(struct dt_detector *d, const struct dt_record *r);
 /* Silence check at the watermark (every record; cheap until a deadline passes). */
 void dt_rule_sensor_tick(struct dt_detector *d);
+/* The same at an estimated event time now past the watermark (live input). */
+void dt_rule_sensor_tick_at(struct dt_detector *d, dt_time now);
 void dt_rule_sensor_free(struct dt_detector *d);
 
 /* Shared predicates, exposed for the tests. */

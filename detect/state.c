@@ -309,7 +309,7 @@ void dt_suppress(struct dt_store *s, const char *rule, const char *key, dt_time 
 
 long dt_evidence_add(struct dt_evidence *ev, const char *id)
 {
-	long delta = (long)strlen(id) + 1;
+	long delta = (long)dt_alloc_bytes(strlen(id) + 1);
 	int slot;
 
 	ev->total++;
@@ -318,7 +318,7 @@ long dt_evidence_add(struct dt_evidence *ev, const char *id)
 		ev->n++;
 	} else {
 		slot = ev->head;
-		delta -= (long)strlen(ev->id[slot]) + 1;
+		delta -= (long)dt_alloc_bytes(strlen(ev->id[slot]) + 1);
 		free(ev->id[slot]);
 		ev->head = (ev->head + 1) % DT_EVIDENCE_MAX;
 	}

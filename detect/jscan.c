@@ -7,6 +7,10 @@
 #include <emmintrin.h>
 #endif
 
+/* The per-token helpers are inlined into the loops that call them: a fifth
+ * of the scan time was calls (measured, docs/BENCHMARKS.md). */
+#define HOT static inline __attribute__((always_inline))
+
 struct ctx {
 	const char *p, *end;
 	const struct dt_jpaths *paths;
@@ -142,7 +146,7 @@ static int fail_at(struct ctx *c, enum dt_jerr e)
 	return fail(c, c->p >= c->end ? DT_JERR_TRUNCATED : e);
 }
 
-static void ws(struct ctx *c)
+HOT void ws(struct ctx *c)
 {
 	while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
 		c->p++;
@@ -167,7 +171,7 @@ static unsigned hex4(const char *s)
 
 /* The first byte from p that ends a run of plain string bytes: '"', '\\'
  * or a control character (16 bytes at a time with SSE2). */
-static const char *plain_end(const char *p, const char *end)
+HOT const char *plain_end(const char *p, const char *end)
 {
 #ifdef __SSE2__
 	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
@@ -193,7 +197,7 @@ static const char *plain_end(const char *p, const char *end)
 
 /* A string at c->p (its opening quote): validates it, leaves its contents in
  * raw/rawlen (escaped form) and whether it has an escape. */
-static int string(struct ctx *c, const char **raw, size_t *rawlen, bool *esc)
+HOT int string(struct ctx *c, const char **raw, size_t *rawlen, bool *esc)
 {
 	const char *s = ++c->p;
 
@@ -328,7 +332,7 @@ static char *arena_take(struct ctx *c, size_t n)
 	return p;
 }
 
-static int keep_string(struct ctx *c, struct dt_jval *v, const char *raw, size_t n, bool esc)
+HOT int keep_string(struct ctx *c, struct dt_jval *v, const char *raw, size_t n, bool esc)
 {
 	char *o = arena_take(c, n + 1);
 
@@ -433,7 +437,7 @@ static void forget(struct ctx *c, int node)
 }
 
 /* The child of node with this key (raw, maybe escaped), or -1. */
-static int find_key(const struct ctx *c, int node, const char *raw, size_t n, bool esc)
+HOT int find_key(const struct ctx *c, int node, const char *raw, size_t n, bool esc)
 {
 	char buf[6 * DT_JKEY_MAX + 1];
 
@@ -458,7 +462,7 @@ static int find_key(const struct ctx *c, int node, const char *raw, size_t n, bo
 	}
 }
 
-static int member(struct ctx *c, int node, int depth)
+HOT int member(struct ctx *c, int node, int depth)
 {
 	const char *raw;
 	size_t n;
@@ -483,50 +487,25 @@ static int member(struct ctx *c, int node, int depth)
 	return value(c, k, depth);
 }
 
-static int object(struct ctx *c, int node, int depth)
+/* The items of an object (its members, close '}') or an array (its values,
+ * close ']'), from the opening byte at c->p. */
+static int items(struct ctx *c, int node, int depth, char close)
 {
 	if (depth > DT_JSON_MAX_DEPTH)
 		return fail(c, DT_JERR_TOO_DEEP);
 	c->p++;
 	ws(c);
-	if (c->p < c->end && *c->p == '}') {
+	if (c->p < c->end && *c->p == close) {
 		c->p++;
 		return 0;
 	}
 	for (;;) {
-		if (member(c, node, depth))
+		if (close == '}' ? member(c, node, depth) : value(c, -1, depth))
 			return -1;
 		ws(c);
 		if (c->p >= c->end)
 			return fail(c, DT_JERR_TRUNCATED);
-		if (*c->p == '}') {
-			c->p++;
-			return 0;
-		}
-		if (*c->p != ',')
-			return fail(c, DT_JERR_SYNTAX);
-		c->p++;
-		ws(c);
-	}
-}
-
-static int array(struct ctx *c, int depth)
-{
-	if (depth > DT_JSON_MAX_DEPTH)
-		return fail(c, DT_JERR_TOO_DEEP);
-	c->p++;
-	ws(c);
-	if (c->p < c->end && *c->p == ']') {
-		c->p++;
-		return 0;
-	}
-	for (;;) {
-		if (value(c, -1, depth))
-			return -1;
-		ws(c);
-		if (c->p >= c->end)
-			return fail(c, DT_JERR_TRUNCATED);
-		if (*c->p == ']') {
+		if (*c->p == close) {
 			c->p++;
 			return 0;
 		}
@@ -543,7 +522,7 @@ static int container(struct ctx *c, int node, int depth, struct dt_jval *v)
 	const char *start = c->p;
 	bool obj = *c->p == '{';
 
-	if (obj ? object(c, node, depth + 1) : array(c, depth + 1))
+	if (items(c, node, depth + 1, obj ? '}' : ']'))
 		return -1;
 	if (!v)
 		return 0;
@@ -608,7 +587,7 @@ enum dt_jerr dt_jscan(const struct dt_jpaths *p, const char *text, size_t len, s
 	ws(&c);
 	if (c.p >= c.end || *c.p != '{')
 		return DT_JERR_NOT_OBJECT;
-	if (object(&c, 0, 1))
+	if (items(&c, 0, 1, '}'))
 		return c.err;
 	ws(&c);
 	return c.p < c.end ? DT_JERR_TRAILING : DT_JERR_OK;

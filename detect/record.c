@@ -51,8 +51,8 @@ static int parse_tail(const char *p, int64_t *frac_us, int64_t *offset_s)
 		*offset_s = 0;
 		return 0;
 	}
-	if ((*p != '+' && *p != '-') || strlen(p) != 6 || p[3] != ':' || digits(p + 1, 2, &hh) ||
-	    digits(p + 4, 2, &mm))
+	if ((*p != '+' && *p != '-') || strnlen(p, 7) != 6 || p[3] != ':' ||
+	    digits(p + 1, 2, &hh) || digits(p + 4, 2, &mm))
 		return -1;
 	*offset_s = (hh * 3600 + mm * 60) * (*p == '-' ? -1 : 1);
 	return 0;
@@ -63,8 +63,8 @@ int dt_time_parse(const char *s, dt_time *out)
 	int y, mo, d, h, mi, se;
 	int64_t frac, off;
 
-	if (!s || strlen(s) < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
-	    s[13] != ':' || s[16] != ':')
+	if (!s || strnlen(s, 20) < 20 || s[4] != '-' || s[7] != '-' ||
+	    (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':')
 		return -1;
 	if (digits(s, 4, &y) || digits(s + 5, 2, &mo) || digits(s + 8, 2, &d) ||
 	    digits(s + 11, 2, &h) || digits(s + 14, 2, &mi) || digits(s + 17, 2, &se))

@@ -36,16 +36,25 @@ void dt_ident_free(struct dt_ident *id)
 	memset(id, 0, sizeof(*id));
 }
 
+/* *kept becomes a copy of s; nothing is allocated when it already is one
+ * (a workload's records mostly repeat its identities). */
+static void keep(char **kept, const char *s)
+{
+	if (*kept && s && !strcmp(*kept, s))
+		return;
+	free(*kept);
+	*kept = dt_strdup0(s);
+}
+
 long dt_ident_set(struct dt_ident *id, const struct dt_record *r)
 {
 	long before = held(id);
 
-	dt_ident_free(id);
-	id->src_k8s = dt_strdup0(r->src.k8s.json);
-	id->dst_k8s = dt_strdup0(r->dst.k8s.json);
-	id->cluster = dt_strdup0(r->cluster);
-	id->host = dt_strdup0(r->host);
-	id->dst_domain = dt_strdup0(r->dst.domain);
+	keep(&id->src_k8s, r->src.k8s.json);
+	keep(&id->dst_k8s, r->dst.k8s.json);
+	keep(&id->cluster, r->cluster);
+	keep(&id->host, r->host);
+	keep(&id->dst_domain, r->dst.domain);
 	snprintf(id->src_ip, sizeof(id->src_ip), "%s", r->src.ip ? r->src.ip : "");
 	snprintf(id->dst_ip, sizeof(id->dst_ip), "%s", r->dst.ip ? r->dst.ip : "");
 	id->src_port = r->src.port;

@@ -3,9 +3,13 @@
 # has the figures): a million flow records over one hour of event time (plus
 # DNS and heartbeats, bench/gen_detect_records.py, generated once into
 # build/bench), read from a file by build/nettrail-detect pinned to one core,
-# RUNS times (default 3). One JSON line per run: records, seconds (wall and
-# user CPU), records per CPU second, max RSS, the state store's peak bytes and
-# evictions from the final heartbeat.
+# RUNS times (default 3), once per memory cap in CAPS (MiB, default "256 64":
+# the default cap and a smaller one). With BASE_BIN (another build of
+# nettrail-detect, e.g. from main), each run alternates the two binaries, so a
+# shared machine's load falls on both alike. One JSON line per run: binary,
+# cap, records, seconds (wall, user, system), records per CPU second, peak RSS
+# (ru_maxrss: VmHWM), the state store's peak bytes and evictions from the
+# final heartbeat, and RSS over the cap.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=build/bench
@@ -15,25 +19,33 @@ DATA=$B/detect-$FLOWS.jsonl
 make -s build/nettrail-detect
 [ -s "$DATA" ] || python3 bench/gen_detect_records.py "$DATA" --flows "$FLOWS" --seed 1 >&2
 CPU=${CPU:-1}
+BINS="build/nettrail-detect"
+[ -n "${BASE_BIN:-}" ] && BINS="$BASE_BIN $BINS"
 for i in $(seq "${RUNS:-3}"); do
-	python3 - "$DATA" "$CPU" <<'PY'
+	for cap in ${CAPS:-256 64}; do
+		for bin in $BINS; do
+			python3 - "$DATA" "$CPU" "$bin" "$cap" <<'PY'
 import json, resource, subprocess, sys, time
-data, cpu = sys.argv[1], sys.argv[2]
+data, cpu, binary, cap = sys.argv[1:5]
 t0 = time.time()
-r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-p = subprocess.run(["taskset", "-c", cpu, "build/nettrail-detect", "--input", "file:" + data],
-                   capture_output=True, text=True, check=True)
-r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+p = subprocess.run(["taskset", "-c", cpu, binary, "--input", "file:" + data,
+                    "--memory-cap", cap], capture_output=True, text=True, check=True)
+r = resource.getrusage(resource.RUSAGE_CHILDREN)  # this python's only child
 wall = time.time() - t0
-user = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+cpu_s = r.ru_utime + r.ru_stime
 hb = json.loads(p.stdout.splitlines()[-1])["nettrail"]["detect"]
 lines = hb["counters"]["lines"]
-print(json.dumps({"case": "detect-file", "records": lines,
+rss = r.ru_maxrss * 1024
+print(json.dumps({"case": "detect-file", "binary": binary, "cap_mib": int(cap), "records": lines,
                   "flows": hb["counters"]["flow_records"], "wall_s": round(wall, 2),
-                  "cpu_s": round(user, 2), "records_per_cpu_s": round(lines / user),
-                  "records_per_wall_s": round(lines / wall), "max_rss_mb": round(r1.ru_maxrss / 1024, 1),
-                  "state_peak_mb": round(hb["gauges"]["state_peak_bytes"] / 1048576, 1),
+                  "user_s": round(r.ru_utime, 2), "sys_s": round(r.ru_stime, 2),
+                  "records_per_cpu_s": round(lines / cpu_s),
+                  "max_rss_mib": round(rss / 1048576, 1),
+                  "rss_over_cap_mib": round(rss / 1048576 - int(cap), 1),
+                  "state_peak_mib": round(hb["gauges"]["state_peak_bytes"] / 1048576, 1),
                   "state_evictions": hb["counters"]["state_evictions"],
                   "alerts": hb["counters"]["alerts"]}))
 PY
+		done
+	done
 done

@@ -111,8 +111,8 @@ void dt_alert_of_record(struct dt_alert *a, const struct dt_record *r, const cha
 	a->end = r->end;
 	a->host = r->host;
 	a->cluster = r->cluster;
-	a->src = (struct dt_alert_end){ r->src.ip, r->src.port, r->src.domain, r->src.k8s };
-	a->dst = (struct dt_alert_end){ r->dst.ip, r->dst.port, r->dst.domain, r->dst.k8s };
+	a->src = (struct dt_alert_end){ r->src.ip, r->src.port, r->src.domain, r->src.k8s.json };
+	a->dst = (struct dt_alert_end){ r->dst.ip, r->dst.port, r->dst.domain, r->dst.k8s.json };
 	a->transport = r->transport;
 	a->protocol = r->protocol;
 	dt_alert_relate(a, r->src.ip);
@@ -150,16 +150,23 @@ static struct json_object *str_array(const char *v)
 	return a;
 }
 
+/* An identity kept as JSON text, back as an object (NULL if none or not JSON). */
+static struct json_object *parsed(const char *json)
+{
+	return json ? json_tokener_parse(json) : NULL;
+}
+
 static struct json_object *end_obj(const struct dt_alert_end *e)
 {
 	struct json_object *o = json_object_new_object();
+	struct json_object *k8s = parsed(e->k8s);
 
 	add_str(o, "ip", e->ip);
 	if (e->port >= 0)
 		json_object_object_add(o, "port", json_object_new_int(e->port));
 	add_str(o, "domain", e->domain);
-	if (e->k8s)
-		json_object_object_add(o, "kubernetes", json_object_get(e->k8s));
+	if (k8s)
+		json_object_object_add(o, "kubernetes", k8s);
 	return o;
 }
 
@@ -266,6 +273,7 @@ struct json_object *dt_alert_build(struct dt_alert *a)
 	struct json_object *d = json_object_new_object();
 	struct json_object *obs = json_object_new_object();
 	struct json_object *net = json_object_new_object();
+	struct json_object *cluster;
 
 	add_time(d, "@timestamp", a->at);
 	add_str(d, "message", a->message);
@@ -285,10 +293,10 @@ struct json_object *dt_alert_build(struct dt_alert *a)
 	add_str(obs, "product", "nettrail-detect");
 	add_str(obs, "vendor", "nettrail");
 	json_object_object_add(d, "observer", obs);
-	if (a->cluster) {
+	if ((cluster = parsed(a->cluster))) {
 		struct json_object *orch = json_object_new_object();
 
-		json_object_object_add(orch, "cluster", json_object_get(a->cluster));
+		json_object_object_add(orch, "cluster", cluster);
 		json_object_object_add(d, "orchestrator", orch);
 	}
 	json_object_object_add(d, "nettrail", nettrail_obj(a));

@@ -2,8 +2,8 @@
 /*
  * alert.h - the ECS alert document, and where alerts are written.
  *
- * A rule fills a struct dt_alert (borrowed strings and json-c objects, valid
- * for the call) and dt_alert_emit() writes it as one JSON line:
+ * A rule fills a struct dt_alert (borrowed strings, identities as JSON
+ * text, valid for the call) and dt_alert_emit() writes it as one JSON line:
  * @timestamp (the detector's event-time watermark), event.kind "alert",
  * event.category, event.start/end of the evidence, rule.*, threat.*
  * (MITRE ATT&CK technique and sub-technique), source.* and destination.*
@@ -30,7 +30,7 @@ struct dt_alert_end {
 	const char *ip;
 	int port; /* -1: absent */
 	const char *domain;
-	struct json_object *k8s; /* borrowed, may be NULL */
+	const char *k8s; /* the kubernetes object's JSON text, borrowed, may be NULL */
 };
 
 struct dt_alert {
@@ -39,7 +39,7 @@ struct dt_alert {
 	dt_time at;					 /* @timestamp */
 	dt_time start, end;				 /* of the evidence */
 	const char *host;
-	struct json_object *cluster; /* borrowed, may be NULL */
+	const char *cluster; /* orchestrator.cluster's JSON text, borrowed, may be NULL */
 	struct dt_alert_end src, dst;
 	const char *transport, *protocol;
 	const char *related_ip[DT_EVIDENCE_MAX + 2];

@@ -37,26 +37,37 @@ void dt_detector_free(struct dt_detector *d)
 	dt_config_free(&d->cfg);
 }
 
+/* The counter (malformed_<name>) and message of each parse failure. */
+static const char *const malformed_names[DT_PARSE_COUNT][2] = {
+	[DT_PARSE_NOT_JSON] = { "not_json", "not a JSON object" },
+	[DT_PARSE_SYNTAX] = { "syntax", "JSON syntax error" },
+	[DT_PARSE_TRUNCATED] = { "truncated", "truncated JSON" },
+	[DT_PARSE_TOO_DEEP] = { "too_deep", "JSON nested too deep" },
+	[DT_PARSE_BAD_STRING] = { "bad_string", "bad JSON string (escape or control character)" },
+	[DT_PARSE_TRAILING] = { "trailing", "bytes after the JSON object" },
+	[DT_PARSE_UNKNOWN_DATASET] = { "unknown_dataset", "unknown event.dataset" },
+	[DT_PARSE_MISSING_FIELD] = { "missing_field", "missing" },
+};
+
+uint64_t dt_malformed_total(const struct dt_counters *n)
+{
+	uint64_t t = 0;
+
+	for (int i = 1; i < DT_PARSE_COUNT; i++)
+		t += n->malformed[i];
+	return t;
+}
+
 static void count_malformed(struct dt_detector *d, enum dt_parse_result pr,
 			    const struct dt_record *r)
 {
-	switch (pr) {
-	case DT_PARSE_NOT_JSON:
-		d->n.malformed_not_json++;
-		snprintf(d->last_error, sizeof(d->last_error), "line %llu: not a JSON object",
-			 (unsigned long long)d->n.lines);
-		break;
-	case DT_PARSE_UNKNOWN_DATASET:
-		d->n.malformed_unknown_dataset++;
-		snprintf(d->last_error, sizeof(d->last_error), "line %llu: unknown event.dataset",
-			 (unsigned long long)d->n.lines);
-		break;
-	default:
-		d->n.malformed_missing_field++;
+	d->n.malformed[pr]++;
+	if (pr == DT_PARSE_MISSING_FIELD)
 		snprintf(d->last_error, sizeof(d->last_error), "line %llu: missing %s",
 			 (unsigned long long)d->n.lines, r->error ? r->error : "field");
-		break;
-	}
+	else
+		snprintf(d->last_error, sizeof(d->last_error), "line %llu: %s",
+			 (unsigned long long)d->n.lines, malformed_names[pr][1]);
 }
 
 static void advance_time(struct dt_detector *d, const struct dt_record *r)
@@ -67,8 +78,11 @@ static void advance_time(struct dt_detector *d, const struct dt_record *r)
 		early = r->flow_start;
 	if (d->first_time == DT_TIME_NONE || early < d->first_time)
 		d->first_time = early;
-	if (d->watermark == DT_TIME_NONE || r->ts > d->watermark)
+	if (d->watermark == DT_TIME_NONE || r->ts > d->watermark) {
 		d->watermark = r->ts;
+		if (d->live)
+			d->wall_at_watermark = dt_wall_now();
+	}
 	snprintf(d->last_host, sizeof(d->last_host), "%s", r->host);
 }
 
@@ -94,6 +108,21 @@ void dt_detector_line(struct dt_detector *d, const char *line, size_t len)
 	dt_rules_record(d, &r);
 	dt_store_maintain(&d->store, d->watermark);
 	dt_record_free(&r);
+}
+
+dt_time dt_wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (dt_time)ts.tv_sec * DT_SEC + ts.tv_nsec / 1000;
+}
+
+void dt_detector_wall_tick(struct dt_detector *d, dt_time wall)
+{
+	if (!d->live || d->watermark == DT_TIME_NONE || wall <= d->wall_at_watermark)
+		return;
+	dt_rule_sensor_tick_at(d, d->watermark + (wall - d->wall_at_watermark));
 }
 
 int dt_detector_run(struct dt_detector *d, struct dt_input *in)
@@ -131,7 +160,8 @@ bool dt_suppress_once(struct dt_detector *d, const char *rule, const char *key, 
 void dt_emit(struct dt_detector *d, enum dt_rule_id rule, struct dt_alert *a)
 {
 	a->def = &dt_rule_defs[rule];
-	a->at = d->watermark;
+	if (a->at < d->watermark) /* a rule may say later (sensor_blind by the wall clock) */
+		a->at = d->watermark;
 	if (a->n_evidence > d->cfg.max_evidence) {
 		/* keep the most recent ones */
 		int drop = a->n_evidence - d->cfg.max_evidence;
@@ -158,9 +188,12 @@ static struct json_object *counters_obj(const struct dt_detector *d)
 	COUNTER(c, "flow_records", n->flows);
 	COUNTER(c, "dns_records", n->dns);
 	COUNTER(c, "heartbeat_records", n->heartbeats);
-	COUNTER(c, "malformed_not_json", n->malformed_not_json);
-	COUNTER(c, "malformed_unknown_dataset", n->malformed_unknown_dataset);
-	COUNTER(c, "malformed_missing_field", n->malformed_missing_field);
+	for (int i = 1; i < DT_PARSE_COUNT; i++) {
+		char k[64];
+
+		snprintf(k, sizeof(k), "malformed_%s", malformed_names[i][0]);
+		COUNTER(c, k, n->malformed[i]);
+	}
 	COUNTER(c, "alerts", n->alerts);
 	for (int i = 0; i < DT_RULE_COUNT; i++) {
 		char k[64];
@@ -240,19 +273,24 @@ void dt_detector_summary(const struct dt_detector *d, FILE *f)
 
 	fprintf(f,
 		"nettrail-detect: lines=%llu flows=%llu dns=%llu heartbeats=%llu "
-		"malformed=%llu (not_json=%llu unknown_dataset=%llu missing_field=%llu) "
+		"malformed=%llu (not_json=%llu syntax=%llu truncated=%llu too_deep=%llu "
+		"bad_string=%llu trailing=%llu unknown_dataset=%llu missing_field=%llu) "
 		"alerts=%llu suppressed=%llu evictions=%llu expired=%llu state_peak_bytes=%zu "
 		"output_errors=%llu\n",
 		(unsigned long long)n->lines, (unsigned long long)n->flows,
 		(unsigned long long)n->dns, (unsigned long long)n->heartbeats,
-		(unsigned long long)(n->malformed_not_json + n->malformed_unknown_dataset +
-				     n->malformed_missing_field),
-		(unsigned long long)n->malformed_not_json,
-		(unsigned long long)n->malformed_unknown_dataset,
-		(unsigned long long)n->malformed_missing_field, (unsigned long long)n->alerts,
-		(unsigned long long)n->suppressed, (unsigned long long)d->store.evictions,
-		(unsigned long long)d->store.expired, d->store.peak,
-		(unsigned long long)d->out->errors);
+		(unsigned long long)dt_malformed_total(n),
+		(unsigned long long)n->malformed[DT_PARSE_NOT_JSON],
+		(unsigned long long)n->malformed[DT_PARSE_SYNTAX],
+		(unsigned long long)n->malformed[DT_PARSE_TRUNCATED],
+		(unsigned long long)n->malformed[DT_PARSE_TOO_DEEP],
+		(unsigned long long)n->malformed[DT_PARSE_BAD_STRING],
+		(unsigned long long)n->malformed[DT_PARSE_TRAILING],
+		(unsigned long long)n->malformed[DT_PARSE_UNKNOWN_DATASET],
+		(unsigned long long)n->malformed[DT_PARSE_MISSING_FIELD],
+		(unsigned long long)n->alerts, (unsigned long long)n->suppressed,
+		(unsigned long long)d->store.evictions, (unsigned long long)d->store.expired,
+		d->store.peak, (unsigned long long)d->out->errors);
 }
 
 /* One Prometheus sample with its HELP and TYPE lines. */

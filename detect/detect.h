@@ -23,7 +23,7 @@
 struct dt_counters {
 	uint64_t lines;
 	uint64_t flows, dns, heartbeats;
-	uint64_t malformed_not_json, malformed_unknown_dataset, malformed_missing_field;
+	uint64_t malformed[DT_PARSE_COUNT]; /* by dt_parse_result (0: unused) */
 	uint64_t alerts, alerts_by_rule[DT_RULE_COUNT];
 	uint64_t suppressed;
 	uint64_t scan_attempts;
@@ -46,6 +46,10 @@ struct dt_detector {
 	struct dt_node *nodes; /* sensor_blind's per-node state (few: one per node) */
 	int n_nodes;
 	dt_time next_silence; /* the earliest a node can be silent; DT_TIME_NONE: none */
+	/* live input (Kafka): the wall clock when the watermark last moved, so
+	 * that silence shows with no record at all (dt_detector_wall_tick) */
+	bool live;
+	dt_time wall_at_watermark;
 	char last_host[256];
 	char last_error[128]; /* the last malformed line's reason */
 };
@@ -57,6 +61,13 @@ void dt_detector_line(struct dt_detector *d, const char *line, size_t len);
 /* Reads every line of in. Returns -1 on a read error. */
 int dt_detector_run(struct dt_detector *d, struct dt_input *in);
 void dt_detector_finish(struct dt_detector *d);
+/* Live input only (d->live): event time goes on with the wall clock when no
+ * record moves the watermark, for sensor_blind's heartbeat_missing (the
+ * watermark itself stays the records'). wall: microseconds since the epoch. */
+void dt_detector_wall_tick(struct dt_detector *d, dt_time wall);
+dt_time dt_wall_now(void);
+/* Malformed lines over every reason. */
+uint64_t dt_malformed_total(const struct dt_counters *n);
 
 /* The counters as the nettrail.detect.heartbeat record (caller puts it):
  * at the watermark, final (end of input); or at a given time (periodic). */

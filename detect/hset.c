@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* hset.c - see hset.h. */
 #include "hset.h"
+#include "state.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +82,8 @@ void dt_hset_prune(struct dt_hset *s, dt_time before)
 
 size_t dt_hset_bytes(const struct dt_hset *s)
 {
-	return (size_t)s->cap * (sizeof(uint64_t) + sizeof(dt_time));
+	/* two arrays, as malloc holds them */
+	return dt_alloc_bytes(sizeof(uint64_t) * s->cap) + dt_alloc_bytes(sizeof(dt_time) * s->cap);
 }
 
 void dt_hset_free(struct dt_hset *s)

@@ -5,8 +5,9 @@
  * The windowed rules keep what they have seen as hashes, not strings: the
  * unique subdomains of a registered domain (dns_tunnel), the destinations of
  * a workload (new_destination). Each member keeps the last event time it was
- * seen, so a window can drop what it no longer covers. 16 bytes a member at
- * a load of at most 1/2; dt_hset_bytes() is what the state store accounts.
+ * seen, so a window can drop what it no longer covers. 16 bytes a slot at
+ * a load of at most 1/2; dt_hset_bytes() (the two arrays' malloc chunks) is
+ * what the state store accounts.
  */
 #ifndef DT_HSET_H
 #define DT_HSET_H

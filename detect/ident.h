@@ -4,8 +4,8 @@
  *
  * A rule that alerts after many records (dns_tunnel, egress_spike,
  * sensor_blind) keeps the ends' identities of its latest evidence as JSON
- * text (the record's json-c tree is gone by then) and turns them back into
- * the alert's source/destination/observer/orchestrator when it fires.
+ * text (the record is gone by then) and hands them to the alert's
+ * source/destination/observer/orchestrator when it fires.
  */
 #ifndef DT_IDENT_H
 #define DT_IDENT_H
@@ -24,15 +24,11 @@ struct dt_ident {
 /* The record's ends (replacing what was kept); returns the change in bytes. */
 long dt_ident_set(struct dt_ident *id, const struct dt_record *r);
 void dt_ident_free(struct dt_ident *id);
-/* Fills a's ends, host and cluster; the parsed objects are put by dt_ident_put(). */
-struct dt_ident_objs {
-	struct json_object *src, *dst, *cluster;
-};
-void dt_ident_alert(const struct dt_ident *id, struct dt_alert *a, struct dt_ident_objs *o);
-void dt_ident_put(struct dt_ident_objs *o);
+/* Fills a's ends, host and cluster (borrowed from id). */
+void dt_ident_alert(const struct dt_ident *id, struct dt_alert *a);
 
-/* JSON text of o (NULL for NULL) and the bytes a string holds. */
-char *dt_jtext(struct json_object *o);
+/* A copy of s (NULL for NULL) and the bytes a copy of s holds (its malloc chunk). */
+char *dt_strdup0(const char *s);
 size_t dt_slen(const char *s);
 
 #endif

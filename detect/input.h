@@ -9,10 +9,14 @@
  * its --kafka-* options, with the same two functions.
  *
  * dt_record_parse() turns one line into a struct dt_record: a flat view of
- * the fields the rules read, pointing into the json-c tree it keeps. It
- * never fails hard: it says why a line is malformed (not JSON, an unknown
- * event.dataset, a missing or mistyped required field) and the caller counts
- * it and goes on.
+ * the fields the rules read, found in one pass by the field scanner
+ * (jscan.h; no JSON tree, no allocation per record), its strings in a
+ * per-thread arena valid until the next parse on the thread. Only a
+ * heartbeat's nettrail.heartbeat object (one record per node every 30 s)
+ * becomes a json-c tree. It never fails hard: it says why a line is
+ * malformed (one reason per cause: not JSON, bad syntax, truncated, nested
+ * too deep, a bad string, bytes after the object, an unknown event.dataset,
+ * a missing or mistyped required field) and the caller counts it and goes on.
  */
 #ifndef DT_INPUT_H
 #define DT_INPUT_H
@@ -44,9 +48,15 @@ enum dt_dataset { DT_DS_NONE = 0, DT_DS_FLOW, DT_DS_DNS, DT_DS_HEARTBEAT };
 
 enum dt_parse_result {
 	DT_PARSE_OK = 0,
-	DT_PARSE_NOT_JSON,	  /* not a JSON object */
+	DT_PARSE_NOT_JSON,	  /* does not start as a JSON object */
+	DT_PARSE_SYNTAX,	  /* JSON syntax error */
+	DT_PARSE_TRUNCATED,	  /* ends inside the object */
+	DT_PARSE_TOO_DEEP,	  /* nested deeper than DT_JSON_MAX_DEPTH */
+	DT_PARSE_BAD_STRING,	  /* a bad escape or raw control character */
+	DT_PARSE_TRAILING,	  /* bytes after the object */
 	DT_PARSE_UNKNOWN_DATASET, /* event.dataset absent or not one of ours */
 	DT_PARSE_MISSING_FIELD,	  /* a field a rule needs is absent or mistyped */
+	DT_PARSE_COUNT
 };
 
 /* Microseconds since the epoch, UTC. */
@@ -54,24 +64,31 @@ typedef int64_t dt_time;
 #define DT_SEC	     1000000LL
 #define DT_TIME_NONE INT64_MIN
 
+/* An end's kubernetes identity (source.kubernetes / destination.kubernetes). */
+struct dt_k8s {
+	const char *json; /* the object's JSON text, NULL when there is none */
+	const char *ns, *pod_name, *svc_name, *node_name, *wl_name; /* strings or NULL */
+	bool has_pod, has_ns; /* the keys "pod" / "namespace" are there (any type) */
+};
+
 struct dt_end {
 	const char *ip;
 	int port; /* -1 when absent */
 	int64_t bytes, packets;
 	const char *domain;
-	struct json_object *k8s; /* source.kubernetes / destination.kubernetes */
-	bool psh;		 /* nettrail.tcp.flags.<end> has PSH */
+	struct dt_k8s k8s;
+	bool psh; /* nettrail.tcp.flags.<end> has PSH */
 };
 
 struct dt_record {
-	struct json_object *root; /* owned */
+	struct json_object *hb; /* nettrail.heartbeat (heartbeats only), owned */
 	enum dt_dataset ds;
 	dt_time ts;	    /* @timestamp */
 	dt_time start, end; /* event.start / event.end (flows) */
 	dt_time flow_start; /* nettrail.flow.start (flows) */
 	const char *record_id;
-	const char *host;	     /* observer.hostname */
-	struct json_object *cluster; /* orchestrator.cluster, may be NULL */
+	const char *host;    /* observer.hostname */
+	const char *cluster; /* orchestrator.cluster's JSON text, may be NULL */
 	struct dt_end src, dst;
 	const char *transport, *protocol, *direction;
 	const char *conn_state; /* NULL unless TCP */
@@ -85,7 +102,7 @@ struct dt_record {
 	const char *dst_registered;	    /* destination.registered_domain (flows) */
 	/* heartbeat records */
 	int64_t hb_interval_s, hb_uptime_s;		 /* -1 when absent */
-	struct json_object *hb_interfaces, *hb_counters; /* may be NULL */
+	struct json_object *hb_interfaces, *hb_counters; /* in hb, may be NULL */
 };
 
 enum dt_parse_result dt_record_parse(const char *line, size_t len, struct dt_record *r);

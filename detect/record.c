@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* record.c - one JSON line into a struct dt_record; RFC 3339 times. */
+/* record.c - one JSON line into a struct dt_record (by the field scanner); RFC 3339 times. */
 #include "input.h"
 
 #include <json-c/json.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "jscan.h"
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
 static int64_t days_from_civil(int64_t y, int m, int d)
@@ -48,8 +51,8 @@ static int parse_tail(const char *p, int64_t *frac_us, int64_t *offset_s)
 		*offset_s = 0;
 		return 0;
 	}
-	if ((*p != '+' && *p != '-') || strlen(p) != 6 || p[3] != ':' || digits(p + 1, 2, &hh) ||
-	    digits(p + 4, 2, &mm))
+	if ((*p != '+' && *p != '-') || strnlen(p, 7) != 6 || p[3] != ':' ||
+	    digits(p + 1, 2, &hh) || digits(p + 4, 2, &mm))
 		return -1;
 	*offset_s = (hh * 3600 + mm * 60) * (*p == '-' ? -1 : 1);
 	return 0;
@@ -60,8 +63,8 @@ int dt_time_parse(const char *s, dt_time *out)
 	int y, mo, d, h, mi, se;
 	int64_t frac, off;
 
-	if (!s || strlen(s) < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
-	    s[13] != ':' || s[16] != ':')
+	if (!s || strnlen(s, 20) < 20 || s[4] != '-' || s[7] != '-' ||
+	    (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':')
 		return -1;
 	if (digits(s, 4, &y) || digits(s + 5, 2, &mo) || digits(s + 8, 2, &d) ||
 	    digits(s + 11, 2, &h) || digits(s + 14, 2, &mi) || digits(s + 17, 2, &se))
@@ -127,48 +130,144 @@ const char *dt_jstr(struct json_object *o, const char *path)
 	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
-static int64_t jint(struct json_object *o, const char *path, int64_t dflt)
-{
-	struct json_object *v = dt_jpath(o, path);
+/* The fields the rules read: one scanner slot each. An end's fields are
+ * laid out alike from F_SRC / F_DST. */
+enum {
+	E_IP = 0,
+	E_PORT,
+	E_BYTES,
+	E_PACKETS,
+	E_DOMAIN,
+	E_K8S,
+	E_NS,
+	E_POD,
+	E_POD_NAME,
+	E_SVC_NAME,
+	E_NODE_NAME,
+	E_WL_NAME,
+	E_FLAGS,
+	E_COUNT
+};
+enum {
+	F_TS = 0,
+	F_DATASET,
+	F_START,
+	F_END,
+	F_RECORD_ID,
+	F_HOST,
+	F_CLUSTER,
+	F_SRC,
+	F_DST = F_SRC + E_COUNT,
+	F_DST_REGISTERED = F_DST + E_COUNT,
+	F_TRANSPORT,
+	F_PROTOCOL,
+	F_DIRECTION,
+	F_FLOW_START,
+	F_FLOW_ID,
+	F_END_REASON,
+	F_REPORT_SEQ,
+	F_CONN_STATE,
+	F_SNI,
+	F_QNAME,
+	F_QTYPE,
+	F_QREG,
+	F_QSUB,
+	F_HEARTBEAT,
+	F_COUNT
+};
 
-	return v && json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : dflt;
+#define END_SPECS(F, side)                                                                   \
+	[F + E_IP] = { side ".ip", 0 }, [F + E_PORT] = { side ".port", 0 },                  \
+	     [F + E_BYTES] = { side ".bytes", 0 }, [F + E_PACKETS] = { side ".packets", 0 }, \
+	     [F + E_DOMAIN] = { side ".domain", 0 },                                         \
+	     [F + E_K8S] = { side ".kubernetes", DT_JF_TEXT },                               \
+	     [F + E_NS] = { side ".kubernetes.namespace", 0 },                               \
+	     [F + E_POD] = { side ".kubernetes.pod", 0 },                                    \
+	     [F + E_POD_NAME] = { side ".kubernetes.pod.name", 0 },                          \
+	     [F + E_SVC_NAME] = { side ".kubernetes.service.name", 0 },                      \
+	     [F + E_NODE_NAME] = { side ".kubernetes.node.name", 0 },                        \
+	     [F + E_WL_NAME] = { side ".kubernetes.workload.name", 0 },                      \
+	     [F + E_FLAGS] = { "nettrail.tcp.flags." side, DT_JF_TEXT }
+
+static const struct dt_jpath_spec specs[F_COUNT] = {
+	[F_TS] = { "@timestamp", 0 },
+	[F_DATASET] = { "event.dataset", 0 },
+	[F_START] = { "event.start", 0 },
+	[F_END] = { "event.end", 0 },
+	[F_RECORD_ID] = { "nettrail.record_id", 0 },
+	[F_HOST] = { "observer.hostname", 0 },
+	[F_CLUSTER] = { "orchestrator.cluster", DT_JF_TEXT },
+	END_SPECS(F_SRC, "source"),
+	END_SPECS(F_DST, "destination"),
+	[F_DST_REGISTERED] = { "destination.registered_domain", 0 },
+	[F_TRANSPORT] = { "network.transport", 0 },
+	[F_PROTOCOL] = { "network.protocol", 0 },
+	[F_DIRECTION] = { "network.direction", 0 },
+	[F_FLOW_START] = { "nettrail.flow.start", 0 },
+	[F_FLOW_ID] = { "nettrail.flow.id", 0 },
+	[F_END_REASON] = { "nettrail.flow.end_reason", 0 },
+	[F_REPORT_SEQ] = { "nettrail.flow.report_seq", 0 },
+	[F_CONN_STATE] = { "nettrail.tcp.conn_state", 0 },
+	[F_SNI] = { "tls.client.server_name", 0 },
+	[F_QNAME] = { "dns.question.name", 0 },
+	[F_QTYPE] = { "dns.question.type", 0 },
+	[F_QREG] = { "dns.question.registered_domain", 0 },
+	[F_QSUB] = { "dns.question.subdomain", 0 },
+	[F_HEARTBEAT] = { "nettrail.heartbeat", DT_JF_TEXT },
+};
+
+static struct dt_jpaths paths;
+static pthread_once_t paths_once = PTHREAD_ONCE_INIT;
+
+static void compile_paths(void)
+{
+	if (dt_jpaths_compile(&paths, specs, F_COUNT))
+		abort(); /* the table above is wrong: a programming error */
 }
 
-static bool has_flag(struct json_object *o, const char *path, const char *flag)
+/* The scan of one line: its values and the arena their strings live in. */
+struct scan {
+	struct dt_jval v[F_COUNT];
+	char *arena;
+	size_t cap;
+};
+
+static const char *str(const struct scan *sc, int f)
 {
-	struct json_object *a = dt_jpath(o, path);
-
-	if (!a || !json_object_is_type(a, json_type_array))
-		return false;
-	for (size_t i = 0; i < json_object_array_length(a); i++) {
-		const char *f = json_object_get_string(json_object_array_get_idx(a, i));
-
-		if (f && !strcmp(f, flag))
-			return true;
-	}
-	return false;
+	return sc->v[f].type == DT_J_STRING ? sc->v[f].s : NULL;
 }
 
-static struct json_object *jobj(struct json_object *o, const char *path)
+static int64_t num(const struct scan *sc, int f, int64_t dflt)
 {
-	struct json_object *v = dt_jpath(o, path);
-
-	return v && json_object_is_type(v, json_type_object) ? v : NULL;
+	return sc->v[f].type == DT_J_INT ? sc->v[f].i : dflt;
 }
 
-/* One end's fields, from its object (source / destination) and its TCP flags. */
-static void read_end(struct json_object *root, const char *side, struct dt_end *e)
+static const char *text(const struct scan *sc, int f, enum dt_jtype t)
 {
-	struct json_object *o = jobj(root, side);
-	struct json_object *flags = jobj(root, "nettrail.tcp.flags");
+	return sc->v[f].type == t ? sc->v[f].s : NULL;
+}
 
-	e->ip = dt_jstr(o, "ip");
-	e->port = (int)jint(o, "port", -1);
-	e->bytes = jint(o, "bytes", 0);
-	e->packets = jint(o, "packets", 0);
-	e->domain = dt_jstr(o, "domain");
-	e->k8s = jobj(o, "kubernetes");
-	e->psh = has_flag(flags, side, "PSH");
+/* One end's fields: its object (source / destination) and its TCP flags. */
+static void read_end(const struct scan *sc, int f, struct dt_end *e)
+{
+	const char *flags = text(sc, f + E_FLAGS, DT_J_ARRAY);
+	struct dt_k8s *k = &e->k8s;
+
+	e->ip = str(sc, f + E_IP);
+	e->port = (int)num(sc, f + E_PORT, -1);
+	e->bytes = num(sc, f + E_BYTES, 0);
+	e->packets = num(sc, f + E_PACKETS, 0);
+	e->domain = str(sc, f + E_DOMAIN);
+	e->psh = flags && dt_jarray_has_string(flags, sc->v[f + E_FLAGS].n, "PSH");
+	if (!(k->json = text(sc, f + E_K8S, DT_J_OBJECT)))
+		return;
+	k->ns = str(sc, f + E_NS);
+	k->pod_name = str(sc, f + E_POD_NAME);
+	k->svc_name = str(sc, f + E_SVC_NAME);
+	k->node_name = str(sc, f + E_NODE_NAME);
+	k->wl_name = str(sc, f + E_WL_NAME);
+	k->has_pod = sc->v[f + E_POD].type != DT_J_ABSENT;
+	k->has_ns = sc->v[f + E_NS].type != DT_J_ABSENT;
 }
 
 static enum dt_parse_result missing(struct dt_record *r, const char *field)
@@ -177,75 +276,84 @@ static enum dt_parse_result missing(struct dt_record *r, const char *field)
 	return DT_PARSE_MISSING_FIELD;
 }
 
-static enum dt_parse_result need_time(struct dt_record *r, const char *path, dt_time *out)
+static enum dt_parse_result need_time(struct dt_record *r, const struct scan *sc, int f,
+				      dt_time *out)
 {
-	if (dt_time_parse(dt_jstr(r->root, path), out))
-		return missing(r, path);
+	if (dt_time_parse(str(sc, f), out))
+		return missing(r, specs[f].path);
 	return DT_PARSE_OK;
 }
 
-static enum dt_parse_result parse_flow(struct dt_record *r)
+/* A required string field, or the missing-field result. */
+#define NEED(r, sc, f, dst)                               \
+	do {                                              \
+		if (!((dst) = str(sc, f)))                \
+			return missing(r, specs[f].path); \
+	} while (0)
+
+static enum dt_parse_result parse_flow(struct dt_record *r, const struct scan *sc)
 {
-	struct json_object *o = r->root;
 	enum dt_parse_result pr;
 
-	if ((pr = need_time(r, "event.start", &r->start)) ||
-	    (pr = need_time(r, "event.end", &r->end)) ||
-	    (pr = need_time(r, "nettrail.flow.start", &r->flow_start)))
+	if ((pr = need_time(r, sc, F_START, &r->start)) ||
+	    (pr = need_time(r, sc, F_END, &r->end)) ||
+	    (pr = need_time(r, sc, F_FLOW_START, &r->flow_start)))
 		return pr;
-	read_end(o, "source", &r->src);
-	read_end(o, "destination", &r->dst);
+	read_end(sc, F_SRC, &r->src);
+	read_end(sc, F_DST, &r->dst);
 	if (!r->src.ip)
 		return missing(r, "source.ip");
 	if (!r->dst.ip)
 		return missing(r, "destination.ip");
-	if (!(r->transport = dt_jstr(o, "network.transport")))
-		return missing(r, "network.transport");
-	if (!(r->direction = dt_jstr(o, "network.direction")))
-		return missing(r, "network.direction");
-	if (!(r->end_reason = dt_jstr(o, "nettrail.flow.end_reason")))
-		return missing(r, "nettrail.flow.end_reason");
-	if (!(r->flow_id = dt_jstr(o, "nettrail.flow.id")))
-		return missing(r, "nettrail.flow.id");
-	r->report_seq = jint(o, "nettrail.flow.report_seq", 1);
-	r->protocol = dt_jstr(o, "network.protocol");
-	r->conn_state = dt_jstr(o, "nettrail.tcp.conn_state");
-	r->sni = dt_jstr(o, "tls.client.server_name");
-	r->dst_registered = dt_jstr(o, "destination.registered_domain");
+	NEED(r, sc, F_TRANSPORT, r->transport);
+	NEED(r, sc, F_DIRECTION, r->direction);
+	NEED(r, sc, F_END_REASON, r->end_reason);
+	NEED(r, sc, F_FLOW_ID, r->flow_id);
+	r->report_seq = num(sc, F_REPORT_SEQ, 1);
+	r->protocol = str(sc, F_PROTOCOL);
+	r->conn_state = str(sc, F_CONN_STATE);
+	r->sni = str(sc, F_SNI);
+	r->dst_registered = str(sc, F_DST_REGISTERED);
 	if (!strcmp(r->transport, "tcp") && !r->conn_state)
 		return missing(r, "nettrail.tcp.conn_state");
 	return DT_PARSE_OK;
 }
 
-static enum dt_parse_result parse_dns(struct dt_record *r)
+static enum dt_parse_result parse_dns(struct dt_record *r, const struct scan *sc)
 {
-	struct json_object *o = r->root;
-
-	read_end(o, "source", &r->src);
-	read_end(o, "destination", &r->dst);
+	read_end(sc, F_SRC, &r->src);
+	read_end(sc, F_DST, &r->dst);
 	if (!r->src.ip)
 		return missing(r, "source.ip");
-	if (!(r->qname = dt_jstr(o, "dns.question.name")))
-		return missing(r, "dns.question.name");
-	if (!(r->qtype = dt_jstr(o, "dns.question.type")))
-		return missing(r, "dns.question.type");
-	r->registered = dt_jstr(o, "dns.question.registered_domain");
-	r->subdomain = dt_jstr(o, "dns.question.subdomain");
-	r->transport = dt_jstr(o, "network.transport");
-	r->direction = dt_jstr(o, "network.direction");
+	NEED(r, sc, F_QNAME, r->qname);
+	NEED(r, sc, F_QTYPE, r->qtype);
+	r->registered = str(sc, F_QREG);
+	r->subdomain = str(sc, F_QSUB);
+	r->transport = str(sc, F_TRANSPORT);
+	r->direction = str(sc, F_DIRECTION);
 	return DT_PARSE_OK;
 }
 
-static enum dt_parse_result parse_heartbeat(struct dt_record *r)
+static int64_t jint(struct json_object *o, const char *path, int64_t dflt)
 {
+	struct json_object *v = dt_jpath(o, path);
+
+	return v && json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : dflt;
+}
+
+/* A heartbeat (rare: one per node per interval): its object as a json-c tree. */
+static enum dt_parse_result parse_heartbeat(struct dt_record *r, const struct scan *sc)
+{
+	const char *hb = text(sc, F_HEARTBEAT, DT_J_OBJECT);
 	struct json_object *a;
 
-	if (!jobj(r->root, "nettrail.heartbeat"))
+	if (!hb || !(r->hb = json_tokener_parse(hb)))
 		return missing(r, "nettrail.heartbeat");
-	r->hb_interval_s = jint(r->root, "nettrail.heartbeat.interval_s", -1);
-	r->hb_uptime_s = jint(r->root, "nettrail.heartbeat.uptime_s", -1);
-	r->hb_counters = jobj(r->root, "nettrail.heartbeat.counters");
-	a = dt_jpath(r->root, "nettrail.heartbeat.interfaces");
+	r->hb_interval_s = jint(r->hb, "interval_s", -1);
+	r->hb_uptime_s = jint(r->hb, "uptime_s", -1);
+	a = dt_jpath(r->hb, "counters");
+	r->hb_counters = a && json_object_is_type(a, json_type_object) ? a : NULL;
+	a = dt_jpath(r->hb, "interfaces");
 	r->hb_interfaces = a && json_object_is_type(a, json_type_array) ? a : NULL;
 	return DT_PARSE_OK;
 }
@@ -263,54 +371,53 @@ static enum dt_dataset dataset_of(const char *s)
 	return DT_DS_NONE;
 }
 
-static bool rest_is_space(const char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
-			return false;
-	return true;
-}
+static const enum dt_parse_result of_jerr[DT_JERR_COUNT] = {
+	[DT_JERR_OK] = DT_PARSE_OK,
+	[DT_JERR_NOT_OBJECT] = DT_PARSE_NOT_JSON,
+	[DT_JERR_SYNTAX] = DT_PARSE_SYNTAX,
+	[DT_JERR_TRUNCATED] = DT_PARSE_TRUNCATED,
+	[DT_JERR_TOO_DEEP] = DT_PARSE_TOO_DEEP,
+	[DT_JERR_BAD_STRING] = DT_PARSE_BAD_STRING,
+	[DT_JERR_TRAILING] = DT_PARSE_TRAILING,
+};
 
 enum dt_parse_result dt_record_parse(const char *line, size_t len, struct dt_record *r)
 {
-	/* one tokener for every line (reset each time): its buffers stay allocated */
-	static _Thread_local struct json_tokener *tok;
-	enum dt_parse_result pr;
+	/* one scan buffer a thread, grown to the longest line: nothing allocated per line */
+	static _Thread_local struct scan sc;
+	size_t need;
+	enum dt_jerr je;
 
-	if (!tok && !(tok = json_tokener_new()))
-		abort();
-	json_tokener_reset(tok);
-
+	pthread_once(&paths_once, compile_paths);
 	memset(r, 0, sizeof(*r));
 	r->src.port = r->dst.port = -1;
 	r->hb_interval_s = r->hb_uptime_s = -1;
-	r->root = json_tokener_parse_ex(tok, line, (int)len);
-	/* trailing bytes after the object (two objects on one line) are malformed too */
-	if (r->root && !rest_is_space(line + json_tokener_get_parse_end(tok),
-				      len - json_tokener_get_parse_end(tok))) {
-		json_object_put(r->root);
-		r->root = NULL;
+	need = dt_jscan_arena_size(&paths, len);
+	if (need > sc.cap) {
+		free(sc.arena);
+		if (!(sc.arena = malloc(need)))
+			abort();
+		sc.cap = need;
 	}
-	if (!r->root || !json_object_is_type(r->root, json_type_object))
-		return DT_PARSE_NOT_JSON;
-	r->ds = dataset_of(dt_jstr(r->root, "event.dataset"));
+	je = dt_jscan(&paths, line, len, sc.v, sc.arena, sc.cap);
+	if (je != DT_JERR_OK)
+		return of_jerr[je];
+	r->ds = dataset_of(str(&sc, F_DATASET));
 	if (r->ds == DT_DS_NONE)
 		return DT_PARSE_UNKNOWN_DATASET;
-	if ((pr = need_time(r, "@timestamp", &r->ts)))
-		return pr;
-	if (!(r->record_id = dt_jstr(r->root, "nettrail.record_id")))
-		return missing(r, "nettrail.record_id");
-	if (!(r->host = dt_jstr(r->root, "observer.hostname")))
-		return missing(r, "observer.hostname");
-	r->cluster = jobj(r->root, "orchestrator.cluster");
+	if (need_time(r, &sc, F_TS, &r->ts) != DT_PARSE_OK)
+		return DT_PARSE_MISSING_FIELD;
+	NEED(r, &sc, F_RECORD_ID, r->record_id);
+	NEED(r, &sc, F_HOST, r->host);
+	r->cluster = text(&sc, F_CLUSTER, DT_J_OBJECT);
 	if (r->ds == DT_DS_FLOW)
-		return parse_flow(r);
-	return r->ds == DT_DS_DNS ? parse_dns(r) : parse_heartbeat(r);
+		return parse_flow(r, &sc);
+	return r->ds == DT_DS_DNS ? parse_dns(r, &sc) : parse_heartbeat(r, &sc);
 }
 
 void dt_record_free(struct dt_record *r)
 {
-	if (r->root)
-		json_object_put(r->root);
-	r->root = NULL;
+	if (r->hb)
+		json_object_put(r->hb);
+	r->hb = NULL;
 }

@@ -18,6 +18,7 @@
 
 #include "beacon.h"
 #include "detect.h"
+#include "ident.h"
 
 #define DST_IPS_MAX 10
 
@@ -56,16 +57,6 @@ void dt_rule_beacon_free(void *data)
 	free(st);
 }
 
-static char *jtext(struct json_object *o)
-{
-	return o ? strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)) : NULL;
-}
-
-static size_t slen(const char *s)
-{
-	return s ? strlen(s) + 1 : 0;
-}
-
 static struct beacon_state *state_new(const struct dt_record *r, const char *name, size_t *size)
 {
 	struct beacon_state *st = calloc(1, sizeof(*st));
@@ -73,14 +64,14 @@ static struct beacon_state *state_new(const struct dt_record *r, const char *nam
 	if (!st)
 		abort();
 	st->last_eval = DT_TIME_NONE;
-	st->src_k8s = jtext(r->src.k8s);
-	st->dst_k8s = jtext(r->dst.k8s);
+	st->src_k8s = dt_strdup0(r->src.k8s.json);
+	st->dst_k8s = dt_strdup0(r->dst.k8s.json);
 	st->host = strdup(r->host);
-	st->cluster = jtext(r->cluster);
+	st->cluster = dt_strdup0(r->cluster);
 	st->name = name ? strdup(name) : NULL;
 	snprintf(st->src_ip, sizeof(st->src_ip), "%s", r->src.ip);
-	*size = sizeof(*st) + slen(st->src_k8s) + slen(st->dst_k8s) + slen(st->host) +
-		slen(st->cluster) + slen(st->name);
+	*size = dt_alloc_bytes(sizeof(*st)) + dt_slen(st->src_k8s) + dt_slen(st->dst_k8s) +
+		dt_slen(st->host) + dt_slen(st->cluster) + dt_slen(st->name);
 	return st;
 }
 
@@ -128,7 +119,8 @@ static long add_conn(struct dt_detector *d, struct beacon_state *st, const struc
 		st->c = realloc(st->c, sizeof(*st->c) * (size_t)ncap);
 		if (!st->c)
 			abort();
-		delta += (long)(sizeof(*st->c) * (size_t)(ncap - st->cap));
+		delta += (long)(dt_alloc_bytes(sizeof(*st->c) * (size_t)ncap) -
+				dt_alloc_bytes(sizeof(*st->c) * (size_t)st->cap));
 		st->cap = ncap;
 	}
 	st->c[st->n++] = (struct beacon_conn){ r->flow_start, (double)r->src.bytes };
@@ -147,7 +139,7 @@ static long note_destination(struct beacon_state *st, const struct dt_record *r)
 	if (st->n_dst_ips == DST_IPS_MAX)
 		return 0;
 	st->dst_ips[st->n_dst_ips++] = strdup(r->dst.ip);
-	return (long)slen(r->dst.ip);
+	return (long)dt_slen(r->dst.ip);
 }
 
 static struct json_object *score_details(const struct dt_beacon_score *s, int n, bool by_name)
@@ -174,17 +166,14 @@ static struct json_object *score_details(const struct dt_beacon_score *s, int n,
 static void beacon_alert(struct dt_detector *d, struct beacon_state *st, const char *key,
 			 const struct dt_beacon_score *s)
 {
-	struct json_object *src_k8s = st->src_k8s ? json_tokener_parse(st->src_k8s) : NULL;
-	struct json_object *dst_k8s = st->dst_k8s ? json_tokener_parse(st->dst_k8s) : NULL;
-	struct json_object *cluster = st->cluster ? json_tokener_parse(st->cluster) : NULL;
 	struct dt_alert a;
 
 	memset(&a, 0, sizeof(a));
 	a.host = st->host;
-	a.cluster = cluster;
+	a.cluster = st->cluster;
 	a.key = key;
-	a.src = (struct dt_alert_end){ st->src_ip, -1, NULL, src_k8s };
-	a.dst = (struct dt_alert_end){ st->dst_ip, st->dst_port, st->name, dst_k8s };
+	a.src = (struct dt_alert_end){ st->src_ip, -1, NULL, st->src_k8s };
+	a.dst = (struct dt_alert_end){ st->dst_ip, st->dst_port, st->name, st->dst_k8s };
 	a.related_host = st->name;
 	dt_alert_relate(&a, st->src_ip);
 	for (int i = 0; i < st->n_dst_ips; i++)
@@ -201,9 +190,6 @@ static void beacon_alert(struct dt_detector *d, struct beacon_state *st, const c
 	snprintf(a.message, sizeof(a.message), "%s beacons to %s: score %.3f over %d connections",
 		 st->src_ip, st->name ? st->name : st->dst_ip, s->score, st->n);
 	dt_emit(d, DT_R_BEACONING, &a);
-	json_object_put(src_k8s);
-	json_object_put(dst_k8s);
-	json_object_put(cluster);
 }
 
 /* Scores the pair over the window; alerts at or above the threshold. */
@@ -261,7 +247,7 @@ void dt_rule_beacon_record(struct dt_detector *d, const struct dt_record *r)
 		return;
 	}
 	if (!direction_ok(&c->directions, r->direction) ||
-	    dt_strs_has(&c->allow_namespaces, dt_jstr(r->src.k8s, "namespace")) ||
+	    dt_strs_has(&c->allow_namespaces, r->src.k8s.ns) ||
 	    dt_domain_allowed(&c->allow_domains, name))
 		return;
 	snprintf(key, sizeof(key), "%s|%s|%s", name ? "name" : "ip", r->src.ip,
@@ -284,21 +270,10 @@ void dt_rule_beacon_record(struct dt_detector *d, const struct dt_record *r)
 
 void dt_rule_beacon_flush(struct dt_detector *d)
 {
-	struct dt_entry *e, *tmp, **v;
-	size_t n = 0, cap = 0;
+	struct dt_entry **v;
+	/* in creation order; the expired ones (not swept yet) a lookup would not find */
+	size_t n = dt_store_list(&d->store, DT_T_BEACON, d->watermark, &v);
 
-	v = NULL;
-	HASH_ITER(hh, d->store.hash, e, tmp) {
-		if (e->table != DT_T_BEACON)
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			v = realloc(v, sizeof(*v) * cap);
-			if (!v)
-				abort();
-		}
-		v[n++] = e;
-	}
 	for (size_t i = 0; i < n; i++) {
 		struct beacon_state *st = v[i]->data;
 

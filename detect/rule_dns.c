@@ -50,7 +50,7 @@ static long evidence_bytes(const struct dt_evidence *ev)
 	long b = 0;
 
 	for (int i = 0; i < ev->n; i++)
-		b += (long)strlen(dt_evidence_at(ev, i)) + 1;
+		b += (long)dt_alloc_bytes(strlen(dt_evidence_at(ev, i)) + 1);
 	return b;
 }
 
@@ -116,12 +116,11 @@ static void dns_alert(struct dt_detector *d, struct dns_state *st, const struct 
 		      const char *key, struct json_object *signals)
 {
 	const struct dt_dns_tunnel_cfg *c = &d->cfg.dns_tunnel;
-	struct dt_ident_objs o;
 	struct dt_alert a;
 	struct json_object *det = json_object_new_object();
 
 	memset(&a, 0, sizeof(a));
-	dt_ident_alert(&st->id, &a, &o);
+	dt_ident_alert(&st->id, &a);
 	a.dst.domain = r->registered;
 	a.key = key;
 	a.transport = r->transport;
@@ -149,7 +148,6 @@ static void dns_alert(struct dt_detector *d, struct dns_state *st, const struct 
 		st->id.src_ip, st->subs.n, r->registered, (unsigned long long)st->suspicious,
 		(unsigned long long)st->tunnel_type, (unsigned long long)st->queries);
 	dt_emit(d, DT_R_DNS_TUNNEL, &a);
-	dt_ident_put(&o);
 }
 
 /* The signals that hold now, as an array (NULL when none does). */
@@ -181,8 +179,8 @@ static struct dt_entry *dns_entry(struct dt_detector *d, const char *key, dt_tim
 	if (!st)
 		abort();
 	st->start = t;
-	return dt_store_put(&d->store, DT_T_DNS_TUNNEL, key, st, sizeof(*st), d->watermark,
-			    t + d->cfg.dns_tunnel.window_us);
+	return dt_store_put(&d->store, DT_T_DNS_TUNNEL, key, st, dt_alloc_bytes(sizeof(*st)),
+			    d->watermark, t + d->cfg.dns_tunnel.window_us);
 }
 
 void dt_rule_dns_record(struct dt_detector *d, const struct dt_record *r)
@@ -199,7 +197,7 @@ void dt_rule_dns_record(struct dt_detector *d, const struct dt_record *r)
 		return;
 	}
 	if (dt_domain_allowed(&c->allow_domains, r->registered) ||
-	    dt_strs_has(&c->allow_namespaces, dt_jstr(r->src.k8s, "namespace")))
+	    dt_strs_has(&c->allow_namespaces, r->src.k8s.ns))
 		return;
 	snprintf(key, sizeof(key), "%s|%s", r->src.ip, r->registered);
 	for (char *p = key; *p; p++)

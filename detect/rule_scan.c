@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "detect.h"
+#include "ident.h"
 
 struct scan_item {
 	char *what;	/* "tcp/22" (port scan) or the victim's address */
@@ -34,16 +35,6 @@ struct scan_kind {
 	int threshold;
 	dt_time window, suppress;
 };
-
-static char *jtext(struct json_object *o)
-{
-	return o ? strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)) : NULL;
-}
-
-static size_t slen(const char *s)
-{
-	return s ? strlen(s) + 1 : 0;
-}
 
 static void clear_items(struct scan_state *st)
 {
@@ -71,10 +62,10 @@ void dt_rule_scan_free(void *data)
 
 static long items_bytes(const struct scan_state *st)
 {
-	long b = (long)(sizeof(struct scan_item) * (size_t)st->cap);
+	long b = (long)dt_alloc_bytes(sizeof(struct scan_item) * (size_t)st->cap);
 
 	for (int i = 0; i < st->n; i++)
-		b += (long)(slen(st->items[i].what) + slen(st->items[i].rid));
+		b += (long)(dt_slen(st->items[i].what) + dt_slen(st->items[i].rid));
 	return b;
 }
 
@@ -84,16 +75,16 @@ static struct scan_state *state_new(const struct dt_record *r, bool port_scan, s
 
 	if (!st)
 		abort();
-	st->src_k8s = jtext(r->src.k8s);
-	st->dst_k8s = port_scan ? jtext(r->dst.k8s) : NULL;
+	st->src_k8s = dt_strdup0(r->src.k8s.json);
+	st->dst_k8s = port_scan ? dt_strdup0(r->dst.k8s.json) : NULL;
 	st->host = strdup(r->host);
-	st->cluster = jtext(r->cluster);
+	st->cluster = dt_strdup0(r->cluster);
 	snprintf(st->src_ip, sizeof(st->src_ip), "%s", r->src.ip);
 	snprintf(st->dst_ip, sizeof(st->dst_ip), "%s", port_scan ? r->dst.ip : "");
 	snprintf(st->transport, sizeof(st->transport), "%s", r->transport);
 	st->port = port_scan ? -1 : r->dst.port;
-	*size = sizeof(*st) + slen(st->src_k8s) + slen(st->dst_k8s) + slen(st->host) +
-		slen(st->cluster);
+	*size = dt_alloc_bytes(sizeof(*st)) + dt_slen(st->src_k8s) + dt_slen(st->dst_k8s) +
+		dt_slen(st->host) + dt_slen(st->cluster);
 	return st;
 }
 
@@ -184,9 +175,6 @@ static void scan_alert(struct dt_detector *d, const struct scan_kind *k, struct 
 {
 	bool port_scan = k->rule == DT_R_PORT_SCAN;
 	struct scan_item **v = malloc(sizeof(*v) * (size_t)st->n);
-	struct json_object *src_k8s = st->src_k8s ? json_tokener_parse(st->src_k8s) : NULL;
-	struct json_object *dst_k8s = st->dst_k8s ? json_tokener_parse(st->dst_k8s) : NULL;
-	struct json_object *cluster = st->cluster ? json_tokener_parse(st->cluster) : NULL;
 	struct json_object *list = json_object_new_array();
 	struct dt_alert a;
 
@@ -194,10 +182,10 @@ static void scan_alert(struct dt_detector *d, const struct scan_kind *k, struct 
 		abort();
 	memset(&a, 0, sizeof(a));
 	a.host = st->host;
-	a.cluster = cluster;
+	a.cluster = st->cluster;
 	a.key = key;
-	a.src = (struct dt_alert_end){ st->src_ip, -1, NULL, src_k8s };
-	a.dst = (struct dt_alert_end){ port_scan ? st->dst_ip : NULL, st->port, NULL, dst_k8s };
+	a.src = (struct dt_alert_end){ st->src_ip, -1, NULL, st->src_k8s };
+	a.dst = (struct dt_alert_end){ port_scan ? st->dst_ip : NULL, st->port, NULL, st->dst_k8s };
 	a.transport = port_scan ? NULL : st->transport;
 	scan_evidence(&a, st, v, port_scan, list);
 	a.details = json_object_new_object();
@@ -213,15 +201,12 @@ static void scan_alert(struct dt_detector *d, const struct scan_kind *k, struct 
 		snprintf(a.message, sizeof(a.message), "%s scanned %d hosts on %s/%d", st->src_ip,
 			 st->n, st->transport, st->port);
 	dt_emit(d, k->rule, &a);
-	json_object_put(src_k8s);
-	json_object_put(dst_k8s);
-	json_object_put(cluster);
 	free(v);
 }
 
 static bool scanner_local(const struct dt_detector *d, const struct dt_record *r)
 {
-	return r->src.k8s || !strcmp(r->direction, "internal") ||
+	return r->src.k8s.json || !strcmp(r->direction, "internal") ||
 	       !strcmp(r->direction, "outbound") ||
 	       dt_cidrs_match(&d->cfg.scan.local_networks, r->src.ip);
 }
@@ -274,7 +259,7 @@ void dt_rule_scan_record(struct dt_detector *d, const struct dt_record *r)
 	if (!dt_failed_attempt(r) || r->dst.port < 0)
 		return;
 	if (dt_cidrs_match(&c->allow_sources, r->src.ip) ||
-	    dt_strs_has(&c->allow_namespaces, dt_jstr(r->src.k8s, "namespace")))
+	    dt_strs_has(&c->allow_namespaces, r->src.k8s.ns))
 		return;
 	d->n.scan_attempts++;
 	snprintf(key, sizeof(key), "%s|%s", r->src.ip, r->dst.ip);

@@ -73,10 +73,9 @@ static int64_t counter(const struct dt_record *r, const char *name)
 	return json_object_get_int64(v);
 }
 
-static void blind_alert(struct dt_detector *d, const struct dt_node *n, const char *reason,
-			struct json_object *det, const char *msg)
+static void blind_alert_at(struct dt_detector *d, const struct dt_node *n, const char *reason,
+			   struct json_object *det, const char *msg, dt_time now)
 {
-	struct json_object *cluster = n->cluster ? json_tokener_parse(n->cluster) : NULL;
 	struct dt_alert a;
 	char key[384];
 
@@ -84,17 +83,16 @@ static void blind_alert(struct dt_detector *d, const struct dt_node *n, const ch
 	if (dt_suppress_once(d, dt_rule_defs[DT_R_SENSOR_BLIND].name, key,
 			     d->cfg.blind.suppress_us)) {
 		json_object_put(det);
-		json_object_put(cluster);
 		return;
 	}
 	memset(&a, 0, sizeof(a));
 	a.host = n->name;
 	a.related_host = n->name;
-	a.cluster = cluster;
+	a.cluster = n->cluster;
 	a.src.port = a.dst.port = -1;
 	a.key = key;
 	a.start = n->last;
-	a.end = d->watermark;
+	a.end = a.at = now;
 	if (n->prev_rid[0])
 		a.evidence[a.n_evidence++] = n->prev_rid;
 	if (n->rid[0])
@@ -104,7 +102,12 @@ static void blind_alert(struct dt_detector *d, const struct dt_node *n, const ch
 	a.details = det;
 	snprintf(a.message, sizeof(a.message), "sensor on %s: %s", n->name, msg);
 	dt_emit(d, DT_R_SENSOR_BLIND, &a);
-	json_object_put(cluster);
+}
+
+static void blind_alert(struct dt_detector *d, const struct dt_node *n, const char *reason,
+			struct json_object *det, const char *msg)
+{
+	blind_alert_at(d, n, reason, det, msg, d->watermark);
 }
 
 static dt_time silence_deadline(const struct dt_detector *d, const struct dt_node *n)
@@ -114,30 +117,42 @@ static dt_time silence_deadline(const struct dt_detector *d, const struct dt_nod
 	return n->last + (dt_time)d->cfg.blind.missed_intervals * n->interval_s * DT_SEC;
 }
 
-static void silence_alert(struct dt_detector *d, struct dt_node *n, dt_time gap)
+/* The silence until now (a late heartbeat's time, the watermark, or past it
+ * by the wall clock: then the alert says so and ends there). */
+static void silence_alert(struct dt_detector *d, struct dt_node *n, dt_time now)
 {
 	struct json_object *det = json_object_new_object();
+	dt_time gap = now - n->last;
 	char msg[128];
 
 	n->silent = true;
 	json_object_object_add(det, "silent_s", json_object_new_int64(gap / DT_SEC));
-	snprintf(msg, sizeof(msg), "no heartbeat for %lld s (interval %lld s)",
-		 (long long)(gap / DT_SEC), (long long)n->interval_s);
-	blind_alert(d, n, "heartbeat_missing", det, msg);
+	if (now > d->watermark)
+		json_object_object_add(det, "clock", json_object_new_string("wall"));
+	snprintf(msg, sizeof(msg), "no heartbeat for %lld s (interval %lld s)%s",
+		 (long long)(gap / DT_SEC), (long long)n->interval_s,
+		 now > d->watermark ? ", no records either (wall clock)" : "");
+	blind_alert_at(d, n, "heartbeat_missing", det, msg,
+		       now > d->watermark ? now : d->watermark);
 }
 
 void dt_rule_sensor_tick(struct dt_detector *d)
 {
+	dt_rule_sensor_tick_at(d, d->watermark);
+}
+
+void dt_rule_sensor_tick_at(struct dt_detector *d, dt_time now)
+{
 	struct dt_node *n, *tmp;
 	dt_time next = DT_TIME_NONE;
 
-	if (d->next_silence == DT_TIME_NONE || d->watermark <= d->next_silence)
+	if (d->next_silence == DT_TIME_NONE || now <= d->next_silence)
 		return;
 	HASH_ITER(hh, d->nodes, n, tmp) {
 		dt_time dl = silence_deadline(d, n);
 
-		if (dl != DT_TIME_NONE && d->watermark > dl)
-			silence_alert(d, n, d->watermark - n->last);
+		if (dl != DT_TIME_NONE && now > dl)
+			silence_alert(d, n, now);
 		dl = silence_deadline(d, n);
 		if (dl != DT_TIME_NONE && (next == DT_TIME_NONE || dl < next))
 			next = dl;
@@ -275,14 +290,14 @@ void dt_rule_sensor_record(struct dt_detector *d, const struct dt_record *r)
 	/* a late heartbeat ends a silence the watermark did not see pass */
 	dl = silence_deadline(d, n);
 	if (seen && dl != DT_TIME_NONE && r->ts > dl)
-		silence_alert(d, n, r->ts - n->last);
+		silence_alert(d, n, r->ts);
 	compare = seen && !(r->hb_uptime_s >= 0 && r->hb_uptime_s < n->uptime_s);
 	if (d->cfg.blind.interfaces)
 		interfaces(d, n, r, seen);
 	rising(d, n, r, compare);
 	idle(d, n, r, compare);
 	free(n->cluster);
-	n->cluster = dt_jtext(r->cluster);
+	n->cluster = dt_strdup0(r->cluster);
 	n->last = r->ts;
 	n->interval_s = r->hb_interval_s;
 	n->uptime_s = r->hb_uptime_s;

@@ -26,13 +26,12 @@ static void flow_key(char *buf, size_t n, const struct dt_record *r)
 		 r->protocol ? r->protocol : "");
 }
 
-static const char *pod_label(const struct json_object *k8s)
+static const char *pod_label(const struct dt_k8s *k)
 {
-	const char *pod = dt_jstr((struct json_object *)k8s, "pod.name");
-	const char *svc = dt_jstr((struct json_object *)k8s, "service.name");
-	const char *node = dt_jstr((struct json_object *)k8s, "node.name");
-
-	return pod ? pod : svc ? svc : node ? node : "?";
+	return k->pod_name  ? k->pod_name :
+	       k->svc_name  ? k->svc_name :
+	       k->node_name ? k->node_name :
+			      "?";
 }
 
 static void remote_access(struct dt_detector *d, const struct dt_record *r)
@@ -45,8 +44,8 @@ static void remote_access(struct dt_detector *d, const struct dt_record *r)
 
 	if (!r->protocol || !dt_strs_has(&c->protocols, r->protocol))
 		return;
-	src_pod = dt_is_pod_end(r->src.k8s, c->include_nodes);
-	dst_pod = dt_is_pod_end(r->dst.k8s, c->include_nodes);
+	src_pod = dt_is_pod_end(&r->src.k8s, c->include_nodes);
+	dst_pod = dt_is_pod_end(&r->dst.k8s, c->include_nodes);
 	if ((!src_pod && !dst_pod) || dt_namespace_allowed(r, &c->allow_namespaces))
 		return;
 	flow_key(key, sizeof(key), r);
@@ -62,7 +61,7 @@ static void remote_access(struct dt_detector *d, const struct dt_record *r)
 	}
 	snprintf(a.message, sizeof(a.message), "%s from %s to %s:%d (%s %s)", r->protocol,
 		 r->src.ip, r->dst.ip, r->dst.port, dst_pod ? "pod" : "from pod",
-		 pod_label(dst_pod ? r->dst.k8s : r->src.k8s));
+		 pod_label(dst_pod ? &r->dst.k8s : &r->src.k8s));
 	dt_emit(d, DT_R_REMOTE_ACCESS, &a);
 }
 

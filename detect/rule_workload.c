@@ -67,8 +67,9 @@ static int64_t prevalence_add(struct dt_detector *d, const char *name, dt_time t
 		count = calloc(1, sizeof(*count));
 		if (!count)
 			abort();
-		e = dt_store_put(&d->store, DT_T_PREVALENCE, name, count, sizeof(*count),
-				 d->watermark, t + d->cfg.newdest.retention_us);
+		e = dt_store_put(&d->store, DT_T_PREVALENCE, name, count,
+				 dt_alloc_bytes(sizeof(*count)), d->watermark,
+				 t + d->cfg.newdest.retention_us);
 	}
 	count = e->data;
 	dt_store_touch(&d->store, e, d->watermark, t + d->cfg.newdest.retention_us);
@@ -108,8 +109,8 @@ void dt_rule_newdest_record(struct dt_detector *d, const struct dt_record *r)
 	long before;
 
 	if (!direction_ok(&c->directions, r->direction) ||
-	    dt_workload_key(r->src.k8s, c->include_nodes, wl, sizeof(wl)) ||
-	    dt_strs_has(&c->allow_namespaces, dt_jstr(r->src.k8s, "namespace")) ||
+	    dt_workload_key(&r->src.k8s, c->include_nodes, wl, sizeof(wl)) ||
+	    dt_strs_has(&c->allow_namespaces, r->src.k8s.ns) ||
 	    dt_domain_allowed(&c->allow_domains, name))
 		return;
 	e = dt_store_get(&d->store, DT_T_NEWDEST, wl, d->watermark);
@@ -118,8 +119,8 @@ void dt_rule_newdest_record(struct dt_detector *d, const struct dt_record *r)
 		if (!st)
 			abort();
 		st->first = st->last_prune = r->ts;
-		e = dt_store_put(&d->store, DT_T_NEWDEST, wl, st, sizeof(*st), d->watermark,
-				 r->ts + c->retention_us);
+		e = dt_store_put(&d->store, DT_T_NEWDEST, wl, st, dt_alloc_bytes(sizeof(*st)),
+				 d->watermark, r->ts + c->retention_us);
 	}
 	st = e->data;
 	before = (long)dt_hset_bytes(&st->dests);
@@ -210,12 +211,11 @@ static double hist_mean(const struct eg_state *st)
 static void egress_alert(struct dt_detector *d, struct eg_state *st, const char *wl, double mean)
 {
 	const struct dt_egress_cfg *c = &d->cfg.egress;
-	struct dt_ident_objs o;
 	struct dt_alert a;
 	struct json_object *det = json_object_new_object();
 
 	memset(&a, 0, sizeof(a));
-	dt_ident_alert(&st->id, &a, &o);
+	dt_ident_alert(&st->id, &a);
 	a.key = wl;
 	a.start = st->bucket * c->bucket_us;
 	a.end = d->watermark;
@@ -232,7 +232,6 @@ static void egress_alert(struct dt_detector *d, struct eg_state *st, const char 
 		 "%.80s sent %lld bytes out in one bucket (baseline %lld a bucket); most to %.60s",
 		 wl, (long long)st->cur, (long long)mean, st->top);
 	dt_emit(d, DT_R_EGRESS_SPIKE, &a);
-	dt_ident_put(&o);
 }
 
 static struct dt_entry *egress_entry(struct dt_detector *d, const char *wl, int64_t b)
@@ -248,8 +247,9 @@ static struct dt_entry *egress_entry(struct dt_detector *d, const char *wl, int6
 		abort();
 	st->bucket = b;
 	return dt_store_put(&d->store, DT_T_EGRESS, wl, st,
-			    sizeof(*st) + sizeof(int64_t) * (size_t)history, d->watermark,
-			    d->watermark);
+			    dt_alloc_bytes(sizeof(*st)) +
+				    dt_alloc_bytes(sizeof(int64_t) * (size_t)history),
+			    d->watermark, d->watermark);
 }
 
 void dt_rule_egress_record(struct dt_detector *d, const struct dt_record *r)
@@ -262,8 +262,8 @@ void dt_rule_egress_record(struct dt_detector *d, const struct dt_record *r)
 	long delta = 0;
 
 	if (r->src.bytes <= 0 || !direction_ok(&c->directions, r->direction) ||
-	    dt_workload_key(r->src.k8s, c->include_nodes, wl, sizeof(wl)) ||
-	    dt_strs_has(&c->allow_namespaces, dt_jstr(r->src.k8s, "namespace")))
+	    dt_workload_key(&r->src.k8s, c->include_nodes, wl, sizeof(wl)) ||
+	    dt_strs_has(&c->allow_namespaces, r->src.k8s.ns))
 		return;
 	e = egress_entry(d, wl, b);
 	st = e->data;

@@ -102,37 +102,30 @@ bool dt_failed_attempt(const struct dt_record *r)
 	return false;
 }
 
-bool dt_is_pod_end(const struct json_object *k8s, bool include_nodes)
+bool dt_is_pod_end(const struct dt_k8s *k8s, bool include_nodes)
 {
-	struct json_object *v;
-
-	if (!k8s)
+	if (!k8s->json)
 		return false;
-	if (include_nodes)
-		return true;
-	return json_object_object_get_ex(k8s, "pod", &v) ||
-	       json_object_object_get_ex(k8s, "namespace", &v);
+	return include_nodes || k8s->has_pod || k8s->has_ns;
 }
 
 bool dt_namespace_allowed(const struct dt_record *r, const struct dt_strs *namespaces)
 {
 	if (!namespaces->n)
 		return false;
-	return dt_strs_has(namespaces, dt_jstr(r->src.k8s, "namespace")) ||
-	       dt_strs_has(namespaces, dt_jstr(r->dst.k8s, "namespace"));
+	return dt_strs_has(namespaces, r->src.k8s.ns) || dt_strs_has(namespaces, r->dst.k8s.ns);
 }
 
-int dt_workload_key(const struct json_object *k8s, bool include_nodes, char *buf, size_t n)
+int dt_workload_key(const struct dt_k8s *k8s, bool include_nodes, char *buf, size_t n)
 {
-	struct json_object *o = (struct json_object *)k8s;
-	const char *ns = dt_jstr(o, "namespace");
-	const char *wl = dt_jstr(o, "workload.name");
-	const char *node = dt_jstr(o, "node.name");
+	const char *ns = k8s->ns;
+	const char *wl = k8s->wl_name;
+	const char *node = k8s->node_name;
 
 	if (!wl)
-		wl = dt_jstr(o, "pod.name");
+		wl = k8s->pod_name;
 	if (!wl)
-		wl = dt_jstr(o, "service.name");
+		wl = k8s->svc_name;
 	if (ns && wl) {
 		snprintf(buf, n, "%s/%s", ns, wl);
 		return 0;

@@ -63,17 +63,19 @@ void dt_rule_egress_free(void *data);
 void dt_rule_sensor_record(struct dt_detector *d, const struct dt_record *r);
 /* Silence check at the watermark (every record; cheap until a deadline passes). */
 void dt_rule_sensor_tick(struct dt_detector *d);
+/* The same at an estimated event time now past the watermark (live input). */
+void dt_rule_sensor_tick_at(struct dt_detector *d, dt_time now);
 void dt_rule_sensor_free(struct dt_detector *d);
 
 /* Shared predicates, exposed for the tests. */
 bool dt_failed_attempt(const struct dt_record *r);
 /* The end is a pod (or a Service), or any identity with include_nodes. */
-bool dt_is_pod_end(const struct json_object *k8s, bool include_nodes);
+bool dt_is_pod_end(const struct dt_k8s *k8s, bool include_nodes);
 /* Either end's namespace is in the list. */
 bool dt_namespace_allowed(const struct dt_record *r, const struct dt_strs *namespaces);
 /* "namespace/workload" of a kubernetes identity (the pod's name for a bare
  * pod; with include_nodes, "node/<name>" for a node). -1 when it has none. */
-int dt_workload_key(const struct json_object *k8s, bool include_nodes, char *buf, size_t n);
+int dt_workload_key(const struct dt_k8s *k8s, bool include_nodes, char *buf, size_t n);
 /* Shannon entropy of s in bits per character. */
 double dt_entropy(const char *s, size_t n);
 

@@ -51,9 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dt_detector_finish(&d);
 	const struct dt_counters *n = &d.n;
 	CHECK(n->lines == lines);
-	CHECK(n->flows + n->dns + n->heartbeats + n->malformed_not_json +
-		      n->malformed_unknown_dataset + n->malformed_missing_field ==
-	      lines);
+	CHECK(n->flows + n->dns + n->heartbeats + dt_malformed_total(n) == lines);
 	dt_detector_free(&d);
 	fclose(out.f);
 	free(buf);

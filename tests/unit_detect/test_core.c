@@ -138,7 +138,7 @@ Test(record, parse_flow)
 	cr_expect_str_eq(r.sni, "x.example");
 	cr_expect(r.src.psh && r.dst.psh);
 	cr_expect_eq(r.flow_start, T0);
-	cr_expect_str_eq(dt_jstr(r.src.k8s, "namespace"), "a");
+	cr_expect_str_eq(r.src.k8s.ns, "a");
 	dt_record_free(&r);
 	free(line);
 	h_free(&h);
@@ -170,7 +170,8 @@ Test(record, malformed_counted)
 		   "\"heartbeat\":{\"interval_s\":30}}}");
 	h_finish(&h);
 	cr_expect_eq(h_counter(&h, "lines"), 10);
-	cr_expect_eq(h_counter(&h, "malformed_not_json"), 4);
+	cr_expect_eq(h_counter(&h, "malformed_not_json"), 3);
+	cr_expect_eq(h_counter(&h, "malformed_trailing"), 1);
 	cr_expect_eq(h_counter(&h, "malformed_unknown_dataset"), 2);
 	cr_expect_eq(h_counter(&h, "malformed_missing_field"), 2);
 	cr_expect_eq(h_counter(&h, "flow_records"), 1);

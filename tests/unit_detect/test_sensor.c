@@ -187,3 +187,53 @@ Test(sensor_blind, no_packets)
 	cr_expect_eq(h_alerts(&h, "sensor_blind", a, 4), 0);
 	h_free(&h);
 }
+
+/* live input, no record at all after the last heartbeat: the wall clock moves
+ * event time on; silent past last + 60 s (exclusive), like the watermark */
+Test(sensor_blind, heartbeat_missing_by_wall_clock)
+{
+	struct harness h;
+	struct json_object *a[4];
+	dt_time w;
+
+	h_init(&h, NULL);
+	h.d.live = true;
+	hb(&h, "node-a", T0, NULL, NULL, "hb-1");
+	hb(&h, "node-a", T0 + 30 * DT_SEC, NULL, NULL, "hb-2");
+	w = h.d.wall_at_watermark; /* the wall clock when T0 + 30 s was read */
+	cr_assert_gt(w, 0);
+	dt_detector_wall_tick(&h.d, w + 60 * DT_SEC);
+	cr_assert_eq(h_alerts(&h, "sensor_blind", a, 4), 0);
+	dt_detector_wall_tick(&h.d, w + 60 * DT_SEC + 1);
+	cr_assert_eq(h_alerts(&h, "sensor_blind", a, 4), 1);
+	cr_expect_str_eq(reason(a[0]), "heartbeat_missing");
+	cr_expect_str_eq(h_str(a[0], "nettrail.alert.sensor_blind.clock"), "wall");
+	cr_expect_eq(json_object_get_int(dt_jpath(a[0], "nettrail.alert.sensor_blind.silent_s")),
+		     60);
+	cr_expect_str_eq(h_str(a[0], "event.end"), "2026-11-23T09:41:30.000001Z");
+	cr_expect_str_eq(h_str(a[0], "@timestamp"), "2026-11-23T09:41:30.000001Z");
+	cr_expect_str_eq(ev(a[0], 1), "hb-2");
+	/* the watermark is still the records' own */
+	cr_expect_eq(h.d.watermark, T0 + 30 * DT_SEC);
+	/* once per silence */
+	dt_detector_wall_tick(&h.d, w + 600 * DT_SEC);
+	cr_expect_eq(h_alerts(&h, "sensor_blind", a, 4), 1);
+	h_put(a, 1);
+	h_free(&h);
+}
+
+/* a file replay: the wall clock never stands in for event time */
+Test(sensor_blind, wall_clock_not_in_replay)
+{
+	struct harness h;
+	struct json_object *a[4];
+
+	h_init(&h, NULL);
+	hb(&h, "node-a", T0, NULL, NULL, "hb-1");
+	hb(&h, "node-a", T0 + 30 * DT_SEC, NULL, NULL, "hb-2");
+	dt_detector_wall_tick(&h.d, dt_wall_now() + 3600 * DT_SEC);
+	cr_expect_eq(h_alerts(&h, "sensor_blind", a, 4), 0);
+	h_finish(&h);
+	cr_expect_eq(h_alerts(&h, "sensor_blind", a, 4), 0);
+	h_free(&h);
+}

@@ -40,14 +40,22 @@ int nt_ocsf_init(struct nt_ocsf *o, struct nt_output out, struct nt_recorder *ba
 		 enum nt_ocsf_version v, int ecs_follows);
 void nt_ocsf_free(struct nt_ocsf *o);
 
-/* nt_report_fn-compatible: ctx is the encoder. */
+/* nt_report_fn-compatible: ctx is the encoder (it resolves the report's
+ * context, recctx.h, itself). */
 void nt_ocsf_flow(void *ctx, const struct nt_flow_report *rep);
 
 /* nt_dns_emit_fn-compatible: ctx is the encoder. */
 void nt_ocsf_dns(void *ctx, const struct nt_dns_txn *t);
 
+/* The same with the context resolved by the caller (the fan-out). */
+struct nt_rec_ctx;
+void nt_ocsf_flow_ctx(struct nt_ocsf *o, const struct nt_flow_report *rep,
+		      const struct nt_rec_ctx *c);
+void nt_ocsf_dns_ctx(struct nt_ocsf *o, const struct nt_dns_txn *t, const struct nt_rec_ctx *c);
+
 /* The fan-out main gives the collector and the DNS stage: either encoder
- * may be NULL (its format is off), not both. */
+ * may be NULL (its format is off), not both. Each report's context (NAT,
+ * identities, local ends, names) is resolved once and handed to both. */
 struct nt_encoders {
 	struct nt_recorder *ecs;
 	struct nt_ocsf *ocsf;

@@ -1703,3 +1703,72 @@ Test(record, ocsf_container_labels)
 		teardown();
 	}
 }
+
+/* ---- the fan-out resolves a report once ------------------------------------ */
+
+static int n_nat_get, n_local;
+
+static int counted_nat_get(void *ctx, const struct nt_flow_key *k, struct nt_nat *out)
+{
+	n_nat_get++;
+	return dns_nat_get(ctx, k, out);
+}
+
+static int counted_local(void *ctx, const struct nt_flow_key *k, int src_side,
+			 struct nt_local_end out[2])
+{
+	n_local++;
+	return local_client(ctx, k, src_side, out);
+}
+
+/* With both formats on, a DNS query to a Service asks the kernel's
+ * nat_flows once and a flow's local ends are looked up once (the record
+ * context, recctx.h), and both records carry what was found. An encoder
+ * called alone resolves its own. */
+Test(record, fanout_resolves_once)
+{
+	struct nt_encoders enc;
+	struct nt_dns_txn t;
+	struct nt_flow_report r;
+	struct nt_enrich en;
+	json_object *o, *e;
+
+	recorder(0x72);
+	rec.nat_get = counted_nat_get;
+	rec.nat_ctx = &rec;
+	enc = twins(NT_OCSF_1_8_0);
+	dns_unanswered_txn(&t);
+	n_nat_get = 0;
+	nt_encoders_dns(&enc, &t);
+	cr_assert_eq(n_nat_get, 1, "nat_flows asked %d times for one DNS record", n_nat_get);
+	cr_assert_eq(n_caps, 2);
+	o = parse(0), e = parse(1);
+	cr_assert_str_eq(str_at(o, "unmapped.nat.dst_endpoint.ip"), "fd00:244:2::5");
+	cr_assert_str_eq(str_at(e, "destination.nat.ip"), "fd00:244:2::5");
+	json_object_put(o);
+	json_object_put(e);
+	nt_record_dns(&rec, &t);
+	nt_ocsf_dns(&ocsf, &t);
+	cr_assert_eq(n_nat_get, 3, "each encoder alone asks once");
+	nt_ocsf_free(&ocsf);
+	teardown();
+
+	recorder(0x73);
+	labelled_pod(&en);
+	en.local_fn = counted_local;
+	enc = twins(NT_OCSF_1_8_0);
+	tcp_sf_report(&r);
+	n_local = 0;
+	nt_encoders_flow(&enc, &r);
+	cr_assert_eq(n_local, 1, "local ends looked up %d times for one flow report", n_local);
+	cr_assert_eq(n_caps, 2);
+	o = parse(0), e = parse(1);
+	cr_assert_str_eq(str_at(o, "src_endpoint.container.uid"), CTR_ID);
+	cr_assert_str_eq(str_at(e, "container.id"), CTR_ID);
+	json_object_put(o);
+	json_object_put(e);
+	nt_ocsf_free(&ocsf);
+	nt_enrich_end(&en);
+	nt_k8s_stop(en.k8s);
+	teardown();
+}

@@ -175,18 +175,8 @@ static void metadata(struct nt_ocsf *o, const struct ocsf_class *c, const char *
 		jw_str(w, NULL, "cloud");
 	jw_arr_close(w);
 	jw_obj_close(w);
-	if (r->cloud_provider) {
-		jw_obj_open(w, "cloud"); /* cloud.* */
-		jw_str(w, "provider", r->cloud_provider);
-		if (r->cloud_region)
-			jw_str(w, "region", r->cloud_region);
-		if (r->cloud_account) {
-			jw_obj_open(w, "account"); /* cloud.account.* */
-			jw_str(w, "uid", r->cloud_account);
-			jw_obj_close(w);
-		}
-		jw_obj_close(w);
-	}
+	if (r->cloud_provider) /* OCSF's cloud needs a provider */
+		nt_cloud_obj(w, r, "uid");
 	jw_obj_open(w, "device"); /* device.*: the node */
 	fit = hostname_fit(o, r->node, buf);
 	jw_str(w, "hostname", fit ? fit : r->node);
@@ -290,6 +280,15 @@ static void end_unmapped(struct nt_ocsf *o, const char *name, const struct ocsf_
 	if (e->k8s)
 		jw_raw(w, "kubernetes", e->k8s->json, e->k8s->json_len);
 	jw_obj_close(w);
+}
+
+/* unmapped.src_endpoint, .dst_endpoint and (before 1.4.0) .community_id */
+static void unmapped_ends(struct nt_ocsf *o, const struct ocsf_end e[2])
+{
+	end_unmapped(o, "src_endpoint", &e[0]);
+	end_unmapped(o, "dst_endpoint", &e[1]);
+	if (o->minor < 4 && o->has_cid)
+		jw_str(&o->w, "community_id", o->key);
 }
 
 /* unmapped.nat.src_endpoint (after SNAT) and .dst_endpoint (after DNAT):
@@ -577,22 +576,12 @@ static void flow_unmapped(struct nt_ocsf *o, const struct nt_flow_report *rep,
 	struct jw *w = &o->w;
 
 	jw_obj_open(w, "unmapped"); /* unmapped.* */
-	end_unmapped(o, "src_endpoint", &e[0]);
-	end_unmapped(o, "dst_endpoint", &e[1]);
-	if (o->minor < 4 && o->has_cid)
-		jw_str(w, "community_id", o->key);
+	unmapped_ends(o, e);
 	if (rep->meta && rep->meta->tls)
 		tls_unmapped(o, rep->meta->tls, tls_in, start_s);
-	if (rep->has_nat)
-		nat_unmapped(w, &rep->nat, rep->key.ip_version);
-	if (r->cluster) {
-		jw_obj_open(w, "orchestrator"); /* unmapped.orchestrator.cluster.* */
-		jw_obj_open(w, "cluster");
-		jw_str(w, "name", r->cluster);
-		jw_obj_close(w);
-		jw_obj_close(w);
-	}
-	jw_obj_open(w, "nettrail"); /* unmapped.nettrail.* */
+	nat_unmapped(w, c->nat, rep->key.ip_version);
+	nt_cluster_obj(w, r->cluster); /* unmapped.orchestrator.cluster.* */
+	jw_obj_open(w, "nettrail");    /* unmapped.nettrail.* */
 	jw_u64(w, "report_seq", rep->report_seq);
 	jw_str(w, "end_reason", nt_end_reason_name(rep->reason));
 	if (rep->key.proto == 6) {
@@ -607,6 +596,16 @@ static void flow_unmapped(struct nt_ocsf *o, const struct nt_flow_report *rep,
 	jw_str(w, "hook", r->hook_name);
 	jw_obj_close(w);
 	jw_obj_close(w);
+}
+
+/* app_name (and app_protocol_name at 1.8.0); NULL: none */
+static void app_name(struct nt_ocsf *o, const char *app)
+{
+	if (!app)
+		return;
+	jw_str(&o->w, "app_name", app);
+	if (o->minor >= 8)
+		jw_str(&o->w, "app_protocol_name", app);
 }
 
 /* traffic.*: out is source -> destination, in the other way; IP bytes */
@@ -668,23 +667,10 @@ void nt_ocsf_flow_ctx(struct nt_ocsf *o, const struct nt_flow_report *rep,
 		ja4_list(w, t);
 	if (local[0].side >= 0 && local[0].has_proc)
 		actor(w, &local[0]);
-	if (app) {
-		jw_str(w, "app_name", app);
-		if (o->minor >= 8)
-			jw_str(w, "app_protocol_name", app);
-	}
+	app_name(o, app);
 	flow_unmapped(o, rep, c, e, tls_in);
 	jw_obj_close(w);
 	done(o, NT_REC_OCSF_NETWORK);
-}
-
-void nt_ocsf_flow(void *ctx, const struct nt_flow_report *rep)
-{
-	struct nt_ocsf *o = ctx;
-	struct nt_rec_ctx c;
-
-	nt_rec_ctx_flow(&c, o->base, rep);
-	nt_ocsf_flow_ctx(o, rep, &c);
 }
 
 /* ---- DNS Activity -------------------------------------------------------- */
@@ -790,19 +776,10 @@ static void dns_unmapped(struct nt_ocsf *o, const struct nt_dns_txn *t, const st
 		jw_str(w, "hostname", qname);
 		jw_obj_close(w);
 	}
-	end_unmapped(o, "src_endpoint", &e[0]);
-	end_unmapped(o, "dst_endpoint", &e[1]);
-	if (o->minor < 4 && o->has_cid)
-		jw_str(w, "community_id", o->key);
+	unmapped_ends(o, e);
 	nat_unmapped(w, nat, t->key.ip_version);
-	if (r->cluster) {
-		jw_obj_open(w, "orchestrator"); /* unmapped.orchestrator.cluster.* */
-		jw_obj_open(w, "cluster");
-		jw_str(w, "name", r->cluster);
-		jw_obj_close(w);
-		jw_obj_close(w);
-	}
-	jw_obj_open(w, "nettrail"); /* unmapped.nettrail.* */
+	nt_cluster_obj(w, r->cluster); /* unmapped.orchestrator.cluster.* */
+	jw_obj_open(w, "nettrail");    /* unmapped.nettrail.* */
 	if (!a)
 		jw_bool(w, "unanswered", 1);
 	else if (a->answers_truncated)
@@ -859,21 +836,10 @@ void nt_ocsf_dns_ctx(struct nt_ocsf *o, const struct nt_dns_txn *t, const struct
 		dns_answers(w, a);
 	if (a)
 		dns_rcode(w, a->rcode);
-	jw_str(w, "app_name", "dns");
-	if (o->minor >= 8)
-		jw_str(w, "app_protocol_name", "dns");
+	app_name(o, "dns");
 	dns_unmapped(o, t, e, a, c->nat);
 	jw_obj_close(w);
 	done(o, NT_REC_OCSF_DNS);
-}
-
-void nt_ocsf_dns(void *ctx, const struct nt_dns_txn *t)
-{
-	struct nt_ocsf *o = ctx;
-	struct nt_rec_ctx c;
-
-	nt_rec_ctx_dns(&c, o->base, t);
-	nt_ocsf_dns_ctx(o, t, &c);
 }
 
 /* ---- the fan-out ----------------------------------------------------------- */

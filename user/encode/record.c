@@ -107,6 +107,32 @@ static void common_head(struct nt_recorder *r, uint64_t ts_unix_ns, enum nt_reco
 	/* the caller adds start/end/duration and closes "event" */
 }
 
+void nt_cloud_obj(struct jw *w, const struct nt_recorder *r, const char *account_key)
+{
+	jw_obj_open(w, "cloud"); /* cloud.* */
+	if (r->cloud_provider)
+		jw_str(w, "provider", r->cloud_provider);
+	if (r->cloud_region)
+		jw_str(w, "region", r->cloud_region);
+	if (r->cloud_account) {
+		jw_obj_open(w, "account"); /* cloud.account.* */
+		jw_str(w, account_key, r->cloud_account);
+		jw_obj_close(w);
+	}
+	jw_obj_close(w);
+}
+
+void nt_cluster_obj(struct jw *w, const char *cluster)
+{
+	if (!cluster)
+		return;
+	jw_obj_open(w, "orchestrator"); /* [unmapped.]orchestrator.cluster.* */
+	jw_obj_open(w, "cluster");
+	jw_str(w, "name", cluster);
+	jw_obj_close(w);
+	jw_obj_close(w);
+}
+
 static void observer(struct nt_recorder *r)
 {
 	struct jw *w = &r->w;
@@ -118,26 +144,9 @@ static void observer(struct nt_recorder *r)
 	jw_str(w, "product", "nettrail");
 	jw_str(w, "version", NT_VERSION);
 	jw_obj_close(w);
-	if (r->cloud_provider || r->cloud_region || r->cloud_account) {
-		jw_obj_open(w, "cloud"); /* cloud.* */
-		if (r->cloud_provider)
-			jw_str(w, "provider", r->cloud_provider);
-		if (r->cloud_region)
-			jw_str(w, "region", r->cloud_region);
-		if (r->cloud_account) {
-			jw_obj_open(w, "account"); /* cloud.account.* */
-			jw_str(w, "id", r->cloud_account);
-			jw_obj_close(w);
-		}
-		jw_obj_close(w);
-	}
-	if (r->cluster) {
-		jw_obj_open(w, "orchestrator"); /* orchestrator.cluster.* */
-		jw_obj_open(w, "cluster");
-		jw_str(w, "name", r->cluster);
-		jw_obj_close(w);
-		jw_obj_close(w);
-	}
+	if (r->cloud_provider || r->cloud_region || r->cloud_account)
+		nt_cloud_obj(w, r, "id");
+	nt_cluster_obj(w, r->cluster);
 }
 
 size_t nt_record_id(const struct nt_recorder *r, uint64_t seq, char out[NT_RECORD_ID_MAX])

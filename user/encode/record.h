@@ -101,9 +101,13 @@ const char *nt_dns_class_text(uint16_t c, char buf[16]);
 const char *nt_dns_type_text(uint16_t t, char buf[16]);
 
 /* Shared with the OCSF encoder (ocsf.c), which writes the same facts:
+ * - nt_cloud_obj: the object "cloud" (provider, region, account.<account_key>);
+ * - nt_cluster_obj: the object "orchestrator" (cluster.name; NULL: nothing);
  * - nt_quic_extras: the object "quic" (version, the client's CIDs, retry);
  * - nt_tls_cert_extras: the object <role> (certificate_status, the flags
  *   derived from the leaf at now_s, the chain summary). */
+void nt_cloud_obj(struct jw *w, const struct nt_recorder *r, const char *account_key);
+void nt_cluster_obj(struct jw *w, const char *cluster);
 struct nt_quic_meta;
 struct tls_certs;
 void nt_quic_extras(struct jw *w, const struct nt_quic_meta *q);

@@ -1748,7 +1748,7 @@ Test(record, fanout_resolves_once)
 	json_object_put(o);
 	json_object_put(e);
 	nt_record_dns(&rec, &t);
-	nt_ocsf_dns(&ocsf, &t);
+	nt_encoders_dns(&(struct nt_encoders){ .ocsf = &ocsf }, &t);
 	cr_assert_eq(n_nat_get, 3, "each encoder alone asks once");
 	nt_ocsf_free(&ocsf);
 	teardown();

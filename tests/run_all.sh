@@ -30,11 +30,17 @@ count_plain() { # "N passed, M failed"
 # Every suite gets a fresh, empty TMPDIR of its own, removed after it: nothing
 # a test needs may come from a previous run, a previous suite or the shared temp dir.
 RUN_TMP=$(mktemp -d "${TMPDIR:-/tmp}/nettrail-test.XXXXXX")
-trap 'rm -rf "$RUN_TMP"' EXIT
+# The cold fetches and builds (the control plane for k8s_real, helm, the
+# Kafka jars, PyPI packages) run in the background from the start, nice'd;
+# the suites that need one wait for it (tests/lib/prefetch.sh).
+export NT_PREFETCH_DIR=$RUN_TMP/prefetch
+setsid tests/lib/prefetch.sh start "$NT_PREFETCH_DIR" >/dev/null 2>&1 &
+export NT_PREFETCH_PID=$!
+trap 'kill -- -$NT_PREFETCH_PID 2>/dev/null; wait; rm -rf "$RUN_TMP"' EXIT
 
 suite() { # name counter command...
 	local name=$1 counter=$2; shift 2
-	local tmp="$RUN_TMP/$name"
+	local tmp="$RUN_TMP/$name" t0=$SECONDS
 	echo "=== $name: $*"
 	mkdir -p "$tmp"
 	TMPDIR=$tmp "$@" >"$LOG/$name.log" 2>&1
@@ -47,7 +53,7 @@ suite() { # name counter command...
 		[ "$f" -eq 0 ] && f=1
 	fi
 	passed=$((passed + p)); failed=$((failed + f))
-	echo "--- $name: $p passed, $f failed"
+	echo "--- $name: $p passed, $f failed ($((SECONDS - t0)) s)"
 }
 
 suite fixed_paths count_plain tests/lib/check_fixed_paths.sh
@@ -64,6 +70,9 @@ for extra in tests/suites/*.sh; do
 	suite "$(basename "$extra" .sh)" count_plain "$extra"
 done
 
+for it in "$NT_PREFETCH_DIR"/*.log; do # what the background fetches took
+	[ -e "$it" ] && grep -h '^# .*: exit [0-9]* after' "$it"
+done
 [ ${#bad_suites[@]} -eq 0 ] || echo "failed suites: ${bad_suites[*]} (logs in $LOG)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

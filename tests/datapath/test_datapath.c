@@ -531,6 +531,15 @@ static struct nt_event overflow_ev(const struct pkt_spec *s, uint64_t ts, uint32
 	return e;
 }
 
+/* The packets and bytes a flow's value counts each way (side 0, side 1). */
+static void set_counts(struct nt_flow_val *v, uint64_t p0, uint64_t p1, uint64_t b0, uint64_t b1)
+{
+	v->pkts[0] = p0;
+	v->pkts[1] = p1;
+	v->bytes[0] = b0;
+	v->bytes[1] = b1;
+}
+
 static uint32_t flags_of(int side, uint8_t f)
 {
 	return (uint32_t)f << (8 * side);
@@ -800,10 +809,7 @@ Test(datapath, tcp_synack_first)
 	w.last_ns = TS(2);
 	w.synack_ns = TS(0);
 	w.ack_ns = TS(1);
-	w.pkts[0] = 1;
-	w.pkts[1] = 2;
-	w.bytes[0] = 40;
-	w.bytes[1] = 40 + 90;
+	set_counts(&w, 1, 2, 40, 40 + 90);
 	w.tcp_flags = flags_of(0, SYN | ACK) | flags_of(1, ACK | PSH);
 	w.initiator = 1;
 	cr_assert_eq(flow_count(), 1u);
@@ -835,10 +841,7 @@ Test(datapath, tcp_syn_after_synack_and_retransmissions)
 	w.syn_ns = TS(1);
 	w.synack_ns = TS(0);
 	w.ack_ns = TS(2);
-	w.pkts[0] = 4;
-	w.pkts[1] = 2;
-	w.bytes[0] = 160;
-	w.bytes[1] = 80;
+	set_counts(&w, 4, 2, 160, 80);
 	w.tcp_flags = flags_of(0, SYN | ACK) | flags_of(1, SYN | ACK);
 	w.initiator = 0;
 	expect_flow("reordered handshake", &k, &w, 0);
@@ -860,10 +863,7 @@ Test(datapath, tcp_midstream)
 	k = key_of(&d, NULL);
 	w.first_ns = TS(0);
 	w.last_ns = TS(1);
-	w.pkts[0] = 1;
-	w.pkts[1] = 1;
-	w.bytes[0] = 40;
-	w.bytes[1] = 50;
+	set_counts(&w, 1, 1, 40, 50);
 	w.tcp_flags = flags_of(1, PSH | ACK) | flags_of(0, ACK);
 	w.initiator = 1;
 	w.attrs = NT_ATTR_MIDSTREAM;
@@ -1021,10 +1021,7 @@ Test(datapath, syn_after_rst_starts_a_new_flow)
 	old.synack_ns = TS(1);
 	old.last_ns = old.close_ns = TS(2);
 	old.rst_first = 1;
-	old.pkts[0] = 2;
-	old.pkts[1] = 1;
-	old.bytes[0] = 80;
-	old.bytes[1] = 40;
+	set_counts(&old, 2, 1, 80, 40);
 	old.tcp_flags = flags_of(0, SYN | RST) | flags_of(1, SYN | ACK);
 	w.first_ns = w.last_ns = w.syn_ns = TS(3);
 	w.pkts[0] = 1;
@@ -1070,10 +1067,7 @@ Test(datapath, syn_after_fin_close_starts_a_new_flow)
 	old.ack_ns = TS(3);
 	old.close_ns = TS(5);
 	old.last_ns = TS(6);
-	old.pkts[0] = 5;
-	old.pkts[1] = 2;
-	old.bytes[0] = 200;
-	old.bytes[1] = 80;
+	set_counts(&old, 5, 2, 200, 80);
 	old.tcp_flags = flags_of(0, SYN | ACK | FIN) | flags_of(1, SYN | ACK | FIN);
 	drain();
 	cr_assert_eq(nends, 1);
@@ -1132,10 +1126,7 @@ Test(datapath, syn_restart_slow_ways_when_the_ring_is_full)
 	old.first_ns = old.syn_ns = TS(0);
 	old.synack_ns = old.last_ns = old.close_ns = TS(1);
 	old.rst_first = 1;
-	old.pkts[0] = 2;
-	old.pkts[1] = 1;
-	old.bytes[0] = 80;
-	old.bytes[1] = 40;
+	set_counts(&old, 2, 1, 80, 40);
 	old.tcp_flags = flags_of(0, SYN | RST) | flags_of(1, SYN | ACK);
 	filled = fill_events_ring();
 	send_at(&syn, TS(2));
@@ -1217,10 +1208,7 @@ Test(datapath, udp_both_directions)
 	cr_assert_eq(k.port[0], 53);
 	w.first_ns = TS(0);
 	w.last_ns = TS(2);
-	w.pkts[0] = 1;
-	w.pkts[1] = 2;
-	w.bytes[0] = 128;
-	w.bytes[1] = 48 + 58;
+	set_counts(&w, 1, 2, 128, 48 + 58);
 	w.initiator = 1;
 	cr_assert_eq(flow_count(), 1u);
 	expect_flow("udp", &k, &w, 0);
@@ -1326,10 +1314,7 @@ Test(datapath, icmpv6_echo)
 	cr_assert_eq(k.port[0], 7);
 	w.first_ns = TS(0);
 	w.last_ns = TS(2);
-	w.pkts[0] = 1;
-	w.pkts[1] = 2;
-	w.bytes[0] = 80;
-	w.bytes[1] = 160;
+	set_counts(&w, 1, 2, 80, 160);
 	w.initiator = 1;
 	w.icmp_type = 128;
 	cr_assert_eq(flow_count(), 1u);
@@ -1772,10 +1757,7 @@ Test(datapath, ipv4_fragments_follow_the_first)
 	k = key_of(&f1, NULL);
 	w.first_ns = TS(0);
 	w.last_ns = TS(3);
-	w.pkts[0] = 3;
-	w.pkts[1] = 1;
-	w.bytes[0] = 52 + 52 + 36;
-	w.bytes[1] = 32;
+	set_counts(&w, 3, 1, 52 + 52 + 36, 32);
 	w.attrs = NT_ATTR_FRAG;
 	cr_assert_eq(flow_count(), 1u, "%s", flow_dump());
 	expect_flow("fragments", &k, &w, 0);

@@ -142,7 +142,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct nt_ocsf o;
 
 		nt_ocsf_init(&o, out, &rec, v, 0);
-		nt_ocsf_dns(&o, &t);
+		nt_encoders_dns(&(struct nt_encoders){ .ocsf = &o }, &t);
 		check(v, &t);
 		nt_ocsf_free(&o);
 	}

@@ -18,7 +18,7 @@ if [ "$(helm_mod)" != "$HELM_VERSION" ]; then
 	echo "# installing helm $HELM_VERSION into $BIN_DIR (go install)" >&2
 	mkdir -p "$BIN_DIR"
 	scratch=$(mktemp -d) || exit 1
-	(cd "$scratch" && GOBIN=$BIN_DIR GOFLAGS='' timeout 900 "$GO" install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION") >"$log" 2>&1
+	(cd "$scratch" && GOBIN=$BIN_DIR GOFLAGS='' timeout "${NT_HELM_INSTALL_TIMEOUT:-900}" "$GO" install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION") >"$log" 2>&1
 	rc=$?
 	rm -rf "$scratch"
 	[ $rc -eq 0 ] || { echo "go install helm $HELM_VERSION failed: $(tail -3 "$log" 2>/dev/null)" >&2; exit 1; }

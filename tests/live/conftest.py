@@ -32,6 +32,11 @@ def sh(*args, check=True, **kw):
     return r
 
 
+def prefetched(name):
+    """Under make test, waits for the background fetch NAME (tests/lib/prefetch.sh)."""
+    sh(str(ROOT / "tests" / "lib" / "prefetch.sh"), "wait", name)
+
+
 class Topo:
     """Namespaces and veth pairs made for one test, removed afterwards."""
 
@@ -131,6 +136,17 @@ def ocsf_args():
             "--ocsf-version", ("1.1.0", "1.8.0")[next(_ocsf_runs) % 2]]
 
 
+def wait_attached(topo, ns, ifn, p, timeout=10):
+    """Until nettrail (Popen p) has its TC filters on ifn (it is then ready)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        r = topo.run(ns, "tc", "filter", "show", "dev", ifn, "ingress", check=False)
+        if "tc_ingress" in r.stdout:
+            return
+        assert p.poll() is None, f"nettrail exited: {p.stderr.read().decode()}"
+        time.sleep(0.05)
+
+
 class Sensor:
     """nettrail running in a namespace, writing JSON lines to a file (ECS
     and OCSF: see ocsf_args)."""
@@ -141,15 +157,8 @@ class Sensor:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.ns = ns
         self.topo = topo
-        # ready when its filters are in place
-        ifn = args[args.index("-i") + 1].split(",")[0] if "-i" in args else None
-        deadline = time.time() + 10
-        while ifn and time.time() < deadline:
-            r = topo.run(ns, "tc", "filter", "show", "dev", ifn, "ingress", check=False)
-            if "tc_ingress" in r.stdout:
-                break
-            assert self.p.poll() is None, f"nettrail exited: {self.p.stderr.read().decode()}"
-            time.sleep(0.05)
+        if "-i" in args:
+            wait_attached(topo, ns, args[args.index("-i") + 1].split(",")[0], self.p)
 
     def stop(self, sig=signal.SIGTERM):
         if self.p.poll() is None:
@@ -246,6 +255,7 @@ class Broker:
         self.d = d
 
     def __enter__(self):
+        prefetched("kafka")
         r = sh(str(self.SCRIPT), "start", str(self.d), timeout=240)
         boot = [l.split("=", 1)[1] for l in r.stdout.splitlines() if l.startswith("BOOTSTRAP=")]
         assert boot, r.stdout + r.stderr

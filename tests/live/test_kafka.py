@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from conftest import NETTRAIL, PY, ROOT, flows, read_records, sh
+from conftest import NETTRAIL, PY, ROOT, flows, prefetched, read_records, sh
 
 BROKER = ROOT / "tests" / "kafka" / "broker.sh"
 GEN = ROOT / "build" / "bench" / "gen_pcap"
@@ -16,6 +16,7 @@ GEN = ROOT / "build" / "bench" / "gen_pcap"
 @pytest.fixture(scope="module")
 def broker(tmp_path_factory):
     d = tmp_path_factory.mktemp("kafka")
+    prefetched("kafka")
     r = sh(str(BROKER), "start", str(d), timeout=240)
     boot = [l.split("=", 1)[1] for l in r.stdout.splitlines() if l.startswith("BOOTSTRAP=")]
     assert boot, r.stdout + r.stderr

@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import NETTRAIL, ROOT, sh
+from conftest import NETTRAIL, ROOT, prefetched, sh
 
 sys.path.insert(0, str(ROOT / "tests" / "lib"))
 import spool_reader  # noqa: E402
@@ -56,6 +56,7 @@ class Broker:
 
     def __init__(self, d):
         self.dir = d
+        prefetched("kafka")
         r = sh(str(BROKER), "start", str(d), timeout=240)
         self.boot = self._boot(r)
         self.port = int(self.boot.rsplit(":", 1)[1])

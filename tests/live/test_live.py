@@ -12,7 +12,7 @@ import time
 import pytest
 
 from conftest import (Capture, Sensor, find_flow, flows, oracle, oracle_flow, read_records,
-                      sh, totals, validate, NETTRAIL)
+                      sh, totals, validate, wait_attached, NETTRAIL)
 
 A4, B4 = "10.201.0.1", "10.201.0.2"
 A6, B6 = "fd00:201::1", "fd00:201::2"
@@ -318,7 +318,7 @@ def test_duration_exits_zero_and_reports_shutdown(topo, tmp_path):
     out = tmp_path / "o.jsonl"
     p = topo.spawn(a, str(NETTRAIL), "-i", "va", "--duration", "2", "-o", f"file:{out}",
                    stderr=subprocess.PIPE)
-    time.sleep(0.7)
+    wait_attached(topo, a, "va", p)  # not a fixed sleep: a loaded machine loads slower
     topo.run(a, "ping", "-c", "1", B4)
     assert p.wait(timeout=10) == 0
     recs = read_records(out)

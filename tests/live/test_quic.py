@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NETTRAIL, PY, Capture, Sensor, find_flow, read_records, sh, validate
+from conftest import (NETTRAIL, PY, Capture, Sensor, find_flow, prefetched, read_records, sh,
+                      validate)
 
 A4, B4 = "10.202.0.1", "10.202.0.2"
 A6, B6 = "fd00:202::1", "fd00:202::2"
@@ -34,6 +35,7 @@ BIG_ALPN = ["h3"] + [f"x-nettrail-test-alpn-value-{i:02d}" for i in range(40)]
 @pytest.fixture(scope="module")
 def aioquic():
     """aioquic and its wheels under $HOME/.cache/nettrail (a PYTHONPATH)."""
+    prefetched("aioquic")
     d = Path(os.environ.get("HOME", "/root")) / ".cache" / "nettrail" / "aioquic-1.2.0"
     if not (d / "aioquic").is_dir():
         d.mkdir(parents=True, exist_ok=True)

@@ -63,7 +63,8 @@ GO=$(command -v go || echo /usr/local/go/bin/go)
 for t in python3 unshare chroot mount; do
 	command -v "$t" >/dev/null || { no tools "$t is missing"; finish; }
 done
-if HELM=$(tests/lib/ensure_helm.sh "$OUT/helm-install.log" 2>"$OUT/err"); then
+if tests/lib/prefetch.sh wait helm 2>"$OUT/err" &&
+	HELM=$(tests/lib/ensure_helm.sh "$OUT/helm-install.log" 2>"$OUT/err"); then
 	ok "helm $HELM_VERSION"
 else
 	no tools "$(tail -1 "$OUT/err")"; finish

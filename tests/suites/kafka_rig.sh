@@ -36,6 +36,10 @@ done
 [ "$failed" -eq 0 ] || exit 1
 
 t=$SECONDS
+if ! "$root/tests/lib/prefetch.sh" wait kafka 2>"$work/fetch.out"; then
+	fail "fetch: $(tail -n 1 "$work/fetch.out")"
+	exit 1
+fi
 if timeout 480 "$broker" fetch >"$work/fetch.out" 2>&1; then
 	libs=$("$broker" libs 2>/dev/null)
 	ok "fetch: $(find "$libs" -name '*.jar' | wc -l) jars, $(du -sh "$libs" | cut -f1), in $libs ($((SECONDS - t)) s)"

@@ -52,6 +52,8 @@ refused() {
 ecs_only() { grep -v '^{"activity_id":' "$1" >"$1.ecs"; }
 
 # ---- the schemas are the official ones --------------------------------------
+# under make test, pip ran in the background from the start
+out=$(tests/lib/prefetch.sh wait ocsf 2>&1) || no "ocsf-json-schema: $out"
 check "class schemas = ocsf-json-schema's" "$PY" tools/gen_ocsf_schemas.py --check
 check "Glue columns and Avro schemas as generated" "$PY" tools/gen_glue_schema.py --check
 

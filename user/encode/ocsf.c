@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #endif
 #include "ocsf.h"
+#include "recctx.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -178,18 +179,8 @@ static void metadata(struct nt_ocsf *o, const struct ocsf_class *c, const char *
 		jw_str(w, NULL, "cloud");
 	jw_arr_close(w);
 	jw_obj_close(w);
-	if (r->cloud_provider) {
-		jw_obj_open(w, "cloud"); /* cloud.* */
-		jw_str(w, "provider", r->cloud_provider);
-		if (r->cloud_region)
-			jw_str(w, "region", r->cloud_region);
-		if (r->cloud_account) {
-			jw_obj_open(w, "account"); /* cloud.account.* */
-			jw_str(w, "uid", r->cloud_account);
-			jw_obj_close(w);
-		}
-		jw_obj_close(w);
-	}
+	if (r->cloud_provider) /* OCSF's cloud needs a provider */
+		nt_cloud_obj(w, r, "uid");
 	jw_obj_open(w, "device"); /* device.*: the node */
 	fit = hostname_fit(o, r->node, buf);
 	jw_str(w, "hostname", fit ? fit : r->node);
@@ -295,6 +286,15 @@ static void end_unmapped(struct nt_ocsf *o, const char *name, const struct ocsf_
 	jw_obj_close(w);
 }
 
+/* unmapped.src_endpoint, .dst_endpoint and (before 1.4.0) .community_id */
+static void unmapped_ends(struct nt_ocsf *o, const struct ocsf_end e[2])
+{
+	end_unmapped(o, "src_endpoint", &e[0]);
+	end_unmapped(o, "dst_endpoint", &e[1]);
+	if (o->minor < 4 && o->has_cid)
+		jw_str(&o->w, "community_id", o->key);
+}
+
 /* unmapped.nat.src_endpoint (after SNAT) and .dst_endpoint (after DNAT):
  * ECS source.nat.* and destination.nat.* (nat NULL: nothing) */
 static void nat_unmapped(struct jw *w, const struct nt_nat *nat, int ip_version)
@@ -316,20 +316,6 @@ static void nat_unmapped(struct jw *w, const struct nt_nat *nat, int ip_version)
 		jw_obj_close(w);
 	}
 	jw_obj_close(w);
-}
-
-/* The destination of a translated connection: the backend reached (for
- * intermediate_ips) and the backend pod's identity, as ECS writes it. */
-static void nat_dst(struct nt_ocsf *o, const struct nt_nat *nat, struct ocsf_end *dst,
-		    uint8_t via[16], struct nt_k8s_endpoint *tmp)
-{
-	if (!nat)
-		return;
-	dst->k8s = nt_k8s_backend(o->base, dst->k8s, nat, tmp);
-	if (nat->flags & NT_NAT_DNAT) {
-		memcpy(via, nat->dst_nat, 16);
-		dst->via = via;
-	}
 }
 
 /* ECS network.direction -> OCSF direction_id and boundary_id */
@@ -375,20 +361,30 @@ static void connection_info(struct nt_ocsf *o, const struct nt_flow_key *k, cons
 		jw_str(w, "community_uid", o->key);
 }
 
-/* The Community ID of a flow from side s to side d (also the Kafka key),
- * and its direction as ECS names it. */
-static const char *ends_of(struct nt_ocsf *o, const struct nt_flow_key *k, int s, int d,
-			   uint16_t sport, uint16_t dport, const struct ocsf_end e[2])
+/* The ends of a flow or DNS transaction (source first) as the context
+ * resolved them: names, local containers, identities (the destination's as
+ * ECS writes it), the backend a DNAT reached (for intermediate_ips, in
+ * via); and the record's key, its Community ID (or the node). */
+static void ends_of(struct nt_ocsf *o, const struct nt_flow_key *k, const struct nt_rec_ctx *c,
+		    int ports, struct ocsf_end e[2], uint8_t via[16])
 {
-	struct nt_recorder *r = o->base;
-
-	o->has_cid = community_id_v1(o->key, 0, k->ip_version, k->addr[s], k->addr[d], k->proto,
-				     sport, dport) == 0;
-	if (!o->has_cid)
-		snprintf(o->key, sizeof(o->key), "%s", r->node);
-	return r->enrich ? nt_enrich_direction(r->enrich, k->ip_version, k->addr[s], k->addr[d],
-					       e[0].k8s, e[1].k8s) :
-			   nt_direction(k->ip_version, k->addr[s], k->addr[d]);
+	for (int i = 0; i < 2; i++)
+		e[i] = (struct ocsf_end){ .addr = k->addr[c->side[i]],
+					  .ip_version = k->ip_version,
+					  .has_port = ports,
+					  .port = k->port[c->side[i]],
+					  .hostname = c->name[i],
+					  .k8s = i ? c->k8s_dst : c->k8s[0] };
+	for (int i = 0; i < 2; i++)
+		if (c->local[i].side >= 0)
+			e[c->local[i].side == c->side[0] ? 0 : 1].container_id =
+				c->local[i].container_id;
+	if (c->nat && (c->nat->flags & NT_NAT_DNAT)) {
+		memcpy(via, c->nat->dst_nat, 16);
+		e[1].via = via;
+	}
+	o->has_cid = c->has_cid;
+	snprintf(o->key, sizeof(o->key), "%s", c->has_cid ? c->cid : o->base->node);
 }
 
 /* Zeek's OCSF mapping of conn_state: closed, failed, refused, or traffic
@@ -447,12 +443,6 @@ static void sans(struct jw *w, const struct tls_x509 *x)
 	jw_arr_close(w);
 }
 
-/* Unix seconds as epoch ms (before 1970: 0, as ECS writes 1970) */
-static uint64_t secs_ms(int64_t s)
-{
-	return s > 0 ? (uint64_t)s * 1000 : 0;
-}
-
 /* tls.certificate.*: the server's leaf (issuer and serial_number are
  * required: without them, no certificate), and tls.certificate_chain: the
  * serial numbers of the rest of the chain. */
@@ -473,10 +463,10 @@ static void certificate(struct nt_ocsf *o, const struct tls_certs *c)
 	fingerprint(w, NULL, 2, "SHA-1", x->sha1);
 	fingerprint(w, NULL, 3, "SHA-256", x->sha256);
 	jw_arr_close(w);
-	jw_u64(w, "created_time", secs_ms(x->not_before));
-	jw_time(w, "created_time_dt", secs_ms(x->not_before) * 1000000);
-	jw_u64(w, "expiration_time", secs_ms(x->not_after));
-	jw_time(w, "expiration_time_dt", secs_ms(x->not_after) * 1000000);
+	jw_u64(w, "created_time", nt_secs_ns(x->not_before) / MS);
+	jw_time(w, "created_time_dt", nt_secs_ns(x->not_before));
+	jw_u64(w, "expiration_time", nt_secs_ns(x->not_after) / MS);
+	jw_time(w, "expiration_time_dt", nt_secs_ns(x->not_after));
 	snprintf(ver, sizeof(ver), "%d", x->version);
 	jw_str(w, "version", ver);
 	if (o->minor >= 8) {
@@ -582,29 +572,20 @@ static void actor(struct jw *w, const struct nt_local_end *l)
 /* unmapped.*: identities, the Community ID before 1.4.0, the cluster and
  * nettrail's own fields (the flow's report, TCP state, the observer) */
 static void flow_unmapped(struct nt_ocsf *o, const struct nt_flow_report *rep,
-			  const struct ocsf_end e[2], int tls_in, int s, int d)
+			  const struct nt_rec_ctx *c, const struct ocsf_end e[2], int tls_in)
 {
-	int64_t start_s = (int64_t)((rep->start_ns + o->base->clock_offset_ns) / 1000000000ull);
+	int s = c->side[0], d = c->side[1];
+	int64_t start_s = (int64_t)(c->start / 1000000000ull);
 	struct nt_recorder *r = o->base;
 	struct jw *w = &o->w;
 
 	jw_obj_open(w, "unmapped"); /* unmapped.* */
-	end_unmapped(o, "src_endpoint", &e[0]);
-	end_unmapped(o, "dst_endpoint", &e[1]);
-	if (o->minor < 4 && o->has_cid)
-		jw_str(w, "community_id", o->key);
+	unmapped_ends(o, e);
 	if (rep->meta && rep->meta->tls)
 		tls_unmapped(o, rep->meta->tls, tls_in, start_s);
-	if (rep->has_nat)
-		nat_unmapped(w, &rep->nat, rep->key.ip_version);
-	if (r->cluster) {
-		jw_obj_open(w, "orchestrator"); /* unmapped.orchestrator.cluster.* */
-		jw_obj_open(w, "cluster");
-		jw_str(w, "name", r->cluster);
-		jw_obj_close(w);
-		jw_obj_close(w);
-	}
-	jw_obj_open(w, "nettrail"); /* unmapped.nettrail.* */
+	nat_unmapped(w, c->nat, rep->key.ip_version);
+	nt_cluster_obj(w, r->cluster); /* unmapped.orchestrator.cluster.* */
+	jw_obj_open(w, "nettrail");    /* unmapped.nettrail.* */
 	jw_u64(w, "report_seq", rep->report_seq);
 	jw_str(w, "end_reason", nt_end_reason_name(rep->reason));
 	if (rep->key.proto == 6) {
@@ -621,42 +602,14 @@ static void flow_unmapped(struct nt_ocsf *o, const struct nt_flow_report *rep,
 	jw_obj_close(w);
 }
 
-/* The ends of a flow (source first) with names, containers, identities. */
-static void flow_ends(struct nt_ocsf *o, const struct nt_flow_report *rep, int s,
-		      struct ocsf_end e[2], struct nt_local_end local[2])
+/* app_name (and app_protocol_name at 1.8.0); NULL: none */
+static void app_name(struct nt_ocsf *o, const char *app)
 {
-	struct nt_recorder *r = o->base;
-	const struct nt_flow_key *k = &rep->key;
-	int ports = k->proto == 6 || k->proto == 17 || k->proto == 132;
-
-	for (int i = 0; i < 2; i++) {
-		int side = i ? !s : s;
-
-		e[i] = (struct ocsf_end){ .addr = k->addr[side],
-					  .ip_version = k->ip_version,
-					  .has_port = ports,
-					  .port = k->port[side] };
-		if (r->dns)
-			e[i].hostname = nt_dns_name(r->dns, k->addr[!side], k->addr[side],
-						    rep->flow_start_ns);
-	}
-	if (!r->enrich)
+	if (!app)
 		return;
-	e[0].k8s = nt_enrich_k8s(r->enrich, k->addr[s]);
-	e[1].k8s = nt_enrich_k8s(r->enrich, k->addr[!s]);
-	nt_enrich_local(r->enrich, k, s, local);
-	for (int i = 0; i < 2; i++) {
-		const struct nt_local_end *l = &local[i];
-		struct ocsf_end *x;
-
-		if (l->side < 0)
-			continue;
-		x = &e[l->side == s ? 0 : 1];
-		x->container_id = l->container_id;
-		/* a host-network pod's address is its node's: the cgroup names it */
-		if (l->pod && (!x->k8s || x->k8s->kind == NT_K8S_NODE))
-			x->k8s = l->pod;
-	}
+	jw_str(&o->w, "app_name", app);
+	if (o->minor >= 8)
+		jw_str(&o->w, "app_protocol_name", app);
 }
 
 /* traffic.*: out is source -> destination, in the other way; IP bytes */
@@ -681,41 +634,32 @@ static void flow_times(struct jw *w, uint64_t start, uint64_t end)
 	jw_u64(w, "duration", end / MS - start / MS);
 }
 
-void nt_ocsf_flow(void *ctx, const struct nt_flow_report *rep)
+void nt_ocsf_flow_ctx(struct nt_ocsf *o, const struct nt_flow_report *rep,
+		      const struct nt_rec_ctx *c)
 {
-	struct nt_ocsf *o = ctx;
-	struct nt_recorder *r = o->base;
 	struct jw *w = &o->w;
 	const struct nt_flow_key *k = &rep->key;
 	int s = rep->src, d = !rep->src, tls_in = 0;
-	uint64_t start = rep->start_ns + r->clock_offset_ns, end = rep->end_ns + r->clock_offset_ns;
-	struct nt_local_end local[2] = { { .side = -1 }, { .side = -1 } };
+	const struct nt_local_end *local = c->local;
 	const struct nt_tls_meta *t = rep->meta ? rep->meta->tls : NULL;
 	const char *app = rep->meta ? nt_app_name(rep->meta->app) : NULL, *aname, *state = NULL;
-	const char *dir;
 	struct ocsf_end e[2];
-	struct nt_k8s_endpoint kback;
-	uint16_t sport = k->port[s], dport = k->port[d];
 	uint8_t via[16];
 	char fid[17];
 	unsigned act;
 
-	flow_ends(o, rep, s, e, local);
-	if (k->proto == 1 || k->proto == 58)
-		sport = rep->icmp_type, dport = rep->icmp_code;
+	ends_of(o, k, c, k->proto == 6 || k->proto == 17 || k->proto == 132, e, via);
 	if (k->proto == 6)
 		state = nt_conn_state(rep->tcp_flags[s], rep->tcp_flags[d],
 				      rep->rst_first ? ((rep->rst_first - 1) == s ? 1 : 2) : 0);
 	act = flow_activity(state, rep->reason, &aname);
-	dir = ends_of(o, k, s, d, sport, dport, e);
-	nat_dst(o, rep->has_nat ? &rep->nat : NULL, &e[1], via, &kback); /* after the direction */
-	nt_flow_id(r, rep, fid);
-	head(o, &network_activity, act, aname, act == 4 || act == 5 ? 2 : 1, end);
-	flow_times(w, start, end);
+	nt_flow_id(o->base, rep, fid);
+	head(o, &network_activity, act, aname, act == 4 || act == 5 ? 2 : 1, c->end);
+	flow_times(w, c->start, c->end);
 	metadata(o, &network_activity, fid, rep->ifindex[0]);
 	endpoint(o, "src_endpoint", &e[0]);
 	endpoint(o, "dst_endpoint", &e[1]);
-	connection_info(o, k, dir);
+	connection_info(o, k, c->direction);
 	jw_str(w, "uid", fid);
 	if (k->proto == 6)
 		jw_u64(w, "tcp_flags", rep->tcp_flags[s] | rep->tcp_flags[d]);
@@ -727,12 +671,8 @@ void nt_ocsf_flow(void *ctx, const struct nt_flow_report *rep)
 		ja4_list(w, t);
 	if (local[0].side >= 0 && local[0].has_proc)
 		actor(w, &local[0]);
-	if (app) {
-		jw_str(w, "app_name", app);
-		if (o->minor >= 8)
-			jw_str(w, "app_protocol_name", app);
-	}
-	flow_unmapped(o, rep, e, tls_in, s, d);
+	app_name(o, app);
+	flow_unmapped(o, rep, c, e, tls_in);
 	jw_obj_close(w);
 	done(o, NT_REC_OCSF_NETWORK);
 }
@@ -840,19 +780,10 @@ static void dns_unmapped(struct nt_ocsf *o, const struct nt_dns_txn *t, const st
 		jw_str(w, "hostname", qname);
 		jw_obj_close(w);
 	}
-	end_unmapped(o, "src_endpoint", &e[0]);
-	end_unmapped(o, "dst_endpoint", &e[1]);
-	if (o->minor < 4 && o->has_cid)
-		jw_str(w, "community_id", o->key);
+	unmapped_ends(o, e);
 	nat_unmapped(w, nat, t->key.ip_version);
-	if (r->cluster) {
-		jw_obj_open(w, "orchestrator"); /* unmapped.orchestrator.cluster.* */
-		jw_obj_open(w, "cluster");
-		jw_str(w, "name", r->cluster);
-		jw_obj_close(w);
-		jw_obj_close(w);
-	}
-	jw_obj_open(w, "nettrail"); /* unmapped.nettrail.* */
+	nt_cluster_obj(w, r->cluster); /* unmapped.orchestrator.cluster.* */
+	jw_obj_open(w, "nettrail");    /* unmapped.nettrail.* */
 	if (!a)
 		jw_bool(w, "unanswered", 1);
 	else if (a->answers_truncated)
@@ -883,83 +814,64 @@ static void dns_times(struct jw *w, const struct nt_dns_txn *t, uint64_t start, 
 		jw_u64(w, "duration", end / MS - start / MS);
 }
 
-void nt_ocsf_dns(void *ctx, const struct nt_dns_txn *t)
+void nt_ocsf_dns_ctx(struct nt_ocsf *o, const struct nt_dns_txn *t, const struct nt_rec_ctx *c)
 {
-	struct nt_ocsf *o = ctx;
-	struct nt_recorder *r = o->base;
 	struct jw *w = &o->w;
 	const struct nt_flow_key *k = &t->key;
 	const struct dns_msg *a = t->has_answer ? t->answer : NULL;
-	int c = t->client & 1, s = !c;
-	uint64_t start = t->query_ns + r->clock_offset_ns, end = t->answer_ns + r->clock_offset_ns;
 	unsigned act = t->has_query && t->has_answer ? 6 : t->has_query ? 1 : 2;
-	struct ocsf_end e[2] = {
-		{ .addr = k->addr[c],
-		  .ip_version = k->ip_version,
-		  .has_port = 1,
-		  .port = k->port[c] },
-		{ .addr = k->addr[s],
-		  .ip_version = k->ip_version,
-		  .has_port = 1,
-		  .port = k->port[s] },
-	};
-	const char *dir;
-	struct nt_k8s_endpoint kback;
-	struct nt_nat nat;
-	const struct nt_nat *np;
+	struct ocsf_end e[2];
 	uint8_t via[16];
 
-	if (r->enrich) {
-		e[0].k8s = nt_enrich_k8s(r->enrich, k->addr[c]);
-		e[1].k8s = nt_enrich_k8s(r->enrich, k->addr[s]);
-	}
-	np = nt_dns_nat(r, k, e[1].k8s, &nat);
-	dir = ends_of(o, k, c, s, k->port[c], k->port[s], e);
-	nat_dst(o, np, &e[1], via, &kback); /* after the direction, as ECS */
+	ends_of(o, k, c, 1, e, via);
 	head(o, &dns_activity, act,
 	     act == 6 ? "Traffic" :
 	     act == 1 ? "Query" :
 			"Response",
-	     a ? (a->rcode ? 2 : 1) : 0, t->has_answer ? end : start);
-	dns_times(w, t, start, end);
+	     a ? (a->rcode ? 2 : 1) : 0, t->has_answer ? c->end : c->start);
+	dns_times(w, t, c->start, c->end);
 	metadata(o, &dns_activity, NULL, t->ifindex);
 	endpoint(o, "src_endpoint", &e[0]);
 	endpoint(o, "dst_endpoint", &e[1]);
-	connection_info(o, k, dir);
+	connection_info(o, k, c->direction);
 	jw_obj_close(w); /* connection_info */
 	dns_query(o, t, a);
 	if (a && a->n_answers)
 		dns_answers(w, a);
 	if (a)
 		dns_rcode(w, a->rcode);
-	jw_str(w, "app_name", "dns");
-	if (o->minor >= 8)
-		jw_str(w, "app_protocol_name", "dns");
-	dns_unmapped(o, t, e, a, np);
+	app_name(o, "dns");
+	dns_unmapped(o, t, e, a, c->nat);
 	jw_obj_close(w);
 	done(o, NT_REC_OCSF_DNS);
 }
 
 /* ---- the fan-out ----------------------------------------------------------- */
 
+/* One context per report, resolved with the recorder's settings (the OCSF
+ * encoder's base is that recorder), handed to each encoder. */
 void nt_encoders_flow(void *ctx, const struct nt_flow_report *rep)
 {
 	struct nt_encoders *e = ctx;
+	struct nt_recorder *r = e->ecs ? e->ecs : e->ocsf->base;
+	struct nt_rec_ctx c;
 
+	nt_rec_ctx_flow(&c, r, rep);
 	if (e->ocsf)
-		nt_ocsf_flow(e->ocsf, rep);
-	if (e->ecs) /* it forgets the local ends after the final report */
-		nt_record_flow(e->ecs, rep);
-	else if (e->ocsf->base->enrich && rep->reason != NT_END_ACTIVE)
-		nt_enrich_forget(e->ocsf->base->enrich, &rep->key);
+		nt_ocsf_flow_ctx(e->ocsf, rep, &c);
+	if (e->ecs)
+		nt_record_flow_ctx(e->ecs, rep, &c);
+	nt_record_forget(r, rep); /* the local ends, after the final report */
 }
 
 void nt_encoders_dns(void *ctx, const struct nt_dns_txn *t)
 {
 	struct nt_encoders *e = ctx;
+	struct nt_rec_ctx c;
 
+	nt_rec_ctx_dns(&c, e->ecs ? e->ecs : e->ocsf->base, t);
 	if (e->ocsf)
-		nt_ocsf_dns(e->ocsf, t);
+		nt_ocsf_dns_ctx(e->ocsf, t, &c);
 	if (e->ecs)
-		nt_record_dns(e->ecs, t);
+		nt_record_dns_ctx(e->ecs, t, &c);
 }

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE /* strdup, memmem, getrandom... whatever the flags */
 #endif
 #include "record.h"
+#include "recctx.h"
 #include "util.h"
 #include "counters.h"
 #include "k8s.h"
@@ -106,6 +107,32 @@ static void common_head(struct nt_recorder *r, uint64_t ts_unix_ns, enum nt_reco
 	/* the caller adds start/end/duration and closes "event" */
 }
 
+void nt_cloud_obj(struct jw *w, const struct nt_recorder *r, const char *account_key)
+{
+	jw_obj_open(w, "cloud"); /* cloud.* */
+	if (r->cloud_provider)
+		jw_str(w, "provider", r->cloud_provider);
+	if (r->cloud_region)
+		jw_str(w, "region", r->cloud_region);
+	if (r->cloud_account) {
+		jw_obj_open(w, "account"); /* cloud.account.* */
+		jw_str(w, account_key, r->cloud_account);
+		jw_obj_close(w);
+	}
+	jw_obj_close(w);
+}
+
+void nt_cluster_obj(struct jw *w, const char *cluster)
+{
+	if (!cluster)
+		return;
+	jw_obj_open(w, "orchestrator"); /* [unmapped.]orchestrator.cluster.* */
+	jw_obj_open(w, "cluster");
+	jw_str(w, "name", cluster);
+	jw_obj_close(w);
+	jw_obj_close(w);
+}
+
 static void observer(struct nt_recorder *r)
 {
 	struct jw *w = &r->w;
@@ -117,26 +144,9 @@ static void observer(struct nt_recorder *r)
 	jw_str(w, "product", "nettrail");
 	jw_str(w, "version", NT_VERSION);
 	jw_obj_close(w);
-	if (r->cloud_provider || r->cloud_region || r->cloud_account) {
-		jw_obj_open(w, "cloud"); /* cloud.* */
-		if (r->cloud_provider)
-			jw_str(w, "provider", r->cloud_provider);
-		if (r->cloud_region)
-			jw_str(w, "region", r->cloud_region);
-		if (r->cloud_account) {
-			jw_obj_open(w, "account"); /* cloud.account.* */
-			jw_str(w, "id", r->cloud_account);
-			jw_obj_close(w);
-		}
-		jw_obj_close(w);
-	}
-	if (r->cluster) {
-		jw_obj_open(w, "orchestrator"); /* orchestrator.cluster.* */
-		jw_obj_open(w, "cluster");
-		jw_str(w, "name", r->cluster);
-		jw_obj_close(w);
-		jw_obj_close(w);
-	}
+	if (r->cloud_provider || r->cloud_region || r->cloud_account)
+		nt_cloud_obj(w, r, "id");
+	nt_cluster_obj(w, r->cluster);
 }
 
 size_t nt_record_id(const struct nt_recorder *r, uint64_t seq, char out[NT_RECORD_ID_MAX])
@@ -182,79 +192,21 @@ static void endpoint_nat(struct jw *w, const struct nt_nat *nat, int ip_version,
 		nat_addr(w, ip_version, nat->src_nat, nat->sport_nat);
 }
 
-/*
- * destination.kubernetes of a connection DNATed to a backend: the
- * backend pod's identity (workload, labels, node), naming the Service the
- * client asked for when the destination was one (the pod's own JSON names
- * the first Service whose selector matches). Both JSON texts are rendered
- * by k8s_ident.c: {"namespace":..,"pod":{..},..,"service":{"name":..},..}.
- * Returns the identity to write (ep itself when nothing is merged).
- */
-const struct nt_k8s_endpoint *nt_k8s_backend(struct nt_recorder *r,
-					     const struct nt_k8s_endpoint *ep,
-					     const struct nt_nat *nat, struct nt_k8s_endpoint *tmp)
-{
-	const struct nt_k8s_endpoint *be;
-	const char *sv, *svend, *pv, *pvend;
-	uint8_t a[16];
-	size_t n = 0, cut;
-
-	if (!r->enrich || !nat || !(nat->flags & NT_NAT_DNAT))
-		return ep;
-	memcpy(a, nat->dst_nat, 16);
-	be = nt_enrich_k8s(r->enrich, a);
-	if (!be || be->kind != NT_K8S_POD)
-		return ep;
-	if (!ep || ep->kind != NT_K8S_SERVICE)
-		return be; /* a NodePort (the node's address): the backend */
-	sv = strstr(ep->json, ",\"service\":{");
-	svend = sv ? strchr(sv, '}') : NULL;
-	if (!svend || be->json_len < 2 ||
-	    be->json_len + (size_t)(svend - sv) + 2 > sizeof(r->k8s_buf))
-		return be;
-	/* the pod's JSON without its own "service", then the Service asked for */
-	pv = strstr(be->json, ",\"service\":{");
-	pvend = pv ? strchr(pv, '}') : NULL;
-	cut = pvend ? (size_t)(pv - be->json) : be->json_len - 1;
-	memcpy(r->k8s_buf, be->json, cut);
-	n = cut;
-	memcpy(r->k8s_buf + n, sv, (size_t)(svend + 1 - sv));
-	n += (size_t)(svend + 1 - sv);
-	if (pvend) {
-		size_t rest = be->json_len - (size_t)(pvend + 1 - be->json);
-
-		memcpy(r->k8s_buf + n, pvend + 1, rest);
-		n += rest;
-	} else {
-		r->k8s_buf[n++] = '}';
-	}
-	r->k8s_buf[n] = 0;
-	*tmp = *be;
-	tmp->json = r->k8s_buf;
-	tmp->json_len = n;
-	return tmp;
-}
-
+/* source.* (role 0) or destination.* (role 1) of a flow */
 static void endpoint(struct nt_recorder *r, const char *name, const struct nt_flow_report *rep,
-		     int side, const struct nt_k8s_endpoint *ep)
+		     const struct nt_rec_ctx *c, int role, const struct nt_k8s_endpoint *ep)
 {
 	struct jw *w = &r->w;
+	int side = c->side[role];
 	char ip[NT_ADDRSTRLEN];
 	size_t n = nt_addr_fmt(ip, rep->key.ip_version, rep->key.addr[side]);
 	uint8_t proto = rep->key.proto;
-	const char *domain = NULL;
-	struct nt_dn_split split;
+	const char *domain = c->name[role];
 
-	/* the name the other end resolved this address from, as of the
-	 * flow's start (a long flow keeps the name it was opened by), with
-	 * its registered domain split when the name was cached */
-	if (r->dns)
-		domain = nt_dns_name_split(r->dns, rep->key.addr[!side], rep->key.addr[side],
-					   rep->flow_start_ns, &split);
 	jw_obj_open(w, name); /* source.* or destination.* */
 	jw_strn(w, "ip", ip, n);
-	if (domain) {
-		struct nt_dn_parts p = nt_psl_parts(domain, &split);
+	if (domain) { /* with its registered domain split when it was cached */
+		struct nt_dn_parts p = nt_psl_parts(domain, &c->split[role]);
 
 		jw_str(w, "domain", domain);
 		if (p.registered_len)
@@ -264,7 +216,7 @@ static void endpoint(struct nt_recorder *r, const char *name, const struct nt_fl
 		jw_u64(w, "port", rep->key.port[side]);
 	jw_u64(w, "bytes", rep->bytes[side]);
 	jw_u64(w, "packets", rep->pkts[side]);
-	endpoint_nat(w, rep->has_nat ? &rep->nat : NULL, rep->key.ip_version, side != rep->src);
+	endpoint_nat(w, c->nat, rep->key.ip_version, role);
 	if (ep) /* {source,destination}.kubernetes.*: rendered once per object change */
 		jw_raw(w, "kubernetes", ep->json, ep->json_len);
 	jw_obj_close(w);
@@ -322,41 +274,25 @@ static void network_open(struct jw *w, const struct nt_flow_key *k)
 	jw_str(w, "type", k->ip_version == 4 ? "ipv4" : "ipv6");
 }
 
-/* network.community_id (also the record's key) and network.direction, from
- * the source (side s) to the destination (side d). */
-static void network_ends(struct nt_recorder *r, const struct nt_flow_key *k, int s, int d,
-			 uint16_t sport, uint16_t dport, const struct nt_k8s_endpoint *ks,
-			 const struct nt_k8s_endpoint *kd)
+/* network.community_id (also the record's key) and network.direction */
+static void network_ends(struct nt_recorder *r, const struct nt_rec_ctx *c)
 {
-	struct jw *w = &r->w;
-	char cid[COMMUNITY_ID_LEN];
-
-	if (community_id_v1(cid, 0, k->ip_version, k->addr[s], k->addr[d], k->proto, sport,
-			    dport) == 0) {
-		jw_str(w, "community_id", cid);
-		snprintf(r->cur_key, sizeof(r->cur_key), "%s", cid);
+	if (c->has_cid) {
+		jw_str(&r->w, "community_id", c->cid);
+		snprintf(r->cur_key, sizeof(r->cur_key), "%s", c->cid);
 	}
-	jw_str(w, "direction",
-	       r->enrich ? nt_enrich_direction(r->enrich, k->ip_version, k->addr[s], k->addr[d], ks,
-					       kd) :
-			   nt_direction(k->ip_version, k->addr[s], k->addr[d]));
+	jw_str(&r->w, "direction", c->direction);
 }
 
-static void network(struct nt_recorder *r, const struct nt_flow_report *rep, int s, int d,
-		    const struct nt_k8s_endpoint *ks, const struct nt_k8s_endpoint *kd)
+static void network(struct nt_recorder *r, const struct nt_flow_report *rep,
+		    const struct nt_rec_ctx *c)
 {
 	struct jw *w = &r->w;
-	const struct nt_flow_key *k = &rep->key;
-	uint16_t sport = k->port[s], dport = k->port[d];
 
-	network_open(w, k);
+	network_open(w, &rep->key);
 	jw_u64(w, "bytes", rep->bytes[0] + rep->bytes[1]);
 	jw_u64(w, "packets", rep->pkts[0] + rep->pkts[1]);
-	if (k->proto == 1 || k->proto == 58) {
-		sport = rep->icmp_type;
-		dport = rep->icmp_code;
-	}
-	network_ends(r, k, s, d, sport, dport, ks, kd);
+	network_ends(r, c);
 	if (rep->meta && nt_app_name(rep->meta->app))
 		jw_str(w, "protocol", nt_app_name(rep->meta->app));
 	jw_obj_close(w);
@@ -383,12 +319,6 @@ static void x509_name(struct jw *w, const char *key, const char *dn,
 	jw_obj_close(w);
 }
 
-/* Unix seconds as jw_time's nanoseconds (before 1970: 1970). */
-static uint64_t secs_ns(int64_t s)
-{
-	return s > 0 ? (uint64_t)s * 1000000000ull : 0;
-}
-
 /* A leaf certificate, inside tls.server or tls.client. */
 static void tls_cert_ecs(struct jw *w, const struct tls_x509 *x)
 {
@@ -402,15 +332,15 @@ static void tls_cert_ecs(struct jw *w, const struct tls_x509 *x)
 		jw_str(w, "subject", x->subject);
 	if (x->issuer)
 		jw_str(w, "issuer", x->issuer);
-	jw_time(w, "not_before", secs_ns(x->not_before));
-	jw_time(w, "not_after", secs_ns(x->not_after));
+	jw_time(w, "not_before", nt_secs_ns(x->not_before));
+	jw_time(w, "not_after", nt_secs_ns(x->not_after));
 	jw_obj_open(w, "x509"); /* tls.server.x509.*, tls.client.x509.* */
 	if (x->alt_names.n)
 		strs(w, "alternative_names", &x->alt_names);
 	x509_name(w, "issuer", x->issuer, x->iss);
 	x509_name(w, "subject", x->subject, x->subj);
-	jw_time(w, "not_before", secs_ns(x->not_before));
-	jw_time(w, "not_after", secs_ns(x->not_after));
+	jw_time(w, "not_before", nt_secs_ns(x->not_before));
+	jw_time(w, "not_after", nt_secs_ns(x->not_after));
 	if (x->pk_alg[0])
 		jw_str(w, "public_key_algorithm", x->pk_alg);
 	if (x->pk_curve[0])
@@ -576,23 +506,6 @@ static void payload_extras(struct jw *w, const struct nt_flow_meta *m, int s, in
 	}
 }
 
-/* Both ends' Kubernetes identities and the local ends' processes. */
-static void flow_identities(struct nt_recorder *r, const struct nt_flow_report *rep, int s,
-			    const struct nt_k8s_endpoint *kep[2], struct nt_local_end local[2])
-{
-	kep[0] = nt_enrich_k8s(r->enrich, rep->key.addr[0]);
-	kep[1] = nt_enrich_k8s(r->enrich, rep->key.addr[1]);
-	nt_enrich_local(r->enrich, &rep->key, s, local);
-	/* a host-network pod's address is its node's: the socket's cgroup
-	 * names the pod */
-	for (int i = 0; i < 2; i++) {
-		const struct nt_local_end *l = &local[i];
-
-		if (l->side >= 0 && l->pod && (!kep[l->side] || kep[l->side]->kind == NT_K8S_NODE))
-			kep[l->side] = l->pod;
-	}
-}
-
 void nt_flow_id(const struct nt_recorder *r, const struct nt_flow_report *rep, char out[17])
 {
 	uint8_t idbuf[sizeof(rep->key) + 8];
@@ -608,7 +521,8 @@ void nt_flow_id(const struct nt_recorder *r, const struct nt_flow_report *rep, c
 
 /* nettrail.flow.*: the flow's id (stable across its reports) and why this
  * report was made. */
-static void flow_nettrail_flow(struct nt_recorder *r, const struct nt_flow_report *rep)
+static void flow_nettrail_flow(struct nt_recorder *r, const struct nt_flow_report *rep,
+			       const struct nt_rec_ctx *c)
 {
 	struct jw *w = &r->w;
 	char fidhex[17];
@@ -618,7 +532,7 @@ static void flow_nettrail_flow(struct nt_recorder *r, const struct nt_flow_repor
 	jw_strn(w, "id", fidhex, 16);
 	jw_u64(w, "report_seq", rep->report_seq);
 	jw_str(w, "end_reason", nt_end_reason_name(rep->reason));
-	jw_time(w, "start", rep->flow_start_ns + r->clock_offset_ns);
+	jw_time(w, "start", c->flow_start);
 	if (rep->overflow)
 		jw_bool(w, "overflow", 1);
 	if (rep->attrs & NT_ATTR_FRAG)
@@ -677,42 +591,49 @@ static void flow_observer(struct nt_recorder *r, const struct nt_flow_report *re
 	}
 }
 
-void nt_record_flow(void *ctx, const struct nt_flow_report *rep)
+void nt_record_flow_ctx(struct nt_recorder *r, const struct nt_flow_report *rep,
+			const struct nt_rec_ctx *c)
 {
-	struct nt_recorder *r = ctx;
 	struct jw *w = &r->w;
 	int s = rep->src, d = !rep->src;
-	uint64_t start = rep->start_ns + r->clock_offset_ns;
-	uint64_t end = rep->end_ns + r->clock_offset_ns;
-	const struct nt_k8s_endpoint *kep[2] = { NULL, NULL };
-	struct nt_local_end local[2] = { { .side = -1 }, { .side = -1 } };
-	struct nt_k8s_endpoint kback;
+	const struct nt_local_end *local = c->local;
 
-	if (r->enrich)
-		flow_identities(r, rep, s, kep, local);
-	common_head(r, end, NT_REC_FLOW); /* event.* */
-	jw_time(w, "start", start);
-	jw_time(w, "end", end);
-	jw_u64(w, "duration", end - start);
+	common_head(r, c->end, NT_REC_FLOW); /* event.* */
+	jw_time(w, "start", c->start);
+	jw_time(w, "end", c->end);
+	jw_u64(w, "duration", c->end - c->start);
 	jw_obj_close(w);
 	observer(r);
-	endpoint(r, "source", rep, s, kep[s]);
-	endpoint(r, "destination", rep, d,
-		 nt_k8s_backend(r, kep[d], rep->has_nat ? &rep->nat : NULL, &kback));
-	network(r, rep, s, d, kep[s], kep[d]);
+	endpoint(r, "source", rep, c, 0, c->k8s[0]);
+	endpoint(r, "destination", rep, c, 1, c->k8s_dst);
+	network(r, rep, c);
 	if (local[0].side >= 0)
 		local_end(w, &local[0]);
 	if (rep->meta && rep->meta->tls)
 		tls_ecs(w, rep->meta->tls);
 	nettrail_head(r); /* nettrail.* */
-	flow_nettrail_flow(r, rep);
+	flow_nettrail_flow(r, rep, c);
 	flow_transport(w, rep, s, d);
 	if (rep->meta)
-		payload_extras(w, rep->meta, s, d, start);
+		payload_extras(w, rep->meta, s, d, c->start);
 	flow_observer(r, rep, s, local);
 	jw_obj_close(w); /* nettrail */
 	jw_obj_close(w);
 	done(r);
+}
+
+void nt_record_flow(void *ctx, const struct nt_flow_report *rep)
+{
+	struct nt_recorder *r = ctx;
+	struct nt_rec_ctx c;
+
+	nt_rec_ctx_flow(&c, r, rep);
+	nt_record_flow_ctx(r, rep, &c);
+	nt_record_forget(r, rep);
+}
+
+void nt_record_forget(struct nt_recorder *r, const struct nt_flow_report *rep)
+{
 	if (r->enrich && rep->reason != NT_END_ACTIVE)
 		nt_enrich_forget(r->enrich, &rep->key);
 }
@@ -911,49 +832,26 @@ static void dns_nettrail(struct nt_recorder *r, const struct nt_dns_txn *t, cons
 	jw_obj_close(w); /* nettrail */
 }
 
-/* A query to a Service (the cluster DNS ClusterIP) or off the cluster:
- * the backend or translation its flow was linked to (into *nat), or NULL. */
-const struct nt_nat *nt_dns_nat(struct nt_recorder *r, const struct nt_flow_key *k,
-				const struct nt_k8s_endpoint *ks, struct nt_nat *nat)
+void nt_record_dns_ctx(struct nt_recorder *r, const struct nt_dns_txn *t,
+		       const struct nt_rec_ctx *c)
 {
-	if (r->nat_get && (!ks || ks->kind == NT_K8S_SERVICE) &&
-	    r->nat_get(r->nat_ctx, k, nat) == 0)
-		return nat;
-	return NULL;
-}
-
-void nt_record_dns(void *ctx, const struct nt_dns_txn *t)
-{
-	struct nt_recorder *r = ctx;
 	struct jw *w = &r->w;
 	const struct nt_flow_key *k = &t->key;
 	const struct dns_msg *a = t->has_answer ? t->answer : NULL;
-	int c = t->client & 1, s = !c;
-	uint64_t start = t->query_ns + r->clock_offset_ns;
-	uint64_t end = t->answer_ns + r->clock_offset_ns;
-	const struct nt_k8s_endpoint *kc = NULL, *ks = NULL;
-	struct nt_k8s_endpoint kback;
-	struct nt_nat nat;
-	const struct nt_nat *np = NULL;
 
-	if (r->enrich) {
-		kc = nt_enrich_k8s(r->enrich, k->addr[c]);
-		ks = nt_enrich_k8s(r->enrich, k->addr[s]);
-	}
-	np = nt_dns_nat(r, k, ks, &nat);
-	common_head(r, t->has_answer ? end : start, NT_REC_DNS); /* event.* */
+	common_head(r, t->has_answer ? c->end : c->start, NT_REC_DNS); /* event.* */
 	if (t->has_query)
-		jw_time(w, "start", start);
+		jw_time(w, "start", c->start);
 	if (t->has_answer)
-		jw_time(w, "end", end);
+		jw_time(w, "end", c->end);
 	if (t->has_query && t->has_answer)
-		jw_u64(w, "duration", end - start);
+		jw_u64(w, "duration", c->end - c->start);
 	jw_obj_close(w);
 	observer(r);
-	dns_endpoint(w, "source", k, c, kc, np, 0);
-	dns_endpoint(w, "destination", k, s, nt_k8s_backend(r, ks, np, &kback), np, 1);
+	dns_endpoint(w, "source", k, c->side[0], c->k8s[0], c->nat, 0);
+	dns_endpoint(w, "destination", k, c->side[1], c->k8s_dst, c->nat, 1);
 	network_open(w, k);
-	network_ends(r, k, c, s, k->port[c], k->port[s], kc, ks);
+	network_ends(r, c);
 	jw_str(w, "protocol", "dns");
 	jw_obj_close(w);
 	jw_obj_open(w, "dns"); /* dns.* */
@@ -963,4 +861,13 @@ void nt_record_dns(void *ctx, const struct nt_dns_txn *t)
 	dns_nettrail(r, t, a);
 	jw_obj_close(w);
 	done(r);
+}
+
+void nt_record_dns(void *ctx, const struct nt_dns_txn *t)
+{
+	struct nt_recorder *r = ctx;
+	struct nt_rec_ctx c;
+
+	nt_rec_ctx_dns(&c, r, t);
+	nt_record_dns_ctx(r, t, &c);
 }

@@ -44,7 +44,7 @@ struct nt_recorder {
 	 * 0 and *out filled, or -1; NULL: none */
 	int (*nat_get)(void *ctx, const struct nt_flow_key *k, struct nt_nat *out);
 	void *nat_ctx;
-	char k8s_buf[4096]; /* a merged destination.kubernetes (k8s_backend) */
+	char k8s_buf[4096]; /* a merged destination.kubernetes (recctx.c) */
 	/* the record being encoded: its type and Kafka message key */
 	enum nt_record_type cur_type;
 	char cur_key[256]; /* Community ID, or the node (up to 253) */
@@ -66,13 +66,24 @@ int nt_recorder_init(struct nt_recorder *r, struct nt_output out, const char *no
 		     const char *cluster);
 void nt_recorder_free(struct nt_recorder *r);
 
-/* nt_report_fn-compatible: ctx is the recorder. */
+/* nt_report_fn-compatible: ctx is the recorder. It resolves the report's
+ * context (recctx.h) and forgets the flow's local ends after its final
+ * report (nt_record_forget). */
 void nt_record_flow(void *ctx, const struct nt_flow_report *rep);
+
+/* The same with the context resolved by the caller (the fan-out), which
+ * then calls nt_record_forget. */
+struct nt_rec_ctx;
+void nt_record_flow_ctx(struct nt_recorder *r, const struct nt_flow_report *rep,
+			const struct nt_rec_ctx *c);
+void nt_record_forget(struct nt_recorder *r, const struct nt_flow_report *rep);
 
 void nt_record_heartbeat(struct nt_recorder *r, const struct nt_heartbeat *hb);
 
 /* nt_dns_emit_fn-compatible: ctx is the recorder. */
 void nt_record_dns(void *ctx, const struct nt_dns_txn *t);
+void nt_record_dns_ctx(struct nt_recorder *r, const struct nt_dns_txn *t,
+		       const struct nt_rec_ctx *c);
 
 /* The record_id of the seq-th record of this recorder: its run id, '-' and
  * seq (the OCSF encoder numbers its records from the same sequence). */
@@ -90,20 +101,13 @@ const char *nt_dns_class_text(uint16_t c, char buf[16]);
 const char *nt_dns_type_text(uint16_t t, char buf[16]);
 
 /* Shared with the OCSF encoder (ocsf.c), which writes the same facts:
- * - nt_k8s_backend: destination.kubernetes of a connection DNATed to a
- *   backend (the backend pod, naming the Service asked for); ep itself
- *   when nothing is merged; a merged text lives in r->k8s_buf until the
- *   next call;
- * - nt_dns_nat: a DNS transaction's translation (to a Service or off the
- *   cluster) into *nat, or NULL;
+ * - nt_cloud_obj: the object "cloud" (provider, region, account.<account_key>);
+ * - nt_cluster_obj: the object "orchestrator" (cluster.name; NULL: nothing);
  * - nt_quic_extras: the object "quic" (version, the client's CIDs, retry);
  * - nt_tls_cert_extras: the object <role> (certificate_status, the flags
  *   derived from the leaf at now_s, the chain summary). */
-const struct nt_k8s_endpoint *nt_k8s_backend(struct nt_recorder *r,
-					     const struct nt_k8s_endpoint *ep,
-					     const struct nt_nat *nat, struct nt_k8s_endpoint *tmp);
-const struct nt_nat *nt_dns_nat(struct nt_recorder *r, const struct nt_flow_key *k,
-				const struct nt_k8s_endpoint *ks, struct nt_nat *nat);
+void nt_cloud_obj(struct jw *w, const struct nt_recorder *r, const char *account_key);
+void nt_cluster_obj(struct jw *w, const char *cluster);
 struct nt_quic_meta;
 struct tls_certs;
 void nt_quic_extras(struct jw *w, const struct nt_quic_meta *q);

@@ -1139,6 +1139,34 @@ static void ocsf_golden(const char *name, enum nt_ocsf_version v)
 	nt_ocsf_free(&ocsf);
 }
 
+/* A flow report or DNS transaction through the fan-out with both formats
+ * on at OCSF version v: the OCSF record, checked against its ECS twin. */
+static json_object *flow_twin(enum nt_ocsf_version v, const struct nt_flow_report *r,
+			      unsigned activity)
+{
+	struct nt_encoders enc = twins(v);
+
+	nt_encoders_flow(&enc, r);
+	return check_twin(NT_REC_OCSF_NETWORK, 4001, activity);
+}
+
+static json_object *dns_twin(enum nt_ocsf_version v, const struct nt_dns_txn *t, unsigned activity)
+{
+	struct nt_encoders enc = twins(v);
+
+	nt_encoders_dns(&enc, t);
+	return check_twin(NT_REC_OCSF_DNS, 4003, activity);
+}
+
+/* One version's case done: the record let go, both lines compared with
+ * golden/ocsf/<version>_<name>.jsonl, the recorder torn down. */
+static void twin_golden(json_object *o, const char *name, enum nt_ocsf_version v)
+{
+	json_object_put(o);
+	ocsf_golden(name, v);
+	teardown();
+}
+
 /* TLS: JA4 in ja4_fingerprint_list at 1.8.0, in unmapped at 1.1.0; the
  * Community ID in community_uid at 1.8.0, in unmapped at 1.1.0. */
 Test(record, ocsf_tls)
@@ -1173,9 +1201,7 @@ Test(record, ocsf_tls)
 					 "1:/KvP1+O9w+fT15M5kWRNYSbZmYg=");
 			cr_assert_str_eq(str_at(o, "app_protocol_name"), "tls");
 		}
-		json_object_put(o);
-		ocsf_golden("flow_tls", v);
-		teardown();
+		twin_golden(o, "flow_tls", v);
 	}
 }
 
@@ -1219,24 +1245,19 @@ Test(record, ocsf_activity_from_conn_state)
 Test(record, ocsf_tcp_sf)
 {
 	for (enum nt_ocsf_version v = NT_OCSF_1_1_0; v <= NT_OCSF_1_8_0; v++) {
-		struct nt_encoders enc;
 		struct nt_flow_report r;
 		json_object *o;
 
 		recorder(0x40 + v);
-		enc = twins(v);
 		tcp_sf_report(&r);
-		nt_encoders_flow(&enc, &r);
-		o = check_twin(NT_REC_OCSF_NETWORK, 4001, 2);
+		o = flow_twin(v, &r, 2);
 		cr_assert_str_eq(str_at(o, "src_endpoint.ip"), "10.200.1.2");
 		cr_assert_eq(int_at(o, "src_endpoint.port"), 41234);
 		cr_assert_eq(int_at(o, "traffic.packets_out"), 12);
 		cr_assert_eq(int_at(o, "connection_info.direction_id"), 3);
 		cr_assert_str_eq(str_at(o, "metadata.correlation_uid"),
 				 str_at(o, "connection_info.uid"));
-		json_object_put(o);
-		ocsf_golden("flow_tcp_sf", v);
-		teardown();
+		twin_golden(o, "flow_tcp_sf", v);
 	}
 }
 
@@ -1264,9 +1285,7 @@ Test(record, ocsf_dns)
 		nt_encoders_dns(&enc, &t);
 		o = check_twin(NT_REC_OCSF_DNS, 4003, 1);
 		cr_assert_eq(int_at(o, "status_id"), 0);
-		json_object_put(o);
-		ocsf_golden("dns_unanswered", v);
-		teardown();
+		twin_golden(o, "dns_unanswered", v);
 	}
 }
 
@@ -1377,15 +1396,12 @@ Test(record, ocsf_hostname_cut_1_1_0)
 Test(record, ocsf_nat)
 {
 	for (enum nt_ocsf_version v = NT_OCSF_1_1_0; v <= NT_OCSF_1_8_0; v++) {
-		struct nt_encoders enc;
 		struct nt_flow_report r;
 		json_object *o, *a;
 
 		recorder(0x60 + v);
-		enc = twins(v);
 		nat_report(&r);
-		nt_encoders_flow(&enc, &r);
-		o = check_twin(NT_REC_OCSF_NETWORK, 4001, 2);
+		o = flow_twin(v, &r, 2);
 		cr_assert_str_eq(str_at(o, "dst_endpoint.ip"), "10.96.0.10");
 		cr_assert(json_object_object_get_ex(json_object_object_get(o, "dst_endpoint"),
 						    "intermediate_ips", &a));
@@ -1396,9 +1412,7 @@ Test(record, ocsf_nat)
 		cr_assert_eq(int_at(o, "unmapped.nat.dst_endpoint.port"), 8080);
 		cr_assert_str_eq(str_at(o, "unmapped.nat.src_endpoint.ip"), "10.244.1.1");
 		cr_assert_eq(int_at(o, "unmapped.nat.src_endpoint.port"), 50000);
-		json_object_put(o);
-		ocsf_golden("flow_nat", v);
-		teardown();
+		twin_golden(o, "flow_nat", v);
 	}
 	recorder(0x62);
 	{
@@ -1432,26 +1446,21 @@ static int dns_nat_get(void *ctx, const struct nt_flow_key *k, struct nt_nat *ou
 Test(record, ocsf_dns_nat)
 {
 	for (enum nt_ocsf_version v = NT_OCSF_1_1_0; v <= NT_OCSF_1_8_0; v++) {
-		struct nt_encoders enc;
 		struct nt_dns_txn t;
 		json_object *o, *e;
 
 		recorder(0x64 + v);
 		rec.nat_get = dns_nat_get;
 		rec.nat_ctx = &rec;
-		enc = twins(v);
 		dns_unanswered_txn(&t);
-		nt_encoders_dns(&enc, &t);
-		o = check_twin(NT_REC_OCSF_DNS, 4003, 1);
+		o = dns_twin(v, &t, 1);
 		e = parse(1);
 		cr_assert_str_eq(str_at(e, "destination.nat.ip"), "fd00:244:2::5");
 		cr_assert_str_eq(str_at(o, "unmapped.nat.dst_endpoint.ip"), "fd00:244:2::5");
 		cr_assert_eq(int_at(o, "unmapped.nat.dst_endpoint.port"), 5353);
 		cr_assert_null(str_at(o, "unmapped.nat.src_endpoint.ip"));
 		json_object_put(e);
-		json_object_put(o);
-		ocsf_golden("dns_nat", v);
-		teardown();
+		twin_golden(o, "dns_nat", v);
 	}
 }
 
@@ -1461,15 +1470,12 @@ Test(record, ocsf_dns_nat)
 Test(record, ocsf_quic)
 {
 	for (enum nt_ocsf_version v = NT_OCSF_1_1_0; v <= NT_OCSF_1_8_0; v++) {
-		struct nt_encoders enc;
 		struct nt_flow_report r;
 		json_object *o;
 
 		recorder(0x66 + v);
-		enc = twins(v);
 		quic_report(&r);
-		nt_encoders_flow(&enc, &r);
-		o = check_twin(NT_REC_OCSF_NETWORK, 4001, 6);
+		o = flow_twin(v, &r, 6);
 		cr_assert_str_eq(str_at(o, "app_name"), "quic");
 		cr_assert_str_eq(str_at(o, "tls.sni"), "example.com");
 		cr_assert_str_eq(str_at(o, "tls.version"), "1.3");
@@ -1491,9 +1497,7 @@ Test(record, ocsf_quic)
 					 "q13d0211an_62ed6f6ca7ad_4d634acda6c0");
 			cr_assert_str_eq(str_at(o, "app_protocol_name"), "quic");
 		}
-		json_object_put(o);
-		ocsf_golden("flow_quic", v);
-		teardown();
+		twin_golden(o, "flow_quic", v);
 	}
 }
 
@@ -1552,17 +1556,14 @@ static void tls_cert_report(struct nt_flow_report *rp)
 Test(record, ocsf_tls_cert)
 {
 	for (enum nt_ocsf_version v = NT_OCSF_1_1_0; v <= NT_OCSF_1_8_0; v++) {
-		struct nt_encoders enc;
 		struct nt_flow_report r;
 		json_object *o, *f, *sans, *chain;
 		const char *sans_at = v == NT_OCSF_1_1_0 ? "tls" : "tls.certificate";
 		char path[64];
 
 		recorder(0x68 + v);
-		enc = twins(v);
 		tls_cert_report(&r);
-		nt_encoders_flow(&enc, &r);
-		o = check_twin(NT_REC_OCSF_NETWORK, 4001, 6);
+		o = flow_twin(v, &r, 6);
 		cr_assert_str_eq(str_at(o, "tls.version"), "1.2");
 		cr_assert_str_eq(str_at(o, "tls.certificate.subject"),
 				 "CN=www.example.com,O=Example Inc");
@@ -1607,9 +1608,7 @@ Test(record, ocsf_tls_cert)
 		cr_assert_eq(int_at(o, "unmapped.tls.server.self_signed"), 0);
 		cr_assert_eq(int_at(o, "unmapped.tls.server.expired"), 0);
 		cr_assert_eq(int_at(o, "unmapped.tls.server.name_mismatch"), 0);
-		json_object_put(o);
-		ocsf_golden("flow_tls_cert", v);
-		teardown();
+		twin_golden(o, "flow_tls_cert", v);
 	}
 }
 
@@ -1665,17 +1664,14 @@ static void labelled_pod(struct nt_enrich *en)
 Test(record, ocsf_container_labels)
 {
 	for (enum nt_ocsf_version v = NT_OCSF_1_1_0; v <= NT_OCSF_1_8_0; v++) {
-		struct nt_encoders enc;
 		struct nt_flow_report r;
 		struct nt_enrich en;
 		json_object *o, *c, *a;
 
 		recorder(0x70 + v);
 		labelled_pod(&en);
-		enc = twins(v);
 		tcp_sf_report(&r);
-		nt_encoders_flow(&enc, &r);
-		o = check_twin(NT_REC_OCSF_NETWORK, 4001, 2);
+		o = flow_twin(v, &r, 2);
 		cr_assert(json_object_object_get_ex(json_object_object_get(o, "src_endpoint"),
 						    "container", &c));
 		cr_assert_str_eq(str_at(o, "src_endpoint.container.uid"), CTR_ID);
@@ -1702,4 +1698,73 @@ Test(record, ocsf_container_labels)
 		nt_k8s_stop(en.k8s);
 		teardown();
 	}
+}
+
+/* ---- the fan-out resolves a report once ------------------------------------ */
+
+static int n_nat_get, n_local;
+
+static int counted_nat_get(void *ctx, const struct nt_flow_key *k, struct nt_nat *out)
+{
+	n_nat_get++;
+	return dns_nat_get(ctx, k, out);
+}
+
+static int counted_local(void *ctx, const struct nt_flow_key *k, int src_side,
+			 struct nt_local_end out[2])
+{
+	n_local++;
+	return local_client(ctx, k, src_side, out);
+}
+
+/* With both formats on, a DNS query to a Service asks the kernel's
+ * nat_flows once and a flow's local ends are looked up once (the record
+ * context, recctx.h), and both records carry what was found. An encoder
+ * called alone resolves its own. */
+Test(record, fanout_resolves_once)
+{
+	struct nt_encoders enc;
+	struct nt_dns_txn t;
+	struct nt_flow_report r;
+	struct nt_enrich en;
+	json_object *o, *e;
+
+	recorder(0x72);
+	rec.nat_get = counted_nat_get;
+	rec.nat_ctx = &rec;
+	enc = twins(NT_OCSF_1_8_0);
+	dns_unanswered_txn(&t);
+	n_nat_get = 0;
+	nt_encoders_dns(&enc, &t);
+	cr_assert_eq(n_nat_get, 1, "nat_flows asked %d times for one DNS record", n_nat_get);
+	cr_assert_eq(n_caps, 2);
+	o = parse(0), e = parse(1);
+	cr_assert_str_eq(str_at(o, "unmapped.nat.dst_endpoint.ip"), "fd00:244:2::5");
+	cr_assert_str_eq(str_at(e, "destination.nat.ip"), "fd00:244:2::5");
+	json_object_put(o);
+	json_object_put(e);
+	nt_record_dns(&rec, &t);
+	nt_encoders_dns(&(struct nt_encoders){ .ocsf = &ocsf }, &t);
+	cr_assert_eq(n_nat_get, 3, "each encoder alone asks once");
+	nt_ocsf_free(&ocsf);
+	teardown();
+
+	recorder(0x73);
+	labelled_pod(&en);
+	en.local_fn = counted_local;
+	enc = twins(NT_OCSF_1_8_0);
+	tcp_sf_report(&r);
+	n_local = 0;
+	nt_encoders_flow(&enc, &r);
+	cr_assert_eq(n_local, 1, "local ends looked up %d times for one flow report", n_local);
+	cr_assert_eq(n_caps, 2);
+	o = parse(0), e = parse(1);
+	cr_assert_str_eq(str_at(o, "src_endpoint.container.uid"), CTR_ID);
+	cr_assert_str_eq(str_at(e, "container.id"), CTR_ID);
+	json_object_put(o);
+	json_object_put(e);
+	nt_ocsf_free(&ocsf);
+	nt_enrich_end(&en);
+	nt_k8s_stop(en.k8s);
+	teardown();
 }

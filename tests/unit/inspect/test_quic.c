@@ -152,7 +152,7 @@ static void assert_hex(const uint8_t *b, size_t n, const char *want)
 	uint8_t w[64];
 
 	cr_assert_eq(unhex(want, w, sizeof(w)), n);
-	cr_assert_arr_eq(b, w, n);
+	cr_assert_arr_eq(b, w, n, "want %s", want);
 }
 
 /* The RFC's ClientHello: the CRYPTO frame's data (after 06 00 40f1). */
@@ -248,35 +248,31 @@ static void check_rfc_hello(struct nt_quic_conn *c)
 	cr_assert_str_eq(md5, "41bc9ae914d6cb3bd0bd0a5453ab7d7f");
 }
 
-Test(quic, keys_v1_rfc9001_a1)
+/* The client Initial keys of each version's Appendix A.1 (RFC 9001 for v1,
+ * RFC 9369 for v2; draft-ietf-quic-tls-29: its own salt, v1's labels). */
+Test(quic, keys_appendix_a1)
 {
-	struct nt_quic_keys k;
+	static const struct {
+		uint32_t version;
+		const char *key, *iv, *hp;
+	} cases[] = {
+		{ NT_QUIC_V1, "1f369613dd76d5467730efcbe3b1a22d", "fa044b2f42a3fd3b46fb255c",
+		  "9f50449e04a0e810283a1e9933adedd2" },
+		{ NT_QUIC_V2, "8b1a0bc121284290a29e0971b5cd045d", "91f73e2351d8fa91660e909f",
+		  "45b95e15235d6f45a6b19cbcb0294ba9" },
+		{ 0xff00001d, "175257a31eb09dea9366d8bb79ad80ba", "6b26114b9cba2b63a9e8dd4f",
+		  "9ddd12c994c0698b89374a9c077a3077" },
+	};
 
-	cr_assert_eq(nt_quic_client_keys(NT_QUIC_V1, rfc_dcid, 8, &k), 0);
-	assert_hex(k.key, 16, "1f369613dd76d5467730efcbe3b1a22d");
-	assert_hex(k.iv, 12, "fa044b2f42a3fd3b46fb255c");
-	assert_hex(k.hp, 16, "9f50449e04a0e810283a1e9933adedd2");
-}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct nt_quic_keys k;
 
-Test(quic, keys_v2_rfc9369_a1)
-{
-	struct nt_quic_keys k;
-
-	cr_assert_eq(nt_quic_client_keys(NT_QUIC_V2, rfc_dcid, 8, &k), 0);
-	assert_hex(k.key, 16, "8b1a0bc121284290a29e0971b5cd045d");
-	assert_hex(k.iv, 12, "91f73e2351d8fa91660e909f");
-	assert_hex(k.hp, 16, "45b95e15235d6f45a6b19cbcb0294ba9");
-}
-
-/* draft-ietf-quic-tls-29 Appendix A.1: its own salt, v1's labels. */
-Test(quic, keys_draft29_a1)
-{
-	struct nt_quic_keys k;
-
-	cr_assert_eq(nt_quic_client_keys(0xff00001d, rfc_dcid, 8, &k), 0);
-	assert_hex(k.key, 16, "175257a31eb09dea9366d8bb79ad80ba");
-	assert_hex(k.iv, 12, "6b26114b9cba2b63a9e8dd4f");
-	assert_hex(k.hp, 16, "9ddd12c994c0698b89374a9c077a3077");
+		cr_assert_eq(nt_quic_client_keys(cases[i].version, rfc_dcid, 8, &k), 0,
+			     "version %#x", cases[i].version);
+		assert_hex(k.key, 16, cases[i].key);
+		assert_hex(k.iv, 12, cases[i].iv);
+		assert_hex(k.hp, 16, cases[i].hp);
+	}
 }
 
 Test(quic, keys_unknown_version)

@@ -60,7 +60,8 @@ int nt_capture_fd(const struct nt_capture *c);
 
 /* Accepts, reads requests, drains the capture ring into the sessions'
  * files, enforces limits, streams. now: CLOCK_MONOTONIC ns; clock_offset:
- * CLOCK_REALTIME - CLOCK_MONOTONIC. */
+ * CLOCK_REALTIME - CLOCK_MONOTONIC. Called with the Kubernetes read lock
+ * held (the main loop's nt_enrich_begin): pods are resolved under it. */
 void nt_capture_poll(struct nt_capture *c, uint64_t now, int64_t clock_offset);
 
 const struct nt_capture_stats *nt_capture_stats(const struct nt_capture *c);

@@ -19,6 +19,7 @@
 #include "capture_int.h"
 #include "collector.h"
 #include "community_id.h"
+#include "k8s.h"
 #include "record.h"
 
 /* What a packet's headers say, for its flow. */
@@ -127,6 +128,26 @@ static void flow_id(struct nt_capture *c, const struct nt_flow_key *k, char out[
 	nt_flow_id(c->o.rec, &rep, out);
 }
 
+/* An end's pod from the identity cache, when the selection named none
+ * (--ip, --flow, --interface): " pod=ns/name", the selected end's first,
+ * else the source's. */
+static void known_pod(struct nt_capture *c, const struct tuple *t, const struct cap_flow *f,
+		      char *out, size_t outlen)
+{
+	const struct nt_k8s_endpoint *ep = NULL;
+	const uint8_t *first = f->has_sel ? f->sel_addr : (const uint8_t *)t->src;
+	const uint8_t *second = first == (const uint8_t *)t->src || !memcmp(first, t->src, 16) ?
+					(const uint8_t *)t->dst :
+					(const uint8_t *)t->src;
+
+	if (!c->o.k8s)
+		return;
+	for (int i = 0; i < 2 && !(ep && ep->kind == NT_K8S_POD); i++)
+		ep = nt_k8s_lookup(c->o.k8s, i ? second : first, c->now / 1000000000ull);
+	if (ep && ep->kind == NT_K8S_POD && ep->namespace_ && ep->pod_name)
+		snprintf(out, outlen, " pod=%s/%s", ep->namespace_, ep->pod_name);
+}
+
 static void flow_comment(struct nt_capture *c, struct cap_sess *s, const struct tuple *t,
 			 struct cap_flow *f)
 {
@@ -151,6 +172,8 @@ static void flow_comment(struct nt_capture *c, struct cap_sess *s, const struct 
 		n += (size_t)snprintf(f->comment + n, sizeof(f->comment) - n, " flow_id=%s", fid);
 	if (f->pod >= 0 && n < sizeof(f->comment))
 		snprintf(f->comment + n, sizeof(f->comment) - n, " pod=%s", s->pods[f->pod].name);
+	else if (n < sizeof(f->comment))
+		known_pod(c, t, f, f->comment + n, sizeof(f->comment) - n);
 }
 
 /* The session's entry for the packet's flow (made on its first packet). */

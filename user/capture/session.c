@@ -145,9 +145,7 @@ static int resolve_pods(struct nt_capture *c, struct cap_sess *s, int n_static)
 		return -1;
 	if (!c->o.k8s)
 		return 0;
-	nt_k8s_read_lock(c->o.k8s);
-	nt_k8s_each_pod(c->o.k8s, on_pod, &pw);
-	nt_k8s_read_unlock(c->o.k8s);
+	nt_k8s_each_pod(c->o.k8s, on_pod, &pw); /* under the loop's read lock */
 	for (unsigned i = 0; i < s->req.n_pods; i++)
 		if (!pw.found[i])
 			return (int)i;

@@ -258,6 +258,7 @@ int nt_capreq_set(struct nt_capreq *r, const char *key, const char *val, char *e
 		if (strlen(val) >= sizeof(r->filter))
 			return bad(err, errlen, "--filter: longer than %d bytes",
 				   NT_CAP_FILTER_MAX - 1);
+		memset(r->filter, 0, sizeof(r->filter)); /* a second one replaces the first */
 		strcpy(r->filter, val);
 		return 0;
 	}

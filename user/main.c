@@ -236,6 +236,7 @@ static void start_capture(struct app *a)
 		.flags = k.flags,
 		.snaplen = k.snaplen,
 		.k8s = a->enrich.k8s,
+		.sa = a->enrich.sa,
 		.rec = &a->rec,
 		.audit = nt_record_capture,
 		.audit_ctx = &a->rec,

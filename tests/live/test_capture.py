@@ -9,7 +9,6 @@ block walker (readers show no isb_ifdrop). The audit records are checked
 against docs/schema/capture.schema.json at the end."""
 import base64
 import hashlib
-import json
 import os
 import signal
 import socket
@@ -92,7 +91,9 @@ def isb(path):
 
 
 def community_id(saddr, daddr, proto, sport, dport):
-    """Community ID v1, seed 0 (corelight/community-id-spec), IPv4"""
+    """Community ID v1, seed 0 (corelight/community-id-spec), IPv4; for an
+    ICMP echo exchange sport, dport = 8, 0 (the spec's one-way mapping makes
+    request and reply one flow)"""
     s, d = socket.inet_aton(saddr), socket.inet_aton(daddr)
     if (s, sport) > (d, dport):
         s, d, sport, dport = d, s, dport, sport
@@ -117,26 +118,35 @@ def traffic(cl, bulk=200000):
     time.sleep(0.3)
     t.run(cl.ns["out"], "ping", "-c", "3", "-i", "0.2", WEB["v4"])
     t.run(cl.ns["web"], "sh", "-c", f"head -c {bulk} /dev/zero | nc -q 1 -N {OUT4} 5555")
-    cl.curl_in_pod("db", f"http://{WEB['v4']}:8080/")
+    pid = cl.curl_in_pod("db", f"http://{WEB['v4']}:8080/")
     t.run(cl.ns["db"], "ping", "-c", "3", "-i", "0.2", OUT4)
     srv.wait(timeout=10)
+    return pid
+
+
+def with_tcpdump(cl, name, *args, bulk=20000):
+    """a capture of args (running before the traffic) next to tcpdump in the
+    web pod; returns (rc, stderr, file, tcpdump's file)"""
+    td = Capture(cl.topo, cl.ns["web"], "eth0", cl.tmp / f"td_{name}.pcap", snaplen=262144)
+    f = cl.tmp / f"{name}.pcapng"
+    p = client(cl, *args, out=f)
+    wait_running(cl, 1)
+    pid = traffic(cl, bulk=bulk)
+    rc, err, _ = finish(p)
+    td.stop()
+    return rc, err, f, td.path, pid
 
 
 @pytest.mark.parametrize("on", [False, True], ids=["offloads-off", "offloads-on"])
 def test_pod_capture_equals_tcpdump_in_the_pod(cl, on):
     offloads(cl, on)
     try:
-        td = Capture(cl.topo, cl.ns["web"], "eth0", cl.tmp / f"td{on}.pcap", snaplen=262144)
-        f = cl.tmp / f"pod{on}.pcapng"
-        p = client(cl, "--pod", WEB_POD, "--duration", "6", out=f)
-        wait_running(cl, 1)
-        traffic(cl)
-        rc, err, _ = finish(p)
-        td.stop()
+        rc, err, f, td, _ = with_tcpdump(cl, f"pod{on}", "--pod", WEB_POD, "--duration", "6",
+                                      bulk=200000)
     finally:
         offloads(cl, False)
     assert rc == 0, err
-    want = lengths(td.path)
+    want = lengths(td)
     assert len(want) > 20
     assert lengths(f) == want  # every frame once, original lengths
     assert max(want) > 1514 if on else max(want) <= 1514  # GSO packets whole
@@ -150,15 +160,9 @@ def test_pod_capture_equals_tcpdump_in_the_pod(cl, on):
 
 
 def test_ip_capture_and_the_epb_comments(cl):
-    td = Capture(cl.topo, cl.ns["web"], "eth0", cl.tmp / "td_ip.pcap", snaplen=262144)
-    f = cl.tmp / "ip.pcapng"
-    p = client(cl, "--ip", WEB["v4"] + "/32", "--duration", "5", out=f)
-    wait_running(cl, 1)
-    traffic(cl, bulk=20000)
-    rc, err, _ = finish(p)
-    td.stop()
+    rc, err, f, td, pid = with_tcpdump(cl, "ip", "--ip", WEB["v4"] + "/32", "--duration", "5")
     assert rc == 0, err
-    assert lengths(f) == lengths(td.path)
+    assert lengths(f) == lengths(td)
     # each frame's flow in its comment: Community ID, flow id (TCP), the pod
     rows = fields(f, "ip.src", "ip.dst", "ip.proto", "tcp.srcport", "tcp.dstport",
                   "frame.comment", "frame.packet_flags_direction", filt="tcp")
@@ -171,6 +175,9 @@ def test_ip_capture_and_the_epb_comments(cl):
         assert words[2] == f"pod={WEB_POD}", comment
         # relative to the selected pod: from it outbound (2), to it inbound (1)
         assert int(direction, 16) == (2 if src == WEB["v4"] else 1), (src, dst, direction)
+    # the local process, once the cgroup hooks have told it: the db pod's curl
+    curl = [r[5] for r in rows if r[4] == "8080"]
+    assert curl and curl[-1].endswith(f" pid={pid} comm=curl"), curl
     # an --ip selection without a pod: no pod in the interface description
     assert {r[0] for r in fields(f, "frame.interface_description")} == {""}
 
@@ -205,15 +212,10 @@ def test_flow_by_community_id(cl):
 
 
 def test_filter(cl):
-    td = Capture(cl.topo, cl.ns["web"], "eth0", cl.tmp / "td_f.pcap", snaplen=262144)
-    f = cl.tmp / "filter.pcapng"
-    p = client(cl, "--pod", WEB_POD, "--filter", "icmp", "--duration", "4", out=f)
-    wait_running(cl, 1)
-    traffic(cl, bulk=20000)
-    rc, err, _ = finish(p)
-    td.stop()
+    rc, err, f, td, _ = with_tcpdump(cl, "filter", "--pod", WEB_POD, "--filter", "icmp",
+                                  "--duration", "4")
     assert rc == 0, err
-    want = lengths(td.path, "icmp")
+    want = lengths(td, "icmp")
     assert len(want) == 6 and lengths(f, "frame") == want
     assert {r[0] for r in fields(f, "frame.interface_name")} == {"pout"}  # the owner
 
@@ -240,16 +242,11 @@ def test_limits(cl):
     rc, err, _ = finish(client(cl, "--pod", WEB_POD, "--duration", "2", out=cl.tmp / "d.pcapng"))
     assert rc == 0 and err.endswith("(duration)") and 1.9 < time.time() - start < 3.5, err
     # snaplen: cut frames, original lengths kept
-    td = Capture(cl.topo, cl.ns["web"], "eth0", cl.tmp / "td_s.pcap", snaplen=262144)
-    f = cl.tmp / "snap.pcapng"
-    p = client(cl, "--pod", WEB_POD, "--snaplen", "64", "--duration", "4", out=f)
-    wait_running(cl, 1)
-    traffic(cl, bulk=20000)
-    rc, err, _ = finish(p)
-    td.stop()
+    rc, err, f, td, _ = with_tcpdump(cl, "snap", "--pod", WEB_POD, "--snaplen", "64",
+                                  "--duration", "4")
     assert rc == 0, err
-    rows = fields(f, "frame.len", "frame.cap_len")
-    assert sorted(int(r[0]) for r in rows) == lengths(td.path, "frame")
+    rows = fields(f, "frame.len", "frame.cap_len", filt="ip")
+    assert sorted(int(r[0]) for r in rows) == lengths(td, "ip")
     assert all(int(c) == min(64, int(l)) for l, c in rows)
 
 
@@ -340,18 +337,7 @@ def test_selector_includes_pods_that_appear(cl):
     assert rc == 0, err
     assert lengths(f) == [98] * 4
     assert {r[0] for r in fields(f, "frame.comment")} == {
-        f"community_id={community_id_icmp(OUT4, DBG['v4'])} pod={NS}/{DBG['pod']}"}
-
-
-def community_id_icmp(src, dst):
-    """Community ID of an ICMP echo exchange (type 8 -> 0, the spec's one-way
-    mapping makes request and reply one flow)"""
-    s, d = socket.inet_aton(src), socket.inet_aton(dst)
-    sp, dp = 8, 0
-    if (s, sp) > (d, dp):
-        s, d, sp, dp = d, s, dp, sp
-    h = hashlib.sha1(struct.pack("!H", 0) + s + d + struct.pack("!BBHH", 1, 0, sp, dp))
-    return "1:" + base64.b64encode(h.digest()).decode()
+        f"community_id={community_id(OUT4, DBG['v4'], 1, 8, 0)} pod={NS}/{DBG['pod']}"}
 
 
 def test_ring_full_drops_counted_in_the_file_and_the_heartbeat(cl):

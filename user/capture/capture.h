@@ -18,6 +18,7 @@
 
 struct nt_k8s;
 struct nt_recorder;
+struct nt_sockattr;
 
 /* What an audit record (user/encode/audit.c) says of one capture. */
 struct nt_capture_audit {
@@ -39,6 +40,7 @@ struct nt_capture_opts {
 	int ring_fd, drops_fd, addr_fd, iface_fd, flows_fd;
 	volatile uint32_t *flags, *snaplen; /* .data.capture */
 	struct nt_k8s *k8s;		    /* NULL: no pod selectors */
+	struct nt_sockattr *sa;		    /* pid/comm of local sockets, or NULL */
 	const struct nt_recorder *rec;	    /* flow.id's seed */
 	void (*audit)(void *ctx, const struct nt_capture_audit *a);
 	void *audit_ctx;

@@ -53,6 +53,7 @@ struct cap_flow {
 	int pod;	      /* index in pods[] of an end, -1 */
 	int has_sel;	      /* an end was selected by address: */
 	uint8_t sel_addr[16]; /* that end (the packets' direction) */
+	uint8_t proc_tries;   /* looks for the local process left (pid/comm) */
 	char comment[400];
 };
 

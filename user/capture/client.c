@@ -36,29 +36,13 @@ static void usage(FILE *f)
 		DEFAULT_SOCKET);
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int read_all(int fd, void *buf, size_t len)
+/* All of len bytes written (wr) or read; -1 on an error or an early end. */
+static int io_all(int fd, void *buf, size_t len, int wr)
 {
 	char *p = buf;
 
 	while (len) {
-		ssize_t n = read(fd, p, len);
+		ssize_t n = wr ? write(fd, p, len) : read(fd, p, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -69,6 +53,9 @@ static int read_all(int fd, void *buf, size_t len)
 	}
 	return 0;
 }
+
+#define write_all(fd, buf, len) io_all(fd, (void *)(buf), len, 1)
+#define read_all(fd, buf, len)	io_all(fd, buf, len, 0)
 
 /* Parses the flags into r; returns 0, 2 (usage) after saying why. */
 static int parse_args(int argc, char **argv, struct nt_capreq *r, const char **sock,

@@ -21,6 +21,7 @@
 #include "community_id.h"
 #include "k8s.h"
 #include "record.h"
+#include "sockattr.h"
 
 /* What a packet's headers say, for its flow. */
 struct tuple {
@@ -194,9 +195,25 @@ static struct cap_flow *flow_get(struct nt_capture *c, struct cap_sess *s, const
 		return NULL;
 	f->key = k;
 	flow_comment(c, s, t, f);
+	f->proc_tries = c->o.sa && t->proto != 1 && t->proto != 58 ? 32 : 0;
 	HASH_ADD(hh, s->flows, key, sizeof(k), f);
 	s->nflows++;
 	return f;
+}
+
+/* The flow's local process, once the cgroup hooks have said it (their
+ * ring is read after the first packets): " pid=N comm=NAME" appended to
+ * the comment; looked for on the flow's first 32 packets. */
+static void flow_process(struct nt_capture *c, struct cap_flow *f)
+{
+	const struct nt_sock_attr *a = nt_sockattr_find(c->o.sa, &f->key);
+	size_t n = strlen(f->comment);
+
+	f->proc_tries--;
+	if (!a || !a->pid)
+		return;
+	snprintf(f->comment + n, sizeof(f->comment) - n, " pid=%u comm=%.16s", a->pid, a->comm);
+	f->proc_tries = 0;
 }
 
 /* The file's interface for ifindex: an IDB on its first packet. */
@@ -267,6 +284,8 @@ static void session_packet(struct nt_capture *c, struct cap_sess *s, const struc
 		c->st.client_drops++;
 		return;
 	}
+	if (f && f->proc_tries)
+		flow_process(c, f);
 	ifi = iface_get(s, h->ifindex, h->l2, f ? f->pod : -1);
 	if (ifi < 0 ||
 	    nt_pcapng_packet(s->w, s->ifs[ifi].ifid, h->ts_ns + (uint64_t)c->offset, pkt, caplen,

@@ -2,8 +2,11 @@
 # capture_bench.sh - on-demand capture throughput: packets per second into
 # the file. A node namespace routes two host namespaces; the sensor runs in
 # the node one; `nettrail capture --ip` of the receiver writes to a file
-# while hping3 floods it with UDP for SECONDS. Prints one JSON line: sent,
-# captured and dropped packets (ring full or slow client), their rates.
+# while hping3 floods it with UDP for SECONDS. Prints one JSON line: sent
+# (hping3's count), delivered (reached the receiver: its iptables DROP rule
+# counts them; the rest were lost on the way, before any TC hook, e.g. a
+# full veth backlog), captured and dropped (ring full or slow client), and
+# the rates of each.
 #
 #   bench/capture_bench.sh [SECONDS] [PAYLOAD_BYTES]
 set -euo pipefail
@@ -46,6 +49,7 @@ ip netns exec "${p}a" timeout "$secs" hping3 --udp --flood -q -s 40000 -k -p 9 -
 	10.77.2.2 >/dev/null 2>"$tmp/hping.err" || true
 wait "$client" || true
 sent=$(grep -o '^[0-9]* packets transmitted' "$tmp/hping.err" | cut -d' ' -f1)
+delivered=$(ip netns exec "${p}b" iptables -L INPUT -v -x -n | awk '$3 == "DROP" {print $1}')
 read -r got dropped < <(sed -n 's/.*: \([0-9]*\) packets, [0-9]* bytes, \([0-9]*\) dropped.*/\1 \2/p' \
 	"$tmp/client.err")
-echo "{\"case\":\"capture-throughput\",\"seconds\":$secs,\"frame_bytes\":$((size + 42)),\"sent\":${sent:-0},\"captured\":${got:-0},\"dropped\":${dropped:-0},\"sent_pps\":$(((${sent:-0}) / secs)),\"captured_pps\":$(((${got:-0}) / secs))}"
+echo "{\"case\":\"capture-throughput\",\"seconds\":$secs,\"frame_bytes\":$((size + 42)),\"sent\":${sent:-0},\"delivered\":${delivered:-0},\"captured\":${got:-0},\"dropped\":${dropped:-0},\"sent_pps\":$(((${sent:-0}) / secs)),\"captured_pps\":$(((${got:-0}) / secs))}"

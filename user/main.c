@@ -242,11 +242,10 @@ static void start_capture(struct app *a)
 		.audit_ctx = &a->rec,
 	};
 
+	err[0] = 0;
 	a->cap = nt_capture_open(&o, err, sizeof(err));
-	if (!a->cap) {
+	if (err[0])
 		fail("warning: no on-demand capture: %s", err);
-		a->dp.attach_errors++;
-	}
 }
 
 /* --help, --list-metrics, --version and --check-config answer and exit. */

@@ -48,13 +48,16 @@ struct nt_capture_opts {
 
 struct nt_capture_stats {
 	uint64_t started, refused, packets, bytes, ring_drops, client_drops, filtered;
-	uint64_t active; /* gauge */
+	uint64_t socket_errors; /* the control socket could not be made */
+	uint64_t active;	/* gauge */
 };
 
 struct nt_capture;
 
 /* Creates the socket (its directory when missing, mode 0600). NULL with a
- * one-line reason in err. */
+ * one-line reason in err when the manager cannot run; a socket that cannot
+ * be made (a path in use, no permission) is not fatal: the manager runs
+ * without it, counted (socket_errors), with the reason in err. */
 struct nt_capture *nt_capture_open(const struct nt_capture_opts *o, char *err, size_t errlen);
 
 /* The fd the main loop watches (readable: nt_capture_poll has work). */

@@ -490,8 +490,14 @@ struct nt_capture *nt_capture_open(const struct nt_capture_opts *o, char *err, s
 			goto fail;
 		}
 	}
-	if (cap_listen(c, err, errlen))
-		goto fail;
+	/* no socket (a path in use, no permission): the sensor runs on, counted
+	 * and said (err), every capture unavailable */
+	if (cap_listen(c, err, errlen)) {
+		c->st.socket_errors++;
+		if (c->lfd >= 0)
+			close(c->lfd);
+		c->lfd = -1;
+	}
 	return c;
 fail:
 	nt_capture_close(c, 0, 0);

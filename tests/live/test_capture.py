@@ -417,3 +417,24 @@ def test_capture_off_refuses(tmp_path):
         assert p.stdout == ""
     finally:
         c.close()
+
+
+def test_interface_selection(cl):
+    """--interface: every IP packet on it, the direction the interface's own
+    (its ingress inbound); the flow's other interface (pweb) is not copied"""
+    f = cl.tmp / "iface.pcapng"
+    p = client(cl, "--interface", "pout", "--duration", "3", out=f)
+    wait_running(cl, 1)
+    cl.topo.run(cl.ns["out"], "ping", "-c", "3", "-i", "0.2", WEB["v4"])
+    rc, err, _ = finish(p)
+    assert rc == 0, err
+    rows = fields(f, "frame.interface_name", "ip.src", "frame.packet_flags_direction",
+                  "frame.comment", filt="ip")  # (IPv6 neighbour discovery too: not counted)
+    assert len(rows) == 6
+    for name, src, direction, comment in rows:
+        assert name == "pout"
+        # into pout from the outside host: its ingress, inbound (1)
+        assert int(direction, 16) == (1 if src == OUT4 else 2), (src, direction)
+        assert comment.endswith(f" pod={WEB_POD}")  # the identity cache's
+    rc, err, _ = finish(client(cl, "--interface", "nope0", out=cl.tmp / "nope.pcapng"))
+    assert (rc, err) == (1, "nettrail capture: no interface nope0 on this node")

@@ -438,3 +438,21 @@ def test_interface_selection(cl):
         assert comment.endswith(f" pod={WEB_POD}")  # the identity cache's
     rc, err, _ = finish(client(cl, "--interface", "nope0", out=cl.tmp / "nope.pcapng"))
     assert (rc, err) == (1, "nettrail capture: no interface nope0 on this node")
+
+
+def test_garbage_on_the_socket(cl):
+    """bytes that are not a request: a one-line error frame, the connection
+    closed, an audit record (validated with the others), the sensor on"""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(cl.sock)
+    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    data = b""
+    while True:
+        b = s.recv(4096)
+        if not b:
+            break
+        data += b
+    s.close()
+    msg = b"not a capture request (version?)"
+    assert data == b"E" + struct.pack("!I", len(msg)) + msg
+    assert cl.sensor.poll() is None

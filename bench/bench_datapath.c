@@ -31,6 +31,15 @@
  *                       (the per-flow conntrack check: tail call,
  *                       bpf_skb_ct_lookup, a miss here, account() again),
  *                       at egress without it, and at ingress, in turns
+ *   capture/idle        established/1 with no capture running (the capture
+ *                       path's whole cost: one load of capture_flags and a
+ *                       branch; its cost against a build without capture
+ *                       is ab_datapath's, AB_BASE in bench/run.sh)
+ *   capture/unselected  a capture running that does not select the packet
+ *                       (two LPM lookups, one per address)
+ *   capture/selected    a capture selecting it: the owner check and a copy
+ *                       of the 74-byte frame up cap_ring (drained between
+ *                       runs of 1,000)
  *   kernel memory       bytes per flow entry, from the map's memlock figure
  *
  * Prints one JSON object per case: ns per packet for nettrail and for the
@@ -48,6 +57,7 @@
 
 #include "flow.skel.h"
 #include "nettrail.h"
+#include "nt_capture.h"
 
 static unsigned char frame_tmpl[74] = {
 	/* Ethernet */
@@ -381,6 +391,65 @@ static void nat_new_flow_case(void)
 	flow_bpf__destroy(s);
 }
 
+static int drop_copy(void *ctx, void *data, size_t n)
+{
+	return 0;
+}
+
+/* ns per packet over 300 runs of 1,000 repeats, the ring drained after each */
+static double run_drained(int fd, unsigned char *f, struct ring_buffer *rb)
+{
+	double sum = 0;
+
+	for (int t = 0; t < 300; t++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f, .data_size_in = sizeof(frame_tmpl),
+			    .repeat = 1000);
+
+		bpf_prog_test_run_opts(fd, &o);
+		sum += o.duration;
+		ring_buffer__consume(rb);
+	}
+	return sum / 300;
+}
+
+static void capture_case(unsigned repeat)
+{
+	struct flow_bpf *s = load(65536);
+	struct nt_cap_addr_key k = { .prefixlen = 128 };
+	unsigned char f[sizeof(frame_tmpl)];
+	struct ring_buffer *rb;
+	int fd, efd;
+	__u8 mask = 1;
+	double idle, other, sel, em;
+
+	if (!s)
+		return;
+	fd = bpf_program__fd(s->progs.tc_ingress);
+	efd = bpf_program__fd(s->progs.tc_empty);
+	rb = ring_buffer__new(bpf_map__fd(s->maps.cap_ring), drop_copy, NULL, NULL);
+	populate(s, 1);
+	memcpy(f, frame_tmpl, sizeof(f));
+	set_flow(f, 0, 0x10);
+	idle = run_repeat(fd, f, repeat);
+	em = run_repeat(efd, f, repeat);
+	report("capture/idle", idle, em);
+	/* a capture of 192.0.2.1: not this packet's */
+	k.addr[10] = k.addr[11] = 0xff;
+	k.addr[12] = 192, k.addr[13] = 0, k.addr[14] = 2, k.addr[15] = 1;
+	bpf_map_update_elem(bpf_map__fd(s->maps.cap_addr), &k, &mask, BPF_ANY);
+	s->data_capture->capture_snaplen = 262144 > NT_CAP_MAX_COPY ? NT_CAP_MAX_COPY : 262144;
+	s->data_capture->capture_flags = NT_CAP_F_ADDR;
+	other = run_repeat(fd, f, repeat);
+	report("capture/unselected", other, em);
+	/* and of 10.0.0.2, its destination */
+	k.addr[12] = 10, k.addr[13] = 0, k.addr[14] = 0, k.addr[15] = 2;
+	bpf_map_update_elem(bpf_map__fd(s->maps.cap_addr), &k, &mask, BPF_ANY);
+	sel = run_drained(fd, f, rb);
+	report("capture/selected", sel, run_drained(efd, f, rb));
+	ring_buffer__free(rb);
+	flow_bpf__destroy(s);
+}
+
 int main(int argc, char **argv)
 {
 	unsigned repeat = 2000000, sizes[] = { 1, 1000, 50000 };
@@ -447,6 +516,7 @@ int main(int argc, char **argv)
 	}
 	nat_case(repeat);
 	nat_new_flow_case();
+	capture_case(repeat);
 	{
 		unsigned n[2] = { 1024, 262144 };
 		long long m[2];

@@ -27,6 +27,9 @@ gcc $CFLAGS -Itests bench/bench_parsers.c user/inspect/dns.c user/inspect/dns_ms
 		$B/ab_datapath "$AB_BASE" build/flow.bpf.o 40
 		$B/ab_datapath build/flow.bpf.o "$AB_BASE" 40
 	fi
+	# on-demand capture: packets per second into the file (docs/capture.md)
+	bench/capture_bench.sh 3 64
+	bench/capture_bench.sh 3 1400
 	$B/bench_collector --flows 10000 --rounds 10
 	$B/bench_parsers tests/fuzz/corpus
 	$B/bench_enrich --pods 10000 --records 1000000

@@ -967,6 +967,8 @@ __noinline int account(struct __sk_buff *skb, struct pkt *p, __u32 hook);
 
 /* translated connections: nat_on_miss() and tc_nat_ct */
 #include "lib/nat.bpf.h"
+/* on-demand capture: capture_packet() (docs/capture.md) */
+#include "lib/capture.bpf.h"
 
 /*
  * Counts one parsed packet into its flow: flow_new() or flow_update(),
@@ -1053,6 +1055,8 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 hook, int l2)
 	}
 	if (r < 0)
 		return TC_ACT_UNSPEC;
+	if (capture_flags) /* idle: this load and branch only */
+		capture_packet(skb, &p, hook, l2);
 	return account(skb, &p, hook);
 
 err_l2:

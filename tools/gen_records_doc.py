@@ -33,7 +33,8 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 # (schema file stem, section title), in page order
-RECORDS = [("flow", "Flow record"), ("dns", "DNS record"), ("heartbeat", "Heartbeat record")]
+RECORDS = [("flow", "Flow record"), ("dns", "DNS record"), ("heartbeat", "Heartbeat record"),
+           ("capture", "Capture audit record")]
 
 # objects listed in docs/metrics.md instead of here: path -> description
 LINKED = {

@@ -718,6 +718,13 @@ static const struct opt opts[] = {
 	       "masquerade) into one record through conntrack; off: every "
 	       "half is a flow of its own",
 	       "conntrack", "off"),
+	CHOICE("capture", capture, "on|off", "on",
+	       "on-demand packet capture through the control socket "
+	       "(nettrail capture, docs/capture.md); off refuses every request",
+	       "off", "on"),
+	STR("control-socket", 0, control_socket, check_path, "PATH", "/run/nettrail/control.sock",
+	    "the control socket (AF_UNIX, mode 0600) that nettrail capture talks to; "
+	    "its directory is created when missing"),
 	CUSTOM(fault_kind, "fault", 0, fault, "SPEC", NULL,
 	       "tests only: inject failures, comma-separated kafka-fatal-at=N "
 	       "(a fatal producer error at the Nth record), kafka-reset-fail=N "

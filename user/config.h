@@ -77,6 +77,8 @@ struct nt_config {
 	char *node_name;		   /* default: gethostname() */
 	int log_level;			   /* enum nt_log_level (log.h), default warn */
 	int nat_link;			   /* 0: link translated halves through conntrack, 1: off */
+	int capture;			   /* on-demand capture: 1 on (default), 0 off */
+	char *control_socket;		   /* the capture client's socket */
 	struct nt_faults {		   /* --fault: failures injected by tests */
 		uint64_t kafka_fatal_at;   /* raise a fatal error at the Nth produce */
 		uint32_t kafka_reset_fail; /* the first N producer re-creations fail */

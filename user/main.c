@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
+#include "capture.h"
 #include "collector.h"
 #include "util.h"
 #include "log.h"
@@ -65,6 +67,7 @@ struct app {
 	uint64_t start_mono;
 	uint64_t rb_errors;
 	const struct nt_replay_stats *replay; /* --pcap: the replay's counters */
+	struct nt_capture *cap;		      /* the control socket; NULL: none */
 	char node[256];
 };
 
@@ -114,6 +117,7 @@ static void gather(struct app *a, struct nt_metrics_snap *m)
 		.interfaces_attached = nif,
 		.flow_table_size = a->cfg.max_flows,
 		.nat_conntrack = a->dp.nat_ct,
+		.capture = a->cap ? nt_capture_stats(a->cap) : NULL,
 	};
 
 	nt_telemetry_read(&src, m);
@@ -209,6 +213,39 @@ static void start_process_attribution(struct app *a)
 		return;
 	}
 	a->enrich.cg = nt_cgroupmap_new(nt_sockattr_cgroup_root(a->enrich.sa));
+}
+
+/* The control socket for `nettrail capture` (docs/capture.md). Without
+ * it (a path in use, no permission) the sensor runs on and says so. */
+static void start_capture(struct app *a)
+{
+	struct nt_dp_capture k;
+	char err[512];
+
+	nt_dp_capture(&a->dp, &k);
+	struct nt_capture_opts o = {
+		.socket_path = a->cfg.control_socket,
+		.enabled = a->cfg.capture,
+		.node = a->node,
+		.version = "nettrail " NT_VERSION,
+		.ring_fd = k.ring_fd,
+		.drops_fd = k.drops_fd,
+		.addr_fd = k.addr_fd,
+		.iface_fd = k.iface_fd,
+		.flows_fd = nt_dp_flows_fd(&a->dp),
+		.flags = k.flags,
+		.snaplen = k.snaplen,
+		.k8s = a->enrich.k8s,
+		.sa = a->enrich.sa,
+		.rec = &a->rec,
+		.audit = nt_record_capture,
+		.audit_ctx = &a->rec,
+	};
+
+	err[0] = 0;
+	a->cap = nt_capture_open(&o, err, sizeof(err));
+	if (err[0])
+		fail("warning: no on-demand capture: %s", err);
 }
 
 /* --help, --list-metrics, --version and --check-config answer and exit. */
@@ -487,9 +524,12 @@ static int loop_open(struct app *a, struct live_loop *l)
 static void loop_watch(struct app *a, struct live_loop *l)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
-	int fds[] = { l->sfd, l->tfd, a->dp.nl_fd, ring_buffer__epoll_fd(a->rb) };
+	int fds[] = { l->sfd, l->tfd, a->dp.nl_fd, ring_buffer__epoll_fd(a->rb),
+		      a->cap ? nt_capture_fd(a->cap) : -1 };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (fds[i] < 0)
+			continue;
 		ev.data.fd = fds[i];
 		epoll_ctl(l->ep, EPOLL_CTL_ADD, fds[i], &ev);
 	}
@@ -502,6 +542,7 @@ static void loop_tick(struct app *a, struct live_loop *l, uint64_t now)
 	nt_enrich_begin(&a->enrich, now);
 	/* before the rings: a flow end on the ring is reported as it is read */
 	update_clock_offset(&a->rec, now);
+	nt_capture_poll(a->cap, now, a->rec.clock_offset_ns);
 	if (ring_buffer__consume(a->rb) < 0)
 		a->rb_errors++;
 	nt_collector_closing(a->col, now);
@@ -532,6 +573,8 @@ static void loop_close(struct app *a, struct live_loop *l)
 	uint64_t now = nt_clock_ns(CLOCK_MONOTONIC);
 
 	nt_enrich_begin(&a->enrich, now);
+	nt_capture_close(a->cap, now, a->rec.clock_offset_ns);
+	a->cap = NULL;
 	ring_buffer__consume(a->rb);
 	nt_dns_flush(a->dns);
 	nt_collector_flush(a->col, now, NT_END_SHUTDOWN);
@@ -561,6 +604,7 @@ static int run_live(struct app *a)
 	}
 	/* after the datapath: a start that fails says only why */
 	start_process_attribution(a);
+	start_capture(a);
 	loop_watch(a, &l);
 	while (!g_stop) {
 		int n = epoll_wait(l.ep, evs, 8, 1000);
@@ -596,6 +640,8 @@ int main(int argc, char **argv)
 
 	int started;
 
+	if (argc > 1 && !strcmp(argv[1], "capture"))
+		return nt_capture_client_main(argc - 1, argv + 1);
 	rc = setup(&a, argc, argv);
 	started = rc == 0;
 	if (started)

@@ -21,6 +21,7 @@
 #include "kafka.h"
 #include "payload.h"
 #include "replay.h"
+#include "capture.h"
 #include "sink.h"
 #include "sockattr.h"
 
@@ -107,6 +108,11 @@ static void fill_sockattr(const struct nt_sockattr_stats *s, struct nt_metrics_s
 	m->c[NT_C_PROCESS_ATTRIBUTION_LOST] = s->ringbuf_full + s->no_storage;
 }
 
+static void fill_capture(const struct nt_capture_stats *s, struct nt_metrics_snap *m)
+{
+	NT_COPY_ROWS_(NT_METRICS_CAPTURE)
+}
+
 void nt_telemetry_read(const struct nt_telemetry_src *src, struct nt_metrics_snap *m)
 {
 	struct nt_kafka_stats ks = { 0 };
@@ -119,6 +125,7 @@ void nt_telemetry_read(const struct nt_telemetry_src *src, struct nt_metrics_sna
 	static const struct nt_enrich_stats no_enrich;
 	static const struct nt_replay_stats no_replay;
 	static const struct nt_sink_stats no_sink;
+	static const struct nt_capture_stats no_capture;
 
 	memset(m, 0, sizeof(*m));
 	fill_kernel(src->kernel_stats_fd, m->c);
@@ -138,5 +145,6 @@ void nt_telemetry_read(const struct nt_telemetry_src *src, struct nt_metrics_sna
 		nt_sockattr_stats(src->sockattr, &ss);
 	fill_sockattr(&ss, m);
 	fill_sink(src->sink ? src->sink : &no_sink, m);
+	fill_capture(src->capture ? src->capture : &no_capture, m);
 	fill_process(src, m);
 }

@@ -37,7 +37,8 @@ struct nt_telemetry_src {
 	uint64_t ringbuf_poll_errors;
 	uint64_t interfaces_attached;
 	uint32_t flow_table_size;
-	uint64_t nat_conntrack; /* 1: tc_nat_ct loaded */
+	uint64_t nat_conntrack;			/* 1: tc_nat_ct loaded */
+	const struct nt_capture_stats *capture; /* NULL: no control socket */
 };
 
 /* Fills every counter and gauge of *out (modules not running read 0). */

@@ -20,7 +20,8 @@ failed = passed = 0
 MODULES = {"COLLECTOR": "nt_collector_stats", "REPLAY": "nt_replay_stats",
            "SINK": "nt_sink_stats", "PROCESS": "nt_telemetry_src",
            "PAYLOAD": "nt_payload_stats", "QUIC": "nt_quic_stats", "DNS": "nt_dns_stats", "KAFKA": "nt_kafka_stats",
-           "K8S": "nt_k8s_stats", "ENRICH": "nt_enrich_stats", "SOCKATTR": "nt_sockattr_stats"}
+           "K8S": "nt_k8s_stats", "ENRICH": "nt_enrich_stats", "SOCKATTR": "nt_sockattr_stats",
+           "CAPTURE": "nt_capture_stats"}
 
 
 def check(ok, what):

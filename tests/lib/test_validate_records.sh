@@ -249,5 +249,14 @@ for i in $(seq 12); do sed -n 1p "$flows" | sed "s/-1\"/-$i\"/; s/\"port\":41234
 reject "more than 10 invalid" "... and 2 more invalid records" "$tmp/many.jsonl"
 reject "valid lines do not hide an invalid one" "FAILED: 1 of 11 records invalid" "$flows" "$hbs" "$tmp/array.jsonl"
 
+# --- capture audit records (samples/capture.jsonl: 1 taken, 2 and 3 refused) --
+caps=$here/samples/capture.jsonl
+accept "capture samples" "validated 3 records (flow=0 heartbeat=0 dns=0 capture=3)" "$caps"
+mutate "capture over its byte limit" "more than the byte limit" "$caps" 1 \
+	'nt["capture"]["bytes"] = nt["capture"]["limits"]["bytes"] + 1'
+mutate "refused capture without a reason" "says why" "$caps" 2 'del f["reason"]'
+mutate "capture end reason" "is not one of" "$caps" 1 'nt["capture"]["end_reason"] = "tired"'
+mutate "capture unknown field" "Additional properties" "$caps" 1 'nt["capture"]["pid"] = 1'
+
 echo "$passed passed, $failed failed"
 [[ $failed == 0 ]]

@@ -24,7 +24,8 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 SCHEMA_DIR = Path(os.environ.get("NT_SCHEMA_DIR")
                   or Path(__file__).resolve().parents[2] / "docs" / "schema")
-DATASETS = {"nettrail.flow": "flow", "nettrail.heartbeat": "heartbeat", "nettrail.dns": "dns"}
+DATASETS = {"nettrail.flow": "flow", "nettrail.heartbeat": "heartbeat", "nettrail.dns": "dns",
+            "nettrail.capture": "capture"}
 MAX_REPORTED = 10      # invalid records printed in full
 MAX_ERRORS = 3         # errors printed per invalid record
 
@@ -157,7 +158,23 @@ class Checker:
         if not errors:   # invariants assume the schema holds
             errors += self.check_common(record)
             errors += {"nettrail.flow": self.check_flow, "nettrail.dns": self.check_dns,
-                       "nettrail.heartbeat": self.check_heartbeat}[dataset](record, where)
+                       "nettrail.heartbeat": self.check_heartbeat,
+                       "nettrail.capture": self.check_capture}[dataset](record, where)
+        return errors
+
+    @staticmethod
+    def check_capture(rec, where):
+        """A capture's counts within its limits; start <= end; a refusal says why."""
+        errors = []
+        cap, ev = rec["nettrail"]["capture"], rec["event"]
+        if micros(ev["start"]) > micros(ev["end"]):
+            errors.append(("$.event.start", "after event.end"))
+        if cap["bytes"] > cap["limits"]["bytes"]:
+            errors.append(("$.nettrail.capture.bytes", "more than the byte limit"))
+        if "packets" in cap["limits"] and cap["packets"] > cap["limits"]["packets"]:
+            errors.append(("$.nettrail.capture.packets", "more than the packet limit"))
+        if (cap["end_reason"] == "refused") != ("reason" in ev):
+            errors.append(("$.event.reason", "a refused capture, and only one, says why"))
         return errors
 
     def check_record_id(self, record, where):
@@ -393,7 +410,9 @@ def main(argv):
                             print(f"{where}: ... {len(errors) - MAX_ERRORS} more errors", file=sys.stderr)
                 else:
                     per_dataset[DATASETS[record["event"]["dataset"]]] += 1
-    counts = " ".join(f"{name}={n}" for name, n in per_dataset.items())
+    # capture audit records are rare: counted in the line only when there are some
+    counts = " ".join(f"{name}={n}" for name, n in per_dataset.items()
+                      if n or name != "capture")
     if total == 0:
         print("no records", file=sys.stderr)
         return 1

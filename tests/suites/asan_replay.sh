@@ -38,7 +38,7 @@ if ! make all >"$OUT/make.log" 2>&1; then
 fi
 if ! gcc -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer \
-	-Iinclude -Iuser -Iuser/datapath -Iuser/inspect -Iuser/enrich -Iuser/encode -Iuser/sink -Ibuild -DNT_VERSION='"asan"' user/*.c user/*/*.c -o "$BIN" \
+	-Iinclude -Iuser -Iuser/datapath -Iuser/inspect -Iuser/enrich -Iuser/encode -Iuser/sink -Iuser/capture -Ibuild -DNT_VERSION='"asan"' user/*.c user/*/*.c -o "$BIN" \
 	$(make -s --no-print-directory print-ldlibs) >"$OUT/build.log" 2>&1; then
 	no build "the ASan+UBSan build failed (tail of $OUT/build.log):"; tail -15 "$OUT/build.log"
 	finish

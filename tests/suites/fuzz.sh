@@ -16,7 +16,7 @@ for src in tests/fuzz/fuzz_*.c; do
 	fuzz_quic) lib="user/inspect/quic.c user/inspect/tls_hello.c" ;;
 	# the OCSF encoder reaches the recorder, enrichment and DNS stages:
 	# every object but main, with the program's libraries
-	fuzz_ocsf) lib="$(ls user/*.c user/*/*.c | grep -v '^user/main\.c$') -Iuser/datapath -Iuser/enrich
+	fuzz_ocsf) lib="$(ls user/*.c user/*/*.c | grep -v '^user/main\.c$') -Iuser/datapath -Iuser/enrich -Iuser/capture
 		-Iuser/sink -Ibuild $(make -s --no-print-directory print-ldlibs)" ;;
 	fuzz_detect) lib="$(ls detect/*.c | grep -v /main.c) -Idetect -ljson-c -lxxhash -lrdkafka -lm" ;;
 	fuzz_jscan) lib="detect/jscan.c detect/record.c -Idetect -ljson-c" ;;

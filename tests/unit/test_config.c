@@ -283,6 +283,8 @@ static const struct sample {
 	{ "node-name", "n1", "node-name=n1", { 0 } },
 	{ "log-level", "debug", "log-level=debug", { 0 } },
 	{ "nat-link", "off", "nat-link=off", { 0 } },
+	{ "capture", "off", "capture=off", { 0 } },
+	{ "control-socket", "/r/c.sock", "control-socket=/r/c.sock", { 0 } },
 	{ "fault",
 	  "kafka-keep-fail=3",
 	  "fault=kafka-fatal-at=0,kafka-reset-fail=0,kafka-keep-fail=3",
@@ -501,6 +503,8 @@ static const char *const print_order[] = {
 	"node-name",
 	"log-level",
 	"nat-link",
+	"capture",
+	"control-socket",
 	"fault",
 };
 
@@ -570,7 +574,7 @@ Test(config, defaults_are_the_documented_ones)
 		"cluster-cidr=\nservice-cidr=\ncgroup-root=\n"
 		"process-attribution=on\ncloud-provider=\ncloud-region=\n"
 		"cloud-account=\ncluster-name=\nnode-name=\nlog-level=warn\n"
-		"nat-link=conntrack\n";
+		"nat-link=conntrack\ncapture=on\ncontrol-socket=/run/nettrail/control.sock\n";
 	struct nt_config c, old;
 	char err[256] = "", *got;
 
@@ -591,6 +595,7 @@ Test(config, defaults_are_the_documented_ones)
 	old.spool_fsync_ms = 1000;
 	old.k8s_timeout = 10;
 	old.process_attribution = 1;
+	old.capture = 1;
 	old.log_level = 1; /* NT_LOG_WARN */
 	nt_config_defaults(&c);
 	cr_expect_eq(memcmp(&c, &old, sizeof(c)), 0, "nt_config_defaults");

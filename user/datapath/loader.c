@@ -78,6 +78,13 @@ static int dp_load(struct nt_datapath *dp, const struct nt_config *cfg, bool pca
 	bpf_map__set_max_entries(dp->skel->maps.flows, cfg->max_flows);
 	bpf_map__set_max_entries(dp->skel->maps.nat_links, nat_max);
 	bpf_map__set_max_entries(dp->skel->maps.nat_flows, nat_max);
+	/* capture (docs/capture.md): a copy buffer per CPU and the full ring
+	 * only when it can be used: live, --capture on */
+	bpf_map__set_max_entries(dp->skel->maps.cap_scratch,
+				 cfg->capture && !pcap_mode ? (__u32)libbpf_num_possible_cpus() :
+							      1);
+	if (!cfg->capture || pcap_mode)
+		bpf_map__set_max_entries(dp->skel->maps.cap_ring, (__u32)getpagesize());
 	bpf_program__set_autoload(dp->skel->progs.tc_nat_ct, with_ct);
 	e = flow_bpf__load(dp->skel);
 	if (e == 0 && with_ct) {
@@ -508,4 +515,14 @@ void nt_dp_close(struct nt_datapath *dp)
 	free(dp->ifaces);
 	memset(dp, 0, sizeof(*dp));
 	dp->nl_fd = -1;
+}
+
+void nt_dp_capture(struct nt_datapath *dp, struct nt_dp_capture *out)
+{
+	out->ring_fd = bpf_map__fd(dp->skel->maps.cap_ring);
+	out->drops_fd = bpf_map__fd(dp->skel->maps.cap_drops);
+	out->addr_fd = bpf_map__fd(dp->skel->maps.cap_addr);
+	out->iface_fd = bpf_map__fd(dp->skel->maps.cap_iface);
+	out->flags = &dp->skel->data_capture->capture_flags;
+	out->snaplen = &dp->skel->data_capture->capture_snaplen;
 }

@@ -56,6 +56,13 @@ int nt_dp_attach_all(struct nt_datapath *dp, char *err, size_t errlen);
 /* Handles pending link notifications (attach new, forget vanished). */
 void nt_dp_netlink_handle(struct nt_datapath *dp);
 
+/* The capture path's maps (bpf/lib/capture.bpf.h), for user/capture/. */
+struct nt_dp_capture {
+	int ring_fd, drops_fd, addr_fd, iface_fd;
+	volatile uint32_t *flags, *snaplen; /* .data.capture, mmapped */
+};
+void nt_dp_capture(struct nt_datapath *dp, struct nt_dp_capture *out);
+
 /* Removes every filter (and qdisc) this process added. */
 void nt_dp_detach_all(struct nt_datapath *dp);
 

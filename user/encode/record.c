@@ -871,3 +871,21 @@ void nt_record_dns(void *ctx, const struct nt_dns_txn *t)
 	nt_rec_ctx_dns(&c, r, t);
 	nt_record_dns_ctx(r, t, &c);
 }
+
+/* For the encoders in files of their own (audit.c): the shared parts of a
+ * record, in order: observer (and cloud, orchestrator), nettrail's head,
+ * then the end (emitted with the type and key already set). */
+void nt_record_observer(struct nt_recorder *r)
+{
+	observer(r);
+}
+
+void nt_record_nettrail_head(struct nt_recorder *r)
+{
+	nettrail_head(r);
+}
+
+void nt_record_done(struct nt_recorder *r)
+{
+	done(r);
+}

@@ -117,4 +117,12 @@ void nt_tls_cert_extras(struct jw *w, const char *role, const struct tls_certs *
 /* The end of a batch of records: the output writes what it holds. */
 int nt_recorder_flush(struct nt_recorder *r);
 
+/* The shared parts of a record, for encoders in their own files (audit.c):
+ * observer.* (cloud.*, orchestrator.*), the opening of nettrail.* with
+ * schema_version and record_id, and the end that emits the record of
+ * r->cur_type keyed by r->cur_key from r->rec_start. */
+void nt_record_observer(struct nt_recorder *r);
+void nt_record_nettrail_head(struct nt_recorder *r);
+void nt_record_done(struct nt_recorder *r);
+
 #endif

@@ -899,6 +899,11 @@ const struct nt_k8s_endpoint *nt_k8s_pod_by_uid(struct nt_k8s *k, const char *ui
 	return nt_k8s_store_pod_by_uid(k->store, uid);
 }
 
+void nt_k8s_each_pod(struct nt_k8s *k, nt_k8s_pod_fn fn, void *ctx)
+{
+	nt_k8s_store_each_pod(k->store, fn, ctx);
+}
+
 void nt_k8s_stats(struct nt_k8s *k, struct nt_k8s_stats *out)
 {
 	pthread_mutex_lock(&k->stats_mu);

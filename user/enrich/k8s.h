@@ -104,6 +104,13 @@ const struct nt_k8s_endpoint *nt_k8s_lookup(struct nt_k8s *k, const uint8_t ip[1
  * (deleted pods until their grace is collected), or NULL. */
 const struct nt_k8s_endpoint *nt_k8s_pod_by_uid(struct nt_k8s *k, const char *uid);
 
+typedef void (*nt_k8s_pod_fn)(void *ctx, const struct nt_k8s_endpoint *ep, const uint8_t (*ips)[16],
+			      unsigned nips, const char *node);
+
+/* nt_k8s_each_pod - under the read lock: every live pod, its addresses and
+ * node (nt_k8s_store_each_pod, k8s_ident.h). */
+void nt_k8s_each_pod(struct nt_k8s *k, nt_k8s_pod_fn fn, void *ctx);
+
 void nt_k8s_stats(struct nt_k8s *k, struct nt_k8s_stats *out);
 
 /* nt_k8s_stop - stop the thread (promptly: it is woken), free everything. NULL is fine. */

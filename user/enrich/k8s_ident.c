@@ -1373,3 +1373,14 @@ void nt_k8s_store_free(struct nt_k8s_store *s)
 	jw_free(&s->tmp);
 	free(s);
 }
+
+void nt_k8s_store_each_pod(const struct nt_k8s_store *s, nt_k8s_pod_fn fn, void *ctx)
+{
+	const struct pod *p, *tmp;
+
+	HASH_ITER(hh, s->pods, p, tmp) {
+		if (!p->dead)
+			fn(ctx, &p->ep, (const uint8_t(*)[16])p->ips, p->nips,
+			   p->node ? p->node->s : NULL);
+	}
+}

@@ -77,6 +77,10 @@ struct nt_k8s_store_counts {
 };
 void nt_k8s_store_counts(const struct nt_k8s_store *s, struct nt_k8s_store_counts *c);
 
+/* Every live pod (deleted ones left out), with its addresses and node:
+ * what capture selectors (user/capture/) resolve against. */
+void nt_k8s_store_each_pod(const struct nt_k8s_store *s, nt_k8s_pod_fn fn, void *ctx);
+
 /* Text address -> 16 bytes (IPv4 mapped). Returns 0, or -1. */
 int nt_k8s_parse_ip(const char *text, uint8_t out[16]);
 

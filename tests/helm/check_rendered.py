@@ -135,6 +135,8 @@ if V["output"] == "kafka":  # the spool holds what Kafka cannot take; stdout has
                  ("hostPath", V["spool"]["hostPath"]) if V["spool"]["type"] == "hostPath" else ("emptyDir",)))
 if V["processAttribution"]["hostProc"]:
     want.append(("/host/proc", True, ("hostPath", "/proc")))
+if V["capture"]["enabled"]:  # the capture control socket's directory, in memory
+    want.append(("/run/nettrail", False, ("emptyDir",)))
 k = V["kafka"]
 tls_mount = V["output"] == "kafka" and k["tls"]["enabled"] and k["tls"]["secretName"]
 if tls_mount:
@@ -173,6 +175,14 @@ if V["clusterName"]:
 else:  # unset: no variable at all (nettrail refuses an empty --cluster-name)
     check("no cluster name: no NETTRAIL_CLUSTER_NAME in the ConfigMap", "NETTRAIL_CLUSTER_NAME" not in data,
           f"{data.get('NETTRAIL_CLUSTER_NAME')!r}")
+cap_want = ({"NETTRAIL_CAPTURE": "on", "NETTRAIL_CONTROL_SOCKET": "/run/nettrail/control.sock"}
+            if V["capture"]["enabled"] else {"NETTRAIL_CAPTURE": "off"})
+cap_got = {x: data[x] for x in data if x in ("NETTRAIL_CAPTURE", "NETTRAIL_CONTROL_SOCKET")}
+check(f"capture {'on, its socket in the emptyDir' if V['capture']['enabled'] else 'off, no socket'}",
+      cap_got == cap_want, f"{cap_got}")
+cvol = (vols.get("control") or {}).get("emptyDir", {})
+if V["capture"]["enabled"]:
+    check("control socket volume: in memory, 1Mi", cvol == {"medium": "Memory", "sizeLimit": "1Mi"}, f"{cvol}")
 raw_args = c.get("args", [])
 check("cluster name never in args (ConfigMap only)",
       not any(a.startswith("--cluster-name") for a in raw_args), f"{raw_args}")
@@ -257,7 +267,7 @@ mount -t tmpfs -o mode=755 nt-helm "$r"
 for d in usr bin lib lib64 sbin; do [ -e /$d ] || continue
   if [ -L /$d ]; then ln -s "$(readlink /$d)" "$r/$d"; else mkdir "$r/$d"; mount --bind -o ro /$d "$r/$d"; fi
 done
-mkdir -p "$r/etc/nettrail/kafka-tls" "$r/opt/nettrail" "$r/host/sys/fs/cgroup" "$r/var/lib/nettrail/spool" "$r/tmp" "$r/proc" "$r/sys/kernel/btf" "$r/sys/fs/bpf"
+mkdir -p "$r/etc/nettrail/kafka-tls" "$r/opt/nettrail" "$r/host/sys/fs/cgroup" "$r/var/lib/nettrail/spool" "$r/tmp" "$r/proc" "$r/sys/kernel/btf" "$r/sys/fs/bpf" "$r/run/nettrail"
 cp /etc/ld.so.cache "$r/etc/" 2>/dev/null || true
 for f in ca.crt tls.crt tls.key; do echo dummy > "$r/etc/nettrail/kafka-tls/$f"; done
 mount --bind -o ro {bindir} "$r/opt/nettrail"
@@ -305,6 +315,7 @@ if p.returncode == 0:
         "cluster-cidr": ",".join(V["kubernetes"]["clusterCIDRs"]),
         "service-cidr": ",".join(V["kubernetes"]["serviceCIDRs"]),
         "record-format": V["outputFormat"],
+        "capture": "on" if V["capture"]["enabled"] else "off",
         "ocsf-version": V["ocsfVersion"] if V["outputFormat"] != "ecs" else "1.1.0",
     }
     mb = V["spool"]["maxBytes"]

@@ -327,6 +327,8 @@ else
 fi
 refuse "clusterName with a control character (no other values)" "at '/clusterName'" --set-string "clusterName=$(printf 'a\tb')"
 neg clusterName-type 'clusterName: 42' "at '/clusterName': got number, want string"
+neg capture-type 'capture: {enabled: "yes"}' "at '/capture/enabled': got string, want boolean"
+neg capture-unknown 'capture: {socket: /x}' "at '/capture'"
 neg clusterName-control-char 'clusterName: "a\tb"' "at '/clusterName'"
 neg clusterName-blank 'clusterName: " "' "at '/clusterName': ' ' does not match pattern"
 neg clusterName-leading-space 'clusterName: " prod"' "at '/clusterName': ' prod' does not match pattern"

@@ -456,3 +456,64 @@ def test_garbage_on_the_socket(cl):
     msg = b"not a capture request (version?)"
     assert data == b"E" + struct.pack("!I", len(msg)) + msg
     assert cl.sensor.poll() is None
+
+
+def walkthrough_fields(path, filt, *names):
+    """docs/capture.md's walk-through commands: tshark -r FILE -Y FILTER -T fields -e ..."""
+    return fields(path, *names, filt=filt)
+
+
+def test_walkthrough_syn_scan_through_the_kubectl_plugin(cl):
+    """docs/capture.md, "Forensic walk-through", command by command: the dbg
+    pod SYN-scans ports 1-100 of the web pod; the analyst captures web with
+    `kubectl nettrail capture` (here through tests/kubectl/stub-kubectl,
+    whose exec runs the real client against this sensor); tshark shows the
+    SYNs without ACK from the scanner, the RSTs of the closed ports, and the
+    scanner's identity in the EPB comments."""
+    repo = NETTRAIL.parent.parent
+    with open(cl.tmp / "pods.txt", "w") as f:
+        f.write(f"{NS} {WEB['pod']} {NODE} app=web\n"
+                f"nettrail nettrail-x1 {NODE} app.kubernetes.io/name=nettrail\n")
+    env = dict(os.environ, KUBECTL=str(repo / "tests/kubectl/stub-kubectl"), STUB_EXEC_REAL="1",
+               STUB_DIR=str(cl.tmp), STUB_LOG=str(cl.tmp / "calls"),
+               NETTRAIL_CONTROL_SOCKET=cl.sock, PATH=f"{NETTRAIL.parent}:{os.environ['PATH']}")
+    out = cl.tmp / "web-0.pcapng"
+    with open(out, "wb") as fo:
+        p = subprocess.Popen([str(repo / "tools/kubectl-nettrail"), "capture", WEB["pod"], "-n", NS,
+                              "--duration", "6"], stdout=fo, stderr=subprocess.PIPE, env=env)
+        wait_running(cl, 1)
+        cl.topo.run(cl.ns["dbg"], "nmap", "-sS", "-Pn", "-n", "-T5", "--max-retries", "0",
+                    "-p", "1-100", WEB["v4"])
+        _, err = p.communicate(timeout=30)
+    err = err.decode()
+    assert p.returncode == 0, err
+    assert f"capturing {NS}/{WEB['pod']} through nettrail/nettrail-x1 on node {NODE}" in err
+    assert "nettrail capture: " in err and " 0 dropped (duration)" in err
+
+    # capinfos: a pcapng file, Ethernet, the web pod's interface described
+    ci = sh("capinfos", "-t", "-E", "-I", str(out)).stdout
+    assert "pcapng" in ci and "Ethernet" in ci
+    desc = fields(out, "frame.interface_description", filt="tcp")
+    assert {d[0] for d in desc} == {f"namespace={NS} pod={WEB['pod']} node={NODE}"}
+    # 1. the SYNs without ACK: one per port, all from the scanner, inbound
+    syns = walkthrough_fields(out, "tcp.flags.syn==1 && tcp.flags.ack==0", "ip.src", "tcp.dstport",
+                              "frame.packet_flags_direction")
+    assert len(syns) == 100 and {s[0] for s in syns} == {DBG["v4"]}
+    assert sorted(int(s[1]) for s in syns) == list(range(1, 101))
+    assert {s[2] for s in syns} == {"0x00000001"}  # inbound to the pod
+    # 2. the RSTs from the closed ports: one per SYN, from the pod, outbound
+    rsts = walkthrough_fields(out, "tcp.flags.reset==1", "ip.src", "tcp.srcport",
+                              "frame.packet_flags_direction")
+    assert len(rsts) == 100 and {r[0] for r in rsts} == {WEB["v4"]}
+    assert sorted(int(r[1]) for r in rsts) == list(range(1, 101))
+    assert {r[2] for r in rsts} == {"0x00000002"}  # outbound
+    # 3. who scanned: the EPB comments name the captured pod and the peer
+    com = walkthrough_fields(out, "tcp.flags.syn==1 && tcp.flags.ack==0", "frame.comment",
+                             "ip.src", "tcp.srcport", "tcp.dstport")
+    for c, src, sport, dport in com:
+        assert c.startswith("community_id=" + community_id(src, WEB["v4"], 6, int(sport),
+                                                           int(dport)) + " "), c
+        assert f" pod={WEB_POD} peer={NS}/{DBG['pod']}" in c, c
+    # the kubectl calls the plugin made: the pod's node, the sensor there, the exec
+    calls = open(cl.tmp / "calls").read().splitlines()
+    assert [c.split("|")[:2] for c in calls] == [["get", "pod"], ["get", "pods"], ["exec", "-i"]]

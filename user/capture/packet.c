@@ -149,6 +149,23 @@ static void known_pod(struct nt_capture *c, const struct tuple *t, const struct 
 		snprintf(out, outlen, " pod=%s/%s", ep->namespace_, ep->pod_name);
 }
 
+/* The other end of a selected pod's flow when it is a pod too, from the
+ * identity cache: " peer=ns/name" (the scanner, the client: who the pod
+ * talked to). Once per flow, on its first packet, like known_pod(). */
+static void peer_pod(struct nt_capture *c, const struct tuple *t, const struct cap_flow *f,
+		     char *out, size_t outlen)
+{
+	const uint8_t *other = !memcmp(f->sel_addr, t->src, 16) ? (const uint8_t *)t->dst :
+								  (const uint8_t *)t->src;
+	const struct nt_k8s_endpoint *ep;
+
+	if (!c->o.k8s || !f->has_sel)
+		return;
+	ep = nt_k8s_lookup(c->o.k8s, other, c->now / 1000000000ull);
+	if (ep && ep->kind == NT_K8S_POD && ep->namespace_ && ep->pod_name)
+		snprintf(out, outlen, " peer=%s/%s", ep->namespace_, ep->pod_name);
+}
+
 static void flow_comment(struct nt_capture *c, struct cap_sess *s, const struct tuple *t,
 			 struct cap_flow *f)
 {
@@ -175,6 +192,9 @@ static void flow_comment(struct nt_capture *c, struct cap_sess *s, const struct 
 		snprintf(f->comment + n, sizeof(f->comment) - n, " pod=%s", s->pods[f->pod].name);
 	else if (n < sizeof(f->comment))
 		known_pod(c, t, f, f->comment + n, sizeof(f->comment) - n);
+	n = strlen(f->comment);
+	if (f->pod >= 0 && n < sizeof(f->comment))
+		peer_pod(c, t, f, f->comment + n, sizeof(f->comment) - n);
 }
 
 /* The session's entry for the packet's flow (made on its first packet). */

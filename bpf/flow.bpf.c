@@ -384,18 +384,21 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, struct pkt *p, __u3
 /*
  * Close events are batched: the collector reads the ring at every 100 ms
  * tick anyway, so a close wakes it only when its record (sz bytes and the
- * ring's header, already reserved: counted in the ring's data) takes the unread data across a
- * quarter of the ring (a quarter, a half, three quarters), not on every
- * close. Waking on every record past the quarter mark, as before, cost a
- * self-IPI per refused SYN under a flood that fills a quarter of the ring
- * between ticks (16% of the datapath's time in that flood) and woke the
- * collector for each record. A crossing missed by a race with another CPU
- * or the reader is caught by the next one or the tick.
+ * ring's header, already reserved: counted in the ring's data) takes the
+ * unread data across an eighth of the ring (128 KiB, 256 KiB...): at most
+ * 8 wakeups per ring's worth of records, not one per close. Waking on
+ * every record past a quarter of the ring, as before, cost a self-IPI per
+ * refused SYN once a flood filled a quarter of the ring between ticks (16%
+ * of the datapath's time in that flood) and woke the collector for each
+ * record; a quarter mark alone let a collector that other work kept off
+ * the CPU fall a ring behind (1% of a flood's closes went by the scan). A
+ * crossing missed by a race with another CPU or the reader is caught by
+ * the next one or the tick.
  */
 static __always_inline __u64 close_wakeup(__u64 sz)
 {
 	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-	__u64 q = EVENTS_RING_BYTES / 4, rec = (sz + BPF_RINGBUF_HDR_SZ + 7) & ~7ULL;
+	__u64 q = EVENTS_RING_BYTES / 8, rec = (sz + BPF_RINGBUF_HDR_SZ + 7) & ~7ULL;
 
 	return avail >= rec && avail / q != (avail - rec) / q ? BPF_RB_FORCE_WAKEUP :
 								BPF_RB_NO_WAKEUP;

@@ -390,18 +390,20 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, struct pkt *p, __u3
  * every record past a quarter of the ring, as before, cost a self-IPI per
  * refused SYN once a flood filled a quarter of the ring between ticks (16%
  * of the datapath's time in that flood) and woke the collector for each
- * record; a quarter mark alone let a collector that other work kept off
- * the CPU fall a ring behind (1% of a flood's closes went by the scan). A
- * crossing missed by a race with another CPU or the reader is caught by
- * the next one or the tick.
+ * record. Past three quarters every record wakes it again: a collector
+ * that other work keeps off the CPU is that far behind, and a full ring
+ * leaves refused SYNs lingering in the table (a 4,096-flow table filled in
+ * a loaded test run). A crossing missed by a race with another CPU or the
+ * reader is caught by the next one or the tick.
  */
 static __always_inline __u64 close_wakeup(__u64 sz)
 {
 	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 	__u64 q = EVENTS_RING_BYTES / 8, rec = (sz + BPF_RINGBUF_HDR_SZ + 7) & ~7ULL;
 
-	return avail >= rec && avail / q != (avail - rec) / q ? BPF_RB_FORCE_WAKEUP :
-								BPF_RB_NO_WAKEUP;
+	if (avail > 6 * q || (avail >= rec && avail / q != (avail - rec) / q))
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
 }
 
 static __always_inline void send_close(struct nt_flow_key *k, __u64 now, __u32 ifindex,

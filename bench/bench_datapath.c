@@ -3,7 +3,9 @@
  * bench_datapath - per-packet cost of the TC ingress program, measured with
  * BPF_PROG_TEST_RUN, next to an empty TC program on the same packets.
  *
- *   bench_datapath [--repeat N]
+ *   bench_datapath [--repeat N] [--only CASE[,CASE...]]
+ *   (--only: the cases whose names start with one of these, e.g.
+ *   established,syn-insert)
  *
  * Cases (each in a freshly loaded datapath):
  *   established/1       one flow in the table, its packet run N times
@@ -271,6 +273,25 @@ static void populate(struct flow_bpf *s, unsigned n)
 	run_cycle(bpf_program__fd(s->progs.tc_ingress), n, 0x10);
 }
 
+static const char *only; /* --only: comma-separated case name prefixes */
+
+/* Is a case whose name starts with `name` asked for? */
+static int want(const char *name)
+{
+	const char *o = only;
+
+	if (!o)
+		return 1;
+	while (*o) {
+		size_t n = strcspn(o, ",");
+
+		if (n && !strncmp(name, o, n))
+			return 1;
+		o += n + (o[n] == ',');
+	}
+	return 0;
+}
+
 static void report(const char *name, double nt, double empty)
 {
 	printf("{\"case\":\"%s\",\"nettrail_ns\":%.1f,\"empty_ns\":%.1f,"
@@ -456,11 +477,15 @@ int main(int argc, char **argv)
 	unsigned char f[sizeof(frame_tmpl)];
 	char name[64];
 
-	if (argc == 3 && !strcmp(argv[1], "--repeat"))
-		repeat = (unsigned)atoi(argv[2]);
+	for (int i = 1; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--repeat"))
+			repeat = (unsigned)atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--only"))
+			only = argv[i + 1];
+	}
 	libbpf_set_print(NULL);
 
-	for (size_t k = 0; k < 3; k++) {
+	for (size_t k = 0; k < 3 && want("established"); k++) {
 		struct flow_bpf *s = load(65536);
 		double nt, em;
 
@@ -477,7 +502,7 @@ int main(int argc, char **argv)
 		report(name, nt, em);
 		flow_bpf__destroy(s);
 	}
-	{
+	if (want("cycle")) {
 		struct flow_bpf *s = load(65536);
 		double nt, em;
 
@@ -487,7 +512,7 @@ int main(int argc, char **argv)
 		report("cycle/50000", nt, em);
 		flow_bpf__destroy(s);
 	}
-	{
+	if (want("syn-insert")) {
 		struct flow_bpf *s = load(131072);
 		double nt, em;
 
@@ -496,9 +521,11 @@ int main(int argc, char **argv)
 		report("syn-insert", nt, em);
 		flow_bpf__destroy(s);
 	}
-	sample_cost("udp-sample/1", 1);
-	sample_cost("udp-sample/gso3", 3);
-	{
+	if (want("udp-sample"))
+		sample_cost("udp-sample/1", 1);
+	if (want("udp-sample"))
+		sample_cost("udp-sample/gso3", 3);
+	if (want("syn-rst")) {
 		/* a SYN flood to a closed port: every pair a new flow, then the
 		 * same tuples again (each SYN restarts a closed flow) */
 		struct flow_bpf *s = load(131072);
@@ -514,10 +541,13 @@ int main(int argc, char **argv)
 		flow_bpf__destroy(s);
 		flow_bpf__destroy(e);
 	}
-	nat_case(repeat);
-	nat_new_flow_case();
-	capture_case(repeat);
-	{
+	if (want("nat")) {
+		nat_case(repeat);
+		nat_new_flow_case();
+	}
+	if (want("capture"))
+		capture_case(repeat);
+	if (want("kernel-memory")) {
 		unsigned n[2] = { 1024, 262144 };
 		long long m[2];
 

@@ -24,8 +24,8 @@ gcc $CFLAGS -Itests bench/bench_parsers.c user/inspect/dns.c user/inspect/dns_ms
 	$B/bench_datapath --repeat "${REPEAT:-2000000}"
 	# before/after, in turns: AB_BASE=path/to/base/flow.bpf.o make bench
 	if [ -n "${AB_BASE:-}" ]; then
-		$B/ab_datapath "$AB_BASE" build/flow.bpf.o 40
-		$B/ab_datapath build/flow.bpf.o "$AB_BASE" 40
+		$B/ab_datapath "$AB_BASE" build/flow.bpf.o 16 1
+		$B/ab_datapath "$AB_BASE" build/flow.bpf.o 16 1000
 	fi
 	# on-demand capture: packets per second into the file (docs/capture.md)
 	bench/capture_bench.sh 3 64

@@ -383,14 +383,27 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, struct pkt *p, __u3
 
 /*
  * Close events are batched: the collector reads the ring at every 100 ms
- * tick anyway, so one wakes it only once the ring is a quarter full, not
- * on every close (a flood of REJ closes would wake it for each).
+ * tick anyway, so a close wakes it only when its record (sz bytes and the
+ * ring's header, already reserved: counted in the ring's data) takes the
+ * unread data across an eighth of the ring (128 KiB, 256 KiB...): at most
+ * 8 wakeups per ring's worth of records, not one per close. Waking on
+ * every record past a quarter of the ring, as before, cost a self-IPI per
+ * refused SYN once a flood filled a quarter of the ring between ticks (16%
+ * of the datapath's time in that flood) and woke the collector for each
+ * record. Past three quarters every record wakes it again: a collector
+ * that other work keeps off the CPU is that far behind, and a full ring
+ * leaves refused SYNs lingering in the table (a 4,096-flow table filled in
+ * a loaded test run). A crossing missed by a race with another CPU or the
+ * reader is caught by the next one or the tick.
  */
-static __always_inline __u64 close_wakeup(void)
+static __always_inline __u64 close_wakeup(__u64 sz)
 {
-	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > EVENTS_RING_BYTES / 4 ?
-		       BPF_RB_FORCE_WAKEUP :
-		       BPF_RB_NO_WAKEUP;
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	__u64 q = EVENTS_RING_BYTES / 8, rec = (sz + BPF_RINGBUF_HDR_SZ + 7) & ~7ULL;
+
+	if (avail > 6 * q || (avail >= rec && avail / q != (avail - rec) / q))
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
 }
 
 static __always_inline void send_close(struct nt_flow_key *k, __u64 now, __u32 ifindex,
@@ -409,7 +422,7 @@ static __always_inline void send_close(struct nt_flow_key *k, __u64 now, __u32 i
 	ev->ifindex = ifindex;
 	ev->ts_ns = now;
 	ev->key = *k;
-	bpf_ringbuf_submit(ev, close_wakeup());
+	bpf_ringbuf_submit(ev, close_wakeup(sizeof(*ev)));
 }
 
 /* The table is full: hand this packet's counts to userspace, rate limited. */
@@ -491,7 +504,7 @@ static __always_inline int flow_end_now(struct nt_flow_key *k, struct nt_flow_va
 	ev->ifindex = ifindex;
 	ev->key = *k;
 	__builtin_memcpy(&ev->val, v, sizeof(ev->val));
-	bpf_ringbuf_submit(ev, close_wakeup());
+	bpf_ringbuf_submit(ev, close_wakeup(sizeof(*ev)));
 	bpf_map_delete_elem(&flows, k);
 	return 1;
 }
@@ -693,7 +706,7 @@ static __always_inline int flow_restart(struct acct *a, struct nt_flow_val *v,
 		ev->ifindex = a->ifindex;
 		ev->key = a->key;
 		__builtin_memcpy(&ev->val, v, sizeof(ev->val));
-		bpf_ringbuf_submit(ev, close_wakeup());
+		bpf_ringbuf_submit(ev, close_wakeup(sizeof(*ev)));
 	} else {
 		stat_inc(st, NT_STAT_FLOW_ENDS_SLOW);
 	}

@@ -184,10 +184,14 @@ static __always_inline int nat_on_miss(struct __sk_buff *skb, struct pkt *p, str
 	s = bpf_map_lookup_elem(&nat_scratch, &zero);
 	if (!s || s->busy)
 		return 0; /* tc_nat_ct itself, counting an untranslated flow */
-	/* the caller may not have looked (a path that inserts first): a
-	 * flow in the table is never asked about, so only a flow's first
-	 * packet at egress pays for conntrack */
-	if (bpf_map_lookup_elem(&flows, &a->key))
+	/* a flow in the table is never asked about, so only a flow's first
+	 * packet at egress pays for conntrack. A SYN (the caller inserts it
+	 * first, without a lookup) nearly always opens a flow: it is asked
+	 * without looking (a retransmitted SYN, or one on a closed flow's
+	 * tuple, costs a conntrack lookup and is counted as before) */
+	if (!(p->proto == IPPROTO_TCP &&
+	      (p->tcp_flags & (NT_TCP_SYN | NT_TCP_ACK)) == NT_TCP_SYN) &&
+	    bpf_map_lookup_elem(&flows, &a->key))
 		return 0;
 	s->p = *p;
 	s->a = *a;

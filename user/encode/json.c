@@ -106,9 +106,8 @@ static inline void jw_putc(struct jw *w, char c)
  * reserved for vmax more bytes after them. Returns where the value goes;
  * the caller sets w->len past what it writes there.
  */
-static inline char *jw_begin(struct jw *w, const char *key, size_t vmax)
+static inline char *jw_begin(struct jw *w, const char *key, size_t klen, size_t vmax)
 {
-	size_t klen = key ? strlen(key) : 0;
 	char *p;
 
 	jw_reserve(w, klen + 4 + vmax);
@@ -171,13 +170,13 @@ const char *jw_cstr(struct jw *w)
 }
 
 /* jw_open - start a container ('{' or '['). */
-static void jw_open(struct jw *w, const char *key, char c)
+static void jw_open(struct jw *w, const char *key, size_t klen, char c)
 {
 	char *p;
 
 	if (w->depth >= JW_MAX_DEPTH)
 		jw_die("nesting deeper than JW_MAX_DEPTH");
-	p = jw_begin(w, key, 1);
+	p = jw_begin(w, key, klen, 1);
 	*p++ = c;
 	jw_end(w, p);
 	w->depth++;
@@ -193,9 +192,9 @@ static void jw_close(struct jw *w, char c)
 	jw_putc(w, c);
 }
 
-void jw_obj_open(struct jw *w, const char *key)
+void jw_obj_open_k(struct jw *w, const char *key, size_t klen)
 {
-	jw_open(w, key, '{');
+	jw_open(w, key, klen, '{');
 }
 
 void jw_obj_close(struct jw *w)
@@ -203,9 +202,9 @@ void jw_obj_close(struct jw *w)
 	jw_close(w, '}');
 }
 
-void jw_arr_open(struct jw *w, const char *key)
+void jw_arr_open_k(struct jw *w, const char *key, size_t klen)
 {
-	jw_open(w, key, '[');
+	jw_open(w, key, klen, '[');
 }
 
 void jw_arr_close(struct jw *w)
@@ -356,24 +355,19 @@ static void put_escaped(struct jw *w, const unsigned char *s, size_t n)
 	}
 }
 
-void jw_strn(struct jw *w, const char *key, const char *s, size_t n)
+void jw_strn_k(struct jw *w, const char *key, size_t klen, const char *s, size_t n)
 {
 	char *p;
 
 	if (!s) {
-		jw_null(w, key);
+		jw_raw_k(w, key, klen, "null", 4);
 		return;
 	}
-	p = jw_begin(w, key, 1);
+	p = jw_begin(w, key, klen, 1);
 	*p++ = '"';
 	jw_end(w, p);
 	put_escaped(w, (const unsigned char *)s, n);
 	jw_putc(w, '"');
-}
-
-void jw_str(struct jw *w, const char *key, const char *s)
-{
-	jw_strn(w, key, s, s ? strlen(s) : 0);
 }
 
 /* ---- scalars ---------------------------------------------------------- */
@@ -418,16 +412,16 @@ size_t jw_fmt_u64(char *out, uint64_t v)
 	return len;
 }
 
-void jw_u64(struct jw *w, const char *key, uint64_t v)
+void jw_u64_k(struct jw *w, const char *key, size_t klen, uint64_t v)
 {
-	char *p = jw_begin(w, key, JW_U64_MAX_LEN);
+	char *p = jw_begin(w, key, klen, JW_U64_MAX_LEN);
 
 	jw_end(w, p + jw_fmt_u64(p, v));
 }
 
-void jw_i64(struct jw *w, const char *key, int64_t v)
+void jw_i64_k(struct jw *w, const char *key, size_t klen, int64_t v)
 {
-	char *p = jw_begin(w, key, JW_U64_MAX_LEN + 1);
+	char *p = jw_begin(w, key, klen, JW_U64_MAX_LEN + 1);
 
 	if (v < 0) {
 		*p++ = '-';
@@ -439,19 +433,9 @@ void jw_i64(struct jw *w, const char *key, int64_t v)
 	jw_end(w, p);
 }
 
-void jw_bool(struct jw *w, const char *key, int v)
+void jw_raw_k(struct jw *w, const char *key, size_t klen, const char *json, size_t n)
 {
-	jw_raw(w, key, v ? "true" : "false", v ? 4 : 5);
-}
-
-void jw_null(struct jw *w, const char *key)
-{
-	jw_raw(w, key, "null", 4);
-}
-
-void jw_raw(struct jw *w, const char *key, const char *json, size_t n)
-{
-	char *p = jw_begin(w, key, n);
+	char *p = jw_begin(w, key, klen, n);
 
 	memcpy(p, json, n);
 	jw_end(w, p + n);
@@ -516,9 +500,9 @@ size_t jw_fmt_rfc3339_us(char *out, uint64_t unix_ns)
 	return JW_RFC3339_US_LEN;
 }
 
-void jw_time(struct jw *w, const char *key, uint64_t unix_ns)
+void jw_time_k(struct jw *w, const char *key, size_t klen, uint64_t unix_ns)
 {
-	char *p = jw_begin(w, key, JW_RFC3339_US_LEN + 2);
+	char *p = jw_begin(w, key, klen, JW_RFC3339_US_LEN + 2);
 
 	*p++ = '"';
 	p += jw_fmt_rfc3339_us(p, unix_ns);

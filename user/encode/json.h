@@ -38,6 +38,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct jw {
 	char *buf;
@@ -74,35 +75,35 @@ void jw_reset(struct jw *w);
  * the enclosing object, or (key NULL) at top level or as an array element.
  * jw_obj_close / jw_arr_close end the innermost one.
  */
-void jw_obj_open(struct jw *w, const char *key);
+static inline void jw_obj_open(struct jw *w, const char *key);
 void jw_obj_close(struct jw *w);
-void jw_arr_open(struct jw *w, const char *key);
+static inline void jw_arr_open(struct jw *w, const char *key);
 void jw_arr_close(struct jw *w);
 
 /* jw_str - NUL-terminated string s, escaped as described above; s NULL
  * writes JSON null. */
-void jw_str(struct jw *w, const char *key, const char *s);
+static inline void jw_str(struct jw *w, const char *key, const char *s);
 
 /* jw_strn - exactly n bytes of s (NUL bytes included, written as \u0000),
  * escaped as described above; s NULL writes JSON null. */
-void jw_strn(struct jw *w, const char *key, const char *s, size_t n);
+static inline void jw_strn(struct jw *w, const char *key, const char *s, size_t n);
 
 /* jw_u64 / jw_i64 - decimal integer, no leading zeros, '-' for negatives
  * (INT64_MIN included). */
-void jw_u64(struct jw *w, const char *key, uint64_t v);
-void jw_i64(struct jw *w, const char *key, int64_t v);
+static inline void jw_u64(struct jw *w, const char *key, uint64_t v);
+static inline void jw_i64(struct jw *w, const char *key, int64_t v);
 
 /* jw_bool - true when v is non-zero, else false. */
-void jw_bool(struct jw *w, const char *key, int v);
+static inline void jw_bool(struct jw *w, const char *key, int v);
 
 /* jw_null - JSON null. */
-void jw_null(struct jw *w, const char *key);
+static inline void jw_null(struct jw *w, const char *key);
 
 /* jw_raw - n bytes of pre-encoded JSON, copied verbatim as one value. */
-void jw_raw(struct jw *w, const char *key, const char *json, size_t n);
+static inline void jw_raw(struct jw *w, const char *key, const char *json, size_t n);
 
 /* jw_time - unix_ns as an RFC 3339 string (see jw_fmt_rfc3339_us). */
-void jw_time(struct jw *w, const char *key, uint64_t unix_ns);
+static inline void jw_time(struct jw *w, const char *key, uint64_t unix_ns);
 
 /* jw_newline - end a record with '\n'. The next top-level value gets no
  * comma (top-level values never do). */
@@ -128,5 +129,73 @@ size_t jw_fmt_u64(char *out, uint64_t v);
  * Pure arithmetic: no gmtime, strftime, locale or time zone lookups.
  */
 size_t jw_fmt_rfc3339_us(char *out, uint64_t unix_ns);
+
+/*
+ * The writers behind the calls above take the key's length: the inline
+ * calls measure it where they are called, so a literal key (nearly every
+ * one) costs no strlen per record, nor does a literal string value.
+ */
+void jw_obj_open_k(struct jw *w, const char *key, size_t klen);
+void jw_arr_open_k(struct jw *w, const char *key, size_t klen);
+void jw_strn_k(struct jw *w, const char *key, size_t klen, const char *s, size_t n);
+void jw_u64_k(struct jw *w, const char *key, size_t klen, uint64_t v);
+void jw_i64_k(struct jw *w, const char *key, size_t klen, int64_t v);
+void jw_raw_k(struct jw *w, const char *key, size_t klen, const char *json, size_t n);
+void jw_time_k(struct jw *w, const char *key, size_t klen, uint64_t unix_ns);
+
+static inline size_t jw_klen(const char *key)
+{
+	return key ? strlen(key) : 0;
+}
+
+static inline void jw_obj_open(struct jw *w, const char *key)
+{
+	jw_obj_open_k(w, key, jw_klen(key));
+}
+
+static inline void jw_arr_open(struct jw *w, const char *key)
+{
+	jw_arr_open_k(w, key, jw_klen(key));
+}
+
+static inline void jw_strn(struct jw *w, const char *key, const char *s, size_t n)
+{
+	jw_strn_k(w, key, jw_klen(key), s, n);
+}
+
+static inline void jw_str(struct jw *w, const char *key, const char *s)
+{
+	jw_strn_k(w, key, jw_klen(key), s, s ? strlen(s) : 0);
+}
+
+static inline void jw_u64(struct jw *w, const char *key, uint64_t v)
+{
+	jw_u64_k(w, key, jw_klen(key), v);
+}
+
+static inline void jw_i64(struct jw *w, const char *key, int64_t v)
+{
+	jw_i64_k(w, key, jw_klen(key), v);
+}
+
+static inline void jw_raw(struct jw *w, const char *key, const char *json, size_t n)
+{
+	jw_raw_k(w, key, jw_klen(key), json, n);
+}
+
+static inline void jw_bool(struct jw *w, const char *key, int v)
+{
+	jw_raw(w, key, v ? "true" : "false", v ? 4 : 5);
+}
+
+static inline void jw_null(struct jw *w, const char *key)
+{
+	jw_raw(w, key, "null", 4);
+}
+
+static inline void jw_time(struct jw *w, const char *key, uint64_t unix_ns)
+{
+	jw_time_k(w, key, jw_klen(key), unix_ns);
+}
 
 #endif /* NETTRAIL_JSON_H */

@@ -4,12 +4,35 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+/*
+ * IPv4 dotted quad, as inet_ntop writes it ("%u.%u.%u.%u"): by hand, since
+ * glibc's goes through sprintf, which was a tenth of the encoder's time
+ * per record under a SYN flood (two addresses a record).
+ */
+static size_t ipv4_fmt(char *out, const uint8_t a[4])
+{
+	char *p = out;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned v = a[i];
+
+		if (i)
+			*p++ = '.';
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+	}
+	*p = '\0';
+	return (size_t)(p - out);
+}
+
 size_t nt_addr_fmt(char out[NT_ADDRSTRLEN], int ip_version, const uint8_t addr[16])
 {
 	if (ip_version == 4)
-		inet_ntop(AF_INET, addr + 12, out, NT_ADDRSTRLEN);
-	else
-		inet_ntop(AF_INET6, addr, out, NT_ADDRSTRLEN);
+		return ipv4_fmt(out, addr + 12);
+	inet_ntop(AF_INET6, addr, out, NT_ADDRSTRLEN);
 	return strlen(out);
 }
 

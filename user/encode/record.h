@@ -49,6 +49,11 @@ struct nt_recorder {
 	enum nt_record_type cur_type;
 	char cur_key[256]; /* Community ID, or the node (up to 253) */
 	size_t rec_start;  /* where it starts in w */
+	struct {
+		char *json; /* observer, cloud, orchestrator members */
+		size_t len;
+		const char *of[5]; /* the fields they were rendered from */
+	} obs;
 };
 
 struct nt_heartbeat {

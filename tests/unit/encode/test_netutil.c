@@ -4,6 +4,9 @@
 #include <criterion/criterion.h>
 #include "netutil.h"
 
+#include <arpa/inet.h>
+#include <string.h>
+
 Test(netutil, transport_names_are_iana_keywords)
 {
 	static const struct {
@@ -24,4 +27,28 @@ Test(netutil, transport_names_are_iana_keywords)
 			  n ? n : "(none)", want[i].name);
 	}
 	cr_expect_null(nt_transport_name(253), "experimental: the number, no name");
+}
+
+/* nt_addr_fmt writes IPv4 by hand: the same text as inet_ntop for every
+ * octet value in every position, and its length. */
+Test(netutil, ipv4_text_is_inet_ntops)
+{
+	uint8_t a[16] = { [10] = 0xff, [11] = 0xff };
+	char got[NT_ADDRSTRLEN], want[INET_ADDRSTRLEN];
+
+	for (unsigned v = 0; v < 256 * 4; v++) {
+		unsigned pos = v / 256, b = v % 256;
+
+		memset(a + 12, 0, 4);
+		a[12 + pos] = (uint8_t)b;
+		a[12 + (pos + 1) % 4] = (uint8_t)(255 - b);
+		size_t n = nt_addr_fmt(got, 4, a);
+
+		inet_ntop(AF_INET, a + 12, want, sizeof(want));
+		cr_assert_str_eq(got, want, "octet %u = %u", pos, b);
+		cr_assert_eq(n, strlen(want));
+	}
+	memcpy(a + 12, (uint8_t[]){ 255, 255, 255, 255 }, 4);
+	cr_expect_eq(nt_addr_fmt(got, 4, a), 15);
+	cr_expect_str_eq(got, "255.255.255.255");
 }

@@ -385,6 +385,40 @@ Test(record, tcp_sf)
 	golden_check("flow_tcp_sf");
 }
 
+/* observer, cloud and orchestrator are rendered once and copied into each
+ * record: a caller that points the node, cloud or cluster fields elsewhere
+ * gets them rendered again, and the earlier record keeps what it had. */
+Test(record, observer_follows_the_recorders_fields)
+{
+	struct nt_flow_report r;
+	json_object *o;
+
+	recorder(0x31);
+	tcp_sf_report(&r);
+	nt_record_flow(&rec, &r);
+	nt_record_flow(&rec, &r);
+	rec.node = "node-b";
+	rec.cluster = "lab2";
+	rec.cloud_region = NULL;
+	nt_record_flow(&rec, &r);
+	cr_assert_eq(n_caps, 3);
+	cr_expect_eq(caps[0].len, caps[1].len, "the copy is the rendering");
+	cr_expect_eq(memcmp(strstr(caps[0].data, "\"observer\""),
+			    strstr(caps[1].data, "\"observer\""), 200),
+		     0);
+	for (int i = 0; i < 3; i++) {
+		o = parse(i);
+		cr_expect_str_eq(str_at(o, "observer.hostname"), i < 2 ? "node-a" : "node-b");
+		cr_expect_str_eq(str_at(o, "orchestrator.cluster.name"), i < 2 ? "lab" : "lab2");
+		cr_expect_str_eq(str_at(o, "cloud.provider"), "aws");
+		if (i < 2)
+			cr_expect_str_eq(str_at(o, "cloud.region"), "eu-west-1");
+		else
+			cr_expect_null(str_at(o, "cloud.region"), "a region set to NULL is gone");
+		json_object_put(o);
+	}
+}
+
 /* A Service connection kube-proxy translated (DNAT to the backend, SNAT to
  * the node's address), as the client sent it. */
 static void nat_report(struct nt_flow_report *rp)

@@ -291,7 +291,10 @@ def dns_query_expectation(b):
         n = b[off]
         if n & 0xC0 or off + 1 + n > len(b):
             return None
-        labels.append(b[off + 1:off + 1 + n].decode("ascii", "replace"))
+        # presentation format as dns_msg.h writes it: a byte outside
+        # 0x21..0x7e, '.' or '\\' as \\DDD (a tunnel's binary labels)
+        labels.append("".join(chr(c) if 0x20 < c < 0x7f and c not in (0x2e, 0x5c)
+                              else f"\\{c:03d}" for c in b[off + 1:off + 1 + n]))
         off += 1 + n
     if off + 5 > len(b) or not labels:
         return None

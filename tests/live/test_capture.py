@@ -458,11 +458,6 @@ def test_garbage_on_the_socket(cl):
     assert cl.sensor.poll() is None
 
 
-def walkthrough_fields(path, filt, *names):
-    """docs/capture.md's walk-through commands: tshark -r FILE -Y FILTER -T fields -e ..."""
-    return fields(path, *names, filt=filt)
-
-
 def test_walkthrough_syn_scan_through_the_kubectl_plugin(cl):
     """docs/capture.md, "Forensic walk-through", command by command: the dbg
     pod SYN-scans ports 1-100 of the web pod; the analyst captures web with
@@ -496,20 +491,20 @@ def test_walkthrough_syn_scan_through_the_kubectl_plugin(cl):
     desc = fields(out, "frame.interface_description", filt="tcp")
     assert {d[0] for d in desc} == {f"namespace={NS} pod={WEB['pod']} node={NODE}"}
     # 1. the SYNs without ACK: one per port, all from the scanner, inbound
-    syns = walkthrough_fields(out, "tcp.flags.syn==1 && tcp.flags.ack==0", "ip.src", "tcp.dstport",
-                              "frame.packet_flags_direction")
+    syns = fields(out, "ip.src", "tcp.dstport", "frame.packet_flags_direction",
+                  filt="tcp.flags.syn==1 && tcp.flags.ack==0")
     assert len(syns) == 100 and {s[0] for s in syns} == {DBG["v4"]}
     assert sorted(int(s[1]) for s in syns) == list(range(1, 101))
     assert {s[2] for s in syns} == {"0x00000001"}  # inbound to the pod
     # 2. the RSTs from the closed ports: one per SYN, from the pod, outbound
-    rsts = walkthrough_fields(out, "tcp.flags.reset==1", "ip.src", "tcp.srcport",
-                              "frame.packet_flags_direction")
+    rsts = fields(out, "ip.src", "tcp.srcport", "frame.packet_flags_direction",
+                  filt="tcp.flags.reset==1")
     assert len(rsts) == 100 and {r[0] for r in rsts} == {WEB["v4"]}
     assert sorted(int(r[1]) for r in rsts) == list(range(1, 101))
     assert {r[2] for r in rsts} == {"0x00000002"}  # outbound
     # 3. who scanned: the EPB comments name the captured pod and the peer
-    com = walkthrough_fields(out, "tcp.flags.syn==1 && tcp.flags.ack==0", "frame.comment",
-                             "ip.src", "tcp.srcport", "tcp.dstport")
+    com = fields(out, "frame.comment", "ip.src", "tcp.srcport", "tcp.dstport",
+                 filt="tcp.flags.syn==1 && tcp.flags.ack==0")
     for c, src, sport, dport in com:
         assert c.startswith("community_id=" + community_id(src, WEB["v4"], 6, int(sport),
                                                            int(dport)) + " "), c

@@ -31,8 +31,11 @@ run() {
 	out=$("$PLUGIN" "$@" 2>"$W/err"); rc=$?
 	if [ "$rc" != "$want_rc" ]; then bad "$name" "exit $rc, want $want_rc (stderr: $(cat "$W/err"))"; return; fi
 	if [ "$out" != "$want_out" ]; then bad "$name" "stdout [$out], want [$want_out]"; return; fi
-	if ! grep -qE -- "$want_err" "$W/err" || [ "$want_rc" != 0 ] && [ "$(wc -l <"$W/err")" != 1 ]; then
-		bad "$name" "stderr [$(cat "$W/err")], want one line matching /$want_err/"; return
+	if ! grep -qE -- "$want_err" "$W/err"; then
+		bad "$name" "stderr [$(cat "$W/err")], want a line matching /$want_err/"; return
+	fi
+	if [ "$want_rc" != 0 ] && [ "$(wc -l <"$W/err")" != 1 ]; then
+		bad "$name" "stderr [$(cat "$W/err")]: a failure must be one line"; return
 	fi
 	ok "$name"
 }

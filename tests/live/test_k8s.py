@@ -113,6 +113,7 @@ class Cluster:
         self.sensor = None
         self.cgdirs = []
         self.cgroot = None
+        self.cgmount = None
         try:
             self.network()
             self.start_api(tmp)
@@ -160,7 +161,10 @@ class Cluster:
         """the test's own cgroup v2 mount, kubelet-shaped (pod uids known)"""
         os.makedirs(tmp / "cgroup")
         sh("mount", "-t", "cgroup2", "nettrail-test", str(tmp / "cgroup"))
-        self.cgroot = str(tmp / "cgroup")
+        self.cgmount = str(tmp / "cgroup")
+        # the mount shows the machine's one hierarchy: the pods' tree goes
+        # under a parent of this run's own, so two runs never share a cgroup
+        self.cgroot = os.path.join(self.cgmount, f"nettrail-test-k8s-{os.getpid()}")
         for p in PODS.values():
             d = cgroup_path(self.cgroot, p)
             os.makedirs(d, exist_ok=True)
@@ -276,7 +280,11 @@ class Cluster:
                     break
                 p = os.path.dirname(p)
         if self.cgroot:
-            sh("umount", self.cgroot, check=False)
+            try:
+                os.rmdir(self.cgroot)
+            except OSError:
+                pass
+            sh("umount", self.cgmount, check=False)
 
 
 @pytest.fixture(scope="module")

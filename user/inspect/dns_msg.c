@@ -185,12 +185,15 @@ static void txt_str(struct txt *t, const char *s)
 }
 
 /* A name's text, cut (when it must be) before a whole character or \\DDD
- * escape, never inside one. */
+ * escape, never inside one. Plain characters go a run at a time (a
+ * character at a time halved the rate of a CNAME chain's parse). */
 static void txt_name(struct txt *t, const char *s)
 {
 	while (*s && !t->cut) {
-		size_t n = *s == '\\' ? 4 : 1;
+		size_t n = *s == '\\' ? 4 : strcspn(s, "\\");
 
+		if (*s != '\\' && n > t->cap - t->n)
+			txt_put(t, s, t->cap - t->n); /* the run's characters that fit */
 		txt_put(t, s, n);
 		s += n;
 	}

@@ -183,57 +183,14 @@ int dt_parse_duration_us(const char *s, int64_t *out)
 	return 0;
 }
 
-int dt_cidr_parse(const char *s, struct dt_cidr *out)
-{
-	char buf[64];
-	const char *slash = strchr(s, '/');
-	size_t n = slash ? (size_t)(slash - s) : strlen(s);
-	struct in_addr a4;
-	long len;
-
-	if (n == 0 || n >= sizeof(buf))
-		return -1;
-	memcpy(buf, s, n);
-	buf[n] = 0;
-	memset(out, 0, sizeof(*out));
-	if (inet_pton(AF_INET, buf, &a4) == 1) {
-		out->addr[10] = out->addr[11] = 0xff;
-		memcpy(out->addr + 12, &a4, 4);
-		len = slash ? strtol(slash + 1, NULL, 10) : 32;
-		if (len < 0 || len > 32)
-			return -1;
-		out->len = (uint8_t)(len + 96);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, buf, out->addr) != 1)
-		return -1;
-	len = slash ? strtol(slash + 1, NULL, 10) : 128;
-	if (len < 0 || len > 128)
-		return -1;
-	out->len = (uint8_t)len;
-	return 0;
-}
-
-static bool prefix_eq(const uint8_t *a, const uint8_t *b, int len)
-{
-	int full = len / 8, rest = len % 8;
-
-	if (memcmp(a, b, (size_t)full))
-		return false;
-	if (!rest)
-		return true;
-	uint8_t mask = (uint8_t)(0xff << (8 - rest));
-	return (a[full] & mask) == (b[full] & mask);
-}
-
 bool dt_cidrs_match(const struct dt_cidrs *l, const char *ip)
 {
-	struct dt_cidr a;
+	struct nt_cidr a;
 
-	if (!ip || !l->n || dt_cidr_parse(ip, &a))
+	if (!ip || !l->n || nt_cidr_parse(ip, NT_CIDR_BARE, &a))
 		return false;
 	for (int i = 0; i < l->n; i++)
-		if (prefix_eq(a.addr, l->v[i].addr, l->v[i].len))
+		if (nt_cidr_contains(&l->v[i], a.addr))
 			return true;
 	return false;
 }
@@ -398,7 +355,7 @@ static int set_list(void *dst, enum kt t, const char *value)
 			continue;
 		}
 		struct dt_cidrs *l = dst;
-		if (l->n >= DT_LIST_MAX || dt_cidr_parse(item, &l->v[l->n]))
+		if (l->n >= DT_LIST_MAX || nt_cidr_parse(item, NT_CIDR_BARE, &l->v[l->n]))
 			rc = -1;
 		else
 			l->n++;

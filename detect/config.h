@@ -19,16 +19,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cidr.h"
+
 #define DT_LIST_MAX 64
 
-/* An address prefix in IPv6 space (IPv4 as ::ffff:a.b.c.d, length + 96). */
-struct dt_cidr {
-	uint8_t addr[16];
-	uint8_t len;
-};
-
 struct dt_cidrs {
-	struct dt_cidr v[DT_LIST_MAX];
+	struct nt_cidr v[DT_LIST_MAX]; /* user/cidr.h */
 	int n;
 };
 
@@ -161,7 +157,6 @@ int dt_config_check(const struct dt_config *c, char *err, size_t errlen);
 
 /* Parsing helpers, exposed for the tests. */
 int dt_parse_duration_us(const char *s, int64_t *out);
-int dt_cidr_parse(const char *s, struct dt_cidr *out);
 bool dt_cidrs_match(const struct dt_cidrs *l, const char *ip);
 bool dt_strs_has(const struct dt_strs *l, const char *s);
 bool dt_domain_allowed(const struct dt_strs *l, const char *name);

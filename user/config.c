@@ -224,7 +224,7 @@ static int parse_cidrs(struct nt_config *cfg, const struct opt *o, const char *v
 		if (*n == o->max)
 			return bad(err, errlen, "--%s: at most %d prefixes", o->pub.name,
 				   (int)o->max);
-		if (nt_cidr_parse(tok, &list[*n]))
+		if (nt_cidr_parse(tok, NT_CIDR_HOST_ZERO, &list[*n]))
 			return bad(err, errlen,
 				   "--%s: '%s' is not a CIDR "
 				   "(10.0.0.0/8, fd00::/8; host bits zero)",
@@ -1025,49 +1025,4 @@ int nt_config_check_files(const struct nt_config *c, char *err, size_t errlen)
 				   c->metrics_addr);
 	}
 	return 0;
-}
-
-int nt_cidr_parse(const char *s, struct nt_cidr *out)
-{
-	char buf[64], *slash;
-	unsigned long len;
-	char *end;
-	int v4;
-
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	snprintf(buf, sizeof(buf), "%s", s);
-	slash = strchr(buf, '/');
-	if (!slash || !isdigit((unsigned char)slash[1]))
-		return -1;
-	*slash = 0;
-	errno = 0;
-	len = strtoul(slash + 1, &end, 10);
-	if (errno || *end)
-		return -1;
-	memset(out, 0, sizeof(*out));
-	v4 = inet_pton(AF_INET, buf, out->addr + 12) == 1;
-	if (v4) {
-		if (len > 32)
-			return -1;
-		out->addr[10] = out->addr[11] = 0xff;
-		len += 96;
-	} else if (inet_pton(AF_INET6, buf, out->addr) != 1 || len > 128) {
-		return -1;
-	}
-	out->len = (uint8_t)len;
-	/* host bits must be zero: "10.1.2.3/8" is most likely a typo */
-	for (unsigned b = out->len; b < 128; b++)
-		if (out->addr[b / 8] & (0x80 >> (b % 8)))
-			return -1;
-	return 0;
-}
-
-int nt_cidr_contains(const struct nt_cidr *c, const uint8_t addr[16])
-{
-	unsigned full = c->len / 8, rest = c->len % 8;
-
-	if (memcmp(c->addr, addr, full))
-		return 0;
-	return !rest || ((c->addr[full] ^ addr[full]) & (uint8_t)(0xff00 >> rest)) == 0;
 }

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stddef.h>
 
+#include "cidr.h" /* struct nt_cidr: --cluster-cidr, --service-cidr */
+
 enum nt_output_kind { NT_OUT_STDOUT = 0, NT_OUT_FILE, NT_OUT_KAFKA };
 
 #define NT_MAX_KAFKA_PROPS 64
@@ -25,12 +27,6 @@ enum nt_record_format { NT_FMT_ECS = 0, NT_FMT_OCSF, NT_FMT_ECS_OCSF };
 #define NT_FMT_HAS_OCSF(f) ((((f) + 1) & 2) != 0)
 /* --ocsf-version: 0 when not given (the encoder's default, 1.1.0) */
 enum nt_ocsf_version { NT_OCSF_DEFAULT = 0, NT_OCSF_1_1_0, NT_OCSF_1_8_0 };
-
-/* An address prefix in IPv6 space (IPv4 as ::ffff:a.b.c.d/96+len). */
-struct nt_cidr {
-	uint8_t addr[16];
-	uint8_t len; /* 0..128 */
-};
 
 struct nt_config {
 	char *interfaces; /* comma-separated names or fnmatch globs; NULL: all up, non-loopback */
@@ -110,10 +106,6 @@ void nt_config_print(const struct nt_config *cfg, void *stream);
 /* --check-config's second half: files exist and are readable, the spool
  * directory is writable (or creatable), the metrics address parses. */
 int nt_config_check_files(const struct nt_config *cfg, char *err, size_t errlen);
-
-/* Parses "10.0.0.0/8" or "fd00::/8" (host bits must be zero). */
-int nt_cidr_parse(const char *s, struct nt_cidr *out);
-int nt_cidr_contains(const struct nt_cidr *c, const uint8_t addr[16]);
 
 /* Writes the --help text to the stream. */
 void nt_config_usage(void *stream);

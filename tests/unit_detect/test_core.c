@@ -66,6 +66,10 @@ Test(config, errors)
 	cr_expect_eq(dt_config_set(&c, "port_scan.threshold", "x", err, sizeof(err)), -1);
 	cr_expect_eq(dt_config_set(&c, "port_scan.window", "5y", err, sizeof(err)), -1);
 	cr_expect_eq(dt_config_set(&c, "scan.allow_sources", "10.0.0.0/33", err, sizeof(err)), -1);
+	/* read as /0 (every address allowed) before the shared parser */
+	cr_expect_eq(dt_config_set(&c, "scan.allow_sources", "10.0.0.0/abc", err, sizeof(err)), -1);
+	cr_expect_eq(dt_config_set(&c, "scan.local_networks", "10.0.0.0/", err, sizeof(err)), -1);
+	cr_expect_eq(c.scan.allow_sources.n + c.scan.local_networks.n, 0);
 	cr_expect_eq(dt_config_set(&c, "max_evidence", "21", err, sizeof(err)), -1);
 	cr_expect_eq(dt_config_set(&c, "beaconing.ts_weight", "0.5", err, sizeof(err)), 0);
 	cr_expect_eq(dt_config_check(&c, err, sizeof(err)), -1);
@@ -79,8 +83,8 @@ Test(config, matching)
 	struct dt_strs d = { .n = 2, .v = { ".example.com", "exact.org" } };
 	int64_t us;
 
-	cr_assert_eq(dt_cidr_parse("fd00:200::/32", &l.v[l.n++]), 0);
-	cr_assert_eq(dt_cidr_parse("192.168.1.0/25", &l.v[l.n++]), 0);
+	cr_assert_eq(nt_cidr_parse("fd00:200::/32", NT_CIDR_BARE, &l.v[l.n++]), 0);
+	cr_assert_eq(nt_cidr_parse("192.168.1.0/25", NT_CIDR_BARE, &l.v[l.n++]), 0);
 	cr_expect(dt_cidrs_match(&l, "fd00:200:1::2"));
 	cr_expect_not(dt_cidrs_match(&l, "fd00:201::2"));
 	cr_expect(dt_cidrs_match(&l, "192.168.1.127"));

@@ -91,6 +91,8 @@ static struct flow_bpf *load(unsigned max_flows)
 		return NULL;
 	s->rodata->cfg_pcap_mode = 0;
 	bpf_map__set_max_entries(s->maps.flows, max_flows);
+	/* the capture's copy buffer, one per CPU, as the loader sizes it */
+	bpf_map__set_max_entries(s->maps.cap_scratch, (__u32)libbpf_num_possible_cpus());
 	if (flow_bpf__load(s)) {
 		flow_bpf__destroy(s);
 		return NULL;

@@ -37,11 +37,16 @@
  *                       path's whole cost: one load of capture_flags and a
  *                       branch; its cost against a build without capture
  *                       is ab_datapath's, AB_BASE in bench/run.sh)
- *   capture/unselected  a capture running that does not select the packet
- *                       (two LPM lookups, one per address)
- *   capture/selected    a capture selecting it: the owner check and a copy
- *                       of the 74-byte frame up cap_ring (drained between
- *                       runs of 1,000)
+ *   capture/unselected  a capture running that does not select the packet:
+ *                       its flow's cached decision (the two LPM lookups,
+ *                       one per address, once per flow and selection)
+ *   capture/selected    a capture selecting it: the cached decision and a
+ *                       copy of the 74-byte frame up cap_ring (drained
+ *                       between runs of 1,000)
+ *   capture/syn-insert-idle, capture/syn-insert-unselected
+ *                       100,000 SYNs of new flows with no capture, and with
+ *                       a capture of another address running (each new
+ *                       flow decided once: two LPM lookups)
  *   kernel memory       bytes per flow entry, from the map's memlock figure
  *
  * Prints one JSON object per case: ns per packet for nettrail and for the
@@ -90,6 +95,8 @@ static struct flow_bpf *load(unsigned max_flows)
 		return NULL;
 	s->rodata->cfg_pcap_mode = 0;
 	bpf_map__set_max_entries(s->maps.flows, max_flows);
+	/* the capture's copy buffer, one per CPU, as the loader sizes it */
+	bpf_map__set_max_entries(s->maps.cap_scratch, (__u32)libbpf_num_possible_cpus());
 	if (flow_bpf__load(s)) {
 		flow_bpf__destroy(s);
 		return NULL;
@@ -459,16 +466,52 @@ static void capture_case(unsigned repeat)
 	k.addr[12] = 192, k.addr[13] = 0, k.addr[14] = 2, k.addr[15] = 1;
 	bpf_map_update_elem(bpf_map__fd(s->maps.cap_addr), &k, &mask, BPF_ANY);
 	s->data_capture->capture_snaplen = 262144 > NT_CAP_MAX_COPY ? NT_CAP_MAX_COPY : 262144;
+	s->data_capture->capture_gen++; /* as the sensor does after the maps */
 	s->data_capture->capture_flags = NT_CAP_F_ADDR;
 	other = run_repeat(fd, f, repeat);
 	report("capture/unselected", other, em);
 	/* and of 10.0.0.2, its destination */
 	k.addr[12] = 10, k.addr[13] = 0, k.addr[14] = 0, k.addr[15] = 2;
 	bpf_map_update_elem(bpf_map__fd(s->maps.cap_addr), &k, &mask, BPF_ANY);
+	s->data_capture->capture_gen++;
 	sel = run_drained(fd, f, rb);
 	report("capture/selected", sel, run_drained(efd, f, rb));
 	ring_buffer__free(rb);
 	flow_bpf__destroy(s);
+}
+
+/* A capture of 192.0.2.1 running in s (as the sensor: maps, generation,
+ * flags). */
+static void capture_other(struct flow_bpf *s)
+{
+	struct nt_cap_addr_key k = { .prefixlen = 128 };
+	__u8 mask = 1;
+
+	k.addr[10] = k.addr[11] = 0xff;
+	k.addr[12] = 192, k.addr[13] = 0, k.addr[14] = 2, k.addr[15] = 1;
+	bpf_map_update_elem(bpf_map__fd(s->maps.cap_addr), &k, &mask, BPF_ANY);
+	s->data_capture->capture_snaplen = NT_CAP_MAX_COPY;
+	s->data_capture->capture_gen++;
+	s->data_capture->capture_flags = NT_CAP_F_ADDR;
+}
+
+/* New flows (100,000 SYNs, one run each) with no capture and with a
+ * capture of another address: the per-flow decision's cost. */
+static void capture_syn_case(void)
+{
+	struct flow_bpf *idle = load(131072), *cap = load(131072);
+	double ti, tc, em;
+
+	if (!idle || !cap)
+		return;
+	capture_other(cap);
+	ti = run_cycle(bpf_program__fd(idle->progs.tc_ingress), 100000, 0x02);
+	tc = run_cycle(bpf_program__fd(cap->progs.tc_ingress), 100000, 0x02);
+	em = run_cycle(bpf_program__fd(idle->progs.tc_empty), 100000, 0x02);
+	report("capture/syn-insert-idle", ti, em);
+	report("capture/syn-insert-unselected", tc, em);
+	flow_bpf__destroy(idle);
+	flow_bpf__destroy(cap);
 }
 
 int main(int argc, char **argv)
@@ -545,8 +588,10 @@ int main(int argc, char **argv)
 		nat_case(repeat);
 		nat_new_flow_case();
 	}
-	if (want("capture"))
+	if (want("capture")) {
 		capture_case(repeat);
+		capture_syn_case();
+	}
 	if (want("kernel-memory")) {
 		unsigned n[2] = { 1024, 262144 };
 		long long m[2];

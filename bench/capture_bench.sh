@@ -41,8 +41,9 @@ ip netns exec "${p}n" build/nettrail -i va,vb -o file:/dev/null --heartbeat 0 \
 	--control-socket "$tmp/ctl.sock" --process-attribution off 2>"$tmp/sensor.err" &
 sensor=$!
 for _ in $(seq 50); do [ -S "$tmp/ctl.sock" ] && break; sleep 0.1; done
+# --bytes: past the 100 MB default, which 1442-byte frames reach in a second
 build/nettrail capture --control-socket "$tmp/ctl.sock" --ip 10.77.2.2 \
-	--duration $((secs + 3)) -w "$tmp/c.pcapng" 2>"$tmp/client.err" &
+	--duration $((secs + 3)) --bytes 4000000000 -w "$tmp/c.pcapng" 2>"$tmp/client.err" &
 client=$!
 sleep 1
 ip netns exec "${p}a" timeout "$secs" hping3 --udp --flood -q -s 40000 -k -p 9 -d "$size" \

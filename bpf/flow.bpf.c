@@ -120,8 +120,9 @@ struct pkt {
 	__u8 frag;	 /* NT_ATTR_FRAG / NT_ATTR_FRAG_NOL4 */
 	__u8 frag_first; /* first fragment of a fragmented datagram */
 	__u32 frag_id;
-	__u32 l3off; /* where the IP header starts */
+	__u32 l3off; /* where the IP header starts (0: no link layer) */
 	__u32 tcp_seq;
+	__u32 cap; /* capture_miss()'s word for this packet; 0: not made */
 };
 
 /*
@@ -621,6 +622,7 @@ struct acct {
 	__u32 ifindex;
 	__u8 side; /* key side of the sender */
 	__u8 hook;
+	__u32 cap; /* a new entry's nt_flow_val.cap (capture_miss) */
 };
 
 /* account(), new flow: the entry this first packet makes. */
@@ -634,6 +636,7 @@ static __always_inline void flow_init(struct nt_flow_val *nv, struct pkt *p, str
 	nv->bytes[side & 1] = a->bytes;
 	nv->owner_ifindex = a->ifindex;
 	nv->owner_hook = a->hook;
+	nv->cap = a->cap;
 	nv->attrs = p->frag | (is_dns(p) ? NT_ATTR_DNS : 0);
 	nv->initiator = side;
 	nv->icmp_type = p->icmp_type;
@@ -980,7 +983,7 @@ __noinline int account(struct __sk_buff *skb, struct pkt *p, __u32 hook);
 
 /* translated connections: nat_on_miss() and tc_nat_ct */
 #include "lib/nat.bpf.h"
-/* on-demand capture: capture_packet() (docs/capture.md) */
+/* on-demand capture: capture_flow(), capture_miss() (docs/capture.md) */
 #include "lib/capture.bpf.h"
 
 /*
@@ -1017,8 +1020,12 @@ __noinline int account(struct __sk_buff *skb, struct pkt *p, __u32 hook)
 		    NULL :
 		    bpf_map_lookup_elem(&flows, &a.key);
 	if (!v) {
+		/* idle: this load and branch only (here and below) */
+		if (capture_flags)
+			capture_miss(skb, p, &a.key, hook);
 		if (nat_on_miss(skb, p, &a))
 			return TC_ACT_UNSPEC; /* a translated half: counted once */
+		a.cap = p->cap;		      /* the entry this packet makes, its owner's */
 		switch (flow_new(skb, p, &a, &v)) {
 		case FLOW_INSERTED:
 			/* counted; what is left is its payload */
@@ -1033,7 +1040,8 @@ __noinline int account(struct __sk_buff *skb, struct pkt *p, __u32 hook)
 		default:
 			return TC_ACT_UNSPEC;
 		}
-	}
+	} else if (capture_flags)
+		capture_flow(skb, p, &a.key, v, hook);
 	if (flow_update(skb, p, &a, v))
 		flow_sample(skb, p, &a, v);
 	return TC_ACT_UNSPEC;
@@ -1068,8 +1076,6 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 hook, int l2)
 	}
 	if (r < 0)
 		return TC_ACT_UNSPEC;
-	if (capture_flags) /* idle: this load and branch only */
-		capture_packet(skb, &p, hook, l2);
 	return account(skb, &p, hook);
 
 err_l2:

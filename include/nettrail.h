@@ -144,7 +144,9 @@ struct nt_flow_val {
 	__u8 icmp_type;				/* initiator's first ICMP type/code */
 	__u8 icmp_code;
 	__u8 samples[2]; /* payload samples sent up, per key side */
-	__u8 _pad[4];
+	/* on-demand capture's decision for this flow, cached for one
+	 * selection (NT_CAP_GEN...: nt_capture.h); 0: never made */
+	__u32 cap;
 };
 
 enum nt_hook {

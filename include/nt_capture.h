@@ -22,6 +22,21 @@
 #define NT_CAP_F_ADDR  1u /* cap_addr holds selections */
 #define NT_CAP_F_IFACE 2u /* cap_iface holds selections */
 
+/*
+ * nt_flow_val.cap: a flow's capture decision, made once per selection. The
+ * sensor bumps capture_gen (1..65535, never 0) after every change of the
+ * selection maps; a word whose generation differs is made again.
+ *   bits 0-15   capture_gen it was made for
+ *   bits 16-23  the slots copying on the owner interface (addresses and
+ *               the owner's --interface)
+ *   bits 24-31  the slots of the owner's --interface selections
+ */
+#define NT_CAP_GEN_MAX		0xffffu
+#define NT_CAP_GEN(c)		((c)&0xffffu)
+#define NT_CAP_OWNER_MASK(c)	(((c) >> 16) & 0xffu)
+#define NT_CAP_OWNER_IMASK(c)	((c) >> 24)
+#define NT_CAP_WORD(gen, m, im) ((gen) | (__u32)(m) << 16 | (__u32)(im) << 24)
+
 /* cap_addr key: an LPM prefix over the IPv6 form (IPv4 mapped ::ffff:a.b.c.d) */
 struct nt_cap_addr_key {
 	__u32 prefixlen;

@@ -235,6 +235,7 @@ static void start_capture(struct app *a)
 		.flows_fd = nt_dp_flows_fd(&a->dp),
 		.flags = k.flags,
 		.snaplen = k.snaplen,
+		.gen = k.gen,
 		.k8s = a->enrich.k8s,
 		.sa = a->enrich.sa,
 		.rec = &a->rec,

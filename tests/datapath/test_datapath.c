@@ -31,6 +31,7 @@
 #include "flow.skel.h"
 #include "sock.skel.h"
 #include "nettrail.h"
+#include "nt_capture.h"
 #include "nt_sock.h"
 #include "datapath/pkt.h"
 
@@ -120,6 +121,9 @@ static void dp_open_cfg(struct dp_cfg c)
 		skel->rodata->cfg_overflow_per_sec = c.overflow_per_sec;
 	if (c.max_flows)
 		cr_assert_eq(bpf_map__set_max_entries(skel->maps.flows, c.max_flows), 0);
+	cr_assert_eq(
+		bpf_map__set_max_entries(skel->maps.cap_scratch, (__u32)libbpf_num_possible_cpus()),
+		0);
 	cr_assert_eq(flow_bpf__load(skel), 0, "flow_bpf__load: %s (root?)", strerror(errno));
 	prog_fd = bpf_program__fd(skel->progs.tc_ingress);
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
@@ -3296,4 +3300,263 @@ Test(node, nat_stale_link_dropped_by_a_new_syn)
 	cr_assert_eq(flow_count(), 1u, "%s", flow_dump());
 	cr_assert_eq(flow_get(&xk).pkts[0] + flow_get(&xk).pkts[1], 2u);
 	EXPECT_STATS([NT_STAT_NAT_CT_MISS] = 1);
+}
+
+/* ======================================================================= */
+/* On-demand capture: the decision cached per flow (bpf/lib/capture.bpf.h) */
+/* ======================================================================= */
+
+static struct nt_cap_hdr caps[16];
+static int ncaps;
+
+static int on_cap(void *ctx, void *data, size_t sz)
+{
+	(void)ctx;
+	if (sz >= sizeof(caps[0]) && ncaps < (int)(sizeof(caps) / sizeof(caps[0])))
+		memcpy(&caps[ncaps], data, sizeof(caps[0]));
+	ncaps++;
+	return 0;
+}
+
+/* The packets copied up cap_ring since the last call: how many (caps[]). */
+static int caps_take(void)
+{
+	struct ring_buffer *r =
+		ring_buffer__new(bpf_map__fd(skel->maps.cap_ring), on_cap, NULL, NULL);
+
+	cr_assert_not_null(r, "ring_buffer__new(cap_ring): %s", strerror(errno));
+	ncaps = 0;
+	ring_buffer__consume(r);
+	ring_buffer__free(r);
+	return ncaps;
+}
+
+/* cap_addr[addr/128] = slot mask (0: the entry goes), as session.c does. */
+static void cap_sel_addr(const char *addr, uint8_t mask)
+{
+	struct nt_cap_addr_key k = { .prefixlen = 128 };
+	uint8_t a[16] = { 0 };
+	int fd = bpf_map__fd(skel->maps.cap_addr);
+
+	cr_assert_eq(inet_pton(AF_INET, addr, a), 1);
+	mapped(k.addr, a, 4);
+	if (mask)
+		cr_assert_eq(bpf_map_update_elem(fd, &k, &mask, BPF_ANY), 0);
+	else
+		bpf_map_delete_elem(fd, &k);
+}
+
+static void cap_sel_iface(unsigned ifindex, uint8_t mask)
+{
+	int fd = bpf_map__fd(skel->maps.cap_iface);
+
+	if (mask)
+		cr_assert_eq(bpf_map_update_elem(fd, &ifindex, &mask, BPF_ANY), 0);
+	else
+		bpf_map_delete_elem(fd, &ifindex);
+}
+
+/* After the maps, as the sensor's push(): capture_gen moves on, then
+ * capture_flags. Returns the new generation. */
+static uint32_t cap_push(uint32_t flags)
+{
+	uint32_t g = skel->data_capture->capture_gen % NT_CAP_GEN_MAX + 1;
+
+	skel->data_capture->capture_gen = g;
+	skel->data_capture->capture_flags = flags;
+	return g;
+}
+
+/* The copy i was made on ifindex for slots mask. */
+static void expect_cap(int i, unsigned ifindex, unsigned mask)
+{
+	cr_assert_lt(i, ncaps);
+	cr_expect_eq(caps[i].ifindex, ifindex, "copy %d on ifindex %u, want %u", i, caps[i].ifindex,
+		     ifindex);
+	cr_expect_eq(caps[i].mask, mask, "copy %d for slots 0x%x, want 0x%x", i, caps[i].mask,
+		     mask);
+}
+
+/* A TCP connection 10.0.0.1:40000 -> 10.0.0.2:80, handshake done on lo. */
+static struct pkt_spec cap_established(const char *cli, const char *srv)
+{
+	struct pkt_spec syn = pkt_tcp(cli, 40000, srv, 80, SYN, 0);
+	struct pkt_spec sa = pkt_tcp(srv, 80, cli, 40000, SYN | ACK, 0);
+	struct pkt_spec data = pkt_tcp(cli, 40000, srv, 80, ACK, 100);
+
+	send_at(&syn, TS(0));
+	send_at(&sa, TS(1));
+	send_at(&data, TS(2));
+	return data;
+}
+
+TestSuite(capture, .fini = node_fini);
+
+/* A capture started while a flow is established copies its next packets:
+ * the flow's word (made for no capture) is of another generation. Then the
+ * word decides alone: the selection's entry removed without a new
+ * generation (which the sensor never does) still copies, so an established
+ * packet pays no lookup. */
+Test(capture, started_on_an_established_flow)
+{
+	struct pkt_spec data, other;
+	struct nt_flow_key k;
+	uint32_t g;
+	unsigned lo;
+
+	dp_open();
+	lo = lo_ifindex;
+	data = cap_established("10.0.0.1", "10.0.0.2");
+	other = cap_established("10.0.0.3", "10.0.0.4");
+	cr_assert_eq(caps_take(), 0, "copies with no capture");
+	k = key_of(&data, NULL);
+	cr_assert_eq(flow_get(&k).cap, 0u, "a word made with no capture");
+
+	cap_sel_addr("10.0.0.2", 1);
+	g = cap_push(NT_CAP_F_ADDR);
+	send_at(&data, TS(3));
+	send_at(&other, TS(3));
+	cr_assert_eq(caps_take(), 1, "one copy, of the selected flow");
+	expect_cap(0, lo, 1);
+	cr_expect_eq(caps[0].len, (uint32_t)build(&data, NULL));
+	cr_expect_eq(flow_get(&k).cap, NT_CAP_WORD(g, 1, 0), "word 0x%x", flow_get(&k).cap);
+	k = key_of(&other, NULL);
+	cr_expect_eq(flow_get(&k).cap, NT_CAP_WORD(g, 0, 0), "word 0x%x", flow_get(&k).cap);
+
+	cap_sel_addr("10.0.0.2", 0); /* behind the kernel's back: no new gen */
+	send_at(&data, TS(4));
+	cr_assert_eq(caps_take(), 1, "the cached word decides, no lookup");
+	cap_push(0); /* the capture ends */
+	send_at(&data, TS(5));
+	cr_assert_eq(caps_take(), 0, "copies after the capture ended");
+}
+
+/* A capture ends and another starts in the same slot, selecting another
+ * address: the first one's decisions are not reused. */
+Test(capture, a_new_selection_does_not_reuse_a_stale_word)
+{
+	struct pkt_spec x, y;
+	struct nt_flow_key kx, ky;
+	uint32_t g;
+
+	dp_open();
+	x = cap_established("10.0.0.1", "10.0.0.2");
+	y = cap_established("10.0.0.5", "10.0.0.6");
+	cap_sel_addr("10.0.0.2", 1);
+	cap_push(NT_CAP_F_ADDR);
+	send_at(&x, TS(3));
+	send_at(&y, TS(3));
+	cr_assert_eq(caps_take(), 1);
+	kx = key_of(&x, NULL);
+	cr_assert_eq(NT_CAP_OWNER_MASK(flow_get(&kx).cap), 1u);
+
+	cap_sel_addr("10.0.0.2", 0);
+	cap_push(0);
+	cap_sel_addr("10.0.0.6", 1);
+	g = cap_push(NT_CAP_F_ADDR);
+	send_at(&x, TS(4));
+	cr_assert_eq(caps_take(), 0, "x copied by a selection that ended");
+	send_at(&y, TS(4));
+	cr_assert_eq(caps_take(), 1, "y not copied by the new selection");
+	expect_cap(0, lo_ifindex, 1);
+	ky = key_of(&y, NULL);
+	cr_expect_eq(flow_get(&kx).cap, NT_CAP_WORD(g, 0, 0));
+	cr_expect_eq(flow_get(&ky).cap, NT_CAP_WORD(g, 1, 0));
+}
+
+/* Two interfaces: a flow's packets are copied on its owner only; the SYN
+ * that makes the entry leaves its word there (no second decision). An
+ * --interface selection copies on a non-owner only when the same capture
+ * does not select the owner. */
+Test(capture, one_copy_per_node_by_the_owner_rule)
+{
+	struct pkt_spec syn = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 80, SYN, 0);
+	struct pkt_spec sa = pkt_tcp("10.0.0.2", 80, "10.0.0.1", 40000, SYN | ACK, 0);
+	struct pkt_spec ack = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 80, ACK, 50);
+	struct nt_flow_key k = key_of(&syn, NULL);
+	unsigned a, b;
+	uint32_t g;
+
+	two_links(&a, &b);
+	dp_open();
+	cap_sel_addr("10.0.0.2", 1);
+	g = cap_push(NT_CAP_F_ADDR);
+	send_ex(&syn, (struct run_ctx){ .ts = TS(0), .ifindex = a });
+	send_ex(&syn, (struct run_ctx){ .ts = TS(1), .ifindex = b });
+	cr_assert_eq(caps_take(), 1, "the SYN copied once");
+	expect_cap(0, a, 1);
+	cr_expect_eq(flow_get(&k).cap, NT_CAP_WORD(g, 1, 0), "the SYN's word in the entry");
+	send_ex(&sa, (struct run_ctx){ .ts = TS(2), .ifindex = b });
+	send_ex(&sa, (struct run_ctx){ .ts = TS(3), .ifindex = a });
+	send_ex(&ack, (struct run_ctx){ .ts = TS(4), .ifindex = a });
+	send_ex(&ack, (struct run_ctx){ .ts = TS(5), .ifindex = b });
+	cr_assert_eq(caps_take(), 2, "the SYN+ACK and the ACK, once each");
+	expect_cap(0, a, 1);
+	expect_cap(1, a, 1);
+
+	/* a second capture (slot 1) of interface b: b is not the owner, and
+	 * this capture does not select a */
+	cap_sel_iface(b, 2);
+	g = cap_push(NT_CAP_F_ADDR | NT_CAP_F_IFACE);
+	send_ex(&ack, (struct run_ctx){ .ts = TS(6), .ifindex = a });
+	send_ex(&ack, (struct run_ctx){ .ts = TS(7), .ifindex = b });
+	cr_assert_eq(caps_take(), 2);
+	expect_cap(0, a, 1);
+	expect_cap(1, b, 2);
+	/* now it selects a too: copied at the owner, once, for both */
+	cap_sel_iface(a, 2);
+	g = cap_push(NT_CAP_F_ADDR | NT_CAP_F_IFACE);
+	send_ex(&ack, (struct run_ctx){ .ts = TS(8), .ifindex = a });
+	send_ex(&ack, (struct run_ctx){ .ts = TS(9), .ifindex = b });
+	cr_assert_eq(caps_take(), 1);
+	expect_cap(0, a, 3);
+	cr_expect_eq(flow_get(&k).cap, NT_CAP_WORD(g, 3, 2), "word 0x%x", flow_get(&k).cap);
+}
+
+/* A translated half (nat_links) is copied as before, on the interface that
+ * sees it; when it makes the connection's primary entry, the primary gets
+ * no word of the translated addresses: decided for its own when its own
+ * packets come. */
+Test(capture, nat_translated_half_and_its_primary)
+{
+	struct nat_conn c = nat_conn_open(0);
+	struct nt_flow_key k = key_of(&c.syn, NULL);
+	uint32_t g;
+
+	cap_sel_addr(NAT_BE, 1);
+	g = cap_push(NT_CAP_F_ADDR);
+	send_ex(&c.xsyn, (struct run_ctx){ .ts = TS(0), .ifindex = c.b, .egress = 1 });
+	send_ex(&c.xsa, (struct run_ctx){ .ts = TS(1), .ifindex = c.b });
+	cr_assert_eq(caps_take(), 2, "the translated half, both ways");
+	expect_cap(0, c.b, 1);
+	expect_cap(1, c.b, 1);
+	cr_expect_eq(flow_get(&k).cap, 0u, "the primary got the translated half's word 0x%x",
+		     flow_get(&k).cap);
+	send_ex(&c.sa, (struct run_ctx){ .ts = TS(2), .ifindex = c.a, .egress = 1 });
+	cr_assert_eq(caps_take(), 0, "the untranslated half is not selected");
+	cr_expect_eq(flow_get(&k).cap, NT_CAP_WORD(g, 0, 0));
+}
+
+/* Live, a new flow at egress goes through tc_nat_ct (a tail call, then
+ * account() again when conntrack knows nothing): copied once, and its entry
+ * holds the word. */
+Test(capture, tail_called_new_flow_copied_once)
+{
+	struct pkt_spec u = pkt_udp("10.0.0.1", 5000, "10.0.0.2", 53, 20);
+	struct nt_flow_key k = key_of(&u, NULL);
+	int fd;
+	__u32 zero = 0;
+	uint32_t g;
+
+	dp_open(.live = 1);
+	fd = bpf_program__fd(skel->progs.tc_nat_ct);
+	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(skel->maps.nat_progs), &zero, &fd, BPF_ANY),
+		     0);
+	cap_sel_addr("10.0.0.2", 1);
+	g = cap_push(NT_CAP_F_ADDR);
+	send_ex(&u, (struct run_ctx){ .egress = 1 });
+	EXPECT_STATS([NT_STAT_NAT_CT_MISS] = 1);
+	cr_assert_eq(caps_take(), 1, "a tail-called packet copied twice (or never)");
+	expect_cap(0, lo_ifindex, 1);
+	cr_expect_eq(flow_get(&k).cap, NT_CAP_WORD(g, 1, 0));
 }

@@ -211,6 +211,71 @@ def test_flow_by_community_id(cl):
                                " is not in this node's flow table")
 
 
+def slow_flow(cl, sport, dport, seconds):
+    """a TCP flow web -> outside (crossing pweb, its owner, then pout) that
+    writes a line every 0.1 s for `seconds`; returns (server, client)"""
+    t = cl.topo
+    srv = t.spawn(cl.ns["out"], "sh", "-c", f"nc -l -p {dport} > /dev/null",
+                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.3)
+    n = int(seconds * 10)
+    slow = f"i=0; while [ $i -lt {n} ]; do echo x; sleep 0.1; i=$((i+1)); done"
+    c = t.spawn(cl.ns["web"], "sh", "-c", f"({slow}) | nc -q 1 -p {sport} {OUT4} {dport}",
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return srv, c
+
+
+def tcp_rows(path):
+    """(sport, dport, seq, ack, len) of each TCP frame"""
+    return [tuple(r) for r in fields(path, "tcp.srcport", "tcp.dstport", "tcp.seq", "tcp.ack",
+                                     "tcp.len", filt="tcp")]
+
+
+def test_capture_started_on_an_established_flow(cl):
+    """The flow's capture decision is cached in its entry, made while another
+    capture (of db) ran: a capture of web started later copies the flow's
+    next packets (capture_gen moved on), once each though they cross two
+    attached interfaces (pweb owns the flow, pout only notes it)"""
+    other = client(cl, "--ip", DB["v4"], "--duration", "6", out=cl.tmp / "est_db.pcapng")
+    wait_running(cl, 1)
+    srv, c = slow_flow(cl, 40003, 5557, 4)
+    time.sleep(1)  # established, its word made for the db capture
+    f = cl.tmp / "est.pcapng"
+    rc, err, _ = finish(client(cl, "--pod", WEB_POD, "--duration", "2", out=f))
+    c.wait(timeout=10)
+    srv.wait(timeout=10)
+    assert rc == 0, err
+    rows = tcp_rows(f)
+    assert len(rows) >= 20, rows  # ~10 writes a second, each with its ACK
+    assert {frozenset(r[:2]) for r in rows} == {frozenset(("40003", "5557"))}
+    assert len(set(rows)) == len(rows), "a frame copied twice"
+    assert {r[0] for r in fields(f, "frame.interface_name")} == {"pweb"}  # the owner
+    rc, err, _ = finish(other)
+    assert rc == 0 and err.endswith(" 0 packets, 0 bytes, 0 dropped (duration)"), err
+
+
+def test_a_new_selection_does_not_reuse_a_stale_decision(cl):
+    """A capture of web ends, one of db starts (in the same slot) while web's
+    flow goes on: none of web's packets in the second file"""
+    srv, c = slow_flow(cl, 40004, 5558, 6)
+    time.sleep(0.5)
+    f1, f2 = cl.tmp / "stale1.pcapng", cl.tmp / "stale2.pcapng"
+    rc, err, _ = finish(client(cl, "--pod", WEB_POD, "--duration", "2", out=f1))
+    assert rc == 0, err
+    p = client(cl, "--pod", f"{NS}/{DB['pod']}", "--duration", "2", out=f2)
+    wait_running(cl, 1)
+    cl.topo.run(cl.ns["out"], "ping", "-c", "2", "-i", "0.2", DB["v4"])
+    rc, err, _ = finish(p)
+    c.wait(timeout=10)
+    srv.wait(timeout=10)
+    assert rc == 0, err
+    assert len(tcp_rows(f1)) >= 10
+    assert {frozenset(r[:2]) for r in tcp_rows(f1)} == {frozenset(("40004", "5558"))}
+    assert tcp_rows(f2) == []  # web's flow kept no decision of the first capture
+    assert lengths(f2) == [98] * 4
+    assert err == "nettrail capture: 4 packets, 392 bytes, 0 dropped (duration)", err
+
+
 def test_filter(cl):
     rc, err, f, td, _ = with_tcpdump(cl, "filter", "--pod", WEB_POD, "--filter", "icmp",
                                   "--duration", "4")

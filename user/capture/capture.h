@@ -39,6 +39,7 @@ struct nt_capture_opts {
 	/* the kernel side (loader.c) */
 	int ring_fd, drops_fd, addr_fd, iface_fd, flows_fd;
 	volatile uint32_t *flags, *snaplen; /* .data.capture */
+	volatile uint32_t *gen;		    /* capture_gen: bumped after the maps */
 	struct nt_k8s *k8s;		    /* NULL: no pod selectors */
 	struct nt_sockattr *sa;		    /* pid/comm of local sockets, or NULL */
 	const struct nt_recorder *rec;	    /* flow.id's seed */

@@ -264,36 +264,43 @@ static int want_addrs(struct nt_capture *c, struct nt_cap_addr_key *key, uint8_t
 	return n;
 }
 
-static void push_addrs(struct nt_capture *c)
+/* Returns 1 when cap_addr changed. */
+static int push_addrs(struct nt_capture *c)
 {
 	static struct nt_cap_addr_key key[NT_CAP_SLOTS * CAP_MAX_ADDRS];
 	static uint8_t mask[NT_CAP_SLOTS * CAP_MAX_ADDRS];
-	int n = want_addrs(c, key, mask);
+	int n = want_addrs(c, key, mask), changed = 0;
 
 	for (int i = 0; i < c->nkaddr; i++) {
 		int j;
 
 		for (j = 0; j < n && memcmp(&key[j], &c->kaddr[i], sizeof(key[j])); j++)
 			;
-		if (j == n)
+		if (j == n) {
 			bpf_map_delete_elem(c->o.addr_fd, &c->kaddr[i]);
+			changed = 1;
+		}
 	}
 	for (int i = 0; i < n; i++) {
 		int j = kaddr_find(c, &key[i], c->nkaddr);
 
-		if (j < 0 || c->kaddr_mask[j] != mask[i])
+		if (j < 0 || c->kaddr_mask[j] != mask[i]) {
 			bpf_map_update_elem(c->o.addr_fd, &key[i], &mask[i], BPF_ANY);
+			changed = 1;
+		}
 	}
 	memcpy(c->kaddr, key, (size_t)n * sizeof(key[0]));
 	memcpy(c->kaddr_mask, mask, (size_t)n);
 	c->nkaddr = n;
+	return changed;
 }
 
-static void push_ifaces(struct nt_capture *c)
+/* Returns 1 when cap_iface changed. */
+static int push_ifaces(struct nt_capture *c)
 {
 	uint32_t idx[NT_CAP_SLOTS * NT_CAP_MAX_SEL];
 	uint8_t mask[NT_CAP_SLOTS * NT_CAP_MAX_SEL];
-	int n = 0;
+	int n = 0, changed;
 
 	for (int sl = 0; sl < NT_CAP_SLOTS; sl++)
 		for (int i = 0; c->slot[sl] && i < c->slot[sl]->nifindex; i++) {
@@ -307,6 +314,7 @@ static void push_ifaces(struct nt_capture *c)
 			}
 			mask[j] |= (uint8_t)(1u << sl);
 		}
+	changed = n != c->nkif;
 	for (int i = 0; i < c->nkif; i++) {
 		int j;
 
@@ -314,28 +322,37 @@ static void push_ifaces(struct nt_capture *c)
 			;
 		if (j == n)
 			bpf_map_delete_elem(c->o.iface_fd, &c->kif[i]);
+		if (j == n || c->kif_mask[i] != mask[j])
+			changed = 1;
 	}
-	for (int i = 0; i < n; i++)
-		bpf_map_update_elem(c->o.iface_fd, &idx[i], &mask[i], BPF_ANY);
+	if (changed)
+		for (int i = 0; i < n; i++)
+			bpf_map_update_elem(c->o.iface_fd, &idx[i], &mask[i], BPF_ANY);
 	memcpy(c->kif, idx, (size_t)n * sizeof(idx[0]));
 	memcpy(c->kif_mask, mask, (size_t)n);
 	c->nkif = n;
+	return changed;
 }
 
 /* Every running session's selections into the kernel; capture_flags last
- * on the way in, first on the way out. */
+ * on the way in, first on the way out. After any change of the maps,
+ * capture_gen moves on (1..NT_CAP_GEN_MAX): the flows' cached decisions
+ * (nt_flow_val.cap) are made again from the new maps. */
 static void push(struct nt_capture *c)
 {
 	uint32_t snap = 0, flags;
+	int changed;
 
 	for (int sl = 0; sl < NT_CAP_SLOTS; sl++)
 		if (c->slot[sl] && c->slot[sl]->req.snaplen > snap)
 			snap = c->slot[sl]->req.snaplen;
 	if (snap > NT_CAP_MAX_COPY)
 		snap = NT_CAP_MAX_COPY;
-	push_addrs(c);
-	push_ifaces(c);
+	changed = push_addrs(c);
+	changed |= push_ifaces(c);
 	flags = (c->nkaddr ? NT_CAP_F_ADDR : 0) | (c->nkif ? NT_CAP_F_IFACE : 0);
+	if (c->o.gen && changed)
+		__atomic_store_n(c->o.gen, *c->o.gen % NT_CAP_GEN_MAX + 1, __ATOMIC_RELEASE);
 	if (c->o.flags) {
 		if (snap > *c->o.snaplen)
 			*c->o.snaplen = snap;

@@ -525,4 +525,5 @@ void nt_dp_capture(struct nt_datapath *dp, struct nt_dp_capture *out)
 	out->iface_fd = bpf_map__fd(dp->skel->maps.cap_iface);
 	out->flags = &dp->skel->data_capture->capture_flags;
 	out->snaplen = &dp->skel->data_capture->capture_snaplen;
+	out->gen = &dp->skel->data_capture->capture_gen;
 }

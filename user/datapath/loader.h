@@ -59,7 +59,7 @@ void nt_dp_netlink_handle(struct nt_datapath *dp);
 /* The capture path's maps (bpf/lib/capture.bpf.h), for user/capture/. */
 struct nt_dp_capture {
 	int ring_fd, drops_fd, addr_fd, iface_fd;
-	volatile uint32_t *flags, *snaplen; /* .data.capture, mmapped */
+	volatile uint32_t *flags, *snaplen, *gen; /* .data.capture, mmapped */
 };
 void nt_dp_capture(struct nt_datapath *dp, struct nt_dp_capture *out);
 

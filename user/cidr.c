@@ -3,6 +3,7 @@
 #include "cidr.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 /* The prefix length after the slash: decimal digits only (no sign, space
@@ -52,6 +53,16 @@ int nt_cidr_parse(const char *s, unsigned flags, struct nt_cidr *out)
 		out->addr[b / 8] &= (uint8_t)~bit;
 	}
 	return 0;
+}
+
+void nt_cidr_fmt(const struct nt_cidr *c, char *out, unsigned long outlen)
+{
+	static const uint8_t v4map[12] = { [10] = 0xff, [11] = 0xff };
+	int v4 = c->len >= 96 && !memcmp(c->addr, v4map, sizeof(v4map));
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? c->addr + 12 : c->addr, a, sizeof(a));
+	snprintf(out, outlen, "%s/%u", a, v4 ? c->len - 96u : c->len);
 }
 
 int nt_cidr_contains(const struct nt_cidr *c, const uint8_t addr[16])

@@ -27,6 +27,11 @@ enum {
  * *out unspecified. */
 int nt_cidr_parse(const char *s, unsigned flags, struct nt_cidr *out);
 
+/* "10.0.0.0/8" or "fd00::/64" (an IPv4-mapped prefix of at least 96 bits
+ * as IPv4) into out (NT_CIDR_STRLEN bytes suffice). */
+#define NT_CIDR_STRLEN 50
+void nt_cidr_fmt(const struct nt_cidr *c, char *out, unsigned long outlen);
+
 /* 1 when addr (16 bytes, IPv4 mapped) is inside c. */
 int nt_cidr_contains(const struct nt_cidr *c, const uint8_t addr[16]);
 

@@ -428,11 +428,10 @@ static void print_cidrs(FILE *f, const struct nt_config *cfg, const struct opt *
 
 	fprintf(f, "%s=", o->pub.name);
 	for (size_t i = 0; i < n; i++) {
-		char a[INET6_ADDRSTRLEN];
-		int v4 = !memcmp(c[i].addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) && c[i].len >= 96;
+		char a[NT_CIDR_STRLEN];
 
-		inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? c[i].addr + 12 : c[i].addr, a, sizeof(a));
-		fprintf(f, "%s%s/%u", i ? "," : "", a, v4 ? c[i].len - 96u : c[i].len);
+		nt_cidr_fmt(&c[i], a, sizeof(a));
+		fprintf(f, "%s%s", i ? "," : "", a);
 	}
 	fputc('\n', f);
 }

@@ -37,7 +37,7 @@ static void check(const struct nt_capreq *r)
 		CHECK(r->pods[i].ns[0] && r->pods[i].name[0] &&
 		      memchr(r->pods[i].name, 0, sizeof(r->pods[i].name)));
 	for (unsigned i = 0; i < r->n_ips; i++)
-		CHECK(r->ips[i].prefix <= 128);
+		CHECK(r->ips[i].len <= 128);
 	for (unsigned i = 0; i < r->n_flows; i++)
 		CHECK(strlen(r->flows[i]) == 30);
 	for (unsigned i = 0; i < r->n_sels; i++)

@@ -19,6 +19,7 @@ for src in tests/fuzz/fuzz_*.c; do
 	fuzz_ocsf) lib="$(ls user/*.c user/*/*.c | grep -v '^user/main\.c$') -Iuser/datapath -Iuser/enrich -Iuser/capture
 		-Iuser/sink -Ibuild $(make -s --no-print-directory print-ldlibs)" ;;
 	fuzz_detect) lib="$(ls detect/*.c | grep -v /main.c) user/cidr.c -Idetect -ljson-c -lxxhash -lrdkafka -lm" ;;
+	fuzz_request) lib="user/capture/request.c user/cidr.c" ;;
 	fuzz_jscan) lib="detect/jscan.c detect/record.c -Idetect -ljson-c" ;;
 	*) lib=$(ls user/*/${name#fuzz_}.c) ;;
 	esac

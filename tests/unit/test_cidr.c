@@ -111,3 +111,36 @@ Test(cidr, contains)
 	a[15] = 1;
 	cr_assert_not(nt_cidr_contains(&c, a));
 }
+
+/* (the capture requests' --ip, bare addresses allowed) */
+Test(cidr, mapped_form_and_families)
+{
+	struct nt_cidr c, ip;
+
+	cr_assert_eq(nt_cidr_parse("10.244.0.0/15", NT_CIDR_BARE, &c), 0);
+	cr_assert_eq(nt_cidr_parse("10.245.255.255", NT_CIDR_BARE, &ip), 0);
+	cr_assert(nt_cidr_contains(&c, ip.addr));
+	cr_assert_eq(nt_cidr_parse("10.246.0.0", NT_CIDR_BARE, &ip), 0);
+	cr_assert_not(nt_cidr_contains(&c, ip.addr));
+	cr_assert_eq(nt_cidr_parse("::ffff:10.244.1.1", NT_CIDR_BARE, &ip), 0); /* the same */
+	cr_assert(nt_cidr_contains(&c, ip.addr));
+	cr_assert_eq(nt_cidr_parse("0.0.0.0/0", 0, &c), 0);
+	cr_assert_eq(nt_cidr_parse("fd00::1", NT_CIDR_BARE, &ip), 0);
+	cr_assert_not(nt_cidr_contains(&c, ip.addr)); /* IPv4's /0 is not IPv6 */
+}
+
+Test(cidr, text)
+{
+	static const char *in[] = { "10.96.0.0/12", "0.0.0.0/0",	   "fd00:96::/108",
+				    "::/0",	    "::ffff:10.0.0.0/104", "10.1.2.3" };
+	static const char *want[] = { "10.96.0.0/12", "0.0.0.0/0",  "fd00:96::/108",
+				      "::/0",	      "10.0.0.0/8", "10.1.2.3/32" };
+	char out[NT_CIDR_STRLEN];
+	struct nt_cidr c;
+
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		cr_assert_eq(nt_cidr_parse(in[i], NT_CIDR_BARE, &c), 0, "%s", in[i]);
+		nt_cidr_fmt(&c, out, sizeof(out));
+		cr_assert_str_eq(out, want[i]);
+	}
+}

@@ -36,7 +36,7 @@ struct cap_if {
 
 /* One selected address (a pod's, or a --ip prefix, or a --flow's end). */
 struct cap_addr {
-	struct nt_capreq_cidr c;
+	struct nt_cidr c;
 	int pod; /* index in pods[], -1 */
 };
 

@@ -105,7 +105,7 @@ static int addr_pod(const struct cap_sess *s, const uint8_t ip[16], int *selecte
 	int pod = -1;
 
 	for (int i = 0; i < s->naddrs; i++)
-		if (nt_capreq_cidr_has(&s->addrs[i].c, ip)) {
+		if (nt_cidr_contains(&s->addrs[i].c, ip)) {
 			*selected = 1;
 			if (s->addrs[i].pod >= 0)
 				pod = s->addrs[i].pod;

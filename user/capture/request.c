@@ -119,52 +119,6 @@ static int parse_selector(struct nt_capreq *r, const char *v, char *err, size_t 
 	return 0;
 }
 
-int nt_capreq_cidr_parse(const char *text, struct nt_capreq_cidr *c)
-{
-	char a[64];
-	const char *sl = strchr(text, '/');
-	size_t n = sl ? (size_t)(sl - text) : strlen(text);
-	unsigned long pfx;
-	int v4;
-	char *end;
-
-	memset(c, 0, sizeof(*c));
-	if (n == 0 || n >= sizeof(a))
-		return -1;
-	memcpy(a, text, n);
-	a[n] = 0;
-	if (inet_pton(AF_INET, a, c->addr + 12) == 1) {
-		v4 = 1;
-		c->addr[10] = c->addr[11] = 0xff;
-	} else if (inet_pton(AF_INET6, a, c->addr) == 1) {
-		v4 = 0;
-	} else {
-		return -1;
-	}
-	pfx = v4 ? 32 : 128;
-	if (sl) {
-		if (!sl[1] || sl[1] == '-' || sl[1] == '+')
-			return -1;
-		errno = 0;
-		pfx = strtoul(sl + 1, &end, 10);
-		if (errno || *end || pfx > (v4 ? 32u : 128u))
-			return -1;
-	}
-	c->prefix = (uint8_t)(v4 ? pfx + 96 : pfx);
-	for (unsigned i = c->prefix; i < 128; i++)
-		c->addr[i / 8] &= (uint8_t) ~(0x80u >> (i % 8));
-	return 0;
-}
-
-int nt_capreq_cidr_has(const struct nt_capreq_cidr *c, const uint8_t ip[16])
-{
-	unsigned full = c->prefix / 8, rest = c->prefix % 8;
-
-	if (memcmp(c->addr, ip, full))
-		return 0;
-	return !rest || ((c->addr[full] ^ ip[full]) & (uint8_t)(0xff00u >> rest)) == 0;
-}
-
 static int parse_u64(const char *v, uint64_t min, uint64_t max, uint64_t *out)
 {
 	char *end;
@@ -245,7 +199,7 @@ int nt_capreq_set(struct nt_capreq *r, const char *key, const char *val, char *e
 	if (!strcmp(key, "ip")) {
 		if (r->n_ips >= NT_CAP_MAX_SEL)
 			return bad(err, errlen, "too many --ip (at most %d)", NT_CAP_MAX_SEL);
-		if (nt_capreq_cidr_parse(val, &r->ips[r->n_ips]))
+		if (nt_cidr_parse(val, NT_CIDR_BARE, &r->ips[r->n_ips]))
 			return bad(err, errlen, "--ip '%.80s': not an address or CIDR", val);
 		r->n_ips++;
 		return 0;
@@ -335,20 +289,6 @@ static int put(char *out, size_t outlen, size_t *off, const char *key, const cha
 	return 0;
 }
 
-static void cidr_text(const struct nt_capreq_cidr *c, char *out, size_t outlen)
-{
-	char a[INET6_ADDRSTRLEN];
-	static const uint8_t v4pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-	if (c->prefix >= 96 && !memcmp(c->addr, v4pfx, 12)) {
-		inet_ntop(AF_INET, c->addr + 12, a, sizeof(a));
-		snprintf(out, outlen, "%s/%u", a, c->prefix - 96);
-	} else {
-		inet_ntop(AF_INET6, c->addr, a, sizeof(a));
-		snprintf(out, outlen, "%s/%u", a, c->prefix);
-	}
-}
-
 static int format_selectors(const struct nt_capreq *r, char *out, size_t outlen, size_t *off)
 {
 	char v[1200];
@@ -367,7 +307,7 @@ static int format_selectors(const struct nt_capreq *r, char *out, size_t outlen,
 		e |= put(out, outlen, off, "selector", v);
 	}
 	for (unsigned i = 0; i < r->n_ips; i++) {
-		cidr_text(&r->ips[i], v, sizeof(v));
+		nt_cidr_fmt(&r->ips[i], v, sizeof(v));
 		e |= put(out, outlen, off, "ip", v);
 	}
 	for (unsigned i = 0; i < r->n_flows; i++)

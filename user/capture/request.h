@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cidr.h"
+
 #define NT_CAPREQ_MAX	    16384
 #define NT_CAPREQ_MAGIC	    "NETTRAIL-CAPTURE 1"
 #define NT_CAP_MAX_SEL	    8
@@ -41,16 +43,11 @@ struct nt_capreq_selector {
 	char labels[8][2][64]; /* key, value */
 };
 
-struct nt_capreq_cidr {
-	uint8_t addr[16]; /* IPv6 form, IPv4 mapped; host bits cleared */
-	uint8_t prefix;	  /* over the 128-bit form (an IPv4 /24 is 120) */
-};
-
 struct nt_capreq {
 	struct nt_capreq_pod pods[NT_CAP_MAX_SEL];
 	struct nt_capreq_selector sels[NT_CAP_MAX_SEL];
-	struct nt_capreq_cidr ips[NT_CAP_MAX_SEL];
-	char flows[NT_CAP_MAX_SEL][32]; /* Community IDs "1:<base64>" */
+	struct nt_cidr ips[NT_CAP_MAX_SEL]; /* host bits cleared (cidr.h) */
+	char flows[NT_CAP_MAX_SEL][32];	    /* Community IDs "1:<base64>" */
 	char ifaces[NT_CAP_MAX_SEL][16];
 	unsigned n_pods, n_sels, n_ips, n_flows, n_ifaces;
 	char filter[NT_CAP_FILTER_MAX]; /* pcap-filter, "" for none */
@@ -77,13 +74,6 @@ int nt_capreq_parse(struct nt_capreq *r, const char *buf, size_t len, char *err,
 /* The request's wire form into out (NUL-terminated); its length, or 0
  * when out is too small. */
 size_t nt_capreq_format(const struct nt_capreq *r, char *out, size_t outlen);
-
-/* A CIDR text ("10.1.2.3", "10.0.0.0/8", "fd00::/64") to its 128-bit form.
- * Returns 0 or -1. */
-int nt_capreq_cidr_parse(const char *text, struct nt_capreq_cidr *c);
-
-/* ip (16 bytes, IPv4 mapped) in the prefix? */
-int nt_capreq_cidr_has(const struct nt_capreq_cidr *c, const uint8_t ip[16]);
 
 /* A frame header: type, then len in big-endian order. */
 void nt_capframe_head(uint8_t out[5], char type, uint32_t len);

@@ -105,7 +105,7 @@ static void add_pod(struct pod_walk *pw, const struct nt_k8s_endpoint *ep, const
 		struct cap_addr *a = &s->addrs[s->naddrs++];
 
 		memcpy(a->c.addr, ips[i], 16);
-		a->c.prefix = 128;
+		a->c.len = 128;
 		a->pod = s->npods;
 	}
 	s->npods++;
@@ -171,7 +171,7 @@ static int find_flow(struct nt_capture *c, struct cap_sess *s, const char *cid)
 			struct cap_addr *a = &s->addrs[s->naddrs++];
 
 			memcpy(a->c.addr, k.addr[i], 16);
-			a->c.prefix = 128;
+			a->c.len = 128;
 			a->pod = -1;
 		}
 		return 0;
@@ -239,7 +239,7 @@ static int want_addrs(struct nt_capture *c, struct nt_cap_addr_key *key, uint8_t
 		struct cap_sess *s = c->slot[sl];
 
 		for (int i = 0; s && i < s->naddrs; i++) {
-			struct nt_cap_addr_key k = { .prefixlen = s->addrs[i].c.prefix };
+			struct nt_cap_addr_key k = { .prefixlen = s->addrs[i].c.len };
 			int j;
 
 			memcpy(k.addr, s->addrs[i].c.addr, 16);
@@ -254,11 +254,11 @@ static int want_addrs(struct nt_capture *c, struct nt_cap_addr_key *key, uint8_t
 	}
 	for (int i = 0; i < n; i++)
 		for (int j = 0; j < n; j++) {
-			struct nt_capreq_cidr outer = { .prefix = (uint8_t)key[j].prefixlen };
+			struct nt_cidr outer = { .len = (uint8_t)key[j].prefixlen };
 
 			memcpy(outer.addr, key[j].addr, 16);
 			if (key[j].prefixlen < key[i].prefixlen &&
-			    nt_capreq_cidr_has(&outer, key[i].addr))
+			    nt_cidr_contains(&outer, key[i].addr))
 				mask[i] |= mask[j];
 		}
 	return n;

@@ -42,14 +42,7 @@ static void selectors(struct jw *w, const struct nt_capreq *q)
 	if (q->n_ips) {
 		jw_arr_open(w, "ips");
 		for (unsigned i = 0; i < q->n_ips; i++) {
-			char a[INET6_ADDRSTRLEN];
-			const uint8_t *p = q->ips[i].addr;
-			int v4 = q->ips[i].prefix >= 96 &&
-				 !memcmp(p, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12);
-
-			inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? p + 12 : p, a, sizeof(a));
-			snprintf(v, sizeof(v), "%s/%u", a,
-				 v4 ? q->ips[i].prefix - 96 : q->ips[i].prefix);
+			nt_cidr_fmt(&q->ips[i], v, sizeof(v));
 			jw_str(w, NULL, v);
 		}
 		jw_arr_close(w);

@@ -357,6 +357,7 @@ static void nat_case(unsigned repeat)
 	l.xlate_init_side = nt_flow_key_make(&xk, src, dst, 50000, 8080, 6, 4, 0);
 	l.flags = NT_NAT_DNAT | NT_NAT_SNAT;
 	bpf_map_update_elem(bpf_map__fd(s->maps.nat_links), &xk, &l, BPF_ANY);
+	s->bss->nat_links_used = 1;
 	nt = run_repeat(bpf_program__fd(s->progs.tc_ingress), x, repeat);
 	est = run_repeat(bpf_program__fd(s->progs.tc_ingress), f, repeat);
 	em = run_repeat(bpf_program__fd(s->progs.tc_empty), x, repeat);

@@ -74,6 +74,12 @@ struct {
 	__type(value, struct nt_nat);
 } nat_links SEC(".maps");
 
+/* 1 once a link was made (nat_link): until then nat_links is empty, and a
+ * flow's first packet does not look it up (a node or namespace where
+ * nothing is translated, a SYN flood there, pays nothing for it). Never
+ * goes back to 0. */
+__u32 nat_links_used = 0;
+
 /* primary key -> translated key (+ addresses): for the collector */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -196,7 +202,7 @@ static __always_inline int nat_on_miss(struct __sk_buff *skb, struct pkt *p, str
 			return 0; /* tc_nat_ct itself, counting an untranslated
 				   * flow: nat_links was asked before the call */
 	}
-	l = bpf_map_lookup_elem(&nat_links, &a->key);
+	l = nat_links_used ? bpf_map_lookup_elem(&nat_links, &a->key) : NULL;
 	if (l) {
 		if (!nat_new_conn_at_egress(p, a)) {
 			nat_account(skb, p, a, l);
@@ -369,6 +375,9 @@ static __always_inline int nat_link(struct acct *a, struct nt_nat *l)
 {
 	struct nt_flow_key primary = l->other;
 
+	if (!nat_links_used)
+		nat_links_used = 1; /* before the link: a packet of it may follow
+				     * on another CPU at once */
 	if (bpf_map_update_elem(&nat_links, &a->key, l, BPF_ANY))
 		goto fail;
 	l->other = a->key;

@@ -3154,6 +3154,7 @@ static void nat_link_write(const struct pkt_spec *orig, const struct pkt_spec *x
 	l.xlate_init_side = (uint8_t)xside;
 	l.flags = NT_NAT_SNAT | NT_NAT_DNAT;
 	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(skel->maps.nat_links), &xk, &l, BPF_ANY), 0);
+	skel->bss->nat_links_used = 1; /* as nat_link() sets it */
 }
 
 /* The connection's SYN and SYN+ACK (with `reply` payload bytes) in both

@@ -330,6 +330,9 @@ static __always_inline int nat_ct_query_skb(struct __sk_buff *skb, struct pkt *p
 		stat_inc(stats_get(), NT_STAT_NAT_UNTRACKED);
 		return 0;
 	}
+	if (!cfg_nf_conn_btf_id)
+		return 0; /* loaded without nettrail's loader (bpftool): a
+			   * constant, the verifier drops what follows */
 	ct = bpf_rdonly_cast((void *)nfct, cfg_nf_conn_btf_id);
 	return nat_ct_match(p, a, nat_ct_read(ct, p->ip_version, &o, &r), &o, &r, l);
 }
@@ -437,16 +440,16 @@ static __always_inline int nat_ct_run(struct __sk_buff *skb, int from_skb)
 	return TC_ACT_UNSPEC;
 }
 
-/* kernels >= 6.3 (bpf_cast_to_kern_ctx, bpf_rdonly_cast). Neither is
- * loaded unless asked for ("?tc"): the loader picks one */
-SEC("?tc")
+/* kernels >= 6.3 (bpf_cast_to_kern_ctx, bpf_rdonly_cast); the loader
+ * loads one of the two (nt_dp_ct_prepare) */
+SEC("tc")
 int tc_nat_ct(struct __sk_buff *skb)
 {
 	return nat_ct_run(skb, 1);
 }
 
 /* kernels with the conntrack kfuncs only */
-SEC("?tc")
+SEC("tc")
 int tc_nat_ct_lookup(struct __sk_buff *skb)
 {
 	return nat_ct_run(skb, 0);

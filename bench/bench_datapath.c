@@ -30,9 +30,10 @@
  *                       miss, nat_links hit, primary noted; next to
  *                       established/1 in the same datapath
  *   nat/...-new-flow    SYNs of new flows at egress with tc_nat_ct installed
- *                       (the per-flow conntrack check: tail call,
- *                       bpf_skb_ct_lookup, a miss here, account() again),
- *                       at egress without it, and at ingress, in turns
+ *                       (the per-flow conntrack check: tail call, the
+ *                       skb's _nfct, none here, account() again), with
+ *                       tc_nat_ct_lookup (bpf_skb_ct_lookup, a miss here),
+ *                       at egress without either, and at ingress, in turns
  *   capture/idle        established/1 with no capture running (the capture
  *                       path's whole cost: one load of capture_flags and a
  *                       branch; its cost against a build without capture
@@ -63,6 +64,7 @@
 #include <time.h>
 
 #include "flow.skel.h"
+#include "loader.h"
 #include "nettrail.h"
 #include "nt_capture.h"
 
@@ -87,7 +89,8 @@ static void set_flow(unsigned char *f, unsigned i, unsigned char flags)
 	f[47] = flags;
 }
 
-static struct flow_bpf *load(unsigned max_flows)
+/* both_ct: load tc_nat_ct_lookup next to tc_nat_ct */
+static struct flow_bpf *load_ct(unsigned max_flows, int both_ct)
 {
 	struct flow_bpf *s = flow_bpf__open();
 
@@ -97,11 +100,17 @@ static struct flow_bpf *load(unsigned max_flows)
 	bpf_map__set_max_entries(s->maps.flows, max_flows);
 	/* the capture's copy buffer, one per CPU, as the loader sizes it */
 	bpf_map__set_max_entries(s->maps.cap_scratch, (__u32)libbpf_num_possible_cpus());
-	if (flow_bpf__load(s)) {
+	if (nt_dp_ct_prepare(s, NT_NAT_CT_SKB) ||
+	    bpf_program__set_autoload(s->progs.tc_nat_ct_lookup, both_ct) || flow_bpf__load(s)) {
 		flow_bpf__destroy(s);
 		return NULL;
 	}
 	return s;
+}
+
+static struct flow_bpf *load(unsigned max_flows)
+{
+	return load_ct(max_flows, 0);
 }
 
 /*
@@ -355,6 +364,7 @@ static void nat_case(unsigned repeat)
 	l.xlate_init_side = nt_flow_key_make(&xk, src, dst, 50000, 8080, 6, 4, 0);
 	l.flags = NT_NAT_DNAT | NT_NAT_SNAT;
 	bpf_map_update_elem(bpf_map__fd(s->maps.nat_links), &xk, &l, BPF_ANY);
+	s->bss->nat_links_used = 1;
 	nt = run_repeat(bpf_program__fd(s->progs.tc_ingress), x, repeat);
 	est = run_repeat(bpf_program__fd(s->progs.tc_ingress), f, repeat);
 	em = run_repeat(bpf_program__fd(s->progs.tc_empty), x, repeat);
@@ -390,20 +400,25 @@ static double run_new(int prog, unsigned first, unsigned n)
 	return (now_s() - t0) * 1e9 / n;
 }
 
-/* New flows at egress with tc_nat_ct installed, without it, and at
- * ingress, in rounds of 20,000 taken in turn (the machine is shared). */
+/* New flows at egress with tc_nat_ct installed, with tc_nat_ct_lookup,
+ * without either, and at ingress, in rounds of 20,000 taken in turn (the
+ * machine is shared). */
 static void nat_new_flow_case(void)
 {
-	struct flow_bpf *s = load(524288);
+	struct flow_bpf *s = load_ct(524288, 1);
 	int fd = bpf_program__fd(s->progs.tc_nat_ct), pa = bpf_map__fd(s->maps.nat_progs);
+	int fdl = bpf_program__fd(s->progs.tc_nat_ct_lookup);
 	int in = bpf_program__fd(s->progs.tc_ingress), eg = bpf_program__fd(s->progs.tc_egress);
-	double t[4] = { 0 };
+	double t[5] = { 0 };
 	unsigned next = 0, n = 20000, rounds = 5;
 	__u32 zero = 0;
 
 	for (unsigned r = 0; r < rounds; r++) {
 		bpf_map_update_elem(pa, &zero, &fd, BPF_ANY);
 		t[0] += run_new(eg, next, n);
+		next += n;
+		bpf_map_update_elem(pa, &zero, &fdl, BPF_ANY);
+		t[4] += run_new(eg, next, n);
 		next += n;
 		bpf_map_delete_elem(pa, &zero);
 		t[1] += run_new(eg, next, n);
@@ -414,6 +429,7 @@ static void nat_new_flow_case(void)
 		next += n;
 	}
 	report("nat/egress-new-flow-conntrack", t[0] / rounds, t[3] / rounds);
+	report("nat/egress-new-flow-conntrack-lookup", t[4] / rounds, t[3] / rounds);
 	report("nat/egress-new-flow-no-conntrack", t[1] / rounds, t[3] / rounds);
 	report("nat/ingress-new-flow", t[2] / rounds, t[3] / rounds);
 	flow_bpf__destroy(s);

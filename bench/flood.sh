@@ -5,6 +5,8 @@
 #   bench/flood.sh            (root; part of make bench)
 #   FLOOD_SECONDS=10 FLOOD_RUNS=3 FLOOD_ACCT_SECONDS=3 NETTRAIL=build/nettrail
 #   FLOOD_NT_ARGS="..." (more nettrail options for every run)
+#   FLOOD_BASE=path/to/other/nettrail (a third build in every round:
+#   without, base, NETTRAIL; a flood-ratio line for each build)
 #
 # Two namespaces joined by a veth; hping3 floods SYNs to a closed port from
 # one (a new source port each packet), the other's kernel answers each with
@@ -58,9 +60,9 @@ cpu_of() {
 	awk -v t="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / t }' "/proc/$1/stat"
 }
 
-nt_start() { # args: nettrail options
+nt_start() { # args: nettrail options (NTBIN: the build, $NT unless set)
 	# shellcheck disable=SC2086
-	ip netns exec "$A" "$NT" -i va --heartbeat 0 ${FLOOD_NT_ARGS:-} "$@" 2>"$W/nt.err" &
+	ip netns exec "$A" "${NTBIN:-$NT}" -i va --heartbeat 0 ${FLOOD_NT_ARGS:-} "$@" 2>"$W/nt.err" &
 	NTPID=$!
 	for _ in $(seq 100); do
 		ip -n "$A" link show va >/dev/null
@@ -87,22 +89,39 @@ flood() {
 	echo $((p1 - p0))
 }
 
+# one flood with nettrail ($1: the build): prints its JSON line, leaves
+# the packets in $with_n
+flood_with() {
+	local c0 c1 cpu
+	NTBIN=$1 nt_start --idle-timeout 2 -o file:/dev/null
+	c0=$(cpu_of "$NTPID")
+	with_n=$(flood "$SECS")
+	c1=$(cpu_of "$NTPID")
+	nt_stop
+	cpu=$(python3 -c "print(round($c1 - $c0, 2))")
+	echo "{\"case\":\"flood-with\",\"build\":\"$1\",\"run\":$r,\"packets\":$with_n,\"packets_per_s\":$((with_n / SECS)),\"nettrail_cpu_s\":$cpu,\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
+}
+
+ratio_line() { # build best_with
+	python3 -c "print('{\"case\":\"flood-ratio\",\"build\":\"$1\",\"best_without\":%d,\"best_with\":%d,\"ratio\":%.3f}' % ($best_without, $2, $2 / $best_without))"
+}
+
 best_without=0
 best_with=0
+best_base=0
 for r in $(seq "$RUNS"); do
 	n=$(flood "$SECS")
 	echo "{\"case\":\"flood-without\",\"run\":$r,\"packets\":$n,\"packets_per_s\":$((n / SECS)),\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
 	[ "$n" -gt "$best_without" ] && best_without=$n
-	nt_start --idle-timeout 2 -o file:/dev/null
-	c0=$(cpu_of "$NTPID")
-	n=$(flood "$SECS")
-	c1=$(cpu_of "$NTPID")
-	nt_stop
-	cpu=$(python3 -c "print(round($c1 - $c0, 2))")
-	echo "{\"case\":\"flood-with\",\"run\":$r,\"packets\":$n,\"packets_per_s\":$((n / SECS)),\"nettrail_cpu_s\":$cpu,\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
-	[ "$n" -gt "$best_with" ] && best_with=$n
+	if [ -n "${FLOOD_BASE:-}" ]; then
+		flood_with "$FLOOD_BASE"
+		[ "$with_n" -gt "$best_base" ] && best_base=$with_n
+	fi
+	flood_with "$NT"
+	[ "$with_n" -gt "$best_with" ] && best_with=$with_n
 done
-python3 -c "print('{\"case\":\"flood-ratio\",\"best_without\":%d,\"best_with\":%d,\"ratio\":%.3f}' % ($best_without, $best_with, $best_with / $best_without))"
+[ -n "${FLOOD_BASE:-}" ] && ratio_line "$FLOOD_BASE" "$best_base"
+ratio_line "$NT" "$best_with"
 
 # accounting: every packet in a record or a loss counter
 for mf in 65536 4096; do

@@ -10,7 +10,7 @@ CFLAGS="-std=c11 -D_GNU_SOURCE -O2 -Iinclude -Iuser -Iuser/datapath -Iuser/inspe
 LIBS=$(make -s --no-print-directory print-ldlibs)
 OBJS=$(ls build/user/*.o build/user/*/*.o | grep -v '/main\.o$')  # everything but main()
 
-gcc $CFLAGS bench/bench_datapath.c -o $B/bench_datapath $LIBS
+gcc $CFLAGS bench/bench_datapath.c $OBJS -o $B/bench_datapath $LIBS
 gcc $CFLAGS bench/ab_datapath.c -o $B/ab_datapath $LIBS
 gcc $CFLAGS bench/bench_collector.c $OBJS -o $B/bench_collector $LIBS
 gcc $CFLAGS -Itests/k8s bench/bench_enrich.c tests/k8s/synth_pods.c $OBJS -o $B/bench_enrich $LIBS

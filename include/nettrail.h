@@ -293,7 +293,10 @@ struct nt_sample {
 	X(NAT_NO_CT, "nat_unchecked",                                                              \
 	  "new TCP/UDP flows at egress not checked for translation: conntrack kfuncs unavailable") \
 	X(NAT_LINK_FAILED, "nat_link_failed",                                                      \
-	  "translated halves that could not be linked (NAT map update failed): counted apart")
+	  "translated halves that could not be linked (NAT map update failed): counted apart")     \
+	X(NAT_UNTRACKED, "nat_untracked",                                                          \
+	  "new TCP/UDP flows at egress that conntrack did not track (no nf_conn on the packet): "  \
+	  "untranslated, counted without a conntrack lookup")
 
 #define NT_STAT_ENUM_(id, name, help) NT_STAT_##id,
 enum nt_stat { NT_KERNEL_STATS(NT_STAT_ENUM_) NT_STAT_MAX };

@@ -116,7 +116,7 @@ static void gather(struct app *a, struct nt_metrics_snap *m)
 		.ringbuf_poll_errors = a->rb_errors,
 		.interfaces_attached = nif,
 		.flow_table_size = a->cfg.max_flows,
-		.nat_conntrack = a->dp.nat_ct,
+		.nat_conntrack = a->dp.nat_ct != NT_NAT_CT_NONE,
 		.capture = a->cap ? nt_capture_stats(a->cap) : NULL,
 	};
 

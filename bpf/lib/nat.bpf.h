@@ -17,16 +17,26 @@
  *                  A new TCP/UDP flow at TC egress (after netfilter
  *                  POSTROUTING: conntrack has confirmed it) tail-calls
  *                  tc_nat_ct, once per flow.
- *   tc_nat_ct      asks conntrack (bpf_skb_ct_lookup) about the packet's
- *                  tuple swapped, which is the reply tuple when the packet
- *                  is the translated forward half. If the connection is
- *                  NATed and this is that half, it links the two keys in
- *                  nat_links and nat_flows, and accounts the packet to the
- *                  primary; otherwise the packet is counted as usual.
+ *   tc_nat_ct      reads the connection conntrack attached to the packet
+ *                  in netfilter (the kernel sk_buff's _nfct, through
+ *                  bpf_cast_to_kern_ctx; kernels >= 6.3): none (_nfct 0:
+ *                  conntrack did not see it, so nothing translated it) is
+ *                  counted as usual at once (nat_untracked); otherwise its
+ *                  status and tuples are read from the nf_conn itself (no
+ *                  hash lookup, no reference taken). If the connection is
+ *                  NATed and this packet is its translated forward half, it
+ *                  links the two keys in nat_links and nat_flows and
+ *                  accounts the packet to the primary; otherwise the packet
+ *                  is counted as usual.
+ *   tc_nat_ct_lookup  the same for kernels with the conntrack kfuncs but
+ *                  without bpf_cast_to_kern_ctx: asks conntrack
+ *                  (bpf_skb_ct_lookup) about the packet's tuple swapped,
+ *                  which is the reply tuple when the packet is the
+ *                  translated forward half (a miss: nat_conntrack_miss).
  *
- * tc_nat_ct is the only program that calls a conntrack kfunc. The loader
- * loads it (and puts it in nat_progs) only when the kernel has the kfuncs
- * (nf_conntrack built in or loaded); without it the tail call falls
+ * They are the only programs that call kfuncs. The loader loads one of them
+ * (and puts it in nat_progs) only when the kernel has its kfuncs
+ * (nf_conntrack built in or loaded); without either the tail call falls
  * through, the flow is counted under its own tuple, and nat_unchecked says
  * how often. The externs are weak, so the object loads either way.
  */
@@ -40,6 +50,17 @@ extern struct nf_conn *bpf_skb_ct_lookup(struct __sk_buff *skb, struct bpf_sock_
 					 __u32 tuple_sz, struct bpf_ct_opts *opts,
 					 __u32 opts_sz) __ksym __weak;
 extern void bpf_ct_release(struct nf_conn *ct) __ksym __weak;
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym __weak;
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+/* skb->_nfct: the nf_conn pointer, the ctinfo in its low 3 bits */
+#define NAT_NFCT_PTRMASK (~7UL)
+
+/* vmlinux's BTF id of struct nf_conn, for bpf_rdonly_cast: set by the
+ * loader (nt_dp_ct_prepare) with tc_nat_ct. A constant to the verifier; not
+ * bpf_core_type_id_kernel(), which libbpf finds ambiguous (nf_conn___init
+ * is a flavour of nf_conn to it). */
+const volatile __u32 cfg_nf_conn_btf_id = 0;
 
 /* bpf_ct_opts as every kernel with the kfuncs accepts it (6.x added
  * ct_zone fields after these) */
@@ -52,6 +73,12 @@ struct {
 	__type(key, struct nt_flow_key);
 	__type(value, struct nt_nat);
 } nat_links SEC(".maps");
+
+/* 1 once a link was made (nat_link): until then nat_links is empty, and a
+ * flow's first packet does not look it up (a node or namespace where
+ * nothing is translated, a SYN flood there, pays nothing for it). Never
+ * goes back to 0. */
+__u32 nat_links_used = 0;
 
 /* primary key -> translated key (+ addresses): for the collector */
 struct {
@@ -159,7 +186,7 @@ static __always_inline int nat_new_conn_at_egress(struct pkt *p, struct acct *a)
  */
 static __always_inline int nat_on_miss(struct __sk_buff *skb, struct pkt *p, struct acct *a)
 {
-	struct nat_scratch *s;
+	struct nat_scratch *s = NULL;
 	struct nt_nat *l;
 	__u32 zero = 0;
 
@@ -169,7 +196,13 @@ static __always_inline int nat_on_miss(struct __sk_buff *skb, struct pkt *p, str
 	if (a->hook == NT_HOOK_TC_INGRESS && p->proto == IPPROTO_TCP &&
 	    (p->tcp_flags & (NT_TCP_SYN | NT_TCP_ACK)) == NT_TCP_SYN)
 		return 0;
-	l = bpf_map_lookup_elem(&nat_links, &a->key);
+	if (a->hook == NT_HOOK_TC_EGRESS) {
+		s = bpf_map_lookup_elem(&nat_scratch, &zero);
+		if (s && s->busy)
+			return 0; /* tc_nat_ct itself, counting an untranslated
+				   * flow: nat_links was asked before the call */
+	}
+	l = nat_links_used ? bpf_map_lookup_elem(&nat_links, &a->key) : NULL;
 	if (l) {
 		if (!nat_new_conn_at_egress(p, a)) {
 			nat_account(skb, p, a, l);
@@ -177,18 +210,15 @@ static __always_inline int nat_on_miss(struct __sk_buff *skb, struct pkt *p, str
 		}
 		bpf_map_delete_elem(&nat_links, &a->key); /* an old connection's */
 	}
-	if (a->hook != NT_HOOK_TC_EGRESS || cfg_pcap_mode)
+	if (!s || cfg_pcap_mode)
 		return 0;
 	if ((p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP) || (p->frag & NT_ATTR_FRAG_NOL4))
 		return 0;
-	s = bpf_map_lookup_elem(&nat_scratch, &zero);
-	if (!s || s->busy)
-		return 0; /* tc_nat_ct itself, counting an untranslated flow */
 	/* a flow in the table is never asked about, so only a flow's first
 	 * packet at egress pays for conntrack. A SYN (the caller inserts it
 	 * first, without a lookup) nearly always opens a flow: it is asked
 	 * without looking (a retransmitted SYN, or one on a closed flow's
-	 * tuple, costs a conntrack lookup and is counted as before) */
+	 * tuple, costs a conntrack check and is counted as before) */
 	if (!(p->proto == IPPROTO_TCP &&
 	      (p->tcp_flags & (NT_TCP_SYN | NT_TCP_ACK)) == NT_TCP_SYN) &&
 	    bpf_map_lookup_elem(&flows, &a->key))
@@ -209,20 +239,38 @@ struct nat_tuple {
 	__u16 sport, dport; /* host order */
 };
 
+/* Direct loads: a trusted pointer (bpf_skb_ct_lookup's) or a read-only
+ * cast one (the skb's own nf_conn), whose loads cannot fault. */
 static __always_inline void nat_read_tuple(struct nf_conn *ct, int dir, __u8 ipv,
 					   struct nat_tuple *t)
 {
 	struct nf_conntrack_tuple *ctt = &ct->tuplehash[dir & 1].tuple;
 
 	if (ipv == 4) {
-		ipv4_mapped(t->src, BPF_CORE_READ(ctt, src.u3.ip));
-		ipv4_mapped(t->dst, BPF_CORE_READ(ctt, dst.u3.ip));
+		ipv4_mapped(t->src, ctt->src.u3.ip);
+		ipv4_mapped(t->dst, ctt->dst.u3.ip);
 	} else {
-		BPF_CORE_READ_INTO(&t->src, ctt, src.u3.all);
-		BPF_CORE_READ_INTO(&t->dst, ctt, dst.u3.all);
+#pragma unroll
+		for (int i = 0; i < 4; i++) {
+			t->src[i] = ctt->src.u3.all[i];
+			t->dst[i] = ctt->dst.u3.all[i];
+		}
 	}
-	t->sport = bpf_ntohs(BPF_CORE_READ(ctt, src.u.all));
-	t->dport = bpf_ntohs(BPF_CORE_READ(ctt, dst.u.all));
+	t->sport = bpf_ntohs(ctt->src.u.all);
+	t->dport = bpf_ntohs(ctt->dst.u.all);
+}
+
+/* The connection's status; its tuples into o and r when it is NATed. */
+static __always_inline __u32 nat_ct_read(struct nf_conn *ct, __u8 ipv, struct nat_tuple *o,
+					 struct nat_tuple *r)
+{
+	__u32 status = ct->status;
+
+	if (status & (IPS_SRC_NAT | IPS_DST_NAT)) {
+		nat_read_tuple(ct, 0, ipv, o);
+		nat_read_tuple(ct, 1, ipv, r);
+	}
+	return status;
 }
 
 static __always_inline int nat_addr_eq(const __u32 *a, const __u32 *b)
@@ -231,12 +279,70 @@ static __always_inline int nat_addr_eq(const __u32 *a, const __u32 *b)
 }
 
 /*
- * Asks conntrack whether the packet p is the translated forward half of a
- * NATed connection; if so, fills l (other = the primary key). Returns 1
- * when linked, 0 otherwise.
+ * Is the packet p the translated forward half of the connection (status,
+ * orig tuple o, reply tuple r)? If so, fills l (other = the primary key)
+ * and returns 1; 0 otherwise.
  */
-static __always_inline int nat_ct_query(struct __sk_buff *skb, struct pkt *p, struct acct *a,
+static __always_inline int nat_ct_match(struct pkt *p, struct acct *a, __u32 status,
+					const struct nat_tuple *o, const struct nat_tuple *r,
 					struct nt_nat *l)
+{
+	if (!(status & (IPS_SRC_NAT | IPS_DST_NAT)))
+		return 0;
+	/* p must be the reply tuple reversed (and not the orig tuple) */
+	if (!nat_addr_eq(p->src, r->dst) || !nat_addr_eq(p->dst, r->src) || p->sport != r->dport ||
+	    p->dport != r->sport)
+		return 0;
+	if (nat_addr_eq(p->src, o->src) && nat_addr_eq(p->dst, o->dst) && p->sport == o->sport &&
+	    p->dport == o->dport)
+		return 0;
+	l->init_side = nt_flow_key_make(&l->other, o->src, o->dst, o->sport, o->dport, p->proto,
+					p->ip_version, 0);
+	l->xlate_init_side = a->side;
+	__builtin_memcpy(l->src_nat, r->dst, 16);
+	__builtin_memcpy(l->dst_nat, r->src, 16);
+	l->sport_nat = r->dport;
+	l->dport_nat = r->sport;
+	l->flags = 0;
+	if (!nat_addr_eq(r->src, o->dst) || r->sport != o->dport)
+		l->flags |= NT_NAT_DNAT;
+	if (!nat_addr_eq(r->dst, o->src) || r->dport != o->sport)
+		l->flags |= NT_NAT_SNAT;
+	return 1;
+}
+
+/*
+ * tc_nat_ct: the connection conntrack attached to the packet. At TC egress
+ * the packet has been through netfilter's POSTROUTING: _nfct 0 means
+ * conntrack did not see it (no rule in this namespace needs it, or
+ * NOTRACK), so nothing translated it. Returns 1 when p is the translated
+ * forward half (l filled), 0 otherwise.
+ */
+static __always_inline int nat_ct_query_skb(struct __sk_buff *skb, struct pkt *p, struct acct *a,
+					    struct nt_nat *l)
+{
+	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
+	struct nat_tuple o = {}, r = {};
+	unsigned long nfct = kskb->_nfct & NAT_NFCT_PTRMASK;
+	struct nf_conn *ct;
+
+	if (!nfct) {
+		stat_inc(stats_get(), NT_STAT_NAT_UNTRACKED);
+		return 0;
+	}
+	if (!cfg_nf_conn_btf_id)
+		return 0; /* loaded without nettrail's loader (bpftool): a
+			   * constant, the verifier drops what follows */
+	ct = bpf_rdonly_cast((void *)nfct, cfg_nf_conn_btf_id);
+	return nat_ct_match(p, a, nat_ct_read(ct, p->ip_version, &o, &r), &o, &r, l);
+}
+
+/*
+ * tc_nat_ct_lookup: asks conntrack about the packet's tuple swapped (the
+ * reply tuple when p is the translated half). Returns as nat_ct_query_skb.
+ */
+static __always_inline int nat_ct_query_lookup(struct __sk_buff *skb, struct pkt *p, struct acct *a,
+					       struct nt_nat *l)
 {
 	struct bpf_ct_opts opts = { .netns_id = BPF_F_CURRENT_NETNS, .l4proto = p->proto };
 	struct bpf_sock_tuple t = {};
@@ -244,7 +350,6 @@ static __always_inline int nat_ct_query(struct __sk_buff *skb, struct pkt *p, st
 	struct nf_conn *ct;
 	__u32 status, tsz;
 
-	/* the swapped tuple: the reply tuple when p is the translated half */
 	if (p->ip_version == 4) {
 		t.ipv4.saddr = p->dst[3];
 		t.ipv4.daddr = p->src[3];
@@ -263,34 +368,9 @@ static __always_inline int nat_ct_query(struct __sk_buff *skb, struct pkt *p, st
 		stat_inc(stats_get(), NT_STAT_NAT_CT_MISS);
 		return 0;
 	}
-	status = BPF_CORE_READ(ct, status);
-	if (status & (IPS_SRC_NAT | IPS_DST_NAT)) {
-		nat_read_tuple(ct, 0, p->ip_version, &o);
-		nat_read_tuple(ct, 1, p->ip_version, &r);
-	}
+	status = nat_ct_read(ct, p->ip_version, &o, &r);
 	bpf_ct_release(ct);
-	if (!(status & (IPS_SRC_NAT | IPS_DST_NAT)))
-		return 0;
-	/* p must be the reply tuple reversed (and not the orig tuple) */
-	if (!nat_addr_eq(p->src, r.dst) || !nat_addr_eq(p->dst, r.src) || p->sport != r.dport ||
-	    p->dport != r.sport)
-		return 0;
-	if (nat_addr_eq(p->src, o.src) && nat_addr_eq(p->dst, o.dst) && p->sport == o.sport &&
-	    p->dport == o.dport)
-		return 0;
-	l->init_side = nt_flow_key_make(&l->other, o.src, o.dst, o.sport, o.dport, p->proto,
-					p->ip_version, 0);
-	l->xlate_init_side = a->side;
-	__builtin_memcpy(l->src_nat, r.dst, 16);
-	__builtin_memcpy(l->dst_nat, r.src, 16);
-	l->sport_nat = r.dport;
-	l->dport_nat = r.sport;
-	l->flags = 0;
-	if (!nat_addr_eq(r.src, o.dst) || r.sport != o.dport)
-		l->flags |= NT_NAT_DNAT;
-	if (!nat_addr_eq(r.dst, o.src) || r.dport != o.sport)
-		l->flags |= NT_NAT_SNAT;
-	return 1;
+	return nat_ct_match(p, a, status, &o, &r, l);
 }
 
 /* Records both directions of the link. Returns 0, or -1 (counted). */
@@ -298,6 +378,9 @@ static __always_inline int nat_link(struct acct *a, struct nt_nat *l)
 {
 	struct nt_flow_key primary = l->other;
 
+	if (!nat_links_used)
+		nat_links_used = 1; /* before the link: a packet of it may follow
+				     * on another CPU at once */
 	if (bpf_map_update_elem(&nat_links, &a->key, l, BPF_ANY))
 		goto fail;
 	l->other = a->key;
@@ -313,14 +396,20 @@ fail:
 	return -1;
 }
 
-/* tc_nat_ct's work, in two frames of their own (account(), which may
+/* tc_nat_ct's work, in frames of their own (account(), which may
  * tail-call, must be reached through small frames, and the conntrack query's
  * locals must not sit under the sampling chain): ask conntrack and link,
- * then count. Returns 1 when the packet was a translated half, linked. */
-static __noinline int nat_ct_link(struct __sk_buff *skb, struct nat_scratch *s)
+ * then count. Return 1 when the packet was a translated half, linked. */
+static __noinline int nat_ct_link_skb(struct __sk_buff *skb, struct nat_scratch *s)
 {
 	__builtin_memset(&s->l, 0, sizeof(s->l));
-	return nat_ct_query(skb, &s->p, &s->a, &s->l) && !nat_link(&s->a, &s->l);
+	return nat_ct_query_skb(skb, &s->p, &s->a, &s->l) && !nat_link(&s->a, &s->l);
+}
+
+static __noinline int nat_ct_link_lookup(struct __sk_buff *skb, struct nat_scratch *s)
+{
+	__builtin_memset(&s->l, 0, sizeof(s->l));
+	return nat_ct_query_lookup(skb, &s->p, &s->a, &s->l) && !nat_link(&s->a, &s->l);
 }
 
 static __noinline int nat_ct_account(struct __sk_buff *skb, struct nat_scratch *s)
@@ -329,24 +418,41 @@ static __noinline int nat_ct_account(struct __sk_buff *skb, struct nat_scratch *
 	return 1;
 }
 
-/* Tail-called by nat_on_miss for a new TCP/UDP flow at egress. */
-SEC("tc")
-int tc_nat_ct(struct __sk_buff *skb)
+/* Tail-called by nat_on_miss for a new TCP/UDP flow at egress. from_skb: a
+ * constant, so each program holds only its own kfunc calls. */
+static __always_inline int nat_ct_run(struct __sk_buff *skb, int from_skb)
 {
 	struct nat_scratch *s;
 	__u32 zero = 0;
+	int linked;
 
 	s = bpf_map_lookup_elem(&nat_scratch, &zero);
 	if (!s)
 		return TC_ACT_UNSPEC;
 	if (!s->busy)
 		return TC_ACT_UNSPEC;
-	if (nat_ct_link(skb, s))
+	linked = from_skb ? nat_ct_link_skb(skb, s) : nat_ct_link_lookup(skb, s);
+	if (linked)
 		nat_ct_account(skb, s);
 	else
 		account(skb, &s->p, s->a.hook);
 	s->busy = 0;
 	return TC_ACT_UNSPEC;
+}
+
+/* kernels >= 6.3 (bpf_cast_to_kern_ctx, bpf_rdonly_cast); the loader
+ * loads one of the two (nt_dp_ct_prepare) */
+SEC("tc")
+int tc_nat_ct(struct __sk_buff *skb)
+{
+	return nat_ct_run(skb, 1);
+}
+
+/* kernels with the conntrack kfuncs only */
+SEC("tc")
+int tc_nat_ct_lookup(struct __sk_buff *skb)
+{
+	return nat_ct_run(skb, 0);
 }
 
 #endif /* NT_BPF_LIB_NAT_H */

@@ -34,6 +34,7 @@
 #include "nt_capture.h"
 #include "nt_sock.h"
 #include "datapath/pkt.h"
+#include "datapath/loader.h"
 
 #define TC_ACT_UNSPEC (-1)
 #define T0	      1000000000000ULL /* 1000 s on the capture clock */
@@ -67,6 +68,7 @@ static struct nt_flow_end ends[8]; /* NT_EV_FLOW_END records */
 static int nends;
 static unsigned runs; /* successful test runs */
 static unsigned lo_ifindex;
+static struct bpf_program *ct_prog; /* the conntrack program dp_open loaded */
 
 struct dp_cfg {
 	int live;		   /* cfg_pcap_mode = 0 */
@@ -76,6 +78,7 @@ struct dp_cfg {
 					 * 0: none (flow-accounting tests) */
 	unsigned dns_port;	   /* 0: no DNS sampling */
 	unsigned tls_cert_max;	   /* 0: the object's default */
+	int ct_lookup;		   /* load tc_nat_ct_lookup, not tc_nat_ct */
 };
 
 static int on_event(void *ctx, void *data, size_t sz)
@@ -124,7 +127,9 @@ static void dp_open_cfg(struct dp_cfg c)
 	cr_assert_eq(
 		bpf_map__set_max_entries(skel->maps.cap_scratch, (__u32)libbpf_num_possible_cpus()),
 		0);
+	cr_assert_eq(nt_dp_ct_prepare(skel, c.ct_lookup ? NT_NAT_CT_LOOKUP : NT_NAT_CT_SKB), 0);
 	cr_assert_eq(flow_bpf__load(skel), 0, "flow_bpf__load: %s (root?)", strerror(errno));
+	ct_prog = c.ct_lookup ? skel->progs.tc_nat_ct_lookup : skel->progs.tc_nat_ct;
 	prog_fd = bpf_program__fd(skel->progs.tc_ingress);
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
 	cr_assert_not_null(rb, "ring_buffer__new: %s", strerror(errno));
@@ -360,6 +365,7 @@ static const char *stat_name[NT_STAT_MAX] = {
 	"NAT_CT_MISS",
 	"NAT_NO_CT",
 	"NAT_LINK_FAILED",
+	"NAT_UNTRACKED",
 };
 
 static void stats_read(uint64_t out[NT_STAT_MAX])
@@ -3152,6 +3158,7 @@ static void nat_link_write(const struct pkt_spec *orig, const struct pkt_spec *x
 	l.xlate_init_side = (uint8_t)xside;
 	l.flags = NT_NAT_SNAT | NT_NAT_DNAT;
 	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(skel->maps.nat_links), &xk, &l, BPF_ANY), 0);
+	skel->bss->nat_links_used = 1; /* as nat_link() sets it */
 }
 
 /* The connection's SYN and SYN+ACK (with `reply` payload bytes) in both
@@ -3240,14 +3247,16 @@ Test(node, nat_translated_first_counts_under_primary)
 }
 
 /*
- * Live, at egress, a new TCP/UDP flow asks conntrack through tc_nat_ct
- * (tail call, once per flow): here conntrack knows none of the test's
- * flows (nat_conntrack_miss) and each is counted as usual; the busy flag
- * is cleared, so the next new flow asks again. Without tc_nat_ct in
+ * Live, at egress, a new TCP/UDP flow asks conntrack through the conntrack
+ * program (tail call, once per flow): here conntrack knows none of the
+ * test's flows (BPF_PROG_TEST_RUN's skb carries no nf_conn: tc_nat_ct
+ * counts nat_untracked without a lookup, tc_nat_ct_lookup looks up and
+ * counts nat_conntrack_miss) and each is counted as usual; the busy flag
+ * is cleared, so the next new flow asks again. Without a program in
  * nat_progs (no conntrack kfuncs) the flow is counted and nat_unchecked
  * says it was not checked. Established packets never ask.
  */
-Test(datapath, nat_egress_new_flow_asks_conntrack_once)
+static void egress_new_flow_asks_once(int lookup)
 {
 	struct pkt_spec s1 = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 80, SYN, 0);
 	struct pkt_spec d1 = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 80, ACK, 10);
@@ -3257,21 +3266,87 @@ Test(datapath, nat_egress_new_flow_asks_conntrack_once)
 	__u32 zero = 0;
 	int fd, side;
 
-	dp_open(.live = 1);
+	dp_open(.live = 1, .ct_lookup = lookup);
 	send_ex(&s1, (struct run_ctx){ .egress = 1 });
 	EXPECT_STATS([NT_STAT_NAT_NO_CT] = 1);
-	fd = bpf_program__fd(skel->progs.tc_nat_ct);
+	fd = bpf_program__fd(ct_prog);
 	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(skel->maps.nat_progs), &zero, &fd, BPF_ANY), 0,
 		     "nat_progs: %s", strerror(errno));
 	send_ex(&d1, (struct run_ctx){ .egress = 1 });
 	send_ex(&u2, (struct run_ctx){ .egress = 1 });
 	send_ex(&u2, (struct run_ctx){ .egress = 1 });
-	EXPECT_STATS([NT_STAT_NAT_NO_CT] = 1, [NT_STAT_NAT_CT_MISS] = 1);
+	if (lookup)
+		EXPECT_STATS([NT_STAT_NAT_NO_CT] = 1, [NT_STAT_NAT_CT_MISS] = 1);
+	else
+		EXPECT_STATS([NT_STAT_NAT_NO_CT] = 1, [NT_STAT_NAT_UNTRACKED] = 1);
 	cr_assert_eq(flow_count(), 2u, "%s", flow_dump());
 	k = key_of(&u2, &side);
 	v = flow_get(&k);
 	cr_assert_eq(v.pkts[side], 2u, "the UDP flow counted %llu packets",
 		     (unsigned long long)v.pkts[side]);
+}
+
+Test(datapath, nat_egress_new_flow_asks_conntrack_once)
+{
+	egress_new_flow_asks_once(0);
+}
+
+Test(datapath, nat_egress_new_flow_asks_conntrack_once_lookup)
+{
+	egress_new_flow_asks_once(1);
+}
+
+/*
+ * Live, tc_nat_ct: a packet conntrack did not track (no nf_conn on the skb,
+ * as BPF_PROG_TEST_RUN makes it, and as in a namespace without conntrack
+ * rules) is counted at once, under its own tuple, as nat_untracked: one per
+ * new flow at egress (SYN scans and UDP alike), never per packet, and no
+ * conntrack lookup (nat_conntrack_miss stays 0). Every packet is in a flow.
+ */
+Test(datapath, nat_untracked_counted_without_lookup)
+{
+	struct pkt_spec syn, rst, u;
+	__u32 zero = 0;
+	int fd;
+	uint64_t pkts = 0;
+	struct nt_flow_val v;
+
+	dp_open(.live = 1);
+	fd = bpf_program__fd(skel->progs.tc_nat_ct);
+	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(skel->maps.nat_progs), &zero, &fd, BPF_ANY),
+		     0);
+	for (int i = 0; i < 5; i++) { /* a SYN scan: 5 ports, 3 refused */
+		syn = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", (uint16_t)(20 + i), SYN, 0);
+		send_ex(&syn, (struct run_ctx){ .egress = 1 });
+		if (i < 3) {
+			rst = pkt_tcp("10.0.0.2", (uint16_t)(20 + i), "10.0.0.1", 40000, RST | ACK,
+				      0);
+			send_ex(&rst, (struct run_ctx){ 0 });
+		}
+	}
+	u = pkt_udp("10.0.0.1", 40001, "10.0.0.2", 53, 20);
+	for (int i = 0; i < 3; i++)
+		send_ex(&u, (struct run_ctx){ .egress = 1 });
+	EXPECT_STATS([NT_STAT_NAT_UNTRACKED] = 6);
+	cr_assert_eq(flow_count(), 3u, "2 SYNs unanswered and the UDP flow:%s", flow_dump());
+	drain();
+	cr_assert_eq(nends, 3, "the 3 refused attempts went up whole (REJ): %d", nends);
+	for (int i = 0; i < nends; i++)
+		pkts += ends[i].val.pkts[0] + ends[i].val.pkts[1];
+	for (int i = 3; i < 5; i++) {
+		syn = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", (uint16_t)(20 + i), SYN, 0);
+		struct nt_flow_key k = key_of(&syn, NULL);
+
+		v = flow_get(&k);
+		pkts += v.pkts[0] + v.pkts[1];
+	}
+	{
+		struct nt_flow_key k = key_of(&u, NULL);
+
+		v = flow_get(&k);
+		pkts += v.pkts[0] + v.pkts[1];
+	}
+	cr_assert_eq(pkts, 11u, "every packet in a flow: %llu", (unsigned long long)pkts);
 }
 
 /* Live, a TCP SYN at egress whose tuple has a link (an old connection's: a
@@ -3285,10 +3360,11 @@ Test(node, nat_stale_link_dropped_by_a_new_syn)
 	struct nt_nat l;
 	struct pkt_spec xack = pkt_tcp(NAT_SRC, 50000, NAT_BE, 8080, ACK, 10);
 	__u32 zero = 0;
-	int fd = bpf_program__fd(skel->progs.tc_nat_ct);
+	int fd;
 
 	dp_close();
 	dp_open(.live = 1);
+	fd = bpf_program__fd(skel->progs.tc_nat_ct);
 	nat_link_write(&c.syn, &c.xsyn);
 	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(skel->maps.nat_progs), &zero, &fd, BPF_ANY),
 		     0);
@@ -3299,7 +3375,7 @@ Test(node, nat_stale_link_dropped_by_a_new_syn)
 		      "the stale link is gone");
 	cr_assert_eq(flow_count(), 1u, "%s", flow_dump());
 	cr_assert_eq(flow_get(&xk).pkts[0] + flow_get(&xk).pkts[1], 2u);
-	EXPECT_STATS([NT_STAT_NAT_CT_MISS] = 1);
+	EXPECT_STATS([NT_STAT_NAT_UNTRACKED] = 1);
 }
 
 /* ======================================================================= */
@@ -3538,7 +3614,7 @@ Test(capture, nat_translated_half_and_its_primary)
 }
 
 /* Live, a new flow at egress goes through tc_nat_ct (a tail call, then
- * account() again when conntrack knows nothing): copied once, and its entry
+ * account() again when conntrack did not track it): copied once, and its entry
  * holds the word. */
 Test(capture, tail_called_new_flow_copied_once)
 {
@@ -3555,7 +3631,7 @@ Test(capture, tail_called_new_flow_copied_once)
 	cap_sel_addr("10.0.0.2", 1);
 	g = cap_push(NT_CAP_F_ADDR);
 	send_ex(&u, (struct run_ctx){ .egress = 1 });
-	EXPECT_STATS([NT_STAT_NAT_CT_MISS] = 1);
+	EXPECT_STATS([NT_STAT_NAT_UNTRACKED] = 1); /* tail-called: no _nfct in a test run */
 	cr_assert_eq(caps_take(), 1, "a tail-called packet copied twice (or never)");
 	expect_cap(0, lo_ifindex, 1);
 	cr_expect_eq(flow_get(&k).cap, NT_CAP_WORD(g, 1, 0));

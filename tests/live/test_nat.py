@@ -25,6 +25,8 @@ externalTrafficPolicy Cluster, a Service with Local), run kube-proxy with
 Node.rules(); the assertions do not depend on chain names.
 """
 import json
+import os
+import re
 import shutil
 import signal
 import subprocess
@@ -540,10 +542,27 @@ def test_node_process_to_service(node, tmp_path):
     assert f["destination"]["kubernetes"] == pod_k8s("web-5d8f9-aaaaa", "web")
 
 
+def nat_ct_program(pid):
+    """The name of the program the sensor (pid) put in its nat_progs."""
+    for fd in os.listdir(f"/proc/{pid}/fdinfo"):
+        try:
+            with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                m = re.search(r"^map_id:\s*(\d+)", f.read(), re.M)
+        except OSError:
+            continue
+        if not m or json.loads(sh("bpftool", "-j", "map", "show", "id", m.group(1)).stdout
+                               ).get("name") != "nat_progs":
+            continue
+        dump = json.loads(sh("bpftool", "-j", "map", "dump", "id", m.group(1)).stdout)
+        prog = dump[0]["formatted"]["value"]
+        return json.loads(sh("bpftool", "-j", "prog", "show", "id", str(prog)).stdout)["name"]
+    return None
+
+
 def test_counters(node):
-    """Every connection above was linked once, through conntrack; none was
-    left unchecked or unlinked; only the node's own was counted from its
-    translated half."""
+    """Every connection above was linked once, through conntrack (the nf_conn
+    netfilter attached to the packet, tc_nat_ct); none was left unchecked or
+    unlinked; only the node's own was counted from its translated half."""
     linked = 9  # same node, remote, masquerade, 2 NodePorts, DNS, IPv6, hairpin, node
     node.wait_for(lambda: node.counters().get("nat_linked", 0) >= linked, 5, "the links")
     time.sleep(1.2)  # one more heartbeat: nothing else links late
@@ -555,6 +574,11 @@ def test_counters(node):
     assert c["nat_link_failed"] == 0
     assert c["nat_translated_first"] == 1  # the node process's connection
     assert c["nat_entry_missing"] == 0
+    # linked through the packet's own nf_conn (kernel >= 6.3): no lookup,
+    # so no miss; every egress flow here went through conntrack
+    assert nat_ct_program(node.sensor.pid) == "tc_nat_ct"
+    assert c["nat_conntrack_miss"] == 0
+    assert c["nat_untracked"] == 0
 
 
 def test_nat_link_off(tmp_path):

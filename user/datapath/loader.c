@@ -33,37 +33,70 @@ static void no_privilege(int e, char *err, size_t errlen)
 		 strerror(e));
 }
 
-/*
- * Does the kernel have the conntrack kfuncs (bpf_skb_ct_lookup)? In
- * vmlinux when nf_conntrack is built in, else in the module's BTF when it
- * is loaded. Asked once at start: a module loaded later is not used.
- */
-static bool ct_kfuncs_present(void)
+/* Is a kernel function in vmlinux, or in the nf_conntrack module's BTF
+ * when it is loaded? */
+static bool kfunc_present(struct btf *vm, const char *name)
 {
-	struct btf *vm = btf__load_vmlinux_btf(), *mod;
-	bool found = false;
+	struct btf *mod;
+	bool found = btf__find_by_name_kind(vm, name, BTF_KIND_FUNC) >= 0;
 
-	if (!vm)
-		return false;
-	found = btf__find_by_name_kind(vm, "bpf_skb_ct_lookup", BTF_KIND_FUNC) >= 0;
 	if (!found && access("/sys/kernel/btf/nf_conntrack", R_OK) == 0) {
 		mod = btf__load_module_btf("nf_conntrack", vm);
 		if (mod) {
-			found = btf__find_by_name_kind(mod, "bpf_skb_ct_lookup", BTF_KIND_FUNC) >=
-				0;
+			found = btf__find_by_name_kind(mod, name, BTF_KIND_FUNC) >= 0;
 			btf__free(mod);
 		}
 	}
-	btf__free(vm);
 	return found;
 }
 
-/* Opens the skeleton, sets .rodata and map sizes, loads it; with_ct: load
- * tc_nat_ct (the one program that calls the conntrack kfuncs). */
+/*
+ * Which conntrack program can this kernel load? tc_nat_ct needs the
+ * conntrack kfuncs to exist (nf_conntrack built in, or loaded: asked once
+ * at start, a module loaded later is not used) and bpf_cast_to_kern_ctx
+ * (6.3); tc_nat_ct_lookup the conntrack kfuncs only.
+ */
+static enum nt_nat_ct ct_mode(void)
+{
+	struct btf *vm = btf__load_vmlinux_btf();
+	enum nt_nat_ct m = NT_NAT_CT_NONE;
+
+	if (!vm)
+		return m;
+	if (kfunc_present(vm, "bpf_skb_ct_lookup"))
+		m = kfunc_present(vm, "bpf_cast_to_kern_ctx") &&
+				    kfunc_present(vm, "bpf_rdonly_cast") ?
+			    NT_NAT_CT_SKB :
+			    NT_NAT_CT_LOOKUP;
+	btf__free(vm);
+	return m;
+}
+
+int nt_dp_ct_prepare(struct flow_bpf *skel, enum nt_nat_ct ct)
+{
+	struct btf *vm;
+	int id;
+
+	bpf_program__set_autoload(skel->progs.tc_nat_ct, ct == NT_NAT_CT_SKB);
+	bpf_program__set_autoload(skel->progs.tc_nat_ct_lookup, ct == NT_NAT_CT_LOOKUP);
+	if (ct != NT_NAT_CT_SKB)
+		return 0;
+	vm = btf__load_vmlinux_btf();
+	id = vm ? btf__find_by_name_kind(vm, "nf_conn", BTF_KIND_STRUCT) : -ENOENT;
+	btf__free(vm);
+	if (id <= 0) /* in nf_conntrack's module BTF only */
+		return -ENOENT;
+	skel->rodata->cfg_nf_conn_btf_id = (__u32)id;
+	return 0;
+}
+
+/* Opens the skeleton, sets .rodata and map sizes, loads it; ct: which
+ * conntrack program to load (the ones that call kfuncs), if any. */
 static int dp_load(struct nt_datapath *dp, const struct nt_config *cfg, bool pcap_mode,
-		   bool with_ct)
+		   enum nt_nat_ct ct)
 {
 	__u32 nat_max = cfg->max_flows / 4 < 1024 ? 1024 : cfg->max_flows / 4;
+	struct bpf_program *ctp;
 	int e;
 
 	dp->skel = flow_bpf__open();
@@ -85,11 +118,13 @@ static int dp_load(struct nt_datapath *dp, const struct nt_config *cfg, bool pca
 							      1);
 	if (!cfg->capture || pcap_mode)
 		bpf_map__set_max_entries(dp->skel->maps.cap_ring, (__u32)getpagesize());
-	bpf_program__set_autoload(dp->skel->progs.tc_nat_ct, with_ct);
-	e = flow_bpf__load(dp->skel);
-	if (e == 0 && with_ct) {
+	ctp = ct == NT_NAT_CT_SKB ? dp->skel->progs.tc_nat_ct : dp->skel->progs.tc_nat_ct_lookup;
+	e = nt_dp_ct_prepare(dp->skel, ct);
+	if (e == 0)
+		e = flow_bpf__load(dp->skel);
+	if (e == 0 && ct != NT_NAT_CT_NONE) {
 		__u32 zero = 0;
-		int fd = bpf_program__fd(dp->skel->progs.tc_nat_ct);
+		int fd = bpf_program__fd(ctp);
 
 		e = bpf_map_update_elem(bpf_map__fd(dp->skel->maps.nat_progs), &zero, &fd, BPF_ANY);
 		e = e ? -errno : 0;
@@ -98,14 +133,14 @@ static int dp_load(struct nt_datapath *dp, const struct nt_config *cfg, bool pca
 		flow_bpf__destroy(dp->skel);
 		dp->skel = NULL;
 	}
-	dp->nat_ct = e == 0 && with_ct;
+	dp->nat_ct = e == 0 ? ct : NT_NAT_CT_NONE;
 	return e;
 }
 
 int nt_dp_open(struct nt_datapath *dp, const struct nt_config *cfg, bool pcap_mode, char *err,
 	       size_t errlen)
 {
-	bool ct;
+	enum nt_nat_ct ct;
 	int e;
 
 	memset(dp, 0, sizeof(*dp));
@@ -119,14 +154,16 @@ int nt_dp_open(struct nt_datapath *dp, const struct nt_config *cfg, bool pcap_mo
 	dp->nl_fd = -1;
 	dp->patterns = cfg->interfaces;
 	/* offline there is no conntrack to ask */
-	ct = !pcap_mode && cfg->nat_link == 0 && ct_kfuncs_present();
+	ct = !pcap_mode && cfg->nat_link == 0 ? ct_mode() : NT_NAT_CT_NONE;
 	e = dp_load(dp, cfg, pcap_mode, ct);
-	if (e && ct) {
+	if (e && ct == NT_NAT_CT_SKB) /* say, a kernel whose nf_conn is in a module */
+		e = dp_load(dp, cfg, pcap_mode, ct = NT_NAT_CT_LOOKUP);
+	if (e && ct != NT_NAT_CT_NONE) {
 		nt_warn("warning: the conntrack lookup program did not load (%s): translated "
 			"connections are not linked (nat_unchecked counts them)",
 			strerror(-e));
-		e = dp_load(dp, cfg, pcap_mode, false);
-	} else if (!e && !ct && !pcap_mode && cfg->nat_link == 0) {
+		e = dp_load(dp, cfg, pcap_mode, NT_NAT_CT_NONE);
+	} else if (!e && ct == NT_NAT_CT_NONE && !pcap_mode && cfg->nat_link == 0) {
 		nt_warn("warning: the kernel has no conntrack kfuncs (nf_conntrack not loaded): "
 			"translated connections are not linked (nat_unchecked counts them)");
 	}

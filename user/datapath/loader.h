@@ -32,6 +32,13 @@ struct nt_iface {
 
 struct flow_bpf;
 
+/* How translated connections are checked with conntrack (nat_progs) */
+enum nt_nat_ct {
+	NT_NAT_CT_NONE,	  /* not: no kfuncs, --nat-link off, offline */
+	NT_NAT_CT_SKB,	  /* tc_nat_ct: the packet's own nf_conn (kernel >= 6.3) */
+	NT_NAT_CT_LOOKUP, /* tc_nat_ct_lookup: bpf_skb_ct_lookup */
+};
+
 struct nt_datapath {
 	struct flow_bpf *skel;
 	const char *patterns; /* --interface, NULL: all up non-lo */
@@ -39,9 +46,14 @@ struct nt_datapath {
 	size_t n_ifaces, cap_ifaces;
 	int nl_fd; /* link notifications, -1 if none */
 	uint64_t attach_errors;
-	char pcap_name[64]; /* offline: the capture's base name */
-	bool nat_ct;	    /* tc_nat_ct loaded: translated halves are linked */
+	char pcap_name[64];    /* offline: the capture's base name */
+	enum nt_nat_ct nat_ct; /* translated halves are linked, and how */
 };
+
+/* Before load: which conntrack program of skel loads (autoload), with the
+ * .rodata it needs. Returns 0, or -ENOENT when this kernel cannot load
+ * tc_nat_ct (no struct nf_conn in vmlinux's BTF). */
+int nt_dp_ct_prepare(struct flow_bpf *skel, enum nt_nat_ct ct);
 
 /* Opens and loads the programs with the configuration in .rodata.
  * Returns 0, or -1 with a message in err. */

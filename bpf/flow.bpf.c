@@ -1072,6 +1072,8 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 hook, int l2)
 		r = parse_ipv6(skb, &p, off, st);
 	else {
 		stat_inc(st, NT_STAT_NON_IP);
+		if (capture_flags && l2 && proto == bpf_htons(ETH_P_ARP))
+			capture_arp(skb, off, hook);
 		return TC_ACT_UNSPEC;
 	}
 	if (r < 0)

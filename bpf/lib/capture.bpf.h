@@ -19,6 +19,8 @@
  *                   flow, a SYN, a translated NAT half, a full table):
  *                   decided as it always was, per packet; the word goes
  *                   into the entry the packet makes (struct acct.cap)
+ *   capture_arp()   an ARP frame (handle(), non-IP): by either address it
+ *                   names, or its interface; no flow, no owner rule
  *
  * A selected packet is copied up the capture ring, up to the largest
  * snaplen asked (at most NT_CAP_MAX_COPY), with skb->len as its original
@@ -214,6 +216,43 @@ static __always_inline void capture_miss(struct __sk_buff *skb, struct pkt *p,
 	}
 	if (m)
 		cap_copy(skb, m, hook, p->l3off != 0);
+}
+
+/* An ARP packet for IPv4 over Ethernet (RFC 826). */
+struct cap_arp {
+	__be16 htype, ptype;
+	__u8 hlen, plen;
+	__be16 op;
+	__u8 sha[6], spa[4], tha[6], tpa[4];
+} __attribute__((packed));
+
+/*
+ * An ARP frame (at off) while a capture runs. It names two addresses, the
+ * sender's and the target's, and is selected by either, as pcap-filter's
+ * "host" takes ARP; or by its interface. Nothing forwards it, so it crosses
+ * one interface and has no owner rule. Counted nowhere else (non_ip): a
+ * few lookups, on ARP frames only, and only during a capture.
+ */
+static __noinline int capture_arp(struct __sk_buff *skb, __u32 off, __u32 hook)
+{
+	__u32 flags = capture_flags, ip[4] = { 0, 0, bpf_htonl(0xffff), 0 }, m = 0;
+	struct cap_arp a;
+
+	if (!skb)
+		return 0;
+	if (flags & NT_CAP_F_IFACE)
+		m = cap_iface_mask(skb->ifindex);
+	if ((flags & NT_CAP_F_ADDR) && !bpf_skb_load_bytes(skb, off, &a, sizeof(a)) &&
+	    a.htype == bpf_htons(1) && a.ptype == bpf_htons(ETH_P_IP) && a.hlen == 6 &&
+	    a.plen == 4) {
+		__builtin_memcpy(&ip[3], a.spa, 4);
+		m |= cap_addr_mask(ip);
+		__builtin_memcpy(&ip[3], a.tpa, 4);
+		m |= cap_addr_mask(ip);
+	}
+	if (m)
+		cap_copy(skb, m, hook, 1);
+	return 0;
 }
 
 #endif

@@ -3636,3 +3636,49 @@ Test(capture, tail_called_new_flow_copied_once)
 	expect_cap(0, lo_ifindex, 1);
 	cr_expect_eq(flow_get(&k).cap, NT_CAP_WORD(g, 1, 0));
 }
+
+/* An ARP frame: request (op 1) or reply (2), sender spa, target tpa. */
+static size_t arp_frame(uint8_t *f, uint16_t op, const char *spa, const char *tpa)
+{
+	static const uint8_t hdr[] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0,
+				       0,    1,	   0x08, 0x06, 0,    1,	   8, 0, 6, 4 };
+
+	memset(f, 0, 60);
+	memcpy(f, hdr, sizeof(hdr));
+	f[21] = (uint8_t)op;
+	f[22] = 2; /* sha 02:00:00:00:00:01 */
+	f[27] = 1;
+	cr_assert_eq(inet_pton(AF_INET, spa, f + 28), 1);
+	cr_assert_eq(inet_pton(AF_INET, tpa, f + 38), 1);
+	return 60; /* padded to Ethernet's minimum, as on the wire */
+}
+
+/* ARP is selected by either address it names (pcap-filter's "host"), or by
+ * its interface; copied whole, once; idle or unselected, nothing. */
+Test(capture, arp_by_either_address_or_interface)
+{
+	uint8_t f[60];
+
+	dp_open();
+	run_ok(f, arp_frame(f, 1, "10.0.0.1", "10.0.0.2"), (struct run_ctx){ 0 });
+	cr_assert_eq(caps_take(), 0, "no capture running: nothing copied");
+	cap_sel_addr("10.0.0.2", 1);
+	skel->data_capture->capture_snaplen = 262144;
+	cap_push(NT_CAP_F_ADDR);
+	run_ok(f, arp_frame(f, 1, "10.0.0.1", "10.0.0.2"), (struct run_ctx){ 0 });
+	run_ok(f, arp_frame(f, 2, "10.0.0.2", "10.0.0.1"), (struct run_ctx){ 0 });
+	run_ok(f, arp_frame(f, 1, "10.0.0.1", "10.0.0.3"), (struct run_ctx){ 0 });
+	cr_assert_eq(caps_take(), 2, "the request for and the reply from 10.0.0.2");
+	expect_cap(0, lo_ifindex, 1);
+	expect_cap(1, lo_ifindex, 1);
+	cr_expect_eq(caps[0].len, 60);
+	cr_expect_eq(caps[0].caplen, 60);
+	cr_expect_eq(caps[0].l2, 1);
+	cap_sel_addr("10.0.0.2", 0);
+	cap_sel_iface(lo_ifindex, 2);
+	cap_push(NT_CAP_F_IFACE);
+	run_ok(f, arp_frame(f, 1, "10.0.0.1", "10.0.0.3"), (struct run_ctx){ 0 });
+	cr_assert_eq(caps_take(), 1, "any ARP on a selected interface");
+	expect_cap(0, lo_ifindex, 2);
+	EXPECT_STATS([NT_STAT_NON_IP] = 5);
+}

@@ -31,10 +31,31 @@ def cl(tmp_path_factory):
     c = Cluster(tmp, tag="cap", sensor_args=("--control-socket", str(tmp / "run" / "ctl.sock")))
     c.sock = str(tmp / "run" / "ctl.sock")
     c.tmp = tmp
+    pin_neighbours(c)
     wait_for(lambda: os.path.exists(c.sock), 10, "the control socket", c.sensor)
     yield c
     c.close()
     validate(c.out_file, inside="10.244.0.0/16,fd00:244::/32,10.96.0.0/12,fd00:96::/108")
+
+
+def mac(cl, ns, dev):
+    return cl.topo.run(ns, "cat", f"/sys/class/net/{dev}/address").stdout.strip()
+
+
+def pin_neighbours(cl, only=None):
+    """Permanent ARP entries both ways on every pod's (and the outside's)
+    link: a capture holds ARP frames, and the kernel's own neighbour probes
+    must not land in the exact counts the tests assert. test_arp unpins
+    web's to make its frames."""
+    t = cl.topo
+    for tag, v4 in [*((k, p["v4"]) for k, p in PODS.items()), ("out", OUT4)]:
+        if only and tag != only:
+            continue
+        gw4 = "203.0.113.1" if tag == "out" else v4.rsplit(".", 1)[0] + ".1"
+        t.run(cl.ns[tag], "ip", "neigh", "replace", gw4, "lladdr", mac(cl, cl.node, f"p{tag}"),
+              "dev", "eth0", "nud", "permanent")
+        t.run(cl.node, "ip", "neigh", "replace", v4, "lladdr", mac(cl, cl.ns[tag], "eth0"), "dev",
+              f"p{tag}", "nud", "permanent")
 
 
 def client(cl, *args, out=None, prefix=(), **kw):
@@ -434,6 +455,48 @@ def test_ring_full_drops_counted_in_the_file_and_the_heartbeat(cl):
     time.sleep(1.5)  # a heartbeat after the end
     hb = [r for r in read_records(cl.out_file) if r["event"]["dataset"] == "nettrail.heartbeat"]
     assert hb[-1]["nettrail"]["heartbeat"]["counters"]["capture_ring_drops"] >= drop
+
+
+def test_arp(cl):
+    """ARP frames that name the pod's address are captured, as tcpdump's
+    "host" sees them: web asks for its gateway and the node for web (both
+    entries unpinned, so both sides resolve), the frames equal those tcpdump
+    sees in the pod, each with its direction from the pod; ARP about another
+    pod's address stays out"""
+    t = cl.topo
+    gw4 = WEB["v4"].rsplit(".", 1)[0] + ".1"
+    t.run(cl.ns["web"], "ip", "neigh", "del", gw4, "dev", "eth0")
+    t.run(cl.node, "ip", "neigh", "del", WEB["v4"], "dev", "pweb")
+    t.run(cl.node, "ip", "neigh", "del", DB["v4"], "dev", "pdb")
+    try:
+        td = Capture(cl.topo, cl.ns["web"], "eth0", cl.tmp / "td_arp.pcap", snaplen=262144)
+        f = cl.tmp / "arp.pcapng"
+        p = client(cl, "--pod", WEB_POD, "--duration", "3", out=f)
+        wait_running(cl, 1)
+        t.run(cl.ns["web"], "ping", "-c", "1", gw4)  # web asks for its gateway
+        t.run(cl.node, "ping", "-c", "1", WEB["v4"])  # the node asks for web
+        t.run(cl.node, "ping", "-c", "1", DB["v4"])  # the node asks for db: not web's
+        rc, err, _ = finish(p)
+        td.stop()
+    finally:
+        pin_neighbours(cl, "web")
+        pin_neighbours(cl, "db")
+    assert rc == 0, err
+    want = fields(td.path, "arp.opcode", "arp.src.proto_ipv4", "arp.dst.proto_ipv4", filt="arp")
+    got = fields(f, "arp.opcode", "arp.src.proto_ipv4", "arp.dst.proto_ipv4", filt="arp")
+    # a request and its reply at least (the first exchange teaches both
+    # ends, so the second ping may need none), all naming web, none db
+    assert len(want) >= 2 and got == want, (got, want)
+    assert {r[0] for r in got} == {"1", "2"}, got
+    assert all(WEB["v4"] in r[1:] and gw4 in r[1:] for r in got), got
+    # direction from the pod: what it sends outbound (2), what it gets inbound (1)
+    for op, src, dst, flags in fields(f, "arp.opcode", "arp.src.proto_ipv4",
+                                      "arp.dst.proto_ipv4", "frame.packet_flags_direction",
+                                      filt="arp"):
+        assert int(flags, 16) == (2 if src == WEB["v4"] else 1), (op, src, dst, flags)
+    assert {r[0] for r in fields(f, "frame.interface_name", filt="arp")} == {"pweb"}
+    n = len(fields(f, "frame.number"))
+    assert err.startswith(f"nettrail capture: {n} packets, "), err
 
 
 def test_audit_records(cl):

@@ -100,6 +100,29 @@ static int parse_tuple(const uint8_t *p, size_t n, int l2, struct tuple *t)
 	return 0;
 }
 
+/* 1 when the frame is ARP for IPv4 over Ethernet (RFC 826), with its
+ * sender's address (mapped) in ip */
+static int arp_sender(const uint8_t *p, size_t n, uint8_t ip[16])
+{
+	static const uint8_t v4arp[6] = { 0, 1, 8, 0, 6, 4 }; /* htype, ptype, hlen, plen */
+	size_t off = 14;
+	uint16_t et;
+
+	if (n < 14)
+		return 0;
+	et = (uint16_t)(p[12] << 8 | p[13]);
+	if ((et == 0x8100 || et == 0x88a8) && n >= 18) {
+		et = (uint16_t)(p[16] << 8 | p[17]);
+		off = 18;
+	}
+	if (et != 0x0806 || n < off + 28 || memcmp(p + off, v4arp, sizeof(v4arp)))
+		return 0;
+	memset(ip, 0, 10);
+	ip[10] = ip[11] = 0xff;
+	memcpy(ip + 12, p + off + 14, 4);
+	return 1;
+}
+
 static int addr_pod(const struct cap_sess *s, const uint8_t ip[16], int *selected)
 {
 	int pod = -1;
@@ -258,9 +281,17 @@ static int iface_get(struct cap_sess *s, uint32_t ifindex, int l2, int pod)
 	return s->nifs++;
 }
 
-static uint32_t direction(const struct nt_cap_hdr *h, const struct tuple *t,
-			  const struct cap_flow *f)
+static uint32_t direction(const struct cap_sess *s, const struct nt_cap_hdr *h, const uint8_t *pkt,
+			  const struct tuple *t, const struct cap_flow *f)
 {
+	uint8_t ip[16];
+	int sel = 0;
+
+	/* ARP under an address selection: from a selected sender, outbound */
+	if (!t && h->l2 && s->naddrs && arp_sender(pkt, h->caplen, ip)) {
+		addr_pod(s, ip, &sel);
+		return sel ? NT_PCAPNG_DIR_OUTBOUND : NT_PCAPNG_DIR_INBOUND;
+	}
 	if (!f || !f->has_sel) /* an interface selection: its own view */
 		return h->hook == NT_HOOK_TC_INGRESS ? NT_PCAPNG_DIR_INBOUND :
 						       NT_PCAPNG_DIR_OUTBOUND;
@@ -309,7 +340,7 @@ static void session_packet(struct nt_capture *c, struct cap_sess *s, const struc
 	ifi = iface_get(s, h->ifindex, h->l2, f ? f->pod : -1);
 	if (ifi < 0 ||
 	    nt_pcapng_packet(s->w, s->ifs[ifi].ifid, h->ts_ns + (uint64_t)c->offset, pkt, caplen,
-			     h->len, direction(h, t, f), f ? f->comment : NULL)) {
+			     h->len, direction(s, h, pkt, t, f), f ? f->comment : NULL)) {
 		s->slow_drops++;
 		c->st.client_drops++;
 		return;

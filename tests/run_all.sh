@@ -58,6 +58,7 @@ suite() { # name counter command...
 
 suite fixed_paths count_plain tests/lib/check_fixed_paths.sh
 suite fmt count_plain tests/lib/check_fmt.sh
+suite func_len count_plain /usr/bin/python3 tests/lib/check_func_len.py
 suite registry count_plain tests/lib/test_registry.sh
 suite records_doc count_plain tests/lib/test_records_doc.sh
 suite unit count_criterion build/unit_tests --jobs 1 --verbose=0

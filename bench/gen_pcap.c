@@ -226,82 +226,73 @@ static int make_flows(struct flow *fl, uint32_t nflows, uint64_t npkts, double v
 }
 
 /*
- * Build the next packet of flow f into frame (FRAME_MAX bytes whose payload
- * area past the headers is zero) and return its length. t_ms is the capture
- * time in milliseconds, the TCP timestamp clock.
+ * Where packet f->sent of flow f falls: its direction (0: client to server,
+ * 1: server to client), TCP flags and payload length.
  */
-static uint32_t build_packet(struct flow *f, uint8_t *frame, uint32_t t_ms)
+static void next_segment(struct flow *f, int *dir, uint8_t *flags, uint32_t *paylen)
+{
+	const uint32_t k = f->sent, n = f->total;
+	const uint32_t full = (f->v6 ? MSS6 : MSS4) - TS_OPT_LEN;
+
+	*paylen = 0;
+	if (k == 0) {
+		*dir = 0;
+		*flags = TH_SYN;
+	} else if (k == 1) {
+		*dir = 1;
+		*flags = TH_SYN | TH_ACK;
+	} else if (k == 2) {
+		*dir = 0;
+		*flags = TH_ACK;
+	} else if (k == n - 3) {
+		*dir = 0;
+		*flags = TH_FIN | TH_ACK;
+	} else if (k == n - 2) {
+		*dir = 1;
+		*flags = TH_FIN | TH_ACK;
+	} else if (k == n - 1) {
+		*dir = 0;
+		*flags = TH_ACK;
+	} else {
+		uint32_t j = k - 3;
+		bool data;
+
+		*dir = j & 1;
+		*flags = TH_ACK;
+		if (j == 0 || !f->prev_data)
+			data = true; /* never two pure ACKs in a row: no dup ACKs */
+		else
+			data = rnd_unit() < (*dir ? 0.85 : 0.15);
+		if (data) {
+			if (*dir == 1 ? rnd_unit() < 0.9 : rnd_unit() < 0.2)
+				*paylen = full;
+			else if (*dir == 1)
+				*paylen = 1 + (uint32_t)rnd_below(full - 1);
+			else
+				*paylen = 40 + (uint32_t)rnd_below(660);
+			if (*paylen < full)
+				*flags |= TH_PSH;
+		}
+		f->prev_data = data;
+	}
+}
+
+/* The Ethernet and IP headers of a packet of flow f in direction dir. */
+static void write_eth_ip(struct flow *f, uint8_t *frame, int dir, uint32_t tcp_len)
 {
 	static const uint8_t mac[2][6] = {
 		{ 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 }, /* client side */
 		{ 0x02, 0x00, 0x00, 0x00, 0x00, 0xfe }, /* server side (gateway) */
 	};
-	const uint32_t k = f->sent, n = f->total;
-	const uint32_t mss = f->v6 ? MSS6 : MSS4;
-	const uint32_t full = mss - TS_OPT_LEN;
-	uint32_t ip_hlen = f->v6 ? IP6_HLEN : IP4_HLEN;
-	uint32_t tcp_hlen = TCP_HLEN, paylen = 0, sum, seq, ack, tsecr;
-	uint8_t flags, *ip = frame + ETH_HLEN, *tcp;
-	int dir; /* 0: client to server, 1: server to client */
+	uint8_t *ip = frame + ETH_HLEN;
 
-	if (k == 0) {
-		dir = 0;
-		flags = TH_SYN;
-	} else if (k == 1) {
-		dir = 1;
-		flags = TH_SYN | TH_ACK;
-	} else if (k == 2) {
-		dir = 0;
-		flags = TH_ACK;
-	} else if (k == n - 3) {
-		dir = 0;
-		flags = TH_FIN | TH_ACK;
-	} else if (k == n - 2) {
-		dir = 1;
-		flags = TH_FIN | TH_ACK;
-	} else if (k == n - 1) {
-		dir = 0;
-		flags = TH_ACK;
-	} else {
-		uint32_t j = k - 3;
-		bool data;
-
-		dir = j & 1;
-		flags = TH_ACK;
-		if (j == 0 || !f->prev_data)
-			data = true; /* never two pure ACKs in a row: no dup ACKs */
-		else
-			data = rnd_unit() < (dir ? 0.85 : 0.15);
-		if (data) {
-			if (dir == 1 ? rnd_unit() < 0.9 : rnd_unit() < 0.2)
-				paylen = full;
-			else if (dir == 1)
-				paylen = 1 + (uint32_t)rnd_below(full - 1);
-			else
-				paylen = 40 + (uint32_t)rnd_below(660);
-			if (paylen < full)
-				flags |= TH_PSH;
-		}
-		f->prev_data = data;
-	}
-	if (flags & TH_SYN)
-		tcp_hlen = TCP_SYN_HLEN;
-
-	seq = f->seq[dir];
-	ack = (flags & TH_ACK) ? f->seq[!dir] : 0;
-	tsecr = k == 0 ? 0 : f->ts_last[!dir];
-	f->ts_last[dir] = f->ts_base[dir] + t_ms;
-	f->seq[dir] += paylen + ((flags & (TH_SYN | TH_FIN)) ? 1 : 0);
-
-	/* Ethernet */
 	memcpy(frame, mac[!dir], 6);
 	memcpy(frame + 6, mac[dir], 6);
 	put16(frame + 12, f->v6 ? 0x86dd : 0x0800);
 
-	/* IP */
 	if (f->v6) {
 		put32(ip, 0x60000000u | f->flowlabel);
-		put16(ip + 4, (uint16_t)(tcp_hlen + paylen));
+		put16(ip + 4, (uint16_t)tcp_len);
 		ip[6] = 6;
 		ip[7] = 64;
 		memcpy(ip + 8, f->addr6[dir], 16);
@@ -309,7 +300,7 @@ static uint32_t build_packet(struct flow *f, uint8_t *frame, uint32_t t_ms)
 	} else {
 		ip[0] = 0x45;
 		ip[1] = 0;
-		put16(ip + 2, (uint16_t)(IP4_HLEN + tcp_hlen + paylen));
+		put16(ip + 2, (uint16_t)(IP4_HLEN + tcp_len));
 		put16(ip + 4, f->ip_id[dir]++);
 		put16(ip + 6, 0x4000); /* DF */
 		ip[8] = 64;
@@ -319,6 +310,60 @@ static uint32_t build_packet(struct flow *f, uint8_t *frame, uint32_t t_ms)
 		put32(ip + 16, f->addr4[!dir]);
 		put16(ip + 10, csum_fold(csum_add(0, ip, IP4_HLEN)));
 	}
+}
+
+/* The TCP options after the 20-byte header: the SYN set, else timestamps. */
+static void write_tcp_options(uint8_t *o, bool syn, uint32_t mss, uint32_t tsval, uint32_t tsecr)
+{
+	if (syn) {
+		o[0] = 2;
+		o[1] = 4;
+		put16(o + 2, (uint16_t)mss); /* MSS */
+		o[4] = 4;
+		o[5] = 2; /* SACK permitted */
+		o[6] = 8;
+		o[7] = 10; /* timestamps */
+		put32(o + 8, tsval);
+		put32(o + 12, tsecr);
+		o[16] = 1; /* NOP */
+		o[17] = 3;
+		o[18] = 3;
+		o[19] = WSCALE; /* window scale */
+	} else {
+		o[0] = 1;
+		o[1] = 1;
+		o[2] = 8;
+		o[3] = 10;
+		put32(o + 4, tsval);
+		put32(o + 8, tsecr);
+	}
+}
+
+/*
+ * Build the next packet of flow f into frame (FRAME_MAX bytes whose payload
+ * area past the headers is zero) and return its length. t_ms is the capture
+ * time in milliseconds, the TCP timestamp clock.
+ */
+static uint32_t build_packet(struct flow *f, uint8_t *frame, uint32_t t_ms)
+{
+	const uint32_t k = f->sent;
+	const uint32_t mss = f->v6 ? MSS6 : MSS4;
+	uint32_t ip_hlen = f->v6 ? IP6_HLEN : IP4_HLEN;
+	uint32_t tcp_hlen = TCP_HLEN, paylen, sum, seq, ack, tsecr;
+	uint8_t flags, *ip = frame + ETH_HLEN, *tcp;
+	int dir; /* 0: client to server, 1: server to client */
+
+	next_segment(f, &dir, &flags, &paylen);
+	if (flags & TH_SYN)
+		tcp_hlen = TCP_SYN_HLEN;
+
+	seq = f->seq[dir];
+	ack = (flags & TH_ACK) ? f->seq[!dir] : 0;
+	tsecr = k == 0 ? 0 : f->ts_last[!dir];
+	f->ts_last[dir] = f->ts_base[dir] + t_ms;
+	f->seq[dir] += paylen + ((flags & (TH_SYN | TH_FIN)) ? 1 : 0);
+
+	write_eth_ip(f, frame, dir, tcp_hlen + paylen);
 
 	/* TCP */
 	tcp = ip + ip_hlen;
@@ -331,32 +376,7 @@ static uint32_t build_packet(struct flow *f, uint8_t *frame, uint32_t t_ms)
 	put16(tcp + 14, (flags & TH_SYN) ? SYN_WINDOW : WINDOW);
 	put16(tcp + 16, 0);
 	put16(tcp + 18, 0);
-	if (flags & TH_SYN) {
-		uint8_t *o = tcp + 20;
-
-		o[0] = 2;
-		o[1] = 4;
-		put16(o + 2, (uint16_t)mss); /* MSS */
-		o[4] = 4;
-		o[5] = 2; /* SACK permitted */
-		o[6] = 8;
-		o[7] = 10; /* timestamps */
-		put32(o + 8, f->ts_last[dir]);
-		put32(o + 12, tsecr);
-		o[16] = 1; /* NOP */
-		o[17] = 3;
-		o[18] = 3;
-		o[19] = WSCALE; /* window scale */
-	} else {
-		uint8_t *o = tcp + 20;
-
-		o[0] = 1;
-		o[1] = 1;
-		o[2] = 8;
-		o[3] = 10;
-		put32(o + 4, f->ts_last[dir]);
-		put32(o + 8, tsecr);
-	}
+	write_tcp_options(tcp + 20, flags & TH_SYN, mss, f->ts_last[dir], tsecr);
 	if (paylen) /* SYN options may have landed where payload goes */
 		memset(tcp + tcp_hlen, 0, paylen);
 
@@ -395,34 +415,33 @@ static bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	return true;
 }
 
-int main(int argc, char **argv)
+struct gen_opts {
+	const char *out;
+	uint64_t npkts, nflows, seed;
+	double v6_ratio;
+};
+
+/* The command line into o: -1, or the exit code (0 for --help, 2 on misuse). */
+static int parse_args(int argc, char **argv, struct gen_opts *o)
 {
-	const char *out = NULL;
-	uint64_t npkts = 0, nflows = 0, seed = 1, ip_bytes = 0, i;
-	double v6_ratio = 0;
 	bool have_pkts = false, have_flows = false;
-	static uint8_t rec[REC_HLEN + FRAME_MAX + 64];
-	struct flow *fl;
-	bool regular;
-	struct stat st;
-	int a, write_err;
-	FILE *fp;
+	int a;
 
 	for (a = 1; a < argc; a++) {
 		const char *opt = argv[a], *val = a + 1 < argc ? argv[a + 1] : NULL;
 
 		if (!strcmp(opt, "--packets")) {
-			if (!parse_u64(val, 1, UINT32_MAX, &npkts))
+			if (!parse_u64(val, 1, UINT32_MAX, &o->npkts))
 				goto bad_value;
 			have_pkts = true;
 			a++;
 		} else if (!strcmp(opt, "--flows")) {
-			if (!parse_u64(val, 1, 0xfffffe, &nflows))
+			if (!parse_u64(val, 1, 0xfffffe, &o->nflows))
 				goto bad_value;
 			have_flows = true;
 			a++;
 		} else if (!strcmp(opt, "--seed")) {
-			if (!parse_u64(val, 0, UINT64_MAX, &seed))
+			if (!parse_u64(val, 0, UINT64_MAX, &o->seed))
 				goto bad_value;
 			a++;
 		} else if (!strcmp(opt, "--v6-ratio")) {
@@ -431,8 +450,8 @@ int main(int argc, char **argv)
 			if (!val)
 				goto bad_value;
 			errno = 0;
-			v6_ratio = strtod(val, &end);
-			if (errno || end == val || *end || !(v6_ratio >= 0 && v6_ratio <= 1))
+			o->v6_ratio = strtod(val, &end);
+			if (errno || end == val || *end || !(o->v6_ratio >= 0 && o->v6_ratio <= 1))
 				goto bad_value;
 			a++;
 		} else if (!strcmp(opt, "-h") || !strcmp(opt, "--help")) {
@@ -442,10 +461,11 @@ int main(int argc, char **argv)
 			fprintf(stderr, "gen_pcap: unknown option %s\n", opt);
 			usage();
 			return 2;
-		} else if (!out) {
-			out = opt;
+		} else if (!o->out) {
+			o->out = opt;
 		} else {
-			fprintf(stderr, "gen_pcap: more than one output file (%s, %s)\n", out, opt);
+			fprintf(stderr, "gen_pcap: more than one output file (%s, %s)\n", o->out,
+				opt);
 			return 2;
 		}
 		continue;
@@ -456,51 +476,56 @@ bad_value:
 			opt, val ? val : "(missing)", UINT32_MAX, 0xfffffe);
 		return 2;
 	}
-	if (!out || !have_pkts || !have_flows) {
+	if (!o->out || !have_pkts || !have_flows) {
 		usage();
 		return 2;
 	}
-	if (npkts < nflows * MIN_FLOW_PKTS) {
+	if (o->npkts < o->nflows * MIN_FLOW_PKTS) {
 		fprintf(stderr,
 			"gen_pcap: --packets %" PRIu64 " is too few for %" PRIu64
 			" flows: each flow needs at least %d (SYN, SYN+ACK, ACK, data, "
 			"FIN, FIN, ACK)\n",
-			npkts, nflows, MIN_FLOW_PKTS);
+			o->npkts, o->nflows, MIN_FLOW_PKTS);
 		return 2;
 	}
+	return -1;
+}
 
-	rng_state = seed;
-	fl = calloc(nflows, sizeof(*fl));
-	fen_n = (uint32_t)nflows;
-	fen = calloc(nflows + 1, sizeof(*fen));
-	if (!fl || !fen || make_flows(fl, fen_n, npkts, v6_ratio) < 0) {
-		fprintf(stderr, "gen_pcap: out of memory for %" PRIu64 " flows\n", nflows);
-		return 1;
-	}
-	for (i = 0; i < nflows; i++)
-		fen_add((uint32_t)i, (int32_t)fl[i].total);
+/* The pcap file header, host byte order, nanosecond magic. */
+static void write_file_header(FILE *fp)
+{
+	uint32_t hdr[6] = { 0xa1b23c4d, 0, 0, 0, 65535, 1 };
+	const uint16_t ver[2] = { 2, 4 };
 
-	fp = fopen(out, "wb");
+	memcpy(&hdr[1], ver, sizeof(ver));
+	fwrite(hdr, sizeof(hdr), 1, fp);
+}
+
+/*
+ * Write the whole capture of the flows fl to o->out, adding each packet's
+ * IP-layer length to *ip_bytes: 0, or 1 after a one-line error.
+ */
+static int write_capture(const struct gen_opts *o, struct flow *fl, uint64_t *ip_bytes)
+{
+	static uint8_t rec[REC_HLEN + FRAME_MAX + 64];
+	struct stat st;
+	int write_err;
+	bool regular;
+	FILE *fp;
+
+	fp = fopen(o->out, "wb");
 	if (!fp) {
-		fprintf(stderr, "gen_pcap: cannot create %s: %s\n", out, strerror(errno));
+		fprintf(stderr, "gen_pcap: cannot create %s: %s\n", o->out, strerror(errno));
 		return 1;
 	}
 	/* only a regular file is removed on failure, never a device or a pipe */
 	regular = fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode);
 	setvbuf(fp, NULL, _IOFBF, 4 << 20);
+	write_file_header(fp);
 
-	/* pcap file header, host byte order, nanosecond magic */
-	{
-		uint32_t hdr[6] = { 0xa1b23c4d, 0, 0, 0, 65535, 1 };
-		const uint16_t ver[2] = { 2, 4 };
-
-		memcpy(&hdr[1], ver, sizeof(ver));
-		fwrite(hdr, sizeof(hdr), 1, fp);
-	}
-
-	for (i = 0; i < npkts; i++) {
+	for (uint64_t i = 0; i < o->npkts; i++) {
 		uint64_t t_ns = i * STEP_NS;
-		uint32_t idx = fen_find((uint32_t)rnd_below(npkts - i));
+		uint32_t idx = fen_find((uint32_t)rnd_below(o->npkts - i));
 		uint32_t len, rh[4];
 
 		len = build_packet(&fl[idx], rec + REC_HLEN, (uint32_t)(t_ns / 1000000));
@@ -512,21 +537,48 @@ bad_value:
 		memcpy(rec, rh, sizeof(rh));
 		if (fwrite(rec, REC_HLEN + len, 1, fp) != 1)
 			break;
-		ip_bytes += len - ETH_HLEN;
+		*ip_bytes += len - ETH_HLEN;
 	}
 	write_err = ferror(fp) ? (errno ? errno : EIO) : 0;
 	if (fclose(fp) != 0 && !write_err)
 		write_err = errno;
 	if (write_err) {
-		fprintf(stderr, "gen_pcap: write %s: %s\n", out, strerror(write_err));
+		fprintf(stderr, "gen_pcap: write %s: %s\n", o->out, strerror(write_err));
 		if (regular)
-			remove(out);
+			remove(o->out);
 		return 1;
 	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct gen_opts o = { .seed = 1 };
+	uint64_t ip_bytes = 0, i;
+	struct flow *fl;
+	int rc;
+
+	rc = parse_args(argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+
+	rng_state = o.seed;
+	fl = calloc(o.nflows, sizeof(*fl));
+	fen_n = (uint32_t)o.nflows;
+	fen = calloc(o.nflows + 1, sizeof(*fen));
+	if (!fl || !fen || make_flows(fl, fen_n, o.npkts, o.v6_ratio) < 0) {
+		fprintf(stderr, "gen_pcap: out of memory for %" PRIu64 " flows\n", o.nflows);
+		return 1;
+	}
+	for (i = 0; i < o.nflows; i++)
+		fen_add((uint32_t)i, (int32_t)fl[i].total);
+
+	if (write_capture(&o, fl, &ip_bytes))
+		return 1;
 	free(fl);
 	free(fen);
 
-	printf("{\"packets\":%" PRIu64 ",\"flows\":%" PRIu64 ",\"ip_bytes\":%" PRIu64 "}\n", npkts,
-	       nflows, ip_bytes);
+	printf("{\"packets\":%" PRIu64 ",\"flows\":%" PRIu64 ",\"ip_bytes\":%" PRIu64 "}\n",
+	       o.npkts, o.nflows, ip_bytes);
 	return fflush(stdout) == 0 ? 0 : 1;
 }

@@ -641,7 +641,36 @@ static void usage(void)
 	exit(2);
 }
 
-int main(int argc, char **argv)
+/* One run: its options, the sink it drives and what it measured. */
+struct bench {
+	/* options */
+	const char *records, *mode, *brokers, *prefix, *bdata, *label;
+	char *props[NT_MAX_KAFKA_PROPS];
+	size_t nprops;
+	uint64_t n, batch, tick_ns, verify_n, first;
+	double seconds, rate;
+	int partitions, keep, verify;
+	char compression[32];
+	/* the sink and its topic */
+	struct nt_config cfg;
+	char topic[300];
+	struct nt_kafka *k;
+	rd_kafka_t *adm;
+	char *buf, key[64];
+	/* measurements */
+	struct nt_kafka_stats ks;
+	struct thrset th0, th1;
+	uint64_t t0, t_prod, t_end, produced, raw_bytes, from_spool;
+	double cpu0, cpu_prod, cpu_end;
+	int warm;
+	int64_t offsets;
+	uint64_t spool_disk, log_bytes;
+	uint64_t v_missing, v_dups, v_seen;
+	int v_rc;
+	char thr[1024];
+};
+
+static void parse_args(struct bench *b, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "records", required_argument, NULL, 'r' },
@@ -664,297 +693,299 @@ int main(int argc, char **argv)
 		{ "first", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *records = NULL, *mode = "direct", *brokers = NULL;
-	const char *prefix = NULL, *bdata = NULL, *label = "";
-	char *props[NT_MAX_KAFKA_PROPS];
-	size_t nprops = 0;
-	uint64_t n = 3000000, batch = 1000, tick_ns = 100000000ull;
-	double seconds = 0, rate = 0;
-	int partitions = 1, keep = 0, verify = 0, o;
-	uint64_t verify_n = 0, v_missing = 0, v_dups = 0, v_seen = 0;
-	uint64_t first = 0, from_spool = 0;
-	int warm = 0;
-	int v_rc = -2;
-	struct nt_config cfg;
-	char err[512], topic[300], thr[1024] = "{}", compression[32] = "lz4";
-	int usage_err;
-	struct nt_kafka *k = NULL;
-	struct nt_kafka_stats ks;
-	rd_kafka_t *adm = NULL;
-	struct thrset th0, th1;
-	uint64_t t0, t_prod, t_end, produced = 0, raw_bytes = 0;
-	double cpu0, cpu_prod, cpu_end;
-	int64_t offsets = -2;
-	uint64_t spool_disk = 0, log_bytes = 0;
-	char *buf, key[64];
+	int o;
 
 	while ((o = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
 		switch (o) {
 		case 'r':
-			records = optarg;
+			b->records = optarg;
 			break;
 		case 'm':
-			mode = optarg;
+			b->mode = optarg;
 			break;
 		case 'b':
-			brokers = optarg;
+			b->brokers = optarg;
 			break;
 		case 'n':
-			n = strtoull(optarg, NULL, 10);
+			b->n = strtoull(optarg, NULL, 10);
 			break;
 		case 's':
-			seconds = atof(optarg);
+			b->seconds = atof(optarg);
 			break;
 		case 'R':
-			rate = atof(optarg);
+			b->rate = atof(optarg);
 			break;
 		case 'X':
-			if (nprops == NT_MAX_KAFKA_PROPS - 1)
+			if (b->nprops == NT_MAX_KAFKA_PROPS - 1)
 				usage();
-			props[nprops++] = optarg;
+			b->props[b->nprops++] = optarg;
 			if (!strncmp(optarg, "compression.type=", 17))
-				snprintf(compression, sizeof(compression), "%s", optarg + 17);
+				snprintf(b->compression, sizeof(b->compression), "%s", optarg + 17);
 			break;
 		case 'S':
 			setenv("KB_SPOOL", optarg, 1);
 			break;
 		case 'P':
-			prefix = optarg;
+			b->prefix = optarg;
 			break;
 		case 'p':
-			partitions = atoi(optarg);
+			b->partitions = atoi(optarg);
 			break;
 		case 'D':
-			bdata = optarg;
+			b->bdata = optarg;
 			break;
 		case 'T':
-			tick_ns = strtoull(optarg, NULL, 10) * 1000000ull;
+			b->tick_ns = strtoull(optarg, NULL, 10) * 1000000ull;
 			break;
 		case 'B':
-			batch = strtoull(optarg, NULL, 10);
+			b->batch = strtoull(optarg, NULL, 10);
 			break;
 		case 'L':
-			label = optarg;
+			b->label = optarg;
 			break;
 		case 'K':
-			keep = 1;
+			b->keep = 1;
 			break;
 		case 'V':
-			verify = 1;
+			b->verify = 1;
 			break;
 		case 'F':
-			first = strtoull(optarg, NULL, 10);
+			b->first = strtoull(optarg, NULL, 10);
 			break;
 		case 'N':
-			verify_n = strtoull(optarg, NULL, 10);
-			verify = 1;
+			b->verify_n = strtoull(optarg, NULL, 10);
+			b->verify = 1;
 			break;
 		default:
 			usage();
 		}
 	}
-	if (!records && strcmp(mode, "spool-replay"))
+	if (!b->records && strcmp(b->mode, "spool-replay"))
 		usage();
-	if (records && load_records(records, 0))
-		return 1;
-	{
-		uint64_t r0 = splitmix((uint64_t)now_ns() ^ (uint64_t)getpid());
-		uint64_t r1 = splitmix(r0);
+}
 
-		for (int j = 0; j < 16; j++) {
-			g_run[j] = hexd[(r0 >> (j * 4)) & 15];
-			g_run[16 + j] = hexd[(r1 >> (j * 4)) & 15];
+/* This run's id, in every record_id it writes. */
+static void make_run_id(void)
+{
+	uint64_t r0 = splitmix((uint64_t)now_ns() ^ (uint64_t)getpid());
+	uint64_t r1 = splitmix(r0);
+
+	for (int j = 0; j < 16; j++) {
+		g_run[j] = hexd[(r0 >> (j * 4)) & 15];
+		g_run[16 + j] = hexd[(r1 >> (j * 4)) & 15];
+	}
+}
+
+/* --mode synth: the cost of building records, nothing else. */
+static int run_synth(struct bench *b)
+{
+	size_t kl, sum = 0;
+	uint64_t t0, t_end;
+	double cpu0;
+
+	t0 = now_ns();
+	cpu0 = rusage_s();
+	for (uint64_t i = 0; i < b->n; i++)
+		sum += build(i, b->buf, b->key, &kl) + kl;
+	t_end = now_ns();
+	if (getenv("KB_DUMP")) /* a few records, to look at */
+		for (uint64_t i = 0; i < 3; i++) {
+			size_t vl = build(i * g_ntm + 7, b->buf, b->key, &kl);
+
+			printf("%.*s\t%.*s\n", (int)kl, b->key, (int)vl, b->buf);
 		}
-	}
-	buf = malloc(1 << 20);
+	printf("{\"mode\":\"synth\",\"records\":%lu,\"templates\":%zu,"
+	       "\"bytes_per_record\":%.1f,\"ns_per_record\":%.1f,"
+	       "\"cpu_s\":%.3f}\n",
+	       b->n, g_ntm, (double)sum / b->n, (double)(t_end - t0) / b->n, rusage_s() - cpu0);
+	return 0;
+}
 
-	/* the cost of building records, nothing else */
-	if (!strcmp(mode, "synth")) {
-		size_t kl, sum = 0;
+/* The sink's configuration and the flow topic; -1, or the exit code. */
+static int setup(struct bench *b)
+{
+	struct nt_config *cfg = &b->cfg;
 
-		t0 = now_ns();
-		cpu0 = rusage_s();
-		for (uint64_t i = 0; i < n; i++)
-			sum += build(i, buf, key, &kl) + kl;
-		t_end = now_ns();
-		if (getenv("KB_DUMP")) /* a few records, to look at */
-			for (uint64_t i = 0; i < 3; i++) {
-				size_t vl = build(i * g_ntm + 7, buf, key, &kl);
-
-				printf("%.*s\t%.*s\n", (int)kl, key, (int)vl, buf);
-			}
-		printf("{\"mode\":\"synth\",\"records\":%lu,\"templates\":%zu,"
-		       "\"bytes_per_record\":%.1f,\"ns_per_record\":%.1f,"
-		       "\"cpu_s\":%.3f}\n",
-		       n, g_ntm, (double)sum / n, (double)(t_end - t0) / n, rusage_s() - cpu0);
-		return 0;
-	}
-
-	nt_config_defaults(&cfg);
-	cfg.output = NT_OUT_KAFKA;
-	cfg.kafka_brokers = strdup(brokers ? brokers : "127.0.0.1:9092");
-	if (!prefix) {
+	nt_config_defaults(cfg);
+	cfg->output = NT_OUT_KAFKA;
+	cfg->kafka_brokers = strdup(b->brokers ? b->brokers : "127.0.0.1:9092");
+	if (!b->prefix) {
 		static char p[64];
 
 		snprintf(p, sizeof(p), "bench.%s.", g_run + 24);
-		prefix = p;
+		b->prefix = p;
 	}
-	cfg.kafka_topic_prefix = strdup(prefix);
+	cfg->kafka_topic_prefix = strdup(b->prefix);
 	if (getenv("KB_SPOOL"))
-		cfg.spool_dir = strdup(getenv("KB_SPOOL"));
-	if (!strcmp(mode, "direct") && cfg.spool_dir) {
+		cfg->spool_dir = strdup(getenv("KB_SPOOL"));
+	if (!strcmp(b->mode, "direct") && cfg->spool_dir) {
 		fprintf(stderr, "kafka_bench: --mode direct takes no spool\n");
 		return 2;
 	}
-	if (strcmp(mode, "direct") && !cfg.spool_dir) {
-		fprintf(stderr, "kafka_bench: --mode %s needs --spool-dir\n", mode);
+	if (strcmp(b->mode, "direct") && !cfg->spool_dir) {
+		fprintf(stderr, "kafka_bench: --mode %s needs --spool-dir\n", b->mode);
 		return 2;
 	}
-	cfg.spool_max_bytes = 8ull << 30; /* no drop in these runs */
+	cfg->spool_max_bytes = 8ull << 30; /* no drop in these runs */
 	/* statistics for wire bytes, unless the spool-write run (no broker) */
-	for (size_t i = 0; i < nprops; i++)
-		cfg.kafka_props[cfg.n_kafka_props++] = strdup(props[i]);
-	if (strcmp(mode, "spool-write")) {
+	for (size_t i = 0; i < b->nprops; i++)
+		cfg->kafka_props[cfg->n_kafka_props++] = strdup(b->props[i]);
+	if (strcmp(b->mode, "spool-write")) {
 		g_want_stats = 1;
-		cfg.kafka_props[cfg.n_kafka_props++] = strdup("statistics.interval.ms=100");
+		cfg->kafka_props[cfg->n_kafka_props++] = strdup("statistics.interval.ms=100");
 	}
-	snprintf(topic, sizeof(topic), "%sflow", prefix);
-	snprintf(g_flow_topic, sizeof(g_flow_topic), "%s", topic);
+	snprintf(b->topic, sizeof(b->topic), "%sflow", b->prefix);
+	snprintf(g_flow_topic, sizeof(g_flow_topic), "%s", b->topic);
 
-	if (strcmp(mode, "spool-write")) {
-		adm = admin_new(cfg.kafka_brokers);
-		if (!adm || create_topic(adm, topic, partitions))
+	if (strcmp(b->mode, "spool-write")) {
+		b->adm = admin_new(cfg->kafka_brokers);
+		if (!b->adm || create_topic(b->adm, b->topic, b->partitions))
 			return 1;
 	}
+	return -1;
+}
 
-	threads_read(&th0);
-	t0 = now_ns();
-	cpu0 = rusage_s();
-	k = nt_kafka_new(&cfg, "bench-node", err, sizeof(err), &usage_err);
-	if (!k) {
-		fprintf(stderr, "kafka_bench: %s\n", err);
-		return usage_err ? 2 : 1;
+/* --mode spool-replay: a fresh sink on a full spool replays on every tick. */
+static void run_replay(struct bench *b)
+{
+	uint64_t next = now_ns();
+
+	nt_kafka_stats_get(b->k, &b->ks);
+	b->n = b->from_spool = b->ks.spool_at_start;
+	for (;;) {
+		uint64_t now = now_ns();
+
+		if (now < next) {
+			struct timespec d = { 0, (long)(next - now) };
+
+			nanosleep(&d, NULL);
+		}
+		next += b->tick_ns;
+		nt_kafka_poll(b->k);
+		nt_kafka_tick(b->k);
+		nt_kafka_stats_get(b->k, &b->ks);
+		if (b->ks.spool_records == 0 && b->ks.outstanding == 0)
+			break;
+		if (now_ns() - b->t0 > 600000000000ull)
+			break;
 	}
+	b->t_prod = now_ns();
+	b->cpu_prod = rusage_s();
+	nt_kafka_flush(b->k, 30000);
+	b->produced = b->n;
+}
 
-	if (!strcmp(mode, "spool-replay")) {
-		/* a fresh sink on a full spool: it replays on every tick */
-		uint64_t next = now_ns();
+/*
+ * Connected and the topic known before the clock starts: one record to the
+ * heartbeat topic, then the clock restarts. 0, or 1 if it is not acknowledged.
+ */
+static int warm_up(struct bench *b)
+{
+	b->warm = 1;
+	snprintf(b->topic, sizeof(b->topic), "%sheartbeat", b->prefix);
+	create_topic(b->adm, b->topic, 1);
+	snprintf(b->topic, sizeof(b->topic), "%sflow", b->prefix);
+	nt_kafka_produce(b->k, NT_REC_HEARTBEAT, "w", 1, "{}", 2);
+	for (int w = 0; w < 300; w++) {
+		nt_kafka_poll(b->k);
+		nt_kafka_stats_get(b->k, &b->ks);
+		if (b->ks.acked)
+			break;
+		usleep(10000);
+	}
+	if (!b->ks.acked) {
+		fprintf(stderr, "kafka_bench: warm-up record "
+				"not acknowledged\n");
+		return 1;
+	}
+	g_base = g_st;
+	memset(&g_st, 0, sizeof(g_st));
+	threads_read(&b->th0);
+	b->t0 = now_ns();
+	b->cpu0 = rusage_s();
+	return 0;
+}
 
-		nt_kafka_stats_get(k, &ks);
-		n = from_spool = ks.spool_at_start;
+/* Produce n records (or for --seconds), polling per batch, ticking, paced. */
+static void produce_records(struct bench *b)
+{
+	uint64_t next_tick, i, deadline = 0;
+	size_t kl, vl;
+
+	if (b->seconds > 0) {
+		deadline = b->t0 + (uint64_t)(b->seconds * 1e9);
+		b->n = UINT64_MAX;
+	}
+	next_tick = b->t0 + b->tick_ns;
+	for (i = 0; i < b->n; i++) {
+		vl = build(b->first + i, b->buf, b->key, &kl);
+		b->raw_bytes += vl;
+		nt_kafka_produce(b->k, NT_REC_FLOW, b->key, kl, b->buf, vl);
+		if ((i + 1) % b->batch == 0) {
+			uint64_t now;
+
+			nt_kafka_poll(b->k);
+			now = now_ns();
+			if (b->rate > 0) {
+				/* paced: sleep to the schedule */
+				uint64_t due = b->t0 + (uint64_t)((double)(i + 1) / b->rate * 1e9);
+
+				while (now < due) {
+					struct timespec d = { 0, (long)(due - now) };
+
+					nanosleep(&d, NULL);
+					now = now_ns();
+				}
+			}
+			if (now >= next_tick) {
+				nt_kafka_tick(b->k);
+				next_tick = now + b->tick_ns;
+			}
+			if (deadline && now >= deadline) {
+				i++;
+				break;
+			}
+		}
+	}
+	b->produced = i;
+}
+
+/* --mode direct, spool-live, spool-write. 0, or the exit code. */
+static int run_produce(struct bench *b)
+{
+	nt_kafka_stats_get(b->k, &b->ks);
+	b->from_spool = b->ks.spool_at_start;
+	/* not with a spool to replay: the warm-up would wait behind it */
+	if (strcmp(b->mode, "spool-write") && !b->from_spool && warm_up(b))
+		return 1;
+	produce_records(b);
+	b->t_prod = now_ns();
+	b->cpu_prod = rusage_s();
+	if (!strcmp(b->mode, "spool-live")) {
+		/* if the spool took records, let it drain, ticking
+		 * as the product does */
 		for (;;) {
-			uint64_t now = now_ns();
-
-			if (now < next) {
-				struct timespec d = { 0, (long)(next - now) };
-
-				nanosleep(&d, NULL);
-			}
-			next += tick_ns;
-			nt_kafka_poll(k);
-			nt_kafka_tick(k);
-			nt_kafka_stats_get(k, &ks);
-			if (ks.spool_records == 0 && ks.outstanding == 0)
+			nt_kafka_poll(b->k);
+			nt_kafka_tick(b->k);
+			nt_kafka_stats_get(b->k, &b->ks);
+			if (b->ks.spool_records == 0 && b->ks.outstanding == 0)
 				break;
-			if (now_ns() - t0 > 600000000000ull)
-				break;
+			usleep((useconds_t)(b->tick_ns / 1000));
 		}
-		t_prod = now_ns();
-		cpu_prod = rusage_s();
-		nt_kafka_flush(k, 30000);
-		produced = n;
-	} else {
-		uint64_t next_tick, i, deadline = 0;
-		size_t kl, vl;
-
-		nt_kafka_stats_get(k, &ks);
-		from_spool = ks.spool_at_start;
-		if (strcmp(mode, "spool-write") && !from_spool) {
-			/* connected and the topic known before the clock
-			 * starts: one record to the heartbeat topic (not with
-			 * a spool to replay: it would wait behind it) */
-			warm = 1;
-			snprintf(topic, sizeof(topic), "%sheartbeat", prefix);
-			create_topic(adm, topic, 1);
-			snprintf(topic, sizeof(topic), "%sflow", prefix);
-			nt_kafka_produce(k, NT_REC_HEARTBEAT, "w", 1, "{}", 2);
-			for (int w = 0; w < 300; w++) {
-				nt_kafka_poll(k);
-				nt_kafka_stats_get(k, &ks);
-				if (ks.acked)
-					break;
-				usleep(10000);
-			}
-			if (!ks.acked) {
-				fprintf(stderr, "kafka_bench: warm-up record "
-						"not acknowledged\n");
-				return 1;
-			}
-			g_base = g_st;
-			memset(&g_st, 0, sizeof(g_st));
-			threads_read(&th0);
-			t0 = now_ns();
-			cpu0 = rusage_s();
-		}
-		if (seconds > 0) {
-			deadline = t0 + (uint64_t)(seconds * 1e9);
-			n = UINT64_MAX;
-		}
-		next_tick = t0 + tick_ns;
-		for (i = 0; i < n; i++) {
-			vl = build(first + i, buf, key, &kl);
-			raw_bytes += vl;
-			nt_kafka_produce(k, NT_REC_FLOW, key, kl, buf, vl);
-			if ((i + 1) % batch == 0) {
-				uint64_t now;
-
-				nt_kafka_poll(k);
-				now = now_ns();
-				if (rate > 0) {
-					/* paced: sleep to the schedule */
-					uint64_t due =
-						t0 + (uint64_t)((double)(i + 1) / rate * 1e9);
-
-					while (now < due) {
-						struct timespec d = { 0, (long)(due - now) };
-
-						nanosleep(&d, NULL);
-						now = now_ns();
-					}
-				}
-				if (now >= next_tick) {
-					nt_kafka_tick(k);
-					next_tick = now + tick_ns;
-				}
-				if (deadline && now >= deadline) {
-					i++;
-					break;
-				}
-			}
-		}
-		produced = i;
-		t_prod = now_ns();
-		cpu_prod = rusage_s();
-		if (!strcmp(mode, "spool-live")) {
-			/* if the spool took records, let it drain, ticking
-			 * as the product does */
-			for (;;) {
-				nt_kafka_poll(k);
-				nt_kafka_tick(k);
-				nt_kafka_stats_get(k, &ks);
-				if (ks.spool_records == 0 && ks.outstanding == 0)
-					break;
-				usleep((useconds_t)(tick_ns / 1000));
-			}
-		}
-		/* spool-write: no broker, straight to the spool */
-		nt_kafka_flush(k, strcmp(mode, "spool-write") ? 60000 : 0);
 	}
-	t_end = now_ns();
-	cpu_end = rusage_s();
-	threads_read(&th1);
-	threads_json(&th0, &th1, thr, sizeof(thr));
-	nt_kafka_stats_get(k, &ks);
+	/* spool-write: no broker, straight to the spool */
+	nt_kafka_flush(b->k, strcmp(b->mode, "spool-write") ? 60000 : 0);
+	return 0;
+}
+
+/* After the run: CPU, statistics, bytes on disk, end offsets, read-back. */
+static void collect(struct bench *b)
+{
+	b->t_end = now_ns();
+	b->cpu_end = rusage_s();
+	threads_read(&b->th1);
+	threads_json(&b->th0, &b->th1, b->thr, sizeof(b->thr));
+	nt_kafka_stats_get(b->k, &b->ks);
 	if (g_want_stats && g_rk) {
 		/* one more statistics report after the last acknowledgement */
 		uint64_t before = g_st.n, until = now_ns() + 1000000000ull;
@@ -962,99 +993,162 @@ int main(int argc, char **argv)
 		while (g_st.n < before + 2 && now_ns() < until)
 			rd_kafka_poll(g_rk, 50);
 	}
-	nt_kafka_free(k);
-	if (cfg.spool_dir)
-		spool_disk = dir_bytes(cfg.spool_dir, NULL, ".seg");
-	if (adm) {
-		offsets = end_offsets(adm, topic);
-		if (bdata)
-			log_bytes = dir_bytes(bdata, topic, ".log");
+	nt_kafka_free(b->k);
+	if (b->cfg.spool_dir)
+		b->spool_disk = dir_bytes(b->cfg.spool_dir, NULL, ".seg");
+	if (b->adm) {
+		b->offsets = end_offsets(b->adm, b->topic);
+		if (b->bdata)
+			b->log_bytes = dir_bytes(b->bdata, b->topic, ".log");
 	}
 	/* read the topic back: each of records 0..n-1 there, how many twice */
-	if (adm && verify)
-		v_rc = verify_topic(cfg.kafka_brokers, topic, verify_n ? 0 : first,
-				    verify_n ? verify_n : produced, &v_missing, &v_dups, &v_seen);
+	if (b->adm && b->verify)
+		b->v_rc = verify_topic(b->cfg.kafka_brokers, b->topic, b->verify_n ? 0 : b->first,
+				       b->verify_n ? b->verify_n : b->produced, &b->v_missing,
+				       &b->v_dups, &b->v_seen);
+}
 
-	{
-		double wall = (double)(t_end - t0) / 1e9;
-		double pwall = (double)(t_prod - t0) / 1e9;
-		int spool_ok = !strcmp(mode, "spool-write") ? ks.spool_records == produced : 1;
-		/* what the broker must hold: this run's records and those a
-		 * spool from an earlier run held */
-		uint64_t fresh = strcmp(mode, "spool-replay") ? produced : 0;
-		int ok = ks.failed == 0 && spool_ok &&
-			 ks.spool_dropped_full + ks.spool_dropped_io + ks.spool_dropped_corrupt ==
-				 0 &&
-			 (strcmp(mode, "spool-write") ? offsets == (int64_t)(fresh + from_spool) :
-							1);
-		uint64_t acked = ks.acked - (uint64_t)warm;
-		int64_t tx = g_st.txbytes - g_base.txbytes;
-		int64_t txm = g_st.txmsg_bytes - g_base.txmsg_bytes;
+/* Zero loss: nothing failed or dropped, the broker holds every record. */
+static int zero_loss(const struct bench *b)
+{
+	const struct nt_kafka_stats *ks = &b->ks;
+	int spool_ok = !strcmp(b->mode, "spool-write") ? ks->spool_records == b->produced : 1;
+	/* what the broker must hold: this run's records and those a
+	 * spool from an earlier run held */
+	uint64_t fresh = strcmp(b->mode, "spool-replay") ? b->produced : 0;
+	int ok = ks->failed == 0 && spool_ok &&
+		 ks->spool_dropped_full + ks->spool_dropped_io + ks->spool_dropped_corrupt == 0 &&
+		 (strcmp(b->mode, "spool-write") ? b->offsets == (int64_t)(fresh + b->from_spool) :
+						   1);
+	uint64_t acked = ks->acked - (uint64_t)b->warm;
 
-		if (strcmp(mode, "spool-write") && acked != fresh + from_spool)
-			ok = 0;
-		if (verify && (v_rc || v_missing))
-			ok = 0;
-		printf("{\"mode\":\"%s\",\"label\":\"%s\",\"compression\":\"%s\","
-		       "\"records\":%lu,\"wall_s\":%.3f,\"produce_s\":%.3f,"
-		       "\"records_per_s\":%.0f,\"produce_calls_per_s\":%.0f,"
-		       "\"cpu_s\":%.3f,\"cpu_produce_s\":%.3f,"
-		       "\"cpu_us_per_record\":%.2f,\"threads_cpu_s\":%s,"
-		       "\"value_bytes_per_record\":%.1f,"
-		       "\"wire_bytes_per_record\":%.1f,"
-		       "\"msg_bytes_per_record\":%.1f,"
-		       "\"log_bytes_per_record\":%.1f,"
-		       "\"spool_bytes_per_record\":%.1f,"
-		       "\"batch_msgs_avg\":%.0f,\"batch_bytes_avg\":%.0f,"
-		       "\"int_latency_ms\":%.1f,\"outbuf_latency_ms\":%.1f,"
-		       "\"rtt_ms\":%.1f,\"requests\":%ld,"
-		       "\"librdkafka_msgs_max\":%ld,"
-		       "\"acked\":%lu,\"failed\":%lu,\"queue_full\":%lu,"
-		       "\"spooled\":%lu,\"replayed\":%lu,\"resent\":%lu,"
-		       "\"degraded_episodes\":%lu,\"in_spool\":%lu,"
-		       "\"spool_dropped\":%lu,\"spool_at_start\":%lu,"
-		       "\"end_offsets\":%ld,"
-		       "\"props\":\"",
-		       mode, label, compression, produced, wall, pwall, produced / wall,
-		       produced / pwall, cpu_end - cpu0, cpu_prod - cpu0,
-		       (cpu_end - cpu0) / produced * 1e6, thr,
-		       raw_bytes ? (double)raw_bytes / produced : 0.0, (double)tx / produced,
-		       (double)txm / produced, (double)log_bytes / produced,
-		       (double)spool_disk / produced,
-		       g_st.batch_n ? g_st.batchcnt_sum / g_st.batch_n : 0.0,
-		       g_st.batch_n ? g_st.batchsize_sum / g_st.batch_n : 0.0,
-		       g_st.intlat_n ? g_st.intlat_sum / g_st.intlat_n / 1000 : 0.0,
-		       g_st.outbuf_n ? g_st.outbuf_sum / g_st.outbuf_n / 1000 : 0.0,
-		       g_st.rtt_n ? g_st.rtt_sum / g_st.rtt_n / 1000 : 0.0,
-		       (long)(g_st.tx_reqs - g_base.tx_reqs), (long)g_st.msg_max, acked, ks.failed,
-		       ks.queue_full, ks.spooled, ks.replayed, ks.resent, ks.degraded_episodes,
-		       ks.spool_records,
-		       ks.spool_dropped_full + ks.spool_dropped_io + ks.spool_dropped_corrupt,
-		       from_spool, (long)offsets);
-		for (size_t i = 0; i < nprops; i++)
-			printf("%s%s", i ? " " : "", props[i]);
-		printf("\"");
-		if (verify)
-			printf(",\"verify\":{\"expected\":%lu,\"read\":%lu,"
-			       "\"missing\":%lu,\"duplicates\":%lu,\"ok\":%s}",
-			       verify_n ? verify_n : produced, v_seen, v_missing, v_dups,
-			       v_rc ? "false" : "true");
-		printf(",\"zero_loss\":%s}\n", ok ? "true" : "false");
-		fflush(stdout);
-		if (adm && !keep)
-			delete_topic(adm, topic);
-		if (adm) {
-			/* the sink's producer asked for all three topics */
-			snprintf(topic, sizeof(topic), "%sheartbeat", prefix);
-			if (!keep)
-				delete_topic(adm, topic);
-			snprintf(topic, sizeof(topic), "%sdns", prefix);
-			if (!keep)
-				delete_topic(adm, topic);
-			rd_kafka_destroy(adm);
-		}
-		nt_config_free(&cfg);
-		free(buf);
-		return ok ? 0 : 3;
+	if (strcmp(b->mode, "spool-write") && acked != fresh + b->from_spool)
+		ok = 0;
+	if (b->verify && (b->v_rc || b->v_missing))
+		ok = 0;
+	return ok;
+}
+
+/* The run's one JSON line. */
+static void report(const struct bench *b, int ok)
+{
+	const struct nt_kafka_stats *ks = &b->ks;
+	uint64_t produced = b->produced;
+	double wall = (double)(b->t_end - b->t0) / 1e9;
+	double pwall = (double)(b->t_prod - b->t0) / 1e9;
+	uint64_t acked = ks->acked - (uint64_t)b->warm;
+	int64_t tx = g_st.txbytes - g_base.txbytes;
+	int64_t txm = g_st.txmsg_bytes - g_base.txmsg_bytes;
+
+	printf("{\"mode\":\"%s\",\"label\":\"%s\",\"compression\":\"%s\","
+	       "\"records\":%lu,\"wall_s\":%.3f,\"produce_s\":%.3f,"
+	       "\"records_per_s\":%.0f,\"produce_calls_per_s\":%.0f,"
+	       "\"cpu_s\":%.3f,\"cpu_produce_s\":%.3f,"
+	       "\"cpu_us_per_record\":%.2f,\"threads_cpu_s\":%s,"
+	       "\"value_bytes_per_record\":%.1f,"
+	       "\"wire_bytes_per_record\":%.1f,"
+	       "\"msg_bytes_per_record\":%.1f,"
+	       "\"log_bytes_per_record\":%.1f,"
+	       "\"spool_bytes_per_record\":%.1f,"
+	       "\"batch_msgs_avg\":%.0f,\"batch_bytes_avg\":%.0f,"
+	       "\"int_latency_ms\":%.1f,\"outbuf_latency_ms\":%.1f,"
+	       "\"rtt_ms\":%.1f,\"requests\":%ld,"
+	       "\"librdkafka_msgs_max\":%ld,"
+	       "\"acked\":%lu,\"failed\":%lu,\"queue_full\":%lu,"
+	       "\"spooled\":%lu,\"replayed\":%lu,\"resent\":%lu,"
+	       "\"degraded_episodes\":%lu,\"in_spool\":%lu,"
+	       "\"spool_dropped\":%lu,\"spool_at_start\":%lu,"
+	       "\"end_offsets\":%ld,"
+	       "\"props\":\"",
+	       b->mode, b->label, b->compression, produced, wall, pwall, produced / wall,
+	       produced / pwall, b->cpu_end - b->cpu0, b->cpu_prod - b->cpu0,
+	       (b->cpu_end - b->cpu0) / produced * 1e6, b->thr,
+	       b->raw_bytes ? (double)b->raw_bytes / produced : 0.0, (double)tx / produced,
+	       (double)txm / produced, (double)b->log_bytes / produced,
+	       (double)b->spool_disk / produced,
+	       g_st.batch_n ? g_st.batchcnt_sum / g_st.batch_n : 0.0,
+	       g_st.batch_n ? g_st.batchsize_sum / g_st.batch_n : 0.0,
+	       g_st.intlat_n ? g_st.intlat_sum / g_st.intlat_n / 1000 : 0.0,
+	       g_st.outbuf_n ? g_st.outbuf_sum / g_st.outbuf_n / 1000 : 0.0,
+	       g_st.rtt_n ? g_st.rtt_sum / g_st.rtt_n / 1000 : 0.0,
+	       (long)(g_st.tx_reqs - g_base.tx_reqs), (long)g_st.msg_max, acked, ks->failed,
+	       ks->queue_full, ks->spooled, ks->replayed, ks->resent, ks->degraded_episodes,
+	       ks->spool_records,
+	       ks->spool_dropped_full + ks->spool_dropped_io + ks->spool_dropped_corrupt,
+	       b->from_spool, (long)b->offsets);
+	for (size_t i = 0; i < b->nprops; i++)
+		printf("%s%s", i ? " " : "", b->props[i]);
+	printf("\"");
+	if (b->verify)
+		printf(",\"verify\":{\"expected\":%lu,\"read\":%lu,"
+		       "\"missing\":%lu,\"duplicates\":%lu,\"ok\":%s}",
+		       b->verify_n ? b->verify_n : produced, b->v_seen, b->v_missing, b->v_dups,
+		       b->v_rc ? "false" : "true");
+	printf(",\"zero_loss\":%s}\n", ok ? "true" : "false");
+	fflush(stdout);
+}
+
+/* Delete the topics (unless --keep): the sink's producer asked for all three. */
+static void cleanup(struct bench *b)
+{
+	if (b->adm && !b->keep)
+		delete_topic(b->adm, b->topic);
+	if (b->adm) {
+		snprintf(b->topic, sizeof(b->topic), "%sheartbeat", b->prefix);
+		if (!b->keep)
+			delete_topic(b->adm, b->topic);
+		snprintf(b->topic, sizeof(b->topic), "%sdns", b->prefix);
+		if (!b->keep)
+			delete_topic(b->adm, b->topic);
+		rd_kafka_destroy(b->adm);
 	}
+	nt_config_free(&b->cfg);
+	free(b->buf);
+}
+
+int main(int argc, char **argv)
+{
+	static struct bench b = {
+		.mode = "direct",
+		.label = "",
+		.n = 3000000,
+		.batch = 1000,
+		.tick_ns = 100000000ull,
+		.partitions = 1,
+		.compression = "lz4",
+		.offsets = -2,
+		.v_rc = -2,
+		.thr = "{}",
+	};
+	int usage_err, rc, ok;
+	char err[512];
+
+	parse_args(&b, argc, argv);
+	if (b.records && load_records(b.records, 0))
+		return 1;
+	make_run_id();
+	b.buf = malloc(1 << 20);
+	if (!strcmp(b.mode, "synth"))
+		return run_synth(&b);
+	rc = setup(&b);
+	if (rc >= 0)
+		return rc;
+
+	threads_read(&b.th0);
+	b.t0 = now_ns();
+	b.cpu0 = rusage_s();
+	b.k = nt_kafka_new(&b.cfg, "bench-node", err, sizeof(err), &usage_err);
+	if (!b.k) {
+		fprintf(stderr, "kafka_bench: %s\n", err);
+		return usage_err ? 2 : 1;
+	}
+	if (!strcmp(b.mode, "spool-replay"))
+		run_replay(&b);
+	else if (run_produce(&b))
+		return 1;
+	collect(&b);
+	ok = zero_loss(&b);
+	report(&b, ok);
+	cleanup(&b);
+	return ok ? 0 : 3;
 }

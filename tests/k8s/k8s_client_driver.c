@@ -95,6 +95,133 @@ static void drop_temps(const struct nt_k8s_opts *o)
 	nt_k8s_opts_drop_temps(o);
 }
 
+static void parse_client_opts(int argc, char **argv, struct nt_k8s_opts *o, const char **kubeconfig)
+{
+	for (int i = 2; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--api"))
+			o->api_url = argv[i + 1];
+		else if (!strcmp(argv[i], "--ca"))
+			o->ca_file = argv[i + 1];
+		else if (!strcmp(argv[i], "--token"))
+			o->token_file = argv[i + 1];
+		else if (!strcmp(argv[i], "--grace"))
+			o->delete_grace_s = (unsigned)atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--idle"))
+			o->watch_idle_s = (unsigned)atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--watch-timeout"))
+			o->watch_timeout_s = (unsigned)atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--timeout"))
+			o->timeout_s = (unsigned)atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--forbidden-retry"))
+			o->forbidden_retry_s = (unsigned)atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--kubeconfig"))
+			*kubeconfig = argv[i + 1];
+	}
+}
+
+/* sync SECS */
+static void cmd_sync(struct nt_k8s *k, const char *secs, uint64_t t0)
+{
+	uint64_t end = now_ms() + (uint64_t)atoi(secs) * 1000;
+	struct nt_k8s_stats s;
+
+	for (;;) {
+		nt_k8s_stats(k, &s);
+		if (s.synced || now_ms() >= end)
+			break;
+		usleep(10000);
+	}
+	if (s.synced)
+		printf("synced %llu\n", (unsigned long long)(now_ms() - t0));
+	else
+		printf("timeout\n");
+}
+
+/* expect SECS IP ANSWER... (want: the ANSWER... part of the line) */
+static void cmd_expect(struct nt_k8s *k, const char *secs, const char *ip, const char *want)
+{
+	uint64_t end = now_ms() + (uint64_t)(atof(secs) * 1000);
+	char full[8192], out[16384];
+
+	snprintf(full, sizeof(full), "%s %s", ip, want);
+	for (;;) {
+		lookup(k, ip, out, sizeof(out));
+		if (!strcmp(out, full) || now_ms() >= end)
+			break;
+		usleep(20000);
+	}
+	if (!strcmp(out, full))
+		printf("ok\n");
+	else
+		printf("mismatch: %s\n", out);
+}
+
+/* uid UID */
+static void cmd_uid(struct nt_k8s *k, const char *uid)
+{
+	const struct nt_k8s_endpoint *e;
+
+	nt_k8s_read_lock(k);
+	e = nt_k8s_pod_by_uid(k, uid);
+	if (e)
+		printf("%s %.*s\n", uid, (int)e->json_len, e->json);
+	else
+		printf("%s none\n", uid);
+	nt_k8s_read_unlock(k);
+}
+
+/* stats */
+static void cmd_stats(struct nt_k8s *k)
+{
+	struct nt_k8s_stats s;
+	char names[256] = "";
+
+	nt_k8s_stats(k, &s);
+	for (int r = 0; r < NT_K8S_R_COUNT; r++)
+		if (s.forbidden_mask & (1u << r))
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+				 *names ? "," : "", nt_k8s_res_name((enum nt_k8s_res)r));
+	printf("lists=%llu watches=%llu watch_events=%llu relists_410=%llu reconnects=%llu "
+	       "auth_errors=%llu errors=%llu pods=%llu services=%llu nodes=%llu ip_entries=%llu synced=%d "
+	       "forbidden=%llu forbidden_resources=%s\n",
+	       (unsigned long long)s.lists, (unsigned long long)s.watches,
+	       (unsigned long long)s.watch_events, (unsigned long long)s.relists_410,
+	       (unsigned long long)s.reconnects, (unsigned long long)s.auth_errors,
+	       (unsigned long long)s.errors, (unsigned long long)s.pods,
+	       (unsigned long long)s.services, (unsigned long long)s.nodes,
+	       (unsigned long long)s.ip_entries, s.synced, (unsigned long long)s.forbidden,
+	       *names ? names : "-");
+}
+
+/* waitstat SECS NAME OP N (line: the whole command line) */
+static void cmd_waitstat(struct nt_k8s *k, const char *line)
+{
+	char cmd[32] = "", a1[256] = "", a2[256] = "", a3[64] = "", a4[64] = "";
+	uint64_t end, v = 0, want;
+	struct nt_k8s_stats s;
+	int okv = 0;
+
+	sscanf(line, "%31s %255s %255s %63s %63s", cmd, a1, a2, a3, a4);
+	end = now_ms() + (uint64_t)(atof(a1) * 1000);
+	want = strtoull(a4, NULL, 10);
+	for (;;) {
+		nt_k8s_stats(k, &s);
+		if (stat_get(&s, a2, &v)) {
+			printf("fail unknown stat %s\n", a2);
+			break;
+		}
+		okv = !strcmp(a3, "==") ? v == want : !strcmp(a3, ">=") ? v >= want : v <= want;
+		if (okv || now_ms() >= end) {
+			if (okv)
+				printf("ok\n");
+			else
+				printf("fail %s=%llu\n", a2, (unsigned long long)v);
+			break;
+		}
+		usleep(20000);
+	}
+}
+
 static int client(int argc, char **argv)
 {
 	struct nt_k8s_opts o = { 0 };
@@ -103,26 +230,7 @@ static int client(int argc, char **argv)
 	struct nt_k8s *k;
 	uint64_t t0;
 
-	for (int i = 2; i + 1 < argc; i += 2) {
-		if (!strcmp(argv[i], "--api"))
-			o.api_url = argv[i + 1];
-		else if (!strcmp(argv[i], "--ca"))
-			o.ca_file = argv[i + 1];
-		else if (!strcmp(argv[i], "--token"))
-			o.token_file = argv[i + 1];
-		else if (!strcmp(argv[i], "--grace"))
-			o.delete_grace_s = (unsigned)atoi(argv[i + 1]);
-		else if (!strcmp(argv[i], "--idle"))
-			o.watch_idle_s = (unsigned)atoi(argv[i + 1]);
-		else if (!strcmp(argv[i], "--watch-timeout"))
-			o.watch_timeout_s = (unsigned)atoi(argv[i + 1]);
-		else if (!strcmp(argv[i], "--timeout"))
-			o.timeout_s = (unsigned)atoi(argv[i + 1]);
-		else if (!strcmp(argv[i], "--forbidden-retry"))
-			o.forbidden_retry_s = (unsigned)atoi(argv[i + 1]);
-		else if (!strcmp(argv[i], "--kubeconfig"))
-			kubeconfig = argv[i + 1];
-	}
+	parse_client_opts(argc, argv, &o, &kubeconfig);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	t0 = now_ms();
 	if (kubeconfig &&
@@ -137,102 +245,25 @@ static int client(int argc, char **argv)
 		return 1;
 	}
 	while (fgets(line, sizeof(line), stdin)) {
-		char cmd[32] = "", a1[256] = "", a2[256] = "", a3[64] = "", a4[64] = "";
+		char cmd[32] = "", a1[256] = "", a2[256] = "";
 		int rest = 0;
 
 		line[strcspn(line, "\n")] = '\0';
 		if (sscanf(line, "%31s %255s %255s %n", cmd, a1, a2, &rest) < 1)
 			continue;
 		if (!strcmp(cmd, "sync")) {
-			uint64_t end = now_ms() + (uint64_t)atoi(a1) * 1000;
-			struct nt_k8s_stats s;
-
-			for (;;) {
-				nt_k8s_stats(k, &s);
-				if (s.synced || now_ms() >= end)
-					break;
-				usleep(10000);
-			}
-			if (s.synced)
-				printf("synced %llu\n", (unsigned long long)(now_ms() - t0));
-			else
-				printf("timeout\n");
+			cmd_sync(k, a1, t0);
 		} else if (!strcmp(cmd, "lookup")) {
 			lookup(k, a1, out, sizeof(out));
 			puts(out);
 		} else if (!strcmp(cmd, "expect")) {
-			uint64_t end = now_ms() + (uint64_t)(atof(a1) * 1000);
-			const char *want = rest ? line + rest : "";
-			char full[8192];
-
-			snprintf(full, sizeof(full), "%s %s", a2, want);
-			for (;;) {
-				lookup(k, a2, out, sizeof(out));
-				if (!strcmp(out, full) || now_ms() >= end)
-					break;
-				usleep(20000);
-			}
-			if (!strcmp(out, full))
-				printf("ok\n");
-			else
-				printf("mismatch: %s\n", out);
+			cmd_expect(k, a1, a2, rest ? line + rest : "");
 		} else if (!strcmp(cmd, "uid")) {
-			const struct nt_k8s_endpoint *e;
-
-			nt_k8s_read_lock(k);
-			e = nt_k8s_pod_by_uid(k, a1);
-			if (e)
-				printf("%s %.*s\n", a1, (int)e->json_len, e->json);
-			else
-				printf("%s none\n", a1);
-			nt_k8s_read_unlock(k);
+			cmd_uid(k, a1);
 		} else if (!strcmp(cmd, "stats")) {
-			struct nt_k8s_stats s;
-			char names[256] = "";
-
-			nt_k8s_stats(k, &s);
-			for (int r = 0; r < NT_K8S_R_COUNT; r++)
-				if (s.forbidden_mask & (1u << r))
-					snprintf(names + strlen(names),
-						 sizeof(names) - strlen(names), "%s%s",
-						 *names ? "," : "",
-						 nt_k8s_res_name((enum nt_k8s_res)r));
-			printf("lists=%llu watches=%llu watch_events=%llu relists_410=%llu reconnects=%llu "
-			       "auth_errors=%llu errors=%llu pods=%llu services=%llu nodes=%llu ip_entries=%llu synced=%d "
-			       "forbidden=%llu forbidden_resources=%s\n",
-			       (unsigned long long)s.lists, (unsigned long long)s.watches,
-			       (unsigned long long)s.watch_events,
-			       (unsigned long long)s.relists_410, (unsigned long long)s.reconnects,
-			       (unsigned long long)s.auth_errors, (unsigned long long)s.errors,
-			       (unsigned long long)s.pods, (unsigned long long)s.services,
-			       (unsigned long long)s.nodes, (unsigned long long)s.ip_entries,
-			       s.synced, (unsigned long long)s.forbidden, *names ? names : "-");
+			cmd_stats(k);
 		} else if (!strcmp(cmd, "waitstat")) {
-			uint64_t end, v = 0, want;
-			struct nt_k8s_stats s;
-			int okv = 0;
-
-			sscanf(line, "%31s %255s %255s %63s %63s", cmd, a1, a2, a3, a4);
-			end = now_ms() + (uint64_t)(atof(a1) * 1000);
-			want = strtoull(a4, NULL, 10);
-			for (;;) {
-				nt_k8s_stats(k, &s);
-				if (stat_get(&s, a2, &v)) {
-					printf("fail unknown stat %s\n", a2);
-					break;
-				}
-				okv = !strcmp(a3, "==") ? v == want :
-				      !strcmp(a3, ">=") ? v >= want :
-							  v <= want;
-				if (okv || now_ms() >= end) {
-					if (okv)
-						printf("ok\n");
-					else
-						printf("fail %s=%llu\n", a2, (unsigned long long)v);
-					break;
-				}
-				usleep(20000);
-			}
+			cmd_waitstat(k, line);
 		} else if (!strcmp(cmd, "quit")) {
 			uint64_t t = now_ms();
 

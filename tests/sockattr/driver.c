@@ -815,124 +815,120 @@ static int bench_main(int n)
 	return 0;
 }
 
-int main(int argc, char **argv)
-{
+/* what the attribution run's steps share */
+struct sa_run {
 	/* optional: client netns, server netns, server address, client address */
-	const char *ns_client = argc > 4 ? argv[1] : NULL;
-	const char *ns_server = argc > 4 ? argv[2] : NULL;
-	const char *ns_addr = argc > 4 ? argv[3] : NULL;
-	char root[4096], err[512], base[4200], scope[4400], podfs[4400], ctrfs[4400], hex1[65],
-		hex2[65], uid1[37], uid1s[37], uid2[37];
+	const char *ns_client, *ns_server, *ns_addr, *ns_client_addr;
+	char root[4096], base[4200], scope[4400], podfs[4400], ctrfs[4400], hex1[65], hex2[65],
+		uid1[37], uid1s[37], uid2[37];
 	struct nt_sockattr *s;
-	struct flow_bpf *fb = NULL;
-	struct nt_cgroupmap *cm;
-	struct client_report rep = {};
-	struct targets t = {};
+	struct flow_bpf *fb;
+	struct client_report rep;
+	struct targets t;
+	struct nt_sockattr_stats st0, st1;
 	uint64_t cg_scope, cg_ctr, cg_root;
-	int p[2], stop[2], tcp4, tcp6, udp4, udp6, nsfd = -1, side, st;
-	pid_t client, server, echo;
-	uint16_t sport = 0;
+	int tcp4, tcp6, udp4, udp6, nsfd;
+	pid_t client;
+	uint16_t sport, dport;
+};
 
-	if (argc > 1 && strcmp(argv[1], "bench") == 0)
-		return bench_main(argc > 2 ? atoi(argv[2]) : 200000);
-	prctl(PR_SET_NAME, "nt-sa-driver");
-	srand((unsigned)getpid());
-	if (!nt_cgroup_v2_mount(root, sizeof(root))) {
-		check(0, "cgroup2 mount in /proc/mounts");
-		goto done;
-	}
-	check(1, "cgroup v2 mount from /proc/mounts: %s", root);
-
-	s = nt_sockattr_open(NULL, err, sizeof(err));
-	check(s != NULL, "nt_sockattr_open(NULL): %s", s ? "attached 6 programs" : err);
-	if (!s)
-		goto done;
-	check(strcmp(nt_sockattr_cgroup_root(s), root) == 0, "attached at %s",
-	      nt_sockattr_cgroup_root(s));
-
-	/* kubelet-shaped cgroups, under a test directory */
-	rand_hex(hex1, 64);
-	rand_hex(hex2, 64);
-	rand_uid(uid1);
-	rand_uid(uid2);
-	snprintf(uid1s, sizeof(uid1s), "%s", uid1);
-	for (char *c = uid1s; *c; c++)
+/* kubelet-shaped cgroups, under a test directory */
+static void make_cgroups(struct sa_run *r)
+{
+	rand_hex(r->hex1, 64);
+	rand_hex(r->hex2, 64);
+	rand_uid(r->uid1);
+	rand_uid(r->uid2);
+	snprintf(r->uid1s, sizeof(r->uid1s), "%s", r->uid1);
+	for (char *c = r->uid1s; *c; c++)
 		if (*c == '-')
 			*c = '_';
-	snprintf(base, sizeof(base), "%s/nettrail-test-%d", root, getpid());
-	snprintf(scope, sizeof(scope),
+	snprintf(r->base, sizeof(r->base), "%s/nettrail-test-%d", r->root, getpid());
+	snprintf(r->scope, sizeof(r->scope),
 		 "%s/kubepods.slice/kubepods-burstable.slice/"
 		 "kubepods-burstable-pod%s.slice/cri-containerd-%s.scope",
-		 base, uid1s, hex1);
-	snprintf(podfs, sizeof(podfs), "%s/kubepods/burstable/pod%s", base, uid2);
-	snprintf(ctrfs, sizeof(ctrfs), "%.4300s/%s", podfs, hex2);
-	check(mkdirs(scope) == 0 && mkdirs(ctrfs) == 0, "created %s and %s", scope + strlen(root),
-	      ctrfs + strlen(root));
-	cg_scope = ino_of(scope);
-	cg_ctr = ino_of(ctrfs);
-	cg_root = self_cgroup(root);
-	check(cg_scope && cg_scope == handle_id(scope) && cg_ctr == handle_id(ctrfs),
-	      "cgroup id = inode = name_to_handle_at id (%llu, %llu)", (unsigned long long)cg_scope,
-	      (unsigned long long)cg_ctr);
+		 r->base, r->uid1s, r->hex1);
+	snprintf(r->podfs, sizeof(r->podfs), "%s/kubepods/burstable/pod%s", r->base, r->uid2);
+	snprintf(r->ctrfs, sizeof(r->ctrfs), "%.4300s/%s", r->podfs, r->hex2);
+	check(mkdirs(r->scope) == 0 && mkdirs(r->ctrfs) == 0, "created %s and %s",
+	      r->scope + strlen(r->root), r->ctrfs + strlen(r->root));
+	r->cg_scope = ino_of(r->scope);
+	r->cg_ctr = ino_of(r->ctrfs);
+	r->cg_root = self_cgroup(r->root);
+	check(r->cg_scope && r->cg_scope == handle_id(r->scope) && r->cg_ctr == handle_id(r->ctrfs),
+	      "cgroup id = inode = name_to_handle_at id (%llu, %llu)",
+	      (unsigned long long)r->cg_scope, (unsigned long long)r->cg_ctr);
+}
 
-	/* the driver's listeners (root cgroup, in the initial netns) */
-	tcp4 = listen_on(AF_INET, "127.0.0.1", &t.tcp4, SOCK_STREAM);
-	tcp6 = listen_on(AF_INET6, "::1", &t.tcp6, SOCK_STREAM);
-	udp4 = listen_on(AF_INET, "127.0.0.1", &t.udp4, SOCK_DGRAM);
-	udp6 = listen_on(AF_INET6, "::1", &t.udp6, SOCK_DGRAM);
-	if (ns_client) {
+/* the driver's listeners (root cgroup, in the initial netns) */
+static void open_listeners(struct sa_run *r)
+{
+	struct targets *t = &r->t;
+
+	r->tcp4 = listen_on(AF_INET, "127.0.0.1", &t->tcp4, SOCK_STREAM);
+	r->tcp6 = listen_on(AF_INET6, "::1", &t->tcp6, SOCK_STREAM);
+	r->udp4 = listen_on(AF_INET, "127.0.0.1", &t->udp4, SOCK_DGRAM);
+	r->udp6 = listen_on(AF_INET6, "::1", &t->udp6, SOCK_DGRAM);
+	if (r->ns_client) {
 		int self = open("/proc/self/ns/net", O_RDONLY);
 
-		if (join_netns(ns_server) == 0) {
-			nsfd = listen_on(AF_INET, ns_addr, &t.tcpns, SOCK_STREAM);
+		if (join_netns(r->ns_server) == 0) {
+			r->nsfd = listen_on(AF_INET, r->ns_addr, &t->tcpns, SOCK_STREAM);
 			if (setns(self, CLONE_NEWNET))
 				perror("setns back");
 		}
 		close(self);
-		t.ns_client = ns_client;
-		t.ns_server_addr = ns_addr;
-		check(nsfd >= 0, "listener in netns %s on %s:%u", ns_server, ns_addr, t.tcpns);
-		fb = tc_attach_in_ns(ns_server, "eth0");
-		check(fb != NULL, "flow.bpf.c TC programs on eth0 of %s", ns_server);
+		t->ns_client = r->ns_client;
+		t->ns_server_addr = r->ns_addr;
+		check(r->nsfd >= 0, "listener in netns %s on %s:%u", r->ns_server, r->ns_addr,
+		      t->tcpns);
+		r->fb = tc_attach_in_ns(r->ns_server, "eth0");
+		check(r->fb != NULL, "flow.bpf.c TC programs on eth0 of %s", r->ns_server);
 	}
-	check(tcp4 >= 0 && tcp6 >= 0 && udp4 >= 0 && udp6 >= 0,
-	      "listeners 127.0.0.1:%u [::1]:%u udp 127.0.0.1:%u [::1]:%u", t.tcp4, t.tcp6, t.udp4,
-	      t.udp6);
+	check(r->tcp4 >= 0 && r->tcp6 >= 0 && r->udp4 >= 0 && r->udp6 >= 0,
+	      "listeners 127.0.0.1:%u [::1]:%u udp 127.0.0.1:%u [::1]:%u", t->tcp4, t->tcp6,
+	      t->udp4, t->udp6);
+}
+
+/* the echo server, the client in the systemd scope and the server in the
+ * cgroupfs container; -1 when the pipes cannot be made */
+static int run_children(struct sa_run *r)
+{
+	int p[2], stop[2], st;
+	pid_t server, echo;
 
 	if (pipe(p) || pipe(stop))
-		return 1;
+		return -1;
 	fflush(stdout);
 	echo = fork();
 	if (echo == 0) {
-		serve(tcp4, tcp6, nsfd, stop[0]);
+		serve(r->tcp4, r->tcp6, r->nsfd, stop[0]);
 		_exit(0);
 	}
-	struct nt_sockattr_stats st0, st1;
-
-	nt_sockattr_poll(s);
-	nt_sockattr_stats(s, &st0);
-	client = fork();
-	if (client == 0)
-		client_main(scope, &t, p[1]);
-	if (read(p[0], &rep, sizeof(rep)) != sizeof(rep))
-		rep.err = -1;
-	waitpid(client, &st, 0);
-	check(rep.err == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	nt_sockattr_poll(r->s);
+	nt_sockattr_stats(r->s, &r->st0);
+	r->client = fork();
+	if (r->client == 0)
+		client_main(r->scope, &r->t, p[1]);
+	if (read(p[0], &r->rep, sizeof(r->rep)) != sizeof(r->rep))
+		r->rep.err = -1;
+	waitpid(r->client, &st, 0);
+	check(r->rep.err == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	      "client (pid %d) in the systemd scope: TCP v4/v6, UDP v4/v6, "
 	      "connected UDP, 1000-datagram burst%s: %s",
-	      client, ns_client ? ", TCP across the veth pair" : "",
-	      rep.err ? rep.what : "all passed (programs allow)");
+	      r->client, r->ns_client ? ", TCP across the veth pair" : "",
+	      r->rep.err ? r->rep.what : "all passed (programs allow)");
 
 	/* inbound: the server child in the cgroupfs container */
 	server = fork();
 	if (server == 0)
-		server_main(ctrfs, p[1]);
-	if (read(p[0], &sport, sizeof(sport)) != sizeof(sport))
-		sport = 0;
-	uint16_t dport = sport ? tcp_exchange(AF_INET, "127.0.0.1", sport) : 0;
+		server_main(r->ctrfs, p[1]);
+	if (read(p[0], &r->sport, sizeof(r->sport)) != sizeof(r->sport))
+		r->sport = 0;
+	r->dport = r->sport ? tcp_exchange(AF_INET, "127.0.0.1", r->sport) : 0;
 
 	waitpid(server, &st, 0);
-	check(dport && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	check(r->dport && WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	      "server (pid %d) in the cgroupfs container accepted a connection "
 	      "from the driver",
 	      server);
@@ -940,151 +936,186 @@ int main(int argc, char **argv)
 		perror("stop");
 	waitpid(echo, NULL, 0);
 
-	int n = nt_sockattr_poll(s);
+	int n = nt_sockattr_poll(r->s);
 
-	nt_sockattr_stats(s, &st1);
+	nt_sockattr_stats(r->s, &r->st1);
 	check(n > 0, "nt_sockattr_poll: %d attributions", n);
+	return 0;
+}
 
-	/* the exact keys, one check each */
-	uint32_t cpid = (uint32_t)client, dpid = (uint32_t)getpid();
+/* the exact keys of the client's flows, one check each */
+static void check_client_keys(struct sa_run *r)
+{
+	struct nt_sockattr *s = r->s;
+	const struct client_report *rep = &r->rep;
+	const struct targets *t = &r->t;
+	uint32_t cpid = (uint32_t)r->client;
 	struct nt_flow_key k;
 	const struct nt_sock_attr *a;
+	int side;
 
-	k = expect_key(AF_INET, "127.0.0.1", rep.tcp4, "127.0.0.1", t.tcp4, 6, &side);
-	expect_attr(s, "tcp4 client", &k, side, cg_scope, 1, cpid, 4242, "nt-sa-client");
-	expect_attr(s, "tcp4 accepted by the driver", &k, !side, cg_root, 0, 0, 0, "");
+	k = expect_key(AF_INET, "127.0.0.1", rep->tcp4, "127.0.0.1", t->tcp4, 6, &side);
+	expect_attr(s, "tcp4 client", &k, side, r->cg_scope, 1, cpid, 4242, "nt-sa-client");
+	expect_attr(s, "tcp4 accepted by the driver", &k, !side, r->cg_root, 0, 0, 0, "");
 	a = nt_sockattr_find(s, &k);
 	check(a && a->pid == cpid && a->local_side == side,
 	      "tcp4: nt_sockattr_find prefers the side with a process");
-	k = expect_key(AF_INET6, "::1", rep.tcp6, "::1", t.tcp6, 6, &side);
-	expect_attr(s, "tcp6 client", &k, side, cg_scope, 1, cpid, 4242, "nt-sa-client");
-	k = expect_key(AF_INET, "127.0.0.1", rep.udp4, "127.0.0.1", t.udp4, 17, &side);
-	expect_attr(s, "udp4 sendto", &k, side, cg_scope, 1, cpid, 4242, "nt-sa-client");
-	expect_attr(s, "udp4 receiver", &k, !side, cg_root, 0, 0, 0, "");
-	k = expect_key(AF_INET6, "::1", rep.udp6, "::1", t.udp6, 17, &side);
-	expect_attr(s, "udp6 sendto", &k, side, cg_scope, 1, cpid, 4242, "nt-sa-client");
-	k = expect_key(AF_INET, "127.0.0.1", rep.cudp4, "127.0.0.1", t.udp4, 17, &side);
-	expect_attr(s, "connected udp4", &k, side, cg_scope, 1, cpid, 4242, "nt-sa-client");
-	k = expect_key(AF_INET, "127.0.0.1", rep.burst4, "127.0.0.1", t.udp4, 17, &side);
-	expect_attr(s, "udp4 burst", &k, side, cg_scope, 1, cpid, 4242, "nt-sa-client");
-	if (ns_client) {
-		/* the client's address in its namespace: the peer of ns_addr */
-		char caddr[64];
+	k = expect_key(AF_INET6, "::1", rep->tcp6, "::1", t->tcp6, 6, &side);
+	expect_attr(s, "tcp6 client", &k, side, r->cg_scope, 1, cpid, 4242, "nt-sa-client");
+	k = expect_key(AF_INET, "127.0.0.1", rep->udp4, "127.0.0.1", t->udp4, 17, &side);
+	expect_attr(s, "udp4 sendto", &k, side, r->cg_scope, 1, cpid, 4242, "nt-sa-client");
+	expect_attr(s, "udp4 receiver", &k, !side, r->cg_root, 0, 0, 0, "");
+	k = expect_key(AF_INET6, "::1", rep->udp6, "::1", t->udp6, 17, &side);
+	expect_attr(s, "udp6 sendto", &k, side, r->cg_scope, 1, cpid, 4242, "nt-sa-client");
+	k = expect_key(AF_INET, "127.0.0.1", rep->cudp4, "127.0.0.1", t->udp4, 17, &side);
+	expect_attr(s, "connected udp4", &k, side, r->cg_scope, 1, cpid, 4242, "nt-sa-client");
+	k = expect_key(AF_INET, "127.0.0.1", rep->burst4, "127.0.0.1", t->udp4, 17, &side);
+	expect_attr(s, "udp4 burst", &k, side, r->cg_scope, 1, cpid, 4242, "nt-sa-client");
+}
 
-		snprintf(caddr, sizeof(caddr), "%s", argv[4]);
-		k = expect_key(AF_INET, caddr, rep.tcpns, ns_addr, t.tcpns, 6, &side);
-		expect_attr(s, "tcp across netns, client", &k, side, cg_scope, 1, cpid, 4242,
-			    "nt-sa-client");
-		expect_attr(s, "tcp across netns, accepted", &k, !side, cg_root, 0, 0, 0, "");
-		/* the same key as the TC counters', counted there once */
-		struct nt_flow_key tk;
-		struct nt_flow_val tv;
+/* the TCP connection across the veth pair, both sides and the TC counters */
+static void check_netns_keys(struct sa_run *r)
+{
+	struct nt_sockattr *s = r->s;
+	uint32_t cpid = (uint32_t)r->client;
+	struct nt_flow_key k;
+	int side;
+	/* the client's address in its namespace: the peer of ns_addr */
+	char caddr[64];
 
-		if (fb && tc_flow(fb, rep.tcpns, t.tcpns, &tk, &tv)) {
-			check(memcmp(&tk, &k, sizeof(k)) == 0 && nt_sockattr_find(s, &tk) != NULL,
-			      "the TC flow entry's key (nt_flow_key_make in flow.bpf.c) is "
-			      "the attributed key");
-			check(tv.pkts[0] >= 4 && tv.pkts[1] >= 4 && tv.pkts[0] < 20 &&
-				      tv.pkts[1] < 20,
-			      "TC counted the connection once on eth0: %llu + %llu packets",
-			      (unsigned long long)tv.pkts[0], (unsigned long long)tv.pkts[1]);
-		} else {
-			check(0, "the TC programs saw no flow %u <-> %u", rep.tcpns, t.tcpns);
-		}
+	snprintf(caddr, sizeof(caddr), "%s", r->ns_client_addr);
+	k = expect_key(AF_INET, caddr, r->rep.tcpns, r->ns_addr, r->t.tcpns, 6, &side);
+	expect_attr(s, "tcp across netns, client", &k, side, r->cg_scope, 1, cpid, 4242,
+		    "nt-sa-client");
+	expect_attr(s, "tcp across netns, accepted", &k, !side, r->cg_root, 0, 0, 0, "");
+	/* the same key as the TC counters', counted there once */
+	struct nt_flow_key tk;
+	struct nt_flow_val tv;
+
+	if (r->fb && tc_flow(r->fb, r->rep.tcpns, r->t.tcpns, &tk, &tv)) {
+		check(memcmp(&tk, &k, sizeof(k)) == 0 && nt_sockattr_find(s, &tk) != NULL,
+		      "the TC flow entry's key (nt_flow_key_make in flow.bpf.c) is "
+		      "the attributed key");
+		check(tv.pkts[0] >= 4 && tv.pkts[1] >= 4 && tv.pkts[0] < 20 && tv.pkts[1] < 20,
+		      "TC counted the connection once on eth0: %llu + %llu packets",
+		      (unsigned long long)tv.pkts[0], (unsigned long long)tv.pkts[1]);
+	} else {
+		check(0, "the TC programs saw no flow %u <-> %u", r->rep.tcpns, r->t.tcpns);
 	}
-	k = expect_key(AF_INET, "127.0.0.1", dport, "127.0.0.1", sport, 6, &side);
-	expect_attr(s, "inbound: accepted by the container (cgroup, no process)", &k, !side, cg_ctr,
-		    0, 0, 0, "");
-	expect_attr(s, "inbound: the driver's connecting socket", &k, side, cg_root, 1, dpid, 0,
-		    "nt-sa-driver");
+}
+
+/* the server's inbound connection, and once per flow, not per packet */
+static void check_inbound(struct sa_run *r)
+{
+	struct nt_flow_key k;
+	int side;
+
+	k = expect_key(AF_INET, "127.0.0.1", r->dport, "127.0.0.1", r->sport, 6, &side);
+	expect_attr(r->s, "inbound: accepted by the container (cgroup, no process)", &k, !side,
+		    r->cg_ctr, 0, 0, 0, "");
+	expect_attr(r->s, "inbound: the driver's connecting socket", &k, side, r->cg_root, 1,
+		    (uint32_t)getpid(), 0, "nt-sa-driver");
 	/* once per flow, not per packet: the client's whole run (a dozen
 	 * flows, 1,000+ packets) made a handful of attributions */
-	check(st1.events - st0.events < 100 && st1.proc_set - st0.proc_set < 20,
+	check(r->st1.events - r->st0.events < 100 && r->st1.proc_set - r->st0.proc_set < 20,
 	      "once per flow: %llu attributions, %llu process notes for the "
 	      "client's and server's ~1,040 packets",
-	      (unsigned long long)(st1.events - st0.events),
-	      (unsigned long long)(st1.proc_set - st0.proc_set));
+	      (unsigned long long)(r->st1.events - r->st0.events),
+	      (unsigned long long)(r->st1.proc_set - r->st0.proc_set));
+}
 
-	/* a kernel-generated packet: the RST for a closed port comes from the
-	 * kernel's control socket and is attributed to nothing */
-	{
-		uint16_t closed = 0, cport;
-		int b = socket(AF_INET, SOCK_STREAM, 0);
-		int c = socket(AF_INET, SOCK_STREAM, 0);
-		struct sockaddr_storage ss;
-		socklen_t sl = mkaddr(AF_INET, "127.0.0.1", 0, &ss);
-		int r;
+/* a kernel-generated packet: the RST for a closed port comes from the
+ * kernel's control socket and is attributed to nothing */
+static void check_kernel_rst(struct nt_sockattr *s)
+{
+	uint16_t closed = 0, cport;
+	int b = socket(AF_INET, SOCK_STREAM, 0);
+	int c = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_storage ss;
+	socklen_t sl = mkaddr(AF_INET, "127.0.0.1", 0, &ss);
+	const struct nt_sock_attr *a;
+	struct nt_flow_key k;
+	int r, side;
 
-		if (bind(b, (void *)&ss, sl) == 0)
-			closed = local_port(b);
-		sl = mkaddr(AF_INET, "127.0.0.1", closed, &ss);
-		r = connect(c, (void *)&ss, sl);
-		cport = local_port(c);
-		nt_sockattr_poll(s);
-		k = expect_key(AF_INET, "127.0.0.1", cport, "127.0.0.1", closed, 6, &side);
-		a = nt_sockattr_find_side(s, &k, side);
-		check(r < 0 && errno == ECONNREFUSED && a && a->pid == dpid &&
-			      nt_sockattr_find_side(s, &k, !side) == NULL,
-		      "refused connect: the SYN's socket attributed, the kernel's RST not");
-		close(b);
-		close(c);
-	}
+	if (bind(b, (void *)&ss, sl) == 0)
+		closed = local_port(b);
+	sl = mkaddr(AF_INET, "127.0.0.1", closed, &ss);
+	r = connect(c, (void *)&ss, sl);
+	cport = local_port(c);
+	nt_sockattr_poll(s);
+	k = expect_key(AF_INET, "127.0.0.1", cport, "127.0.0.1", closed, 6, &side);
+	a = nt_sockattr_find_side(s, &k, side);
+	check(r < 0 && errno == ECONNREFUSED && a && a->pid == (uint32_t)getpid() &&
+		      nt_sockattr_find_side(s, &k, !side) == NULL,
+	      "refused connect: the SYN's socket attributed, the kernel's RST not");
+	close(b);
+	close(c);
+}
 
-	/* cgroup id -> container id -> pod uid */
-	cm = nt_cgroupmap_new(NULL);
-	{
-		const char *cid = NULL, *puid = NULL;
-		uint64_t t0 = now_ns();
-		int r = nt_cgroupmap_lookup(cm, cg_scope, &cid, &puid, t0);
+/* cgroup id -> container id -> pod uid */
+static void check_cgroupmap(struct sa_run *r)
+{
+	struct nt_cgroupmap *cm = nt_cgroupmap_new(NULL);
+	const char *cid = NULL, *puid = NULL;
+	uint64_t t0 = now_ns();
+	const struct nt_sock_attr *a;
+	struct nt_flow_key k;
+	int side;
+	int rc = nt_cgroupmap_lookup(cm, r->cg_scope, &cid, &puid, t0);
 
-		check(r == 0 && cid && strcmp(cid, hex1) == 0 && puid && strcmp(puid, uid1) == 0,
-		      "cgroupmap systemd scope: container %s pod %s", cid ? cid : "-",
-		      puid ? puid : "-");
-		r = nt_cgroupmap_lookup(cm, cg_ctr, &cid, &puid, t0);
-		check(r == 0 && cid && strcmp(cid, hex2) == 0 && puid && strcmp(puid, uid2) == 0,
-		      "cgroupmap cgroupfs container: container %s pod %s", cid ? cid : "-",
-		      puid ? puid : "-");
-		r = nt_cgroupmap_lookup(cm, cg_root, &cid, &puid, t0);
-		check(r == 0 && !cid && !puid,
-		      "cgroupmap driver's own cgroup: known, no container");
-		/* an attribution's id resolves end to end */
-		k = expect_key(AF_INET, "127.0.0.1", rep.tcp4, "127.0.0.1", t.tcp4, 6, &side);
-		a = nt_sockattr_find(s, &k);
-		r = a ? nt_cgroupmap_lookup(cm, a->cgroup_id, &cid, &puid, t0) : -1;
-		check(r == 0 && cid && strcmp(cid, hex1) == 0, "flow -> cgroup id -> container %s",
-		      cid ? cid : "-");
-		/* unknown id: one rescan, then rate-limited */
-		uint64_t rs0, rs1, rs2;
+	check(rc == 0 && cid && strcmp(cid, r->hex1) == 0 && puid && strcmp(puid, r->uid1) == 0,
+	      "cgroupmap systemd scope: container %s pod %s", cid ? cid : "-", puid ? puid : "-");
+	rc = nt_cgroupmap_lookup(cm, r->cg_ctr, &cid, &puid, t0);
+	check(rc == 0 && cid && strcmp(cid, r->hex2) == 0 && puid && strcmp(puid, r->uid2) == 0,
+	      "cgroupmap cgroupfs container: container %s pod %s", cid ? cid : "-",
+	      puid ? puid : "-");
+	rc = nt_cgroupmap_lookup(cm, r->cg_root, &cid, &puid, t0);
+	check(rc == 0 && !cid && !puid, "cgroupmap driver's own cgroup: known, no container");
+	/* an attribution's id resolves end to end */
+	k = expect_key(AF_INET, "127.0.0.1", r->rep.tcp4, "127.0.0.1", r->t.tcp4, 6, &side);
+	a = nt_sockattr_find(r->s, &k);
+	rc = a ? nt_cgroupmap_lookup(cm, a->cgroup_id, &cid, &puid, t0) : -1;
+	check(rc == 0 && cid && strcmp(cid, r->hex1) == 0, "flow -> cgroup id -> container %s",
+	      cid ? cid : "-");
+	/* unknown id: one rescan, then rate-limited */
+	uint64_t rs0, rs1, rs2;
 
-		nt_cgroupmap_stats(cm, &rs0, NULL);
-		r = nt_cgroupmap_lookup(cm, 0xfffffffffff0ULL, &cid, &puid, t0 + 2000000000ULL);
-		nt_cgroupmap_stats(cm, &rs1, NULL);
-		nt_cgroupmap_lookup(cm, 0xfffffffffff1ULL, &cid, &puid, t0 + 2100000000ULL);
-		nt_cgroupmap_stats(cm, &rs2, NULL);
-		check(r == -1 && rs1 == rs0 + 1 && rs2 == rs1,
-		      "unknown id: -1, one rescan, the next within 1 s none (%llu %llu %llu)",
-		      (unsigned long long)rs0, (unsigned long long)rs1, (unsigned long long)rs2);
-	}
+	nt_cgroupmap_stats(cm, &rs0, NULL);
+	rc = nt_cgroupmap_lookup(cm, 0xfffffffffff0ULL, &cid, &puid, t0 + 2000000000ULL);
+	nt_cgroupmap_stats(cm, &rs1, NULL);
+	nt_cgroupmap_lookup(cm, 0xfffffffffff1ULL, &cid, &puid, t0 + 2100000000ULL);
+	nt_cgroupmap_stats(cm, &rs2, NULL);
+	check(rc == -1 && rs1 == rs0 + 1 && rs2 == rs1,
+	      "unknown id: -1, one rescan, the next within 1 s none (%llu %llu %llu)",
+	      (unsigned long long)rs0, (unsigned long long)rs1, (unsigned long long)rs2);
 	nt_cgroupmap_free(cm);
+}
 
-	/* forget */
-	k = expect_key(AF_INET, "127.0.0.1", rep.tcp4, "127.0.0.1", t.tcp4, 6, &side);
-	nt_sockattr_forget(s, &k);
-	check(nt_sockattr_find(s, &k) == NULL, "forget drops the flow");
+/* forget, the counters and the maps, then close and detach */
+static void check_forget_and_close(struct sa_run *r)
+{
+	struct nt_flow_key k;
+	int side;
+
+	k = expect_key(AF_INET, "127.0.0.1", r->rep.tcp4, "127.0.0.1", r->t.tcp4, 6, &side);
+	nt_sockattr_forget(r->s, &k);
+	check(nt_sockattr_find(r->s, &k) == NULL, "forget drops the flow");
 	{
 		uint64_t lost = 99, tracked = 0;
 
-		nt_sockattr_counters(s, &lost, &tracked);
+		nt_sockattr_counters(r->s, &lost, &tracked);
 		check(lost == 0 && tracked > 0, "counters: lost %llu tracked %llu",
 		      (unsigned long long)lost, (unsigned long long)tracked);
 	}
-	check_maps(s);
+	check_maps(r->s);
 
 	int before = count_ours();
 
-	nt_sockattr_close(s);
-	if (fb)
-		flow_bpf__destroy(fb);
+	nt_sockattr_close(r->s);
+	r->s = NULL;
+	if (r->fb)
+		flow_bpf__destroy(r->fb);
+	r->fb = NULL;
 	{
 		/* another nettrail on the node keeps its own: ours (egress,
 		 * connect4) are the two that vanish */
@@ -1093,28 +1124,72 @@ int main(int argc, char **argv)
 		check(before >= 2 && after == before - 2,
 		      "close detached and freed the programs (%d -> %d)", before, after);
 	}
+}
 
-	/* cleanup: processes are gone; remove the cgroups bottom-up */
-	{
-		char d[4400];
-		int ok = 1;
+/* cleanup: processes are gone; remove the cgroups bottom-up */
+static void remove_cgroups(const struct sa_run *r)
+{
+	char d[4400];
+	int ok = 1;
 
-		snprintf(d, sizeof(d), "%s", scope);
-		while (strlen(d) > strlen(base)) {
-			if (rmdir(d))
-				ok = 0;
-			*strrchr(d, '/') = 0;
-		}
-		snprintf(d, sizeof(d), "%s", ctrfs);
-		while (strlen(d) > strlen(base)) {
-			if (rmdir(d))
-				ok = 0;
-			*strrchr(d, '/') = 0;
-		}
-		if (rmdir(base))
+	snprintf(d, sizeof(d), "%s", r->scope);
+	while (strlen(d) > strlen(r->base)) {
+		if (rmdir(d))
 			ok = 0;
-		check(ok && access(base, F_OK) != 0, "cgroups removed");
+		*strrchr(d, '/') = 0;
 	}
+	snprintf(d, sizeof(d), "%s", r->ctrfs);
+	while (strlen(d) > strlen(r->base)) {
+		if (rmdir(d))
+			ok = 0;
+		*strrchr(d, '/') = 0;
+	}
+	if (rmdir(r->base))
+		ok = 0;
+	check(ok && access(r->base, F_OK) != 0, "cgroups removed");
+}
+
+int main(int argc, char **argv)
+{
+	static struct sa_run run = { .nsfd = -1 };
+	struct sa_run *r = &run;
+	char err[512];
+
+	if (argc > 4) {
+		r->ns_client = argv[1];
+		r->ns_server = argv[2];
+		r->ns_addr = argv[3];
+		r->ns_client_addr = argv[4];
+	}
+	if (argc > 1 && strcmp(argv[1], "bench") == 0)
+		return bench_main(argc > 2 ? atoi(argv[2]) : 200000);
+	prctl(PR_SET_NAME, "nt-sa-driver");
+	srand((unsigned)getpid());
+	if (!nt_cgroup_v2_mount(r->root, sizeof(r->root))) {
+		check(0, "cgroup2 mount in /proc/mounts");
+		goto done;
+	}
+	check(1, "cgroup v2 mount from /proc/mounts: %s", r->root);
+
+	r->s = nt_sockattr_open(NULL, err, sizeof(err));
+	check(r->s != NULL, "nt_sockattr_open(NULL): %s", r->s ? "attached 6 programs" : err);
+	if (!r->s)
+		goto done;
+	check(strcmp(nt_sockattr_cgroup_root(r->s), r->root) == 0, "attached at %s",
+	      nt_sockattr_cgroup_root(r->s));
+
+	make_cgroups(r);
+	open_listeners(r);
+	if (run_children(r))
+		return 1;
+	check_client_keys(r);
+	if (r->ns_client)
+		check_netns_keys(r);
+	check_inbound(r);
+	check_kernel_rst(r->s);
+	check_cgroupmap(r);
+	check_forget_and_close(r);
+	remove_cgroups(r);
 done:
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

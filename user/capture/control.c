@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "capture_int.h"
+#include "util.h"
 
 /* mkdir -p of path's directory (0755: the socket itself is 0600) */
 static int make_parent(const char *path)
@@ -179,14 +180,11 @@ static int out_reserve(struct cap_sess *s, size_t n)
 		if (need <= s->ocap)
 			return 0;
 	}
-	size_t cap = s->ocap ? s->ocap : 65536;
-	while (cap < need)
-		cap *= 2;
-	uint8_t *p = realloc(s->out, cap);
+	uint8_t *p = nt_grow(s->out, &s->ocap, need, 65536);
+
 	if (!p)
 		return -1;
 	s->out = p;
-	s->ocap = cap;
 	return 0;
 }
 

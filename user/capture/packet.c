@@ -22,6 +22,7 @@
 #include "k8s.h"
 #include "record.h"
 #include "sockattr.h"
+#include "util.h"
 
 /* What a packet's headers say, for its flow. */
 struct tuple {
@@ -376,11 +377,6 @@ int cap_on_packet(void *ctx, void *data, size_t len)
 
 void cap_session_free_packets(struct cap_sess *s)
 {
-	struct cap_flow *f, *tmp;
-
-	HASH_ITER(hh, s->flows, f, tmp) {
-		HASH_DEL(s->flows, f);
-		free(f);
-	}
+	NT_HASH_DRAIN(s->flows, free);
 	s->nflows = 0;
 }

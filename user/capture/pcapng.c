@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 #define BT_SHB 0x0A0D0D0Au
 #define BT_IDB 0x00000001u
 #define BT_EPB 0x00000006u
@@ -41,16 +43,14 @@ struct nt_pcapng {
 
 static int reserve(struct nt_pcapng *w, size_t more)
 {
+	uint8_t *nb;
+
 	if (w->len + more <= w->cap)
 		return 0;
-	size_t cap = w->cap ? w->cap : 512;
-	while (cap < w->len + more)
-		cap *= 2;
-	uint8_t *nb = realloc(w->buf, cap);
+	nb = nt_grow(w->buf, &w->cap, w->len + more, 512);
 	if (!nb)
 		return -1;
 	w->buf = nb;
-	w->cap = cap;
 	return 0;
 }
 

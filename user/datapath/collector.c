@@ -353,8 +353,12 @@ int nt_collector_on_event(void *ctx, void *data, size_t size)
 	if (ev->type == NT_EV_FLOW_END && size >= sizeof(struct nt_flow_end)) {
 		const struct nt_flow_end *fe = data;
 
+		/* (a parked SYN that could not move into the table is not
+		 * closed: it ends as evicted, at its last packet) */
 		closing_cancel(c, &fe->key, fe->val.close_ns);
-		report_final(c, &fe->key, &fe->val, NT_END_TCP_CLOSE, fe->val.close_ns);
+		report_final(c, &fe->key, &fe->val,
+			     fe->val.close_ns ? NT_END_TCP_CLOSE : NT_END_EVICTED,
+			     fe->val.close_ns ? fe->val.close_ns : fe->val.last_ns);
 		c->st.flow_ends++;
 		return 0;
 	}
@@ -521,6 +525,43 @@ static void scan_overflow(struct nt_collector *c, uint64_t now, int flush,
 	}
 }
 
+/*
+ * Parked SYNs (the kernel's SYN slots, read in place): one that is idle, or
+ * every one at a flush, is taken (the state word's compare-and-swap, as the
+ * programs do) and reported as a flow from the table would be. A parked
+ * SYN is never closed (its end, a refusing RST, frees the slot).
+ */
+static void scan_syn_slots(struct nt_collector *c, uint64_t now, int flush,
+			   enum nt_end_reason flush_reason)
+{
+	uint64_t open = 0;
+
+	for (uint32_t i = 0; i < c->o.n_syn_slots; i++) {
+		struct nt_syn_slot *s = &c->o.syn_slots[i];
+		uint32_t want = NT_SYN_SLOT_OPEN;
+		struct nt_flow_key k;
+		struct nt_flow_val v;
+
+		if (__atomic_load_n(&s->state, __ATOMIC_RELAXED) != NT_SYN_SLOT_OPEN)
+			continue;
+		open++;
+		if (!flush && now < s->val.last_ns + c->o.idle_ns)
+			continue;
+		if (!__atomic_compare_exchange_n(&s->state, &want, NT_SYN_SLOT_BUSY, false,
+						 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			continue; /* a packet of its connection has it */
+		k = s->key;
+		v = s->val;
+		__atomic_store_n(&s->state, NT_SYN_SLOT_FREE, __ATOMIC_RELEASE);
+		open--;
+		report_final(c, &k, &v,
+			     flush && now < v.last_ns + c->o.idle_ns ? flush_reason : NT_END_IDLE,
+			     now);
+		c->st.syn_slots_expired++;
+	}
+	c->st.syn_slots_open = open;
+}
+
 static void scan(struct nt_collector *c, uint64_t now, int flush, enum nt_end_reason flush_reason)
 {
 	struct nt_flow_key out_batch;
@@ -553,6 +594,7 @@ static void scan(struct nt_collector *c, uint64_t now, int flush, enum nt_end_re
 			c->st.closes_from_scan++; /* its close event was lost */
 		finish(c, &e->key, (enum nt_end_reason)e->why, now, e);
 	}
+	scan_syn_slots(c, now, flush, flush_reason);
 	scan_overflow(c, now, flush, flush_reason);
 }
 

@@ -80,13 +80,13 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 16384); /* cfg_syn_slots, set by the loader */
+	__uint(max_entries, 1024); /* cfg_syn_slots, set by the loader */
 	__type(key, __u32);
 	__type(value, struct nt_syn_slot);
 } syn_slots SEC(".maps");
 
 /* syn_slots' size, a power of two; 0: SYNs go into the table */
-const volatile __u32 cfg_syn_slots = 16384;
+const volatile __u32 cfg_syn_slots = 1024;
 
 /* flow_new()'s scratch: a new flow's value, built here rather than on the
  * stack (the verifier's 512-byte bound on a chain of calls). */

@@ -1092,9 +1092,7 @@ static __always_inline int syn_promote(struct acct *a, struct nt_flow_val *v)
 		stat_inc(st, NT_STAT_SYN_PROMOTED);
 		return 1;
 	}
-	stat_inc(st, NT_STAT_SYN_SPILLED);
-	if (r != -EEXIST)
-		stat_inc(st, NT_STAT_TABLE_FULL);
+	stat_inc(st, NT_STAT_SYN_SPILLED); /* (not table_full: nothing is lost) */
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
 		stat_inc(st, NT_STAT_RINGBUF_FULL);

@@ -1022,6 +1022,182 @@ Test(datapath, tcp_rst_first_packet)
 	expect_event(0, &e);
 }
 
+/* ---- SYN slots (include/nettrail.h: struct nt_syn_slot) ----------------- */
+
+static void fill_table(unsigned n);
+
+/* Entries in the flow table itself (flow_count adds the parked SYNs). */
+static unsigned table_count(void)
+{
+	return flow_count() - slots_open();
+}
+
+static uint64_t stat_get(int id)
+{
+	uint64_t got[NT_STAT_MAX];
+
+	stats_read(got);
+	return got[id];
+}
+
+/* A refused SYN, with SYN slots and without: the same flow end, as the
+ * table made it; with slots, the SYN waits in its slot (no table entry)
+ * and the RST frees it. */
+static void rej_with_slots(unsigned slots_cfg, int parked)
+{
+	struct pkt_spec syn = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 23, SYN, 0);
+	struct pkt_spec rst = pkt_tcp("10.0.0.2", 23, "10.0.0.1", 40000, RST | ACK, 0);
+	struct nt_flow_val w = rej_val(TS(0), TS(1)), sw = val0();
+	struct nt_flow_key k = key_of(&syn, NULL);
+	struct nt_syn_slot *s;
+
+	dp_open(.syn_slots = slots_cfg);
+	send_at(&syn, TS(0));
+	s = slot_of(&k);
+	cr_assert_eq(s != NULL, parked, "SYN parked: %d, want %d", s != NULL, parked);
+	cr_assert_eq(table_count(), parked ? 0u : 1u, "table:%s", flow_dump());
+	sw.first_ns = sw.last_ns = sw.syn_ns = TS(0);
+	sw.pkts[0] = 1;
+	sw.bytes[0] = 40;
+	sw.tcp_flags = flags_of(0, SYN);
+	expect_flow("the SYN", &k, &sw, 0);
+	send_at(&rst, TS(1));
+	cr_assert_eq(flow_count(), 0u, "the REJ is gone:%s", flow_dump());
+	cr_assert_eq(drain(), 0, "no close event, got %d", nevs);
+	cr_assert_eq(nends, 1, "want one flow end, got %d", nends);
+	cr_expect(!memcmp(&ends[0].key, &k, sizeof(k)));
+	check_val("rej", &ends[0].val, &w, 0);
+	cr_expect_eq(stat_get(NT_STAT_SYN_PARKED), (uint64_t)parked);
+	cr_expect_eq(stat_get(NT_STAT_SYN_PROMOTED), 0u);
+	EXPECT_STATS();
+	dp_close();
+}
+
+Test(datapath, syn_slot_rej_same_end_as_the_table)
+{
+	rej_with_slots(0, 1);	/* the object's default: slots on */
+	rej_with_slots(-1u, 0); /* off: the table, as before */
+}
+
+/* The SYN+ACK moves a parked SYN's flow into the table as it is; the
+ * handshake goes on there. */
+Test(datapath, syn_slot_promoted_by_synack)
+{
+	struct pkt_spec syn = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 80, SYN, 0);
+	struct pkt_spec sa = pkt_tcp("10.0.0.2", 80, "10.0.0.1", 40000, SYN | ACK, 0);
+	struct pkt_spec ack = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 80, ACK, 0);
+	struct nt_flow_key k = key_of(&syn, NULL);
+	struct nt_flow_val w = val0(), g;
+
+	dp_open();
+	send_at(&syn, TS(0));
+	cr_assert_not_null(slot_of(&k), "the SYN is not parked:%s", flow_dump());
+	send_at(&sa, TS(1));
+	cr_assert_null(slot_of(&k), "the slot is still open");
+	cr_assert_eq(table_count(), 1u, "table:%s", flow_dump());
+	send_at(&ack, TS(2));
+	w.first_ns = w.syn_ns = TS(0);
+	w.synack_ns = TS(1);
+	w.ack_ns = w.last_ns = TS(2);
+	w.pkts[0] = 2;
+	w.pkts[1] = 1;
+	w.bytes[0] = w.bytes[1] = 40;
+	w.bytes[0] += 40;
+	w.tcp_flags = flags_of(0, SYN | ACK) | flags_of(1, SYN | ACK);
+	cr_assert(bpf_map_lookup_elem(bpf_map__fd(skel->maps.flows), &k, &g) == 0,
+		  "not in the table");
+	check_val("promoted", &g, &w, 0);
+	cr_expect_eq(stat_get(NT_STAT_SYN_PARKED), 1u);
+	cr_expect_eq(stat_get(NT_STAT_SYN_PROMOTED), 1u);
+	EXPECT_STATS();
+	cr_assert_eq(drain(), 0);
+	cr_assert_eq(nends, 0);
+}
+
+/* A retransmitted SYN counts into its parked flow, which stays parked. */
+Test(datapath, syn_slot_retransmission_stays_parked)
+{
+	struct pkt_spec syn = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 80, SYN, 0);
+	struct nt_flow_key k = key_of(&syn, NULL);
+	struct nt_flow_val w = val0();
+
+	dp_open();
+	send_at(&syn, TS(0));
+	send_at(&syn, TS(1));
+	cr_assert_not_null(slot_of(&k), "not parked:%s", flow_dump());
+	cr_assert_eq(table_count(), 0u, "table:%s", flow_dump());
+	w.first_ns = w.syn_ns = TS(0);
+	w.last_ns = TS(1);
+	w.pkts[0] = 2;
+	w.bytes[0] = 80;
+	w.tcp_flags = flags_of(0, SYN);
+	check_val("parked twice", &slot_of(&k)->val, &w, 0);
+	cr_expect_eq(stat_get(NT_STAT_SYN_PARKED), 1u);
+	cr_expect_eq(stat_get(NT_STAT_SYN_PROMOTED), 0u);
+	EXPECT_STATS();
+}
+
+/* One slot: a second tuple's SYN finds it taken and goes into the table;
+ * each RST ends its own attempt, from the slot and from the table. */
+Test(datapath, syn_slot_taken_goes_to_the_table)
+{
+	struct pkt_spec a = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 23, SYN, 0);
+	struct pkt_spec b = pkt_tcp("10.0.0.1", 40001, "10.0.0.2", 23, SYN, 0);
+	struct pkt_spec ra = pkt_tcp("10.0.0.2", 23, "10.0.0.1", 40000, RST | ACK, 0);
+	struct pkt_spec rb_ = pkt_tcp("10.0.0.2", 23, "10.0.0.1", 40001, RST | ACK, 0);
+	struct nt_flow_key ka = key_of(&a, NULL), kb = key_of(&b, NULL);
+	struct nt_flow_val w = rej_val(TS(0), TS(2));
+
+	dp_open(.syn_slots = 1);
+	send_at(&a, TS(0));
+	send_at(&b, TS(1));
+	cr_assert_not_null(slot_of(&ka), "a is not parked:%s", flow_dump());
+	cr_assert_eq(table_count(), 1u, "b is not in the table:%s", flow_dump());
+	EXPECT_STATS([NT_STAT_SYN_SLOT_TAKEN] = 1);
+	send_at(&ra, TS(2));
+	send_at(&rb_, TS(3));
+	cr_assert_eq(flow_count(), 0u, "%s", flow_dump());
+	cr_assert_eq(nends, 0);
+	cr_assert_eq(drain(), 0);
+	cr_assert_eq(nends, 2, "want two flow ends, got %d", nends);
+	cr_expect(!memcmp(&ends[0].key, &ka, sizeof(ka)));
+	check_val("a, from its slot", &ends[0].val, &w, 0);
+	cr_expect(!memcmp(&ends[1].key, &kb, sizeof(kb)));
+	w = rej_val(TS(1), TS(3));
+	check_val("b, from the table", &ends[1].val, &w, 0);
+	cr_expect_eq(stat_get(NT_STAT_SYN_PARKED), 1u);
+}
+
+/* A full table: the parked SYN's flow cannot move in at its SYN+ACK, so
+ * it goes up as it is (a flow end, not closed: the collector reports it
+ * evicted), and what follows is the table's overflow. */
+Test(datapath, syn_slot_spilled_when_the_table_is_full)
+{
+	struct pkt_spec syn = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 80, SYN, 0);
+	struct pkt_spec sa = pkt_tcp("10.0.0.2", 80, "10.0.0.1", 40000, SYN | ACK, 0);
+	struct nt_flow_key k = key_of(&syn, NULL);
+	struct nt_flow_val w = val0();
+
+	dp_open(.max_flows = 16);
+	fill_table(16);
+	send_at(&syn, TS(100));
+	cr_assert_not_null(slot_of(&k), "not parked:%s", flow_dump());
+	send_at(&sa, TS(101));
+	cr_assert_null(slot_of(&k), "the slot is still open");
+	cr_assert_eq(table_count(), 16u);
+	cr_assert_eq(drain(), 0);
+	cr_assert_eq(nends, 1, "want the spilled flow, got %d ends", nends);
+	w.first_ns = w.syn_ns = TS(100);
+	w.synack_ns = w.last_ns = TS(101);
+	w.pkts[0] = w.pkts[1] = 1;
+	w.bytes[0] = w.bytes[1] = 40;
+	w.tcp_flags = flags_of(0, SYN) | flags_of(1, SYN | ACK);
+	cr_expect(!memcmp(&ends[0].key, &k, sizeof(k)));
+	cr_expect_eq(ends[0].val.close_ns, 0u);
+	check_val("spilled", &ends[0].val, &w, 0);
+	EXPECT_STATS([NT_STAT_SYN_SPILLED] = 1);
+}
+
 /* ---- a SYN on a closed flow's tuple: a new flow ------------------------- */
 
 /* A RST that refuses a SYN and carries bytes (some stacks explain

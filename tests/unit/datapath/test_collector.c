@@ -1191,22 +1191,27 @@ Test(collector, busy_and_free_slots_are_never_reported)
 	cr_expect_eq(stats()->flows_reported, 2);
 }
 
-/* A parked SYN that could not move into the table (table full, or another
- * CPU made the entry) comes up as NT_EV_FLOW_END with no close: it is
- * reported at once as evicted, ending at its last packet. (A closed flow's
- * end, close_ns set: flow_end_reports_the_closed_flow_and_keeps_the_new_one.) */
-Test(collector, flow_end_of_an_unclosed_parked_syn_is_evicted)
+/* The SYN, then the SYN+ACK that tried to move it into the table. */
+static struct nt_flow_val spilled_syn(void)
 {
-	struct nt_flow_key k = tcp_key();
 	struct nt_flow_val v = val(5000, 5300, 1, 1, 60, 60);
-	struct nt_flow_val cur = val(5100, 5200, 2, 0, 120, 0);
 
-	/* the SYN, then the SYN+ACK that tried to move it */
 	v.syn_ns = 5000;
 	v.synack_ns = 5300;
 	v.tcp_flags = NT_TCP_SYN | (uint32_t)(NT_TCP_SYN | NT_TCP_ACK) << 8;
+	return v;
+}
+
+/* A parked SYN that could not move into a full table comes up as
+ * NT_EV_FLOW_END with no close: it is reported at once as evicted, ending
+ * at its last packet. (A closed flow's end, close_ns set:
+ * flow_end_reports_the_closed_flow_and_keeps_the_new_one.) */
+Test(collector, flow_end_of_an_unclosed_parked_syn_is_evicted)
+{
+	struct nt_flow_key k = tcp_key();
+	struct nt_flow_val v = spilled_syn();
+
 	open_col(0);
-	put(&k, &cur); /* the entry another CPU made first */
 	flow_end_ev(&k, &v);
 	cr_assert_eq(n_reps, 1);
 	cr_expect_eq(memcmp(&reps[0].key, &k, sizeof(k)), 0);
@@ -1220,13 +1225,56 @@ Test(collector, flow_end_of_an_unclosed_parked_syn_is_evicted)
 	cr_expect_eq(reps[0].handshake_rtt_ns, 0, "no ACK yet");
 	cr_expect_eq(stats()->flow_ends, 1);
 	cr_expect_eq(stats()->flows_reported, 1);
-	cr_expect(in_map(&k), "the table's entry is not the event's");
-	/* the table's flow is reported on its own, with its own counts */
-	nt_collector_scan(col, 5200 + IDLE);
+}
+
+/* The race: another CPU made the table entry of the tuple while its SYN
+ * was parked. The spilled value is the same connection's: its counts join
+ * the entry's next report (as overflow counts do), one record in all. */
+Test(collector, flow_end_of_a_raced_parked_syn_joins_the_table_flow)
+{
+	struct nt_flow_key k = tcp_key();
+	struct nt_flow_val v = spilled_syn();
+	struct nt_flow_val cur = val(5100, 5200, 2, 0, 120, 0);
+
+	open_col(0);
+	put(&k, &cur);
+	flow_end_ev(&k, &v);
+	cr_expect_eq(n_reps, 0, "not reported apart");
+	cr_expect_eq(stats()->flow_ends, 1);
+	nt_collector_scan(col, 5300 + IDLE);
+	cr_assert_eq(n_reps, 1);
+	cr_expect_eq(reps[0].reason, NT_END_IDLE);
+	cr_expect_eq(reps[0].report_seq, 1);
+	cr_expect(reps[0].overflow);
+	expect_counts(&reps[0], 3, 1, 180, 60);
+	expect_interval(&reps[0], 5100, 5000, 5300);
+	cr_expect_eq(reps[0].tcp_flags[1], NT_TCP_SYN | NT_TCP_ACK);
+}
+
+/* An idle parked SYN whose tuple the table holds too (the same race) joins
+ * that flow's reports, and leaves its deltas and report number alone. */
+Test(collector, parked_syn_joins_the_table_flow_and_leaves_its_state_alone)
+{
+	struct nt_flow_key k = tcp_key();
+	struct nt_flow_val v = val(1000, 25000, 3, 2, 180, 120);
+
+	make_slots(4);
+	park(0, NT_SYN_SLOT_OPEN, &k, 0, 1, 5000, 5000);
+	open_col(ACTIVE);
+	put(&k, &v);
+	nt_collector_scan(col, 31000); /* the table flow's active report; the slot idles */
+	cr_assert_eq(n_reps, 1, "the parked SYN is not reported apart");
+	cr_expect_eq(reps[0].reason, NT_END_ACTIVE);
+	expect_counts(&reps[0], 3, 2, 180, 120);
+	cr_expect_eq(slots[0].state, NT_SYN_SLOT_FREE);
+	cr_expect_eq(stats()->syn_slots_expired, 1);
+	v = val(1000, 50000, 5, 6, 300, 400);
+	put(&k, &v);
+	nt_collector_scan(col, 61000);
 	cr_assert_eq(n_reps, 2);
-	cr_expect_eq(reps[1].reason, NT_END_IDLE);
-	expect_counts(&reps[1], 2, 0, 120, 0);
-	expect_interval(&reps[1], 5100, 5100, 5200);
+	cr_expect_eq(reps[1].reason, NT_END_ACTIVE);
+	cr_expect_eq(reps[1].report_seq, 2);
+	expect_counts(&reps[1], 2 + 1, 4, 120 + 60, 280);
 }
 
 /* ---- errors ---------------------------------------------------------------- */

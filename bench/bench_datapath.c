@@ -568,6 +568,29 @@ static void capture_syn_case(void)
 	flow_bpf__destroy(cap);
 }
 
+/* syn-insert and syn-park: a new flow's SYN, into the table and parked */
+static void syn_cases(void)
+{
+	if (want("syn-insert")) {
+		struct flow_bpf *s = load(131072);
+		double nt, em;
+
+		nt = run_cycle(bpf_program__fd(s->progs.tc_ingress), 100000, 0x02);
+		em = run_cycle(bpf_program__fd(s->progs.tc_empty), 100000, 0x02);
+		report("syn-insert", nt, em);
+		flow_bpf__destroy(s);
+	}
+	if (want("syn-park")) {
+		struct flow_bpf *s = load(131072);
+		double nt, em;
+
+		nt = run_park(s, 100000);
+		em = run_cycle(bpf_program__fd(s->progs.tc_empty), 100000, 0x02);
+		report("syn-park", nt, em);
+		flow_bpf__destroy(s);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	unsigned repeat = 2000000, sizes[] = { 1, 1000, 50000 };
@@ -609,24 +632,7 @@ int main(int argc, char **argv)
 		report("cycle/50000", nt, em);
 		flow_bpf__destroy(s);
 	}
-	if (want("syn-insert")) {
-		struct flow_bpf *s = load(131072);
-		double nt, em;
-
-		nt = run_cycle(bpf_program__fd(s->progs.tc_ingress), 100000, 0x02);
-		em = run_cycle(bpf_program__fd(s->progs.tc_empty), 100000, 0x02);
-		report("syn-insert", nt, em);
-		flow_bpf__destroy(s);
-	}
-	if (want("syn-park")) {
-		struct flow_bpf *s = load(131072);
-		double nt, em;
-
-		nt = run_park(s, 100000);
-		em = run_cycle(bpf_program__fd(s->progs.tc_empty), 100000, 0x02);
-		report("syn-park", nt, em);
-		flow_bpf__destroy(s);
-	}
+	syn_cases();
 	if (want("udp-sample"))
 		sample_cost("udp-sample/1", 1);
 	if (want("udp-sample"))

@@ -75,6 +75,19 @@ struct {
 	__type(value, struct nt_flow_val);
 } ended SEC(".maps");
 
+/* Embryonic TCP connections (struct nt_syn_slot, include/nettrail.h): a
+ * SYN without a flow entry waits here, the slot picked by its key's hash. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1024); /* cfg_syn_slots, set by the loader */
+	__type(key, __u32);
+	__type(value, struct nt_syn_slot);
+} syn_slots SEC(".maps");
+
+/* syn_slots' size, a power of two; 0: SYNs go into the table */
+const volatile __u32 cfg_syn_slots = 1024;
+
 /* flow_new()'s scratch: a new flow's value, built here rather than on the
  * stack (the verifier's 512-byte bound on a chain of calls). */
 struct {
@@ -495,7 +508,8 @@ static __always_inline void note_seen(struct nt_flow_val *v, __u32 ifindex)
  * collector no syscall. Returns 0 (the flow lingers as any close) when the
  * ring is full.
  */
-static __always_inline int flow_end_now(struct nt_flow_key *k, struct nt_flow_val *v, __u32 ifindex)
+static __always_inline int flow_end_now(struct nt_flow_key *k, struct nt_flow_val *v, __u32 ifindex,
+					__u8 in_table)
 {
 	struct nt_flow_end *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 
@@ -506,14 +520,16 @@ static __always_inline int flow_end_now(struct nt_flow_key *k, struct nt_flow_va
 	ev->key = *k;
 	__builtin_memcpy(&ev->val, v, sizeof(ev->val));
 	bpf_ringbuf_submit(ev, close_wakeup(sizeof(*ev)));
-	bpf_map_delete_elem(&flows, k);
+	if (in_table) /* (a parked SYN's slot is freed by its caller) */
+		bpf_map_delete_elem(&flows, k);
 	return 1;
 }
 
 /* Once-per-flow TCP bookkeeping: only for SYN/FIN/RST-bearing packets.
  * Returns 1 when the flow ended with this packet (its entry is gone). */
 static __always_inline int tcp_events(struct nt_flow_key *k, struct nt_flow_val *v, __u8 side,
-				      __u8 fl, __u64 now, __u32 ifindex, struct nt_stats *st)
+				      __u8 fl, __u64 now, __u32 ifindex, __u8 in_table,
+				      struct nt_stats *st)
 {
 	__u32 all;
 
@@ -535,7 +551,7 @@ static __always_inline int tcp_events(struct nt_flow_key *k, struct nt_flow_val 
 	}
 	v->close_ns = now;
 	if (fl & NT_TCP_RST && side != v->initiator && v->syn_ns && !v->synack_ns &&
-	    !(v->samples[0] | v->samples[1]) && flow_end_now(k, v, ifindex))
+	    !(v->samples[0] | v->samples[1]) && flow_end_now(k, v, ifindex, in_table))
 		return 1;
 	send_close(k, now, ifindex, st);
 	return 0;
@@ -622,7 +638,9 @@ struct acct {
 	__u32 ifindex;
 	__u8 side; /* key side of the sender */
 	__u8 hook;
-	__u32 cap; /* a new entry's nt_flow_val.cap (capture_miss) */
+	__u8 park;    /* a new flow's SYN may wait in a SYN slot */
+	__u8 in_slot; /* the flow being counted is a parked SYN's */
+	__u32 cap;    /* a new entry's nt_flow_val.cap (capture_miss) */
 };
 
 /* account(), new flow: the entry this first packet makes. */
@@ -663,11 +681,60 @@ static __always_inline void flow_init(struct nt_flow_val *nv, struct pkt *p, str
 	}
 }
 
+/* ---- SYN slots (struct nt_syn_slot) ----------------------------------- */
+
+static __always_inline struct nt_syn_slot *syn_slot_of(const struct nt_flow_key *k)
+{
+	__u32 i = nt_syn_slot_hash(k) & (cfg_syn_slots - 1);
+
+	return bpf_map_lookup_elem(&syn_slots, &i);
+}
+
+/* Two keys are equal: five 8-byte compares (both are 8-byte aligned). */
+static __always_inline int key_eq(const struct nt_flow_key *a, const struct nt_flow_key *b)
+{
+	const __u64 *x = (const void *)a, *y = (const void *)b;
+
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]));
+}
+
+/*
+ * flow_new(), a SYN (no ACK, no RST, no payload, not a fragment) of a tuple
+ * with no entry: its flow waits in its SYN slot when the slot is free, the
+ * value the table would get written in place (no locked insert, and the
+ * refusing RST frees it without a delete). Returns 1 when parked.
+ */
+static __always_inline int syn_park(struct pkt *p, struct acct *a, __u64 now)
+{
+	struct nt_syn_slot *s;
+
+	if (!cfg_syn_slots || p->ip_bytes > p->hdr_len || p->frag ||
+	    (p->tcp_flags & (NT_TCP_SYN | NT_TCP_ACK | NT_TCP_RST)) != NT_TCP_SYN)
+		return 0;
+	if (bpf_map_lookup_elem(&flows, &a->key))
+		return 0; /* the tuple has a flow: flow_new's insert meets it */
+	s = syn_slot_of(&a->key);
+	if (!s)
+		return 0;
+	if (__sync_val_compare_and_swap(&s->state, NT_SYN_SLOT_FREE, NT_SYN_SLOT_BUSY) !=
+	    NT_SYN_SLOT_FREE) {
+		stat_inc(stats_get(), NT_STAT_SYN_SLOT_TAKEN);
+		return 0;
+	}
+	s->key = a->key;
+	__builtin_memset(&s->val, 0, sizeof(s->val));
+	flow_init(&s->val, p, a, now);
+	__sync_lock_test_and_set(&s->state, NT_SYN_SLOT_OPEN);
+	stat_inc(stats_get(), NT_STAT_SYN_PARKED);
+	return 1;
+}
+
 enum flow_new_result {
 	FLOW_INSERTED, /* the packet is counted in a new entry */
 	FLOW_RACED,    /* it exists (another CPU inserted it first, or a SYN met
 			* a live flow): *vp */
 	FLOW_LOST,     /* the table is full: sent as an overflow */
+	FLOW_PARKED,   /* a SYN: counted in a SYN slot (syn_park) */
 };
 
 /*
@@ -738,6 +805,8 @@ static __always_inline int flow_new(struct __sk_buff *skb, struct pkt *p, struct
 	if (!skb || !p || !a || !nv)
 		return FLOW_LOST;
 	now = time_fine(skb);
+	if (a->park && syn_park(p, a, now))
+		return FLOW_PARKED;
 	__builtin_memset(nv, 0, sizeof(*nv));
 	flow_init(nv, p, a, now);
 	r = bpf_map_update_elem(&flows, &a->key, nv, BPF_NOEXIST);
@@ -768,7 +837,7 @@ static __always_inline int flow_update_tcp(struct __sk_buff *skb, struct pkt *p,
 	if ((v->tcp_flags | f) != v->tcp_flags)
 		__sync_fetch_and_or(&v->tcp_flags, f);
 	if (fl & (NT_TCP_SYN | NT_TCP_FIN | NT_TCP_RST) &&
-	    tcp_events(&a->key, v, side, fl, now, a->ifindex, stats_get()))
+	    tcp_events(&a->key, v, side, fl, now, a->ifindex, !a->in_slot, stats_get()))
 		return 1; /* ended: v is no longer in the table */
 	if (!v->ack_ns && v->synack_ns && side == v->initiator &&
 	    (fl & (NT_TCP_ACK | NT_TCP_SYN)) == NT_TCP_ACK) {
@@ -780,9 +849,13 @@ static __always_inline int flow_update_tcp(struct __sk_buff *skb, struct pkt *p,
 	return 0;
 }
 
-/* account(), a flow in the table: count the packet into v. Returns 0 when
- * another interface owns the flow (this one is only noted), or when the
- * flow ended with this packet (a REJ): nothing more to do with v. */
+enum flow_update_result {
+	FLOW_NOTED,   /* another interface owns the flow: this one is noted */
+	FLOW_COUNTED, /* counted into v; its payload is next (flow_sample) */
+	FLOW_ENDED,   /* counted, and the flow ended with it (a REJ): v is gone */
+};
+
+/* account(), a flow in the table (or a SYN slot): count the packet into v. */
 static __always_inline int flow_update(struct __sk_buff *skb, struct pkt *p, struct acct *a,
 				       struct nt_flow_val *v)
 {
@@ -792,7 +865,7 @@ static __always_inline int flow_update(struct __sk_buff *skb, struct pkt *p, str
 	if (v->owner_ifindex != a->ifindex) {
 		note_seen(v, a->ifindex);
 		stat_inc(stats_get(), NT_STAT_NOT_OWNER);
-		return 0;
+		return FLOW_NOTED;
 	}
 	__sync_fetch_and_add(&v->pkts[side & 1], a->segs);
 	__sync_fetch_and_add(&v->bytes[side & 1], a->bytes);
@@ -805,8 +878,8 @@ static __always_inline int flow_update(struct __sk_buff *skb, struct pkt *p, str
 	if ((p->frag & v->attrs) != p->frag)
 		v->attrs |= p->frag;
 	if (p->proto == IPPROTO_TCP && flow_update_tcp(skb, p, a, v, now))
-		return 0;
-	return 1;
+		return FLOW_ENDED;
+	return FLOW_COUNTED;
 }
 
 /*
@@ -979,6 +1052,85 @@ static __always_inline void flow_sample(struct __sk_buff *skb, struct pkt *p, st
 	}
 }
 
+/*
+ * account(), TCP: the SYN slot of this packet's tuple, claimed (BUSY) when
+ * it holds a parked SYN of the same tuple; NULL otherwise. The first check
+ * is a plain read; the claim is a compare-and-swap, and the key is checked
+ * again once the slot is held.
+ */
+static __always_inline struct nt_syn_slot *syn_slot_claim(const struct nt_flow_key *k)
+{
+	struct nt_syn_slot *s;
+
+	if (!cfg_syn_slots)
+		return NULL;
+	s = syn_slot_of(k);
+	if (!s || s->state != NT_SYN_SLOT_OPEN || !key_eq(&s->key, k))
+		return NULL;
+	if (__sync_val_compare_and_swap(&s->state, NT_SYN_SLOT_OPEN, NT_SYN_SLOT_BUSY) !=
+	    NT_SYN_SLOT_OPEN)
+		return NULL;
+	if (key_eq(&s->key, k))
+		return s;
+	__sync_lock_test_and_set(&s->state, NT_SYN_SLOT_OPEN);
+	return NULL;
+}
+
+/*
+ * A parked SYN's flow goes into the table as it is. When it cannot (the
+ * table is full, or another CPU made an entry of the tuple first), its
+ * value goes up as a flow of its own (NT_EV_FLOW_END), or its counts into
+ * the loss counters when the ring is full too. Returns 1 when in the table.
+ */
+static __always_inline int syn_promote(struct acct *a, struct nt_flow_val *v)
+{
+	struct nt_stats *st = stats_get();
+	struct nt_flow_end *ev;
+	long r = bpf_map_update_elem(&flows, &a->key, v, BPF_NOEXIST);
+
+	if (r == 0) {
+		stat_inc(st, NT_STAT_SYN_PROMOTED);
+		return 1;
+	}
+	stat_inc(st, NT_STAT_SYN_SPILLED); /* (not table_full: nothing is lost) */
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		stat_inc(st, NT_STAT_RINGBUF_FULL);
+		stat_add(st, NT_STAT_OVERFLOW_LOST_PKTS, v->pkts[0] + v->pkts[1]);
+		stat_add(st, NT_STAT_OVERFLOW_LOST_BYTES, v->bytes[0] + v->bytes[1]);
+		return 0;
+	}
+	ev->type = NT_EV_FLOW_END;
+	ev->ifindex = a->ifindex;
+	ev->key = a->key;
+	__builtin_memcpy(&ev->val, v, sizeof(ev->val));
+	bpf_ringbuf_submit(ev, close_wakeup(sizeof(*ev)));
+	return 0;
+}
+
+/*
+ * After a parked SYN's flow counted a packet (r: flow_update's result): the
+ * SYN again leaves it parked; its end (a refusing RST) frees the slot;
+ * anything else moves it into the table. Returns the table entry whose
+ * payload sampling is next, or NULL when nothing is left to do.
+ */
+static __always_inline struct nt_flow_val *syn_slot_settle(struct pkt *p, struct acct *a,
+							   struct nt_syn_slot *s, int r)
+{
+	struct nt_flow_val *v = NULL;
+
+	if (r == FLOW_COUNTED && p->ip_bytes <= p->hdr_len &&
+	    (p->tcp_flags & (NT_TCP_SYN | NT_TCP_ACK | NT_TCP_RST | NT_TCP_FIN)) == NT_TCP_SYN) {
+		__sync_lock_test_and_set(&s->state, NT_SYN_SLOT_OPEN);
+		return NULL;
+	}
+	if (r != FLOW_ENDED && syn_promote(a, &s->val) && r == FLOW_COUNTED &&
+	    p->ip_bytes > p->hdr_len)
+		v = bpf_map_lookup_elem(&flows, &a->key);
+	__sync_lock_test_and_set(&s->state, NT_SYN_SLOT_FREE);
+	return v;
+}
+
 __noinline int account(struct __sk_buff *skb, struct pkt *p, __u32 hook);
 
 /* translated connections: nat_on_miss() and tc_nat_ct */
@@ -996,13 +1148,16 @@ __noinline int account(struct __sk_buff *skb, struct pkt *p, __u32 hook);
  */
 __noinline int account(struct __sk_buff *skb, struct pkt *p, __u32 hook)
 {
+	struct nt_syn_slot *s = NULL;
 	struct acct a = {};
 	struct nt_flow_val *v;
+	int tcp, r;
 
 	if (!skb || !p)
 		return 0;
 	a.ifindex = skb->ifindex;
 	a.hook = hook;
+	a.park = 1;
 	/* Wire accounting: a GSO packet is gso_segs packets on the wire,
 	 * each with its own copy of the headers. */
 	a.segs = skb->gso_segs;
@@ -1015,10 +1170,20 @@ __noinline int account(struct __sk_buff *skb, struct pkt *p, __u32 hook)
 	a.side = nt_flow_key_make(&a.key, p->src, p->dst, p->sport, p->dport, p->proto,
 				  p->ip_version, p->icmp_echo);
 
-	/* a SYN (without ACK) inserts first; anything else looks up first */
-	v = p->proto == IPPROTO_TCP && (p->tcp_flags & (NT_TCP_SYN | NT_TCP_ACK)) == NT_TCP_SYN ?
-		    NULL :
-		    bpf_map_lookup_elem(&flows, &a.key);
+	/* An answer to a parked SYN (RST, SYN+ACK), or the SYN again, finds
+	 * its SYN slot first; a SYN (without ACK) inserts first; anything
+	 * else looks up first, and a TCP packet that finds nothing tries the
+	 * slot (the initiator's ACK or data after an unseen SYN+ACK). */
+	tcp = p->proto == IPPROTO_TCP;
+	if (tcp && (p->tcp_flags & (NT_TCP_SYN | NT_TCP_RST)))
+		s = syn_slot_claim(&a.key);
+	if (s)
+		v = &s->val;
+	else if (tcp && (p->tcp_flags & (NT_TCP_SYN | NT_TCP_ACK)) == NT_TCP_SYN)
+		v = NULL;
+	else if (!(v = bpf_map_lookup_elem(&flows, &a.key)) && tcp &&
+		 !(p->tcp_flags & (NT_TCP_SYN | NT_TCP_RST)) && (s = syn_slot_claim(&a.key)))
+		v = &s->val;
 	if (!v) {
 		/* idle: this load and branch only (here and below) */
 		if (capture_flags)
@@ -1033,17 +1198,23 @@ __noinline int account(struct __sk_buff *skb, struct pkt *p, __u32 hook)
 				return TC_ACT_UNSPEC;
 			v = bpf_map_lookup_elem(&flows, &a.key);
 			if (v)
-				flow_sample(skb, p, &a, v);
+				goto sample;
 			return TC_ACT_UNSPEC;
 		case FLOW_RACED:
 			break; /* count into the entry that is there */
 		default:
-			return TC_ACT_UNSPEC;
+			return TC_ACT_UNSPEC; /* parked, or lost (counted) */
 		}
 	} else if (capture_flags)
 		capture_flow(skb, p, &a.key, v, hook);
-	if (flow_update(skb, p, &a, v))
-		flow_sample(skb, p, &a, v);
+	a.in_slot = s != NULL;
+	r = flow_update(skb, p, &a, v);
+	if (s && !(v = syn_slot_settle(p, &a, s, r)))
+		return TC_ACT_UNSPEC;
+	if (r != FLOW_COUNTED)
+		return TC_ACT_UNSPEC;
+sample:
+	flow_sample(skb, p, &a, v);
 	return TC_ACT_UNSPEC;
 }
 

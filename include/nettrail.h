@@ -197,6 +197,51 @@ struct nt_flow_end {
 };
 
 /* A flow generation: its key and first packet's time. */
+/*
+ * Embryonic TCP connections. A SYN (no ACK, no payload) whose tuple has no
+ * flow entry waits in a slot of a direct-mapped array (the syn_slots map,
+ * mmapped by the collector) instead of taking a flow-table entry: in a
+ * scan or a SYN flood most SYNs are refused (RST) or never answered, and a
+ * slot's write and read cost a fraction of the table's locked insert and
+ * delete. The slot holds the flow's value exactly as the table would: the
+ * first other packet of the connection (SYN+ACK, data, a second interface)
+ * moves it into the table as it is; the refusing RST ends it from the slot
+ * (NT_EV_FLOW_END); the collector reports an unanswered one when it is
+ * idle. The state word is claimed with a compare-and-swap by whoever reads
+ * or writes the rest.
+ */
+enum nt_syn_slot_state {
+	NT_SYN_SLOT_FREE = 0,
+	NT_SYN_SLOT_BUSY = 1, /* a program or the collector holds it */
+	NT_SYN_SLOT_OPEN = 2, /* a parked SYN */
+};
+
+struct nt_syn_slot {
+	__u32 state; /* enum nt_syn_slot_state */
+	__u32 _pad;
+	struct nt_flow_key key;
+	struct nt_flow_val val;
+};
+
+/* The slot of a key: a multiplicative hash of its ten 32-bit words, mixed
+ * (murmur3's finalizer) so that the low bits, the index, depend on all. */
+static inline __attribute__((always_inline)) __u32 nt_syn_slot_hash(const struct nt_flow_key *k)
+{
+	const __u32 *w = (const __u32 *)k;
+	__u32 h = 0x811c9dc5;
+	int i;
+
+#ifdef __clang__
+#pragma unroll
+#endif
+	for (i = 0; i < (int)(sizeof(*k) / 4); i++)
+		h = (h ^ w[i]) * 0x01000193;
+	h ^= h >> 16;
+	h *= 0x85ebca6b;
+	h ^= h >> 13;
+	return h;
+}
+
 struct nt_flow_gen {
 	struct nt_flow_key key;
 	__u64 first_ns;
@@ -296,7 +341,16 @@ struct nt_sample {
 	  "translated halves that could not be linked (NAT map update failed): counted apart")     \
 	X(NAT_UNTRACKED, "nat_untracked",                                                          \
 	  "new TCP/UDP flows at egress that conntrack did not track (no nf_conn on the packet): "  \
-	  "untranslated, counted without a conntrack lookup")
+	  "untranslated, counted without a conntrack lookup")                                      \
+	X(SYN_PARKED, "syn_parked",                                                                \
+	  "SYNs that opened a flow in a SYN slot instead of the flow table (not a loss)")          \
+	X(SYN_SLOT_TAKEN, "syn_slot_taken",                                                        \
+	  "SYNs whose slot held another SYN: they went into the flow table (not a loss)")          \
+	X(SYN_PROMOTED, "syn_promoted",                                                            \
+	  "parked SYNs moved into the flow table by their connection's next packet")               \
+	X(SYN_SPILLED, "syn_slot_spilled",                                                         \
+	  "parked SYNs that could not move into the flow table (full, or taken by a race): "       \
+	  "reported from their value as they were")
 
 #define NT_STAT_ENUM_(id, name, help) NT_STAT_##id,
 enum nt_stat { NT_KERNEL_STATS(NT_STAT_ENUM_) NT_STAT_MAX };

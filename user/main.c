@@ -343,6 +343,8 @@ static int build_pipeline(struct app *a)
 		.meta_forget = nt_payload_forget,
 		.nat_flows_fd = nt_dp_nat_flows_fd(&a->dp),
 		.nat_links_fd = nt_dp_nat_links_fd(&a->dp),
+		.syn_slots = a->dp.syn_slots,
+		.n_syn_slots = a->dp.n_syn_slots,
 	};
 	struct nt_dns_opts dopts = {
 		.answer_timeout_ns = 5 * NS,

@@ -124,11 +124,19 @@ static __always_inline void nat_account(struct __sk_buff *skb, struct pkt *p, st
 	__u8 side = (a->side == l->xlate_init_side) ? l->init_side : !l->init_side;
 	struct acct *pa = a; /* rewritten in place: the caller is done with it
 			      * (a copy would not fit the sampling chain's stack) */
+	struct nt_syn_slot *s;
 	struct nt_flow_val *v;
 
 	pa->key = l->other;
 	pa->side = side;
+	pa->park = 0; /* its entry gets the NAT attributes below */
 	v = bpf_map_lookup_elem(&flows, &pa->key);
+	if (!v && (s = syn_slot_claim(&pa->key))) {
+		/* the untranslated SYN is parked: into the table with it */
+		syn_promote(pa, &s->val);
+		__sync_lock_test_and_set(&s->state, NT_SYN_SLOT_FREE);
+		v = bpf_map_lookup_elem(&flows, &pa->key);
+	}
 	if (!v) {
 		/* the untranslated half was not seen (DNAT in OUTPUT of a
 		 * node process, an interface not attached, or the entry was
@@ -160,7 +168,7 @@ static __always_inline void nat_account(struct __sk_buff *skb, struct pkt *p, st
 		v->attrs |= NT_ATTR_NAT;
 	if (v->attrs & NT_ATTR_NAT_XLATE) {
 		/* the owner counts this half (other interfaces note it) */
-		if (flow_update(skb, p, pa, v))
+		if (flow_update(skb, p, pa, v) == FLOW_COUNTED)
 			flow_sample(skb, p, pa, v);
 		return;
 	}

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "flow.skel.h"
@@ -69,6 +70,9 @@ static int nends;
 static unsigned runs; /* successful test runs */
 static unsigned lo_ifindex;
 static struct bpf_program *ct_prog; /* the conntrack program dp_open loaded */
+static struct nt_syn_slot *slots;   /* the SYN slots, mmapped as the collector does */
+static size_t slots_len;
+static uint32_t n_slots;
 
 struct dp_cfg {
 	int live;		   /* cfg_pcap_mode = 0 */
@@ -79,6 +83,7 @@ struct dp_cfg {
 	unsigned dns_port;	   /* 0: no DNS sampling */
 	unsigned tls_cert_max;	   /* 0: the object's default */
 	int ct_lookup;		   /* load tc_nat_ct_lookup, not tc_nat_ct */
+	unsigned syn_slots;	   /* 0: the object's default; -1u: none */
 };
 
 static int on_event(void *ctx, void *data, size_t sz)
@@ -124,6 +129,12 @@ static void dp_open_cfg(struct dp_cfg c)
 		skel->rodata->cfg_overflow_per_sec = c.overflow_per_sec;
 	if (c.max_flows)
 		cr_assert_eq(bpf_map__set_max_entries(skel->maps.flows, c.max_flows), 0);
+	if (c.syn_slots == -1u) {
+		skel->rodata->cfg_syn_slots = 0;
+	} else if (c.syn_slots) {
+		skel->rodata->cfg_syn_slots = c.syn_slots;
+		cr_assert_eq(bpf_map__set_max_entries(skel->maps.syn_slots, c.syn_slots), 0);
+	}
 	cr_assert_eq(
 		bpf_map__set_max_entries(skel->maps.cap_scratch, (__u32)libbpf_num_possible_cpus()),
 		0);
@@ -131,6 +142,11 @@ static void dp_open_cfg(struct dp_cfg c)
 	cr_assert_eq(flow_bpf__load(skel), 0, "flow_bpf__load: %s (root?)", strerror(errno));
 	ct_prog = c.ct_lookup ? skel->progs.tc_nat_ct_lookup : skel->progs.tc_nat_ct;
 	prog_fd = bpf_program__fd(skel->progs.tc_ingress);
+	n_slots = bpf_map__max_entries(skel->maps.syn_slots);
+	slots_len = n_slots * sizeof(*slots);
+	slots = mmap(NULL, slots_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		     bpf_map__fd(skel->maps.syn_slots), 0);
+	cr_assert_neq(slots, MAP_FAILED, "mmap syn_slots: %s", strerror(errno));
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
 	cr_assert_not_null(rb, "ring_buffer__new: %s", strerror(errno));
 	lo_ifindex = if_nametoindex("lo");
@@ -147,6 +163,8 @@ static void dp_close(void)
 {
 	ring_buffer__free(rb);
 	rb = NULL;
+	munmap(slots, slots_len);
+	slots = NULL;
 	flow_bpf__destroy(skel);
 	skel = NULL;
 }
@@ -289,6 +307,24 @@ static const char *key_str(const struct nt_flow_key *k, char *buf, size_t n)
 
 /* ---- reading the maps --------------------------------------------------- */
 
+/* Parked SYNs (the SYN slots): flows too, for every test that reads the
+ * table; slot_of() is where the programs park a key. */
+static unsigned slots_open(void)
+{
+	unsigned n = 0;
+
+	for (uint32_t i = 0; i < n_slots; i++)
+		n += slots[i].state == NT_SYN_SLOT_OPEN;
+	return n;
+}
+
+static struct nt_syn_slot *slot_of(const struct nt_flow_key *k)
+{
+	struct nt_syn_slot *s = &slots[nt_syn_slot_hash(k) & (n_slots - 1)];
+
+	return s->state == NT_SYN_SLOT_OPEN && !memcmp(&s->key, k, sizeof(*k)) ? s : NULL;
+}
+
 static unsigned flow_count(void)
 {
 	int fd = bpf_map__fd(skel->maps.flows);
@@ -301,7 +337,7 @@ static unsigned flow_count(void)
 		k = next;
 		err = bpf_map_get_next_key(fd, &k, &next);
 	}
-	return n;
+	return n + slots_open();
 }
 
 /* Every key in the table, for failure messages. */
@@ -321,12 +357,23 @@ static const char *flow_dump(void)
 		k = next;
 		err = bpf_map_get_next_key(fd, &k, &next);
 	}
+	for (uint32_t i = 0; i < n_slots && o < sizeof(out) - 240; i++)
+		if (slots[i].state == NT_SYN_SLOT_OPEN)
+			o += (size_t)snprintf(out + o, sizeof(out) - o, "\n  %s (SYN slot %u)",
+					      key_str(&slots[i].key, b, sizeof(b)), i);
 	return o ? out : " (empty)";
 }
 
 static int flow_find(const struct nt_flow_key *k, struct nt_flow_val *v)
 {
-	return bpf_map_lookup_elem(bpf_map__fd(skel->maps.flows), k, v) == 0;
+	struct nt_syn_slot *s;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.flows), k, v) == 0)
+		return 1;
+	if (!(s = slot_of(k)))
+		return 0;
+	*v = s->val;
+	return 1;
 }
 
 static struct nt_flow_val flow_get(const struct nt_flow_key *k)
@@ -366,7 +413,18 @@ static const char *stat_name[NT_STAT_MAX] = {
 	"NAT_NO_CT",
 	"NAT_LINK_FAILED",
 	"NAT_UNTRACKED",
+	"SYN_PARKED",
+	"SYN_SLOT_TAKEN",
+	"SYN_PROMOTED",
+	"SYN_SPILLED",
 };
+
+/* Where a SYN's flow waits is not what most tests are about: these two are
+ * checked by the SYN slot tests (stat_get), not by EXPECT_STATS. */
+static int stat_is_slot_path(int i)
+{
+	return i == NT_STAT_SYN_PARKED || i == NT_STAT_SYN_PROMOTED;
+}
 
 static void stats_read(uint64_t out[NT_STAT_MAX])
 {
@@ -398,8 +456,9 @@ static void check_stats(const uint64_t want[NT_STAT_MAX])
 	cr_expect_eq(got[NT_STAT_PACKETS], (uint64_t)runs, "NT_STAT_PACKETS is %llu, but %u runs",
 		     (unsigned long long)got[NT_STAT_PACKETS], runs);
 	for (int i = 1; i < NT_STAT_MAX; i++)
-		cr_expect_eq(got[i], want[i], "NT_STAT_%s is %llu, want %llu", stat_name[i],
-			     (unsigned long long)got[i], (unsigned long long)want[i]);
+		if (!stat_is_slot_path(i))
+			cr_expect_eq(got[i], want[i], "NT_STAT_%s is %llu, want %llu", stat_name[i],
+				     (unsigned long long)got[i], (unsigned long long)want[i]);
 }
 
 #define EXPECT_STATS(...) \
@@ -961,6 +1020,182 @@ Test(datapath, tcp_rst_first_packet)
 	cr_assert_eq(drain(), 1);
 	e = close_ev(&k, TS(3));
 	expect_event(0, &e);
+}
+
+/* ---- SYN slots (include/nettrail.h: struct nt_syn_slot) ----------------- */
+
+static void fill_table(unsigned n);
+
+/* Entries in the flow table itself (flow_count adds the parked SYNs). */
+static unsigned table_count(void)
+{
+	return flow_count() - slots_open();
+}
+
+static uint64_t stat_get(int id)
+{
+	uint64_t got[NT_STAT_MAX];
+
+	stats_read(got);
+	return got[id];
+}
+
+/* A refused SYN, with SYN slots and without: the same flow end, as the
+ * table made it; with slots, the SYN waits in its slot (no table entry)
+ * and the RST frees it. */
+static void rej_with_slots(unsigned slots_cfg, int parked)
+{
+	struct pkt_spec syn = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 23, SYN, 0);
+	struct pkt_spec rst = pkt_tcp("10.0.0.2", 23, "10.0.0.1", 40000, RST | ACK, 0);
+	struct nt_flow_val w = rej_val(TS(0), TS(1)), sw = val0();
+	struct nt_flow_key k = key_of(&syn, NULL);
+	struct nt_syn_slot *s;
+
+	dp_open(.syn_slots = slots_cfg);
+	send_at(&syn, TS(0));
+	s = slot_of(&k);
+	cr_assert_eq(s != NULL, parked, "SYN parked: %d, want %d", s != NULL, parked);
+	cr_assert_eq(table_count(), parked ? 0u : 1u, "table:%s", flow_dump());
+	sw.first_ns = sw.last_ns = sw.syn_ns = TS(0);
+	sw.pkts[0] = 1;
+	sw.bytes[0] = 40;
+	sw.tcp_flags = flags_of(0, SYN);
+	expect_flow("the SYN", &k, &sw, 0);
+	send_at(&rst, TS(1));
+	cr_assert_eq(flow_count(), 0u, "the REJ is gone:%s", flow_dump());
+	cr_assert_eq(drain(), 0, "no close event, got %d", nevs);
+	cr_assert_eq(nends, 1, "want one flow end, got %d", nends);
+	cr_expect(!memcmp(&ends[0].key, &k, sizeof(k)));
+	check_val("rej", &ends[0].val, &w, 0);
+	cr_expect_eq(stat_get(NT_STAT_SYN_PARKED), (uint64_t)parked);
+	cr_expect_eq(stat_get(NT_STAT_SYN_PROMOTED), 0u);
+	EXPECT_STATS();
+	dp_close();
+}
+
+Test(datapath, syn_slot_rej_same_end_as_the_table)
+{
+	rej_with_slots(0, 1);	/* the object's default: slots on */
+	rej_with_slots(-1u, 0); /* off: the table, as before */
+}
+
+/* The SYN+ACK moves a parked SYN's flow into the table as it is; the
+ * handshake goes on there. */
+Test(datapath, syn_slot_promoted_by_synack)
+{
+	struct pkt_spec syn = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 80, SYN, 0);
+	struct pkt_spec sa = pkt_tcp("10.0.0.2", 80, "10.0.0.1", 40000, SYN | ACK, 0);
+	struct pkt_spec ack = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 80, ACK, 0);
+	struct nt_flow_key k = key_of(&syn, NULL);
+	struct nt_flow_val w = val0(), g;
+
+	dp_open();
+	send_at(&syn, TS(0));
+	cr_assert_not_null(slot_of(&k), "the SYN is not parked:%s", flow_dump());
+	send_at(&sa, TS(1));
+	cr_assert_null(slot_of(&k), "the slot is still open");
+	cr_assert_eq(table_count(), 1u, "table:%s", flow_dump());
+	send_at(&ack, TS(2));
+	w.first_ns = w.syn_ns = TS(0);
+	w.synack_ns = TS(1);
+	w.ack_ns = w.last_ns = TS(2);
+	w.pkts[0] = 2;
+	w.pkts[1] = 1;
+	w.bytes[0] = w.bytes[1] = 40;
+	w.bytes[0] += 40;
+	w.tcp_flags = flags_of(0, SYN | ACK) | flags_of(1, SYN | ACK);
+	cr_assert(bpf_map_lookup_elem(bpf_map__fd(skel->maps.flows), &k, &g) == 0,
+		  "not in the table");
+	check_val("promoted", &g, &w, 0);
+	cr_expect_eq(stat_get(NT_STAT_SYN_PARKED), 1u);
+	cr_expect_eq(stat_get(NT_STAT_SYN_PROMOTED), 1u);
+	EXPECT_STATS();
+	cr_assert_eq(drain(), 0);
+	cr_assert_eq(nends, 0);
+}
+
+/* A retransmitted SYN counts into its parked flow, which stays parked. */
+Test(datapath, syn_slot_retransmission_stays_parked)
+{
+	struct pkt_spec syn = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 80, SYN, 0);
+	struct nt_flow_key k = key_of(&syn, NULL);
+	struct nt_flow_val w = val0();
+
+	dp_open();
+	send_at(&syn, TS(0));
+	send_at(&syn, TS(1));
+	cr_assert_not_null(slot_of(&k), "not parked:%s", flow_dump());
+	cr_assert_eq(table_count(), 0u, "table:%s", flow_dump());
+	w.first_ns = w.syn_ns = TS(0);
+	w.last_ns = TS(1);
+	w.pkts[0] = 2;
+	w.bytes[0] = 80;
+	w.tcp_flags = flags_of(0, SYN);
+	check_val("parked twice", &slot_of(&k)->val, &w, 0);
+	cr_expect_eq(stat_get(NT_STAT_SYN_PARKED), 1u);
+	cr_expect_eq(stat_get(NT_STAT_SYN_PROMOTED), 0u);
+	EXPECT_STATS();
+}
+
+/* One slot: a second tuple's SYN finds it taken and goes into the table;
+ * each RST ends its own attempt, from the slot and from the table. */
+Test(datapath, syn_slot_taken_goes_to_the_table)
+{
+	struct pkt_spec a = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 23, SYN, 0);
+	struct pkt_spec b = pkt_tcp("10.0.0.1", 40001, "10.0.0.2", 23, SYN, 0);
+	struct pkt_spec ra = pkt_tcp("10.0.0.2", 23, "10.0.0.1", 40000, RST | ACK, 0);
+	struct pkt_spec rb_ = pkt_tcp("10.0.0.2", 23, "10.0.0.1", 40001, RST | ACK, 0);
+	struct nt_flow_key ka = key_of(&a, NULL), kb = key_of(&b, NULL);
+	struct nt_flow_val w = rej_val(TS(0), TS(2));
+
+	dp_open(.syn_slots = 1);
+	send_at(&a, TS(0));
+	send_at(&b, TS(1));
+	cr_assert_not_null(slot_of(&ka), "a is not parked:%s", flow_dump());
+	cr_assert_eq(table_count(), 1u, "b is not in the table:%s", flow_dump());
+	EXPECT_STATS([NT_STAT_SYN_SLOT_TAKEN] = 1);
+	send_at(&ra, TS(2));
+	send_at(&rb_, TS(3));
+	cr_assert_eq(flow_count(), 0u, "%s", flow_dump());
+	cr_assert_eq(nends, 0);
+	cr_assert_eq(drain(), 0);
+	cr_assert_eq(nends, 2, "want two flow ends, got %d", nends);
+	cr_expect(!memcmp(&ends[0].key, &ka, sizeof(ka)));
+	check_val("a, from its slot", &ends[0].val, &w, 0);
+	cr_expect(!memcmp(&ends[1].key, &kb, sizeof(kb)));
+	w = rej_val(TS(1), TS(3));
+	check_val("b, from the table", &ends[1].val, &w, 0);
+	cr_expect_eq(stat_get(NT_STAT_SYN_PARKED), 1u);
+}
+
+/* A full table: the parked SYN's flow cannot move in at its SYN+ACK, so
+ * it goes up as it is (a flow end, not closed: the collector reports it
+ * evicted), and what follows is the table's overflow. */
+Test(datapath, syn_slot_spilled_when_the_table_is_full)
+{
+	struct pkt_spec syn = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 80, SYN, 0);
+	struct pkt_spec sa = pkt_tcp("10.0.0.2", 80, "10.0.0.1", 40000, SYN | ACK, 0);
+	struct nt_flow_key k = key_of(&syn, NULL);
+	struct nt_flow_val w = val0();
+
+	dp_open(.max_flows = 16);
+	fill_table(16);
+	send_at(&syn, TS(100));
+	cr_assert_not_null(slot_of(&k), "not parked:%s", flow_dump());
+	send_at(&sa, TS(101));
+	cr_assert_null(slot_of(&k), "the slot is still open");
+	cr_assert_eq(table_count(), 16u);
+	cr_assert_eq(drain(), 0);
+	cr_assert_eq(nends, 1, "want the spilled flow, got %d ends", nends);
+	w.first_ns = w.syn_ns = TS(100);
+	w.synack_ns = w.last_ns = TS(101);
+	w.pkts[0] = w.pkts[1] = 1;
+	w.bytes[0] = w.bytes[1] = 40;
+	w.tcp_flags = flags_of(0, SYN) | flags_of(1, SYN | ACK);
+	cr_expect(!memcmp(&ends[0].key, &k, sizeof(k)));
+	cr_expect_eq(ends[0].val.close_ns, 0u);
+	check_val("spilled", &ends[0].val, &w, 0);
+	EXPECT_STATS([NT_STAT_SYN_SPILLED] = 1);
 }
 
 /* ---- a SYN on a closed flow's tuple: a new flow ------------------------- */
@@ -2040,6 +2275,8 @@ static void sweep(const struct pkt_spec *s, want_fn want, const char *what)
 			uint64_t d = after[i] - before[i];
 			uint64_t e = i == NT_STAT_PACKETS || i == c;
 
+			if (stat_is_slot_path(i))
+				continue;
 			cr_expect_eq(d, e,
 				     "%s: cut at %zu of %zu: NT_STAT_%s "
 				     "moved by %llu, want %llu",

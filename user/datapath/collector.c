@@ -296,6 +296,51 @@ static void report_final(struct nt_collector *c, const struct nt_flow_key *k,
 	state_drop(c, s);
 }
 
+/* Counts that reached us apart from their flow's kernel entry, kept to be
+ * folded into its next report (emit). */
+static void ov_add(struct nt_collector *c, struct flow_state *s, const struct nt_flow_val *v)
+{
+	if (!s->has_ov) {
+		s->has_ov = true;
+		c->n_ov++;
+		s->ov_first_ns = v->first_ns;
+		s->ov_initiator = v->initiator;
+		s->ov_hook = v->owner_hook;
+		s->ov_ifindex = v->owner_ifindex;
+		s->ov_icmp_type = v->icmp_type;
+		s->ov_icmp_code = v->icmp_code;
+	}
+	for (int i = 0; i < 2; i++) {
+		s->ov_pkts[i] += v->pkts[i];
+		s->ov_bytes[i] += v->bytes[i];
+		s->ov_flags[i] |= (uint8_t)(v->tcp_flags >> (8 * i));
+	}
+	if (v->first_ns < s->ov_first_ns)
+		s->ov_first_ns = v->first_ns;
+	if (v->last_ns > s->ov_last_ns)
+		s->ov_last_ns = v->last_ns;
+}
+
+/*
+ * A parked SYN's flow (from its slot, or spilled up the ring): reported on
+ * its own, unless the table holds its tuple too (a race: another CPU made
+ * the entry while the SYN was parked). Then its counts are the same
+ * connection's and join that flow's next report, as overflow counts do;
+ * the entry's own state (deltas, report number) is left as it is.
+ */
+static void report_parked(struct nt_collector *c, const struct nt_flow_key *k,
+			  const struct nt_flow_val *v, enum nt_end_reason why, uint64_t now)
+{
+	struct nt_flow_val t;
+	struct flow_state *s;
+
+	if (bpf_map_lookup_elem(c->o.flows_fd, k, &t) == 0 && (s = state_get(c, k))) {
+		ov_add(c, s, v);
+		return;
+	}
+	report_final(c, k, v, why, now);
+}
+
 /* A pending close of this generation is settled (the flow was reported). */
 static void closing_cancel(struct nt_collector *c, const struct nt_flow_key *k, uint64_t close_ns)
 {
@@ -353,9 +398,15 @@ int nt_collector_on_event(void *ctx, void *data, size_t size)
 	if (ev->type == NT_EV_FLOW_END && size >= sizeof(struct nt_flow_end)) {
 		const struct nt_flow_end *fe = data;
 
+		c->st.flow_ends++;
+		if (!fe->val.close_ns) {
+			/* a parked SYN that could not move into the table: not
+			 * closed, it ends as evicted, at its last packet */
+			report_parked(c, &fe->key, &fe->val, NT_END_EVICTED, fe->val.last_ns);
+			return 0;
+		}
 		closing_cancel(c, &fe->key, fe->val.close_ns);
 		report_final(c, &fe->key, &fe->val, NT_END_TCP_CLOSE, fe->val.close_ns);
-		c->st.flow_ends++;
 		return 0;
 	}
 	if (ev->type == NT_EV_CLOSE) {
@@ -521,6 +572,43 @@ static void scan_overflow(struct nt_collector *c, uint64_t now, int flush,
 	}
 }
 
+/*
+ * Parked SYNs (the kernel's SYN slots, read in place): one that is idle, or
+ * every one at a flush, is taken (the state word's compare-and-swap, as the
+ * programs do) and reported as a flow from the table would be. A parked
+ * SYN is never closed (its end, a refusing RST, frees the slot).
+ */
+static void scan_syn_slots(struct nt_collector *c, uint64_t now, int flush,
+			   enum nt_end_reason flush_reason)
+{
+	uint64_t open = 0;
+
+	for (uint32_t i = 0; i < c->o.n_syn_slots; i++) {
+		struct nt_syn_slot *s = &c->o.syn_slots[i];
+		uint32_t want = NT_SYN_SLOT_OPEN;
+		struct nt_flow_key k;
+		struct nt_flow_val v;
+
+		if (__atomic_load_n(&s->state, __ATOMIC_RELAXED) != NT_SYN_SLOT_OPEN)
+			continue;
+		open++;
+		if (!flush && now < s->val.last_ns + c->o.idle_ns)
+			continue;
+		if (!__atomic_compare_exchange_n(&s->state, &want, NT_SYN_SLOT_BUSY, false,
+						 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			continue; /* a packet of its connection has it */
+		k = s->key;
+		v = s->val;
+		__atomic_store_n(&s->state, NT_SYN_SLOT_FREE, __ATOMIC_RELEASE);
+		open--;
+		report_parked(c, &k, &v,
+			      flush && now < v.last_ns + c->o.idle_ns ? flush_reason : NT_END_IDLE,
+			      now);
+		c->st.syn_slots_expired++;
+	}
+	c->st.syn_slots_open = open;
+}
+
 static void scan(struct nt_collector *c, uint64_t now, int flush, enum nt_end_reason flush_reason)
 {
 	struct nt_flow_key out_batch;
@@ -553,6 +641,7 @@ static void scan(struct nt_collector *c, uint64_t now, int flush, enum nt_end_re
 			c->st.closes_from_scan++; /* its close event was lost */
 		finish(c, &e->key, (enum nt_end_reason)e->why, now, e);
 	}
+	scan_syn_slots(c, now, flush, flush_reason);
 	scan_overflow(c, now, flush, flush_reason);
 }
 

@@ -72,17 +72,22 @@ struct nt_collector_opts {
 	/* translated connections (nat.bpf.h): primary -> translated and
 	 * translated -> primary; <= 0: none */
 	int nat_flows_fd, nat_links_fd;
+	/* the kernel's SYN slots (parked SYNs), mmapped; NULL: none */
+	struct nt_syn_slot *syn_slots;
+	uint32_t n_syn_slots;
 };
 
 struct nt_collector_stats {
-	uint64_t flows_reported;   /* reports emitted */
-	uint64_t flows_tracked;	   /* kernel entries at the last scan */
-	uint64_t overflow_merged;  /* overflow events taken in */
-	uint64_t scan_errors;	   /* map syscalls that failed */
-	uint64_t expire_deferred;  /* expiries put off: no memory for the list */
-	uint64_t closes_from_scan; /* closed flows found by a scan: event lost */
-	uint64_t flow_ends;	   /* closed flows a new SYN replaced, taken in */
-	uint64_t nat_missing;	   /* translated flows whose NAT entry was gone */
+	uint64_t flows_reported;    /* reports emitted */
+	uint64_t flows_tracked;	    /* kernel entries at the last scan */
+	uint64_t overflow_merged;   /* overflow events taken in */
+	uint64_t scan_errors;	    /* map syscalls that failed */
+	uint64_t expire_deferred;   /* expiries put off: no memory for the list */
+	uint64_t closes_from_scan;  /* closed flows found by a scan: event lost */
+	uint64_t flow_ends;	    /* closed flows a new SYN replaced, taken in */
+	uint64_t nat_missing;	    /* translated flows whose NAT entry was gone */
+	uint64_t syn_slots_expired; /* parked SYNs reported by a scan (unanswered) */
+	uint64_t syn_slots_open;    /* parked SYNs at the last scan */
 };
 
 struct nt_collector;

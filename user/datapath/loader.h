@@ -46,8 +46,11 @@ struct nt_datapath {
 	size_t n_ifaces, cap_ifaces;
 	int nl_fd; /* link notifications, -1 if none */
 	uint64_t attach_errors;
-	char pcap_name[64];    /* offline: the capture's base name */
-	enum nt_nat_ct nat_ct; /* translated halves are linked, and how */
+	char pcap_name[64];	       /* offline: the capture's base name */
+	enum nt_nat_ct nat_ct;	       /* translated halves are linked, and how */
+	struct nt_syn_slot *syn_slots; /* the SYN slots, mmapped (NULL: none) */
+	uint32_t n_syn_slots;
+	size_t syn_slots_len; /* bytes mapped */
 };
 
 /* Before load: which conntrack program of skel loads (autoload), with the

@@ -35,6 +35,10 @@ static int forgets, gets;
 /* runs after each report is stored: lets a test act as the datapath while
  * the collector is between its scan and its removals */
 static void (*report_hook)(const struct nt_flow_report *r);
+/* the SYN slots open_col_opts hands the collector (NULL: none), calloc'd as
+ * the kernel's mmapped array would be zeroed (every slot FREE) */
+static struct nt_syn_slot *slots;
+static uint32_t n_slots;
 
 static void on_report(void *ctx, const struct nt_flow_report *r)
 {
@@ -72,6 +76,8 @@ static void setup(void)
 	n_reps = 0;
 	forgets = gets = 0;
 	report_hook = NULL;
+	slots = NULL;
+	n_slots = 0;
 	map_fd = make_map();
 }
 
@@ -84,6 +90,8 @@ static void teardown(void)
 	map_fd = -1;
 	free(reps);
 	reps = NULL;
+	free(slots);
+	slots = NULL;
 }
 
 TestSuite(collector, .init = setup, .fini = teardown);
@@ -100,6 +108,8 @@ static void open_col_opts(int fd, uint64_t active_ns, uint64_t idle_ns)
 		.report_ctx = &n_reps,
 		.meta_get = meta_get,
 		.meta_forget = meta_forget,
+		.syn_slots = slots,
+		.n_syn_slots = n_slots,
 	};
 
 	col = nt_collector_new(&o);
@@ -994,6 +1004,277 @@ Test(collector, flush_reports_everything_at_shutdown)
 	/* nothing left for a second flush */
 	nt_collector_flush(col, 60000, NT_END_SHUTDOWN);
 	cr_expect_eq(n_reps, 5);
+}
+
+/* ---- SYN slots ------------------------------------------------------------ */
+
+/* n zeroed (FREE) slots for the collector opened next */
+static void make_slots(uint32_t n)
+{
+	slots = calloc(n, sizeof(*slots));
+	cr_assert_not_null(slots);
+	n_slots = n;
+}
+
+/* A SYN parked in slot i as the kernel leaves it (state last): key side
+ * `side` sent `pkts` SYNs (60 bytes each), the first at first_ns and the
+ * last at last_ns, and nothing answered. */
+static struct nt_syn_slot *park(uint32_t i, uint32_t state, const struct nt_flow_key *k,
+				uint8_t side, uint64_t pkts, uint64_t first_ns, uint64_t last_ns)
+{
+	struct nt_syn_slot *s = &slots[i];
+
+	cr_assert_lt(i, n_slots);
+	s->key = *k;
+	s->val = val(first_ns, last_ns, 0, 0, 0, 0);
+	s->val.pkts[side] = pkts;
+	s->val.bytes[side] = 60 * pkts;
+	s->val.syn_ns = first_ns;
+	s->val.tcp_flags = (uint32_t)NT_TCP_SYN << (8 * side);
+	s->val.initiator = side;
+	s->state = state;
+	return s;
+}
+
+/* An unanswered SYN stays parked until it is idle, then is reported once,
+ * from the slot as it was, and the slot is freed. */
+Test(collector, parked_syn_reported_when_idle_and_slot_freed)
+{
+	struct nt_flow_key k = tcp_key();		  /* side 0 (port 40000) sent it */
+	struct nt_flow_key k2 = key4(1, 80, 2, 40001, 6); /* side 1 (port 40001) sent it */
+	struct nt_syn_slot *s, *s2;
+
+	make_slots(8);
+	/* two SYNs (one retransmitted) at 5000 and 8000; one SYN at 9000 */
+	s = park(3, NT_SYN_SLOT_OPEN, &k, 0, 2, 5000, 8000);
+	s2 = park(6, NT_SYN_SLOT_OPEN, &k2, 1, 1, 9000, 9000);
+	open_col(0);
+
+	nt_collector_scan(col, 8000 + IDLE - 1);
+	cr_assert_eq(n_reps, 0, "younger than idle: not reported");
+	cr_expect_eq(s->state, NT_SYN_SLOT_OPEN);
+	cr_expect_eq(s2->state, NT_SYN_SLOT_OPEN);
+	cr_expect_eq(stats()->syn_slots_open, 2);
+	cr_expect_eq(stats()->syn_slots_expired, 0);
+
+	nt_collector_scan(col, 8000 + IDLE);
+	cr_assert_eq(n_reps, 1);
+	const struct nt_flow_report *r = &reps[0];
+
+	cr_expect_eq(memcmp(&r->key, &k, sizeof(k)), 0);
+	cr_expect_eq(r->reason, NT_END_IDLE);
+	cr_expect_eq(r->report_seq, 1);
+	cr_expect_eq(r->src, 0);
+	expect_counts(r, 2, 0, 120, 0);
+	expect_interval(r, 5000, 5000, 8000);
+	cr_expect_eq(r->tcp_flags[0], NT_TCP_SYN);
+	cr_expect_eq(r->tcp_flags[1], 0);
+	cr_expect_eq(r->handshake_rtt_ns, 0);
+	cr_expect_eq(r->ifindex[0], 2);
+	cr_expect_eq(r->hook, NT_HOOK_TC_INGRESS);
+	cr_expect_not(r->overflow);
+	cr_expect_eq(s->state, NT_SYN_SLOT_FREE, "the slot is freed");
+	cr_expect_eq(s2->state, NT_SYN_SLOT_OPEN, "the younger one stays");
+	cr_expect_eq(stats()->syn_slots_expired, 1);
+	cr_expect_eq(stats()->syn_slots_open, 1);
+
+	nt_collector_scan(col, 9000 + IDLE);
+	cr_assert_eq(n_reps, 2);
+	r = &reps[1];
+	cr_expect_eq(memcmp(&r->key, &k2, sizeof(k2)), 0);
+	cr_expect_eq(r->reason, NT_END_IDLE);
+	cr_expect_eq(r->src, 1, "the SYN's sender is the source");
+	expect_counts(r, 0, 1, 0, 60);
+	expect_interval(r, 9000, 9000, 9000);
+	cr_expect_eq(r->tcp_flags[0], 0);
+	cr_expect_eq(r->tcp_flags[1], NT_TCP_SYN);
+	cr_expect_eq(s2->state, NT_SYN_SLOT_FREE);
+	cr_expect_eq(stats()->syn_slots_expired, 2);
+	cr_expect_eq(stats()->syn_slots_open, 0);
+
+	nt_collector_scan(col, 100000);
+	cr_expect_eq(n_reps, 2, "reported exactly once");
+	cr_expect_eq(stats()->syn_slots_expired, 2);
+	cr_expect_eq(stats()->syn_slots_open, 0);
+	cr_expect_eq(stats()->flows_reported, 2);
+	cr_expect_eq(stats()->flows_tracked, 0, "nothing went into the table");
+	cr_expect_eq(forgets, 2);
+}
+
+/* A flush reports every parked SYN: the idle ones as idle (at exactly
+ * last_ns + idle too), the younger ones with the flush's reason. */
+Test(collector, flush_reports_parked_syns_with_their_reason)
+{
+	struct nt_flow_key young = key4(1, 40000, 2, 80, 6);
+	struct nt_flow_key idle = key4(1, 40001, 2, 80, 6);
+	struct nt_flow_key old = key4(1, 40002, 2, 443, 6);
+
+	make_slots(4);
+	park(0, NT_SYN_SLOT_OPEN, &young, 0, 1, 80001, 80001);
+	park(1, NT_SYN_SLOT_OPEN, &idle, 0, 1, 80000, 80000);
+	park(3, NT_SYN_SLOT_OPEN, &old, 0, 3, 1000, 7000);
+	open_col(ACTIVE);
+
+	nt_collector_flush(col, 80000 + IDLE, NT_END_SHUTDOWN);
+	cr_assert_eq(n_reps, 3);
+	for (size_t i = 0; i < n_reps; i++) {
+		const struct nt_flow_report *r = &reps[i];
+
+		cr_expect_eq(r->src, 0);
+		cr_expect_eq(r->tcp_flags[0], NT_TCP_SYN);
+		switch (r->key.port[0]) {
+		case 40000:
+			cr_expect_eq(r->reason, NT_END_SHUTDOWN, "one short of idle");
+			expect_counts(r, 1, 0, 60, 0);
+			expect_interval(r, 80001, 80001, 80001);
+			break;
+		case 40001:
+			cr_expect_eq(r->reason, NT_END_IDLE, "idle at the flush");
+			expect_counts(r, 1, 0, 60, 0);
+			expect_interval(r, 80000, 80000, 80000);
+			break;
+		case 40002:
+			cr_expect_eq(r->reason, NT_END_IDLE);
+			expect_counts(r, 3, 0, 180, 0);
+			expect_interval(r, 1000, 1000, 7000);
+			break;
+		default:
+			cr_assert_fail("unexpected flow port %u", r->key.port[0]);
+		}
+	}
+	for (uint32_t i = 0; i < n_slots; i++)
+		cr_expect_eq(slots[i].state, NT_SYN_SLOT_FREE, "slot %u", i);
+	cr_expect_eq(stats()->syn_slots_expired, 3);
+	cr_expect_eq(stats()->syn_slots_open, 0);
+	cr_expect_eq(stats()->flows_reported, 3);
+
+	nt_collector_flush(col, 200000, NT_END_SHUTDOWN);
+	cr_expect_eq(n_reps, 3, "nothing left for a second flush");
+	cr_expect_eq(stats()->syn_slots_expired, 3);
+}
+
+/* A BUSY slot is a program's (or being moved into the table), a FREE one
+ * holds whatever it last held: neither is reported nor touched, however
+ * old what is in it, and only OPEN slots count as open. */
+Test(collector, busy_and_free_slots_are_never_reported)
+{
+	struct nt_flow_key kb = key4(1, 40000, 2, 80, 6), kf = key4(1, 40001, 2, 80, 6);
+	struct nt_flow_key ko = key4(1, 40002, 2, 80, 6), ky = key4(1, 40003, 2, 80, 6);
+	struct nt_syn_slot busy, freed;
+
+	make_slots(8);
+	park(1, NT_SYN_SLOT_BUSY, &kb, 0, 1, 1000, 1000);
+	park(2, NT_SYN_SLOT_FREE, &kf, 0, 4, 1000, 2000);
+	park(4, NT_SYN_SLOT_OPEN, &ko, 0, 1, 1000, 1000);
+	park(5, NT_SYN_SLOT_OPEN, &ky, 0, 1, 50000, 50000);
+	busy = slots[1];
+	freed = slots[2];
+	open_col(0);
+
+	nt_collector_scan(col, 60000); /* all but ky idle */
+	cr_assert_eq(n_reps, 1);
+	cr_expect_eq(reps[0].key.port[0], 40002);
+	cr_expect_eq(reps[0].reason, NT_END_IDLE);
+	cr_expect_eq(stats()->syn_slots_expired, 1);
+	cr_expect_eq(stats()->syn_slots_open, 1, "the BUSY slot is not open");
+
+	nt_collector_flush(col, 60000, NT_END_SHUTDOWN);
+	cr_assert_eq(n_reps, 2);
+	cr_expect_eq(reps[1].key.port[0], 40003);
+	cr_expect_eq(reps[1].reason, NT_END_SHUTDOWN);
+	cr_expect_eq(stats()->syn_slots_expired, 2);
+	cr_expect_eq(stats()->syn_slots_open, 0);
+	cr_expect_eq(memcmp(&slots[1], &busy, sizeof(busy)), 0, "the BUSY slot is untouched");
+	cr_expect_eq(memcmp(&slots[2], &freed, sizeof(freed)), 0, "the FREE slot is untouched");
+	cr_expect_eq(slots[4].state, NT_SYN_SLOT_FREE);
+	cr_expect_eq(slots[5].state, NT_SYN_SLOT_FREE);
+	cr_expect_eq(stats()->flows_reported, 2);
+}
+
+/* The SYN, then the SYN+ACK that tried to move it into the table. */
+static struct nt_flow_val spilled_syn(void)
+{
+	struct nt_flow_val v = val(5000, 5300, 1, 1, 60, 60);
+
+	v.syn_ns = 5000;
+	v.synack_ns = 5300;
+	v.tcp_flags = NT_TCP_SYN | (uint32_t)(NT_TCP_SYN | NT_TCP_ACK) << 8;
+	return v;
+}
+
+/* A parked SYN that could not move into a full table comes up as
+ * NT_EV_FLOW_END with no close: it is reported at once as evicted, ending
+ * at its last packet. (A closed flow's end, close_ns set:
+ * flow_end_reports_the_closed_flow_and_keeps_the_new_one.) */
+Test(collector, flow_end_of_an_unclosed_parked_syn_is_evicted)
+{
+	struct nt_flow_key k = tcp_key();
+	struct nt_flow_val v = spilled_syn();
+
+	open_col(0);
+	flow_end_ev(&k, &v);
+	cr_assert_eq(n_reps, 1);
+	cr_expect_eq(memcmp(&reps[0].key, &k, sizeof(k)), 0);
+	cr_expect_eq(reps[0].reason, NT_END_EVICTED);
+	cr_expect_eq(reps[0].report_seq, 1);
+	cr_expect_eq(reps[0].src, 0);
+	expect_counts(&reps[0], 1, 1, 60, 60);
+	expect_interval(&reps[0], 5000, 5000, 5300);
+	cr_expect_eq(reps[0].tcp_flags[0], NT_TCP_SYN);
+	cr_expect_eq(reps[0].tcp_flags[1], NT_TCP_SYN | NT_TCP_ACK);
+	cr_expect_eq(reps[0].handshake_rtt_ns, 0, "no ACK yet");
+	cr_expect_eq(stats()->flow_ends, 1);
+	cr_expect_eq(stats()->flows_reported, 1);
+}
+
+/* The race: another CPU made the table entry of the tuple while its SYN
+ * was parked. The spilled value is the same connection's: its counts join
+ * the entry's next report (as overflow counts do), one record in all. */
+Test(collector, flow_end_of_a_raced_parked_syn_joins_the_table_flow)
+{
+	struct nt_flow_key k = tcp_key();
+	struct nt_flow_val v = spilled_syn();
+	struct nt_flow_val cur = val(5100, 5200, 2, 0, 120, 0);
+
+	open_col(0);
+	put(&k, &cur);
+	flow_end_ev(&k, &v);
+	cr_expect_eq(n_reps, 0, "not reported apart");
+	cr_expect_eq(stats()->flow_ends, 1);
+	nt_collector_scan(col, 5300 + IDLE);
+	cr_assert_eq(n_reps, 1);
+	cr_expect_eq(reps[0].reason, NT_END_IDLE);
+	cr_expect_eq(reps[0].report_seq, 1);
+	cr_expect(reps[0].overflow);
+	expect_counts(&reps[0], 3, 1, 180, 60);
+	expect_interval(&reps[0], 5100, 5000, 5300);
+	cr_expect_eq(reps[0].tcp_flags[1], NT_TCP_SYN | NT_TCP_ACK);
+}
+
+/* An idle parked SYN whose tuple the table holds too (the same race) joins
+ * that flow's reports, and leaves its deltas and report number alone. */
+Test(collector, parked_syn_joins_the_table_flow_and_leaves_its_state_alone)
+{
+	struct nt_flow_key k = tcp_key();
+	struct nt_flow_val v = val(1000, 25000, 3, 2, 180, 120);
+
+	make_slots(4);
+	park(0, NT_SYN_SLOT_OPEN, &k, 0, 1, 5000, 5000);
+	open_col(ACTIVE);
+	put(&k, &v);
+	nt_collector_scan(col, 31000); /* the table flow's active report; the slot idles */
+	cr_assert_eq(n_reps, 1, "the parked SYN is not reported apart");
+	cr_expect_eq(reps[0].reason, NT_END_ACTIVE);
+	expect_counts(&reps[0], 3, 2, 180, 120);
+	cr_expect_eq(slots[0].state, NT_SYN_SLOT_FREE);
+	cr_expect_eq(stats()->syn_slots_expired, 1);
+	v = val(1000, 50000, 5, 6, 300, 400);
+	put(&k, &v);
+	nt_collector_scan(col, 61000);
+	cr_assert_eq(n_reps, 2);
+	cr_expect_eq(reps[1].reason, NT_END_ACTIVE);
+	cr_expect_eq(reps[1].report_seq, 2);
+	expect_counts(&reps[1], 2 + 1, 4, 120 + 60, 280);
 }
 
 /* ---- errors ---------------------------------------------------------------- */

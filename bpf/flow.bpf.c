@@ -499,6 +499,17 @@ static __always_inline void note_seen(struct nt_flow_val *v, __u32 ifindex)
 	}
 }
 
+/* A flow's final value, whole, into its reserved NT_EV_FLOW_END record. */
+static __always_inline void flow_end_submit(struct nt_flow_end *ev, const struct nt_flow_key *k,
+					    const struct nt_flow_val *v, __u32 ifindex)
+{
+	ev->type = NT_EV_FLOW_END;
+	ev->ifindex = ifindex;
+	ev->key = *k;
+	__builtin_memcpy(&ev->val, v, sizeof(ev->val));
+	bpf_ringbuf_submit(ev, close_wakeup(sizeof(*ev)));
+}
+
 /*
  * A SYN refused with a RST (Zeek's REJ: no SYN+ACK, no payload): nothing
  * more belongs to that attempt (another SYN would start a new flow anyway),
@@ -515,11 +526,7 @@ static __always_inline int flow_end_now(struct nt_flow_key *k, struct nt_flow_va
 
 	if (!ev)
 		return 0;
-	ev->type = NT_EV_FLOW_END;
-	ev->ifindex = ifindex;
-	ev->key = *k;
-	__builtin_memcpy(&ev->val, v, sizeof(ev->val));
-	bpf_ringbuf_submit(ev, close_wakeup(sizeof(*ev)));
+	flow_end_submit(ev, k, v, ifindex);
 	if (in_table) /* (a parked SYN's slot is freed by its caller) */
 		bpf_map_delete_elem(&flows, k);
 	return 1;
@@ -772,11 +779,7 @@ static __always_inline int flow_restart(struct acct *a, struct nt_flow_val *v,
 		return bpf_map_update_elem(&flows, &a->key, nv, BPF_NOEXIST) == 0;
 	}
 	if (ev) {
-		ev->type = NT_EV_FLOW_END;
-		ev->ifindex = a->ifindex;
-		ev->key = a->key;
-		__builtin_memcpy(&ev->val, v, sizeof(ev->val));
-		bpf_ringbuf_submit(ev, close_wakeup(sizeof(*ev)));
+		flow_end_submit(ev, &a->key, v, a->ifindex);
 	} else {
 		stat_inc(st, NT_STAT_FLOW_ENDS_SLOW);
 	}
@@ -1100,11 +1103,7 @@ static __always_inline int syn_promote(struct acct *a, struct nt_flow_val *v)
 		stat_add(st, NT_STAT_OVERFLOW_LOST_BYTES, v->bytes[0] + v->bytes[1]);
 		return 0;
 	}
-	ev->type = NT_EV_FLOW_END;
-	ev->ifindex = a->ifindex;
-	ev->key = a->key;
-	__builtin_memcpy(&ev->val, v, sizeof(ev->val));
-	bpf_ringbuf_submit(ev, close_wakeup(sizeof(*ev)));
+	flow_end_submit(ev, &a->key, v, a->ifindex);
 	return 0;
 }
 

@@ -5,8 +5,10 @@
 #   bench/flood.sh            (root; part of make bench)
 #   FLOOD_SECONDS=10 FLOOD_RUNS=3 FLOOD_ACCT_SECONDS=3 NETTRAIL=build/nettrail
 #   FLOOD_NT_ARGS="..." (more nettrail options for every run)
-#   FLOOD_BASE=path/to/other/nettrail (a third build in every round:
+#   FLOOD_BASE=path/to/other/nettrail (another build in every round:
 #   without, base, NETTRAIL; a flood-ratio line for each build)
+#   FLOOD_TC=0 (leave out the run with --attach tc, on by default: every
+#   round also runs NETTRAIL attached through clsact, for the tcx/tc ratio)
 #
 # Two namespaces joined by a veth; hping3 floods SYNs to a closed port from
 # one (a new source port each packet), the other's kernel answers each with
@@ -60,13 +62,19 @@ cpu_of() {
 	awk -v t="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / t }' "/proc/$1/stat"
 }
 
+# nettrail (pid) attached to va: its tcx links (fdinfo), or its clsact filter
+attached() {
+	grep -qs "link_type:.tcx" /proc/"$1"/fdinfo/* ||
+		tc -n "$A" filter show dev va ingress 2>/dev/null | grep -q tc_ingress
+}
+
 nt_start() { # args: nettrail options (NTBIN: the build, $NT unless set)
 	# shellcheck disable=SC2086
 	ip netns exec "$A" "${NTBIN:-$NT}" -i va --heartbeat 0 ${FLOOD_NT_ARGS:-} "$@" 2>"$W/nt.err" &
 	NTPID=$!
 	for _ in $(seq 100); do
 		ip -n "$A" link show va >/dev/null
-		tc -n "$A" filter show dev va ingress 2>/dev/null | grep -q tc_ingress && return 0
+		attached "$NTPID" && return 0
 		sleep 0.05
 	done
 	echo "nettrail did not attach: $(cat "$W/nt.err")" >&2
@@ -89,17 +97,18 @@ flood() {
 	echo $((p1 - p0))
 }
 
-# one flood with nettrail ($1: the build): prints its JSON line, leaves
-# the packets in $with_n
+# one flood with nettrail ($1: the build, $2: its label, then more
+# options): prints its JSON line, leaves the packets in $with_n
 flood_with() {
-	local c0 c1 cpu
-	NTBIN=$1 nt_start --idle-timeout 2 -o file:/dev/null
+	local c0 c1 cpu bin=$1 label=$2
+	shift 2
+	NTBIN=$bin nt_start --idle-timeout 2 -o file:/dev/null "$@"
 	c0=$(cpu_of "$NTPID")
 	with_n=$(flood "$SECS")
 	c1=$(cpu_of "$NTPID")
 	nt_stop
 	cpu=$(python3 -c "print(round($c1 - $c0, 2))")
-	echo "{\"case\":\"flood-with\",\"build\":\"$1\",\"run\":$r,\"packets\":$with_n,\"packets_per_s\":$((with_n / SECS)),\"nettrail_cpu_s\":$cpu,\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
+	echo "{\"case\":\"flood-with\",\"build\":\"$label\",\"run\":$r,\"packets\":$with_n,\"packets_per_s\":$((with_n / SECS)),\"nettrail_cpu_s\":$cpu,\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
 }
 
 ratio_line() { # build best_with
@@ -109,18 +118,24 @@ ratio_line() { # build best_with
 best_without=0
 best_with=0
 best_base=0
+best_tc=0
 for r in $(seq "$RUNS"); do
 	n=$(flood "$SECS")
 	echo "{\"case\":\"flood-without\",\"run\":$r,\"packets\":$n,\"packets_per_s\":$((n / SECS)),\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
 	[ "$n" -gt "$best_without" ] && best_without=$n
 	if [ -n "${FLOOD_BASE:-}" ]; then
-		flood_with "$FLOOD_BASE"
+		flood_with "$FLOOD_BASE" "$FLOOD_BASE"
 		[ "$with_n" -gt "$best_base" ] && best_base=$with_n
 	fi
-	flood_with "$NT"
+	if [ "${FLOOD_TC:-1}" = 1 ]; then
+		flood_with "$NT" "$NT --attach tc" --attach tc
+		[ "$with_n" -gt "$best_tc" ] && best_tc=$with_n
+	fi
+	flood_with "$NT" "$NT"
 	[ "$with_n" -gt "$best_with" ] && best_with=$with_n
 done
 [ -n "${FLOOD_BASE:-}" ] && ratio_line "$FLOOD_BASE" "$best_base"
+[ "${FLOOD_TC:-1}" = 1 ] && ratio_line "$NT --attach tc" "$best_tc"
 ratio_line "$NT" "$best_with"
 
 # accounting: every packet in a record or a loss counter

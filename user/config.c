@@ -717,6 +717,11 @@ static const struct opt opts[] = {
 	       "masquerade) into one record through conntrack; off: every "
 	       "half is a flow of its own",
 	       "conntrack", "off"),
+	CHOICE("attach", attach_mode, "auto|tcx|tc", "auto",
+	       "how the TC programs attach: tcx links (kernel >= 6.6: first in the "
+	       "chain, gone with the process), tc (clsact qdisc filters, handle "
+	       "0x4e54 priority 1), or auto: tcx where the kernel has it, else tc",
+	       "auto", "tcx", "tc"), /* enum nt_attach_mode's order */
 	CHOICE("capture", capture, "on|off", "on",
 	       "on-demand packet capture through the control socket "
 	       "(nettrail capture, docs/capture.md); off refuses every request",

@@ -73,6 +73,7 @@ struct nt_config {
 	char *node_name;		   /* default: gethostname() */
 	int log_level;			   /* enum nt_log_level (log.h), default warn */
 	int nat_link;			   /* 0: link translated halves through conntrack, 1: off */
+	int attach_mode;		   /* enum nt_attach_mode: 0 auto, 1 tcx, 2 tc */
 	int capture;			   /* on-demand capture: 1 on (default), 0 off */
 	char *control_socket;		   /* the capture client's socket */
 	struct nt_faults {		   /* --fault: failures injected by tests */

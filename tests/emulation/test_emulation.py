@@ -31,7 +31,7 @@ import pytest
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "live"))
 
-from conftest import NETTRAIL, ROOT, Broker, read_records, sh  # noqa: E402
+from conftest import NETTRAIL, ROOT, Broker, read_records, sh, tcx_links  # noqa: E402
 from test_k8s import NODE4, OUT4, PODS, Cluster  # noqa: E402
 
 DETECT = ROOT / "build" / "nettrail-detect"
@@ -218,13 +218,18 @@ def play(w):
     w.pod("db", "sh", "-c", f"head -c 4194304 /dev/zero | socat -u - TCP:{OUT4}:7001")
     time.sleep(3)
 
-    # a blinded sensor: stopped for 6 s (heartbeat 1 s), then its TC filters deleted by hand
+    # a blinded sensor: stopped for 6 s (heartbeat 1 s), then its TC hooks removed by hand
+    # (its tcx links detached, as root can: bpftool link detach; clsact filters deleted)
     w.mark("sigstop")
     c.sensor.send_signal(signal.SIGSTOP)
     time.sleep(6)
     c.sensor.send_signal(signal.SIGCONT)
     time.sleep(2)
     w.mark("tc_removed")
+    links = tcx_links(c.sensor.pid)
+    assert len(links) == 8, links  # 4 interfaces, both directions
+    for lid in links:
+        sh("bpftool", "link", "detach", "id", str(lid))
     for ifn in ("pweb", "pdb", "pdbg", "pout"):
         for d in ("ingress", "egress"):
             t.run(c.node, "tc", "filter", "del", "dev", ifn, d, check=False)

@@ -136,15 +136,45 @@ def ocsf_args():
             "--ocsf-version", ("1.1.0", "1.8.0")[next(_ocsf_runs) % 2]]
 
 
+def ifindex(topo, ns, ifn):
+    return json.loads(topo.run(ns, "ip", "-j", "link", "show", ifn).stdout)[0]["ifindex"]
+
+
+def tcx_links(pid, idx=None):
+    """{link id: attach type} of the tcx links process pid holds (on ifindex
+    idx, when given), read from its fdinfo: the kernel names a tcx link's
+    device and direction there (bookworm's bpftool 7.1 cannot)."""
+    out = {}
+    for fd in os.listdir(f"/proc/{pid}/fdinfo"):
+        try:
+            with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                info = dict(l.split(":\t", 1) for l in f.read().splitlines() if ":\t" in l)
+        except OSError:
+            continue
+        if info.get("link_type") == "tcx" and (idx is None or int(info["ifindex"]) == idx):
+            out[int(info["link_id"])] = info["attach_type"]
+    return out
+
+
+def attachment(topo, ns, ifn, pid):
+    """How nettrail (pid) is attached to ifn: "tcx" (both its links), "tc"
+    (our clsact filter) or None."""
+    if len(tcx_links(pid, ifindex(topo, ns, ifn))) == 2:
+        return "tcx"
+    r = topo.run(ns, "tc", "filter", "show", "dev", ifn, "ingress", check=False)
+    return "tc" if "tc_ingress" in r.stdout else None
+
+
 def wait_attached(topo, ns, ifn, p, timeout=10):
-    """Until nettrail (Popen p) has its TC filters on ifn (it is then ready)."""
+    """Until nettrail (Popen p) is attached to ifn, tcx or tc (it is then
+    ready); fails after timeout seconds."""
     deadline = time.time() + timeout
     while time.time() < deadline:
-        r = topo.run(ns, "tc", "filter", "show", "dev", ifn, "ingress", check=False)
-        if "tc_ingress" in r.stdout:
-            return
         assert p.poll() is None, f"nettrail exited: {p.stderr.read().decode()}"
+        if attachment(topo, ns, ifn, p.pid):
+            return
         time.sleep(0.05)
+    raise AssertionError(f"nettrail did not attach to {ifn} in {timeout} s")
 
 
 class Sensor:

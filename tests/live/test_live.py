@@ -4,6 +4,7 @@ capture of the same interface (tcpdump, read by tshark)."""
 import base64
 import hashlib
 import ipaddress
+import signal
 import socket
 import struct
 import subprocess
@@ -11,8 +12,9 @@ import time
 
 import pytest
 
-from conftest import (Capture, Sensor, find_flow, flows, oracle, oracle_flow, read_records,
-                      sh, totals, validate, wait_attached, NETTRAIL)
+from conftest import (Capture, Sensor, attachment, find_flow, flows, ifindex, oracle,
+                      oracle_flow, read_records, sh, tcx_links, totals, validate, wait_attached,
+                      NETTRAIL)
 
 A4, B4 = "10.201.0.1", "10.201.0.2"
 A6, B6 = "fd00:201::1", "fd00:201::2"
@@ -296,16 +298,75 @@ def test_pcap_replay_matches_live(topo, tmp_path):
 
 
 def test_filters_removed_and_second_run_works(topo, tmp_path):
+    """--attach tc: our clsact filters, and the qdisc we made, go at exit."""
     a, b = pair(topo)
     for i in range(2):
-        nt = Sensor(topo, a, tmp_path / f"o{i}.jsonl", "-i", "va", "--heartbeat", "0")
-        before = topo.run(a, "tc", "filter", "show", "dev", "va", "ingress").stdout
-        assert "tc_ingress" in before
+        nt = Sensor(topo, a, tmp_path / f"o{i}.jsonl", "-i", "va", "--heartbeat", "0",
+                    "--attach", "tc")
+        assert attachment(topo, a, "va", nt.p.pid) == "tc"
+        assert tcx_links(nt.p.pid) == {}
         assert nt.stop(signal_kind()) == 0, nt.stderr
         for d in ("ingress", "egress"):
             left = topo.run(a, "tc", "filter", "show", "dev", "va", d).stdout
             assert left.strip() == "", left
         assert "clsact" not in topo.run(a, "tc", "qdisc", "show", "dev", "va").stdout
+
+
+@pytest.mark.parametrize("how", ["SIGINT", "SIGKILL"])
+def test_tcx_links_go_with_the_process(topo, tmp_path, how):
+    """The default (auto) on this kernel: a tcx link per direction, no
+    clsact; the links go when the process goes, even killed."""
+    a, b = pair(topo)
+    nt = Sensor(topo, a, tmp_path / "o.jsonl", "-i", "va", "--heartbeat", "0")
+    links = tcx_links(nt.p.pid, ifindex(topo, a, "va"))
+    assert sorted(links.values()) == ["46 (ingress)", "47 (egress)"], links
+    assert "clsact" not in topo.run(a, "tc", "qdisc", "show", "dev", "va").stdout
+    nt.stop(getattr(signal, how))
+    for lid in links:
+        r = sh("bpftool", "link", "show", "id", str(lid), check=False)
+        assert r.returncode != 0, r.stdout
+
+
+# a CNI's filter in miniature: drops IPv4 ICMP (this kernel has no act_gact)
+DROP_ICMP = r"""
+struct __sk_buff { unsigned int pad[19]; unsigned int data, data_end; };
+__attribute__((section("tc"), used)) int drop_icmp(struct __sk_buff *skb)
+{
+    unsigned char *d = (void *)(long)skb->data, *e = (void *)(long)skb->data_end;
+
+    if (d + 34 > e)
+        return -1;
+    return d[12] == 8 && d[13] == 0 && d[23] == 1 ? 2 : -1; /* TC_ACT_SHOT : UNSPEC */
+}
+char _license[] __attribute__((section("license"), used)) = "GPL";
+"""
+
+
+def test_tcx_runs_first_and_the_chain_goes_on(topo, tmp_path):
+    """A CNI's own clsact filter (here a u32 drop of ICMP on va's ingress)
+    still acts with nettrail attached by tcx (our programs return
+    TCX_NEXT), and nettrail, first in the chain, counts what it drops."""
+    a, b = pair(topo)
+    src = tmp_path / "drop_icmp.c"
+    src.write_text(DROP_ICMP)
+    sh("clang", "-O2", "-target", "bpf", "-c", str(src), "-o", str(tmp_path / "drop_icmp.o"))
+    topo.run(a, "tc", "qdisc", "add", "dev", "va", "clsact")
+    topo.run(a, "tc", "filter", "add", "dev", "va", "ingress", "prio", "5", "bpf", "da", "obj",
+             str(tmp_path / "drop_icmp.o"), "sec", "tc")
+    out = tmp_path / "o.jsonl"
+    nt = Sensor(topo, a, out, "-i", "va", "--heartbeat", "0", "--idle-timeout", "1")
+    assert attachment(topo, a, "va", nt.p.pid) == "tcx"
+    r = topo.run(b, "ping", "-c", "3", "-i", "0.2", "-W", "1", A4, check=False)
+    assert "\n3 packets transmitted, 0 received" in r.stdout, r.stdout
+    time.sleep(2.5)
+    assert nt.stop() == 0, nt.stderr
+    icmp = [f for f in flows(nt.records()) if f["network"]["transport"] == "icmp"]
+    assert len(icmp) == 1, icmp
+    f = icmp[0]
+    assert (f["source"]["ip"], f["source"]["packets"], f["source"]["bytes"]) == (B4, 3, 3 * 84)  # IP bytes
+    assert f["destination"]["packets"] == 0
+    # the CNI's filter is still in place, and nettrail left it alone
+    assert "drop_icmp" in topo.run(a, "tc", "filter", "show", "dev", "va", "ingress").stdout
 
 
 def signal_kind():
@@ -364,13 +425,7 @@ def test_new_interface_attached_and_vanished_forgotten(topo, tmp_path):
                    stderr=subprocess.PIPE)
     time.sleep(0.5)
     topo.veth(a, "vx1", "10.203.0.1/24", b, "vy1", "10.203.0.2/24")
-    deadline = time.time() + 5
-    while time.time() < deadline:
-        if "tc_ingress" in topo.run(a, "tc", "filter", "show", "dev", "vx1", "ingress").stdout:
-            break
-        time.sleep(0.05)
-    else:
-        pytest.fail("vx1 was not attached after it appeared")
+    wait_attached(topo, a, "vx1", p, timeout=5)
     topo.run(a, "ping", "-c", "2", "-i", "0.2", "10.203.0.2")
     time.sleep(1.2)  # at least one heartbeat while attached
     topo.run(a, "ip", "link", "del", "vx1")

@@ -283,6 +283,7 @@ static const struct sample {
 	{ "node-name", "n1", "node-name=n1", { 0 } },
 	{ "log-level", "debug", "log-level=debug", { 0 } },
 	{ "nat-link", "off", "nat-link=off", { 0 } },
+	{ "attach", "tc", "attach=tc", { 0 } },
 	{ "capture", "off", "capture=off", { 0 } },
 	{ "control-socket", "/r/c.sock", "control-socket=/r/c.sock", { 0 } },
 	{ "fault",
@@ -503,6 +504,7 @@ static const char *const print_order[] = {
 	"node-name",
 	"log-level",
 	"nat-link",
+	"attach",
 	"capture",
 	"control-socket",
 	"fault",
@@ -574,7 +576,7 @@ Test(config, defaults_are_the_documented_ones)
 		"cluster-cidr=\nservice-cidr=\ncgroup-root=\n"
 		"process-attribution=on\ncloud-provider=\ncloud-region=\n"
 		"cloud-account=\ncluster-name=\nnode-name=\nlog-level=warn\n"
-		"nat-link=conntrack\ncapture=on\ncontrol-socket=/run/nettrail/control.sock\n";
+		"nat-link=conntrack\nattach=auto\ncapture=on\ncontrol-socket=/run/nettrail/control.sock\n";
 	struct nt_config c, old;
 	char err[256] = "", *got;
 

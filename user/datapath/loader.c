@@ -192,6 +192,7 @@ int nt_dp_open(struct nt_datapath *dp, const struct nt_config *cfg, bool pcap_mo
 	}
 	dp->nl_fd = -1;
 	dp->patterns = cfg->interfaces;
+	dp->attach = (enum nt_attach_mode)cfg->attach_mode;
 	/* offline there is no conntrack to ask */
 	ct = !pcap_mode && cfg->nat_link == 0 ? ct_mode() : NT_NAT_CT_NONE;
 	e = dp_load(dp, cfg, pcap_mode, ct);
@@ -312,6 +313,7 @@ static struct nt_iface *iface_add(struct nt_datapath *dp, uint32_t ifindex, cons
 		f = &dp->ifaces[dp->n_ifaces++];
 		memset(f, 0, sizeof(*f));
 		f->ifindex = ifindex;
+		f->link_fd[0] = f->link_fd[1] = -1;
 	}
 	snprintf(f->name, sizeof(f->name), "%s", name);
 	f->gone = false;
@@ -383,10 +385,56 @@ static bool wanted(const struct nt_datapath *dp, const char *name, unsigned int 
 	return false;
 }
 
-static int tc_attach_one(struct nt_datapath *dp, struct nt_iface *f, char *err, size_t errlen)
+/* libbpf 1.1's and the distribution's headers predate tcx (kernel 6.6):
+ * enum bpf_attach_type's values and the mprog flag, from the kernel ABI */
+#define NT_BPF_TCX_INGRESS 46
+#define NT_BPF_TCX_EGRESS  47
+#define NT_BPF_F_BEFORE	   (1U << 3) /* with no relative program: first */
+
+static const char *prog_for(const struct nt_iface *f, int egress)
 {
-	const char *progs[2] = { f->l3 ? "tc_ingress_l3" : "tc_ingress",
-				 f->l3 ? "tc_egress_l3" : "tc_egress" };
+	if (egress)
+		return f->l3 ? "tc_egress_l3" : "tc_egress";
+	return f->l3 ? "tc_ingress_l3" : "tc_ingress";
+}
+
+static void tcx_close(struct nt_iface *f)
+{
+	for (int i = 0; i < 2; i++) {
+		if (f->link_fd[i] >= 0)
+			close(f->link_fd[i]);
+		f->link_fd[i] = -1;
+	}
+}
+
+/*
+ * tcx: a link per direction, placed first in the device's chain, so a CNI's
+ * own programs (which may redirect) run after ours; ours return TCX_NEXT.
+ * The links are the process's: they go when it exits, however it exits.
+ * Measured against clsact under a SYN flood (docs/BENCHMARKS.md, "tcx").
+ */
+static int tcx_attach_one(struct nt_datapath *dp, struct nt_iface *f)
+{
+	const int at[2] = { NT_BPF_TCX_INGRESS, NT_BPF_TCX_EGRESS };
+
+	for (int i = 0; i < 2; i++) {
+		LIBBPF_OPTS(bpf_link_create_opts, o, .flags = NT_BPF_F_BEFORE);
+		int fd = bpf_link_create(nt_dp_prog_fd(dp, prog_for(f, i)), (int)f->ifindex,
+					 (enum bpf_attach_type)at[i], &o);
+
+		if (fd < 0) {
+			int e = -errno;
+
+			tcx_close(f);
+			return e;
+		}
+		f->link_fd[i] = fd;
+	}
+	return 0;
+}
+
+static int clsact_attach_one(struct nt_datapath *dp, struct nt_iface *f)
+{
 	enum bpf_tc_attach_point pts[2] = { BPF_TC_INGRESS, BPF_TC_EGRESS };
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)f->ifindex,
 		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
@@ -394,17 +442,42 @@ static int tc_attach_one(struct nt_datapath *dp, struct nt_iface *f, char *err, 
 
 	e = bpf_tc_hook_create(&hook);
 	if (e && e != -EEXIST)
-		goto fail;
+		return e;
 	f->created_qdisc = (e == 0);
 	for (int i = 0; i < 2; i++) {
 		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = NT_TC_HANDLE, .priority = NT_TC_PRIO,
-			    .prog_fd = nt_dp_prog_fd(dp, progs[i]), .flags = BPF_TC_F_REPLACE);
+			    .prog_fd = nt_dp_prog_fd(dp, prog_for(f, i)),
+			    .flags = BPF_TC_F_REPLACE);
 
 		hook.attach_point = pts[i];
 		e = bpf_tc_attach(&hook, &opts);
 		if (e)
-			goto fail;
+			return e;
 	}
+	return 0;
+}
+
+static int tc_attach_one(struct nt_datapath *dp, struct nt_iface *f, char *err, size_t errlen)
+{
+	int e = 0;
+
+	if (f->link_fd[0] >= 0) /* tcx links follow a renamed device */
+		goto ok;
+	if (dp->attach != NT_ATTACH_TC) {
+		e = tcx_attach_one(dp, f);
+		if (e == 0)
+			goto ok;
+		if (dp->attach == NT_ATTACH_TCX || (e != -EINVAL && e != -EOPNOTSUPP))
+			goto fail;
+		/* a kernel without tcx (< 6.6): clsact from now on */
+		nt_info("tcx is not available (%s): attaching through the clsact qdisc",
+			strerror(-e));
+		dp->attach = NT_ATTACH_TC;
+	}
+	e = clsact_attach_one(dp, f);
+	if (e)
+		goto fail;
+ok:
 	f->attached = true;
 	return 0;
 fail:
@@ -419,6 +492,11 @@ static void tc_detach_one(struct nt_iface *f)
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)f->ifindex);
 	enum bpf_tc_attach_point pts[2] = { BPF_TC_INGRESS, BPF_TC_EGRESS };
 
+	if (f->link_fd[0] >= 0) { /* closing the links detaches them */
+		tcx_close(f);
+		f->attached = false;
+		return;
+	}
 	if (!f->attached || f->gone)
 		return;
 	for (int i = 0; i < 2; i++) {
@@ -457,7 +535,8 @@ static int on_link(struct nt_datapath *dp, struct nlmsghdr *nh, bool at_start, c
 	if (nh->nlmsg_type == RTM_DELLINK) {
 		f = iface_find(dp, (uint32_t)ifi->ifi_index);
 		if (f) {
-			f->gone = true; /* its filters went with it */
+			f->gone = true; /* its filters (or links) went with it */
+			tcx_close(f);
 			f->attached = false;
 		}
 		return 0;

@@ -21,11 +21,16 @@
 #define NT_TC_HANDLE 0x4e54
 #define NT_TC_PRIO   1
 
+/* How the TC programs are attached (--attach): tcx links (kernel >= 6.6),
+ * the clsact qdisc, or tcx with clsact where the kernel has no tcx. */
+enum nt_attach_mode { NT_ATTACH_AUTO, NT_ATTACH_TCX, NT_ATTACH_TC };
+
 struct nt_iface {
 	uint32_t ifindex;
 	char name[IF_NAMESIZE];
 	bool attached;
 	bool created_qdisc; /* we made clsact: we remove it */
+	int link_fd[2];	    /* tcx: the ingress and egress links (else -1) */
 	bool l3;	    /* no link-layer header (tun, wg) */
 	bool gone;
 };
@@ -46,6 +51,7 @@ struct nt_datapath {
 	size_t n_ifaces, cap_ifaces;
 	int nl_fd; /* link notifications, -1 if none */
 	uint64_t attach_errors;
+	enum nt_attach_mode attach;    /* --attach; AUTO becomes TC when tcx is refused */
 	char pcap_name[64];	       /* offline: the capture's base name */
 	enum nt_nat_ct nat_ct;	       /* translated halves are linked, and how */
 	struct nt_syn_slot *syn_slots; /* the SYN slots, mmapped (NULL: none) */

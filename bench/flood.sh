@@ -9,6 +9,8 @@
 #   without, base, NETTRAIL; a flood-ratio line for each build)
 #   FLOOD_TC=0 (leave out the run with --attach tc, on by default: every
 #   round also runs NETTRAIL attached through clsact, for the tcx/tc ratio)
+#   FLOOD_PAIRS=20 FLOOD_PAIR_SECONDS=2 (then that many short rounds, in
+#   the same order; 0: none)
 #
 # Two namespaces joined by a veth; hping3 floods SYNs to a closed port from
 # one (a new source port each packet), the other's kernel answers each with
@@ -19,6 +21,12 @@
 # per --max-flows (default and 4096): the records go to a file, and every
 # packet the link counted must be in a record or in a loss counter of the
 # final heartbeat. Prints one JSON line per run and per figure.
+#
+# A 10 s flood's rate moves by up to +-10% from one run to the next on a
+# small VM, more than the difference being measured, so short rounds
+# follow with a second figure per build: the median over the rounds of
+# with / without in the same round ("flood-paired"), which a slow spell of
+# the machine shifts for both sides of a round alike.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NT=${NETTRAIL:-build/nettrail}
@@ -108,7 +116,7 @@ flood_with() {
 	c1=$(cpu_of "$NTPID")
 	nt_stop
 	cpu=$(python3 -c "print(round($c1 - $c0, 2))")
-	echo "{\"case\":\"flood-with\",\"build\":\"$label\",\"run\":$r,\"packets\":$with_n,\"packets_per_s\":$((with_n / SECS)),\"nettrail_cpu_s\":$cpu,\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
+	echo "{\"case\":\"flood-with$phase\",\"build\":\"$label\",\"run\":$r,\"packets\":$with_n,\"packets_per_s\":$((with_n / SECS)),\"nettrail_cpu_s\":$cpu,\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
 }
 
 ratio_line() { # build best_with
@@ -119,9 +127,12 @@ best_without=0
 best_with=0
 best_base=0
 best_tc=0
-for r in $(seq "$RUNS"); do
+phase=
+# one round: without, then each build; $SECS seconds each
+one_round() {
+	local n
 	n=$(flood "$SECS")
-	echo "{\"case\":\"flood-without\",\"run\":$r,\"packets\":$n,\"packets_per_s\":$((n / SECS)),\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
+	echo "{\"case\":\"flood-without$phase\",\"run\":$r,\"packets\":$n,\"packets_per_s\":$((n / SECS)),\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
 	[ "$n" -gt "$best_without" ] && best_without=$n
 	if [ -n "${FLOOD_BASE:-}" ]; then
 		flood_with "$FLOOD_BASE" "$FLOOD_BASE"
@@ -133,10 +144,35 @@ for r in $(seq "$RUNS"); do
 	fi
 	flood_with "$NT" "$NT"
 	[ "$with_n" -gt "$best_with" ] && best_with=$with_n
+	return 0
+}
+for r in $(seq "$RUNS"); do
+	one_round
 done
 [ -n "${FLOOD_BASE:-}" ] && ratio_line "$FLOOD_BASE" "$best_base"
 [ "${FLOOD_TC:-1}" = 1 ] && ratio_line "$NT --attach tc" "$best_tc"
 ratio_line "$NT" "$best_with"
+
+# the short rounds: the median of with / without within a round, per build
+phase=-paired
+SECS=${FLOOD_PAIR_SECONDS:-2}
+for r in $(seq "${FLOOD_PAIRS:-20}"); do
+	one_round
+done | tee "$W/paired.jsonl"
+python3 - "$W/paired.jsonl" <<'EOF'
+import json, statistics, sys
+rounds = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    rounds.setdefault(r["run"], {})[r.get("build", "")] = r["packets"]
+builds = [b for b in next(iter(rounds.values()), {}) if b]
+for b in builds:
+    ratios = [x[b] / x[""] for x in rounds.values() if x.get("") and b in x]
+    print(json.dumps({"case": "flood-paired", "build": b, "rounds": len(ratios),
+                      "median_ratio": round(statistics.median(ratios), 3),
+                      "mean_ratio": round(sum(x[b] for x in rounds.values()) /
+                                          sum(x[""] for x in rounds.values()), 3)}))
+EOF
 
 # accounting: every packet in a record or a loss counter
 for mf in 65536 4096; do

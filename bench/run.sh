@@ -10,6 +10,9 @@ CFLAGS="-std=c11 -D_GNU_SOURCE -O2 -Iinclude -Iuser -Iuser/datapath -Iuser/inspe
 LIBS=$(make -s --no-print-directory print-ldlibs)
 OBJS=$(ls build/user/*.o build/user/*/*.o | grep -v '/main\.o$')  # everything but main()
 
+# bench_datapath's flood-warm and syn-warm cases drive the programs with it
+clang -O2 -g -target bpf -mcpu=v3 -I/usr/include/"$(gcc -dumpmachine)" -c bench/syn_driver.bpf.c \
+	-o $B/syn_driver.bpf.o
 gcc $CFLAGS bench/bench_datapath.c $OBJS -o $B/bench_datapath $LIBS
 gcc $CFLAGS bench/ab_datapath.c -o $B/ab_datapath $LIBS
 gcc $CFLAGS bench/bench_collector.c $OBJS -o $B/bench_collector $LIBS

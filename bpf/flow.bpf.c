@@ -88,6 +88,44 @@ struct {
 /* syn_slots' size, a power of two; 0: SYNs go into the table */
 const volatile __u32 cfg_syn_slots = 1024;
 
+/* How many TCP entries of the flow table each key hash has (index:
+ * nt_tcp_present_index): a SYN whose count is 0 has no entry, and parks
+ * without looking the table up (a bucket's cache miss and a 40-byte
+ * jhash: a third of a flood packet's cost, bench_datapath flood-warm).
+ * Kept by every insert and delete of a TCP entry, here and in the
+ * collector (mmapped). A count that is too high costs a lookup; one too
+ * low can only come from two CPUs racing on one tuple, the race the
+ * lookup had too (the collector merges a parked SYN into its table flow). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 4096); /* cfg_tcp_present, set by the loader */
+	__type(key, __u32);
+	__type(value, __u32);
+} tcp_present SEC(".maps");
+
+/* tcp_present's size, a power of two */
+const volatile __u32 cfg_tcp_present = 4096;
+
+static __always_inline __u32 *tcp_present_of(const struct nt_flow_key *k)
+{
+	__u32 i = nt_tcp_present_index(k, cfg_tcp_present);
+
+	return bpf_map_lookup_elem(&tcp_present, &i);
+}
+
+/* The table gained (d = 1) or lost (d = -1) the entry of key k. */
+static __always_inline void tcp_present_add(const struct nt_flow_key *k, int d)
+{
+	__u32 *c;
+
+	if (k->proto != IPPROTO_TCP)
+		return;
+	c = tcp_present_of(k);
+	if (c)
+		__sync_fetch_and_add(c, d);
+}
+
 /* flow_new()'s scratch: a new flow's value, built here rather than on the
  * stack (the verifier's 512-byte bound on a chain of calls). */
 struct {
@@ -527,8 +565,9 @@ static __always_inline int flow_end_now(struct nt_flow_key *k, struct nt_flow_va
 	if (!ev)
 		return 0;
 	flow_end_submit(ev, k, v, ifindex);
-	if (in_table) /* (a parked SYN's slot is freed by its caller) */
-		bpf_map_delete_elem(&flows, k);
+	if (in_table && !bpf_map_delete_elem(&flows, k)) /* (a parked SYN's slot is
+							   * freed by its caller) */
+		tcp_present_add(k, -1);
 	return 1;
 }
 
@@ -714,11 +753,13 @@ static __always_inline int key_eq(const struct nt_flow_key *a, const struct nt_f
 static __always_inline int syn_park(struct pkt *p, struct acct *a, __u64 now)
 {
 	struct nt_syn_slot *s;
+	__u32 *c;
 
 	if (!cfg_syn_slots || p->ip_bytes > p->hdr_len || p->frag ||
 	    (p->tcp_flags & (NT_TCP_SYN | NT_TCP_ACK | NT_TCP_RST)) != NT_TCP_SYN)
 		return 0;
-	if (bpf_map_lookup_elem(&flows, &a->key))
+	c = tcp_present_of(&a->key);
+	if (!c || (*c && bpf_map_lookup_elem(&flows, &a->key)))
 		return 0; /* the tuple has a flow: flow_new's insert meets it */
 	s = syn_slot_of(&a->key);
 	if (!s)
@@ -776,7 +817,10 @@ static __always_inline int flow_restart(struct acct *a, struct nt_flow_val *v,
 			bpf_ringbuf_discard(ev, 0);
 		else
 			bpf_map_delete_elem(&ended, &gen);
-		return bpf_map_update_elem(&flows, &a->key, nv, BPF_NOEXIST) == 0;
+		if (bpf_map_update_elem(&flows, &a->key, nv, BPF_NOEXIST))
+			return 0;
+		tcp_present_add(&a->key, 1);
+		return 1;
 	}
 	if (ev) {
 		flow_end_submit(ev, &a->key, v, a->ifindex);
@@ -814,6 +858,7 @@ static __always_inline int flow_new(struct __sk_buff *skb, struct pkt *p, struct
 	flow_init(nv, p, a, now);
 	r = bpf_map_update_elem(&flows, &a->key, nv, BPF_NOEXIST);
 	if (r == 0) {
+		tcp_present_add(&a->key, 1);
 		if (nv->close_ns)
 			send_close(&a->key, now, a->ifindex, stats_get());
 		return FLOW_INSERTED;
@@ -1092,6 +1137,7 @@ static __always_inline int syn_promote(struct acct *a, struct nt_flow_val *v)
 	long r = bpf_map_update_elem(&flows, &a->key, v, BPF_NOEXIST);
 
 	if (r == 0) {
+		tcp_present_add(&a->key, 1);
 		stat_inc(st, NT_STAT_SYN_PROMOTED);
 		return 1;
 	}

@@ -242,6 +242,16 @@ static inline __attribute__((always_inline)) __u32 nt_syn_slot_hash(const struct
 	return h;
 }
 
+/* The flow table's TCP entries by key hash (the tcp_present map, n a power
+ * of two): another part of the slot hash, so slots and counts collide apart. */
+static inline __attribute__((always_inline)) __u32 nt_tcp_present_index(const struct nt_flow_key *k,
+									__u32 n)
+{
+	__u32 h = nt_syn_slot_hash(k);
+
+	return ((h >> 16) | (h << 16)) & (n - 1);
+}
+
 struct nt_flow_gen {
 	struct nt_flow_key key;
 	__u64 first_ns;

@@ -345,6 +345,8 @@ static int build_pipeline(struct app *a)
 		.nat_links_fd = nt_dp_nat_links_fd(&a->dp),
 		.syn_slots = a->dp.syn_slots,
 		.n_syn_slots = a->dp.n_syn_slots,
+		.tcp_present = a->dp.tcp_present,
+		.n_tcp_present = a->dp.n_tcp_present,
 	};
 	struct nt_dns_opts dopts = {
 		.answer_timeout_ns = 5 * NS,

@@ -1168,6 +1168,70 @@ Test(datapath, syn_slot_taken_goes_to_the_table)
 	cr_expect_eq(stat_get(NT_STAT_SYN_PARKED), 1u);
 }
 
+/* tcp_present's count of a key (flow.bpf.c) */
+static uint32_t *present(const struct nt_flow_key *k)
+{
+	static uint32_t c;
+	int fd = bpf_map__fd(skel->maps.tcp_present);
+	uint32_t i = nt_tcp_present_index(k, bpf_map__max_entries(skel->maps.tcp_present));
+
+	cr_assert_eq(bpf_map_lookup_elem(fd, &i, &c), 0);
+	return &c;
+}
+
+static void present_set(const struct nt_flow_key *k, uint32_t v)
+{
+	uint32_t i = nt_tcp_present_index(k, bpf_map__max_entries(skel->maps.tcp_present));
+
+	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(skel->maps.tcp_present), &i, &v, BPF_ANY), 0);
+}
+
+/* The table's TCP entries are counted by key hash: a promotion and an
+ * insert add one, a REJ's delete takes it off; a SYN whose count is not 0
+ * looks the table up (a retransmission counts into its table flow), one
+ * whose count is 0 parks without looking (set to 0 by hand here: the
+ * count, not the table, decides). */
+Test(datapath, tcp_present_counts_the_table)
+{
+	struct pkt_spec a = pkt_tcp("10.0.0.1", 40000, "10.0.0.2", 80, SYN, 0);
+	struct pkt_spec sa = pkt_tcp("10.0.0.2", 80, "10.0.0.1", 40000, SYN | ACK, 0);
+	struct pkt_spec b = pkt_tcp("10.0.0.1", 40001, "10.0.0.2", 23, SYN, 0);
+	struct pkt_spec b2 = pkt_tcp("10.0.0.1", 40002, "10.0.0.2", 23, SYN, 0);
+	struct pkt_spec rb_ = pkt_tcp("10.0.0.2", 23, "10.0.0.1", 40001, RST | ACK, 0);
+	struct pkt_spec rb2 = pkt_tcp("10.0.0.2", 23, "10.0.0.1", 40002, RST | ACK, 0);
+	struct nt_flow_key ka = key_of(&a, NULL), kb = key_of(&b, NULL), kb2 = key_of(&b2, NULL);
+	struct nt_flow_val g;
+	uint32_t before;
+
+	dp_open(.syn_slots = 1);
+	send_at(&a, TS(0));
+	cr_assert_not_null(slot_of(&ka));
+	cr_expect_eq(*present(&ka), 0u, "a parked SYN is not in the table");
+	send_at(&sa, TS(1));
+	cr_assert_eq(table_count(), 1u, "promoted:%s", flow_dump());
+	cr_expect_eq(*present(&ka), 1u);
+	send_at(&a, TS(2)); /* counted 1: looked up, into its flow */
+	cr_assert_null(slot_of(&ka), "the retransmission parked:%s", flow_dump());
+	cr_assert_eq(bpf_map_lookup_elem(bpf_map__fd(skel->maps.flows), &ka, &g), 0);
+	cr_expect_eq(g.pkts[0], 2u);
+	send_at(&b, TS(3)); /* the one slot is free again: b parks */
+	before = *present(&kb2);
+	send_at(&b2, TS(4)); /* taken: into the table */
+	cr_assert_eq(table_count(), 2u, "%s", flow_dump());
+	cr_expect_eq(*present(&kb2), before + 1);
+	send_at(&rb_, TS(5)); /* b's REJ, from its slot */
+	cr_assert_null(slot_of(&kb));
+	send_at(&rb2, TS(5)); /* b2's, from the table: deleted, uncounted */
+	cr_assert_eq(table_count(), 1u, "%s", flow_dump());
+	cr_expect_eq(*present(&kb2), before);
+	/* a's count set to 0 by hand: its next SYN parks beside its flow */
+	present_set(&ka, 0);
+	send_at(&a, TS(6));
+	cr_assert_not_null(slot_of(&ka), "a count of 0 still looked the table up");
+	cr_assert_eq(bpf_map_lookup_elem(bpf_map__fd(skel->maps.flows), &ka, &g), 0);
+	cr_expect_eq(g.pkts[0], 2u);
+}
+
 /* A full table: the parked SYN's flow cannot move in at its SYN+ACK, so
  * it goes up as it is (a flow end, not closed: the collector reports it
  * evicted), and what follows is the table's overflow. */

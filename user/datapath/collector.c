@@ -353,6 +353,16 @@ static void closing_cancel(struct nt_collector *c, const struct nt_flow_key *k, 
 	}
 }
 
+/* The table lost (d = -1) or regained (1) the TCP flow k: the programs'
+ * count of its key hash (tcp_present in flow.bpf.c), which a SYN reads to
+ * skip its table lookup. */
+static void tcp_present_add(struct nt_collector *c, const struct nt_flow_key *k, int d)
+{
+	if (c->o.tcp_present && k->proto == 6 /* TCP */)
+		__atomic_fetch_add(&c->o.tcp_present[nt_tcp_present_index(k, c->o.n_tcp_present)],
+				   (uint32_t)d, __ATOMIC_RELAXED);
+}
+
 /*
  * Removes a flow from the kernel and reports its final counters. gen, when
  * given, is the generation that was judged (by first_ns; by close_ns when
@@ -371,9 +381,12 @@ static void finish(struct nt_collector *c, const struct nt_flow_key *k, enum nt_
 			c->st.scan_errors++;
 		return; /* already gone: reported by an earlier path */
 	}
+	tcp_present_add(c, k, -1);
 	if (gen && (gen->first_ns ? v.first_ns != gen->first_ns : v.close_ns != gen->close_ns)) {
-		if (bpf_map_update_elem(c->o.flows_fd, k, &v, BPF_NOEXIST) == 0)
+		if (bpf_map_update_elem(c->o.flows_fd, k, &v, BPF_NOEXIST) == 0) {
+			tcp_present_add(c, k, 1);
 			return;
+		}
 		why = NT_END_EVICTED; /* its next packets made a new entry */
 	}
 	s = state_find(c, k);

@@ -75,6 +75,11 @@ struct nt_collector_opts {
 	/* the kernel's SYN slots (parked SYNs), mmapped; NULL: none */
 	struct nt_syn_slot *syn_slots;
 	uint32_t n_syn_slots;
+	/* the kernel's count of TCP table entries by key hash (tcp_present,
+	 * mmapped), kept when the collector deletes or puts back a flow;
+	 * NULL: none */
+	uint32_t *tcp_present;
+	uint32_t n_tcp_present;
 };
 
 struct nt_collector_stats {

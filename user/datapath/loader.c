@@ -108,20 +108,41 @@ static __u32 syn_slots_for(__u32 max_flows)
 	return n;
 }
 
-/* The collector reads parked SYNs in place: the slots are mmapped. */
+/* tcp_present's counts (flow.bpf.c): --max-flows/16, 1,024 to 16,384, so
+ * that they stay in the cache (16 KiB at the default). Measured:
+ * bench_datapath flood-warm, docs/BENCHMARKS.md "Fifth pass". */
+static __u32 tcp_present_for(__u32 max_flows)
+{
+	__u32 n = 1024;
+
+	while (n < max_flows / 16 && n < 16384)
+		n <<= 1;
+	return n;
+}
+
+static void *map_mmap(struct bpf_map *m, size_t elem, size_t *len)
+{
+	size_t page = (size_t)getpagesize();
+	void *p;
+
+	*len = ((size_t)bpf_map__max_entries(m) * elem + page - 1) & ~(page - 1);
+	p = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(m), 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* The collector reads parked SYNs in place and keeps tcp_present's counts
+ * when it deletes a flow: both are mmapped. */
 static int syn_slots_map(struct nt_datapath *dp)
 {
-	struct bpf_map *m = dp->skel->maps.syn_slots;
-	size_t page = (size_t)getpagesize();
-	size_t len = ((size_t)bpf_map__max_entries(m) * sizeof(struct nt_syn_slot) + page - 1) &
-		     ~(page - 1);
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(m), 0);
-
-	if (p == MAP_FAILED)
+	dp->syn_slots =
+		map_mmap(dp->skel->maps.syn_slots, sizeof(struct nt_syn_slot), &dp->syn_slots_len);
+	if (!dp->syn_slots)
 		return -errno;
-	dp->syn_slots = p;
-	dp->n_syn_slots = bpf_map__max_entries(m);
-	dp->syn_slots_len = len;
+	dp->n_syn_slots = bpf_map__max_entries(dp->skel->maps.syn_slots);
+	dp->tcp_present = map_mmap(dp->skel->maps.tcp_present, sizeof(__u32), &dp->tcp_present_len);
+	if (!dp->tcp_present)
+		return -errno;
+	dp->n_tcp_present = bpf_map__max_entries(dp->skel->maps.tcp_present);
 	return 0;
 }
 
@@ -146,6 +167,8 @@ static int dp_load(struct nt_datapath *dp, const struct nt_config *cfg, bool pca
 	bpf_map__set_max_entries(dp->skel->maps.flows, cfg->max_flows);
 	dp->skel->rodata->cfg_syn_slots = syn_slots_for(cfg->max_flows);
 	bpf_map__set_max_entries(dp->skel->maps.syn_slots, dp->skel->rodata->cfg_syn_slots);
+	dp->skel->rodata->cfg_tcp_present = tcp_present_for(cfg->max_flows);
+	bpf_map__set_max_entries(dp->skel->maps.tcp_present, dp->skel->rodata->cfg_tcp_present);
 	bpf_map__set_max_entries(dp->skel->maps.nat_links, nat_max);
 	bpf_map__set_max_entries(dp->skel->maps.nat_flows, nat_max);
 	/* capture (docs/capture.md): a copy buffer per CPU and the full ring
@@ -668,6 +691,8 @@ void nt_dp_close(struct nt_datapath *dp)
 		close(dp->nl_fd);
 	if (dp->syn_slots)
 		munmap(dp->syn_slots, dp->syn_slots_len);
+	if (dp->tcp_present)
+		munmap(dp->tcp_present, dp->tcp_present_len);
 	flow_bpf__destroy(dp->skel);
 	free(dp->ifaces);
 	memset(dp, 0, sizeof(*dp));

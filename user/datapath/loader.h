@@ -56,7 +56,10 @@ struct nt_datapath {
 	enum nt_nat_ct nat_ct;	       /* translated halves are linked, and how */
 	struct nt_syn_slot *syn_slots; /* the SYN slots, mmapped (NULL: none) */
 	uint32_t n_syn_slots;
-	size_t syn_slots_len; /* bytes mapped */
+	size_t syn_slots_len;  /* bytes mapped */
+	uint32_t *tcp_present; /* the table's TCP entries by key hash, mmapped */
+	uint32_t n_tcp_present;
+	size_t tcp_present_len;
 };
 
 /* Before load: which conntrack program of skel loads (autoload), with the

@@ -850,6 +850,50 @@ Test(collector, due_close_of_a_restarted_entry_puts_the_new_flow_back)
 	cr_expect_eq(got.pkts[0], 1);
 }
 
+/* The programs' count of the table's TCP entries by key hash (tcp_present):
+ * a TCP flow the collector deletes takes 1 off its count, one it puts back
+ * adds 1; a UDP flow leaves the counts alone. */
+Test(collector, deleted_tcp_flows_leave_the_present_counts)
+{
+	struct nt_flow_key t = tcp_key(), u = key4(3, 5353, 4, 53, 17),
+			   r = key4(5, 40000, 6, 80, 6);
+	struct nt_flow_val v = val(1000, 2000, 3, 2, 180, 120);
+	struct nt_flow_val cur = val(3000, 3000, 1, 0, 40, 0);
+	uint32_t counts[64] = { 0 };
+	struct nt_collector_opts o = {
+		.flows_fd = map_fd,
+		.max_flows = MAP_MAX,
+		.idle_ns = IDLE,
+		.close_linger_ns = LINGER,
+		.report = on_report,
+		.report_ctx = &n_reps,
+		.meta_get = meta_get,
+		.meta_forget = meta_forget,
+		.tcp_present = counts,
+		.n_tcp_present = 64,
+	};
+	uint32_t it = nt_tcp_present_index(&t, 64), iu = nt_tcp_present_index(&u, 64),
+		 ir = nt_tcp_present_index(&r, 64);
+
+	cr_assert(it != iu && it != ir && iu != ir, "the keys share a count: %u %u %u", it, iu, ir);
+	col = nt_collector_new(&o);
+	cr_assert_not_null(col);
+	counts[it] = counts[ir] = 1; /* as the programs counted them in */
+	counts[iu] = 7;		     /* (never a UDP key's: a stand-in, left alone) */
+	put(&t, &v);
+	put(&u, &v);
+	nt_collector_scan(col, 22000); /* both idle: reported and deleted */
+	cr_assert_eq(n_reps, 2);
+	cr_expect_eq(counts[it], 0u);
+	cr_expect_eq(counts[iu], 7u);
+	/* a restarted entry taken and put back: its count is as it was */
+	close_ev(&r, 1100);
+	put(&r, &cur);
+	nt_collector_closing(col, 1100 + LINGER);
+	cr_assert(in_map(&r), "the new flow is back");
+	cr_expect_eq(counts[ir], 1u);
+}
+
 /* Closed flows the kernel put in the ended map (the ring was full) are
  * taken out in one batch at the next close check and reported. */
 Test(collector, ended_map_drained_and_reported)

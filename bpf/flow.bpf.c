@@ -565,8 +565,8 @@ static __always_inline int flow_end_now(struct nt_flow_key *k, struct nt_flow_va
 	if (!ev)
 		return 0;
 	flow_end_submit(ev, k, v, ifindex);
-	if (in_table && !bpf_map_delete_elem(&flows, k)) /* (a parked SYN's slot is
-							   * freed by its caller) */
+	/* (a parked SYN's slot is freed by its caller) */
+	if (in_table && !bpf_map_delete_elem(&flows, k))
 		tcp_present_add(k, -1);
 	return 1;
 }

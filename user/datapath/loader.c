@@ -434,7 +434,8 @@ static void tcx_close(struct nt_iface *f)
  * tcx: a link per direction, placed first in the device's chain, so a CNI's
  * own programs (which may redirect) run after ours; ours return TCX_NEXT.
  * The links are the process's: they go when it exits, however it exits.
- * Measured against clsact under a SYN flood (docs/BENCHMARKS.md, "tcx").
+ * Under a SYN flood it costs what clsact does (docs/BENCHMARKS.md, issue
+ * 13, "Fifth pass"): it is the default for its order and its cleanup.
  */
 static int tcx_attach_one(struct nt_datapath *dp, struct nt_iface *f)
 {

@@ -342,10 +342,11 @@ char _license[] __attribute__((section("license"), used)) = "GPL";
 """
 
 
-def test_tcx_runs_first_and_the_chain_goes_on(topo, tmp_path):
-    """A CNI's own clsact filter (here a u32 drop of ICMP on va's ingress)
+def test_tcx_runs_before_clsact_and_the_chain_goes_on(topo, tmp_path):
+    """A CNI's own clsact filter (here a bpf filter dropping ICMP on va's ingress)
     still acts with nettrail attached by tcx (our programs return
-    TCX_NEXT), and nettrail, first in the chain, counts what it drops."""
+    TCX_NEXT), and nettrail, before it, counts what it drops. (That nettrail
+    is first among tcx programs, BPF_F_BEFORE, is not tested here.)"""
     a, b = pair(topo)
     src = tmp_path / "drop_icmp.c"
     src.write_text(DROP_ICMP)

@@ -132,7 +132,7 @@ static void *map_mmap(struct bpf_map *m, size_t elem, size_t *len)
 
 /* The collector reads parked SYNs in place and keeps tcp_present's counts
  * when it deletes a flow: both are mmapped. */
-static int syn_slots_map(struct nt_datapath *dp)
+static int shared_maps_mmap(struct nt_datapath *dp)
 {
 	dp->syn_slots =
 		map_mmap(dp->skel->maps.syn_slots, sizeof(struct nt_syn_slot), &dp->syn_slots_len);
@@ -190,7 +190,7 @@ static int dp_load(struct nt_datapath *dp, const struct nt_config *cfg, bool pca
 		e = e ? -errno : 0;
 	}
 	if (e == 0)
-		e = syn_slots_map(dp);
+		e = shared_maps_mmap(dp);
 	if (e) {
 		flow_bpf__destroy(dp->skel);
 		dp->skel = NULL;

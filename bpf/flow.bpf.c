@@ -753,15 +753,19 @@ static __always_inline int key_eq(const struct nt_flow_key *a, const struct nt_f
 static __always_inline int syn_park(struct pkt *p, struct acct *a, __u64 now)
 {
 	struct nt_syn_slot *s;
-	__u32 *c;
+	__u32 *c, h, i;
 
 	if (!cfg_syn_slots || p->ip_bytes > p->hdr_len || p->frag ||
 	    (p->tcp_flags & (NT_TCP_SYN | NT_TCP_ACK | NT_TCP_RST)) != NT_TCP_SYN)
 		return 0;
-	c = tcp_present_of(&a->key);
+	/* one hash of the key for both arrays (the SYN's hot path) */
+	h = nt_syn_slot_hash(&a->key);
+	i = nt_tcp_present_of_hash(h, cfg_tcp_present);
+	c = bpf_map_lookup_elem(&tcp_present, &i);
 	if (!c || (*c && bpf_map_lookup_elem(&flows, &a->key)))
 		return 0; /* the tuple has a flow: flow_new's insert meets it */
-	s = syn_slot_of(&a->key);
+	i = h & (cfg_syn_slots - 1);
+	s = bpf_map_lookup_elem(&syn_slots, &i);
 	if (!s)
 		return 0;
 	if (__sync_val_compare_and_swap(&s->state, NT_SYN_SLOT_FREE, NT_SYN_SLOT_BUSY) !=

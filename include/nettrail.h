@@ -243,13 +243,19 @@ static inline __attribute__((always_inline)) __u32 nt_syn_slot_hash(const struct
 }
 
 /* The flow table's TCP entries by key hash (the tcp_present map, n a power
- * of two): another part of the slot hash, so slots and counts collide apart. */
+ * of two): another part of the slot hash, so slots and counts collide apart.
+ * h: nt_syn_slot_hash of the key, for a caller that has it already. */
+static inline __attribute__((always_inline)) __u32 nt_tcp_present_of_hash(__u32 h, __u32 n)
+{
+	return ((h >> 16) | (h << 16)) & (n - 1);
+}
+
 static inline __attribute__((always_inline)) __u32 nt_tcp_present_index(const struct nt_flow_key *k,
 									__u32 n)
 {
 	__u32 h = nt_syn_slot_hash(k);
 
-	return ((h >> 16) | (h << 16)) & (n - 1);
+	return nt_tcp_present_of_hash(h, n);
 }
 
 struct nt_flow_gen {
